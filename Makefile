@@ -1,0 +1,36 @@
+# canary: `make help` lists the targets.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint typecheck check bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the pinned dependencies (skipped when up to date)
+
+run: $(STAMP) ## Run every monitor of canary.yaml on the bundled sample warehouse
+	$(BIN)/canary run
+
+test: $(STAMP) ## Run the whole test suite
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## ruff on the code
+	$(BIN)/ruff check src tests flows bench
+	$(BIN)/ruff format --check src tests flows bench
+
+typecheck: $(STAMP) ## mypy on src
+	$(BIN)/mypy src
+
+check: lint typecheck test ## Everything CI runs
+
+clean: ## Remove the venv, the sample data and caches
+	rm -rf $(VENV) .canary .pytest_cache .mypy_cache .ruff_cache

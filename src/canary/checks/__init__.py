@@ -1,0 +1,1 @@
+"""Great Expectations suites: loading them from files and turning verdicts into results."""

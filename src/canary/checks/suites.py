@@ -1,0 +1,86 @@
+"""Loading GE suites from ``expectations/<name>.json`` at run time, with clear errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from canary.errors import SuiteError
+
+_PARAM_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+def suite_path(expectations_dir: Path, name: str) -> Path:
+    return expectations_dir / f"{name}.json"
+
+
+def check_name(expectation: dict[str, Any]) -> str:
+    """The stable name of a check: ``meta.check``, else its type plus distinguishing args."""
+    meta = expectation.get("meta") or {}
+    if meta.get("check"):
+        return str(meta["check"])
+    kwargs = expectation.get("kwargs") or {}
+    args = [str(kwargs[k]) for k in ("column", "column_A", "column_B") if k in kwargs]
+    return " ".join([str(expectation.get("type", "?")), *args])
+
+
+def check_column(kwargs: dict[str, Any]) -> str | None:
+    """The column a check is about (for pairs and compounds, the columns joined by ',')."""
+    if "column" in kwargs:
+        return str(kwargs["column"])
+    if "column_A" in kwargs:
+        return f"{kwargs['column_A']},{kwargs['column_B']}"
+    if "column_list" in kwargs:
+        return ",".join(kwargs["column_list"])
+    return None
+
+
+def parameters_of(suite: dict[str, Any]) -> set[str]:
+    """Names of the ``{"$PARAMETER": name}`` expectation parameters the suite uses."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if set(node) == {"$PARAMETER"}:
+                found.add(str(node["$PARAMETER"]))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for expectation in suite["expectations"]:
+        walk(expectation.get("kwargs"))
+    return found
+
+
+def load_suite(expectations_dir: Path, name: str) -> dict[str, Any]:
+    """The suite document; ``SuiteError`` names the file and what is wrong with it."""
+    path = suite_path(expectations_dir, name)
+    try:
+        doc = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise SuiteError(f"{path}: suite file not found") from None
+    except json.JSONDecodeError as exc:
+        raise SuiteError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("expectations"), list):
+        raise SuiteError(f"{path}: a suite needs a list under 'expectations'")
+    seen: dict[tuple[str, str | None], int] = {}
+    for i, expectation in enumerate(doc["expectations"]):
+        where = f"{path}: expectations[{i}]"
+        if not isinstance(expectation, dict) or not isinstance(expectation.get("type"), str):
+            raise SuiteError(f"{where}: needs a 'type' such as expect_column_values_to_not_be_null")
+        key = (check_name(expectation), check_column(expectation.get("kwargs") or {}))
+        if key in seen:
+            raise SuiteError(
+                f"{where}: check {key[0]!r} on {key[1]} repeats expectations[{seen[key]}]; "
+                "give each a distinct meta.check"
+            )
+        seen[key] = i
+    for param in parameters_of(doc):
+        if not _PARAM_NAME.match(param):
+            raise SuiteError(f"{path}: parameter {param!r}: use letters, digits and underscores")
+    doc.setdefault("name", name)
+    return doc

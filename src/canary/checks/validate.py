@@ -1,0 +1,132 @@
+"""Running a GE suite on a batch and turning each verdict into a ``CheckResult``."""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import count
+from typing import Any
+
+import pandas as pd
+
+from canary.checks.reasons import reason
+from canary.checks.suites import check_column, check_name
+from canary.errors import SuiteError
+from canary.jsonable import json_ready
+from canary.masking import mask_row, mask_value
+from canary.results import CheckResult, Status
+
+SAMPLE_ROWS = 5
+
+
+class GreatExpectations:
+    """One ephemeral GE context per process; suites are read from their files every run."""
+
+    def __init__(self) -> None:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self._gx = gx
+        self._context = gx.get_context(mode="ephemeral")
+        self._context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        asset = self._context.data_sources.add_pandas("canary").add_dataframe_asset("batch")
+        self._batch = asset.add_batch_definition_whole_dataframe("whole")
+        self._ids = count()
+
+    def run(
+        self, suite_doc: dict[str, Any], batch: pd.DataFrame, parameters: dict[str, Any]
+    ) -> list[Any]:
+        """GE's expectation results for ``batch`` (in suite order)."""
+        gx = self._gx
+        name = f"{suite_doc['name']}#{next(self._ids)}"
+        try:
+            suite = gx.ExpectationSuite(name=name, expectations=suite_doc["expectations"])
+        except Exception as exc:  # GE raises many types for a bad suite document
+            raise SuiteError(f"suite {suite_doc['name']}: {exc}") from exc
+        suite = self._context.suites.add(suite)
+        definition = self._context.validation_definitions.add(
+            gx.ValidationDefinition(name=name, data=self._batch, suite=suite)
+        )
+        try:
+            result = definition.run(
+                batch_parameters={"dataframe": batch},
+                expectation_parameters=parameters,
+                result_format={"result_format": "COMPLETE"},
+            )
+        finally:
+            self._context.validation_definitions.delete(name)
+            self._context.suites.delete(name)
+        order = {check_name(e): i for i, e in enumerate(suite_doc["expectations"])}
+        return sorted(result.results, key=lambda r: order.get(_name_of(r), 0))
+
+
+def _name_of(result: Any) -> str:
+    config = result.expectation_config
+    return check_name({"type": config.type, "kwargs": config.kwargs, "meta": config.meta})
+
+
+def to_check(
+    result: Any,
+    *,
+    monitor: str,
+    dataset: str,
+    week: date,
+    batch: pd.DataFrame,
+    key_columns: list[str],
+    personal_columns: set[str],
+) -> CheckResult:
+    """One GE expectation result as a ``CheckResult`` (masked sample rows included)."""
+    config = result.expectation_config
+    kwargs = dict(config.kwargs)
+    severity = str(getattr(config.severity, "value", config.severity) or "critical")
+    name = _name_of(result)
+    column = check_column(kwargs)
+    where = f"{dataset}, week {week.isoformat()}"
+    detail: dict[str, Any] = dict(result.result or {})
+    expected = {
+        k: json_ready(kwargs[v])
+        for k, v in (("min", "min_value"), ("max", "max_value"))
+        if kwargs.get(v) is not None
+    } or None
+    exc = result.exception_info or {}
+    if exc.get("raised_exception"):
+        missing = [c for c in (column or "").split(",") if c and c not in batch.columns]
+        status: Status = "skipped" if missing else "error"
+        text = (
+            f"{where}: column {', '.join(missing)} is missing from the data (see 'columns present')."
+            if missing
+            else f"{where}: the check could not run: {str(exc.get('exception_message')).splitlines()[0]}"
+        )
+        return CheckResult(
+            monitor, dataset, name, status, text, column, severity=severity, expected=expected
+        )
+    status = "passed" if result.success else "failed" if severity == "critical" else "warning"
+    if "partial_unexpected_list" in detail:
+        detail["partial_unexpected_list"] = [
+            mask_value(v, (column or "") in personal_columns)
+            for v in detail["partial_unexpected_list"]
+        ]
+    observed = detail.get("observed_value")
+    if observed is None and detail.get("unexpected_count") is not None:
+        observed = {
+            "unexpected_count": detail.get("unexpected_count"),
+            "unexpected_percent": detail.get("unexpected_percent"),
+            "rows": detail.get("element_count"),
+        }
+    rows: list[dict[str, Any]] = []
+    if status != "passed" and detail.get("unexpected_index_list"):
+        wanted = [c for c in [*key_columns, *(column or "").split(",")] if c in batch.columns]
+        positions = [i for i in detail["unexpected_index_list"][:SAMPLE_ROWS] if isinstance(i, int)]
+        picked = batch.iloc[positions][list(dict.fromkeys(wanted))]
+        rows = [mask_row(json_ready(r), personal_columns) for r in picked.to_dict("records")]
+    return CheckResult(
+        monitor,
+        dataset,
+        name,
+        status,
+        reason(config.type, kwargs, detail, bool(result.success), where),
+        column,
+        observed=json_ready(observed),
+        expected=expected,
+        severity=severity,
+        sample_rows=rows,
+    )

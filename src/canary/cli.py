@@ -1,0 +1,197 @@
+"""The ``canary`` command line: run, sample.
+
+Exit codes (DESIGN.md section 4): 0 passed, 1 a check failed, 2 config or usage error,
+3 a dataset could not be checked, 4 internal error (traceback in a log file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from rich.console import Console
+
+from canary.errors import CanaryError, ConfigError, ExitCode, exit_code_for
+from canary.weeks import as_of_datetime, parse_week
+
+DEFAULT_CONFIG = "canary.yaml"
+log = logging.getLogger("canary")
+
+
+def _week(text: str) -> date:
+    try:
+        return parse_week(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date of the form YYYY-MM-DD") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="canary", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run monitors for a week and report")
+    run.add_argument("--config", type=Path, default=Path(DEFAULT_CONFIG))
+    run.add_argument("--monitor", action="append", help="monitor to run (repeatable; default all)")
+    run.add_argument(
+        "--week", type=_week, help="week to test (its Monday); default latest complete"
+    )
+    run.add_argument("--as-of", type=_day, help="pin 'now' to the end of this day (UTC)")
+    run.add_argument("--scenario", help="inject a catalog breakage into a throwaway sample")
+    run.add_argument("--json", type=Path, help="write the canary.result/1 document here")
+    run.add_argument("--quiet", action="store_true", help="print only errors")
+
+    sample = sub.add_parser("sample", help="build the bundled sample warehouse")
+    sample.add_argument("--config", type=Path, default=Path(DEFAULT_CONFIG))
+    sample.add_argument(
+        "--as-of", type=_day, help="the sample ends at the latest complete week then"
+    )
+    sample.add_argument(
+        "--data-dir", type=Path, help="where to write it (default: config data_dir)"
+    )
+    sample.add_argument("--scenario", help="inject a catalog breakage")
+    sample.add_argument("--week", type=_week, help="week the breakage starts")
+    sample.add_argument(
+        "--list-scenarios", action="store_true", help="print slug<TAB>summary lines"
+    )
+    return parser
+
+
+def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
+    from canary.checks.validate import GreatExpectations
+    from canary.config import load_config
+    from canary.pipeline import RunOptions, plan, run_monitor, scenario_dirs
+    from canary.report import json_result
+    from canary.report.console import print_report
+    from canary.results import RunResult
+    from canary.store.db import Store
+
+    config = load_config(args.config)
+    options = RunOptions(week=args.week, now=as_of_datetime(args.as_of), scenario=args.scenario)
+    names = args.monitor or list(config.monitors)
+    runs: list[RunResult] = []
+    scratch = scenario_dirs() if args.scenario else None
+    try:
+        if scratch is not None:
+            tmp = Path(scratch.name)
+            config = config.model_copy(update={"data_dir": tmp})
+            store_url = f"sqlite:///{tmp / 'store.db'}"
+            if not args.quiet:
+                console.print(
+                    f"scenario [bold]{args.scenario}[/]: throwaway sample and store in {tmp}"
+                )
+        else:
+            store_url = config.store_url(os.environ)
+        plans = [plan(config, name, options, args.config.resolve().parent) for name in names]
+        store = Store(store_url)
+        ge = GreatExpectations()
+        try:
+            with console.status("checking…", spinner="dots") as status:
+                for p in plans:
+                    runs.append(run_monitor(p, store, ge, progress=lambda m: status.update(m)))
+        finally:
+            store.close()
+            if args.json:
+                json_result.write(args.json, json_result.document(runs))
+    finally:
+        if scratch is not None:
+            scratch.cleanup()
+    if not args.quiet:
+        print_report(console, runs)
+    return exit_code_for([r.status for r in runs])
+
+
+def cmd_sample(args: argparse.Namespace, console: Console) -> ExitCode:
+    from canary.sample.scenarios import SCENARIOS
+
+    if args.list_scenarios:
+        for slug, scenario in SCENARIOS.items():
+            print(f"{slug}\t{scenario.summary}")
+        return ExitCode.OK
+    import duckdb
+
+    from canary.config import SampleSource, load_config
+    from canary.pipeline import sample_spec
+    from canary.sample.warehouse import WarehouseSpec, ensure
+
+    config = load_config(args.config)
+    source = next((s for s in config.sources.values() if isinstance(s, SampleSource)), None)
+    if source is None:
+        raise ConfigError(f"{args.config}: sources: no source of kind 'sample' is configured")
+    if args.scenario is not None and args.scenario not in SCENARIOS:
+        raise ConfigError(
+            f"--scenario {args.scenario!r} is unknown; allowed: {', '.join(SCENARIOS)}"
+        )
+    spec = sample_spec(source, as_of_datetime(args.as_of))
+    path = ensure(args.data_dir or config.data_dir, WarehouseSpec(spec, args.scenario, args.week))
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        row = con.execute(
+            "SELECT count(*), count(DISTINCT week), min(week), max(week), count(DISTINCT site_id) "
+            "FROM pings"
+        ).fetchone()
+    finally:
+        con.close()
+    assert row is not None
+    console.print(
+        f"sample warehouse {path}: {row[0]:,} pings, {row[1]} weeks {row[2]}..{row[3]}, "
+        f"{row[4]:,} instances"
+    )
+    return ExitCode.OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Console], ExitCode]] = {
+    "run": cmd_run,
+    "sample": cmd_sample,
+}
+
+
+def _log_crash(exc: BaseException) -> Path:
+    logs = Path(os.environ.get("CANARY_LOG_DIR", ".canary/logs"))
+    logs.mkdir(parents=True, exist_ok=True)
+    path = logs / f"crash-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
+    path.write_text("".join(traceback.format_exception(exc)))
+    return path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    args = _parser().parse_args(argv)
+    console = Console(quiet=getattr(args, "quiet", False))
+    if not console.is_terminal:
+        console.width = max(console.width, 160)
+    errors = Console(stderr=True)
+    try:
+        return int(COMMANDS[args.command](args, console))
+    except ConfigError as exc:
+        errors.print(f"[red]config error:[/] {exc}", markup=True, highlight=False)
+        return int(ExitCode.USAGE)
+    except CanaryError as exc:
+        errors.print(f"[magenta]error:[/] {exc}", highlight=False)
+        return int(ExitCode.INCOMPLETE)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        path = _log_crash(exc)
+        errors.print(
+            f"internal error: {type(exc).__name__}: {exc} (traceback in {path})",
+            highlight=False,
+            markup=False,
+        )
+        return int(exit_code_for([], exc))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

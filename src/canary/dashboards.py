@@ -1,0 +1,196 @@
+"""The dashboards as data: views, fields, tiles and dashboards from ``dashboards.yaml``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+
+FieldType = Literal["date", "integer", "number", "string"]
+Shape = Literal["series", "snapshot"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """A Looker-style field ``view.name``; ``column`` is its snake_case column in frames."""
+
+    view: str
+    name: str
+    type: FieldType
+    kind: Literal["dimension", "measure"]
+    sql: str
+    label: str
+    counter: bool = False
+    personal: bool = False
+
+    @property
+    def ref(self) -> str:
+        return f"{self.view}.{self.name}"
+
+    @property
+    def column(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    label: str
+    fields: dict[str, Field]
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One dashboard tile, pulled as one dataset."""
+
+    dataset: str
+    title: str
+    shape: Shape
+    view: str
+    fields: tuple[Field, ...]
+    segments: tuple[str, ...] = ()
+    key: tuple[str, ...] = ()
+    time_column: str = "week"
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.column for f in self.fields]
+
+    @property
+    def dtypes(self) -> dict[str, FieldType]:
+        return {f.column: f.type for f in self.fields}
+
+    @property
+    def row_key(self) -> list[str]:
+        """Columns that identify a row: the declared key, else time column plus segments."""
+        return list(self.key) or [self.time_column, *self.segments]
+
+    def field_for(self, column: str) -> Field:
+        return next(f for f in self.fields if f.column == column)
+
+
+@dataclass(frozen=True)
+class DashboardFilter:
+    name: str
+    dimension: str
+    value: str | None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    name: str
+    title: str
+    tiles: tuple[Tile, ...]
+    filters: tuple[DashboardFilter, ...] = field(default=())
+
+    def tile(self, dataset: str) -> Tile:
+        for tile in self.tiles:
+            if tile.dataset == dataset:
+                return tile
+        raise KeyError(dataset)
+
+    def filter_values(self) -> dict[str, str]:
+        """Dimension -> value of every dashboard filter that is set."""
+        return {f.dimension: f.value for f in self.filters if f.value is not None}
+
+
+@dataclass(frozen=True)
+class Catalog:
+    views: dict[str, View]
+    tiles: dict[str, Tile]
+    dashboards: dict[str, Dashboard]
+
+    def field(self, ref: str) -> Field:
+        view, _, name = ref.partition(".")
+        return self.views[view].fields[name]
+
+
+def _parse(raw: dict[str, Any]) -> Catalog:
+    views: dict[str, View] = {}
+    for vname, vraw in raw["views"].items():
+        fields: dict[str, Field] = {}
+        for kind in ("dimension", "measure"):
+            for fname, fraw in (vraw.get(kind + "s") or {}).items():
+                fields[fname] = Field(
+                    view=vname,
+                    name=fname,
+                    type=fraw["type"],
+                    kind=kind,
+                    sql=fraw["sql"],
+                    label=fraw.get("label") or fname.replace("_", " ").capitalize(),
+                    counter=bool(fraw.get("counter", False)),
+                    personal=bool(fraw.get("personal", False)),
+                )
+        views[vname] = View(vname, vraw.get("label", vname), fields)
+    catalog = Catalog(views, {}, {})
+    for dataset, traw in raw["tiles"].items():
+        tile_fields = tuple(catalog.field(ref) for ref in traw["fields"])
+        view_names = {f.view for f in tile_fields}
+        if len(view_names) != 1:
+            raise ValueError(f"tile {dataset}: fields come from several views {sorted(view_names)}")
+        catalog.tiles[dataset] = Tile(
+            dataset=dataset,
+            title=traw["title"],
+            shape=traw["shape"],
+            view=view_names.pop(),
+            fields=tile_fields,
+            segments=tuple(traw.get("segments", ())),
+            key=tuple(traw.get("key", ())),
+        )
+    for dname, draw in raw["dashboards"].items():
+        filters = tuple(
+            DashboardFilter(name, f["dimension"], f.get("value"))
+            for name, f in (draw.get("filters") or {}).items()
+        )
+        tiles = tuple(catalog.tiles[t] for t in draw["tiles"])
+        catalog.dashboards[dname] = Dashboard(dname, draw["title"], tiles, filters)
+    return catalog
+
+
+@cache
+def catalog() -> Catalog:
+    """The bundled dashboard definitions (parsed once)."""
+    text = resources.files("canary").joinpath("dashboards.yaml").read_text()
+    return _parse(yaml.safe_load(text))
+
+
+def build_query(
+    view: View,
+    fields: list[Field],
+    filters: dict[str, str],
+    week_range: tuple[date | None, date | None] = (None, None),
+    limit: int | None = None,
+) -> tuple[str, list[Any]]:
+    """SQL (with ``?`` parameters) answering a Looker-style query over ``view``.
+
+    Dimensions group when any measure is asked for; ``filters`` are equalities on
+    dimensions; ``week_range`` bounds the week dimension (inclusive).
+    """
+    select = [f"{f.sql} AS {f.column}" for f in fields]
+    where: list[str] = []
+    params: list[Any] = []
+    for dim, value in filters.items():
+        where.append(f"{view.fields[dim].sql} = ?")
+        params.append(value)
+    lo, hi = week_range
+    if lo is not None:
+        where.append(f"{view.fields['week'].sql} >= ?")
+        params.append(lo)
+    if hi is not None:
+        where.append(f"{view.fields['week'].sql} <= ?")
+        params.append(hi)
+    dims = [f for f in fields if f.kind == "dimension"]
+    sql = f"SELECT {', '.join(select)} FROM {view.name}"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    if dims and len(dims) < len(fields):
+        sql += " GROUP BY " + ", ".join(f.sql for f in dims)
+    if dims:
+        sql += " ORDER BY " + ", ".join(f.sql for f in dims)
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return sql, params

@@ -1,0 +1,57 @@
+"""Typing frames by the dashboard definition, the same way for every source."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from canary.dashboards import FieldType, Tile
+from canary.errors import SourceError
+
+
+def _coerce(series: pd.Series, kind: FieldType) -> pd.Series:
+    if kind == "date":
+        return pd.to_datetime(series, errors="raise", utc=False).astype("datetime64[ns]")
+    if kind == "integer":
+        numbers = pd.to_numeric(series, errors="raise")
+        if not ((numbers.dropna() % 1) == 0).all():
+            raise ValueError("has fractional values")
+        return numbers.astype("Int64")
+    if kind == "number":
+        return pd.to_numeric(series, errors="raise").astype("float64")
+    return series.astype("object").where(series.notna(), None)
+
+
+def type_frame(frame: pd.DataFrame, tile: Tile, where: str) -> pd.DataFrame:
+    """Cast each known column to its declared type; unknown and missing columns are left.
+
+    A value that cannot be cast is a ``SourceError`` naming ``where``, the column and a value.
+    """
+    out = frame.copy()
+    for column, kind in tile.dtypes.items():
+        if column not in out.columns:
+            continue
+        try:
+            out[column] = _coerce(out[column], kind)
+        except (ValueError, TypeError) as exc:
+            bad = _first_bad(out[column], kind)
+            raise SourceError(
+                f"{where}: column {column!r} should hold {kind} values"
+                f"{f' but has {bad!r}' if bad is not None else ''} ({exc})"
+            ) from exc
+    return out
+
+
+def _first_bad(series: pd.Series, kind: FieldType) -> object | None:
+    for value in series.dropna():
+        try:
+            _coerce(pd.Series([value]), kind)
+        except (ValueError, TypeError):
+            return value
+    return None
+
+
+def week_rows(frame: pd.DataFrame, tile: Tile, week: pd.Timestamp) -> pd.DataFrame:
+    """The rows of ``week`` (the batch under test); all rows if the time column is missing."""
+    if tile.time_column not in frame.columns:
+        return frame
+    return frame[frame[tile.time_column] == week].reset_index(drop=True)

@@ -1,0 +1,223 @@
+"""One monitor's weekly run: pull -> profile -> validate -> results -> store.
+
+Each stage is a plain function so that the CLI runs them in a row and the Prefect flow
+runs each as a task. I/O stays at the edges (sources, store); the middle is pure.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from canary.checks.suites import check_column, check_name, load_suite, parameters_of
+from canary.checks.validate import GreatExpectations, to_check
+from canary.config import Config, FilesSource, MonitorConfig, SampleSource
+from canary.dashboards import Dashboard, catalog
+from canary.errors import CanaryError, ConfigError, SuiteError
+from canary.profile import METRIC_COLUMNS, profile
+from canary.results import CheckResult, DatasetInfo, RunResult, first_failed_week
+from canary.sample.generator import SampleSpec
+from canary.sample.scenarios import SCENARIOS
+from canary.sample.warehouse import WarehouseSpec
+from canary.sources.base import Dataset, Source
+from canary.sources.files import FilesSource as FilesSourceImpl
+from canary.sources.sample import SampleWarehouseSource
+from canary.store.db import Store
+from canary.weeks import latest_complete_week
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What a run may override: the week, "now", and an injected scenario."""
+
+    week: date | None = None
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    scenario: str | None = None
+
+
+@dataclass
+class Plan:
+    """Everything a monitor's run needs, resolved from config and options."""
+
+    monitor: str
+    config: MonitorConfig
+    dashboard: Dashboard
+    source: Source
+    week: date
+    expectations_dir: Path
+
+
+def sample_spec(source: SampleSource, now: datetime) -> SampleSpec:
+    end = latest_complete_week(now, source.complete_after)
+    return SampleSpec(end_week=end, weeks=source.weeks, seed=source.seed)
+
+
+def build_source(
+    config: Config, monitor: MonitorConfig, options: RunOptions, base_dir: Path
+) -> Source:
+    """The source object a monitor pulls from (sample warehouse or files)."""
+    source_cfg = config.sources[monitor.source]
+    dashboard = catalog().dashboards[monitor.dashboard]
+    if isinstance(source_cfg, SampleSource):
+        spec = sample_spec(source_cfg, options.now)
+        warehouse = WarehouseSpec(
+            spec, options.scenario, options.week if options.scenario else None
+        )
+        return SampleWarehouseSource(
+            config.data_dir, warehouse, dashboard, source_cfg.complete_after
+        )
+    if options.scenario:
+        raise ConfigError(
+            f"--scenario needs a monitor on a sample source; {monitor.source} is files"
+        )
+    assert isinstance(source_cfg, FilesSource)
+    return FilesSourceImpl(base_dir, source_cfg.datasets, source_cfg.complete_after)
+
+
+def plan(config: Config, name: str, options: RunOptions, base_dir: Path) -> Plan:
+    if name not in config.monitors:
+        raise ConfigError(
+            f"--monitor {name!r} is not in the config; allowed: {', '.join(sorted(config.monitors))}"
+        )
+    if options.scenario is not None and options.scenario not in SCENARIOS:
+        raise ConfigError(
+            f"--scenario {options.scenario!r} is unknown; allowed: {', '.join(sorted(SCENARIOS))}"
+        )
+    monitor = config.monitors[name]
+    source = build_source(config, monitor, options, base_dir)
+    latest = latest_complete_week(options.now, source.complete_after)
+    week = options.week or latest
+    if week > latest:
+        raise ConfigError(
+            f"--week {week} is not complete yet (source {monitor.source} completes a week "
+            f"{source.complete_after} after it ends); the latest complete week is {latest}"
+        )
+    return Plan(
+        name,
+        monitor,
+        catalog().dashboards[monitor.dashboard],
+        source,
+        week,
+        config.expectations_dir,
+    )
+
+
+def pull_dataset(p: Plan, dataset: str) -> Dataset:
+    """Pull one dataset (raises ``SourceError``, transient where a retry may help)."""
+    return p.source.pull(p.dashboard.tile(dataset), p.week)
+
+
+def error_result(p: Plan, dataset: str, error: BaseException) -> CheckResult:
+    """A dataset that could not be pulled or checked, as an ``error`` check."""
+    what = "suite" if isinstance(error, SuiteError) else "pull"
+    return CheckResult(
+        p.monitor,
+        dataset,
+        what,
+        "error",
+        f"{dataset}, week {p.week}: could not be checked: {error}",
+    )
+
+
+def check_dataset(
+    p: Plan, ge: GreatExpectations, data: Dataset, parameters: dict[str, Any] | None = None
+) -> tuple[pd.DataFrame, list[CheckResult]]:
+    """Profile and validate the week under test of one dataset."""
+    tile = data.tile
+    batch = data.frame
+    if tile.time_column in batch.columns:
+        batch = batch[batch[tile.time_column] == pd.Timestamp(p.week)].reset_index(drop=True)
+    metrics = profile(data.name, tile, batch)
+    suite = load_suite(p.expectations_dir, p.config.suite_for(data.name))
+    given = parameters or {}
+    missing = parameters_of(suite) - set(given)
+    runnable: list[tuple[dict[str, Any], set[str]]] = []
+    skipped: list[tuple[dict[str, Any], set[str]]] = []
+    for expectation in suite["expectations"]:
+        needs = parameters_of({"expectations": [expectation]}) & missing
+        (skipped if needs else runnable).append((expectation, needs))
+    results: list[CheckResult] = []
+    if runnable:
+        personal = {f.column for f in tile.fields if f.personal}
+        raw = ge.run({**suite, "expectations": [e for e, _ in runnable]}, batch, given)
+        results = [
+            to_check(
+                r,
+                monitor=p.monitor,
+                dataset=data.name,
+                week=p.week,
+                batch=batch,
+                key_columns=tile.row_key,
+                personal_columns=personal,
+            )
+            for r in raw
+        ]
+    for expectation, needs in skipped:
+        results.append(
+            CheckResult(
+                p.monitor,
+                data.name,
+                check_name(expectation),
+                "skipped",
+                f"{data.name}, week {p.week}: no value yet for {', '.join(sorted(needs))}.",
+                check_column(expectation.get("kwargs") or {}),
+            )
+        )
+    return metrics, results
+
+
+def finish(
+    p: Plan,
+    store: Store,
+    checks: list[CheckResult],
+    metrics: list[pd.DataFrame],
+    datasets: list[DatasetInfo],
+    started_at: datetime,
+) -> RunResult:
+    """Attach failure history, record the run in the store (replacing a rerun), return it."""
+    past = store.past_checks(p.monitor, p.week, (c.id for c in checks))
+    for check in checks:
+        check.first_failed_week = first_failed_week(check.status, p.week, past.get(check.id))
+    run = RunResult(p.monitor, p.week, checks, datasets)
+    frame = (
+        pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame(columns=METRIC_COLUMNS)
+    )
+    store.record_run(run, frame, started_at)
+    return run
+
+
+def run_monitor(
+    p: Plan, store: Store, ge: GreatExpectations, progress: Progress | None = None
+) -> RunResult:
+    """Run every dataset of a monitor in a row (the CLI path; the flow runs stages as tasks)."""
+    started = datetime.now(UTC)
+    checks: list[CheckResult] = []
+    metrics: list[pd.DataFrame] = []
+    infos: list[DatasetInfo] = []
+    for name in p.config.datasets:
+        if progress:
+            progress(f"{p.monitor}: {name}")
+        try:
+            data = pull_dataset(p, name)
+            frame, results = check_dataset(p, ge, data)
+        except CanaryError as exc:
+            checks.append(error_result(p, name, exc))
+            infos.append(DatasetInfo(name, None))
+            continue
+        metrics.append(frame)
+        checks.extend(results)
+        infos.append(DatasetInfo(name, len(data.frame), data.link))
+    return finish(p, store, checks, metrics, infos, started)
+
+
+def scenario_dirs() -> tempfile.TemporaryDirectory[str]:
+    """A throwaway data directory (and store) for ``--scenario`` runs."""
+    return tempfile.TemporaryDirectory(prefix="canary-scenario-")

@@ -1,0 +1,1 @@
+"""Reporting a run: the JSON result document and the console summary."""

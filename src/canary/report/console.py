@@ -1,0 +1,60 @@
+"""The console summary of a run (rich tables)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from canary.results import RunResult
+
+STYLE = {
+    "passed": "green",
+    "failed": "bold red",
+    "error": "magenta",
+    "warning": "yellow",
+    "skipped": "dim",
+}
+
+
+def summary_table(runs: list[RunResult]) -> Table:
+    table = Table(title="canary run", title_justify="left")
+    for column in ("monitor", "week", "status", "passed", "failed", "warning", "error", "skipped"):
+        table.add_column(column, justify="right" if column in STYLE else "left")
+    for run in runs:
+        counts = run.counts()
+        table.add_row(
+            run.monitor,
+            run.week.isoformat(),
+            f"[{STYLE[run.status]}]{run.status}[/]",
+            *(str(counts[s]) for s in ("passed", "failed", "warning", "error", "skipped")),
+        )
+    return table
+
+
+def problems_table(runs: list[RunResult], limit: int = 40) -> Table | None:
+    rows = [(run, c) for run in runs for c in run.problems()]
+    if not rows:
+        return None
+    table = Table(title="checks that did not pass", title_justify="left", show_lines=False)
+    for column in ("monitor", "check", "column", "status", "since"):
+        table.add_column(column, overflow="fold", max_width=32)
+    table.add_column("reason", overflow="fold", ratio=1, min_width=40)
+    for run, check in rows[:limit]:
+        table.add_row(
+            run.monitor,
+            check.check,
+            check.column or "",
+            f"[{STYLE[check.status]}]{check.status}[/]",
+            check.first_failed_week.isoformat() if check.first_failed_week else "",
+            check.reason,
+        )
+    if len(rows) > limit:
+        table.caption = f"and {len(rows) - limit} more (see --json)"
+    return table
+
+
+def print_report(console: Console, runs: list[RunResult]) -> None:
+    console.print(summary_table(runs))
+    problems = problems_table(runs)
+    if problems is not None:
+        console.print(problems)

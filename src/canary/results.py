@@ -1,0 +1,105 @@
+"""Typed results of a run: one ``CheckResult`` per check, one ``RunResult`` per monitor-week."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from canary.weeks import WEEK
+
+Status = Literal["passed", "failed", "warning", "error", "skipped"]
+RunStatus = Literal["passed", "failed", "error"]
+SEVERITY_ORDER: dict[str, int] = {"failed": 0, "error": 1, "warning": 2, "skipped": 3, "passed": 4}
+
+
+def fingerprint(
+    monitor: str, dataset: str, check: str, column: str | None, segment: dict[str, str] | None
+) -> str:
+    """Stable id of a check: the same every run, whatever GE's own ids are."""
+    key = json.dumps([monitor, dataset, check, column, segment or None], sort_keys=True)
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+@dataclass
+class CheckResult:
+    """One verdict. ``observed`` and ``expected`` are JSON-ready; ``reason`` is for people."""
+
+    monitor: str
+    dataset: str
+    check: str
+    status: Status
+    reason: str
+    column: str | None = None
+    segment: dict[str, str] | None = None
+    observed: Any = None
+    expected: dict[str, Any] | None = None
+    severity: str = "critical"
+    first_failed_week: date | None = None
+    sample_rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return fingerprint(self.monitor, self.dataset, self.check, self.column, self.segment)
+
+
+@dataclass
+class DatasetInfo:
+    """What a run knows of a dataset besides its checks (for reports and alerts)."""
+
+    name: str
+    rows: int | None
+    link: str | None = None
+
+
+@dataclass
+class RunResult:
+    monitor: str
+    week: date
+    checks: list[CheckResult]
+    datasets: list[DatasetInfo] = field(default_factory=list)
+
+    @property
+    def status(self) -> RunStatus:
+        statuses = {c.status for c in self.checks}
+        if "failed" in statuses:
+            return "failed"
+        if "error" in statuses:
+            return "error"
+        return "passed"
+
+    def counts(self) -> dict[str, int]:
+        out = dict.fromkeys(SEVERITY_ORDER, 0)
+        for check in self.checks:
+            out[check.status] += 1
+        return out
+
+    def problems(self) -> list[CheckResult]:
+        """Checks that did not pass, most severe first, grouped by dataset."""
+        bad = [c for c in self.checks if c.status != "passed"]
+        return sorted(bad, key=lambda c: (SEVERITY_ORDER[c.status], c.dataset, c.check))
+
+
+@dataclass(frozen=True)
+class PastCheck:
+    """The latest stored verdict of a check before the week under test."""
+
+    week: date
+    status: str
+    first_failed_week: date | None
+
+
+def first_failed_week(status: str, week: date, past: PastCheck | None) -> date | None:
+    """First week of the current unbroken run of failures ending at ``week``."""
+    if status != "failed":
+        return None
+    if (
+        past is not None
+        and past.status == "failed"
+        and past.first_failed_week is not None
+        and past.week == week - WEEK
+    ):
+        return past.first_failed_week
+    return week

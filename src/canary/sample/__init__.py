@@ -1,0 +1,1 @@
+"""The bundled sample warehouse: a seeded generator of the pings data model."""

@@ -1,0 +1,162 @@
+"""The breakage catalog (DESIGN.md section 3) as pure functions on generated pings.
+
+Each scenario takes the wide pings frame, the week the breakage starts and a seeded
+generator, and returns the broken frame. The slug is the scenario's name everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from canary.sample.generator import (
+    CANARY_SITE_ID,
+    TYPES_PREFIX,
+    USAGE,
+    SampleSpec,
+    release_of,
+)
+from canary.weeks import WEEK
+
+PAGE_VIEWS = USAGE + "WeeklyInsightsPageViews"
+Breaker = Callable[[pd.DataFrame, date, SampleSpec, np.random.Generator], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    slug: str
+    summary: str
+    apply: Breaker
+
+
+def _object_null(f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator) -> pd.DataFrame:
+    f.loc[f["week"] >= w, "usage_state"] = "null"
+    return f
+
+
+def _version_field_drop(
+    f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator
+) -> pd.DataFrame:
+    hit = (f["week"] >= w) & (f["release_index"] == release_of(s, w))
+    f.loc[hit, PAGE_VIEWS] = pd.NA
+    return f
+
+
+def _canary_silent(
+    f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator
+) -> pd.DataFrame:
+    return f[~((f["site_id"] == CANARY_SITE_ID) & (f["week"] >= w))].copy()
+
+
+def _ingestion_loss(
+    f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator
+) -> pd.DataFrame:
+    lost = (f["week"] >= w) & (rng.random(len(f)) < 0.45)
+    return f[~lost].copy()
+
+
+def _double_count(
+    f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator
+) -> pd.DataFrame:
+    broken = f[f["week"] >= w]
+    copies = [broken] * 3
+    return pd.concat([f, *copies]).sort_values(["week", "site_id"], kind="stable")
+
+
+def _cumulative_counter(
+    f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator
+) -> pd.DataFrame:
+    running = f.groupby("site_id")[PAGE_VIEWS].cumsum()
+    after = f["week"] >= w
+    f.loc[after, PAGE_VIEWS] = running[after]
+    return f
+
+
+def _category_drift(
+    f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator
+) -> pd.DataFrame:
+    odd = TYPES_PREFIX + "insight_view_2Wq8xZpL"
+    capture = TYPES_PREFIX + "captureGroupInsights"
+    moved = (f["week"] >= w) & (rng.random(len(f)) < 0.4)
+    f[odd] = pd.array(np.where(moved, f[capture].fillna(0), 0), dtype="Int64")
+    f.loc[moved, capture] = 0
+    return f
+
+
+def _stale_missing(
+    f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator
+) -> pd.DataFrame:
+    return f[f["week"] < w].copy()
+
+
+def _stale_copy(f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator) -> pd.DataFrame:
+    copy = f[f["week"] == w - WEEK].copy()
+    copy["week"] = w
+    return pd.concat([f[f["week"] != w], copy]).sort_values(["week", "site_id"], kind="stable")
+
+
+def _schema_rename(
+    f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator
+) -> pd.DataFrame:
+    after = f["week"] >= w
+    renamed = USAGE + "WeeklyInsightPageViewCount"
+    f[renamed] = f[PAGE_VIEWS].where(after)
+    f.loc[after, PAGE_VIEWS] = pd.NA
+    return f
+
+
+def _version_undercount(
+    f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator
+) -> pd.DataFrame:
+    hit = (f["week"] >= w) & (f["release_index"] >= release_of(s, w))
+    f.loc[hit, PAGE_VIEWS] = (f.loc[hit, PAGE_VIEWS] * 0.4).round().astype("Int64")
+    return f
+
+
+SCENARIOS: dict[str, Scenario] = {
+    s.slug: s
+    for s in (
+        Scenario("object-null", "the usage object is null for every instance", _object_null),
+        Scenario(
+            "version-field-drop",
+            "page views turn null on the newest version only, growing as it rolls out",
+            _version_field_drop,
+        ),
+        Scenario("canary-silent", "the canary instance sends no ping", _canary_silent),
+        Scenario("ingestion-loss", "45% of instances' pings are lost", _ingestion_loss),
+        Scenario(
+            "double-count", "every ping of the week is kept: rows duplicated 4-fold", _double_count
+        ),
+        Scenario(
+            "cumulative-counter",
+            "weekly page views become cumulative and never reset",
+            _cumulative_counter,
+        ),
+        Scenario(
+            "category-drift", "an insight ID is reported as its insight type", _category_drift
+        ),
+        Scenario("stale-missing", "the latest week is missing", _stale_missing),
+        Scenario("stale-copy", "the latest week is a copy of the week before", _stale_copy),
+        Scenario(
+            "schema-rename",
+            "WeeklyInsightsPageViews is renamed in the usage object",
+            _schema_rename,
+        ),
+        Scenario(
+            "version-undercount",
+            "page views undercounted by 60% from the newest release on",
+            _version_undercount,
+        ),
+    )
+}
+
+
+def inject(frame: pd.DataFrame, slug: str, week: date, spec: SampleSpec) -> pd.DataFrame:
+    """Break ``frame`` with scenario ``slug`` from ``week`` on (a copy; the input is kept)."""
+    scenario = SCENARIOS[slug]
+    rng = np.random.default_rng([spec.seed, sorted(SCENARIOS).index(slug)])
+    return scenario.apply(frame.copy(), week, spec, rng).reset_index(drop=True)

@@ -1,0 +1,156 @@
+"""The sample warehouse on disk: pings encoded as JSON in DuckDB, plus the views tiles query."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from canary.dashboards import Tile, build_query, catalog
+from canary.sample.generator import COUNTERS, TYPES_PREFIX, USAGE, SampleSpec, generate
+from canary.sample.scenarios import inject
+
+#: Bump when the generator's output changes, so cached warehouses are rebuilt.
+GENERATOR_VERSION = 1
+FILE_NAME = "sample.duckdb"
+
+
+@dataclass(frozen=True)
+class WarehouseSpec:
+    """A sample warehouse: what was generated and which breakage, if any, was injected."""
+
+    sample: SampleSpec
+    scenario: str | None = None
+    scenario_week: date | None = None
+
+    def fingerprint(self) -> str:
+        raw = {"v": GENERATOR_VERSION, **asdict(self)}
+        return json.dumps(raw, default=str, sort_keys=True)
+
+
+def _usage_json_sql(columns: list[str]) -> str:
+    """DuckDB expression building the usage object from the frame's ``usage.*`` columns."""
+    keys = [c for c in columns if c.startswith(USAGE) and not c.startswith(TYPES_PREFIX)]
+    types = [c for c in columns if c.startswith(TYPES_PREFIX)]
+    members = [f"'{c[len(USAGE) :]}': \"{c}\"" for c in keys]
+    if types:
+        items = ", ".join(
+            f"{{'name': '{c[len(TYPES_PREFIX) :]}', 'count': \"{c}\"}}" for c in types
+        )
+        members.append(f"'InsightsByType': [{items}]")
+    obj = "{" + ", ".join(members) + "}"
+    return (
+        "CASE usage_state WHEN 'null' THEN NULL WHEN 'empty' THEN '{}' "
+        f"ELSE to_json({obj})::VARCHAR END"
+    )
+
+
+def _weekly_pings_sql() -> str:
+    counters = ",\n  ".join(
+        f"TRY_CAST(json_extract_string(code_insights_usage, '$.{key}') AS BIGINT) AS {column}"
+        for key, column in COUNTERS.items()
+    )
+    return f"""
+CREATE TABLE weekly_pings AS SELECT
+  site_id, week, instance_label, admin_email, license_key, version,
+  coalesce(nullif(regexp_extract(version, '^v?(\\d{{1,2}}\\.\\d+)\\.', 1), ''), 'other')
+    AS version_minor,
+  deploy_type,
+  {counters}
+FROM pings"""
+
+
+INSIGHT_TYPES_SQL = """
+CREATE TABLE insight_types AS SELECT site_id, week, instance_label,
+  t.name AS insight_type, t.count AS insights
+FROM (
+  SELECT site_id, week, instance_label, unnest(from_json(
+    json_extract(code_insights_usage, '$.InsightsByType'),
+    '[{"name": "VARCHAR", "count": "BIGINT"}]')) AS t
+  FROM pings)"""
+
+
+def write(frame: pd.DataFrame, path: Path, spec: WarehouseSpec) -> None:
+    """Write ``frame`` as the warehouse at ``path`` (atomically: readers never see half)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".sample-", suffix=".duckdb", dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp_name)
+    con = duckdb.connect(tmp_name)
+    try:
+        con.register("raw", frame)
+        con.execute(
+            "CREATE TABLE pings AS SELECT site_id, week::DATE AS week, instance_label, "
+            "admin_email, license_key, version, deploy_type, "
+            f"{_usage_json_sql(list(frame.columns))} AS code_insights_usage FROM raw"
+        )
+        con.unregister("raw")
+        con.execute(_weekly_pings_sql())
+        con.execute(INSIGHT_TYPES_SQL)
+        con.execute("CREATE TABLE sample_meta (fingerprint VARCHAR)")
+        con.execute("INSERT INTO sample_meta VALUES (?)", [spec.fingerprint()])
+    finally:
+        con.close()
+    os.replace(tmp_name, path)
+
+
+def _stored_fingerprint(path: Path) -> str | None:
+    if not path.exists():
+        return None
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute("SELECT fingerprint FROM sample_meta").fetchone()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return None if row is None else str(row[0])
+
+
+def ensure(data_dir: Path, spec: WarehouseSpec) -> Path:
+    """The warehouse for ``spec`` under ``data_dir``, generated on first use."""
+    path = data_dir / FILE_NAME
+    if _stored_fingerprint(path) != spec.fingerprint():
+        frame = generate(spec.sample)
+        if spec.scenario is not None:
+            week = spec.scenario_week or spec.sample.end_week
+            frame = inject(frame, spec.scenario, week, spec.sample)
+        write(frame, path, spec)
+    return path
+
+
+def query_tile(
+    path: Path,
+    tile: Tile,
+    filters: dict[str, str],
+    week_range: tuple[date | None, date | None],
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """Run a tile's query on the warehouse, typed by the dashboard definition."""
+    view = catalog().views[tile.view]
+    sql, params = build_query(view, list(tile.fields), filters, week_range, limit)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        frame = con.execute(sql, params).df()
+    finally:
+        con.close()
+    return frame
+
+
+def query_fields(path: Path, sql: str, params: list[Any]) -> pd.DataFrame:
+    """Run arbitrary read-only SQL on the warehouse (for stand-ins serving other queries)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql, params).df()
+    finally:
+        con.close()

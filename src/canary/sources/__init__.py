@@ -1,0 +1,1 @@
+"""Sources pull a monitor's datasets for a week: the sample warehouse or files."""

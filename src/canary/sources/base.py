@@ -1,0 +1,41 @@
+"""What every source returns, and the protocol a source implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Protocol
+
+import pandas as pd
+
+from canary.dashboards import Tile
+
+
+@dataclass
+class Dataset:
+    """One pulled dataset: a typed frame plus what messages need to point back to it."""
+
+    name: str
+    tile: Tile
+    frame: pd.DataFrame
+    link: str | None = None
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """Column -> the source's original ``view.field`` name."""
+        return {f.column: f.ref for f in self.tile.fields}
+
+
+class Source(Protocol):
+    """Pulls one tile for a week: series up to and including it, snapshots for it alone."""
+
+    complete_after: timedelta
+
+    def pull(self, tile: Tile, week: date) -> Dataset:
+        """The dataset; raises ``SourceError`` (marked transient where a retry may help)."""
+        ...
+
+
+def week_range(tile: Tile, week: date) -> tuple[date | None, date]:
+    """Weeks a pull asks for: everything known by ``week`` for series, ``week`` for snapshots."""
+    return (None, week) if tile.shape == "series" else (week, week)

@@ -1,0 +1,52 @@
+"""CSV or Parquet exports as a source: a path or glob per dataset."""
+
+from __future__ import annotations
+
+import glob
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from canary.config import FileDataset
+from canary.dashboards import Tile
+from canary.errors import SourceError
+from canary.frames import type_frame
+from canary.sources.base import Dataset, week_range
+
+
+def _read(path: str, fmt: str | None) -> pd.DataFrame:
+    kind = fmt or ("parquet" if path.endswith((".parquet", ".pq")) else "csv")
+    if kind == "parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path)
+
+
+@dataclass
+class FilesSource:
+    base_dir: Path
+    datasets: dict[str, FileDataset]
+    complete_after: timedelta
+
+    def pull(self, tile: Tile, week: date) -> Dataset:
+        spec = self.datasets[tile.dataset]
+        pattern = spec.path if Path(spec.path).is_absolute() else str(self.base_dir / spec.path)
+        paths = sorted(glob.glob(pattern))
+        if not paths:
+            raise SourceError(f"dataset {tile.dataset}: no file matches {pattern}")
+        frames = []
+        for path in paths:
+            try:
+                frames.append(_read(path, spec.format))
+            except (OSError, ValueError) as exc:
+                raise SourceError(f"dataset {tile.dataset}: cannot read {path} ({exc})") from None
+        frame = type_frame(pd.concat(frames, ignore_index=True), tile, f"{pattern}")
+        lo, hi = week_range(tile, week)
+        if tile.time_column in frame.columns:
+            weeks = frame[tile.time_column]
+            keep = weeks <= pd.Timestamp(hi)
+            if lo is not None:
+                keep &= weeks >= pd.Timestamp(lo)
+            frame = frame[keep].reset_index(drop=True)
+        return Dataset(tile.dataset, tile, frame, link=f"file://{paths[0]}")

@@ -1,0 +1,1 @@
+"""The store: metrics per week, check results and runs, under Alembic migrations."""

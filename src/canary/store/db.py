@@ -1,0 +1,154 @@
+"""The store's I/O: open (migrating to the newest schema), record a run, read history."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import Engine, create_engine, delete, insert, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from canary.errors import StoreError
+from canary.results import CheckResult, PastCheck, RunResult
+from canary.store.schema import check_results, metrics, runs
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _redacted(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+class Store:
+    """Metrics, check results and runs in any SQLAlchemy database (SQLite by default)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            parsed = make_url(url)
+            if parsed.get_backend_name() == "sqlite" and parsed.database:
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = create_engine(url, future=True)
+            self._migrate()
+        except (SQLAlchemyError, OSError, ValueError) as exc:
+            raise StoreError(
+                f"store {_redacted(url)}: cannot open ({type(exc).__name__}: "
+                f"{str(exc).splitlines()[0]})",
+                transient=isinstance(exc, SQLAlchemyError),
+            ) from None
+
+    def _migrate(self) -> None:
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "head")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def record_run(
+        self,
+        run: RunResult,
+        metric_rows: pd.DataFrame,
+        started_at: datetime,
+    ) -> None:
+        """Replace everything stored for the run's monitor and week (a rerun never duplicates)."""
+        key = {"monitor": run.monitor, "week": run.week}
+        checks = [_check_row(run, c, i) for i, c in enumerate(run.checks)]
+        metric_records = [
+            {**key, **r}
+            for r in metric_rows.astype(object).where(metric_rows.notna(), None).to_dict("records")
+        ]
+        try:
+            with self.engine.begin() as con:
+                for table in (metrics, check_results, runs):
+                    con.execute(
+                        delete(table).where(
+                            table.c.monitor == run.monitor, table.c.week == run.week
+                        )
+                    )
+                if metric_records:
+                    con.execute(insert(metrics), metric_records)
+                if checks:
+                    con.execute(insert(check_results), checks)
+                con.execute(
+                    insert(runs),
+                    [
+                        {
+                            **key,
+                            "status": run.status,
+                            "started_at": started_at,
+                            "finished_at": datetime.now(UTC),
+                        }
+                    ],
+                )
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"store {_redacted(self.url)}: cannot record {run.monitor} week {run.week} "
+                f"({type(exc).__name__})",
+                transient=True,
+            ) from None
+
+    def past_checks(self, monitor: str, before: date, ids: Iterable[str]) -> dict[str, PastCheck]:
+        """The latest stored result before ``before`` of each check id."""
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        query = (
+            select(
+                check_results.c.check_id,
+                check_results.c.week,
+                check_results.c.status,
+                check_results.c.first_failed_week,
+            )
+            .where(
+                check_results.c.monitor == monitor,
+                check_results.c.week < before,
+                check_results.c.check_id.in_(wanted),
+            )
+            .order_by(check_results.c.week)
+        )
+        with self.engine.connect() as con:
+            return {row[0]: PastCheck(row[1], row[2], row[3]) for row in con.execute(query)}
+
+    def metric_history(self, monitor: str, dataset: str | None = None) -> pd.DataFrame:
+        """Stored metrics of ``monitor`` (optionally one dataset), oldest week first."""
+        query = select(metrics).where(metrics.c.monitor == monitor).order_by(metrics.c.week)
+        if dataset is not None:
+            query = query.where(metrics.c.dataset == dataset)
+        with self.engine.connect() as con:
+            return pd.read_sql(query, con)
+
+    def runs(self, monitor: str | None = None) -> list[dict[str, Any]]:
+        query = select(runs).order_by(runs.c.week)
+        if monitor is not None:
+            query = query.where(runs.c.monitor == monitor)
+        with self.engine.connect() as con:
+            return [dict(r._mapping) for r in con.execute(query)]
+
+
+def _check_row(run: RunResult, check: CheckResult, position: int) -> dict[str, Any]:
+    return {
+        "monitor": run.monitor,
+        "week": run.week,
+        "check_id": check.id,
+        "dataset": check.dataset,
+        "check_name": check.check,
+        "column_name": check.column,
+        "segment": json.dumps(check.segment, sort_keys=True) if check.segment else None,
+        "status": check.status,
+        "observed": json.dumps(check.observed),
+        "expected": json.dumps(check.expected),
+        "reason": check.reason,
+        "severity": check.severity,
+        "first_failed_week": check.first_failed_week,
+        "position": position,
+    }
