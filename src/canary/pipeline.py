@@ -144,11 +144,16 @@ def check_dataset(
     for expectation in suite["expectations"]:
         needs = parameters_of({"expectations": [expectation]}) & missing
         (skipped if needs else runnable).append((expectation, needs))
-    results: list[CheckResult] = []
+    results = [
+        CheckResult(
+            p.monitor, data.name, "source warning", "warning", f"{data.name}, week {p.week}: {text}"
+        )
+        for text in data.warnings
+    ]
     if runnable:
         personal = {f.column for f in tile.fields if f.personal}
         raw = ge.run({**suite, "expectations": [e for e, _ in runnable]}, batch, given)
-        results = [
+        results += [
             to_check(
                 r,
                 monitor=p.monitor,

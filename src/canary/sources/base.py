@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Protocol
 
@@ -19,6 +19,7 @@ class Dataset:
     tile: Tile
     frame: pd.DataFrame
     link: str | None = None
+    warnings: list[str] = field(default_factory=list)  # e.g. "row limit hit: data truncated"
 
     @property
     def fields(self) -> dict[str, str]:

@@ -1,0 +1,75 @@
+"""Shared fixtures: isolated working directory and environment, fixed time, sample configs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from canary.weeks import as_of_datetime
+
+REPO = Path(__file__).resolve().parent.parent
+AS_OF = date(2026, 11, 28)  # a Saturday: the latest complete week is 2026-11-16
+NOW: datetime = as_of_datetime(AS_OF)
+LATEST_WEEK = date(2026, 11, 16)
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("SKIP_SLACK_SDK_WARNING", "1")
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test runs in its own empty directory, without canary or Looker/Slack settings."""
+    for key in list(os.environ):
+        if key.startswith(("CANARY", "LOOKERSDK_", "SLACK_")):
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("CANARY_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def write_config(directory: Path, **changes: object) -> Path:
+    """The repo's canary.yaml, copied into ``directory`` with top-level keys replaced.
+
+    Its expectations point at the repo's suites; its data and store live in ``directory``.
+    """
+    raw = yaml.safe_load((REPO / "canary.yaml").read_text())
+    raw["expectations_dir"] = str(REPO / "expectations")
+    raw["data_dir"] = str(directory / ".canary")
+    raw.update(changes)
+    path = directory / "canary.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return path
+
+
+@pytest.fixture
+def config_path(tmp_path: Path) -> Path:
+    return write_config(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def shared_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding the healthy sample as of AS_OF, built once per session."""
+    from canary.pipeline import sample_spec
+    from canary.config import SampleSource
+    from canary.sample.warehouse import WarehouseSpec, ensure
+
+    data_dir = tmp_path_factory.mktemp("sample")
+    spec = sample_spec(SampleSource(kind="sample"), NOW)
+    ensure(data_dir, WarehouseSpec(spec))
+    return data_dir
+
+
+@pytest.fixture
+def sample_data_dir(shared_sample: Path, tmp_path: Path) -> Path:
+    """A private copy of the shared healthy sample (tests may write a store beside it)."""
+    target = tmp_path / ".canary"
+    shutil.copytree(shared_sample, target)
+    return target
