@@ -199,28 +199,54 @@ def finish(
     return run
 
 
-def run_monitor(
-    p: Plan, store: Store, ge: GreatExpectations, progress: Progress | None = None
-) -> RunResult:
-    """Run every dataset of a monitor in a row (the CLI path; the flow runs stages as tasks)."""
-    started = datetime.now(UTC)
-    checks: list[CheckResult] = []
-    metrics: list[pd.DataFrame] = []
-    infos: list[DatasetInfo] = []
+@dataclass
+class Collected:
+    """What the datasets of one run produced, before it is recorded."""
+
+    checks: list[CheckResult] = field(default_factory=list)
+    metrics: list[pd.DataFrame] = field(default_factory=list)
+    datasets: list[DatasetInfo] = field(default_factory=list)
+
+
+Puller = Callable[[Plan, str], Dataset]
+Checker = Callable[[Plan, GreatExpectations, Dataset], tuple[pd.DataFrame, list[CheckResult]]]
+
+
+def collect(
+    p: Plan,
+    ge: GreatExpectations,
+    pull: Puller = pull_dataset,
+    check: Checker = check_dataset,
+    progress: Progress | None = None,
+) -> Collected:
+    """Pull and check every dataset; one that fails becomes an ``error`` check, the rest go on.
+
+    ``pull`` and ``check`` default to the plain stages; the Prefect flow passes its tasks.
+    """
+    out = Collected()
     for name in p.config.datasets:
         if progress:
             progress(f"{p.monitor}: {name}")
         try:
-            data = pull_dataset(p, name)
-            frame, results = check_dataset(p, ge, data)
+            data = pull(p, name)
+            frame, results = check(p, ge, data)
         except CanaryError as exc:
-            checks.append(error_result(p, name, exc))
-            infos.append(DatasetInfo(name, None))
+            out.checks.append(error_result(p, name, exc))
+            out.datasets.append(DatasetInfo(name, None))
             continue
-        metrics.append(frame)
-        checks.extend(results)
-        infos.append(DatasetInfo(name, len(data.frame), data.link))
-    return finish(p, store, checks, metrics, infos, started)
+        out.metrics.append(frame)
+        out.checks.extend(results)
+        out.datasets.append(DatasetInfo(name, len(data.frame), data.link))
+    return out
+
+
+def run_monitor(
+    p: Plan, store: Store, ge: GreatExpectations, progress: Progress | None = None
+) -> RunResult:
+    """Run every dataset of a monitor in a row (the CLI path) and record the run."""
+    started = datetime.now(UTC)
+    got = collect(p, ge, progress=progress)
+    return finish(p, store, got.checks, got.metrics, got.datasets, started)
 
 
 def scenario_dirs() -> tempfile.TemporaryDirectory[str]:

@@ -35,7 +35,7 @@ def _from_block(name: str) -> str:
     from prefect.blocks.system import Secret
 
     try:
-        block = Secret.load(name)
+        block: Secret = Secret.load(name)  # type: ignore[assignment]
     except ValueError as exc:
         raise SecretError(
             f"Prefect Secret block {name!r} not found ({type(exc).__name__})"

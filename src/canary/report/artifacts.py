@@ -1,0 +1,71 @@
+"""Prefect artifact content for a run, as pure data: a table of checks and a markdown summary."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from canary.results import RunResult
+
+STATUS_ICON = {"passed": "✅", "failed": "❌", "error": "⚠️", "warning": "🟡", "skipped": "⏭️"}
+
+
+def artifact_key(monitor: str, kind: str) -> str:
+    """A stable key (lowercase letters, digits, dashes) so the UI keeps each monitor's history."""
+    slug = re.sub(r"[^a-z0-9-]+", "-", monitor.lower()).strip("-")
+    return f"canary-{slug}-{kind}"
+
+
+def _short(value: Any) -> str:
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_table(run: RunResult) -> list[dict[str, str]]:
+    """One row per check, problems first."""
+    ordered = run.problems() + [c for c in run.checks if c.status == "passed"]
+    return [
+        {
+            "status": c.status,
+            "dataset": c.dataset,
+            "check": c.check,
+            "column": c.column or "",
+            "observed": _short(c.observed),
+            "expected": _short(c.expected),
+            "first_failed_week": c.first_failed_week.isoformat() if c.first_failed_week else "",
+            "reason": c.reason,
+        }
+        for c in ordered
+    ]
+
+
+def summary_markdown(run: RunResult, limit: int = 30) -> str:
+    """What a person reads first in the Prefect UI: status, counts, the failures, links."""
+    counts = run.counts()
+    lines = [
+        f"# {STATUS_ICON[run.status]} {run.monitor} — week {run.week.isoformat()}: {run.status}",
+        "",
+        " · ".join(f"{n} {status}" for status, n in counts.items() if n),
+        "",
+    ]
+    problems = run.problems()
+    if problems:
+        lines += ["| | dataset | check | column | since | reason |", "|---|---|---|---|---|---|"]
+        for c in problems[:limit]:
+            since = c.first_failed_week.isoformat() if c.first_failed_week else ""
+            reason = c.reason.replace("|", "\\|")
+            lines.append(
+                f"| {STATUS_ICON[c.status]} | {c.dataset} | {c.check} | {c.column or ''} "
+                f"| {since} | {reason} |"
+            )
+        if len(problems) > limit:
+            lines.append(f"\nand {len(problems) - limit} more in the checks table.")
+    else:
+        lines.append("Every check passed.")
+    links = [f"- [{d.name}]({d.link})" for d in run.datasets if d.link]
+    if links:
+        lines += ["", "## Datasets", *links]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,110 @@
+"""The Prefect flow under one session-wide test harness; artifacts read back from the API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import AS_OF, LATEST_WEEK, REPO, write_config
+
+pytestmark = pytest.mark.prefect
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
+
+
+async def _artifacts(flow_run_id: Any) -> list[Any]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    async with get_client() as client:
+        return await client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
+        )
+
+
+def test_flow_publishes_table_and_summary_artifacts(prefect_api: None, tmp_path: Path) -> None:
+    from flows.weekly_canary import weekly_canary
+
+    config = write_config(tmp_path)
+    state = weekly_canary(
+        monitor="code-insights-canary",
+        config_path=str(config),
+        as_of=AS_OF.isoformat(),
+        return_state=True,
+    )
+    assert state.is_completed()
+    doc = state.result()
+    assert doc["runs"][0]["status"] == "passed"
+    assert doc["runs"][0]["week"] == LATEST_WEEK.isoformat()
+
+    artifacts = asyncio.run(_artifacts(state.state_details.flow_run_id))
+    by_key = {a.key: a for a in artifacts}
+    table = by_key["canary-code-insights-canary-checks"]
+    summary = by_key["canary-code-insights-canary-summary"]
+    assert table.type == "table" and summary.type == "markdown"
+    rows = table.data if isinstance(table.data, list) else json.loads(table.data)
+    assert len(rows) == len(doc["runs"][0]["checks"])
+    assert {r["status"] for r in rows} == {"passed"}
+    assert "code-insights-canary" in summary.data and "passed" in summary.data
+
+
+def test_flow_shows_failures_and_retries_only_transient_errors(
+    prefect_api: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flows.weekly_canary as module
+    from canary.errors import SourceError, TransientSourceError
+
+    suites = tmp_path / "expectations"
+    shutil.copytree(REPO / "expectations", suites)
+    suite_file = suites / "canary.page_views.json"
+    doc = json.loads(suite_file.read_text())
+    for expectation in doc["expectations"]:
+        if expectation["meta"]["check"] == "canary uses Code Insights":
+            expectation["kwargs"]["min_value"] = 10**9  # edited suite: used on the next run
+    suite_file.write_text(json.dumps(doc))
+    config = write_config(tmp_path, expectations_dir=str(suites))
+
+    calls: list[str] = []
+    real_pull = module.pull_dataset
+
+    def flaky_pull(p: Any, dataset: str) -> Any:
+        calls.append(dataset)
+        if dataset == "page_views" and calls.count(dataset) == 1:
+            raise TransientSourceError("503 from the warehouse")
+        if dataset == "creators":
+            raise SourceError("creators: permission denied")
+        return real_pull(p, dataset)
+
+    monkeypatch.setattr(module, "pull_dataset", flaky_pull)
+    monkeypatch.setattr(module, "pull", module.pull.with_options(retry_delay_seconds=0))
+    state = module.weekly_canary(
+        monitor="code-insights-canary",
+        config_path=str(config),
+        as_of=AS_OF.isoformat(),
+        return_state=True,
+    )
+    run = state.result()["runs"][0]
+    assert calls.count("page_views") == 2  # transient: retried once, then fine
+    assert calls.count("creators") == 1  # terminal: never retried
+    failed = [c for c in run["checks"] if c["status"] == "failed"]
+    assert [(c["dataset"], c["check"]) for c in failed] == [
+        ("page_views", "canary uses Code Insights")
+    ]
+    errors = [c for c in run["checks"] if c["status"] == "error"]
+    assert [(c["dataset"], c["check"]) for c in errors] == [("creators", "pull")]
+    assert "permission denied" in errors[0]["reason"]
+    artifacts = asyncio.run(_artifacts(state.state_details.flow_run_id))
+    summary = next(a for a in artifacts if a.key == "canary-code-insights-canary-summary")
+    assert "canary uses Code Insights" in summary.data and "creators" in summary.data
