@@ -18,7 +18,7 @@ def _coerce(series: pd.Series, kind: FieldType) -> pd.Series:
         return numbers.astype("Int64")
     if kind == "number":
         return pd.to_numeric(series, errors="raise").astype("float64")
-    return series.astype("object").where(series.notna(), None)
+    return series.map(lambda v: None if pd.isna(v) else str(v)).astype("object")
 
 
 def type_frame(frame: pd.DataFrame, tile: Tile, where: str) -> pd.DataFrame:

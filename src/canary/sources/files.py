@@ -16,11 +16,13 @@ from canary.frames import type_frame
 from canary.sources.base import Dataset, week_range
 
 
-def _read(path: str, fmt: str | None) -> pd.DataFrame:
+def _read(path: str, fmt: str | None, tile: Tile) -> pd.DataFrame:
     kind = fmt or ("parquet" if path.endswith((".parquet", ".pq")) else "csv")
     if kind == "parquet":
         return pd.read_parquet(path)
-    return pd.read_csv(path)
+    # Strings stay strings: version "5.20" must not become the number 5.2.
+    text = {column: str for column, kind in tile.dtypes.items() if kind == "string"}
+    return pd.read_csv(path, dtype=text)
 
 
 @dataclass
@@ -38,7 +40,7 @@ class FilesSource:
         frames = []
         for path in paths:
             try:
-                frames.append(_read(path, spec.format))
+                frames.append(_read(path, spec.format, tile))
             except (OSError, ValueError) as exc:
                 raise SourceError(f"dataset {tile.dataset}: cannot read {path} ({exc})") from None
         frame = type_frame(pd.concat(frames, ignore_index=True), tile, f"{pattern}")

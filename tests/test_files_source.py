@@ -1,0 +1,124 @@
+"""The files source: exports of the dashboards' tiles as CSV or Parquet."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from canary.cli import main
+from canary.config import SampleSource
+from canary.dashboards import catalog
+from canary.pipeline import sample_spec
+from canary.report.json_result import validate
+from canary.sample.warehouse import WarehouseSpec, ensure, query_tile
+from tests.conftest import AS_OF, LATEST_WEEK, NOW, write_config
+
+CANARY_DATASETS = ("instances_reporting", "page_views", "creators", "instance_usage")
+
+
+def export_tiles(directory: Path, monitor: str, fmt: str = "csv") -> Path:
+    """Write the tiles of ``monitor``'s dashboard, as pulled from the sample, as files."""
+    dashboard = catalog().dashboards["canary" if monitor.endswith("canary") else "all-instances"]
+    path = ensure(
+        directory / "warehouse", WarehouseSpec(sample_spec(SampleSource(kind="sample"), NOW))
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    for tile in dashboard.tiles:
+        frame = query_tile(path, tile, dashboard.filter_values(), (None, LATEST_WEEK))
+        if fmt == "csv":
+            frame.to_csv(directory / f"{tile.dataset}.csv", index=False)
+        else:
+            frame.to_parquet(directory / f"{tile.dataset}.parquet", index=False)
+    return directory
+
+
+def _config(tmp_path: Path, pattern: str) -> Path:
+    return write_config(
+        tmp_path,
+        sources={
+            "exports": {
+                "kind": "files",
+                "complete_after": "12h",
+                "datasets": {name: {"path": pattern.format(name=name)} for name in CANARY_DATASETS},
+            }
+        },
+        monitors={
+            "code-insights-canary": {
+                "source": "exports",
+                "dashboard": "canary",
+                "suite_prefix": "canary",
+                "alerts": {"channel": "#code-insights-internal"},
+                "datasets": {name: {} for name in CANARY_DATASETS},
+            }
+        },
+    )
+
+
+def _run(config: Path, out: Path) -> tuple[int, dict]:  # type: ignore[type-arg]
+    code = main(
+        [
+            "run",
+            "--config",
+            str(config),
+            "--json",
+            str(out),
+            "--quiet",
+            "--as-of",
+            AS_OF.isoformat(),
+        ]
+    )
+    doc = json.loads(out.read_text())
+    validate(doc)
+    return code, doc
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_exports_pass_like_the_sample(tmp_path: Path, fmt: str) -> None:
+    export_tiles(tmp_path / "exports", "code-insights-canary", fmt)
+    code, doc = _run(_config(tmp_path, f"exports/{{name}}.{fmt}"), tmp_path / "out.json")
+    assert code == 0, [c["reason"] for c in doc["runs"][0]["checks"] if c["status"] != "passed"]
+    assert len(doc["runs"][0]["checks"]) > 50
+
+
+def test_glob_collects_several_files(tmp_path: Path) -> None:
+    exports = export_tiles(tmp_path / "exports", "code-insights-canary")
+    frame = pd.read_csv(exports / "page_views.csv")
+    (exports / "page_views.csv").unlink()
+    frame.iloc[:50].to_csv(exports / "page_views-part1.csv", index=False)
+    frame.iloc[50:].to_csv(exports / "page_views-part2.csv", index=False)
+    pattern = "exports/{name}*.csv"
+    code, doc = _run(_config(tmp_path, pattern), tmp_path / "out.json")
+    assert code == 0
+
+
+def test_bad_value_is_an_error_naming_file_and_column(tmp_path: Path) -> None:
+    exports = export_tiles(tmp_path / "exports", "code-insights-canary")
+    frame = pd.read_csv(exports / "page_views.csv")
+    frame.loc[3, "total_insights_page_views"] = "twelve"
+    frame.to_csv(exports / "page_views.csv", index=False)
+    code, doc = _run(_config(tmp_path, "exports/{name}.csv"), tmp_path / "out.json")
+    assert code == 3
+    error = next(c for c in doc["runs"][0]["checks"] if c["status"] == "error")
+    assert error["dataset"] == "page_views"
+    assert "page_views.csv" in error["reason"] and "total_insights_page_views" in error["reason"]
+    assert "'twelve'" in error["reason"]
+
+
+def test_missing_column_fails_presence_and_skips_its_checks(tmp_path: Path) -> None:
+    exports = export_tiles(tmp_path / "exports", "code-insights-canary")
+    frame = pd.read_csv(exports / "instance_usage.csv")
+    frame.drop(columns="weekly_insights_page_views").to_csv(
+        exports / "instance_usage.csv", index=False
+    )
+    code, doc = _run(_config(tmp_path, "exports/{name}.csv"), tmp_path / "out.json")
+    assert code == 1
+    checks = [c for c in doc["runs"][0]["checks"] if c["dataset"] == "instance_usage"]
+    present = next(c for c in checks if c["check"] == "columns present")
+    assert present["status"] == "failed" and "weekly_insights_page_views" in present["reason"]
+    skipped = [c for c in checks if c["status"] == "skipped"]
+    assert skipped and all("weekly_insights_page_views" in (c["column"] or "") for c in skipped)
+    assert all("missing" in c["reason"] for c in skipped)
+    assert not [c for c in checks if c["status"] == "error"]

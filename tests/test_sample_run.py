@@ -1,0 +1,216 @@
+"""The whole pipeline on the bundled sample: healthy passes, scenarios fail the right check."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from canary.cli import main
+from canary.report.json_result import validate
+from tests.conftest import AS_OF, LATEST_WEEK
+
+pytestmark = pytest.mark.integration
+ARGS = ["--as-of", AS_OF.isoformat()]
+
+
+def _run(config: Path, out: Path, *extra: str) -> tuple[int, dict[str, Any]]:
+    code = main(["run", "--config", str(config), "--json", str(out), "--quiet", *ARGS, *extra])
+    doc = json.loads(out.read_text())
+    validate(doc)
+    return code, doc
+
+
+def _failed(doc: dict[str, Any]) -> set[tuple[str, str, str, str | None, str]]:
+    return {
+        (r["monitor"], c["dataset"], c["check"], c["column"], r["week"])
+        for r in doc["runs"]
+        for c in r["checks"]
+        if c["status"] == "failed"
+    }
+
+
+def test_healthy_sample_passes_and_rerun_replaces(
+    config_path: Path, sample_data_dir: Path, tmp_path: Path
+) -> None:
+    code, doc = _run(config_path, tmp_path / "out.json")
+    assert code == 0
+    assert {r["status"] for r in doc["runs"]} == {"passed"}
+    assert {r["week"] for r in doc["runs"]} == {LATEST_WEEK.isoformat()}
+    store = sample_data_dir / "store.db"
+
+    def counts() -> tuple[int, int, int]:
+        with sqlite3.connect(store) as con:
+            return tuple(
+                con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("runs", "metrics", "check_results")
+            )  # type: ignore[return-value]
+
+    first = counts()
+    assert first[0] == 2 and first[1] > 100 and first[2] > 100
+    assert _run(config_path, tmp_path / "again.json")[0] == 0
+    assert counts() == first
+
+
+# scenario -> a (monitor, dataset, check, column) the static suites must fail in its week
+EXPECTED = {
+    "object-null": (
+        "code-insights-all-instances",
+        "instance_usage",
+        "usage reported",
+        "weekly_insights_page_views",
+    ),
+    "schema-rename": (
+        "code-insights-all-instances",
+        "page_views",
+        "not null",
+        "total_insights_page_views",
+    ),
+    "canary-silent": ("code-insights-canary", "instance_usage", "canary reporting", None),
+    "double-count": (
+        "code-insights-all-instances",
+        "instance_usage",
+        "one row per key",
+        "site_id,week",
+    ),
+    "stale-missing": (
+        "code-insights-all-instances",
+        "instances_reporting",
+        "latest week present",
+        None,
+    ),
+    "category-drift": (
+        "code-insights-all-instances",
+        "insights_by_type",
+        "known insight types",
+        "insight_type",
+    ),
+}
+
+
+@pytest.mark.parametrize("slug", list(EXPECTED))
+def test_scenario_fails_the_check_that_catches_it(
+    slug: str, config_path: Path, sample_data_dir: Path, tmp_path: Path
+) -> None:
+    store = sample_data_dir / "store.db"
+    assert not store.exists()
+    code, doc = _run(config_path, tmp_path / "out.json", "--scenario", slug)
+    assert code == 1
+    monitor, dataset, check, column = EXPECTED[slug]
+    assert (monitor, dataset, check, column, LATEST_WEEK.isoformat()) in _failed(doc)
+    hit = next(
+        c
+        for r in doc["runs"]
+        for c in r["checks"]
+        if c["check"] == check and c["dataset"] == dataset and r["monitor"] == monitor
+    )
+    assert hit["first_failed_week"] == LATEST_WEEK.isoformat()
+    assert dataset in hit["reason"] and LATEST_WEEK.isoformat() in hit["reason"]
+    assert not store.exists()  # the real history is never touched
+
+
+def test_scenario_at_an_earlier_week_tests_that_week(config_path: Path, tmp_path: Path) -> None:
+    code, doc = _run(
+        config_path,
+        tmp_path / "out.json",
+        "--scenario",
+        "double-count",
+        "--week",
+        "2026-10-26",
+        "--monitor",
+        "code-insights-canary",
+    )
+    assert code == 1
+    assert [r["week"] for r in doc["runs"]] == ["2026-10-26"]
+    assert (
+        "code-insights-canary",
+        "instance_usage",
+        "one row per key",
+        "site_id,week",
+        "2026-10-26",
+    ) in _failed(doc)
+
+
+def test_first_failed_week_spans_consecutive_failing_weeks(
+    config_path: Path, tmp_path: Path
+) -> None:
+    """Weeks run in order against one store: the unbroken run of failures is dated."""
+    from canary.checks.validate import GreatExpectations
+    from canary.config import load_config
+    from canary.pipeline import RunOptions, plan, run_monitor
+    from canary.sample.warehouse import WarehouseSpec
+    from canary.sources.sample import SampleWarehouseSource
+    from canary.store.db import Store
+    from canary.weeks import parse_week
+    from tests.conftest import NOW
+
+    config = load_config(config_path)
+    store = Store(config.store_url({}))
+    ge = GreatExpectations()
+    statuses = {}
+    for week in ("2026-10-26", "2026-11-02", "2026-11-09"):
+        p = plan(
+            config,
+            "code-insights-canary",
+            RunOptions(week=parse_week(week), now=NOW),
+            config_path.parent,
+        )
+        assert isinstance(p.source, SampleWarehouseSource)
+        p.source.spec = WarehouseSpec(
+            p.source.spec.sample, "double-count", parse_week("2026-11-02")
+        )
+        run = run_monitor(p, store, ge)
+        check = next(
+            c for c in run.checks if c.check == "one row per key" and c.dataset == "instance_usage"
+        )
+        statuses[week] = (check.status, check.first_failed_week)
+    store.close()
+    assert statuses["2026-10-26"] == ("passed", None)
+    assert statuses["2026-11-02"] == ("failed", parse_week("2026-11-02"))
+    assert statuses["2026-11-09"] == ("failed", parse_week("2026-11-02"))
+
+
+def test_unreadable_dataset_is_an_error_and_exit_3(tmp_path: Path) -> None:
+    """A files source whose export is missing: that dataset errors, the rest are checked."""
+    from tests.conftest import write_config
+    from tests.test_files_source import export_tiles
+
+    exports = export_tiles(tmp_path / "exports", "code-insights-canary")
+    (exports / "creators.csv").unlink()
+    config = write_config(
+        tmp_path,
+        sources={
+            "exports": {
+                "kind": "files",
+                "datasets": {
+                    name: {"path": f"exports/{name}.csv"}
+                    for name in ("instances_reporting", "page_views", "creators", "instance_usage")
+                },
+            }
+        },
+        monitors={
+            "code-insights-canary": {
+                "source": "exports",
+                "dashboard": "canary",
+                "suite_prefix": "canary",
+                "alerts": {"channel": "#code-insights-internal"},
+                "datasets": {
+                    "instances_reporting": {},
+                    "page_views": {},
+                    "creators": {},
+                    "instance_usage": {},
+                },
+            }
+        },
+    )
+    code, doc = _run(config, tmp_path / "out.json")
+    assert code == 3
+    run = doc["runs"][0]
+    assert run["status"] == "error"
+    errors = [c for c in run["checks"] if c["status"] == "error"]
+    assert [(c["dataset"], c["check"]) for c in errors] == [("creators", "pull")]
+    assert "creators.csv" in errors[0]["reason"]
+    assert any(c["dataset"] == "page_views" and c["status"] == "passed" for c in run["checks"])

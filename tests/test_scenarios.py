@@ -1,0 +1,81 @@
+"""Each catalog scenario breaks the data from its week on, and never before."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from canary.cli import main
+from canary.sample.generator import CANARY_SITE_ID, SampleSpec, generate
+from canary.sample.scenarios import SCENARIOS, inject
+from tests.conftest import REPO
+
+END = date(2026, 11, 16)
+WEEK = date(2026, 10, 26)
+SPEC = SampleSpec(end_week=END)
+
+
+@pytest.fixture(scope="module")
+def healthy() -> pd.DataFrame:
+    return generate(SPEC)
+
+
+def test_scenario_slugs_are_the_design_catalog() -> None:
+    design = REPO.parent / "shared" / "DESIGN.md"
+    text = design.read_text() if design.exists() else ""
+    catalog = set(re.findall(r"^\| `([a-z-]+)` \|", text, flags=re.M))
+    assert len(SCENARIOS) == 11
+    if catalog:
+        assert set(SCENARIOS) == catalog
+
+
+def test_list_scenarios_prints_slug_tab_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sample", "--list-scenarios"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split("\t")[0] for line in lines] == list(SCENARIOS)
+    assert all(len(line.split("\t")) == 2 and line.split("\t")[1] for line in lines)
+
+
+@pytest.mark.parametrize("slug", list(SCENARIOS))
+def test_breaks_only_from_its_week(healthy: pd.DataFrame, slug: str) -> None:
+    broken = inject(healthy, slug, WEEK, SPEC)
+    before_h = healthy[healthy["week"] < WEEK].reset_index(drop=True)
+    before_b = broken[broken["week"] < WEEK].reset_index(drop=True)
+    shared = [c for c in before_h.columns if c in before_b.columns]
+    pd.testing.assert_frame_equal(before_b[shared], before_h[shared])
+    after_h = healthy[healthy["week"] >= WEEK]
+    after_b = broken[broken["week"] >= WEEK]
+    changed = (
+        len(after_h) != len(after_b)
+        or set(after_b.columns) != set(after_h.columns)
+        or not (after_b.reset_index(drop=True).equals(after_h.reset_index(drop=True)))
+    )
+    assert changed, f"{slug} changed nothing"
+
+
+def test_specific_breakages(healthy: pd.DataFrame) -> None:
+    views = "usage.WeeklyInsightsPageViews"
+    on = lambda f: f[f["week"] >= WEEK]  # noqa: E731
+    assert (on(inject(healthy, "object-null", WEEK, SPEC))["usage_state"] == "null").all()
+    silent = inject(healthy, "canary-silent", WEEK, SPEC)
+    assert not (on(silent)["site_id"] == CANARY_SITE_ID).any()
+    double = on(inject(healthy, "double-count", WEEK, SPEC))
+    assert double.duplicated(["site_id", "week"]).mean() > 0.7
+    missing = inject(healthy, "stale-missing", END, SPEC)
+    assert missing["week"].max() < END
+    copy = inject(healthy, "stale-copy", END, SPEC)
+    last = copy[copy["week"] == END].drop(columns="week").reset_index(drop=True)
+    prev = healthy[healthy["week"] == date(2026, 11, 9)].drop(columns="week").reset_index(drop=True)
+    pd.testing.assert_frame_equal(last, prev)
+    cumulative = inject(healthy, "cumulative-counter", WEEK, SPEC)
+    canary = cumulative[cumulative["site_id"] == CANARY_SITE_ID].set_index("week")[views]
+    assert canary[canary.index >= WEEK].is_monotonic_increasing
+    assert canary[WEEK] > healthy[healthy["site_id"] == CANARY_SITE_ID][views].sum() * 0.5
+    loss = inject(healthy, "ingestion-loss", WEEK, SPEC)
+    assert 0.4 < 1 - len(on(loss)) / len(on(healthy)) < 0.5
+    drop = on(inject(healthy, "version-field-drop", WEEK, SPEC))
+    nulled = drop[drop[views].isna() & (drop["usage_state"] == "present")]
+    assert nulled["release_index"].nunique() == 1 and len(nulled) < len(drop) * 0.5
