@@ -57,8 +57,8 @@ def config_path(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def shared_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data directory holding the healthy sample as of AS_OF, built once per session."""
-    from canary.pipeline import sample_spec
     from canary.config import SampleSource
+    from canary.pipeline import sample_spec
     from canary.sample.warehouse import WarehouseSpec, ensure
 
     data_dir = tmp_path_factory.mktemp("sample")

@@ -92,6 +92,12 @@ def test_glob_collects_several_files(tmp_path: Path) -> None:
     pattern = "exports/{name}*.csv"
     code, doc = _run(_config(tmp_path, pattern), tmp_path / "out.json")
     assert code == 0
+    latest = next(
+        c
+        for c in doc["runs"][0]["checks"]
+        if c["dataset"] == "page_views" and c["check"] == "latest week present"
+    )
+    assert latest["observed"] == 1  # the latest week lives in the second file only
 
 
 def test_bad_value_is_an_error_naming_file_and_column(tmp_path: Path) -> None:

@@ -64,6 +64,7 @@ def test_flow_shows_failures_and_retries_only_transient_errors(
     prefect_api: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import flows.weekly_canary as module
+
     from canary.errors import SourceError, TransientSourceError
 
     suites = tmp_path / "expectations"
@@ -108,3 +109,35 @@ def test_flow_shows_failures_and_retries_only_transient_errors(
     artifacts = asyncio.run(_artifacts(state.state_details.flow_run_id))
     summary = next(a for a in artifacts if a.key == "canary-code-insights-canary-summary")
     assert "canary uses Code Insights" in summary.data and "creators" in summary.data
+
+
+def test_secret_resolver_reads_a_prefect_block_when_an_api_is_set(prefect_api: None) -> None:
+    from prefect.blocks.system import Secret
+
+    from canary.config import SecretRef
+    from canary.secrets import resolve
+
+    Secret(value="looker-s3cret").save("canary-test-looker-secret", overwrite=True)
+    ref = SecretRef(env="LOOKERSDK_CLIENT_SECRET", prefect_block="canary-test-looker-secret")
+    got = resolve("looker", ref, {"PREFECT_API_URL": "set by the harness"})
+    assert got.value.get_secret_value() == "looker-s3cret"
+    assert got.origin == "prefect block canary-test-looker-secret"
+    from_env = resolve("looker", ref, {"LOOKERSDK_CLIENT_SECRET": "from-env"})
+    assert from_env.origin == "env LOOKERSDK_CLIENT_SECRET"
+
+
+def test_prefect_yaml_deploys_both_monitors_weekly() -> None:
+    import yaml
+
+    from canary.config import load_config
+
+    doc = yaml.safe_load((REPO / "prefect.yaml").read_text())
+    deployments = {d["name"]: d for d in doc["deployments"]}
+    monitors = load_config(REPO / "canary.yaml", environ={}).monitors
+    assert set(deployments) == set(monitors)
+    for name, d in deployments.items():
+        assert d["parameters"]["monitor"] == name
+        assert d["schedules"][0]["cron"] == "0 9 * * 1" and d["schedules"][0]["timezone"] == "UTC"
+        path, _, func = d["entrypoint"].partition(":")
+        assert (REPO / path).exists() and func == "weekly_canary"
+        assert d["work_pool"]["name"] == "canary"

@@ -172,24 +172,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(quiet=getattr(args, "quiet", False))
     if not console.is_terminal:
         console.width = max(console.width, 160)
-    errors = Console(stderr=True)
     try:
         return int(COMMANDS[args.command](args, console))
     except ConfigError as exc:
-        errors.print(f"[red]config error:[/] {exc}", markup=True, highlight=False)
+        print(f"config error: {exc}", file=sys.stderr)
         return int(ExitCode.USAGE)
     except CanaryError as exc:
-        errors.print(f"[magenta]error:[/] {exc}", highlight=False)
+        print(f"error: {exc}", file=sys.stderr)
         return int(ExitCode.INCOMPLETE)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
         path = _log_crash(exc)
-        errors.print(
-            f"internal error: {type(exc).__name__}: {exc} (traceback in {path})",
-            highlight=False,
-            markup=False,
-        )
+        print(f"internal error: {type(exc).__name__}: {exc} (traceback in {path})", file=sys.stderr)
         return int(exit_code_for([], exc))
 
 

@@ -1,0 +1,110 @@
+"""The command line: sample building, exit codes 3 and 4, JSON written as far as it got."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from canary.cli import main
+from tests.conftest import AS_OF, LATEST_WEEK
+
+
+def test_sample_builds_once_at_scale_and_ends_at_the_latest_complete_week(
+    config_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    assert (
+        main(
+            [
+                "sample",
+                "--config",
+                str(config_path),
+                "--as-of",
+                AS_OF.isoformat(),
+                "--data-dir",
+                str(data),
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "104 weeks" in out and str(LATEST_WEEK) in out
+    path = data / "sample.duckdb"
+    stamp = path.stat().st_mtime_ns
+    assert (
+        main(
+            [
+                "sample",
+                "--config",
+                str(config_path),
+                "--as-of",
+                AS_OF.isoformat(),
+                "--data-dir",
+                str(data),
+            ]
+        )
+        == 0
+    )
+    assert path.stat().st_mtime_ns == stamp  # reused, not rebuilt
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        usage = con.execute(
+            "SELECT code_insights_usage FROM pings WHERE code_insights_usage IS NOT NULL LIMIT 1"
+        ).fetchone()
+        counts = con.execute(
+            "SELECT count(DISTINCT site_id) FROM pings WHERE week = ?", [LATEST_WEEK]
+        ).fetchone()
+    finally:
+        con.close()
+    assert usage is not None and json.loads(usage[0])["InsightsByType"][0]["name"]
+    assert counts is not None and counts[0] >= 1000
+
+
+def test_internal_error_exits_4_with_traceback_in_a_log(
+    config_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import canary.pipeline
+
+    calls = []
+    real = canary.pipeline.profile
+
+    def buggy(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) > 3:  # a bug in the fourth dataset
+            raise ZeroDivisionError("division by zero")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(canary.pipeline, "profile", buggy)
+    out = tmp_path / "out.json"
+    code = main(
+        [
+            "run",
+            "--config",
+            str(config_path),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--json",
+            str(out),
+            "--quiet",
+        ]
+    )
+    assert code == 4
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("internal error: ZeroDivisionError")
+    log = Path(err[0].rsplit("traceback in ", 1)[1].rstrip(")"))
+    assert "Traceback" in log.read_text()
+    doc = json.loads(out.read_text())
+    assert doc["schema"] == "canary.result/1" and doc["runs"] == []
+
+
+def test_bad_week_argument_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--week", "2026-11-17"])
+    assert info.value.code == 2
+    assert "Tuesday" in capsys.readouterr().err

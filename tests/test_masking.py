@@ -1,0 +1,21 @@
+from canary.masking import mask_row, mask_text, mask_value
+
+
+def test_personal_data_is_masked_in_text() -> None:
+    text = "admin7@customer-0007.example.com from 10.2.3.4 key LK-0A1B-2C3D-4E5F on fe80::1:2:3"
+    masked = mask_text(text)
+    assert "customer-0007" not in masked and "10.2.3.4" not in masked
+    assert "LK-0A1B" not in masked and "fe80::1:2:3" not in masked
+    assert masked.startswith("***@*** from ***.***.***.*** key LK-****-****-****")
+
+
+def test_personal_columns_are_masked_whole_and_others_kept() -> None:
+    row = {"site_id": "abc", "admin_email": "x@y.z", "instance_label": "Sourcegraph (S2)", "n": 3}
+    assert mask_row(row, {"admin_email"}) == {
+        "site_id": "abc",
+        "admin_email": "***",
+        "instance_label": "Sourcegraph (S2)",
+        "n": 3,
+    }
+    assert mask_value(None, True) is None
+    assert mask_value("5.3.1") == "5.3.1"  # versions are not IP addresses

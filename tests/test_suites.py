@@ -1,0 +1,152 @@
+"""The GE suites in expectations/: complete, named, loaded from files at run time."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from canary.checks.suites import load_suite, parameters_of
+from canary.config import load_config
+from canary.dashboards import catalog
+from canary.errors import SuiteError
+from tests.conftest import REPO
+
+SUITES = sorted((REPO / "expectations").glob("*.json"))
+
+
+def test_every_monitor_dataset_has_a_suite() -> None:
+    config = load_config(REPO / "canary.yaml", environ={})
+    for monitor in config.monitors.values():
+        for dataset in monitor.datasets:
+            load_suite(config.expectations_dir, monitor.suite_for(dataset))
+
+
+@pytest.mark.parametrize("path", SUITES, ids=lambda p: p.stem)
+def test_suite_is_native_ge_with_named_checks(path: Path) -> None:
+    import great_expectations as gx
+
+    doc = load_suite(path.parent, path.stem)
+    assert all(e["meta"]["check"] for e in doc["expectations"])
+    gx.ExpectationSuite(name=doc["name"], expectations=doc["expectations"])
+    dataset = path.stem.split(".", 1)[1]
+    tile = catalog().tiles[dataset]
+    present = next(e for e in doc["expectations"] if e["meta"]["check"] == "columns present")
+    assert present["kwargs"]["column_set"] == tile.columns
+    checks = {e["meta"]["check"] for e in doc["expectations"]}
+    assert {"latest week present", "one row per key", "type", "non-negative"} <= checks
+
+
+@pytest.mark.parametrize("prefix", ["all_instances", "canary"])
+def test_snapshot_counters_are_checked_or_null_by_design(prefix: str) -> None:
+    doc = load_suite(REPO / "expectations", f"{prefix}.instance_usage")
+    allow = doc["meta"]["null_by_design"]
+    assert all(reason.strip() for reason in allow.values())  # a reason beside every entry
+    not_null = {
+        e["kwargs"]["column"]
+        for e in doc["expectations"]
+        if e["type"] == "expect_column_values_to_not_be_null"
+    }
+    for field in catalog().tiles["instance_usage"].fields:
+        if field.counter:
+            assert (field.column in not_null) != (field.column in allow), field.column
+
+
+def test_load_errors_name_the_file_and_place(tmp_path: Path) -> None:
+    (tmp_path / "broken.json").write_text('{"expectations": [\n  {"type": }')
+    with pytest.raises(SuiteError, match=r"broken.json: not valid JSON \(line 2"):
+        load_suite(tmp_path, "broken")
+    with pytest.raises(SuiteError, match="suite file not found"):
+        load_suite(tmp_path, "absent")
+    twin = {
+        "expectations": [
+            {
+                "type": "expect_column_values_to_not_be_null",
+                "kwargs": {"column": "a"},
+                "meta": {"check": "x"},
+            },
+            {
+                "type": "expect_column_values_to_be_unique",
+                "kwargs": {"column": "a"},
+                "meta": {"check": "x"},
+            },
+        ]
+    }
+    (tmp_path / "twin.json").write_text(json.dumps(twin))
+    with pytest.raises(
+        SuiteError, match=r"expectations\[1\]: check 'x' on a repeats expectations\[0\]"
+    ):
+        load_suite(tmp_path, "twin")
+    bad_param = {
+        "expectations": [
+            {
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "a", "min_value": {"$PARAMETER": "a.b"}},
+            }
+        ]
+    }
+    (tmp_path / "param.json").write_text(json.dumps(bad_param))
+    with pytest.raises(SuiteError, match="letters, digits and underscores"):
+        load_suite(tmp_path, "param")
+
+
+def test_parameters_are_found_anywhere_in_kwargs() -> None:
+    doc = {
+        "expectations": [
+            {
+                "type": "t",
+                "kwargs": {"min_value": {"$PARAMETER": "lo"}, "max_value": {"$PARAMETER": "hi"}},
+            }
+        ]
+    }
+    assert parameters_of(doc) == {"lo", "hi"}
+
+
+def test_edited_suite_is_used_by_the_next_run_and_missing_parameters_skip(tmp_path: Path) -> None:
+    from canary.cli import main
+    from tests.conftest import write_config
+
+    suites = tmp_path / "expectations"
+    suites.mkdir()
+    for path in SUITES:
+        (suites / path.name).write_text(path.read_text())
+    config = write_config(tmp_path, expectations_dir=str(suites))
+    args = [
+        "run",
+        "--config",
+        str(config),
+        "--as-of",
+        "2026-11-28",
+        "--quiet",
+        "--monitor",
+        "code-insights-canary",
+        "--json",
+        str(tmp_path / "out.json"),
+    ]
+    assert main(args) == 0
+    target = suites / "canary.instances_reporting.json"
+    doc = json.loads(target.read_text())
+    doc["expectations"].append(
+        {
+            "type": "expect_column_values_to_be_between",
+            "kwargs": {"column": "pings_received", "max_value": 0},
+            "meta": {"check": "edited"},
+        }
+    )
+    doc["expectations"].append(
+        {
+            "type": "expect_column_values_to_be_between",
+            "kwargs": {"column": "pings_received", "min_value": {"$PARAMETER": "pings_low"}},
+            "meta": {"check": "history bound"},
+        }
+    )
+    target.write_text(json.dumps(doc))
+    assert main(args) == 1
+    out = json.loads((tmp_path / "out.json").read_text())
+    by_check = {
+        c["check"]: c for c in out["runs"][0]["checks"] if c["dataset"] == "instances_reporting"
+    }
+    assert by_check["edited"]["status"] == "failed"
+    assert by_check["history bound"]["status"] == "skipped"
+    assert "pings_low" in by_check["history bound"]["reason"]
