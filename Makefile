@@ -24,8 +24,8 @@ test: $(STAMP) ## Run the whole test suite
 	$(BIN)/python -m pytest
 
 lint: $(STAMP) ## ruff on the code
-	$(BIN)/ruff check src tests flows bench
-	$(BIN)/ruff format --check src tests flows bench
+	$(BIN)/ruff check src tests flows $(wildcard bench)
+	$(BIN)/ruff format --check src tests flows $(wildcard bench)
 
 typecheck: $(STAMP) ## mypy on src
 	$(BIN)/mypy src
