@@ -41,7 +41,10 @@ def test_misspelled_key_names_file_path_and_allowed_keys() -> None:
     assert (
         "monitors.code-insights-canary.sourc: unknown key 'sourc' (did you mean 'source'?)" in text
     )
-    assert "allowed keys: alerts, dashboard, datasets, source, suite_prefix" in text
+    assert (
+        "allowed keys: alerts, dashboard, datasets, history, quiet_weeks, source, suite_prefix"
+        in text
+    )
 
 
 def test_bad_values_name_the_value_and_what_is_allowed() -> None:

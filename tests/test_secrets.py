@@ -16,9 +16,11 @@ def test_environment_comes_first() -> None:
 
 
 def test_prefect_block_is_not_looked_up_without_an_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     ref = SecretRef(env="SLACK_BOT_TOKEN", prefect_block="canary-slack-token")
-    with pytest.raises(SecretError) as info:
+    with temporary_settings(restore_defaults={PREFECT_API_URL}), pytest.raises(SecretError) as info:
         resolve("slack_token", ref, {})
     text = str(info.value)
     assert "env SLACK_BOT_TOKEN" in text and "skipped: no PREFECT_API_URL" in text

@@ -24,9 +24,17 @@ def _run(status: str = "failed") -> tuple[RunResult, pd.DataFrame]:
     run = RunResult("m", W, [CheckResult("m", "d", "c", status, "why", "col")])  # type: ignore[arg-type]
     metrics = pd.DataFrame(
         [
-            {"dataset": "d", "column_name": "", "segment": "", "metric": "row_count", "value": 3.0},
             {
                 "dataset": "d",
+                "week": W,
+                "column_name": "",
+                "segment": "",
+                "metric": "row_count",
+                "value": 3.0,
+            },
+            {
+                "dataset": "d",
+                "week": W,
                 "column_name": "x",
                 "segment": "",
                 "metric": "sum",

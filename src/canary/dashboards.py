@@ -26,6 +26,7 @@ class Field:
     label: str
     counter: bool = False
     personal: bool = False
+    churns: bool = False  # new values are normal (a release adds a version)
 
     @property
     def ref(self) -> str:
@@ -124,6 +125,7 @@ def _parse(raw: dict[str, Any]) -> Catalog:
                     label=fraw.get("label") or fname.replace("_", " ").capitalize(),
                     counter=bool(fraw.get("counter", False)),
                     personal=bool(fraw.get("personal", False)),
+                    churns=bool(fraw.get("churns", False)),
                 )
         views[vname] = View(vname, vraw.get("label", vname), fields)
     catalog = Catalog(views, {}, {})

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pandas as pd
 
 from canary.dashboards import Tile
 
 NUMERIC = ("integer", "number")
-METRIC_COLUMNS = ["dataset", "column_name", "segment", "metric", "value"]
+METRIC_COLUMNS = ["dataset", "week", "column_name", "segment", "metric", "value"]
 
 
 def _numeric_metrics(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -29,12 +30,51 @@ def _numeric_metrics(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return stats.reset_index().melt(id_vars="column_name", var_name="metric", value_name="value")
 
 
-def profile(dataset: str, tile: Tile, batch: pd.DataFrame) -> pd.DataFrame:
-    """Metrics of ``batch`` (the week under test): table, numeric columns, and per segment.
+def segment_keys(frame: pd.DataFrame, segments: list[str]) -> pd.Series:
+    """The JSON segment key of each row ('' when the tile has no segments)."""
+    if not segments:
+        return pd.Series("", index=frame.index)
+    values = frame[segments].astype(object).where(frame[segments].notna(), "(null)")
+    return pd.Series(
+        [
+            json.dumps(dict(zip(segments, map(str, row), strict=True)))
+            for row in values.itertuples(index=False)
+        ],
+        index=frame.index,
+    )
 
-    Returns rows of ``dataset, column_name ('' for the table), segment ('' or JSON), metric,
-    value``.
+
+def series_values(dataset: str, tile: Tile, frame: pd.DataFrame) -> pd.DataFrame:
+    """A series tile as metrics: one ``value`` per week, numeric column and segment."""
+    numeric = [c for c, kind in tile.dtypes.items() if kind in NUMERIC and c in frame.columns]
+    if tile.time_column not in frame.columns or not numeric:
+        return pd.DataFrame(columns=METRIC_COLUMNS)
+    segments = [s for s in tile.segments if s in frame.columns]
+    wide = frame[[tile.time_column, *numeric]].copy()
+    wide["segment"] = segment_keys(frame, segments)
+    long = wide.melt(
+        id_vars=[tile.time_column, "segment"], var_name="column_name", value_name="value"
+    )
+    long = long.rename(columns={tile.time_column: "week"})
+    long["week"] = pd.to_datetime(long["week"]).dt.date
+    long["metric"] = "value"
+    long["dataset"] = dataset
+    long["value"] = long["value"].astype("float64")
+    return long[METRIC_COLUMNS]
+
+
+def profile(dataset: str, tile: Tile, frame: pd.DataFrame, week: date) -> pd.DataFrame:
+    """Metrics of a pull: a series' value every week, or a snapshot's week under test.
+
+    Snapshots give row_count, and sum / null_rate / zero_rate per numeric column, for the
+    table and per segment. Rows: ``dataset, week, column_name ('' for the table), segment
+    ('' or JSON), metric, value``.
     """
+    if tile.shape == "series":
+        return series_values(dataset, tile, frame)
+    batch = frame
+    if tile.time_column in frame.columns:
+        batch = frame[frame[tile.time_column] == pd.Timestamp(week)]
     numeric = [c for c, kind in tile.dtypes.items() if kind in NUMERIC and c in batch.columns]
     parts = [
         pd.DataFrame(
@@ -68,5 +108,6 @@ def profile(dataset: str, tile: Tile, batch: pd.DataFrame) -> pd.DataFrame:
                 parts.append(long.assign(metric=metric))
     out = pd.concat(parts, ignore_index=True)
     out["dataset"] = dataset
+    out["week"] = week
     out["value"] = out["value"].astype("float64")
     return out[METRIC_COLUMNS]

@@ -39,6 +39,7 @@ class CheckResult:
     severity: str = "critical"
     first_failed_week: date | None = None
     sample_rows: list[dict[str, Any]] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)  # expected centre, training, attribution
 
     @property
     def id(self) -> str:

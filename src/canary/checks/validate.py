@@ -33,7 +33,11 @@ class GreatExpectations:
         self._ids = count()
 
     def run(
-        self, suite_doc: dict[str, Any], batch: pd.DataFrame, parameters: dict[str, Any]
+        self,
+        suite_doc: dict[str, Any],
+        batch: pd.DataFrame,
+        parameters: dict[str, Any],
+        result_format: str = "SUMMARY",
     ) -> list[Any]:
         """GE's expectation results for ``batch`` (in suite order)."""
         gx = self._gx
@@ -50,7 +54,7 @@ class GreatExpectations:
             result = definition.run(
                 batch_parameters={"dataframe": batch},
                 expectation_parameters=parameters,
-                result_format={"result_format": "COMPLETE"},
+                result_format={"result_format": result_format},
             )
         finally:
             self._context.validation_definitions.delete(name)
@@ -113,9 +117,10 @@ def to_check(
             "rows": detail.get("element_count"),
         }
     rows: list[dict[str, Any]] = []
-    if status != "passed" and detail.get("unexpected_index_list"):
+    if status != "passed" and detail.get("partial_unexpected_index_list"):
         wanted = [c for c in [*key_columns, *(column or "").split(",")] if c in batch.columns]
-        positions = [i for i in detail["unexpected_index_list"][:SAMPLE_ROWS] if isinstance(i, int)]
+        indexes = detail["partial_unexpected_index_list"][:SAMPLE_ROWS]
+        positions = [i for i in indexes if isinstance(i, int)]
         picked = batch.iloc[positions][list(dict.fromkeys(wanted))]
         rows = [mask_row(json_ready(r), personal_columns) for r in picked.to_dict("records")]
     return CheckResult(

@@ -32,7 +32,7 @@ def summary_table(runs: list[RunResult]) -> Table:
 
 
 def problems_table(runs: list[RunResult], limit: int = 40) -> Table | None:
-    rows = [(run, c) for run in runs for c in run.problems()]
+    rows = [(run, c) for run in runs for c in run.problems() if c.status != "skipped"]
     if not rows:
         return None
     table = Table(title="checks that did not pass", title_justify="left", show_lines=False)
@@ -58,3 +58,6 @@ def print_report(console: Console, runs: list[RunResult]) -> None:
     problems = problems_table(runs)
     if problems is not None:
         console.print(problems)
+    skipped = sum(run.counts()["skipped"] for run in runs)
+    if skipped:
+        console.print(f"{skipped} checks skipped, most for too little history (see --json).")

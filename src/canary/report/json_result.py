@@ -34,6 +34,7 @@ def check_document(check: CheckResult) -> dict[str, Any]:
         else None,
         "severity": check.severity,
         "sample_rows": json_ready(check.sample_rows),
+        "details": json_ready(check.details),
     }
 
 

@@ -133,7 +133,8 @@ def generate(spec: SampleSpec) -> pd.DataFrame:
 
     # Versions: each instance upgrades every `cadence` weeks to what was out `lag` weeks ago.
     rel_weeks = release_weeks(spec)
-    lag = np.minimum(rng.lognormal(np.log(5), 1.3, n), 150)
+    rollout_weeks = rng.uniform(3.0, 8.0)  # median upgrade lag: how fast releases roll out
+    lag = np.minimum(rng.lognormal(np.log(rollout_weeks), 1.3, n), 150)
     cadence = rng.integers(1, 14, n)
     phase = rng.integers(0, 13, n)
     lag[0], cadence[0], phase[0] = 0, 1, 0

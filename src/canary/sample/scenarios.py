@@ -55,7 +55,7 @@ def _canary_silent(
 def _ingestion_loss(
     f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator
 ) -> pd.DataFrame:
-    lost = (f["week"] >= w) & (rng.random(len(f)) < 0.45)
+    lost = (f["week"] >= w) & (rng.random(len(f)) < rng.uniform(0.3, 0.6))
     return f[~lost].copy()
 
 
@@ -63,7 +63,7 @@ def _double_count(
     f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator
 ) -> pd.DataFrame:
     broken = f[f["week"] >= w]
-    copies = [broken] * 3
+    copies = [broken] * int(rng.integers(1, 5))
     return pd.concat([f, *copies]).sort_values(["week", "site_id"], kind="stable")
 
 
@@ -81,8 +81,9 @@ def _category_drift(
 ) -> pd.DataFrame:
     odd = TYPES_PREFIX + "insight_view_2Wq8xZpL"
     capture = TYPES_PREFIX + "captureGroupInsights"
-    moved = (f["week"] >= w) & (rng.random(len(f)) < 0.4)
+    moved = (f["week"] >= w) & (rng.random(len(f)) < rng.uniform(0.2, 0.6))
     f[odd] = pd.array(np.where(moved, f[capture].fillna(0), 0), dtype="Int64")
+    f.loc[~moved, odd] = pd.NA  # the odd label exists only where it was reported
     f.loc[moved, capture] = 0
     return f
 
@@ -113,7 +114,8 @@ def _version_undercount(
     f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator
 ) -> pd.DataFrame:
     hit = (f["week"] >= w) & (f["release_index"] >= release_of(s, w))
-    f.loc[hit, PAGE_VIEWS] = (f.loc[hit, PAGE_VIEWS] * 0.4).round().astype("Int64")
+    factor = rng.uniform(0.3, 0.6)
+    f.loc[hit, PAGE_VIEWS] = (f.loc[hit, PAGE_VIEWS] * factor).round().astype("Int64")
     return f
 
 
@@ -127,9 +129,11 @@ SCENARIOS: dict[str, Scenario] = {
             _version_field_drop,
         ),
         Scenario("canary-silent", "the canary instance sends no ping", _canary_silent),
-        Scenario("ingestion-loss", "45% of instances' pings are lost", _ingestion_loss),
+        Scenario("ingestion-loss", "30-60% of instances' pings are lost", _ingestion_loss),
         Scenario(
-            "double-count", "every ping of the week is kept: rows duplicated 4-fold", _double_count
+            "double-count",
+            "every ping of the week is kept: rows duplicated 2- to 5-fold",
+            _double_count,
         ),
         Scenario(
             "cumulative-counter",
@@ -148,7 +152,7 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "version-undercount",
-            "page views undercounted by 60% from the newest release on",
+            "page views undercounted by 40-70% from the newest release on",
             _version_undercount,
         ),
     )

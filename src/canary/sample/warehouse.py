@@ -7,6 +7,7 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from canary.sample.generator import COUNTERS, TYPES_PREFIX, USAGE, SampleSpec, g
 from canary.sample.scenarios import inject
 
 #: Bump when the generator's output changes, so cached warehouses are rebuilt.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 3
 FILE_NAME = "sample.duckdb"
 
 
@@ -44,7 +45,7 @@ def _usage_json_sql(columns: list[str]) -> str:
         items = ", ".join(
             f"{{'name': '{c[len(TYPES_PREFIX) :]}', 'count': \"{c}\"}}" for c in types
         )
-        members.append(f"'InsightsByType': [{items}]")
+        members.append(f"'InsightsByType': list_filter([{items}], lambda t: t.count IS NOT NULL)")
     obj = "{" + ", ".join(members) + "}"
     return (
         "CASE usage_state WHEN 'null' THEN NULL WHEN 'empty' THEN '{}' "
@@ -139,18 +140,17 @@ def query_tile(
     """Run a tile's query on the warehouse, typed by the dashboard definition."""
     view = catalog().views[tile.view]
     sql, params = build_query(view, list(tile.fields), filters, week_range, limit)
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        frame = con.execute(sql, params).df()
-    finally:
-        con.close()
-    return frame
+    return query_fields(path, sql, params)
 
 
 def query_fields(path: Path, sql: str, params: list[Any]) -> pd.DataFrame:
-    """Run arbitrary read-only SQL on the warehouse (for stand-ins serving other queries)."""
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql, params).df()
-    finally:
-        con.close()
+    """Run read-only SQL on the warehouse (tiles, and stand-ins serving other queries)."""
+    return (
+        _reader(str(path), os.getpid(), path.stat().st_mtime_ns).cursor().execute(sql, params).df()
+    )
+
+
+@lru_cache(maxsize=4)
+def _reader(path: str, pid: int, mtime: int) -> duckdb.DuckDBPyConnection:
+    """One read-only connection per warehouse file, process and version of the file."""
+    return duckdb.connect(path, read_only=True)

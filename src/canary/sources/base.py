@@ -9,6 +9,7 @@ from typing import Protocol
 import pandas as pd
 
 from canary.dashboards import Tile
+from canary.weeks import WEEK
 
 
 @dataclass
@@ -38,5 +39,6 @@ class Source(Protocol):
 
 
 def week_range(tile: Tile, week: date) -> tuple[date | None, date]:
-    """Weeks a pull asks for: everything known by ``week`` for series, ``week`` for snapshots."""
-    return (None, week) if tile.shape == "series" else (week, week)
+    """Weeks a pull asks for: everything known by ``week`` for series; for snapshots
+    ``week`` and the week before (to compare instances week over week)."""
+    return (None, week) if tile.shape == "series" else (week - WEEK, week)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -21,9 +21,15 @@ class SampleWarehouseSource:
     spec: WarehouseSpec
     dashboard: Dashboard
     complete_after: timedelta
+    _path: Path | None = field(default=None, init=False, repr=False)
+    _key: str | None = field(default=None, init=False, repr=False)
 
     def path(self) -> Path:
-        return ensure(self.data_dir, self.spec)
+        """The warehouse file, generated on first use and looked up once per source."""
+        key = self.spec.fingerprint()
+        if self._path is None or self._key != key:
+            self._path, self._key = ensure(self.data_dir, self.spec), key
+        return self._path
 
     def pull(self, tile: Tile, week: date) -> Dataset:
         where = f"sample warehouse {self.path()}, tile {tile.title!r}"

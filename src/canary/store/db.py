@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, delete, insert, select
+from sqlalchemy import Connection, Engine, create_engine, delete, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -49,7 +49,7 @@ class Store:
         cfg.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as connection:
             cfg.attributes["connection"] = connection
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "heads")
 
     def close(self) -> None:
         self.engine.dispose()
@@ -63,20 +63,16 @@ class Store:
         """Replace everything stored for the run's monitor and week (a rerun never duplicates)."""
         key = {"monitor": run.monitor, "week": run.week}
         checks = [_check_row(run, c, i) for i, c in enumerate(run.checks)]
-        metric_records = [
-            {**key, **r}
-            for r in metric_rows.astype(object).where(metric_rows.notna(), None).to_dict("records")
-        ]
+        metric_records = _metric_records(run.monitor, metric_rows)
         try:
             with self.engine.begin() as con:
-                for table in (metrics, check_results, runs):
+                for table in (check_results, runs):
                     con.execute(
                         delete(table).where(
                             table.c.monitor == run.monitor, table.c.week == run.week
                         )
                     )
-                if metric_records:
-                    con.execute(insert(metrics), metric_records)
+                _replace_metrics(con, run.monitor, metric_records)
                 if checks:
                     con.execute(insert(check_results), checks)
                 con.execute(
@@ -96,6 +92,29 @@ class Store:
                 f"({type(exc).__name__})",
                 transient=True,
             ) from None
+
+    def record_metrics(self, monitor: str, metric_rows: pd.DataFrame) -> None:
+        """Replace the stored metrics of every (dataset, week) in ``metric_rows`` (backfill)."""
+        records = _metric_records(monitor, metric_rows)
+        try:
+            with self.engine.begin() as con:
+                _replace_metrics(con, monitor, records)
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"store {_redacted(self.url)}: cannot record metrics of {monitor} "
+                f"({type(exc).__name__})",
+                transient=True,
+            ) from None
+
+    def metric_weeks(self, monitor: str, dataset: str) -> set[date]:
+        """Weeks with stored metrics of a dataset (what a resumed backfill skips)."""
+        query = (
+            select(metrics.c.week)
+            .where(metrics.c.monitor == monitor, metrics.c.dataset == dataset)
+            .distinct()
+        )
+        with self.engine.connect() as con:
+            return {row[0] for row in con.execute(query)}
 
     def past_checks(self, monitor: str, before: date, ids: Iterable[str]) -> dict[str, PastCheck]:
         """The latest stored result before ``before`` of each check id."""
@@ -133,6 +152,23 @@ class Store:
             query = query.where(runs.c.monitor == monitor)
         with self.engine.connect() as con:
             return [dict(r._mapping) for r in con.execute(query)]
+
+
+def _metric_records(monitor: str, rows: pd.DataFrame) -> list[dict[str, Any]]:
+    clean = rows.astype(object).where(rows.notna(), None)
+    return [{"monitor": monitor, **r} for r in clean.to_dict("records")]
+
+
+def _replace_metrics(con: Connection, monitor: str, records: list[dict[str, Any]]) -> None:
+    """Delete the stored metrics of each (dataset, week) in ``records``, then insert them."""
+    for dataset, week in sorted({(r["dataset"], r["week"]) for r in records}):
+        con.execute(
+            delete(metrics).where(
+                metrics.c.monitor == monitor, metrics.c.dataset == dataset, metrics.c.week == week
+            )
+        )
+    if records:
+        con.execute(insert(metrics), records)
 
 
 def _check_row(run: RunResult, check: CheckResult, position: int) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""History-aware checks: robust baselines, detectors, attribution, turned into derived frames."""

@@ -1,0 +1,577 @@
+"""Detectors: each turns a dataset's history into derived rows (observed vs expected range).
+
+A row's verdict is not decided here: the ``history`` GE suite judges every row at once
+(observed within [lower, upper]; NaN bounds mean the row is skipped for lack of history).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from canary.anomaly.baseline import DIRECTIONS, expected_band, nanmedian
+from canary.anomaly.inputs import HistoryInput, matrix, rows
+from canary.config import HistorySettings
+from canary.results import fingerprint
+from canary.weeks import WEEK
+
+Row = dict[str, Any]
+
+LEVEL_CHECKS = ("level", "volume", "dead metric")
+SEGMENT_LEVEL_FACTOR = 10  # segments are judged only when ten times min_level
+MIN_ROWS = 10  # fewest rows in a segment before its null rate is judged
+MIN_EXCESS_NULLS = 5  # fewest nulls above the usual before a null rate is flagged
+
+
+def _min_level(settings: HistorySettings, segment: str) -> float:
+    """Smallest typical value judged: a segment's noise needs a larger series to average out."""
+    return (settings.min_level or 0.0) * (SEGMENT_LEVEL_FACTOR if segment else 1.0)
+
+
+def _segment(segment: str) -> str:
+    if not segment:
+        return ""
+    return " for " + ", ".join(f"{k} {v}" for k, v in json.loads(segment).items())
+
+
+def _masked(
+    h: HistoryInput, keys: pd.DataFrame, grid: list, history: np.ndarray, checks: tuple[str, ...]
+) -> np.ndarray:
+    """History with flagged, quiet and pre-acceptance weeks blanked out (they never train)."""
+    out = history.copy()
+    quiet = np.array([h.is_quiet(w) is not None for w in grid])
+    out[:, quiet] = np.nan
+    position = {w: i for i, w in enumerate(grid)}
+    for i, (column, segment) in enumerate(zip(keys["column_name"], keys["segment"], strict=True)):
+        for flagged_col, flagged_seg, week in h.flagged:
+            if flagged_col == column and flagged_seg == segment and week in position:
+                out[i, position[week]] = np.nan
+        for check in checks:
+            seg = json.loads(segment) if segment else None
+            since = h.accepted.get(fingerprint(h.monitor, h.dataset, check, column or None, seg))
+            if since is not None:
+                out[i, [position[w] for w in grid if w < since]] = np.nan
+    return out
+
+
+def _seasonal(h: HistoryInput, grid: list, history: np.ndarray) -> tuple[np.ndarray, float | None]:
+    """Year-over-year factor for a quiet week under test (NaN where last year is unknown)."""
+    quiet = h.is_quiet(h.week)
+    factor = np.full(len(history), np.nan)
+    if quiet is None:
+        return np.ones(len(history)), None
+    ago = h.week - WEEK * 52
+    if ago in grid:
+        i = grid.index(ago)
+        before = [j for j in range(max(0, i - 10), i) if h.is_quiet(grid[j]) is None]
+        if before:
+            with np.errstate(all="ignore"):
+                base = nanmedian(history[:, before], axis=1)
+                factor = np.clip(history[:, i] / base, 0.2, 1.5)
+    return factor, quiet.floor
+
+
+def level(h: HistoryInput) -> list[Row]:
+    """Weekly level of every tracked series against its robust baseline (seasonality aware)."""
+    s = h.settings
+    metric_names = ("value",) if h.tile.shape == "series" else ("sum", "row_count")
+    keys, grid, history, observed = matrix(h.metrics, metric_names, h.week)
+    if not len(keys):
+        return []
+    keep = np.array(
+        [
+            (m == "row_count" or not s.columns or c in s.columns)
+            and not h.churning(seg)
+            and (h.tile.shape == "series" or seg == "")
+            for c, seg, m in zip(keys["column_name"], keys["segment"], keys["metric"], strict=True)
+        ],
+        dtype=bool,
+    )
+    keys, history, observed = keys[keep].reset_index(drop=True), history[keep], observed[keep]
+    trained = _masked(h, keys, grid, history, LEVEL_CHECKS)
+    factor, floor = _seasonal(h, grid, trained)
+    known = ~np.isnan(factor)
+    band = expected_band(
+        trained,
+        np.nan_to_num(observed, nan=0.0),
+        window=s.window_weeks or 12,
+        min_weeks=s.min_weeks or 6,
+        sensitivity=s.sensitivity or 5.0,
+        min_abs_change=s.min_abs_change or 0.0,
+        min_rel_change=s.min_rel_change or 0.0,
+        min_rel_rise=s.min_rel_rise,
+        direction=DIRECTIONS[s.direction or "both"],
+        seasonal=np.where(known, factor, 1.0),
+    )
+    lower = band.lower
+    if floor is not None:  # a quiet week without last year to go by: allow the usual dip
+        lower = np.where(known, lower, np.minimum(lower, band.centre * floor))
+    records = []
+    for i, (column, segment, metric) in enumerate(keys.itertuples(index=False)):
+        if band.centre[i] < _min_level(s, segment):
+            continue  # too small to judge: its noise is most of it
+        obs = observed[i]
+        what = (
+            "rows" if metric == "row_count" else (f"sum of {column}" if metric == "sum" else column)
+        )
+        if np.isnan(band.centre[i]):
+            detail = f"{what}{_segment(segment)}: {band.training_weeks[i]} of {s.min_weeks} weeks of history; not judged yet"
+        else:
+            change = (
+                (np.nan_to_num(obs) - band.centre[i]) / abs(band.centre[i])
+                if band.centre[i]
+                else np.nan
+            )
+            shown = "null" if np.isnan(obs) else f"{obs:,.0f}"
+            detail = (
+                f"{what}{_segment(segment)} is {shown}, expected {max(lower[i], 0):,.0f}..{band.upper[i]:,.0f} "
+                f"({change:+.0%} vs the median of {band.training_weeks[i]} weeks"
+                f"{', seasonal week' if floor is not None else ''})"
+            )
+        records.append(
+            {
+                "check": "volume" if metric == "row_count" else "level",
+                "dataset": h.dataset,
+                "column": None if metric == "row_count" else column,
+                "segment": segment,
+                "observed": np.nan_to_num(obs, nan=0.0),
+                "lower": lower[i],
+                "upper": band.upper[i],
+                "expected": band.centre[i],
+                "training_weeks": int(band.training_weeks[i]),
+                "detail": detail,
+                "severity": "critical",
+            }
+        )
+    return records
+
+
+def dead_metric(h: HistoryInput) -> list[Row]:
+    """A series non-zero week after week that is now zero or null."""
+    metric_names = ("value",) if h.tile.shape == "series" else ("sum",)
+    keys, grid, history, observed = matrix(h.metrics, metric_names, h.week)
+    if not len(keys):
+        return []
+    trained = _masked(h, keys, grid, history, LEVEL_CHECKS)
+    recent = trained[:, -(h.settings.window_weeks or 12) :]
+    seen = np.sum(~np.isnan(recent), axis=1)
+    typical = nanmedian(recent, axis=1)
+    alive = (
+        (seen >= (h.settings.min_weeks or 6))
+        & (np.nansum(recent > 0, axis=1) >= 0.9 * seen)
+        & (np.nan_to_num(typical) >= np.array([_min_level(h.settings, g) for g in keys["segment"]]))
+    )
+    records = []
+    for i, (column, segment, _metric) in enumerate(keys.itertuples(index=False)):
+        if not alive[i] or h.churning(segment) or (h.tile.shape == "snapshot" and segment):
+            continue
+        obs = observed[i]
+        state = "null" if np.isnan(obs) else f"{obs:,.0f}"
+        records.append(
+            {
+                "check": "dead metric",
+                "dataset": h.dataset,
+                "column": column,
+                "segment": segment,
+                "observed": np.nan_to_num(obs, nan=0.0),
+                "lower": 0.5,
+                "upper": np.inf,
+                "expected": typical[i],
+                "training_weeks": int(seen[i]),
+                "detail": f"{column}{_segment(segment)} is {state} after {int(seen[i])} weeks above zero",
+                "severity": "critical",
+            }
+        )
+    return records
+
+
+def null_rate(h: HistoryInput) -> list[Row]:
+    """Null rate of each counter, overall and per segment, against its history."""
+    if h.tile.shape != "snapshot":
+        return []
+    counters = {f.column for f in h.tile.fields if f.counter} - h.null_by_design
+    keys, grid, history, observed = matrix(h.metrics, ("null_rate",), h.week)
+    counts = h.metrics[(h.metrics["metric"] == "row_count") & (h.metrics["week"] == h.week)]
+    size = dict(zip(counts["segment"], counts["value"], strict=True))
+    trained = _masked(h, keys, grid, history, ("null rate",))
+    band = expected_band(
+        trained,
+        observed,
+        window=h.settings.window_weeks or 12,
+        min_weeks=h.settings.min_weeks or 6,
+        sensitivity=h.settings.sensitivity or 5.0,
+        min_abs_change=0.25,
+        min_rel_change=0.0,
+        direction=DIRECTIONS["rise"],
+    )
+    overall = {c: i for i, (c, seg, _m) in enumerate(keys.itertuples(index=False)) if seg == ""}
+    records = []
+    for i, (column, segment, _metric) in enumerate(keys.itertuples(index=False)):
+        if column not in counters or np.isnan(observed[i]) or size.get(segment, 0) < MIN_ROWS:
+            continue
+        upper, centre, weeks = band.upper[i], band.centre[i], band.training_weeks[i]
+        if np.isnan(upper) and column in overall and not np.isnan(band.upper[overall[column]]):
+            j = overall[column]  # a new segment (a release): judged against the column overall
+            upper, centre, weeks = band.upper[j], band.centre[j], band.training_weeks[j]
+        n = int(size.get(segment, 0))
+        records.append(
+            {
+                "check": "null rate",
+                "dataset": h.dataset,
+                "column": column,
+                "segment": segment,
+                "observed": observed[i],
+                "lower": -np.inf if not np.isnan(upper) else np.nan,
+                "upper": min(upper, 1.0) if not np.isnan(upper) else np.nan,
+                "expected": centre,
+                "training_weeks": int(weeks),
+                "detail": f"{column}{_segment(segment)} is null on {observed[i]:.0%} of {n:,} instances "
+                f"(usually {0 if np.isnan(centre) else centre:.0%})",
+                "severity": "critical",
+            }
+        )
+    return records
+
+
+def _two_weeks(h: HistoryInput) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    t = h.tile.time_column
+    if t not in h.frame.columns:
+        return None
+    weeks = pd.to_datetime(h.frame[t])
+    now = h.frame[weeks == pd.Timestamp(h.week)]
+    before = h.frame[weeks == pd.Timestamp(h.week - WEEK)]
+    return (now, before) if len(now) and len(before) else None
+
+
+def copy_of_last_week(h: HistoryInput) -> list[Row]:
+    """The week under test repeating the week before value for value (a stale copy)."""
+    pair = _two_weeks(h)
+    if pair is None:
+        return []
+    now, before = pair
+    key = [c for c in h.tile.row_key if c != h.tile.time_column]
+    values = [
+        c for c, k in h.tile.dtypes.items() if k in ("integer", "number") and c in h.frame.columns
+    ]
+    merged = (
+        now.merge(before, on=key, suffixes=("", "_before"))
+        if key
+        else pd.concat(
+            [now.reset_index(drop=True), before.add_suffix("_before").reset_index(drop=True)],
+            axis=1,
+        )
+    )
+    eligible = same = 0
+    for column in values:
+        prev = merged[f"{column}_before"].astype("float64")
+        cur = merged[column].astype("float64")
+        mask = prev >= 10
+        eligible += int(mask.sum())
+        same += int((cur[mask] == prev[mask]).sum())
+    share = same / eligible if eligible else np.nan
+    enough = eligible >= 3
+    return [
+        {
+            "check": "copy of last week",
+            "dataset": h.dataset,
+            "column": None,
+            "segment": "",
+            "observed": share if enough else np.nan,
+            "lower": -np.inf if enough else np.nan,
+            "upper": 0.95 if enough else np.nan,
+            "expected": 0.0,
+            "training_weeks": 1,
+            "detail": (
+                f"{same:,} of {eligible:,} values equal the week before ({share:.0%})"
+                if enough
+                else f"only {eligible} values large enough to compare with the week before"
+            ),
+            "severity": "critical",
+        }
+    ]
+
+
+def cumulative_counter(h: HistoryInput) -> list[Row]:
+    """A weekly counter that only grows, instance by instance: summed instead of weekly."""
+    pair = _two_weeks(h) if h.tile.shape == "snapshot" else None
+    if pair is None:
+        return []
+    now, before = pair
+    key = [c for c in h.tile.row_key if c != h.tile.time_column]
+    merged = now.drop_duplicates(key).merge(
+        before.drop_duplicates(key), on=key, suffixes=("", "_before")
+    )
+    records = []
+    for field in h.tile.fields:
+        if (
+            not (field.counter and field.column.startswith("weekly_"))
+            or field.column in h.null_by_design
+            or field.column not in h.frame.columns
+        ):
+            continue
+        prev = merged[f"{field.column}_before"].astype("float64")
+        cur = merged[field.column].astype("float64")
+        mask = (prev >= 1) & cur.notna()
+        n = int(mask.sum())
+        share = float((cur[mask] >= prev[mask]).mean()) if n else np.nan
+        enough = n >= 20
+        records.append(
+            {
+                "check": "cumulative counter",
+                "dataset": h.dataset,
+                "column": field.column,
+                "segment": "",
+                "observed": share if enough else np.nan,
+                "lower": -np.inf if enough else np.nan,
+                "upper": 0.9 if enough else np.nan,
+                "expected": 0.6,
+                "training_weeks": 1,
+                "detail": (
+                    f"{field.column} did not fall on {share:.0%} of {n:,} active instances "
+                    "(a weekly counter goes up and down)"
+                    if enough
+                    else f"{field.column}: {n} active instances, too few to judge"
+                ),
+                "severity": "critical",
+            }
+        )
+    return records
+
+
+def _norm(label: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", label.lower())
+
+
+def new_label(h: HistoryInput) -> list[Row]:
+    """Labels of a stable segment (insight type, deploy type) never seen before, or renamed."""
+    t = h.tile.time_column
+    if h.tile.shape != "series" or t not in h.frame.columns:
+        return []
+    weeks = pd.to_datetime(h.frame[t])
+    records = []
+    for column in h.tile.segments:
+        if h.tile.field_for(column).churns:
+            continue
+        old = set(h.frame.loc[weeks < pd.Timestamp(h.week), column].dropna().astype(str))
+        new = set(h.frame.loc[weeks == pd.Timestamp(h.week), column].dropna().astype(str))
+        if not old:
+            continue
+        unseen = sorted(new - old)
+        gone = old - new
+        for label in unseen:
+            twin = next((g for g in gone if _norm(g) == _norm(label)), None)
+            how = f"looks like {twin!r} renamed" if twin else "never seen in the weeks before"
+            records.append(
+                {
+                    "check": "new label",
+                    "dataset": h.dataset,
+                    "column": column,
+                    "segment": json.dumps({column: label}),
+                    "observed": 1.0,
+                    "lower": -np.inf,
+                    "upper": 0.0,
+                    "expected": 0.0,
+                    "training_weeks": int(weeks.nunique()),
+                    "detail": f"{column} {label!r} {how}",
+                    "severity": "critical",
+                }
+            )
+        records.append(
+            {
+                "check": "new label",
+                "dataset": h.dataset,
+                "column": column,
+                "segment": "",
+                "observed": float(len(unseen)),
+                "lower": -np.inf,
+                "upper": np.inf,
+                "expected": 0.0,
+                "training_weeks": int(weeks.nunique()),
+                "detail": f"{len(unseen)} new {column} labels",
+                "severity": "critical",
+            }
+        )
+    return records
+
+
+def _first_time(check: str, h: HistoryInput, detail: str) -> list[Row]:
+    """A skipped row: the check exists but has nothing to compare with yet."""
+    return [
+        {
+            "check": check,
+            "dataset": h.dataset,
+            "column": None,
+            "segment": "",
+            "observed": np.nan,
+            "lower": np.nan,
+            "upper": np.nan,
+            "expected": np.nan,
+            "training_weeks": 0,
+            "detail": detail,
+            "severity": "critical",
+        }
+    ]
+
+
+def schema_change(h: HistoryInput) -> list[Row]:
+    """Columns added, removed or retyped since the last pull."""
+    current = {c: str(t) for c, t in h.frame.dtypes.items()}
+    if h.last_schema is None:
+        return _first_time("schema change", h, "first pull of this dataset: nothing to compare yet")
+    removed = sorted(set(h.last_schema) - set(current))
+    added = sorted(set(current) - set(h.last_schema))
+    retyped = sorted(c for c in set(current) & set(h.last_schema) if current[c] != h.last_schema[c])
+    parts = [
+        f"removed {', '.join(removed)}" if removed else "",
+        f"added {', '.join(added)}" if added else "",
+        "retyped " + ", ".join(f"{c} {h.last_schema[c]}->{current[c]}" for c in retyped)
+        if retyped
+        else "",
+    ]
+    changes = len(removed) + len(retyped)
+    return [
+        {
+            "check": "schema change",
+            "dataset": h.dataset,
+            "column": None,
+            "segment": "",
+            "observed": float(changes),
+            "lower": -np.inf,
+            "upper": 0.0,
+            "expected": 0.0,
+            "training_weeks": 1,
+            "detail": "since the last pull: " + ("; ".join(p for p in parts if p) or "no change"),
+            "severity": "critical",
+        }
+    ]
+
+
+def history_rewritten(h: HistoryInput) -> list[Row]:
+    """Past weeks of a series whose values changed since the last pull."""
+    stored = h.stored_values
+    if h.tile.shape != "series":
+        return []
+    if stored is None or stored.empty:
+        return _first_time("history rewritten", h, "no earlier pull stored: nothing to compare yet")
+    current = h.metrics[(h.metrics["metric"] == "value") & (h.metrics["week"] < h.week)]
+    merged = current.merge(stored, on=["week", "column_name", "segment"], suffixes=("", "_stored"))
+    a, b = merged["value"].astype("float64"), merged["value_stored"].astype("float64")
+    changed = merged[((a - b).abs() > np.maximum(0.5, 0.01 * b.abs())) | (a.isna() != b.isna())]
+    weeks = sorted({w.isoformat() for w in changed["week"]})
+    shown = ", ".join(weeks[:4]) + (f" and {len(weeks) - 4} more" if len(weeks) > 4 else "")
+    return [
+        {
+            "check": "history rewritten",
+            "dataset": h.dataset,
+            "column": None,
+            "segment": "",
+            "observed": float(len(changed)),
+            "lower": -np.inf,
+            "upper": 0.0,
+            "expected": 0.0,
+            "training_weeks": int(merged["week"].nunique()),
+            "detail": (
+                f"{len(changed)} past values changed since the last pull (weeks {shown})"
+                if len(changed)
+                else "past weeks unchanged since the last pull"
+            ),
+            "severity": "critical",
+        }
+    ]
+
+
+def versions_below_others(h: HistoryInput) -> list[Row]:
+    """Instances that moved to a version report far less than before, unlike those that stayed."""
+    pair = _two_weeks(h) if h.tile.shape == "snapshot" else None
+    version = next((c for c in h.tile.segments if h.tile.field_for(c).churns), None)
+    if pair is None or version is None:
+        return []
+    now, before = pair
+    key = [c for c in h.tile.row_key if c != h.tile.time_column]
+    m = now.drop_duplicates(key).merge(
+        before.drop_duplicates(key), on=key, suffixes=("", "_before")
+    )
+    moved = m[version] != m[f"{version}_before"]
+    records = []
+    for field in h.tile.fields:
+        if (
+            not (field.counter and field.column.startswith("weekly_"))
+            or field.column in h.null_by_design
+            or field.column not in h.frame.columns
+        ):
+            continue
+        prev, cur = m[f"{field.column}_before"].astype("float64"), m[field.column].astype("float64")
+        active = (prev >= 3) & cur.notna()
+        stayed = active & ~moved
+        if stayed.sum() < 20 or (prev[stayed].median() < 5):
+            continue
+        reference = float((cur[stayed] / prev[stayed]).median())
+        for label, group in m[active & moved].groupby(version):
+            ratios = cur[group.index] / prev[group.index]
+            n = len(ratios)
+            enough = n >= 12 and reference > 0
+            ratio = float(ratios.median()) / reference if enough else np.nan
+            records.append(
+                {
+                    "check": "versions below others",
+                    "dataset": h.dataset,
+                    "column": field.column,
+                    "segment": json.dumps({version: str(label)}),
+                    "observed": ratio,
+                    "lower": 0.5 if enough else np.nan,
+                    "upper": np.inf if enough else np.nan,
+                    "expected": 1.0,
+                    "training_weeks": 1,
+                    "detail": (
+                        f"{n} instances that moved to {version} {label} report "
+                        f"{ratio:.0%} of their {field.column} of the week before, relative to "
+                        "instances that stayed"
+                        if enough
+                        else f"{n} instances moved to {version} {label}: too few to judge"
+                    ),
+                    "severity": "critical",
+                }
+            )
+    return records
+
+
+DETECTORS: tuple[Callable[[HistoryInput], list[Row]], ...] = (
+    level,
+    dead_metric,
+    null_rate,
+    copy_of_last_week,
+    cumulative_counter,
+    new_label,
+    schema_change,
+    history_rewritten,
+    versions_below_others,
+)
+
+
+def derive(h: HistoryInput) -> pd.DataFrame:
+    """Every detector's rows for one dataset (an empty frame when history is off)."""
+    if not h.settings.enabled:
+        return rows([])
+    return rows([row for detector in DETECTORS for row in detector(h)])
+
+
+#: Names of every history-aware check (what is not from a static suite).
+HISTORY_CHECKS = frozenset(
+    {
+        "level",
+        "volume",
+        "dead metric",
+        "null rate",
+        "copy of last week",
+        "cumulative counter",
+        "new label",
+        "schema change",
+        "history rewritten",
+        "versions below others",
+    }
+)

@@ -1,0 +1,161 @@
+"""The history-aware stage of a run: gather inputs (store I/O), derive rows, judge with GE."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from canary.anomaly.attribution import attribute
+from canary.anomaly.detectors import LEVEL_CHECKS, derive
+from canary.anomaly.inputs import HistoryInput
+from canary.checks.suites import load_suite
+from canary.checks.validate import GreatExpectations
+from canary.config import MonitorConfig
+from canary.results import CheckResult, Status
+from canary.sources.base import Dataset
+from canary.store import history as store_history
+from canary.store.db import Store
+
+SUITE = "history"
+FLAG_CHECKS = (*LEVEL_CHECKS, "null rate")
+
+
+def gather(
+    monitor: str,
+    config: MonitorConfig,
+    week: date,
+    store: Store,
+    pulled: list[Dataset],
+    metrics: list[pd.DataFrame],
+    null_by_design: dict[str, set[str]],
+) -> list[HistoryInput]:
+    """One ``HistoryInput`` per pulled dataset, with what the store remembers of it."""
+    current = pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame()
+    accepted = store_history.accepted(store, monitor, week)
+    inputs = []
+    for data in pulled:
+        stored = store.metric_history(monitor, data.name)
+        stored = stored[stored["week"] < week] if len(stored) else stored
+        mine = current[current["dataset"] == data.name] if len(current) else current
+        series_values = None
+        if data.tile.shape == "series" and len(stored):
+            series_values = stored[stored["metric"] == "value"][
+                ["week", "column_name", "segment", "value"]
+            ]
+        if data.tile.shape == "series":
+            history = mine  # a series carries its own history
+        else:
+            history = pd.concat([stored, mine], ignore_index=True) if len(stored) else mine
+        inputs.append(
+            HistoryInput(
+                monitor=monitor,
+                dataset=data.name,
+                tile=data.tile,
+                week=week,
+                frame=data.frame,
+                metrics=history[["week", "column_name", "segment", "metric", "value"]]
+                if len(history)
+                else pd.DataFrame(columns=["week", "column_name", "segment", "metric", "value"]),
+                settings=config.history_for(data.name),
+                quiet=list(config.quiet_weeks),
+                flagged=store_history.flagged_weeks(store, monitor, data.name, FLAG_CHECKS, week),
+                accepted=accepted,
+                stored_values=series_values,
+                last_schema=store_history.last_schema(store, monitor, data.name, week),
+                null_by_design=null_by_design.get(data.name, set()),
+            )
+        )
+    return inputs
+
+
+def changed_weeks_only(rows: pd.DataFrame, stored: pd.DataFrame | None, week: date) -> pd.DataFrame:
+    """A series' metric rows of the weeks worth writing: new or changed since the last pull,
+    and the week under test (rewriting 104 identical weeks every run is waste)."""
+    if stored is None or stored.empty or rows.empty:
+        return rows
+    keys = ["week", "column_name", "segment"]
+    merged = rows.merge(stored, on=keys, how="left", suffixes=("", "_stored"), indicator=True)
+    a, b = merged["value"], merged["value_stored"]
+    differs = (merged["_merge"] == "left_only") | ~((a == b) | (a.isna() & b.isna()))
+    weeks = set(merged.loc[differs.to_numpy(), "week"]) | {week}
+    return rows[rows["week"].isin(weeks)]
+
+
+def record_schemas(store: Store, monitor: str, week: date, pulled: list[Dataset]) -> None:
+    for data in pulled:
+        columns = {c: str(t) for c, t in data.frame.dtypes.items()}
+        store_history.record_schema(store, monitor, data.name, week, columns)
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def judge(
+    monitor: str,
+    week: date,
+    ge: GreatExpectations,
+    expectations_dir: Any,
+    inputs: list[HistoryInput],
+) -> list[CheckResult]:
+    """Derive every dataset's rows, then let the ``history`` suite judge them in one pass."""
+    parts = [derive(h) for h in inputs]
+    frame = (
+        pd.concat([p for p in parts if len(p)], ignore_index=True)
+        if any(len(p) for p in parts)
+        else None
+    )
+    if frame is None:
+        return []
+    suite = load_suite(expectations_dir, SUITE)
+    failing: set[int] = set()
+    for result in ge.run(suite, frame[["observed", "lower", "upper"]], {}, "COMPLETE"):
+        failing.update(
+            i
+            for i in (result.result or {}).get("unexpected_index_list") or []
+            if isinstance(i, int)
+        )
+    out = []
+    for i, row in frame.iterrows():
+        segment = json.loads(row["segment"]) if row["segment"] else None
+        skipped = np.isnan(row["lower"]) and np.isnan(row["upper"])
+        status: Status = "skipped" if skipped else ("failed" if i in failing else "passed")
+        if status == "failed" and row["severity"] != "critical":
+            status = "warning"
+        reason = f"{row['dataset']}, week {week}: {row['detail']}."
+        details: dict[str, Any] = {
+            "expected_centre": _number(row["expected"]),
+            "training_weeks": int(row["training_weeks"]),
+        }
+        if (
+            status == "failed"
+            and segment is None
+            and row["check"] in LEVEL_CHECKS
+            and row["column"]
+        ):
+            text, shares = attribute(row, inputs)
+            if text:
+                reason = reason[:-1] + f"; {text}."
+                details["attribution"] = shares
+        out.append(
+            CheckResult(
+                monitor,
+                row["dataset"],
+                row["check"],
+                status,
+                reason,
+                column=row["column"] if isinstance(row["column"], str) else None,
+                segment=segment,
+                observed=_number(row["observed"]),
+                expected=None
+                if skipped
+                else {"min": _number(row["lower"]), "max": _number(row["upper"])},
+                severity=str(row["severity"]),
+                details=details,
+            )
+        )
+    return out

@@ -1,0 +1,134 @@
+"""What history-aware checks read from and add to the store besides metrics."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+
+from canary.store.db import Store
+from canary.store.schema import accepted_shifts, check_results, dataset_schemas
+
+
+def flagged_weeks(
+    store: Store, monitor: str, dataset: str, checks: tuple[str, ...], before: date
+) -> set[tuple[str, str, date]]:
+    """(column, segment, week) of every failure of ``checks`` before ``before``."""
+    query = select(
+        check_results.c.column_name, check_results.c.segment, check_results.c.week
+    ).where(
+        check_results.c.monitor == monitor,
+        check_results.c.dataset == dataset,
+        check_results.c.check_name.in_(checks),
+        check_results.c.status == "failed",
+        check_results.c.week < before,
+    )
+    with store.engine.connect() as con:
+        return {(r[0] or "", r[1] or "", r[2]) for r in con.execute(query)}
+
+
+def accepted(store: Store, monitor: str, until: date) -> dict[str, date]:
+    """Check id -> the week its newest accepted level shift starts (on or before ``until``)."""
+    query = select(accepted_shifts.c.check_id, accepted_shifts.c.from_week).where(
+        accepted_shifts.c.monitor == monitor, accepted_shifts.c.from_week <= until
+    )
+    out: dict[str, date] = {}
+    with store.engine.connect() as con:
+        for check_id, week in con.execute(query):
+            out[check_id] = max(week, out.get(check_id, week))
+    return out
+
+
+def accept(
+    store: Store, monitor: str, check_id: str, from_week: date, reason: str, who: str
+) -> None:
+    """Record that ``check_id``'s new level from ``from_week`` is real (replaces a same-week one)."""
+    with store.engine.begin() as con:
+        con.execute(
+            delete(accepted_shifts).where(
+                accepted_shifts.c.monitor == monitor,
+                accepted_shifts.c.check_id == check_id,
+                accepted_shifts.c.from_week == from_week,
+            )
+        )
+        con.execute(
+            insert(accepted_shifts),
+            [
+                {
+                    "monitor": monitor,
+                    "check_id": check_id,
+                    "from_week": from_week,
+                    "reason": reason,
+                    "accepted_by": who,
+                    "accepted_at": datetime.now(UTC),
+                }
+            ],
+        )
+
+
+def list_accepted(store: Store) -> list[dict[str, Any]]:
+    query = select(accepted_shifts).order_by(accepted_shifts.c.accepted_at)
+    with store.engine.connect() as con:
+        return [dict(r._mapping) for r in con.execute(query)]
+
+
+def find_check(store: Store, check_id: str) -> dict[str, Any] | None:
+    """The newest stored result of a check id (to tell which monitor it belongs to)."""
+    query = (
+        select(
+            check_results.c.monitor,
+            check_results.c.dataset,
+            check_results.c.check_name,
+            check_results.c.column_name,
+            check_results.c.segment,
+        )
+        .where(check_results.c.check_id == check_id)
+        .order_by(check_results.c.week.desc())
+        .limit(1)
+    )
+    with store.engine.connect() as con:
+        row = con.execute(query).first()
+    return dict(row._mapping) if row else None
+
+
+def last_schema(store: Store, monitor: str, dataset: str, before: date) -> dict[str, str] | None:
+    """Column -> dtype of the newest recorded pull before ``before``."""
+    query = (
+        select(dataset_schemas.c.columns)
+        .where(
+            dataset_schemas.c.monitor == monitor,
+            dataset_schemas.c.dataset == dataset,
+            dataset_schemas.c.week < before,
+        )
+        .order_by(dataset_schemas.c.week.desc())
+        .limit(1)
+    )
+    with store.engine.connect() as con:
+        row = con.execute(query).first()
+    return None if row is None else dict(json.loads(row[0]))
+
+
+def record_schema(
+    store: Store, monitor: str, dataset: str, week: date, columns: dict[str, str]
+) -> None:
+    with store.engine.begin() as con:
+        con.execute(
+            delete(dataset_schemas).where(
+                dataset_schemas.c.monitor == monitor,
+                dataset_schemas.c.dataset == dataset,
+                dataset_schemas.c.week == week,
+            )
+        )
+        con.execute(
+            insert(dataset_schemas),
+            [
+                {
+                    "monitor": monitor,
+                    "dataset": dataset,
+                    "week": week,
+                    "columns": json.dumps(columns),
+                }
+            ],
+        )

@@ -1,0 +1,72 @@
+"""Robust expected ranges: pure numpy, many series at once."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from canary.anomaly.baseline import DIRECTIONS, expected_band, last_valid
+
+
+def _band(history: list[list[float]], observed: list[float], **kw: object):  # type: ignore[no-untyped-def]
+    args = {
+        "window": 12,
+        "min_weeks": 6,
+        "sensitivity": 5.0,
+        "min_abs_change": 5.0,
+        "min_rel_change": 0.3,
+    } | kw
+    return expected_band(np.array(history, dtype=float), np.array(observed, dtype=float), **args)  # type: ignore[arg-type]
+
+
+def test_one_incident_does_not_poison_the_baseline() -> None:
+    steady = [100, 102, 98, 101, 99, 100, 103, 97, 100, 5000]  # one spike in training
+    band = _band([steady], [60.0])
+    assert 95 <= band.centre[0] <= 105
+    assert band.lower[0] > 60  # a 40% drop is still caught
+    assert band.upper[0] < 200
+
+
+def test_too_little_history_gives_no_range() -> None:
+    band = _band([[np.nan] * 7 + [100, 101, 99]], [10.0])
+    assert np.isnan(band.lower[0]) and np.isnan(band.upper[0])
+    assert band.training_weeks[0] == 3
+
+
+def test_minimum_changes_and_direction() -> None:
+    flat = [[10.0] * 12]
+    band = _band(flat, [12.0])
+    assert band.lower[0] == 5.0 and band.upper[0] == 15.0  # min_abs_change beats a zero spread
+    drop_only = _band(flat, [1000.0], direction=DIRECTIONS["drop"])
+    assert drop_only.upper[0] == np.inf
+    rise = _band([[1000.0] * 12], [1000.0], min_rel_rise=0.75)
+    assert rise.lower[0] == 700 and rise.upper[0] == 1750
+
+
+def test_seasonal_factor_moves_the_expectation() -> None:
+    band = _band([[100.0] * 12], [55.0], seasonal=np.array([0.6]))
+    assert band.centre[0] == 60
+    assert band.lower[0] < 55 < band.upper[0]
+
+
+def test_window_keeps_the_last_valid_weeks() -> None:
+    history = np.array([[1, 2, np.nan, 3, 4, np.nan]], dtype=float)
+    kept = last_valid(history, 3)
+    assert np.array_equal(np.isnan(kept), [[True, False, True, False, False, True]])
+
+
+def test_many_series_in_one_pass() -> None:
+    rng = np.random.default_rng(3)
+    history = rng.normal(100, 5, (5000, 52))
+    observed = rng.normal(100, 5, 5000)
+    observed[:7] = 0
+    band = expected_band(
+        history,
+        observed,
+        window=12,
+        min_weeks=6,
+        sensitivity=5.0,
+        min_abs_change=5.0,
+        min_rel_change=0.3,
+    )
+    flagged = (observed < band.lower) | (observed > band.upper)
+    assert flagged[:7].all() and flagged[7:].sum() == 0

@@ -1,0 +1,220 @@
+"""History-aware checks on the sample: quiet on normal weeks, loud on every breakage."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from canary.checks.validate import GreatExpectations
+from canary.config import Config, load_config
+from canary.pipeline import RunOptions, plan
+from canary.replay import backfill, backtest
+from canary.results import CheckResult, RunResult
+from canary.store import history
+from canary.store.db import Store
+from canary.weeks import WEEK
+from tests.conftest import LATEST_WEEK, NOW, write_config
+
+pytestmark = pytest.mark.integration
+ALL = "code-insights-all-instances"
+CANARY = "code-insights-canary"
+
+
+@pytest.fixture(scope="module")
+def ge() -> GreatExpectations:
+    return GreatExpectations()
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return load_config(write_config(tmp_path), environ={})
+
+
+def _replay(
+    config: Config,
+    monitor: str,
+    start: date,
+    end: date,
+    ge: GreatExpectations,
+    scenario: str | None = None,
+    store: Store | None = None,
+) -> list[RunResult]:
+    store = store or Store(f"sqlite:///{config.data_dir / 'replay.db'}")
+    options = RunOptions(week=start, now=NOW, scenario=scenario)
+    return backtest(plan(config, monitor, options, config.data_dir), end, store, ge)
+
+
+def _failed(runs: list[RunResult]) -> list[CheckResult]:
+    return [c for r in runs for c in r.checks if c.status == "failed"]
+
+
+def test_year_end_and_normal_weeks_raise_nothing(config: Config, ge: GreatExpectations) -> None:
+    runs = _replay(config, ALL, date(2025, 12, 15), date(2026, 1, 12), ge)
+    assert [r.week for r in runs][:3] == [
+        date(2025, 12, 15),
+        date(2025, 12, 22),
+        date(2025, 12, 29),
+    ]
+    assert _failed(runs) == []
+    judged = [c for r in runs for c in r.checks if c.check == "level" and c.status == "passed"]
+    assert judged, "level checks ran"
+
+
+# scenario -> (monitor, dataset, check, column, segment key or None) expected in its week
+CAUGHT = {
+    "ingestion-loss": (ALL, "instance_usage", "volume", None, None),
+    "double-count": (ALL, "page_views", "level", "total_insights_page_views", None),
+    "cumulative-counter": (
+        ALL,
+        "instance_usage",
+        "cumulative counter",
+        "weekly_insights_page_views",
+        None,
+    ),
+    "stale-copy": (ALL, "instance_usage", "copy of last week", None, None),
+    "category-drift": (ALL, "insights_by_type", "new label", "insight_type", "insight_type"),
+    "object-null": (ALL, "instance_usage", "dead metric", "weekly_insights_page_views", None),
+    "schema-rename": (ALL, "page_views", "dead metric", "total_insights_page_views", None),
+    "version-field-drop": (
+        ALL,
+        "instance_usage",
+        "null rate",
+        "weekly_insights_page_views",
+        "version_minor",
+    ),
+    "canary-silent": (CANARY, "instance_usage", "dead metric", "weekly_insights_page_views", None),
+}
+
+
+@pytest.mark.parametrize("slug", list(CAUGHT))
+def test_scenario_raises_its_history_check_in_its_week(
+    slug: str, config: Config, ge: GreatExpectations
+) -> None:
+    monitor, dataset, check, column, segment_key = CAUGHT[slug]
+    week = LATEST_WEEK - WEEK * 3
+    runs = _replay(config, monitor, week, week, ge, scenario=slug)
+    hits = [c for c in _failed(runs) if (c.dataset, c.check, c.column) == (dataset, check, column)]
+    assert hits, [(c.dataset, c.check, c.column) for c in _failed(runs)]
+    assert all(str(week) in c.reason for c in hits)
+    if segment_key:
+        assert all(c.segment and segment_key in c.segment for c in hits)
+    if slug == "version-field-drop":  # the segment is the version being rolled out
+        assert {c.segment["version_minor"] for c in hits} == {"5.28"}  # type: ignore[index]
+
+
+def test_aggregate_anomaly_names_the_segments_that_carry_it(
+    config: Config, ge: GreatExpectations
+) -> None:
+    week = LATEST_WEEK - WEEK * 3
+    runs = _replay(config, ALL, week, week, ge, scenario="object-null")
+    level = next(
+        c
+        for c in _failed(runs)
+        if c.dataset == "page_views"
+        and c.check == "level"
+        and c.column == "total_insights_page_views"
+    )
+    shares = level.details["attribution"]
+    assert {s["dataset"] for s in shares} >= {"usage_by_version", "usage_by_deploy_type"}
+    assert "of the drop is on" in level.reason
+    assert "reports null for weekly_insights_page_views on 100% of its" in level.reason
+
+
+def test_too_little_history_is_skipped_with_the_reason(
+    config: Config, ge: GreatExpectations, tmp_path: Path
+) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'fresh.db'}")
+    p = plan(config, ALL, RunOptions(week=LATEST_WEEK, now=NOW), tmp_path)
+    from canary.pipeline import run_monitor
+
+    run = run_monitor(p, store, ge)
+    skipped = [c for c in run.checks if c.dataset == "instance_usage" and c.check == "level"]
+    assert skipped and all(c.status == "skipped" for c in skipped)
+    assert "0 of 6 weeks of history" in skipped[0].reason
+    series = [c for c in run.checks if c.dataset == "page_views" and c.check == "level"]
+    assert series and all(c.status == "passed" for c in series)  # a series carries its history
+
+
+def test_accepted_shift_stops_failing(
+    config: Config, ge: GreatExpectations, tmp_path: Path
+) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'accept.db'}")
+    week = LATEST_WEEK - WEEK * 2
+    runs = _replay(config, ALL, week, week, ge, scenario="ingestion-loss", store=store)
+    volume = next(c for c in _failed(runs) if c.check == "volume")
+    history.accept(store, ALL, volume.id, week, "the warehouse dropped a customer segment", "ana")
+    assert history.list_accepted(store)[0]["accepted_by"] == "ana"
+    first = plan(config, ALL, RunOptions(week=week, now=NOW, scenario="ingestion-loss"), tmp_path)
+    later = backtest(replace(first, week=week + WEEK), week + WEEK * 2, store, ge)
+    still = [c for r in later for c in r.checks if c.id == volume.id]
+    assert still and all(c.status != "failed" for c in still)
+
+
+def test_backtest_reads_nothing_after_the_week_it_replays(
+    config: Config, ge: GreatExpectations, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from canary.sources.sample import SampleWarehouseSource
+
+    seen: list[tuple[date, date]] = []
+    real = SampleWarehouseSource.pull
+
+    def spying(self: SampleWarehouseSource, tile, week):  # type: ignore[no-untyped-def]
+        data = real(self, tile, week)
+        if len(data.frame):
+            seen.append((week, data.frame[tile.time_column].max().date()))
+        return data
+
+    monkeypatch.setattr(SampleWarehouseSource, "pull", spying)
+    _replay(config, CANARY, LATEST_WEEK - WEEK * 2, LATEST_WEEK - WEEK, ge)
+    assert seen and all(latest <= asked for asked, latest in seen)
+    assert max(latest for _, latest in seen) == LATEST_WEEK - WEEK
+
+
+def test_backfill_is_resumable_and_idempotent(config: Config, tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'backfill.db'}")
+    p = plan(config, ALL, RunOptions(week=LATEST_WEEK, now=NOW), tmp_path)
+    start = LATEST_WEEK - WEEK * 3
+    first = backfill(p, store, start, LATEST_WEEK - WEEK)
+    assert first["instance_usage"] == 3 and first["page_views"] == 3
+    rows = len(store.metric_history(ALL))
+    again = backfill(p, store, start, LATEST_WEEK)
+    assert again["instance_usage"] == 1  # only the week not stored yet
+    assert len(store.metric_history(ALL)) > rows
+    forced = backfill(p, store, start, LATEST_WEEK, force=True)
+    assert forced["instance_usage"] == 4
+    assert store.metric_weeks(ALL, "instance_usage") == {start + WEEK * i for i in range(4)}
+
+
+def test_backtest_cli_prints_the_summary_and_writes_valid_json(
+    config_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from canary.cli import main
+    from canary.report.json_result import validate
+
+    out = tmp_path / "bt.json"
+    code = main(
+        [
+            "backtest",
+            "--config",
+            str(config_path),
+            "--monitor",
+            CANARY,
+            "--from",
+            str(LATEST_WEEK - WEEK),
+            "--to",
+            str(LATEST_WEEK),
+            "--as-of",
+            "2026-11-28",
+            "--json",
+            str(out),
+        ]
+    )
+    assert code == 0
+    doc = json.loads(out.read_text())
+    validate(doc)
+    assert [r["week"] for r in doc["runs"]] == [str(LATEST_WEEK - WEEK), str(LATEST_WEEK)]
+    assert "alerts per check over 2 replayed weeks" in capsys.readouterr().out
