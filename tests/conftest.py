@@ -23,6 +23,8 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("SKIP_SLACK_SDK_WARNING", "1")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
+pytest_plugins = ["tests.slack_fake"]
+
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -73,3 +75,11 @@ def sample_data_dir(shared_sample: Path, tmp_path: Path) -> Path:
     target = tmp_path / ".canary"
     shutil.copytree(shared_sample, target)
     return target
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite the golden files in tests/golden/ from the current output",
+    )

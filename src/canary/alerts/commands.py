@@ -1,0 +1,68 @@
+"""The command-line side of alerting: ``canary slack test`` and the delivery summary."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+
+from canary.errors import ConfigError, ExitCode
+
+if TYPE_CHECKING:
+    from canary.alerts.deliver import DeliveryReport
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], config: str) -> None:
+    """Register ``canary slack test``."""
+    slack = sub.add_parser("slack", help="Slack alerting: check the setup")
+    commands = slack.add_subparsers(dest="slack_command", required=True)
+    test = commands.add_parser("test", help="send a test message to every configured channel")
+    test.add_argument("--config", type=Path, default=Path(config))
+
+
+def cmd_slack(args: argparse.Namespace, console: Console) -> ExitCode:
+    from canary.alerts.deliver import choose
+    from canary.alerts.probe import probe
+    from canary.alerts.transports import SlackTransport, WebhookTransport
+    from canary.config import load_config
+
+    config = load_config(args.config)
+    choice = choose(config)
+    if choice.problem is not None:
+        raise ConfigError(f"{args.config}: slack: {choice.problem}")
+    transport = choice.transport
+    if not isinstance(transport, SlackTransport | WebhookTransport):
+        raise ConfigError(
+            f"{args.config}: slack: Slack is not configured; set SLACK_BOT_TOKEN "
+            "(or slack.token) or slack.webhook"
+        )
+    results = probe(config, transport)
+    for result in results:
+        mark = "[green]ok[/]" if result.ok else "[red]failed[/]"
+        console.print(f"{result.channel}: {mark} ({result.detail})", highlight=False)
+    return ExitCode.OK if all(r.ok for r in results) else ExitCode.INCOMPLETE
+
+
+def print_delivery(console: Console, report: DeliveryReport) -> None:
+    """One or two lines on what the alerts did (errors also when quiet)."""
+    flushed = report.flushed
+    parts = []
+    if flushed is not None:
+        parts += [
+            f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in sorted(flushed.delivered.items())
+        ]
+        if flushed.adopted:
+            parts.append(f"{flushed.adopted} found already delivered")
+    sent = ", ".join(parts) or "nothing new"
+    waiting = sum(report.open.values())
+    tail = f"; {waiting} waiting in the outbox" if waiting else ""
+    console.print(f"alerts via {report.transport}: {sent}{tail}", highlight=False)
+    problems = list(report.problems)
+    if flushed is not None:
+        problems += flushed.errors + flushed.failed
+        problems += [f"{u}: outcome unknown, not re-sent" for u in flushed.unverifiable]
+    err = Console(stderr=True)
+    for problem in problems:
+        err.print(f"alerts: {problem}", markup=False, highlight=False)

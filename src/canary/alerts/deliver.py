@@ -1,0 +1,172 @@
+"""Delivering a run's alerts: lifecycle -> compose -> record in the outbox -> flush.
+
+``deliver`` is what ``canary run`` (and the Prefect flow) call after the runs. It picks
+the transport (bot token, else webhook, else the file outbox), records every run's
+lifecycle together with the deliveries it causes in one transaction, then sends the
+outbox, older undelivered entries first.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import pandas as pd
+from rich.console import Console
+
+from canary.alerts import chart, outbox
+from canary.alerts.compose import Inputs, Mode, compose, detailed
+from canary.alerts.flush import FlushReport, flush
+from canary.alerts.lifecycle import Transition, decide
+from canary.alerts.model import Link
+from canary.alerts.state import load_messages, load_tracked, record
+from canary.alerts.transports import FileTransport, SlackTransport, Transport, WebhookTransport
+from canary.config import Config
+from canary.errors import SecretError
+from canary.results import RunResult
+from canary.secrets import resolve
+from canary.store.db import Store
+
+MODES: dict[str, Mode] = {"slack": "bot", "webhook": "webhook", "file": "file"}
+
+
+@dataclass
+class Choice:
+    """The transport to use; ``transport`` is None when its secret is missing."""
+
+    name: str
+    transport: Transport | None
+    problem: str | None = None
+
+
+@dataclass
+class DeliveryReport:
+    transport: str
+    enqueued: int = 0
+    flushed: FlushReport | None = None
+    problems: list[str] = field(default_factory=list)
+    open: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        flushed = self.flushed
+        return not self.problems and (flushed is None or not (flushed.errors or flushed.failed))
+
+
+def outbox_dir(config: Config) -> Path:
+    return config.slack.outbox_dir or config.data_dir / "outbox"
+
+
+def choose(
+    config: Config, environ: Mapping[str, str] | None = None, console: Console | None = None
+) -> Choice:
+    """Bot token if it resolves, else the webhook, else the file outbox (see ``delivery``)."""
+    slack = config.slack
+    env = os.environ if environ is None else environ
+    if slack.delivery in ("auto", "bot"):
+        try:
+            token = resolve("slack token", slack.token, env)
+            return Choice("slack", SlackTransport(token.value, slack))
+        except SecretError as exc:
+            if slack.delivery == "bot":
+                return Choice("slack", None, str(exc))
+    if slack.delivery in ("auto", "webhook") and slack.webhook is not None:
+        try:
+            url = resolve("slack webhook", slack.webhook, env)
+            return Choice("webhook", WebhookTransport(url.value, slack))
+        except SecretError as exc:
+            if slack.delivery == "webhook":
+                return Choice("webhook", None, str(exc))
+    return Choice("file", FileTransport(outbox_dir(config), console))
+
+
+def results_link(config: Config, run: RunResult, result_path: Path | None) -> Link | None:
+    """Where the full results are: the report site if configured, else the JSON file."""
+    base = config.slack.report_base_url
+    if base:
+        url = f"{base.rstrip('/')}/{quote(run.monitor)}/{run.week.isoformat()}/"
+        return Link("full results", url)
+    if result_path is not None:
+        return Link(str(result_path.resolve()), None)
+    return None
+
+
+def _charts(
+    store: Store, run: RunResult, steps: list[Transition], inputs: Inputs
+) -> tuple[dict[str, bytes], dict[str, float]]:
+    """PNG charts for alerts that get details, and the week-over-week change of each."""
+    fresh = [t for t in steps if t.kind in ("new", "reopened", "ongoing")]
+    if not fresh:
+        return {}, {}
+    history = store.metric_history(run.monitor)
+    charted = {t.check.id for t in detailed(steps, inputs)[: inputs.config.slack.max_charts]}
+    charts: dict[str, bytes] = {}
+    changes: dict[str, float] = {}
+    by_dataset = {name: frame for name, frame in history.groupby("dataset")} if len(history) else {}
+    for t in fresh:
+        frame = by_dataset.get(t.check.dataset, pd.DataFrame())
+        data = chart.series(t.check, frame, run.week, inputs.config.slack.chart_weeks)
+        if data is None:
+            continue
+        change = chart.change_pct(data.points, run.week)
+        if change is not None:
+            changes[t.check.id] = change
+        if t.check.id in charted:
+            charts[t.check.id] = chart.png(data)
+    return charts, changes
+
+
+def enqueue_run(
+    store: Store,
+    config: Config,
+    run: RunResult,
+    mode: Mode,
+    name: str,
+    more: Link | None,
+    today: date,
+) -> int:
+    """Decide, compose and record one run's deliveries (one transaction)."""
+    engine = store.engine
+    tracked = load_tracked(engine, (c.id for c in run.checks))
+    steps = decide(run, tracked, config.slack.mutes, today)
+    threads = {t.before.thread_key for t in steps if t.before and t.before.thread_key}
+    inputs = Inputs(config, mode, more, load_messages(engine, threads))
+    inputs.charts, inputs.changes = _charts(store, run, steps, inputs)
+    composed = compose(run, steps, inputs)
+    return record(
+        engine, [t.after for t in steps], composed.messages, composed.ops, name, time.time()
+    )
+
+
+def deliver(
+    config: Config,
+    store: Store,
+    runs: list[RunResult],
+    *,
+    result_path: Path | None = None,
+    now: datetime | None = None,
+    environ: Mapping[str, str] | None = None,
+    console: Console | None = None,
+) -> DeliveryReport:
+    """Record the alerts of ``runs`` and send everything the outbox holds."""
+    choice = choose(config, environ, console)
+    report = DeliveryReport(choice.name)
+    today = (now or datetime.now(UTC)).date()
+    for run in runs:
+        more = results_link(config, run, result_path)
+        report.enqueued += enqueue_run(
+            store, config, run, MODES[choice.name], choice.name, more, today
+        )
+    if choice.transport is None:
+        report.problems.append(f"{choice.name}: not sent: {choice.problem}")
+    else:
+        report.flushed = flush(store.engine, choice.transport)
+    report.open = {
+        status: n for status, n in outbox.counts(store.engine).items() if status in outbox.OPEN
+    }
+    return report

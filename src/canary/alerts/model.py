@@ -1,0 +1,192 @@
+"""The alert message model, independent of Slack: what renderers turn into blocks or text.
+
+One ``Alert`` per check that needs attention; one ``RunMessage`` per monitor run and
+channel; thread parts (``Detail``, ``Followup``) hang below it. Everything here is plain
+data that round-trips through JSON, so a posted message can be re-rendered later (when one
+of its alerts recovers).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from canary.jsonable import json_ready
+from canary.results import SEVERITY_ORDER, CheckResult
+
+AlertState = Literal["new", "reopened", "ongoing", "resolved"]
+#: Extra result fields shown when a result carries them (history-aware checks add these).
+EXTRA_FIELDS = ("training_weeks", "method", "change_pct", "expected_range", "attribution")
+_EXPLAINED = {"training_weeks", "method", "change_pct"}
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str | None  # None: ``label`` is a path or hint to show as code
+
+
+@dataclass
+class Alert:
+    """One check that failed, errored or warned (or has just recovered)."""
+
+    key: str
+    monitor: str
+    dataset: str
+    check: str
+    status: str
+    severity: str
+    reason: str
+    column: str | None = None
+    segment: dict[str, str] | None = None
+    observed: Any = None
+    expected: dict[str, Any] | None = None
+    training_weeks: int | None = None
+    method: str | None = None
+    change_pct: float | None = None
+    first_failed_week: date | None = None
+    weeks_failing: int = 1
+    state: AlertState = "new"
+    flapping: bool = False
+    resolved_week: date | None = None
+    sample_rows: list[dict[str, Any]] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+    links: list[Link] = field(default_factory=list)
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        """Most severe first: failures before errors before warnings, critical first."""
+        sev = {"critical": 0, "warning": 1, "info": 2}.get(self.severity, 3)
+        return (SEVERITY_ORDER.get(self.status, 9), sev)
+
+    @property
+    def order(self) -> tuple[int, int, str, str]:
+        return (*self.rank, self.check, self.column or "")
+
+    @property
+    def derivation(self) -> str | None:
+        """How the expected range was derived, when the check says so."""
+        if self.training_weeks is None:
+            return None
+        how = f", {self.method}" if self.method else ""
+        return f"from {self.training_weeks} training weeks{how}"
+
+
+@dataclass
+class RunMessage:
+    """The top-level message of one monitor run in one channel."""
+
+    key: str
+    monitor: str
+    week: date
+    channel: str
+    status: str
+    counts: dict[str, int]
+    alerts: list[Alert]
+    muted: int = 0
+    mentions: list[str] = field(default_factory=list)
+    more: Link | None = None
+    dataset_links: dict[str, str] = field(default_factory=dict)
+
+    def by_dataset(self) -> list[tuple[str, list[Alert]]]:
+        """Alerts grouped by dataset, the group with the most severe alert first."""
+        groups: dict[str, list[Alert]] = {}
+        for alert in sorted(self.alerts, key=lambda a: a.order):
+            groups.setdefault(alert.dataset, []).append(alert)
+        return sorted(groups.items(), key=lambda kv: (kv[1][0].rank, kv[0]))
+
+    def to_json(self) -> str:
+        return json.dumps(json_ready(dataclasses.asdict(self)))
+
+    @classmethod
+    def from_json(cls, text: str) -> RunMessage:
+        raw = json.loads(text)
+        raw["week"] = date.fromisoformat(raw["week"])
+        raw["more"] = Link(**raw["more"]) if raw.get("more") else None
+        raw["alerts"] = [_alert_from(a) for a in raw["alerts"]]
+        return cls(**raw)
+
+
+@dataclass(frozen=True)
+class Detail:
+    """A thread reply with everything known about one alert."""
+
+    alert: Alert
+    week: date
+
+
+@dataclass(frozen=True)
+class Followup:
+    """A thread reply about earlier alerts: still failing, or resolved."""
+
+    kind: Literal["ongoing", "resolved"]
+    week: date
+    alerts: list[Alert]
+
+
+def _alert_from(raw: dict[str, Any]) -> Alert:
+    for name in ("first_failed_week", "resolved_week"):
+        if raw.get(name):
+            raw[name] = date.fromisoformat(raw[name])
+    raw["links"] = [Link(**link) for link in raw.get("links", [])]
+    return Alert(**raw)
+
+
+def alert_severity(check: CheckResult) -> str:
+    """Run errors are critical: a canary that cannot see must not stay quiet."""
+    return "critical" if check.status == "error" else check.severity
+
+
+def extras_of(check: CheckResult) -> dict[str, Any]:
+    """Optional fields a result may carry: a ``details`` dict and/or known attributes."""
+    found: dict[str, Any] = dict(getattr(check, "details", None) or {})
+    for name in EXTRA_FIELDS:
+        value = getattr(check, name, None)
+        if value is not None:
+            found[name] = value
+    return json_ready(found)
+
+
+def alert_from_check(
+    check: CheckResult,
+    week: date,
+    *,
+    state: AlertState = "new",
+    opened: date | None = None,
+    flapping: bool = False,
+    rows: list[dict[str, Any]] | None = None,
+    link: str | None = None,
+) -> Alert:
+    """The alert for ``check`` in ``week``; ``rows`` are the sample rows fit to show."""
+    extras = extras_of(check)
+    since = check.first_failed_week or opened or week
+    if opened is not None:
+        since = min(since, opened)
+    change = extras.get("change_pct")
+    weeks = extras.get("training_weeks")
+    return Alert(
+        key=check.id,
+        monitor=check.monitor,
+        dataset=check.dataset,
+        check=check.check,
+        status=check.status,
+        severity=alert_severity(check),
+        reason=check.reason,
+        column=check.column,
+        segment=check.segment,
+        observed=json_ready(check.observed),
+        expected=json_ready(check.expected),
+        training_weeks=int(weeks) if isinstance(weeks, int | float) else None,
+        method=str(extras["method"]) if extras.get("method") else None,
+        change_pct=float(change) if isinstance(change, int | float) else None,
+        first_failed_week=since,
+        weeks_failing=(week - since).days // 7 + 1,
+        state=state,
+        flapping=flapping,
+        sample_rows=rows if rows is not None else [],
+        extras={k: v for k, v in extras.items() if k not in _EXPLAINED},
+        links=[Link(check.dataset, link)] if link else [],
+    )

@@ -1,0 +1,168 @@
+"""The durable outbox: every delivery is recorded in the store before it is attempted.
+
+An entry goes ``pending`` -> ``sending`` (claimed, attempt counted) -> ``delivered``; an
+attempt whose outcome is unknown (connection dropped, unreadable reply) becomes
+``unknown`` and is looked up in Slack before it is ever sent again. ``failed`` entries were
+rejected for good (kept for inspection); ``unverifiable`` ones had an unknown outcome on a
+channel that cannot be searched (a webhook) and are not re-sent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from canary.store.schema import outbox
+
+OpKind = Literal["post", "reply", "update", "upload"]
+OPEN = ("pending", "sending", "unknown")
+#: A claim older than this is an attempt that died mid-way (its outcome is unknown).
+LEASE_SECONDS = 900.0
+
+
+@dataclass
+class Op:
+    """One delivery step as composed: post, thread reply, update of a post, file upload."""
+
+    key: str
+    kind: OpKind
+    channel: str
+    monitor: str
+    week: date
+    payload: dict[str, Any]
+    parent_key: str | None = None
+    blob: bytes | None = None
+
+
+@dataclass
+class Entry(Op):
+    """An ``Op`` as stored, with its delivery state."""
+
+    id: int = 0
+    transport: str = "slack"
+    status: str = "pending"
+    attempts: int = 0
+    claimed_at: float | None = None
+    channel_id: str | None = None
+    ts: str | None = None
+    last_error: str | None = None
+    created_at: float = 0.0
+
+
+def enqueue(con: Connection, ops: Iterable[Op], transport: str, now: float) -> int:
+    """Record ``ops`` (those whose key is new) as pending; returns how many were added."""
+    ops = list(ops)
+    if not ops:
+        return 0
+    known = set(
+        con.execute(select(outbox.c.key).where(outbox.c.key.in_([o.key for o in ops]))).scalars()
+    )
+    rows = [
+        {
+            "key": o.key,
+            "transport": transport,
+            "kind": o.kind,
+            "channel": o.channel,
+            "parent_key": o.parent_key,
+            "monitor": o.monitor,
+            "week": o.week,
+            "payload": json.dumps(o.payload, sort_keys=True),
+            "blob": o.blob,
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+        }
+        for o in ops
+        if o.key not in known
+    ]
+    if rows:
+        con.execute(insert(outbox), rows)
+    return len(rows)
+
+
+def _entry(row: Any) -> Entry:
+    m = row._mapping
+    return Entry(
+        key=m["key"],
+        kind=m["kind"],
+        channel=m["channel"],
+        monitor=m["monitor"],
+        week=m["week"],
+        payload=json.loads(m["payload"]),
+        parent_key=m["parent_key"],
+        blob=m["blob"],
+        id=m["id"],
+        transport=m["transport"],
+        status=m["status"],
+        attempts=m["attempts"],
+        claimed_at=m["claimed_at"],
+        channel_id=m["channel_id"],
+        ts=m["ts"],
+        last_error=m["last_error"],
+        created_at=m["created_at"],
+    )
+
+
+def queue(engine: Engine, transport: str) -> list[Entry]:
+    """Entries of ``transport`` not yet known delivered, oldest first."""
+    query = (
+        select(outbox)
+        .where(outbox.c.transport == transport, outbox.c.status.in_(OPEN))
+        .order_by(outbox.c.id)
+    )
+    with engine.connect() as con:
+        return [_entry(r) for r in con.execute(query)]
+
+
+def by_key(engine: Engine, key: str) -> Entry | None:
+    with engine.connect() as con:
+        row = con.execute(select(outbox).where(outbox.c.key == key)).first()
+    return _entry(row) if row is not None else None
+
+
+def entries(engine: Engine) -> list[Entry]:
+    """Every entry, oldest first (for reports and tests)."""
+    with engine.connect() as con:
+        return [_entry(r) for r in con.execute(select(outbox).order_by(outbox.c.id))]
+
+
+def claim(engine: Engine, entry: Entry, now: float) -> bool:
+    """Take ``entry`` for one attempt unless another process changed it since it was read."""
+    query = (
+        update(outbox)
+        .where(
+            outbox.c.id == entry.id,
+            outbox.c.status == entry.status,
+            outbox.c.attempts == entry.attempts,
+        )
+        .values(status="sending", attempts=entry.attempts + 1, claimed_at=now)
+    )
+    with engine.begin() as con:
+        claimed = con.execute(query).rowcount == 1
+    if claimed:
+        entry.status, entry.attempts, entry.claimed_at = "sending", entry.attempts + 1, now
+    return claimed
+
+
+def settle(engine: Engine, entry: Entry, status: str, now: float, **values: Any) -> None:
+    """Record the outcome of an attempt (``ts``, ``channel_id``, ``last_error``...)."""
+    fields = {"status": status, **values}
+    if status == "delivered":
+        fields["delivered_at"] = now
+    with engine.begin() as con:
+        con.execute(update(outbox).where(outbox.c.id == entry.id).values(**fields))
+    entry.status = status
+    for name, value in values.items():
+        setattr(entry, name, value)
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    """Entries per status."""
+    query = select(outbox.c.status, func.count()).group_by(outbox.c.status)
+    with engine.connect() as con:
+        return {status: n for status, n in con.execute(query)}

@@ -1,0 +1,47 @@
+"""``canary slack test``: a test message to every configured channel, and what happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from canary.alerts.blocks import probe_blocks
+from canary.alerts.routing import channels
+from canary.alerts.transports import DeliveryError, SlackTransport, WebhookTransport, slack_errors
+from canary.config import Config
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    channel: str
+    ok: bool
+    detail: str
+
+
+def probe_channel(transport: SlackTransport, channel: str) -> ProbeResult:
+    try:
+        channel_id = transport.channel_id(channel)
+        text, blocks = probe_blocks(channel, "bot token")
+        with slack_errors(f"test message to {channel}", transport.redactor):
+            transport.client.chat_postMessage(
+                channel=channel_id,
+                text=text,
+                blocks=blocks,
+                metadata={"event_type": "canary_test", "event_payload": {"channel": channel}},
+            )
+    except DeliveryError as exc:
+        return ProbeResult(channel, False, str(exc))
+    return ProbeResult(channel, True, f"posted to {channel_id}")
+
+
+def probe(config: Config, transport: SlackTransport | WebhookTransport) -> list[ProbeResult]:
+    """Send the test message through ``transport``: per channel, or once for a webhook."""
+    if isinstance(transport, SlackTransport):
+        return [probe_channel(transport, channel) for channel in channels(config)]
+    text, blocks = probe_blocks("the webhook's channel", "incoming webhook")
+    try:
+        with slack_errors("test message", transport.redactor):
+            reply = transport.client.send(text=text, blocks=blocks)
+    except DeliveryError as exc:
+        return [ProbeResult("(webhook)", False, str(exc))]
+    ok = reply.status_code == 200
+    return [ProbeResult("(webhook)", ok, "posted" if ok else f"HTTP {reply.status_code}")]

@@ -1,0 +1,54 @@
+"""Who gets an alert: the channel (per monitor, overridden by routes) and who is mentioned."""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+
+from canary.alerts.model import Alert
+from canary.config import Config, SlackConfig
+
+
+def channel_for(config: Config, monitor: str, dataset: str, check: str, status: str) -> str:
+    """The first matching route's channel, else the monitor's ``alerts.channel``."""
+    for route in config.slack.routes.values():
+        if (
+            fnmatchcase(monitor, route.monitor)
+            and fnmatchcase(dataset, route.dataset)
+            and fnmatchcase(check, route.check)
+            and route.status in (None, status)
+        ):
+            return route.channel
+    return config.monitors[monitor].alerts.channel
+
+
+def channels(config: Config) -> list[str]:
+    """Every channel the config may post to, in config order."""
+    found = [m.alerts.channel for m in config.monitors.values()]
+    found += [r.channel for r in config.slack.routes.values()]
+    return list(dict.fromkeys(found))
+
+
+def mention(owner: str) -> str:
+    """Slack's markup for a user (U/W...) or user group (S...) id."""
+    return f"<!subteam^{owner}>" if owner.startswith("S") else f"<@{owner}>"
+
+
+def owners_of(slack: SlackConfig, monitor: str, dataset: str) -> list[str]:
+    """Owner ids whose key (a glob over ``dataset`` or ``monitor/dataset``) matches."""
+    found: list[str] = []
+    for pattern, ids in slack.owners.items():
+        if fnmatchcase(dataset, pattern) or fnmatchcase(f"{monitor}/{dataset}", pattern):
+            found += ids
+    return list(dict.fromkeys(found))
+
+
+def mentions(slack: SlackConfig, alerts: list[Alert]) -> list[str]:
+    """Who to ping for ``alerts``: per severity, the datasets' owners, @here or @channel."""
+    out: list[str] = []
+    for alert in alerts:
+        for who in slack.ping.get(alert.severity, []):  # type: ignore[call-overload]
+            if who == "owners":
+                out += [mention(o) for o in owners_of(slack, alert.monitor, alert.dataset)]
+            else:
+                out.append(f"<!{who}>")
+    return list(dict.fromkeys(out))

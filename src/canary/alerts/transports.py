@@ -1,0 +1,310 @@
+"""Thin senders behind one interface: Slack Web API (bot token), incoming webhook, files.
+
+Each turns an outbox entry into one request and maps every failure to a
+``DeliveryError`` that says how far it reaches (this entry, its channel, or everything
+for now) and whether the outcome is unknown (the request may have arrived).
+"""
+
+from __future__ import annotations
+
+import http.client
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal, Protocol
+from urllib.error import URLError
+
+from pydantic import SecretStr
+from rich.console import Console
+from slack_sdk import WebClient, WebhookClient
+from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.http_retry import RateLimitErrorRetryHandler, RetryHandler
+from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+
+from canary.alerts.outbox import Entry
+from canary.alerts.redact import Redactor, guarded_logger
+from canary.config import SlackConfig
+
+Scope = Literal["entry", "channel", "all"]
+Sent = tuple[str, str | None]  # channel id (or sink name), message ts
+
+AUTH_ERRORS = {
+    "invalid_auth",
+    "not_authed",
+    "token_revoked",
+    "token_expired",
+    "account_inactive",
+    "missing_scope",
+    "no_permission",
+}
+CHANNEL_ERRORS = {"channel_not_found", "not_in_channel", "is_archived", "restricted_action"}
+TRANSIENT_ERRORS = {
+    "ratelimited",
+    "service_unavailable",
+    "fatal_error",
+    "internal_error",
+    "request_timeout",
+}
+HISTORY_PAGES = 5
+
+
+class DeliveryError(Exception):
+    """A delivery that did not (or may not) happen; never carries a secret."""
+
+    def __init__(self, message: str, scope: Scope, unknown: bool = False) -> None:
+        super().__init__(message)
+        self.scope = scope
+        self.unknown = unknown
+
+
+class Transport(Protocol):
+    name: str
+    verifiable: bool
+
+    def send(self, entry: Entry, parent: Entry | None) -> Sent: ...
+
+    def find(self, entry: Entry, parent: Entry | None) -> Sent | None: ...
+
+
+def retry_handlers() -> list[RetryHandler]:
+    """Rate limits (Retry-After) and 500/503 are retried; dropped connections are not."""
+    return [
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ]
+
+
+def _refused(exc: BaseException) -> bool:
+    reason = getattr(exc, "reason", None)
+    return isinstance(exc, ConnectionRefusedError) or isinstance(reason, ConnectionRefusedError)
+
+
+def _api_error(what: str, exc: SlackApiError) -> DeliveryError:
+    response = exc.response
+    status = getattr(response, "status_code", 0)
+    code = response.get("error") if isinstance(response.data, dict) else None
+    code = code or f"HTTP {status}"
+    if code.startswith("Received a response in a non-JSON format"):
+        return DeliveryError(f"{what}: outcome unknown (unreadable reply)", "all", unknown=True)
+    if status == 429 or status >= 500 or code in TRANSIENT_ERRORS:
+        return DeliveryError(f"{what}: Slack is unavailable ({code})", "all")
+    if code in AUTH_ERRORS:
+        return DeliveryError(f"{what}: Slack refused the bot token ({code})", "all")
+    if code in CHANNEL_ERRORS:
+        return DeliveryError(f"{what}: {code} (is the bot invited to the channel?)", "channel")
+    return DeliveryError(f"{what}: rejected by Slack ({code})", "entry")
+
+
+@contextmanager
+def slack_errors(what: str, redactor: Redactor, read: bool = False) -> Iterator[None]:
+    """Map whatever a Slack call raises to a ``DeliveryError`` (text scrubbed of secrets).
+
+    A failed ``read`` changed nothing in Slack, so its outcome is never unknown.
+    """
+    try:
+        yield
+    except DeliveryError:
+        raise
+    except SlackApiError as exc:
+        err = _api_error(what, exc)
+        err.unknown = err.unknown and not read
+        raise err from None
+    except SlackRequestError as exc:
+        raise DeliveryError(f"{what}: {redactor.scrub(str(exc))}", "all") from None
+    except (URLError, OSError, http.client.HTTPException, ValueError) as exc:
+        name = type(getattr(exc, "reason", None) or exc).__name__
+        if _refused(exc) or read:
+            raise DeliveryError(f"{what}: Slack unreachable ({name})", "all") from None
+        raise DeliveryError(f"{what}: outcome unknown ({name})", "all", unknown=True) from None
+
+
+class SlackTransport:
+    """The Slack Web API with a bot token: posts, thread replies, updates, uploads."""
+
+    name = "slack"
+    verifiable = True
+
+    def __init__(self, token: SecretStr, slack: SlackConfig) -> None:
+        self.redactor = Redactor([token.get_secret_value()])
+        kwargs: dict[str, Any] = {"base_url": slack.base_url} if slack.base_url else {}
+        self.client = WebClient(
+            token=token.get_secret_value(),
+            timeout=slack.timeout,
+            retry_handlers=retry_handlers(),
+            logger=guarded_logger("canary.slack.web", self.redactor),
+            **kwargs,
+        )
+        self._ids: dict[str, str] | None = None
+
+    def _list_channels(self) -> dict[str, str]:
+        ids: dict[str, str] = {}
+        cursor = None
+        with slack_errors("conversations.list", self.redactor, read=True):
+            while True:
+                page = self.client.conversations_list(
+                    types="public_channel,private_channel",
+                    exclude_archived=True,
+                    limit=200,
+                    cursor=cursor,
+                )
+                found: list[dict[str, Any]] = page.get("channels") or []
+                ids.update({c["name"]: c["id"] for c in found})
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    return ids
+
+    def channel_id(self, channel: str) -> str:
+        """A channel id; names (``#name``) are resolved once per transport."""
+        if not channel.startswith("#"):
+            return channel
+        if self._ids is None:
+            self._ids = self._list_channels()
+        try:
+            return self._ids[channel[1:]]
+        except KeyError:
+            raise DeliveryError(
+                f"channel {channel} not found (invite the bot, or give the channel id)", "channel"
+            ) from None
+
+    def _target(self, entry: Entry, parent: Entry | None) -> tuple[str, str | None]:
+        if parent is None:
+            return self.channel_id(entry.channel), None
+        assert parent.channel_id is not None
+        return parent.channel_id, parent.ts
+
+    def send(self, entry: Entry, parent: Entry | None) -> Sent:
+        channel, thread = self._target(entry, parent)  # a failed lookup raises before any write
+        p = entry.payload
+        with slack_errors(f"{entry.kind} to {entry.channel}", self.redactor):
+            if entry.kind == "update":
+                assert thread is not None
+                self.client.chat_update(
+                    channel=channel, ts=thread, text=p["text"], blocks=p["blocks"]
+                )
+                return channel, thread
+            if entry.kind == "upload":
+                assert entry.blob is not None
+                reply = self.client.files_upload_v2(
+                    channel=channel,
+                    thread_ts=thread,
+                    content=entry.blob,
+                    filename=p["filename"],
+                    title=p["title"],
+                )
+                return channel, str(reply["files"][0]["id"])
+            reply = self.client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread,
+                text=p["text"],
+                blocks=p["blocks"],
+                metadata=p.get("metadata"),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            return str(reply["channel"]), str(reply["ts"])
+
+    def _messages(
+        self, channel: str, thread: str | None, oldest: float
+    ) -> Iterator[dict[str, Any]]:
+        cursor = None
+        for _ in range(HISTORY_PAGES):
+            if thread is None:
+                page = self.client.conversations_history(
+                    channel=channel,
+                    oldest=f"{oldest:.6f}",
+                    include_all_metadata=True,
+                    limit=200,
+                    cursor=cursor,
+                )
+            else:
+                page = self.client.conversations_replies(
+                    channel=channel, ts=thread, include_all_metadata=True, limit=200, cursor=cursor
+                )
+            yield from page.get("messages", [])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return
+
+    def find(self, entry: Entry, parent: Entry | None) -> Sent | None:
+        """The message an earlier attempt of ``entry`` left in Slack, if it is there."""
+        if entry.kind == "update":
+            return None  # an update is idempotent: sending it again is safe
+        channel, thread = self._target(entry, parent)
+        with slack_errors(f"looking up {entry.kind} in {entry.channel}", self.redactor, read=True):
+            for message in self._messages(channel, thread, entry.created_at - 300):
+                if entry.kind == "upload":
+                    files = message.get("files") or []
+                    hit = next(
+                        (f for f in files if f.get("name") == entry.payload["filename"]), None
+                    )
+                    if hit is not None:
+                        return channel, str(hit.get("id"))
+                    continue
+                payload = (message.get("metadata") or {}).get("event_payload") or {}
+                if payload.get("key") == entry.key:
+                    return channel, str(message["ts"])
+        return None
+
+
+class WebhookTransport:
+    """An incoming webhook: one channel, no threads, no updates, no lookups."""
+
+    name = "webhook"
+    verifiable = False
+
+    def __init__(self, url: SecretStr, slack: SlackConfig) -> None:
+        self.redactor = Redactor([url.get_secret_value()])
+        self.client = WebhookClient(
+            url.get_secret_value(),
+            timeout=slack.timeout,
+            retry_handlers=retry_handlers(),
+            logger=guarded_logger("canary.slack.webhook", self.redactor),
+        )
+
+    def send(self, entry: Entry, parent: Entry | None) -> Sent:
+        with slack_errors("webhook post", self.redactor):
+            reply = self.client.send(text=entry.payload["text"], blocks=entry.payload["blocks"])
+        if reply.status_code == 200:
+            return "webhook", None
+        body = re.sub(r"[^a-z_ ]", "", str(reply.body))[:60]
+        what = f"webhook post: HTTP {reply.status_code} {body}".strip()
+        if reply.status_code == 429 or reply.status_code >= 500 or reply.status_code == 403:
+            raise DeliveryError(what, "all")
+        if reply.status_code in (404, 410):
+            raise DeliveryError(what, "channel")
+        raise DeliveryError(what, "entry")
+
+    def find(self, entry: Entry, parent: Entry | None) -> Sent | None:
+        return None
+
+
+class FileTransport:
+    """The file outbox (and the console) when Slack is not configured."""
+
+    name = "file"
+    verifiable = True
+
+    def __init__(self, directory: Path, console: Console | None) -> None:
+        self.directory = directory
+        self.console = console
+
+    def path_for(self, entry: Entry) -> Path:
+        channel = re.sub(r"[^A-Za-z0-9_-]+", "", entry.channel)
+        name = f"{entry.week.isoformat()}-{entry.monitor}-{channel}-{entry.key[:8]}.md"
+        return self.directory / name
+
+    def send(self, entry: Entry, parent: Entry | None) -> Sent:
+        path = self.path_for(entry)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(entry.payload.get("markdown") or entry.payload["text"])
+        except OSError as exc:
+            raise DeliveryError(f"file outbox {path}: {exc.strerror}", "all") from None
+        if self.console is not None:
+            self.console.print(entry.payload.get("plain") or entry.payload["text"], markup=False)
+            self.console.print(f"(alert for {entry.channel} written to {path})", markup=False)
+        return "file", None
+
+    def find(self, entry: Entry, parent: Entry | None) -> Sent | None:
+        return ("file", None) if self.path_for(entry).exists() else None

@@ -1,0 +1,158 @@
+"""The lifecycle (pure), routing, masking and the ``slack:`` config section."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from canary.alerts.lifecycle import Tracked, active_mute, decide, is_flapping
+from canary.alerts.model import alert_from_check
+from canary.alerts.privacy import masked_reason, masked_rows
+from canary.alerts.routing import channel_for, mentions, owners_of
+from canary.config import Mute, SlackMasking
+from canary.errors import ConfigError
+from tests.slack_fake import W1, W2, W3, W4, check, make_config, run_of
+
+
+def _step(tracked: dict[str, Tracked], week: date, status: str, **kw: object) -> str:
+    """Run one week of one check through ``decide``; keep the state as a store would."""
+    c = check(status=status)
+    steps = decide(run_of(week, c), tracked, kw.get("mutes", {}), week)  # type: ignore[arg-type]
+    if not steps:
+        return "none"
+    t = steps[0]
+    if t.kind in ("new", "reopened"):
+        t.after.posted, t.after.thread_key, t.after.channel = True, f"thread-{week}", "#x"
+    tracked[c.id] = t.after
+    return t.kind
+
+
+def test_new_then_ongoing_then_resolved_then_reopened_and_flapping() -> None:
+    tracked: dict[str, Tracked] = {}
+    assert _step(tracked, W1, "failed") == "new"
+    assert _step(tracked, W1, "failed") == "unchanged"  # a rerun of the week
+    assert _step(tracked, W2, "failed") == "ongoing"
+    state = next(iter(tracked.values()))
+    assert state.opened_week == W1 and state.thread_key == f"thread-{W1}"
+    assert _step(tracked, W3, "passed") == "resolved"
+    assert _step(tracked, W3, "passed") == "unchanged"
+    assert _step(tracked, W4, "failed") == "reopened"
+    state = next(iter(tracked.values()))
+    assert is_flapping([s for _, s in state.history])
+    assert state.opened_week == W4 and state.thread_key == f"thread-{W4}"
+
+
+def test_backfill_and_unchecked_weeks_change_nothing() -> None:
+    tracked: dict[str, Tracked] = {}
+    _step(tracked, W2, "failed")
+    assert _step(tracked, W1, "passed") == "none"  # an older week: no resolution
+    assert _step(tracked, W3, "skipped") == "unchanged"  # not evaluated: still open
+    assert next(iter(tracked.values())).status == "open"
+    assert _step(tracked, W4, "passed") == "resolved"
+
+
+def test_passing_checks_without_history_are_not_tracked() -> None:
+    assert decide(run_of(W1, check(status="passed")), {}, {}, W1) == []
+
+
+def test_mutes_by_fingerprint_and_pattern_until_expiry() -> None:
+    c = check()
+    by_id = {"a": Mute(fingerprint=c.id, until=W2, reason="known, fix in review")}
+    by_glob = {
+        "b": Mute(pattern="code-insights-all-instances/page_views/*", until=W2, reason="rollout")
+    }
+    other = {"c": Mute(pattern="*/creators/*", until=W4, reason="other dataset")}
+    for mutes in (by_id, by_glob):
+        assert active_mute(c, mutes, W2) is not None
+        assert active_mute(c, mutes, W2 + (W2 - W1)) is None  # expired the day after `until`
+    assert active_mute(c, other, W1) is None
+    tracked: dict[str, Tracked] = {}
+    assert _step(tracked, W1, "failed", mutes=by_id) == "muted"
+    assert _step(tracked, W2, "failed", mutes=by_id) == "muted"
+    assert _step(tracked, W3, "failed", mutes=by_id) == "new"  # the mute has expired
+    assert next(iter(tracked.values())).opened_week == W1  # failing since it was muted
+
+
+def test_weeks_failing_counts_from_the_first_failed_week() -> None:
+    c = check(first_failed_week=W1)
+    alert = alert_from_check(c, W3, state="ongoing", opened=W2)
+    assert alert.weeks_failing == 3 and alert.first_failed_week == W1
+
+
+def test_routes_override_the_monitor_channel(tmp_path: Path) -> None:
+    config = make_config(
+        tmp_path,
+        routes={
+            "errors": {"status": "error", "channel": "#canary-ops"},
+            "usage": {"dataset": "instance_usage", "check": "usage *", "channel": "C0123456789"},
+        },
+        owners={"page_views": ["U0123ABCDE"], "code-insights-canary/*": ["S0123ABCDE"]},
+        ping={"critical": ["owners", "here"], "warning": ["owners"]},
+    )
+    m = "code-insights-all-instances"
+    assert channel_for(config, m, "creators", "pull", "error") == "#canary-ops"
+    assert channel_for(config, m, "instance_usage", "usage reported", "failed") == "C0123456789"
+    assert channel_for(config, m, "instance_usage", "not null", "failed") == "#code-insights"
+    assert channel_for(config, "code-insights-canary", "page_views", "x", "failed") == (
+        "#code-insights-internal"
+    )
+    assert owners_of(config.slack, "code-insights-canary", "page_views") == [
+        "U0123ABCDE",
+        "S0123ABCDE",
+    ]
+    critical = alert_from_check(check(), W1)
+    warning = alert_from_check(check(severity="warning", status="warning"), W1)
+    info = alert_from_check(check(severity="info", status="warning"), W1)
+    assert mentions(config.slack, [critical]) == ["<@U0123ABCDE>", "<!here>"]
+    assert mentions(config.slack, [warning]) == ["<@U0123ABCDE>"]
+    assert mentions(config.slack, [info]) == []
+
+
+def test_sample_rows_are_masked_per_column_and_by_pattern() -> None:
+    masking = SlackMasking(columns={"site_id": "mask", "instance_label": "drop"}, sample_rows=2)
+    rows = [
+        {"site_id": "abc-1", "instance_label": "Acme", "note": "mail ops@acme.io from 10.1.2.3"},
+        {"site_id": "abc-2", "instance_label": "Beta", "note": "LK-AB12-CD34-EF56"},
+        {"site_id": "abc-3", "instance_label": "Gamma", "note": "third"},
+    ]
+    shown = masked_rows(rows, masking)
+    assert shown == [
+        {"site_id": "***", "note": "mail ***@*** from ***.***.***.***"},
+        {"site_id": "***", "note": "LK-****-****-****"},
+    ]
+    reason = "d, week w: site_id repeats on 2 rows; e.g. 'abc-1', 'abc-2'."
+    assert masked_reason(reason, "site_id", masking) == "d, week w: site_id repeats on 2 rows."
+    assert "abc-1" in masked_reason(reason, "other", masking)
+    assert masked_reason("by ops@acme.io", None, masking) == "by ***@***"
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        (
+            {"mutes": {"m": {"until": "2026-12-01", "reason": "why"}}},
+            "slack.mutes.m: name exactly one",
+        ),
+        ({"owners": {"d": ["bob"]}}, "slack.owners.d.0: a Slack user id"),
+        ({"delivery": "webhook"}, "no webhook is set"),
+        ({"routes": {"r": {"channel": "#a", "dataset_name": "x"}}}, "unknown key 'dataset_name'"),
+        ({"ping": {"urgent": ["owners"]}}, "slack.ping.urgent"),
+        ({"base_url": "127.0.0.1/api"}, "slack.base_url"),
+        ({"masking": {"columns": {"site_id": "hash"}}}, "slack.masking.columns.site_id"),
+    ],
+)
+def test_slack_config_errors_name_the_key(
+    tmp_path: Path, section: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message.replace(".", r"\.").replace("(", r"\(")):
+        make_config(tmp_path, **section)
+
+
+def test_slack_section_is_optional_and_defaults_to_the_env_token(tmp_path: Path) -> None:
+    from canary.config import load_config
+    from tests.conftest import write_config
+
+    config = load_config(write_config(tmp_path))
+    assert config.slack.delivery == "auto" and config.slack.token.env == "SLACK_BOT_TOKEN"

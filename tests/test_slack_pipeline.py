@@ -1,0 +1,105 @@
+"""Alerts from the real pipeline on the sample, and the command line (run, slack test)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from canary.alerts.deliver import deliver
+from canary.checks.validate import GreatExpectations
+from canary.cli import main
+from canary.pipeline import RunOptions, plan, run_monitor
+from canary.store.db import Store
+from tests.conftest import AS_OF, LATEST_WEEK, NOW
+from tests.slack_fake import ENV, TOKEN, SlackFake, make_config
+
+pytestmark = pytest.mark.integration
+ALERTS, INTERNAL = "C0000ALERTS", "C0000INTERN"
+CANARY_SITE = "5b1f2a8e-7c3d-4e6f-9a0b-1c2d3e4f5a6b"
+
+
+def test_object_null_week_alerts_once_per_channel_with_details_and_charts(
+    slack: SlackFake, tmp_path: Path
+) -> None:
+    config = make_config(tmp_path, slack, masking={"columns": {"site_id": "mask"}}, max_details=40)
+    options = RunOptions(week=LATEST_WEEK, now=NOW, scenario="object-null")
+    store = Store(config.store_url({}))
+    ge = GreatExpectations()
+    runs = [
+        run_monitor(plan(config, name, options, tmp_path), store, ge) for name in config.monitors
+    ]
+    assert {r.status for r in runs} == {"failed"}
+    result = tmp_path / "out.json"
+    report = deliver(config, store, runs, result_path=result, now=NOW, environ=ENV)
+    assert report.ok, report
+
+    for channel in (ALERTS, INTERNAL):
+        [message] = slack.top_level(channel)
+        assert LATEST_WEEK.isoformat() in message["text"]
+        assert message["metadata"]["event_type"] == "canary_alert"
+        thread = slack.replies(channel, message["ts"])
+        details = [m for m in thread if "fingerprint" in json.dumps(m.get("blocks"))]
+        assert 1 <= len(details) <= config.slack.max_details
+    thread = slack.replies(ALERTS, slack.top_level(ALERTS)[0]["ts"])
+    assert any(m.get("files") for m in thread), "a chart of the metric's recent weeks"
+    assert any(
+        "details of" in json.dumps(m.get("blocks")) and str(result) in json.dumps(m.get("blocks"))
+        for m in thread
+    )
+    sent = json.dumps([r.body for r in slack.requests])
+    assert "site_id" in sent and CANARY_SITE not in sent
+
+    posts = len(slack.calls("chat.postMessage"))
+    assert deliver(config, store, runs, result_path=result, now=NOW, environ=ENV).ok
+    assert len(slack.calls("chat.postMessage")) == posts  # a rerun shows nobody anything twice
+    keys = slack.stored_keys()
+    assert len(keys) == len(set(keys))
+    store.close()
+
+
+def test_cli_run_delivers_but_scenarios_do_not(
+    slack: SlackFake,
+    tmp_path: Path,
+    sample_data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    make_config(tmp_path, slack)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    args = ["run", "--config", str(tmp_path / "canary.yaml"), "--as-of", AS_OF.isoformat()]
+    assert main(args) == 0
+    assert "alerts via slack: nothing new" in capsys.readouterr().out
+    assert main([*args, "--scenario", "object-null", "--quiet"]) == 1
+    assert not slack.calls("chat.postMessage") and not slack.calls("conversations.list")
+
+
+def test_slack_test_posts_to_every_channel_and_reports_failures(
+    slack: SlackFake,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ["slack", "test", "--config", str(tmp_path / "canary.yaml")]
+    make_config(tmp_path, slack, delivery="auto")
+    assert main(args) == 2
+    assert "Slack is not configured" in capsys.readouterr().err
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    assert main(args) == 0
+    assert len(slack.top_level(ALERTS)) == 1 and len(slack.top_level(INTERNAL)) == 1
+    assert "#code-insights: ok" in capsys.readouterr().out
+
+    make_config(tmp_path, slack, routes={"ops": {"status": "error", "channel": "#nowhere"}})
+    assert main(args) == 3
+    out = capsys.readouterr().out
+    assert "#nowhere: failed" in out and "#code-insights-internal: ok" in out
+    assert TOKEN not in out
+
+    make_config(tmp_path, slack, delivery="webhook", webhook={"env": "HOOK"})
+    monkeypatch.setenv("HOOK", slack.webhook_url)
+    monkeypatch.delenv("SLACK_BOT_TOKEN")
+    assert main(args) == 0
+    assert len(slack.webhook_messages) == 1
+    assert "/services/" not in capsys.readouterr().out
