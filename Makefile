@@ -20,8 +20,8 @@ install: $(STAMP) ## Create .venv and install the pinned dependencies (skipped w
 run: $(STAMP) ## Run every monitor of canary.yaml on the bundled sample warehouse
 	$(BIN)/canary run
 
-test: $(STAMP) ## Run the whole test suite
-	$(BIN)/python -m pytest
+test: $(STAMP) ## Run the whole test suite (two workers; PYTEST_ARGS adds options)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff on the code
 	$(BIN)/ruff check src tests flows $(wildcard bench)

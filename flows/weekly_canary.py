@@ -15,13 +15,24 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from canary.alerts.deliver import deliver
 from canary.checks.validate import GreatExpectations
-from canary.config import load_config
+from canary.config import Config, load_config
 from canary.errors import CanaryError
-from canary.pipeline import Plan, RunOptions, check_dataset, collect, finish, plan, pull_dataset
+from canary.pipeline import (
+    Collected,
+    Plan,
+    RunOptions,
+    check_dataset,
+    collect,
+    finish,
+    history_checks,
+    plan,
+    pull_dataset,
+)
 from canary.report import json_result
 from canary.report.artifacts import artifact_key, check_table, summary_markdown
-from canary.results import CheckResult, DatasetInfo, RunResult
+from canary.results import CheckResult, RunResult
 from canary.sources.base import Dataset
 from canary.store.db import Store
 from canary.weeks import as_of_datetime, parse_week
@@ -54,19 +65,28 @@ def check(p: Plan, ge: GreatExpectations, data: Dataset) -> tuple[pd.DataFrame, 
 
 
 @task(retries=2, retry_delay_seconds=5, retry_condition_fn=retry_transient, cache_policy=NO_CACHE)
-def record(
-    p: Plan,
-    store_url: str,
-    checks: list[CheckResult],
-    metrics: list[pd.DataFrame],
-    infos: list[DatasetInfo],
-    started: datetime,
+def judge_and_record(
+    p: Plan, store_url: str, ge: GreatExpectations, got: Collected, started: datetime
 ) -> RunResult:
+    """History-aware checks (they read the store), then record the run."""
     store = Store(store_url)
     try:
-        return finish(p, store, checks, metrics, infos, started)
+        checks = got.checks + history_checks(p, store, ge, got)
+        return finish(p, store, checks, got.metrics, got.datasets, started)
     finally:
         store.close()
+
+
+@task(retries=2, retry_delay_seconds=5, retry_condition_fn=retry_transient, cache_policy=NO_CACHE)
+def send_alerts(config: Config, store_url: str, run: RunResult) -> None:
+    """Alerts through the durable outbox: a retried task never shows anyone an alert twice."""
+    store = Store(store_url)
+    try:
+        report = deliver(config, store, [run])
+    finally:
+        store.close()
+    if not report.ok:
+        get_run_logger().warning("alerts not all delivered; kept in the outbox: %s", report)
 
 
 @task(cache_policy=NO_CACHE)
@@ -100,8 +120,11 @@ def weekly_canary(
     )
     p = plan(config, monitor, options, path.resolve().parent)
     started = datetime.now(UTC)
-    got = collect(p, GreatExpectations(), pull=pull, check=check)
-    run = record(p, config.store_url(os.environ), got.checks, got.metrics, got.datasets, started)
+    ge = GreatExpectations()
+    store_url = config.store_url(os.environ)
+    got = collect(p, ge, pull=pull, check=check)
+    run = judge_and_record(p, store_url, ge, got, started)
+    send_alerts(config, store_url, run)
     publish(run)
     logger.info("%s week %s: %s %s", run.monitor, run.week, run.status, run.counts())
     return json_result.document([run])

@@ -12,30 +12,23 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
 
+from canary.alerts.commands import add_parser as add_slack_parser
+from canary.alerts.commands import cmd_slack, print_delivery
+from canary.argtypes import day_arg, week_arg
+from canary.doctor import add_parser as add_doctor_parser
+from canary.doctor import cmd_doctor
 from canary.errors import CanaryError, ConfigError, ExitCode, exit_code_for
-from canary.weeks import as_of_datetime, parse_week
+from canary.history_commands import add_parsers as add_history_parsers
+from canary.history_commands import cmd_accept, cmd_backfill, cmd_backtest
+from canary.weeks import as_of_datetime
 
 DEFAULT_CONFIG = "canary.yaml"
 log = logging.getLogger("canary")
-
-
-def _week(text: str) -> date:
-    try:
-        return parse_week(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date of the form YYYY-MM-DD") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,26 +39,32 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--config", type=Path, default=Path(DEFAULT_CONFIG))
     run.add_argument("--monitor", action="append", help="monitor to run (repeatable; default all)")
     run.add_argument(
-        "--week", type=_week, help="week to test (its Monday); default latest complete"
+        "--week", type=week_arg, help="week to test (its Monday); default latest complete"
     )
-    run.add_argument("--as-of", type=_day, help="pin 'now' to the end of this day (UTC)")
+    run.add_argument("--as-of", type=day_arg, help="pin 'now' to the end of this day (UTC)")
     run.add_argument("--scenario", help="inject a catalog breakage into a throwaway sample")
     run.add_argument("--json", type=Path, help="write the canary.result/1 document here")
     run.add_argument("--quiet", action="store_true", help="print only errors")
+    run.add_argument(
+        "--no-deliver", action="store_true", help="record results but send no alerts (Slack)"
+    )
 
     sample = sub.add_parser("sample", help="build the bundled sample warehouse")
     sample.add_argument("--config", type=Path, default=Path(DEFAULT_CONFIG))
     sample.add_argument(
-        "--as-of", type=_day, help="the sample ends at the latest complete week then"
+        "--as-of", type=day_arg, help="the sample ends at the latest complete week then"
     )
     sample.add_argument(
         "--data-dir", type=Path, help="where to write it (default: config data_dir)"
     )
     sample.add_argument("--scenario", help="inject a catalog breakage")
-    sample.add_argument("--week", type=_week, help="week the breakage starts")
+    sample.add_argument("--week", type=week_arg, help="week the breakage starts")
     sample.add_argument(
         "--list-scenarios", action="store_true", help="print slug<TAB>summary lines"
     )
+    add_slack_parser(sub, DEFAULT_CONFIG)
+    add_doctor_parser(sub, DEFAULT_CONFIG)
+    add_history_parsers(sub, DEFAULT_CONFIG)
     return parser
 
 
@@ -82,6 +81,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
     options = RunOptions(week=args.week, now=as_of_datetime(args.as_of), scenario=args.scenario)
     names = args.monitor or list(config.monitors)
     runs: list[RunResult] = []
+    delivery = None
     scratch = scenario_dirs() if args.scenario else None
     try:
         if scratch is not None:
@@ -101,6 +101,12 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
             with console.status("checking…", spinner="dots") as status:
                 for p in plans:
                     runs.append(run_monitor(p, store, ge, progress=lambda m: status.update(m)))
+            if scratch is None and not args.no_deliver:
+                from canary.alerts.deliver import deliver
+
+                delivery = deliver(
+                    config, store, runs, result_path=args.json, now=options.now, console=console
+                )
         finally:
             store.close()
             if args.json:
@@ -110,6 +116,8 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
             scratch.cleanup()
     if not args.quiet:
         print_report(console, runs)
+    if delivery is not None:
+        print_delivery(console, delivery)
     return exit_code_for([r.status for r in runs])
 
 
@@ -155,6 +163,11 @@ def cmd_sample(args: argparse.Namespace, console: Console) -> ExitCode:
 COMMANDS: dict[str, Callable[[argparse.Namespace, Console], ExitCode]] = {
     "run": cmd_run,
     "sample": cmd_sample,
+    "slack": cmd_slack,
+    "doctor": cmd_doctor,
+    "backtest": cmd_backtest,
+    "backfill": cmd_backfill,
+    "accept": cmd_accept,
 }
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -85,13 +86,154 @@ class FilesSource(Strict):
     datasets: dict[str, FileDataset]
 
 
-Source = Annotated[SampleSource | FilesSource, Field(discriminator="kind")]
+# --- Looker sources (README "Looker source") ----------------------------------------------
+
+
+def _looker_id(value: Any) -> Any:
+    """Looker ids are strings; YAML writes ``12`` as a number."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def looker_base_url(value: str) -> str:
+    """``scheme://host[:port]``: the SDK adds ``/api/4.0`` and drops any other path."""
+    if not re.fullmatch(r"https?://[^/\s]+/?", value):
+        raise ValueError("the Looker API URL as scheme://host[:port], without a path")
+    return value.rstrip("/")
+
+
+LookerId = Annotated[str, BeforeValidator(_looker_id), Field(min_length=1)]
+LookerField = Annotated[str, Field(pattern=r"^\w+\.\w+$", description="view.field")]
+
+
+class LookerRetries(Strict):
+    """Retries of one Looker request on 429, 5xx, timeouts and dropped connections."""
+
+    attempts: int = Field(default=4, ge=0, le=20, description="retries after the first try")
+    backoff: float = Field(default=1.0, ge=0, description="seconds before retry 1, doubling")
+    backoff_max: float = Field(default=60.0, ge=0)
+    jitter: float = Field(default=1.0, ge=0, description="up to this many seconds added")
+    retry_after_max: int = Field(default=300, ge=0, description="longest Retry-After honoured")
+
+
+class LookerConnection(Strict):
+    """What every Looker source shares. Unset ``base_url``, ``client_id``, ``verify_ssl``
+    and ``timeout`` fall back to ``LOOKERSDK_BASE_URL``, ``_CLIENT_ID``, ``_VERIFY_SSL``
+    and ``_TIMEOUT``."""
+
+    complete_after: Duration = timedelta(days=1)
+    base_url: Annotated[str, AfterValidator(looker_base_url)] | None = None
+    web_url: str | None = Field(default=None, pattern=r"^https?://", description="for links")
+    client_id: str | None = None
+    client_secret: SecretRef = SecretRef(env="LOOKERSDK_CLIENT_SECRET")
+    verify_ssl: bool | None = None
+    timeout: Duration | None = Field(default=None, description="per request; default 120s")
+    retries: LookerRetries = LookerRetries()
+    row_limit: int | None = Field(default=None, ge=1, le=1_000_000, description="rows per tile")
+    columns: dict[LookerField, str] = Field(default={}, description="Looker field -> column")
+
+
+class LookerDashboardSource(LookerConnection):
+    """A Looker dashboard: every query tile is a dataset, filtered like the dashboard."""
+
+    kind: Literal["looker_dashboard"]
+    dashboard_id: LookerId
+    filters: dict[str, str] = Field(default={}, description="dashboard filter -> expression")
+    date_filter: str | None = Field(default=None, description="dashboard filter for weeks")
+    datasets: dict[str, str] = Field(default={}, description="tile title or id -> dataset")
+
+
+def _look_entry(value: Any) -> Any:
+    return {"id": value} if isinstance(value, str | int) else value
+
+
+class LookerLook(Strict):
+    id: LookerId
+    week_field: LookerField | None = Field(default=None, description="filtered to the weeks")
+
+
+class LookerLookSource(LookerConnection):
+    """Saved Looks, one per dataset."""
+
+    kind: Literal["looker_look"]
+    looks: dict[str, Annotated[LookerLook, BeforeValidator(_look_entry)]]
+
+
+class LookerQuery(Strict):
+    model: str
+    view: str
+    fields: list[LookerField] = Field(min_length=1)
+    filters: dict[LookerField, str] = {}
+    sorts: list[str] = []
+    limit: int | None = Field(default=None, ge=1, le=1_000_000)
+    week_field: LookerField | None = Field(default=None, description="filtered to the weeks")
+
+
+class LookerQuerySource(LookerConnection):
+    """Inline Looker queries (model, view, fields, filters, sorts, limit), one per dataset."""
+
+    kind: Literal["looker_query"]
+    queries: dict[str, LookerQuery]
+
+
+LookerSource = LookerDashboardSource | LookerLookSource | LookerQuerySource
+LOOKER_KINDS = (LookerDashboardSource, LookerLookSource, LookerQuerySource)
+
+
+Source = Annotated[
+    SampleSource | FilesSource | LookerDashboardSource | LookerLookSource | LookerQuerySource,
+    Field(discriminator="kind"),
+]
+
+
+class HistorySettings(Strict):
+    """How history-aware checks judge a dataset's series (every field optional)."""
+
+    enabled: bool | None = None
+    window_weeks: int | None = Field(default=None, ge=2, le=104)
+    min_weeks: int | None = Field(default=None, ge=1, le=104)
+    sensitivity: float | None = Field(default=None, gt=0, description="robust z-score limit")
+    min_abs_change: float | None = Field(default=None, ge=0)
+    min_rel_change: float | None = Field(default=None, ge=0, description="smallest drop flagged")
+    min_rel_rise: float | None = Field(default=None, ge=0, description="smallest rise flagged")
+    min_level: float | None = Field(default=None, ge=0, description="smaller series not judged")
+    direction: Literal["both", "drop", "rise"] | None = None
+    columns: list[str] | None = Field(default=None, description="columns tracked; default all")
+
+    def over(self, base: HistorySettings) -> HistorySettings:
+        """These settings where set, else ``base``'s."""
+        return base.model_copy(update=self.model_dump(exclude_none=True))
+
+
+#: What history-aware checks use where nothing is configured.
+HISTORY_DEFAULTS = HistorySettings(
+    enabled=True,
+    window_weeks=12,
+    min_weeks=6,
+    sensitivity=5.0,
+    min_abs_change=5.0,
+    min_rel_change=0.35,
+    min_rel_rise=0.75,
+    min_level=20.0,
+    direction="both",
+)
+
+
+class QuietWeek(Strict):
+    """A week of the year when usage is known to dip (ISO week numbers, inclusive)."""
+
+    name: str
+    iso_weeks: list[int] = Field(min_length=1)
+    floor: float = Field(default=0.5, gt=0, le=1, description="lowest expected share of normal")
+
+
+DEFAULT_QUIET_WEEKS = [QuietWeek(name="year end", iso_weeks=[51, 52, 53, 1, 2], floor=0.45)]
 
 
 class DatasetConfig(Strict):
-    """One dataset of a monitor: the GE suite that checks it."""
+    """One dataset of a monitor: the GE suite that checks it, and its history-aware checks."""
 
     suite: str | None = Field(default=None, description="suite file name in expectations/")
+    history: HistorySettings = HistorySettings()
 
 
 class AlertRoute(Strict):
@@ -104,6 +246,8 @@ class MonitorConfig(Strict):
     suite_prefix: str
     datasets: dict[str, DatasetConfig]
     alerts: AlertRoute
+    history: HistorySettings = HistorySettings()
+    quiet_weeks: list[QuietWeek] = Field(default_factory=lambda: list(DEFAULT_QUIET_WEEKS))
 
     @field_validator("dashboard")
     @classmethod
@@ -113,8 +257,84 @@ class MonitorConfig(Strict):
             raise ValueError(f"unknown dashboard; allowed: {', '.join(known)}")
         return value
 
+    def history_for(self, dataset: str) -> HistorySettings:
+        """Dataset settings over monitor settings over the defaults."""
+        return self.datasets[dataset].history.over(self.history.over(HISTORY_DEFAULTS))
+
     def suite_for(self, dataset: str) -> str:
         return self.datasets[dataset].suite or f"{self.suite_prefix}.{dataset}"
+
+
+# --- Slack alerts (README "Slack alerts") -------------------------------------------------
+
+
+def _owner_id(value: str) -> str:
+    if not re.fullmatch(r"[UWS][A-Z0-9]{8,}", value):
+        raise ValueError("a Slack user id (U... or W...) or user group id (S...)")
+    return value
+
+
+OwnerId = Annotated[str, AfterValidator(_owner_id)]
+Severity = Literal["critical", "warning", "info"]
+
+
+class SlackRoute(AlertRoute):
+    """Send alerts matching every given glob (monitor, dataset, check) and status here."""
+
+    monitor: str = "*"
+    dataset: str = "*"
+    check: str = "*"
+    status: Literal["failed", "warning", "error"] | None = None
+
+
+class Mute(Strict):
+    """Silence one check (its fingerprint) or a glob over ``monitor/dataset/check/column``."""
+
+    fingerprint: str | None = Field(default=None, pattern=r"^[0-9a-f]{16}$")
+    pattern: str | None = None
+    until: date = Field(description="last day of the mute (inclusive)")
+    reason: str = Field(min_length=3)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Mute:
+        if (self.fingerprint is None) == (self.pattern is None):
+            raise ValueError("name exactly one of fingerprint or pattern")
+        return self
+
+
+class SlackMasking(Strict):
+    """Sample rows shown in alerts: emails, IPs and license keys are always masked."""
+
+    columns: dict[str, Literal["mask", "drop"]] = {}
+    sample_rows: int = Field(default=5, ge=0, le=20)
+
+
+class SlackConfig(Strict):
+    """Where and how alerts are delivered (bot token, incoming webhook or file outbox)."""
+
+    delivery: Literal["auto", "bot", "webhook", "file"] = "auto"
+    token: SecretRef = SecretRef(env="SLACK_BOT_TOKEN")
+    webhook: SecretRef | None = None
+    base_url: str | None = Field(default=None, pattern=r"^https?://.+/$")
+    report_base_url: str | None = Field(default=None, pattern=r"^https?://")
+    outbox_dir: Path | None = None
+    routes: dict[str, SlackRoute] = {}
+    owners: dict[str, list[OwnerId]] = {}
+    ping: dict[Severity, list[Literal["owners", "here", "channel"]]] = {"critical": ["owners"]}
+    mutes: dict[str, Mute] = {}
+    masking: SlackMasking = SlackMasking()
+    max_details: int = Field(default=10, ge=0, le=40)
+    max_charts: int = Field(default=5, ge=0, le=20)
+    chart_weeks: int = Field(default=12, ge=2, le=104)
+    timeout: int = Field(default=30, ge=1, le=300)
+
+    @model_validator(mode="after")
+    def _webhook_named(self) -> SlackConfig:
+        if self.delivery == "webhook" and self.webhook is None:
+            raise ValueError(
+                "delivery is webhook but no webhook is set (slack.webhook: {env: ...})"
+            )
+        return self
 
 
 class StoreConfig(Strict):
@@ -129,6 +349,7 @@ class Config(Strict):
     sources: dict[str, Source]
     monitors: dict[str, MonitorConfig]
     secrets: dict[str, SecretRef] = {}
+    slack: SlackConfig = SlackConfig()
 
     @model_validator(mode="after")
     def _references(self) -> Config:
@@ -145,6 +366,16 @@ class Config(Strict):
                     if dataset not in source.datasets:
                         raise _RefError(
                             ("sources", monitor.source, "datasets"),
+                            f"(no entry for {dataset})",
+                            sorted(monitor.datasets),
+                        )
+            if isinstance(source, LookerLookSource | LookerQuerySource):
+                key = "looks" if isinstance(source, LookerLookSource) else "queries"
+                entries = source.looks if isinstance(source, LookerLookSource) else source.queries
+                for dataset in monitor.datasets:
+                    if dataset not in entries:
+                        raise _RefError(
+                            ("sources", monitor.source, key),
                             f"(no entry for {dataset})",
                             sorted(monitor.datasets),
                         )

@@ -6,6 +6,7 @@ runs each as a task. I/O stays at the edges (sources, store); the middle is pure
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,9 +16,10 @@ from typing import Any
 
 import pandas as pd
 
+from canary.anomaly.stage import changed_weeks_only, gather, judge, record_schemas
 from canary.checks.suites import check_column, check_name, load_suite, parameters_of
 from canary.checks.validate import GreatExpectations, to_check
-from canary.config import Config, FilesSource, MonitorConfig, SampleSource
+from canary.config import LOOKER_KINDS, Config, FilesSource, MonitorConfig, SampleSource
 from canary.dashboards import Dashboard, catalog
 from canary.errors import CanaryError, ConfigError, SuiteError
 from canary.profile import METRIC_COLUMNS, profile
@@ -74,6 +76,15 @@ def build_source(
         return SampleWarehouseSource(
             config.data_dir, warehouse, dashboard, source_cfg.complete_after
         )
+    if isinstance(source_cfg, LOOKER_KINDS):
+        if options.scenario:
+            raise ConfigError(
+                f"--scenario needs a monitor on a sample source; "
+                f"{monitor.source} is {source_cfg.kind}"
+            )
+        from canary.sources.looker import build_looker_source
+
+        return build_looker_source(monitor.source, source_cfg, dashboard, os.environ)
     if options.scenario:
         raise ConfigError(
             f"--scenario needs a monitor on a sample source; {monitor.source} is files"
@@ -135,7 +146,7 @@ def check_dataset(
     batch = data.frame
     if tile.time_column in batch.columns:
         batch = batch[batch[tile.time_column] == pd.Timestamp(p.week)].reset_index(drop=True)
-    metrics = profile(data.name, tile, batch)
+    metrics = profile(data.name, tile, data.frame, p.week)
     suite = load_suite(p.expectations_dir, p.config.suite_for(data.name))
     given = parameters or {}
     missing = parameters_of(suite) - set(given)
@@ -206,6 +217,7 @@ class Collected:
     checks: list[CheckResult] = field(default_factory=list)
     metrics: list[pd.DataFrame] = field(default_factory=list)
     datasets: list[DatasetInfo] = field(default_factory=list)
+    pulled: list[Dataset] = field(default_factory=list)
 
 
 Puller = Callable[[Plan, str], Dataset]
@@ -235,6 +247,7 @@ def collect(
             out.datasets.append(DatasetInfo(name, None))
             continue
         out.metrics.append(frame)
+        out.pulled.append(data)
         out.checks.extend(results)
         out.datasets.append(DatasetInfo(name, len(data.frame), data.link))
     return out
@@ -246,7 +259,34 @@ def run_monitor(
     """Run every dataset of a monitor in a row (the CLI path) and record the run."""
     started = datetime.now(UTC)
     got = collect(p, ge, progress=progress)
+    got.checks.extend(history_checks(p, store, ge, got))
     return finish(p, store, got.checks, got.metrics, got.datasets, started)
+
+
+def history_checks(
+    p: Plan, store: Store, ge: GreatExpectations, got: Collected
+) -> list[CheckResult]:
+    """History-aware checks of every pulled dataset (skipped datasets had their error already).
+
+    Also trims ``got.metrics`` of series to the weeks new or changed since the last pull.
+    """
+    null_by_design = {
+        d.name: set(
+            load_suite(p.expectations_dir, p.config.suite_for(d.name))
+            .get("meta", {})
+            .get("null_by_design", {})
+        )
+        for d in got.pulled
+    }
+    inputs = gather(p.monitor, p.config, p.week, store, got.pulled, got.metrics, null_by_design)
+    results = judge(p.monitor, p.week, ge, p.expectations_dir, inputs)
+    record_schemas(store, p.monitor, p.week, got.pulled)
+    stored = {h.dataset: h.stored_values for h in inputs}
+    got.metrics = [
+        changed_weeks_only(m, stored.get(str(m["dataset"].iloc[0])), p.week) if len(m) else m
+        for m in got.metrics
+    ]
+    return results
 
 
 def scenario_dirs() -> tempfile.TemporaryDirectory[str]:

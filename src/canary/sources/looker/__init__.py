@@ -1,0 +1,37 @@
+"""Looker as a source, through the real looker-sdk (API 4.0): dashboards, looks, queries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from canary.config import LookerDashboardSource, LookerLookSource, LookerSource
+from canary.dashboards import Dashboard
+from canary.sources.looker.client import close_clients
+from canary.sources.looker.settings import connection
+from canary.sources.looker.source import (
+    DashboardSource,
+    LookerDataset,
+    LookSource,
+    QuerySource,
+)
+
+__all__ = [
+    "DashboardSource",
+    "LookSource",
+    "LookerDataset",
+    "QuerySource",
+    "build_looker_source",
+    "close_clients",
+]
+
+
+def build_looker_source(
+    name: str, cfg: LookerSource, dashboard: Dashboard, environ: Mapping[str, str]
+) -> DashboardSource | LookSource | QuerySource:
+    """The source object of config source ``name`` (no network until the first pull)."""
+    conn = connection(name, cfg, environ)
+    if isinstance(cfg, LookerDashboardSource):
+        return DashboardSource(name, cfg, conn, dashboard)
+    if isinstance(cfg, LookerLookSource):
+        return LookSource(name, cfg, conn)
+    return QuerySource(name, cfg, conn)

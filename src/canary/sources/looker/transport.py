@@ -1,0 +1,174 @@
+"""looker-sdk's requests transport with retries, one fresh login on a 401, and typed errors.
+
+The SDK's ``SDKError`` hides the HTTP status and headers, so retries live here: an
+``HTTPAdapter`` with a urllib3 ``Retry`` retries 429 (honouring Retry-After), 5xx,
+timeouts and dropped connections with exponential backoff and jitter, and never other
+4xx. What is still failing when the budget is spent becomes a ``TransientSourceError``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections.abc import Callable, MutableMapping
+from urllib.parse import urlsplit
+
+import requests
+from looker_sdk.rtl import transport
+from looker_sdk.rtl.requests_transport import NullAuth, RequestsTransport
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from canary.config import LookerRetries
+from canary.errors import TransientSourceError
+
+log = logging.getLogger(__name__)
+
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class BackoffRetry(Retry):
+    """Retry ``n`` waits ``backoff * 2**(n-1)`` plus up to ``jitter`` seconds, capped."""
+
+    def get_backoff_time(self) -> float:
+        retries = len(self.history)
+        if retries == 0 or (self.backoff_factor <= 0 and self.backoff_jitter <= 0):
+            return 0.0
+        wait = self.backoff_factor * 2 ** (retries - 1)
+        wait += random.random() * self.backoff_jitter
+        return float(min(self.backoff_max, wait))
+
+
+def retry_policy(budget: LookerRetries) -> Retry:
+    """The urllib3 retry policy of one request (every method: Looker reads are idempotent)."""
+    return BackoffRetry(
+        total=budget.attempts,
+        connect=budget.attempts,
+        read=budget.attempts,
+        status=budget.attempts,
+        redirect=3,
+        allowed_methods=None,
+        status_forcelist=TRANSIENT_STATUSES,
+        backoff_factor=budget.backoff,
+        backoff_max=budget.backoff_max,
+        backoff_jitter=budget.jitter,
+        respect_retry_after_header=True,
+        retry_after_max=budget.retry_after_max,
+        raise_on_status=False,
+    )
+
+
+def error_message(body: bytes, limit: int = 300) -> str:
+    """Looker's ``message`` from an error body, else the body's start (HTML is named)."""
+    text = body.decode("utf-8", errors="replace").strip()
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict) and isinstance(parsed.get("message"), str):
+        return parsed["message"][:limit]
+    if text[:1] == "<":
+        return "an HTML page instead of a JSON answer"
+    return text[:limit] or "(empty body)"
+
+
+def _reason(exc: requests.RequestException) -> str:
+    """The root cause of a requests error, without the URL's query or any body."""
+    cause: BaseException = exc
+    while True:
+        inner = getattr(cause, "reason", None) or (cause.args[0] if cause.args else None)
+        if not isinstance(inner, BaseException) or inner is cause:
+            break
+        cause = inner
+    if isinstance(exc, requests.Timeout) or "timed out" in str(cause).lower():
+        return "timed out"
+    return f"{type(cause).__name__}: {str(cause).split(': ', 1)[-1][:200]}"
+
+
+class RetryingTransport(RequestsTransport):
+    """``RequestsTransport`` whose session retries; a 401 triggers one fresh login."""
+
+    def __init__(
+        self, settings: transport.PTransportSettings, budget: LookerRetries, timeout: float
+    ) -> None:
+        session = requests.Session()
+        adapter = HTTPAdapter(max_retries=retry_policy(budget))
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        super().__init__(settings, session)
+        self.budget = budget
+        self.timeout = timeout
+        #: Set by the client: forget the token so the next call logs in again.
+        self.on_unauthorized: Callable[[], None] | None = None
+
+    def request(
+        self,
+        method: transport.HttpMethod,
+        path: str,
+        query_params: MutableMapping[str, str] | None = None,
+        body: bytes | None = None,
+        authenticator: transport.TAuthenticator = None,
+        transport_options: transport.TransportOptions | None = None,
+    ) -> transport.Response:
+        def send() -> requests.Response:
+            return self._send(method, path, query_params, body, authenticator, transport_options)
+
+        resp = send()
+        if resp.status_code == 401 and authenticator is not None and self.on_unauthorized:
+            log.info("Looker answered 401 to %s %s: logging in again", method.name, _path(path))
+            self.on_unauthorized()
+            resp = send()
+        if resp.status_code in TRANSIENT_STATUSES:
+            raise TransientSourceError(
+                f"Looker answered HTTP {resp.status_code} to {method.name} {_path(path)} "
+                f"after {_retries(self.budget.attempts)}: {error_message(resp.content)}"
+            )
+        out = transport.Response(
+            resp.ok, resp.content, transport.response_mode(resp.headers.get("content-type"))
+        )
+        encoding = requests.utils.get_encoding_from_headers(resp.headers)
+        if encoding:
+            out.encoding = encoding
+        return out
+
+    def _send(
+        self,
+        method: transport.HttpMethod,
+        path: str,
+        query_params: MutableMapping[str, str] | None,
+        body: bytes | None,
+        authenticator: transport.TAuthenticator,
+        options: transport.TransportOptions | None,
+    ) -> requests.Response:
+        headers: dict[str, str] = {}
+        if authenticator:
+            headers.update(authenticator(options or {}))
+        if options and options.get("headers"):
+            headers.update(options["headers"])
+        log.debug("%s %s", method.name, _path(path))
+        try:
+            return self.session.request(
+                method.name,
+                path,
+                auth=NullAuth(),
+                params=query_params,
+                data=body,
+                headers=headers,
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            raise TransientSourceError(
+                f"Looker did not answer {method.name} {_path(path)} "
+                f"(after {_retries(self.budget.attempts)}, {self.timeout:g}s timeout): "
+                f"{_reason(exc)}"
+            ) from None
+
+
+def _path(url: str) -> str:
+    """The path of ``url`` for messages (no host, no query)."""
+    return urlsplit(url).path or url
+
+
+def _retries(n: int) -> str:
+    return f"{n} {'retry' if n == 1 else 'retries'}"
