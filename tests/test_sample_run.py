@@ -88,6 +88,20 @@ EXPECTED = {
         "known insight types",
         "insight_type",
     ),
+    # history-aware: the throwaway store is backfilled before the week under test
+    "ingestion-loss": (
+        "code-insights-all-instances",
+        "instances_reporting",
+        "level",
+        "instances_reporting",
+    ),
+    "stale-copy": ("code-insights-all-instances", "page_views", "copy of last week", None),
+    "version-undercount": (
+        "code-insights-all-instances",
+        "instance_usage",
+        "unique <= total",
+        "weekly_insights_page_views,weekly_insights_unique_page_views",
+    ),
 }
 
 

@@ -57,6 +57,15 @@ def backfill(
     return written
 
 
+def warm_up(p: Plan, store: Store, tick: Tick | None = None) -> None:
+    """Backfill the weeks a scratch store needs before ``p.week`` for history to judge it."""
+    settings = [p.config.history_for(d) for d in p.config.datasets]
+    warm = max((s.window_weeks or 0) + (s.min_weeks or 0) for s in settings)
+    # A source without those weeks leaves the first weeks skipped for lack of history.
+    with contextlib.suppress(CanaryError):
+        backfill(p, store, p.week - WEEK * warm, p.week - WEEK, tick=tick)
+
+
 def backtest(
     first: Plan,
     end: date,
@@ -70,13 +79,8 @@ def backtest(
     Each week sees only data known by that week (sources pull up to it); the store given
     should be a scratch store: it is warmed with the snapshot history before the first week.
     """
-    start = first.week
-    weeks = week_range(start, end)
-    settings = [first.config.history_for(d) for d in first.config.datasets]
-    warm = max((s.window_weeks or 0) + (s.min_weeks or 0) for s in settings)
-    # A source without those weeks leaves the first replayed weeks skipped for lack of history.
-    with contextlib.suppress(CanaryError):
-        backfill(first, store, start - WEEK * warm, start - WEEK, tick=tick)
+    weeks = week_range(first.week, end)
+    warm_up(first, store, tick)
     plans = [replace(first, week=week) for week in weeks]
     runs = []
     with _static_checks(plans, ge, workers) as collected:
