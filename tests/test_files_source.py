@@ -35,7 +35,7 @@ def export_tiles(directory: Path, monitor: str, fmt: str = "csv") -> Path:
     return directory
 
 
-def _config(tmp_path: Path, pattern: str) -> Path:
+def files_config(tmp_path: Path, pattern: str) -> Path:
     return write_config(
         tmp_path,
         sources={
@@ -78,7 +78,7 @@ def _run(config: Path, out: Path) -> tuple[int, dict]:  # type: ignore[type-arg]
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_exports_pass_like_the_sample(tmp_path: Path, fmt: str) -> None:
     export_tiles(tmp_path / "exports", "code-insights-canary", fmt)
-    code, doc = _run(_config(tmp_path, f"exports/{{name}}.{fmt}"), tmp_path / "out.json")
+    code, doc = _run(files_config(tmp_path, f"exports/{{name}}.{fmt}"), tmp_path / "out.json")
     assert code == 0, [c["reason"] for c in doc["runs"][0]["checks"] if c["status"] != "passed"]
     assert len(doc["runs"][0]["checks"]) > 50
 
@@ -90,7 +90,7 @@ def test_glob_collects_several_files(tmp_path: Path) -> None:
     frame.iloc[:50].to_csv(exports / "page_views-part1.csv", index=False)
     frame.iloc[50:].to_csv(exports / "page_views-part2.csv", index=False)
     pattern = "exports/{name}*.csv"
-    code, doc = _run(_config(tmp_path, pattern), tmp_path / "out.json")
+    code, doc = _run(files_config(tmp_path, pattern), tmp_path / "out.json")
     assert code == 0
     latest = next(
         c
@@ -105,7 +105,7 @@ def test_bad_value_is_an_error_naming_file_and_column(tmp_path: Path) -> None:
     frame = pd.read_csv(exports / "page_views.csv")
     frame.loc[3, "total_insights_page_views"] = "twelve"
     frame.to_csv(exports / "page_views.csv", index=False)
-    code, doc = _run(_config(tmp_path, "exports/{name}.csv"), tmp_path / "out.json")
+    code, doc = _run(files_config(tmp_path, "exports/{name}.csv"), tmp_path / "out.json")
     assert code == 3
     error = next(c for c in doc["runs"][0]["checks"] if c["status"] == "error")
     assert error["dataset"] == "page_views"
@@ -119,7 +119,7 @@ def test_missing_column_fails_presence_and_skips_its_checks(tmp_path: Path) -> N
     frame.drop(columns="weekly_insights_page_views").to_csv(
         exports / "instance_usage.csv", index=False
     )
-    code, doc = _run(_config(tmp_path, "exports/{name}.csv"), tmp_path / "out.json")
+    code, doc = _run(files_config(tmp_path, "exports/{name}.csv"), tmp_path / "out.json")
     assert code == 1
     checks = [c for c in doc["runs"][0]["checks"] if c["dataset"] == "instance_usage"]
     present = next(c for c in checks if c["check"] == "columns present")

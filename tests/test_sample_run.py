@@ -189,37 +189,11 @@ def test_first_failed_week_spans_consecutive_failing_weeks(
 
 def test_unreadable_dataset_is_an_error_and_exit_3(tmp_path: Path) -> None:
     """A files source whose export is missing: that dataset errors, the rest are checked."""
-    from tests.conftest import write_config
-    from tests.test_files_source import export_tiles
+    from tests.test_files_source import export_tiles, files_config
 
     exports = export_tiles(tmp_path / "exports", "code-insights-canary")
     (exports / "creators.csv").unlink()
-    config = write_config(
-        tmp_path,
-        sources={
-            "exports": {
-                "kind": "files",
-                "datasets": {
-                    name: {"path": f"exports/{name}.csv"}
-                    for name in ("instances_reporting", "page_views", "creators", "instance_usage")
-                },
-            }
-        },
-        monitors={
-            "code-insights-canary": {
-                "source": "exports",
-                "dashboard": "canary",
-                "suite_prefix": "canary",
-                "alerts": {"channel": "#code-insights-internal"},
-                "datasets": {
-                    "instances_reporting": {},
-                    "page_views": {},
-                    "creators": {},
-                    "instance_usage": {},
-                },
-            }
-        },
-    )
+    config = files_config(tmp_path, "exports/{name}.csv")
     code, doc = _run(config, tmp_path / "out.json")
     assert code == 3
     run = doc["runs"][0]

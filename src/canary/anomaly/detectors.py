@@ -17,6 +17,7 @@ import pandas as pd
 from canary.anomaly.baseline import DIRECTIONS, expected_band, nanmedian
 from canary.anomaly.inputs import HistoryInput, matrix, rows
 from canary.config import HistorySettings
+from canary.dashboards import Field
 from canary.results import fingerprint
 from canary.weeks import WEEK
 
@@ -296,24 +297,37 @@ def copy_of_last_week(h: HistoryInput) -> list[Row]:
     ]
 
 
-def cumulative_counter(h: HistoryInput) -> list[Row]:
-    """A weekly counter that only grows, instance by instance: summed instead of weekly."""
+def _instances_week_over_week(h: HistoryInput) -> pd.DataFrame | None:
+    """A snapshot's instances present both weeks: this week's columns, then ``<col>_before``."""
     pair = _two_weeks(h) if h.tile.shape == "snapshot" else None
     if pair is None:
-        return []
+        return None
     now, before = pair
     key = [c for c in h.tile.row_key if c != h.tile.time_column]
-    merged = now.drop_duplicates(key).merge(
+    return now.drop_duplicates(key).merge(
         before.drop_duplicates(key), on=key, suffixes=("", "_before")
     )
+
+
+def _weekly_counters(h: HistoryInput) -> list[Field]:
+    """Weekly counters of the pull that are not null by design."""
+    return [
+        f
+        for f in h.tile.fields
+        if f.counter
+        and f.column.startswith("weekly_")
+        and f.column not in h.null_by_design
+        and f.column in h.frame.columns
+    ]
+
+
+def cumulative_counter(h: HistoryInput) -> list[Row]:
+    """A weekly counter that only grows, instance by instance: summed instead of weekly."""
+    merged = _instances_week_over_week(h)
+    if merged is None:
+        return []
     records = []
-    for field in h.tile.fields:
-        if (
-            not (field.counter and field.column.startswith("weekly_"))
-            or field.column in h.null_by_design
-            or field.column not in h.frame.columns
-        ):
-            continue
+    for field in _weekly_counters(h):
         prev = merged[f"{field.column}_before"].astype("float64")
         cur = merged[field.column].astype("float64")
         mask = (prev >= 1) & cur.notna()
@@ -487,24 +501,13 @@ def history_rewritten(h: HistoryInput) -> list[Row]:
 
 def versions_below_others(h: HistoryInput) -> list[Row]:
     """Instances that moved to a version report far less than before, unlike those that stayed."""
-    pair = _two_weeks(h) if h.tile.shape == "snapshot" else None
     version = next((c for c in h.tile.segments if h.tile.field_for(c).churns), None)
-    if pair is None or version is None:
+    m = _instances_week_over_week(h) if version else None
+    if m is None or version is None:
         return []
-    now, before = pair
-    key = [c for c in h.tile.row_key if c != h.tile.time_column]
-    m = now.drop_duplicates(key).merge(
-        before.drop_duplicates(key), on=key, suffixes=("", "_before")
-    )
     moved = m[version] != m[f"{version}_before"]
     records = []
-    for field in h.tile.fields:
-        if (
-            not (field.counter and field.column.startswith("weekly_"))
-            or field.column in h.null_by_design
-            or field.column not in h.frame.columns
-        ):
-            continue
+    for field in _weekly_counters(h):
         prev, cur = m[f"{field.column}_before"].astype("float64"), m[field.column].astype("float64")
         active = (prev >= 3) & cur.notna()
         stayed = active & ~moved

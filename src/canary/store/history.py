@@ -6,7 +6,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 
 from canary.store.db import Store
 from canary.store.schema import accepted_shifts, check_results, dataset_schemas
@@ -45,27 +45,13 @@ def accept(
     store: Store, monitor: str, check_id: str, from_week: date, reason: str, who: str
 ) -> None:
     """Record that ``check_id``'s new level from ``from_week`` is real (replaces a same-week one)."""
-    with store.engine.begin() as con:
-        con.execute(
-            delete(accepted_shifts).where(
-                accepted_shifts.c.monitor == monitor,
-                accepted_shifts.c.check_id == check_id,
-                accepted_shifts.c.from_week == from_week,
-            )
-        )
-        con.execute(
-            insert(accepted_shifts),
-            [
-                {
-                    "monitor": monitor,
-                    "check_id": check_id,
-                    "from_week": from_week,
-                    "reason": reason,
-                    "accepted_by": who,
-                    "accepted_at": datetime.now(UTC),
-                }
-            ],
-        )
+    key = {"monitor": monitor, "check_id": check_id, "from_week": from_week}
+    _replace(
+        store,
+        accepted_shifts,
+        key,
+        {"reason": reason, "accepted_by": who, "accepted_at": datetime.now(UTC)},
+    )
 
 
 def list_accepted(store: Store) -> list[dict[str, Any]]:
@@ -113,22 +99,12 @@ def last_schema(store: Store, monitor: str, dataset: str, before: date) -> dict[
 def record_schema(
     store: Store, monitor: str, dataset: str, week: date, columns: dict[str, str]
 ) -> None:
+    key = {"monitor": monitor, "dataset": dataset, "week": week}
+    _replace(store, dataset_schemas, key, {"columns": json.dumps(columns)})
+
+
+def _replace(store: Store, table: Table, key: dict[str, Any], values: dict[str, Any]) -> None:
+    """Write one row of ``table``, replacing the row with the same ``key``."""
     with store.engine.begin() as con:
-        con.execute(
-            delete(dataset_schemas).where(
-                dataset_schemas.c.monitor == monitor,
-                dataset_schemas.c.dataset == dataset,
-                dataset_schemas.c.week == week,
-            )
-        )
-        con.execute(
-            insert(dataset_schemas),
-            [
-                {
-                    "monitor": monitor,
-                    "dataset": dataset,
-                    "week": week,
-                    "columns": json.dumps(columns),
-                }
-            ],
-        )
+        con.execute(delete(table).where(*(table.c[k] == v for k, v in key.items())))
+        con.execute(insert(table), [{**key, **values}])
