@@ -37,7 +37,7 @@ def ranges(series: int = 100_000, weeks: int = 104) -> float:
         min_weeks=6,
         sensitivity=5.0,
         min_abs_change=5.0,
-        min_rel_change=0.35,
+        min_rel_change=0.25,
         min_rel_rise=0.75,
     )
     return time.perf_counter() - started

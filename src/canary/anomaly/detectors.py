@@ -169,7 +169,7 @@ def dead_metric(h: HistoryInput) -> list[Row]:
     )
     records = []
     for i, (column, segment, _metric) in enumerate(keys.itertuples(index=False)):
-        if not alive[i] or h.churning(segment) or (h.tile.shape == "snapshot" and segment):
+        if not alive[i] or segment:  # a segment going quiet is judged by its null rate
             continue
         obs = observed[i]
         state = "null" if np.isnan(obs) else f"{obs:,.0f}"
@@ -220,6 +220,8 @@ def null_rate(h: HistoryInput) -> list[Row]:
             j = overall[column]  # a new segment (a release): judged against the column overall
             upper, centre, weeks = band.upper[j], band.centre[j], band.training_weeks[j]
         n = int(size.get(segment, 0))
+        if not np.isnan(upper):  # a handful of extra nulls in a small segment is noise
+            upper = max(upper, centre + MIN_EXCESS_NULLS / n)
         records.append(
             {
                 "check": "null rate",
@@ -275,7 +277,7 @@ def copy_of_last_week(h: HistoryInput) -> list[Row]:
         eligible += int(mask.sum())
         same += int((cur[mask] == prev[mask]).sum())
     share = same / eligible if eligible else np.nan
-    enough = eligible >= 3
+    enough = eligible >= 4
     return [
         {
             "check": "copy of last week",
