@@ -38,6 +38,7 @@ from canary.weeks import WEEK, as_of_datetime
 REPO = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 28)
 END = date(2026, 11, 16)
+CLEAN_END = date(2026, 5, 25)  # 26 weeks back from here start in the year-end weeks
 GRADUAL = {"version-field-drop", "version-undercount"}
 
 
@@ -123,6 +124,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--clean-weeks", type=int, default=26)
+    parser.add_argument(
+        "--clean-end",
+        type=date.fromisoformat,
+        default=CLEAN_END,
+        help="last clean week replayed (default: spans the year end and spring)",
+    )
     args = parser.parse_args()
     started = time.time()
     ge = GreatExpectations()
@@ -131,8 +138,8 @@ def main() -> None:
         rng = random.Random(seed)
         with tempfile.TemporaryDirectory() as tmp:
             config = _config(seed, Path(tmp) / "clean")
-            start = END - WEEK * (args.clean_weeks - 1)
-            runs, metrics = _replay(config, start, END, None, None, ge)
+            start = args.clean_end - WEEK * (args.clean_weeks - 1)
+            runs, metrics = _replay(config, start, args.clean_end, None, None, ge)
             weeks = {r.week for r in runs}
             for name, n in (
                 ("canary", _failed(runs, weeks, None)),
