@@ -155,12 +155,19 @@ def check_dataset(
     for expectation in suite["expectations"]:
         needs = parameters_of({"expectations": [expectation]}) & missing
         (skipped if needs else runnable).append((expectation, needs))
-    results = [
-        CheckResult(
-            p.monitor, data.name, "source warning", "warning", f"{data.name}, week {p.week}: {text}"
-        )
-        for text in data.warnings
-    ]
+    results = (
+        [
+            CheckResult(
+                p.monitor,
+                data.name,
+                "source warning",
+                "warning",
+                f"{data.name}, week {p.week}: {'; '.join(data.warnings)}",
+            )
+        ]
+        if data.warnings
+        else []
+    )
     if runnable:
         personal = {f.column for f in tile.fields if f.personal}
         raw = ge.run({**suite, "expectations": [e for e, _ in runnable]}, batch, given)

@@ -26,6 +26,8 @@ Row = dict[str, Any]
 LEVEL_CHECKS = ("level", "volume", "dead metric")
 SEGMENT_LEVEL_FACTOR = 10  # segments are judged only when ten times min_level
 MIN_ROWS = 10  # fewest rows in a segment before its null rate is judged
+MIN_MOVERS = 20  # fewest upgraded instances before a version is compared with the others
+MOVERS_FLOOR = 0.4  # a version reporting under 40% of what its instances did before
 MIN_EXCESS_NULLS = 5  # fewest nulls above the usual before a null rate is flagged
 
 
@@ -142,7 +144,8 @@ def level(h: HistoryInput) -> list[Row]:
                 "segment": segment,
                 "observed": np.nan_to_num(obs, nan=0.0),
                 "lower": lower[i],
-                "upper": band.upper[i],
+                # a segment's spike is one big instance; rises are judged on totals
+                "upper": band.upper[i] if not segment else np.inf,
                 "expected": band.centre[i],
                 "training_weeks": int(band.training_weeks[i]),
                 "detail": detail,
@@ -502,46 +505,49 @@ def history_rewritten(h: HistoryInput) -> list[Row]:
 
 
 def versions_below_others(h: HistoryInput) -> list[Row]:
-    """Instances that moved to a version report far less than before, unlike those that stayed."""
+    """Instances that moved to a version report far less than before, unlike those that stayed.
+
+    Judged on the main usage counter only: the others move with it and would repeat its alert.
+    """
     version = next((c for c in h.tile.segments if h.tile.field_for(c).churns), None)
     m = _instances_week_over_week(h) if version else None
-    if m is None or version is None:
+    counters = _weekly_counters(h)
+    if m is None or version is None or not counters:
         return []
+    field = max(counters, key=lambda f: float(m[f"{f.column}_before"].astype("float64").median()))
     moved = m[version] != m[f"{version}_before"]
+    prev, cur = m[f"{field.column}_before"].astype("float64"), m[field.column].astype("float64")
+    active = (prev >= 3) & cur.notna()
+    stayed = active & ~moved
+    if stayed.sum() < 20 or prev[stayed].median() < 5:
+        return []
+    reference = float((cur[stayed] / prev[stayed]).median())
     records = []
-    for field in _weekly_counters(h):
-        prev, cur = m[f"{field.column}_before"].astype("float64"), m[field.column].astype("float64")
-        active = (prev >= 3) & cur.notna()
-        stayed = active & ~moved
-        if stayed.sum() < 20 or (prev[stayed].median() < 5):
-            continue
-        reference = float((cur[stayed] / prev[stayed]).median())
-        for label, group in m[active & moved].groupby(version):
-            ratios = cur[group.index] / prev[group.index]
-            n = len(ratios)
-            enough = n >= 12 and reference > 0
-            ratio = float(ratios.median()) / reference if enough else np.nan
-            records.append(
-                {
-                    "check": "versions below others",
-                    "dataset": h.dataset,
-                    "column": field.column,
-                    "segment": json.dumps({version: str(label)}),
-                    "observed": ratio,
-                    "lower": 0.5 if enough else np.nan,
-                    "upper": np.inf if enough else np.nan,
-                    "expected": 1.0,
-                    "training_weeks": 1,
-                    "detail": (
-                        f"{n} instances that moved to {version} {label} report "
-                        f"{ratio:.0%} of their {field.column} of the week before, relative to "
-                        "instances that stayed"
-                        if enough
-                        else f"{n} instances moved to {version} {label}: too few to judge"
-                    ),
-                    "severity": "critical",
-                }
-            )
+    for label, group in m[active & moved].groupby(version):
+        ratios = cur[group.index] / prev[group.index]
+        n = len(ratios)
+        enough = n >= MIN_MOVERS and reference > 0
+        ratio = float(ratios.median()) / reference if enough else np.nan
+        records.append(
+            {
+                "check": "versions below others",
+                "dataset": h.dataset,
+                "column": field.column,
+                "segment": json.dumps({version: str(label)}),
+                "observed": ratio,
+                "lower": MOVERS_FLOOR if enough else np.nan,
+                "upper": np.inf if enough else np.nan,
+                "expected": 1.0,
+                "training_weeks": 1,
+                "detail": (
+                    f"{n} instances that moved to {version} {label} report {ratio:.0%} of their "
+                    f"{field.column} of the week before, relative to instances that stayed"
+                    if enough
+                    else f"{n} instances moved to {version} {label}: too few to judge"
+                ),
+                "severity": "critical",
+            }
+        )
     return records
 
 

@@ -42,3 +42,15 @@ def week_range(tile: Tile, week: date) -> tuple[date | None, date]:
     """Weeks a pull asks for: everything known by ``week`` for series; for snapshots
     ``week`` and the week before (to compare instances week over week)."""
     return (None, week) if tile.shape == "series" else (week - WEEK, week)
+
+
+def within_weeks(frame: pd.DataFrame, tile: Tile, week: date) -> pd.DataFrame:
+    """The rows of the weeks a pull asks for (Looker may answer with more)."""
+    if tile.time_column not in frame.columns:
+        return frame
+    lo, hi = week_range(tile, week)
+    weeks = frame[tile.time_column]
+    keep = weeks <= pd.Timestamp(hi)
+    if lo is not None:
+        keep &= weeks >= pd.Timestamp(lo)
+    return frame[keep].reset_index(drop=True)

@@ -13,7 +13,7 @@ from canary.config import FileDataset
 from canary.dashboards import Tile
 from canary.errors import SourceError
 from canary.frames import type_frame
-from canary.sources.base import Dataset, week_range
+from canary.sources.base import Dataset, within_weeks
 
 
 def _read(path: str, fmt: str | None, tile: Tile) -> pd.DataFrame:
@@ -44,11 +44,5 @@ class FilesSource:
             except (OSError, ValueError) as exc:
                 raise SourceError(f"dataset {tile.dataset}: cannot read {path} ({exc})") from None
         frame = type_frame(pd.concat(frames, ignore_index=True), tile, f"{pattern}")
-        lo, hi = week_range(tile, week)
-        if tile.time_column in frame.columns:
-            weeks = frame[tile.time_column]
-            keep = weeks <= pd.Timestamp(hi)
-            if lo is not None:
-                keep &= weeks >= pd.Timestamp(lo)
-            frame = frame[keep].reset_index(drop=True)
+        frame = within_weeks(frame, tile, week)
         return Dataset(tile.dataset, tile, frame, link=f"file://{paths[0]}")

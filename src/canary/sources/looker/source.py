@@ -10,7 +10,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import pandas as pd
 from looker_sdk.sdk.api40 import models as mdls
 
 from canary.config import (
@@ -22,7 +21,7 @@ from canary.config import (
 from canary.dashboards import Dashboard, Tile
 from canary.errors import SourceError
 from canary.frames import type_frame
-from canary.sources.base import Dataset, week_range
+from canary.sources.base import Dataset, week_range, within_weeks
 from canary.sources.looker import json_bi
 from canary.sources.looker.client import LookerClient, Sdk, client_for
 from canary.sources.looker.links import dashboard_link, explore_link, look_link
@@ -62,18 +61,6 @@ class QueryRun:
     query: TileQuery
     link: str
     look_id: str | None = None  # an unchanged saved look runs as the look
-
-
-def within_weeks(frame: pd.DataFrame, tile: Tile, week: date) -> pd.DataFrame:
-    """The rows of the weeks a pull asks for (Looker may answer with more)."""
-    if tile.time_column not in frame.columns:
-        return frame
-    lo, hi = week_range(tile, week)
-    weeks = frame[tile.time_column]
-    keep = weeks <= pd.Timestamp(hi)
-    if lo is not None:
-        keep &= weeks >= pd.Timestamp(lo)
-    return frame[keep].reset_index(drop=True)
 
 
 @dataclass
