@@ -6,17 +6,24 @@ Tasks are thin wrappers of canary.pipeline; only errors marked transient are ret
 from __future__ import annotations
 
 import os
+import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import (
+    create_link_artifact,
+    create_markdown_artifact,
+    create_table_artifact,
+)
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
+from prefect.states import Completed, Failed, State
+from prefect.task_runners import ThreadPoolTaskRunner
 
-from canary.alerts.deliver import deliver
-from canary.checks.validate import GreatExpectations
+from canary.alerts.deliver import deliver, results_link
 from canary.config import Config, load_config
 from canary.errors import CanaryError
 from canary.pipeline import (
@@ -24,18 +31,38 @@ from canary.pipeline import (
     Plan,
     RunOptions,
     check_dataset,
-    collect,
+    error_result,
     finish,
     history_checks,
     plan,
     pull_dataset,
+    scenario_dirs,
 )
+from canary.prefect_ops import data_docs
+from canary.prefect_ops.data_docs import RecordingGE
+from canary.prefect_ops.events import emit, run_events
+from canary.prefect_ops.states import ChecksFailed, FailOn, failure_message
+from canary.replay import warm_up
 from canary.report import json_result
 from canary.report.artifacts import artifact_key, check_table, summary_markdown
-from canary.results import CheckResult, RunResult
+from canary.results import CheckResult, DatasetInfo, RunResult
 from canary.sources.base import Dataset
 from canary.store.db import Store
 from canary.weeks import as_of_datetime, parse_week
+
+#: Datasets of one monitor pulled and checked at once (threads of one flow run).
+MAX_WORKERS = 4
+_GE_LOCK = threading.Lock()
+_GE: list[RecordingGE] = []
+
+
+def shared_ge() -> RecordingGE:
+    """The process's GE context. GE keeps a process-wide current context, so validations
+    run one at a time (under ``_GE_LOCK``) while pulls run concurrently."""
+    with _GE_LOCK:
+        if not _GE:
+            _GE.append(RecordingGE())
+        return _GE[0]
 
 
 def retry_transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -60,21 +87,70 @@ def pull(p: Plan, dataset: str) -> Dataset:
 
 
 @task(cache_policy=NO_CACHE)
-def check(p: Plan, ge: GreatExpectations, data: Dataset) -> tuple[pd.DataFrame, list[CheckResult]]:
-    return check_dataset(p, ge, data)
+def check(p: Plan, data: Dataset) -> tuple[pd.DataFrame, list[CheckResult]]:
+    ge = shared_ge()
+    with _GE_LOCK:
+        return check_dataset(p, ge, data)
+
+
+def collect_concurrently(p: Plan) -> Collected:
+    """``canary.pipeline.collect`` with every dataset's pull and check as concurrent tasks.
+
+    Results are assembled in the config's dataset order, so they equal a sequential run's.
+    """
+    pulls: dict[str, PrefectFuture[Dataset]] = {
+        name: pull.submit(p, name) for name in p.config.datasets
+    }
+    checks: dict[str, PrefectFuture[tuple[pd.DataFrame, list[CheckResult]]] | CanaryError] = {}
+    pulled: dict[str, Dataset] = {}
+    for name, future in pulls.items():
+        try:
+            pulled[name] = future.result()
+        except CanaryError as exc:
+            checks[name] = exc
+            continue
+        checks[name] = check.submit(p, pulled[name])
+    out = Collected()
+    for name in p.config.datasets:
+        got = checks[name]
+        try:
+            if isinstance(got, CanaryError):
+                raise got
+            frame, results = got.result()
+        except CanaryError as exc:
+            out.checks.append(error_result(p, name, exc))
+            out.datasets.append(DatasetInfo(name, None))
+            continue
+        data = pulled[name]
+        out.metrics.append(frame)
+        out.pulled.append(data)
+        out.checks.extend(results)
+        out.datasets.append(DatasetInfo(name, len(data.frame), data.link))
+    return out
 
 
 @task(retries=2, retry_delay_seconds=5, retry_condition_fn=retry_transient, cache_policy=NO_CACHE)
-def judge_and_record(
-    p: Plan, store_url: str, ge: GreatExpectations, got: Collected, started: datetime
-) -> RunResult:
+def judge_and_record(p: Plan, store_url: str, got: Collected, started: datetime) -> RunResult:
     """History-aware checks (they read the store), then record the run."""
     store = Store(store_url)
     try:
-        checks = got.checks + history_checks(p, store, ge, got)
+        ge = shared_ge()
+        with _GE_LOCK:
+            checks = got.checks + history_checks(p, store, ge, got)
         return finish(p, store, checks, got.metrics, got.datasets, started)
     finally:
         store.close()
+
+
+@task(retries=2, retry_delay_seconds=5, retry_condition_fn=retry_transient, cache_policy=NO_CACHE)
+def emit_events(store_url: str, run: RunResult) -> int:
+    """canary.check.failed / .resolved (against the store's week before) and .run.completed."""
+    store = Store(store_url)
+    try:
+        past = store.past_checks(run.monitor, run.week, (c.id for c in run.checks))
+    finally:
+        store.close()
+    return emit(run_events(run, past))
 
 
 @task(retries=2, retry_delay_seconds=5, retry_condition_fn=retry_transient, cache_policy=NO_CACHE)
@@ -90,7 +166,28 @@ def send_alerts(config: Config, store_url: str, run: RunResult) -> None:
 
 
 @task(cache_policy=NO_CACHE)
-def publish(run: RunResult) -> None:
+def build_data_docs(config: Config, config_dir: Path, run: RunResult, started: datetime) -> str:
+    """GE Data Docs of this run's validations; returns the URL of their index page."""
+    from prefect.runtime import flow_run
+
+    name = f"{started:%Y%m%dT%H%M%SZ}-{flow_run.get_name() or 'local'}"
+    docs = data_docs.build(config, config_dir, run, name, shared_ge().take())
+    get_run_logger().info("Data Docs: %d validation pages at %s", docs.pages, docs.url)
+    return docs.url
+
+
+def run_links(config: Config, run: RunResult, docs_url: str | None = None) -> dict[str, str]:
+    """Links shown with a run: its Data Docs, the report site (``slack.report_base_url``)."""
+    links: dict[str, str] = {"Data Docs": docs_url} if docs_url else {}
+    report = results_link(config, run, None)
+    if report is not None and report.url:
+        links["Full results"] = report.url
+    return links
+
+
+@task(cache_policy=NO_CACHE)
+def publish(run: RunResult, links: dict[str, str] | None = None) -> None:
+    links = links or {}
     create_table_artifact(
         key=artifact_key(run.monitor, "checks"),
         table=check_table(run),
@@ -98,33 +195,82 @@ def publish(run: RunResult) -> None:
     )
     create_markdown_artifact(
         key=artifact_key(run.monitor, "summary"),
-        markdown=summary_markdown(run),
+        markdown=summary_markdown(run, links=links),
         description=f"canary summary of {run.monitor}, week {run.week}",
     )
+    for i, (label, url) in enumerate(links.items()):
+        create_link_artifact(
+            key=artifact_key(run.monitor, f"link-{i}"),
+            link=url,
+            link_text=label,
+            description=f"{label} of {run.monitor}, week {run.week}",
+        )
+    for d in run.datasets:
+        if d.link:
+            create_link_artifact(
+                key=artifact_key(f"{run.monitor} dataset {d.name}", "link"),
+                link=d.link,
+                link_text=d.name,
+                description=f"{d.name} as {run.monitor} pulled it",
+            )
 
 
-@flow(name="weekly-canary", log_prints=True)
+@flow(
+    name="weekly-canary",
+    log_prints=True,
+    task_runner=ThreadPoolTaskRunner(max_workers=MAX_WORKERS),  # type: ignore[arg-type]
+)
 def weekly_canary(
     monitor: str,
     config_path: str = "canary.yaml",
     week: str | None = None,
     as_of: str | None = None,
-) -> dict[str, Any]:
-    """Run one monitor for a week (default: the latest complete one) and publish artifacts."""
+    fail_on: FailOn = "checks",
+    scenario: str | None = None,
+) -> State[Any]:
+    """Run one monitor for a week (default: the latest complete one) and publish artifacts.
+
+    The run ends Failed when checks fail (``fail_on``: ``checks``, ``errors`` or ``never``).
+    ``scenario`` injects a catalog breakage into a throwaway sample and store (no alerts).
+    """
     logger = get_run_logger()
     path = Path(config_path)
     config = load_config(path)
     options = RunOptions(
         week=parse_week(week) if week else None,
         now=as_of_datetime(date.fromisoformat(as_of)) if as_of else datetime.now(UTC),
+        scenario=scenario,
     )
-    p = plan(config, monitor, options, path.resolve().parent)
-    started = datetime.now(UTC)
-    ge = GreatExpectations()
-    store_url = config.store_url(os.environ)
-    got = collect(p, ge, pull=pull, check=check)
-    run = judge_and_record(p, store_url, ge, got, started)
-    send_alerts(config, store_url, run)
-    publish(run)
+    docs_config = config  # Data Docs outlive a scenario's throwaway data_dir
+    scratch = scenario_dirs() if scenario else None
+    try:
+        if scratch is not None:
+            config = config.model_copy(update={"data_dir": Path(scratch.name)})
+            store_url = f"sqlite:///{Path(scratch.name) / 'store.db'}"
+        else:
+            store_url = config.store_url(os.environ)
+        p = plan(config, monitor, options, path.resolve().parent)
+        if scratch is not None:  # a throwaway store: history checks need past weeks
+            store = Store(store_url)
+            try:
+                warm_up(p, store)
+            finally:
+                store.close()
+        started = datetime.now(UTC)
+        shared_ge().take()  # drop what an earlier run in this process left
+        got = collect_concurrently(p)
+        run = judge_and_record(p, store_url, got, started)
+        docs_url = build_data_docs(docs_config, path.resolve().parent, run, started)
+        if scratch is None:
+            send_alerts(config, store_url, run)
+        emit_events(store_url, run)
+        publish(run, run_links(config, run, docs_url))
+    finally:
+        if scratch is not None:
+            scratch.cleanup()
     logger.info("%s week %s: %s %s", run.monitor, run.week, run.status, run.counts())
-    return json_result.document([run])
+    doc = json_result.document([run])
+    message = failure_message(run, fail_on)
+    if message is not None:
+        return Failed(message=message, data=ChecksFailed(message, doc))
+    return Completed(message=f"{run.monitor} week {run.week}: {run.status}", data=doc)

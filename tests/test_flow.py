@@ -37,7 +37,7 @@ async def _artifacts(flow_run_id: Any) -> list[Any]:
 def test_flow_publishes_table_and_summary_artifacts(prefect_api: None, tmp_path: Path) -> None:
     from flows.weekly_canary import weekly_canary
 
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, data_docs={"base_url": "https://docs.example.com/canary"})
     state = weekly_canary(
         monitor="code-insights-canary",
         config_path=str(config),
@@ -58,6 +58,17 @@ def test_flow_publishes_table_and_summary_artifacts(prefect_api: None, tmp_path:
     assert len(rows) == len(doc["runs"][0]["checks"])
     assert {r["status"] for r in rows} <= {"passed", "skipped"}  # skipped: no history yet
     assert "code-insights-canary" in summary.data and "passed" in summary.data
+
+    # GE Data Docs of this run: GE's validation pages plus an index, linked from artifacts
+    (index,) = (tmp_path / ".canary" / "data-docs" / "code-insights-canary").glob("*/*/index.html")
+    pages = sorted(p for p in index.parent.glob("*.html") if p.name != "index.html")
+    assert len(pages) == 5  # a suite per dataset (4) and the history-aware checks
+    assert "canary.page_views" in index.read_text()
+    assert "Great Expectations" in pages[0].read_text()
+    url = f"https://docs.example.com/canary/{index.relative_to(index.parents[3]).as_posix()}"
+    assert url.startswith("https://docs.example.com/canary/code-insights-canary/2026-11-16/")
+    assert f"[Data Docs]({url})" in summary.data
+    assert by_key["canary-code-insights-canary-link-0"].data == f"[Data Docs]({url})"
 
 
 def test_flow_shows_failures_and_retries_only_transient_errors(
@@ -96,7 +107,10 @@ def test_flow_shows_failures_and_retries_only_transient_errors(
         as_of=AS_OF.isoformat(),
         return_state=True,
     )
-    run = state.result()["runs"][0]
+    assert state.is_failed()  # fail_on="checks": a failed check fails the run, named
+    assert "page_views: canary uses Code Insights (failed)" in (state.message or "")
+    assert "creators: pull (error)" in (state.message or "")
+    run = state.result(raise_on_failure=False).document["runs"][0]
     assert calls.count("page_views") == 2  # transient: retried once, then fine
     assert calls.count("creators") == 1  # terminal: never retried
     failed = [c for c in run["checks"] if c["status"] == "failed"]
@@ -141,3 +155,44 @@ def test_prefect_yaml_deploys_both_monitors_weekly() -> None:
         path, _, func = d["entrypoint"].partition(":")
         assert (REPO / path).exists() and func == "weekly_canary"
         assert d["work_pool"]["name"] == "canary"
+
+
+def test_concurrent_flow_run_equals_the_sequential_cli_run(
+    prefect_api: None, tmp_path: Path, sample_data_dir: Path
+) -> None:
+    from flows.weekly_canary import weekly_canary
+
+    from canary.checks.validate import GreatExpectations
+    from canary.config import load_config
+    from canary.pipeline import RunOptions, plan, run_monitor
+    from canary.report import json_result
+    from canary.store.db import Store
+    from tests.conftest import NOW
+
+    flow_dir, cli_dir = tmp_path / "flow", tmp_path / "cli"
+    for d in (flow_dir, cli_dir):
+        shutil.copytree(sample_data_dir, d / ".canary")
+    flow_config = write_config(flow_dir, data_dir=str(flow_dir / ".canary"))
+    state = weekly_canary(
+        monitor="code-insights-all-instances",
+        config_path=str(flow_config),
+        as_of=AS_OF.isoformat(),
+        fail_on="never",
+        return_state=True,
+    )
+    assert state.is_completed()
+    config_file = write_config(cli_dir, data_dir=str(cli_dir / ".canary"))
+    config = load_config(config_file)
+    p = plan(config, "code-insights-all-instances", RunOptions(now=NOW), cli_dir)
+    store = Store(config.store_url({}))
+    try:
+        cli_run = run_monitor(p, store, GreatExpectations())
+    finally:
+        store.close()
+
+    def verdicts(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
+        return [(c["id"], c["status"], c["reason"]) for c in doc["runs"][0]["checks"]]
+
+    cli_doc = json_result.document([cli_run])
+    assert verdicts(state.result()) == verdicts(cli_doc)
+    assert len(verdicts(cli_doc)) > 20

@@ -25,6 +25,8 @@ from canary.doctor import cmd_doctor
 from canary.errors import CanaryError, ConfigError, ExitCode, exit_code_for
 from canary.history_commands import add_parsers as add_history_parsers
 from canary.history_commands import cmd_accept, cmd_backfill, cmd_backtest
+from canary.prefect_ops.commands import add_parsers as add_prefect_parsers
+from canary.prefect_ops.commands import cmd_deploy, cmd_secrets
 from canary.weeks import as_of_datetime
 
 DEFAULT_CONFIG = "canary.yaml"
@@ -65,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     add_slack_parser(sub, DEFAULT_CONFIG)
     add_doctor_parser(sub, DEFAULT_CONFIG)
     add_history_parsers(sub, DEFAULT_CONFIG)
+    add_prefect_parsers(sub, DEFAULT_CONFIG)
     return parser
 
 
@@ -173,6 +176,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Console], ExitCode]] = {
     "backtest": cmd_backtest,
     "backfill": cmd_backfill,
     "accept": cmd_accept,
+    "secrets": cmd_secrets,
+    "deploy": cmd_deploy,
 }
 
 

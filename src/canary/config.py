@@ -341,6 +341,15 @@ class StoreConfig(Strict):
     url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in data_dir")
 
 
+class DataDocsConfig(Strict):
+    """Great Expectations Data Docs built per Prefect flow run (README "Production on Prefect")."""
+
+    dir: Path | None = Field(default=None, description="default: data_dir/data-docs")
+    base_url: str | None = Field(
+        default=None, pattern=r"^https?://", description="where dir is served, for links"
+    )
+
+
 class Config(Strict):
     version: Literal[1] = 1
     data_dir: Path = Path(".canary")
@@ -350,6 +359,7 @@ class Config(Strict):
     monitors: dict[str, MonitorConfig]
     secrets: dict[str, SecretRef] = {}
     slack: SlackConfig = SlackConfig()
+    data_docs: DataDocsConfig = DataDocsConfig()
 
     @model_validator(mode="after")
     def _references(self) -> Config:

@@ -20,6 +20,7 @@ from rich.markup import escape
 from canary.config import LOOKER_KINDS, Config, LookerSource, load_config
 from canary.dashboards import Dashboard, catalog
 from canary.errors import CanaryError, ConfigError, ExitCode
+from canary.prefect_ops.doctor_checks import PREFIXES, secret_origins, store_location
 
 if TYPE_CHECKING:
     from canary.sources.looker import DashboardSource
@@ -160,7 +161,7 @@ def _dashboard(source: DashboardSource, monitored: Mapping[str, list[str]]) -> I
         yield Finding(check, "warn", "merged-result tiles are skipped: canary cannot pull them")
 
 
-CHECKS: list[DoctorCheck] = [looker_sources]
+CHECKS: list[DoctorCheck] = [looker_sources, store_location, secret_origins]
 
 
 def diagnose(ctx: Context, checks: Sequence[DoctorCheck] = CHECKS) -> list[Finding]:
@@ -184,7 +185,7 @@ def exit_code(findings: Iterable[Finding]) -> ExitCode:
 
 
 def render(console: Console, findings: Sequence[Finding]) -> None:
-    if not findings:
+    if not [f for f in findings if not f.check.startswith(PREFIXES)]:
         console.print("nothing to check: no Looker source is configured")
     for f in findings:
         console.print(f"[{STYLE[f.status]}]{f.status:<11}[/] {escape(f.check)}: {escape(f.detail)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from canary.results import RunResult
@@ -42,7 +43,9 @@ def check_table(run: RunResult) -> list[dict[str, str]]:
     ]
 
 
-def summary_markdown(run: RunResult, limit: int = 30) -> str:
+def summary_markdown(
+    run: RunResult, limit: int = 30, links: Mapping[str, str] | None = None
+) -> str:
     """What a person reads first in the Prefect UI: status, counts, the failures, links."""
     counts = run.counts()
     lines = [
@@ -65,7 +68,26 @@ def summary_markdown(run: RunResult, limit: int = 30) -> str:
             lines.append(f"\nand {len(problems) - limit} more in the checks table.")
     else:
         lines.append("Every check passed.")
-    links = [f"- [{d.name}]({d.link})" for d in run.datasets if d.link]
+    attributed = [
+        f"- {c.dataset} / {c.check}: {attribution_text(c.details['attribution'])}"
+        for c in problems[:limit]
+        if c.details.get("attribution")
+    ]
+    if attributed:
+        lines += ["", "## Attribution", *attributed]
+    dataset_links = [f"- [{d.name}]({d.link})" for d in run.datasets if d.link]
+    if dataset_links:
+        lines += ["", "## Datasets", *dataset_links]
     if links:
-        lines += ["", "## Datasets", *links]
+        lines += ["", "## Links", *(f"- [{label}]({url})" for label, url in links.items())]
     return "\n".join(lines) + "\n"
+
+
+def attribution_text(shares: Any, top: int = 3) -> str:
+    """``[{"segment": {"version": "5.3"}, "share": 0.6}, ...]`` as "60% on version 5.3"."""
+    parts = []
+    for item in list(shares)[:top]:
+        segment = ", ".join(f"{k} {v}" for k, v in (item.get("segment") or {}).items())
+        share = item.get("share")
+        parts.append(f"{share:.0%} on {segment}" if isinstance(share, int | float) else segment)
+    return "; ".join(parts)

@@ -1,0 +1,46 @@
+"""The final state of a flow run: Failed with a message naming the failures, or Completed."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Literal, get_args
+
+from canary.results import RunResult
+
+FailOn = Literal["checks", "errors", "never"]
+FAIL_ON: tuple[str, ...] = get_args(FailOn)
+
+
+class ChecksFailed(Exception):
+    """The exception of a Failed run: the message names the failures; ``document`` is the
+    run's canary.result/1 document."""
+
+    def __init__(self, message: str, document: dict[str, Any] | None = None) -> None:
+        super().__init__(message, document)
+        self.message = message
+        self.document = document
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def failure_message(run: RunResult, fail_on: FailOn, limit: int = 6) -> str | None:
+    """Why the run should end Failed, or None when it should complete.
+
+    ``checks``: any failed or errored check fails the run; ``errors``: only checks that
+    could not run (source or infrastructure errors); ``never``: the run always completes.
+    """
+    if fail_on not in FAIL_ON:
+        raise ValueError(f"fail_on {fail_on!r} is unknown; allowed: {', '.join(FAIL_ON)}")
+    wanted = {"checks": {"failed", "error"}, "errors": {"error"}, "never": set()}[fail_on]
+    bad = [c for c in run.problems() if c.status in wanted]
+    if not bad:
+        return None
+    kinds = Counter((c.dataset, c.check, c.status) for c in bad)  # segments of one check
+    named = "; ".join(
+        f"{dataset}: {check} ({status}{f' x{n}' if n > 1 else ''})"
+        for (dataset, check, status), n in list(kinds.items())[:limit]
+    )
+    more = f"; and {len(kinds) - limit} more kinds" if len(kinds) > limit else ""
+    noun = "check" if len(bad) == 1 else "checks"
+    return f"{run.monitor} week {run.week}: {len(bad)} {noun} did not pass: {named}{more}"

@@ -1,0 +1,159 @@
+"""Pure parts of canary on Prefect: final-state messages, events, doctor findings."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from canary.config import load_config
+from canary.doctor import Context
+from canary.prefect_ops.doctor_checks import secret_origins, store_location
+from canary.prefect_ops.events import run_events
+from canary.prefect_ops.secret_blocks import secret_refs
+from canary.prefect_ops.states import ChecksFailed, failure_message
+from canary.results import CheckResult, DatasetInfo, PastCheck, RunResult
+from tests.conftest import write_config
+
+WEEK = date(2026, 11, 16)
+
+
+def _run(*statuses: str) -> RunResult:
+    checks = [
+        CheckResult("mon", f"ds{i % 2}", f"check {i}", status, "why")  # type: ignore[arg-type]
+        for i, status in enumerate(statuses)
+    ]
+    return RunResult("mon", WEEK, checks, [DatasetInfo("ds0", 3), DatasetInfo("ds1", None)])
+
+
+def test_failure_message_follows_fail_on() -> None:
+    run = _run("passed", "failed", "error", "warning")
+    assert failure_message(run, "checks") == (
+        "mon week 2026-11-16: 2 checks did not pass: ds1: check 1 (failed); ds0: check 2 (error)"
+    )
+    assert failure_message(run, "errors") == (
+        "mon week 2026-11-16: 1 check did not pass: ds0: check 2 (error)"
+    )
+    assert failure_message(run, "never") is None
+    assert failure_message(_run("passed", "warning", "skipped"), "checks") is None
+    with pytest.raises(ValueError, match="allowed: checks, errors, never"):
+        failure_message(run, "sometimes")  # type: ignore[arg-type]
+
+
+def test_failure_message_groups_segments_and_caps_its_length() -> None:
+    run = _run(*["failed"] * 20)
+    for c in run.checks[:4]:
+        c.dataset, c.check = "ds0", "level"
+    message = failure_message(run, "checks", limit=3)
+    assert message == (
+        "mon week 2026-11-16: 20 checks did not pass: ds0: check 10 (failed); "
+        "ds0: check 12 (failed); ds0: check 14 (failed); and 14 more kinds"
+    )
+    assert "; ds0: level (failed x4); ds1: check 11 (failed);" in str(
+        failure_message(run, "checks", limit=20)
+    )
+
+
+def test_checks_failed_keeps_its_document_through_pickling() -> None:
+    import pickle
+
+    exc = pickle.loads(pickle.dumps(ChecksFailed("2 checks failed", {"runs": []})))
+    assert str(exc) == "2 checks failed" and exc.document == {"runs": []}
+
+
+def test_events_failed_resolved_and_completed() -> None:
+    run = _run("failed", "passed", "passed", "passed")
+    last_week = date(2026, 11, 9)
+    past = {
+        run.checks[1].id: PastCheck(last_week, "failed", last_week),  # resolved now
+        run.checks[2].id: PastCheck(date(2026, 10, 26), "failed", None),  # not last week
+        run.checks[3].id: PastCheck(last_week, "passed", None),
+    }
+    events = run_events(run, past)
+    assert [e.event for e in events] == [
+        "canary.check.failed",
+        "canary.check.resolved",
+        "canary.run.completed",
+    ]
+    failed = events[0]
+    assert failed.resource["prefect.resource.id"] == f"canary.check.{run.checks[0].id}"
+    assert failed.related == [
+        {
+            "prefect.resource.id": "canary.monitor.mon",
+            "prefect.resource.role": "monitor",
+            "prefect.resource.name": "mon",
+        },
+        {
+            "prefect.resource.id": "canary.dataset.mon.ds0",
+            "prefect.resource.role": "dataset",
+            "prefect.resource.name": "ds0",
+        },
+    ]
+    assert failed.payload["week"] == "2026-11-16" and failed.payload["status"] == "failed"
+    assert events[1].payload["check"] == "check 1"
+    done = events[2]
+    assert done.payload["status"] == "failed" and done.payload["counts"]["passed"] == 3
+    assert [r["prefect.resource.id"] for r in done.related] == [
+        "canary.monitor.mon",
+        "canary.dataset.mon.ds0",
+        "canary.dataset.mon.ds1",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "says"),
+    [
+        ("sqlite:///relative/store.db", "warn", "a relative path"),
+        ("sqlite:////tmp/canary/store.db", "warn", "temporary directory"),
+        ("sqlite:///:memory:", "warn", "in memory"),
+        ("sqlite:////var/lib/canary/store.db", "ok", "absolute path"),
+        ("postgresql+psycopg://canary:hunter2@db/canary", "ok", "shared by every worker"),
+        ("not a url", "fail", "not a SQLAlchemy URL"),
+    ],
+)
+def test_doctor_warns_about_a_store_that_forgets(
+    tmp_path: Path, url: str, status: str, says: str
+) -> None:
+    config = load_config(write_config(tmp_path))
+    (finding,) = store_location(Context(config, {"CANARY_STORE_URL": url}))
+    assert (finding.check, finding.status) == ("store", status)
+    assert says in finding.detail and "hunter2" not in finding.detail
+
+
+def test_doctor_says_where_each_secret_comes_from_never_its_value(tmp_path: Path) -> None:
+    path = write_config(
+        tmp_path,
+        slack={
+            "token": {"env": "SLACK_BOT_TOKEN", "prefect_block": "canary-slack-token"},
+            "webhook": {"env": "SLACK_WEBHOOK_URL"},
+        },
+        secrets={"warehouse": {"prefect_block": "canary-warehouse"}},
+    )
+    config = load_config(path)
+    assert list(secret_refs(config)) == ["slack.token", "slack.webhook", "secrets.warehouse"]
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    environ = {"SLACK_BOT_TOKEN": "xoxb-s3cret-value"}
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):  # no API: blocks skipped
+        findings = {f.check: f for f in secret_origins(Context(config, environ))}
+    assert findings["secret slack.token"].status == "ok"
+    assert findings["secret slack.token"].detail == "from env SLACK_BOT_TOKEN"
+    assert findings["secret slack.webhook"].status == "warn"
+    assert "looked in: env SLACK_WEBHOOK_URL" in findings["secret slack.webhook"].detail
+    assert "skipped: no PREFECT_API_URL" in findings["secret secrets.warehouse"].detail
+    assert all("s3cret" not in f.detail for f in findings.values())
+
+
+def test_summary_shows_attribution_and_links() -> None:
+    from canary.report.artifacts import summary_markdown
+
+    run = _run("failed", "passed")
+    run.checks[0].details["attribution"] = [
+        {"segment": {"version": "5.3"}, "share": 0.62},
+        {"segment": {"deploy_type": "helm"}, "share": 0.3},
+    ]
+    text = summary_markdown(run, links={"Data Docs": "https://docs.example.com/x/index.html"})
+    assert "## Attribution\n- ds0 / check 0: 62% on version 5.3; 30% on deploy_type helm\n" in text
+    assert text.endswith("## Links\n- [Data Docs](https://docs.example.com/x/index.html)\n")
+    assert "## Attribution" not in summary_markdown(_run("failed"))

@@ -1,0 +1,361 @@
+"""Canary deployed on a real Prefect server: `prefect server start`, a process work pool,
+`prefect deploy --all` from prefect.yaml, a worker, and everything read back through the API.
+
+One server per module (both tests share it: the xdist group keeps them on one worker).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from tests.conftest import AS_OF, REPO
+
+pytestmark = [pytest.mark.xdist_group("prefect_server"), pytest.mark.timeout(240)]
+
+BIN = Path(sys.executable).parent
+HEALTHY = "code-insights-canary"
+BROKEN = "code-insights-all-instances"  # run with scenario object-null
+TOKEN = "xoxb-canary-test-token-4711"  # must never appear in output, artifacts or events
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str  # http://127.0.0.1:PORT
+    env: dict[str, str]
+    work: Path
+    runs: dict[str, str] = field(default_factory=dict)  # deployment -> flow run id
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def api(self) -> str:
+        return f"{self.url}/api"
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        response = httpx.post(f"{self.api}{path}", json=body, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def get(self, path: str) -> Any:
+        response = httpx.get(f"{self.api}{path}", timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def cli(self, *args: str, env: dict[str, str] | None = None, timeout: int = 120) -> str:
+        done = subprocess.run(
+            args,
+            cwd=self.work,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        out = done.stdout + done.stderr
+        assert done.returncode == 0, f"{' '.join(args)} exited {done.returncode}:\n{out}"
+        return out
+
+    def artifacts(self, flow_run_id: str) -> list[dict[str, Any]]:
+        got: list[dict[str, Any]] = self.post(
+            "/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [flow_run_id]}}}
+        )
+        return got
+
+    def events(self, prefix: str) -> list[dict[str, Any]]:
+        """Every event whose name starts with ``prefix`` (following the pages)."""
+        page = self.post(
+            "/events/filter",
+            {"filter": {"event": {"prefix": [prefix]}, "order": "ASC"}, "limit": 50},
+        )
+        events: list[dict[str, Any]] = page["events"]
+        while page.get("next_page"):
+            response = httpx.get(page["next_page"], timeout=30)
+            response.raise_for_status()
+            page = response.json()
+            events += page["events"]
+        return events
+
+
+def _work_copy(root: Path, sample: Path) -> Path:
+    """A clone-like copy of the repo whose canary.yaml keeps Slack alerts in a file outbox."""
+    work = root / "clone"
+    work.mkdir()
+    for name in ("flows", "expectations"):
+        shutil.copytree(REPO / name, work / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "prefect.yaml", work)
+    shutil.copytree(sample, work / ".canary")
+    raw = yaml.safe_load((REPO / "canary.yaml").read_text())
+    raw["slack"] = {
+        "delivery": "file",
+        "token": {"env": "SLACK_BOT_TOKEN", "prefect_block": "canary-slack-token"},
+        "report_base_url": "https://canary.example.com/results",
+    }
+    (work / "canary.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    return work
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, shared_sample: Path) -> Iterator[Server]:
+    root = tmp_path_factory.mktemp("prefect-server")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    home = root / "home"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PREFECT_", "CANARY", "SLACK_", "LOOKERSDK_"))
+    }
+    env.update(
+        PREFECT_HOME=str(root / "prefect-home"),
+        PREFECT_API_URL=f"{url}/api",
+        PREFECT_SERVER_API_HOST="127.0.0.1",
+        PREFECT_SERVER_API_PORT=str(port),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_UI_URL=url,
+        DO_NOT_TRACK="1",
+        GX_ANALYTICS_ENABLED="false",
+        NO_PROXY="127.0.0.1,localhost",
+        HOME=str(home),
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+    )
+    work = _work_copy(root, shared_sample)
+    env["PWD"] = str(work)  # what `{{ $PWD }}` in prefect.yaml reads
+    log = (root / "server.log").open("w")
+    proc = subprocess.Popen(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, (root / "server.log").read_text()
+            assert time.monotonic() < deadline, "prefect server did not start in 90 s"
+            time.sleep(0.5)
+        srv = Server(url, env, work)
+        _deploy_and_run(srv)
+        yield srv
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def _deploy_and_run(srv: Server) -> None:
+    prefect = str(BIN / "prefect")
+    srv.cli(prefect, "work-pool", "create", "canary", "--type", "process")
+    srv.outputs["deploy"] = srv.cli(prefect, "--no-prompt", "deploy", "--all")
+    parameters = {
+        HEALTHY: {"as_of": AS_OF.isoformat()},
+        BROKEN: {"as_of": AS_OF.isoformat(), "scenario": "object-null"},
+    }
+    for name, params in parameters.items():
+        deployment = srv.get(f"/deployments/name/weekly-canary/{name}")
+        run = srv.post(f"/deployments/{deployment['id']}/create_flow_run", {"parameters": params})
+        srv.runs[name] = run["id"]
+    deadline = time.monotonic() + 150
+    worker_out = []
+    while True:
+        worker_out.append(
+            srv.cli(prefect, "worker", "start", "--pool", "canary", "--run-once", timeout=150)
+        )
+        states = {n: srv.get(f"/flow_runs/{i}")["state"] for n, i in srv.runs.items()}
+        if all(
+            s["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") for s in states.values()
+        ):
+            break
+        assert time.monotonic() < deadline, f"runs did not finish: {states}\n{worker_out}"
+        time.sleep(1)
+    srv.outputs["worker"] = "\n".join(worker_out)
+
+
+def _wait_for_events(srv: Server, prefix: str, wanted: set[str]) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 30
+    while True:
+        events = srv.events(prefix)
+        if wanted <= {e["event"] for e in events} or time.monotonic() > deadline:
+            return events
+        time.sleep(1)
+
+
+@pytest.mark.prefect_server
+def test_deployed_runs_end_in_states_with_artifacts_and_events(server: Server) -> None:
+    deployments = server.post("/deployments/filter", {})
+    by_name = {d["name"]: d for d in deployments}
+    assert set(by_name) == {HEALTHY, BROKEN}
+    for d in by_name.values():  # what prefect.yaml asked for
+        assert d["schedules"][0]["schedule"]["cron"] == "0 9 * * 1"
+        assert d["schedules"][0]["schedule"]["timezone"] == "UTC"
+        assert d["work_pool_name"] == "canary"
+        assert d["global_concurrency_limit"]["limit"] == 1
+        assert d["pull_steps"][0]["prefect.deployments.steps.set_working_directory"] == {
+            "directory": str(server.work)
+        }
+        assert d["job_variables"]["env"]["CANARY_STORE_URL"].startswith("sqlite:////")
+
+    healthy = server.get(f"/flow_runs/{server.runs[HEALTHY]}")
+    assert healthy["state"]["type"] == "COMPLETED", healthy["state"]
+    assert healthy["state"]["message"] == f"{HEALTHY} week 2026-11-16: passed"
+    arts = {a["key"]: a for a in server.artifacts(healthy["id"])}
+    table = arts[f"canary-{HEALTHY}-checks"]
+    assert table["type"] == "table" and "instances_reporting" in table["data"]
+    summary = arts[f"canary-{HEALTHY}-summary"]["data"]
+    assert summary.startswith(f"# ✅ {HEALTHY} — week 2026-11-16: passed")
+    report = f"https://canary.example.com/results/{HEALTHY}/2026-11-16/"
+    assert f"[Full results]({report})" in summary
+    assert arts[f"canary-{HEALTHY}-link-1"]["data"] == f"[Full results]({report})"
+    docs = arts[f"canary-{HEALTHY}-link-0"]["data"]  # GE Data Docs, in the clone's data_dir
+    assert docs.startswith(f"[Data Docs](file://{server.work}/.canary/data-docs/{HEALTHY}/")
+    assert Path(docs.removeprefix("[Data Docs](file://").removesuffix(")")).exists()
+    # the store is where prefect.yaml put it: outside the clone, at an absolute path
+    assert (Path(server.env["HOME"]) / ".local/share/canary/store.db").exists()
+
+    broken = server.get(f"/flow_runs/{server.runs[BROKEN]}")
+    assert broken["state"]["type"] == "FAILED", broken["state"]
+    message = broken["state"]["message"]
+    assert message.startswith(f"{BROKEN} week 2026-11-16: ") and "(failed)" in message
+    arts = {a["key"]: a for a in server.artifacts(broken["id"])}
+    assert arts[f"canary-{BROKEN}-summary"]["data"].startswith(
+        f"# ❌ {BROKEN} — week 2026-11-16: failed"
+    )
+    docs = arts[f"canary-{BROKEN}-link-0"]["data"]  # kept although the scenario's data is not
+    index = Path(docs.removeprefix("[Data Docs](file://").removesuffix(")"))
+    assert index.is_relative_to(server.work / ".canary" / "data-docs" / BROKEN)
+    assert "failed)" in index.read_text()  # "N failed" beside a suite with failures
+
+    events = _wait_for_events(server, "canary.", {"canary.check.failed", "canary.run.completed"})
+    completed = [e for e in events if e["event"] == "canary.run.completed"]
+    assert {e["payload"]["monitor"]: e["payload"]["status"] for e in completed} == {
+        HEALTHY: "passed",
+        BROKEN: "failed",
+    }
+    failed = [e for e in events if e["event"] == "canary.check.failed"]
+    assert failed and {e["payload"]["monitor"] for e in failed} == {BROKEN}
+    first = failed[0]
+    roles = {r["prefect.resource.role"]: r["prefect.resource.id"] for r in first["related"]}
+    assert roles["monitor"] == f"canary.monitor.{BROKEN}"
+    assert roles["dataset"] == f"canary.dataset.{BROKEN}.{first['payload']['dataset']}"
+    assert roles["flow-run"] == f"prefect.flow-run.{broken['id']}"
+    assert first["resource"]["prefect.resource.id"].startswith("canary.check.")
+
+
+@pytest.mark.prefect_server
+def test_secret_blocks_doctor_and_dead_mans_switch(server: Server) -> None:
+    canary = str(BIN / "canary")
+    pushed = server.cli(canary, "secrets", "push", env={"SLACK_BOT_TOKEN": TOKEN})
+    assert "slack.token -> block canary-slack-token: saved from env SLACK_BOT_TOKEN" in pushed
+    doctor = server.cli(canary, "doctor")
+    assert "secret slack.token: from prefect block canary-slack-token" in doctor
+    assert "store: sqlite:///" in doctor
+    from_env = server.cli(canary, "doctor", env={"SLACK_BOT_TOKEN": TOKEN})
+    assert "secret slack.token: from env SLACK_BOT_TOKEN" in from_env
+    assert TOKEN not in pushed + doctor + from_env
+
+    make_block = (
+        "from prefect.blocks.notifications import SlackWebhook;"
+        "SlackWebhook(url='http://127.0.0.1:9/hook').save('canary-ops', overwrite=True)"
+    )
+    server.cli(sys.executable, "-c", make_block)
+    out = server.cli(canary, "deploy", "--notify-block", "slack-webhook/canary-ops")
+    assert f"dead-man's switch of {HEALTHY}: created" in out
+    again = server.cli(canary, "deploy", "--notify-block", "slack-webhook/canary-ops")
+    assert f"dead-man's switch of {HEALTHY}: replaced" in again
+    automations = server.post("/automations/filter", {})
+    mine = {a["name"]: a for a in automations if a["name"].startswith("canary dead-man")}
+    assert len(mine) == 2  # one per deployment, replaced rather than duplicated
+    deployment = server.get(f"/deployments/name/weekly-canary/{HEALTHY}")
+    switch = mine[f"canary dead-man's switch: {HEALTHY}"]
+    trigger = switch["trigger"]
+    assert trigger["posture"] == "Proactive" and trigger["within"] == 8 * 86400
+    assert trigger["expect"] == ["prefect.flow-run.Completed"]
+    assert trigger["match_related"]["prefect.resource.id"] == (
+        f"prefect.deployment.{deployment['id']}"
+    )
+    assert switch["actions"][0]["type"] == "send-notification"
+    # without --notify-block: a slack-webhook block made from the config's webhook secret
+    hook = "http://127.0.0.1:9/canary-hook-secret"
+    webhook_env = {"CANARY__SLACK__WEBHOOK__ENV": "SLACK_WEBHOOK_URL", "SLACK_WEBHOOK_URL": hook}
+    out = server.cli(canary, "deploy", env=webhook_env)
+    assert f"dead-man's switch of {HEALTHY}: replaced" in out and hook not in out
+    block = server.get(
+        "/block_types/slug/slack-webhook/block_documents/name/canary-dead-mans-switch"
+    )
+    automations = server.post("/automations/filter", {})
+    switch = next(a for a in automations if a["name"] == f"canary dead-man's switch: {HEALTHY}")
+    assert switch["actions"][0]["block_document_id"] == block["id"]
+
+    for run_id in server.runs.values():  # the secret never reaches artifacts or events
+        assert all(TOKEN not in str(a["data"]) for a in server.artifacts(run_id))
+    assert all(TOKEN not in str(e) for e in server.events("canary."))
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package, installed by .ci/run
+SCREENSHOT = REPO / "docs" / "prefect-ui-failed-run.png"
+
+
+@pytest.mark.prefect_ui
+def test_flow_run_page_shows_the_canary_artifacts(server: Server, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    run_id = server.runs[BROKEN]
+    summary = {a["key"]: a for a in server.artifacts(run_id)}[f"canary-{BROKEN}-summary"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+            viewport={"width": 1400, "height": 1000},
+        )
+        try:
+            page = browser.new_page()
+            page.goto(f"{server.url}/runs/flow-run/{run_id}")
+            page.get_by_role("tablist").get_by_text("Artifacts").click()
+            expect(page.get_by_text(f"canary-{BROKEN}-summary").first).to_be_visible(timeout=30_000)
+            expect(page.get_by_text("Failed").first).to_be_visible()
+            page.goto(f"{server.url}/artifacts/artifact/{summary['id']}")
+            heading = page.get_by_role("heading", name=f"❌ {BROKEN} — week 2026-11-16: failed")
+            expect(heading).to_be_visible(timeout=30_000)
+            SCREENSHOT.parent.mkdir(exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT), full_page=False)
+        finally:
+            browser.close()
+    assert SCREENSHOT.stat().st_size > 10_000
