@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -79,11 +80,27 @@ def _seasonal(h: HistoryInput, grid: list, history: np.ndarray) -> tuple[np.ndar
     return factor, quiet.floor
 
 
+def _levels(h: HistoryInput) -> tuple[pd.DataFrame, list[date], np.ndarray, np.ndarray]:
+    """The series level checks track: a series' values, a snapshot's sums and row count."""
+    key = "levels"
+    if key not in h.cache:
+        names = ("value",) if h.tile.shape == "series" else ("sum", "row_count")
+        h.cache[key] = matrix(h.metrics, names, h.week)
+    return h.cache[key]  # type: ignore[return-value]
+
+
+def _trained_levels(h: HistoryInput) -> np.ndarray:
+    """``_levels`` history with the weeks that must not train blanked out (computed once)."""
+    if "trained" not in h.cache:
+        keys, grid, history, _ = _levels(h)
+        h.cache["trained"] = _masked(h, keys, grid, history, LEVEL_CHECKS)
+    return h.cache["trained"]  # type: ignore[return-value]
+
+
 def level(h: HistoryInput) -> list[Row]:
     """Weekly level of every tracked series against its robust baseline (seasonality aware)."""
     s = h.settings
-    metric_names = ("value",) if h.tile.shape == "series" else ("sum", "row_count")
-    keys, grid, history, observed = matrix(h.metrics, metric_names, h.week)
+    keys, grid, _history, observed = _levels(h)
     if not len(keys):
         return []
     keep = np.array(
@@ -95,8 +112,8 @@ def level(h: HistoryInput) -> list[Row]:
         ],
         dtype=bool,
     )
-    keys, history, observed = keys[keep].reset_index(drop=True), history[keep], observed[keep]
-    trained = _masked(h, keys, grid, history, LEVEL_CHECKS)
+    keys, observed = keys[keep].reset_index(drop=True), observed[keep]
+    trained = _trained_levels(h)[keep]
     factor, floor = _seasonal(h, grid, trained)
     known = ~np.isnan(factor)
     band = expected_band(
@@ -157,11 +174,10 @@ def level(h: HistoryInput) -> list[Row]:
 
 def dead_metric(h: HistoryInput) -> list[Row]:
     """A series non-zero week after week that is now zero or null."""
-    metric_names = ("value",) if h.tile.shape == "series" else ("sum",)
-    keys, grid, history, observed = matrix(h.metrics, metric_names, h.week)
+    keys, _grid, _history, observed = _levels(h)
     if not len(keys):
         return []
-    trained = _masked(h, keys, grid, history, LEVEL_CHECKS)
+    trained = _trained_levels(h)
     recent = trained[:, -(h.settings.window_weeks or 12) :]
     seen = np.sum(~np.isnan(recent), axis=1)
     typical = nanmedian(recent, axis=1)
@@ -171,8 +187,8 @@ def dead_metric(h: HistoryInput) -> list[Row]:
         & (np.nan_to_num(typical) >= np.array([_min_level(h.settings, g) for g in keys["segment"]]))
     )
     records = []
-    for i, (column, segment, _metric) in enumerate(keys.itertuples(index=False)):
-        if not alive[i] or segment:  # a segment going quiet is judged by its null rate
+    for i, (column, segment, metric) in enumerate(keys.itertuples(index=False)):
+        if not alive[i] or segment or metric == "row_count":  # segments: judged by null rate
             continue
         obs = observed[i]
         state = "null" if np.isnan(obs) else f"{obs:,.0f}"

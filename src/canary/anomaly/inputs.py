@@ -45,6 +45,7 @@ class HistoryInput:
     stored_values: pd.DataFrame | None = None  # series values stored by earlier pulls
     last_schema: dict[str, str] | None = None
     null_by_design: set[str] = field(default_factory=set)
+    cache: dict[str, object] = field(default_factory=dict, repr=False)  # shared by detectors
 
     def churning(self, segment: str) -> bool:
         """Whether a segment key is over a dimension whose new values are normal."""

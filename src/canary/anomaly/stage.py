@@ -19,8 +19,10 @@ from canary.results import CheckResult, Status
 from canary.sources.base import Dataset
 from canary.store import history as store_history
 from canary.store.db import Store
+from canary.weeks import WEEK
 
 SUITE = "history"
+HISTORY_WEEKS = 66
 FLAG_CHECKS = (*LEVEL_CHECKS, "null rate")
 
 
@@ -38,8 +40,9 @@ def gather(
     accepted = store_history.accepted(store, monitor, week)
     inputs = []
     for data in pulled:
-        stored = store.metric_history(monitor, data.name)
-        stored = stored[stored["week"] < week] if len(stored) else stored
+        # a year and a quarter back: the training window and last year's same week
+        since = None if data.tile.shape == "series" else week - WEEK * HISTORY_WEEKS
+        stored = store.metric_history(monitor, data.name, since=since, before=week)
         mine = current[current["dataset"] == data.name] if len(current) else current
         series_values = None
         if data.tile.shape == "series" and len(stored):

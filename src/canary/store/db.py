@@ -138,11 +138,21 @@ class Store:
         with self.engine.connect() as con:
             return {row[0]: PastCheck(row[1], row[2], row[3]) for row in con.execute(query)}
 
-    def metric_history(self, monitor: str, dataset: str | None = None) -> pd.DataFrame:
-        """Stored metrics of ``monitor`` (optionally one dataset), oldest week first."""
+    def metric_history(
+        self,
+        monitor: str,
+        dataset: str | None = None,
+        since: date | None = None,
+        before: date | None = None,
+    ) -> pd.DataFrame:
+        """Stored metrics of ``monitor`` (optionally one dataset and weeks), oldest first."""
         query = select(metrics).where(metrics.c.monitor == monitor).order_by(metrics.c.week)
         if dataset is not None:
             query = query.where(metrics.c.dataset == dataset)
+        if since is not None:
+            query = query.where(metrics.c.week >= since)
+        if before is not None:
+            query = query.where(metrics.c.week < before)
         with self.engine.connect() as con:
             return pd.read_sql(query, con)
 
