@@ -270,6 +270,32 @@ def _two_weeks(h: HistoryInput) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     return (now, before) if len(now) and len(before) else None
 
 
+def _share_row(
+    h: HistoryInput,
+    check: str,
+    column: str | None,
+    share: float,
+    ceiling: float,
+    usual: float,
+    detail: str,
+    enough: bool,
+) -> Row:
+    """A row judging a share against a ceiling (skipped when there is not ``enough`` data)."""
+    return {
+        "check": check,
+        "dataset": h.dataset,
+        "column": column,
+        "segment": "",
+        "observed": share if enough else np.nan,
+        "lower": -np.inf if enough else np.nan,
+        "upper": ceiling if enough else np.nan,
+        "expected": usual,
+        "training_weeks": 1,
+        "detail": detail,
+        "severity": "critical",
+    }
+
+
 def copy_of_last_week(h: HistoryInput) -> list[Row]:
     """The week under test repeating the week before value for value (a stale copy)."""
     pair = _two_weeks(h)
@@ -297,25 +323,12 @@ def copy_of_last_week(h: HistoryInput) -> list[Row]:
         same += int((cur[mask] == prev[mask]).sum())
     share = same / eligible if eligible else np.nan
     enough = eligible >= 4
-    return [
-        {
-            "check": "copy of last week",
-            "dataset": h.dataset,
-            "column": None,
-            "segment": "",
-            "observed": share if enough else np.nan,
-            "lower": -np.inf if enough else np.nan,
-            "upper": 0.95 if enough else np.nan,
-            "expected": 0.0,
-            "training_weeks": 1,
-            "detail": (
-                f"{same:,} of {eligible:,} values equal the week before ({share:.0%})"
-                if enough
-                else f"only {eligible} values large enough to compare with the week before"
-            ),
-            "severity": "critical",
-        }
-    ]
+    detail = (
+        f"{same:,} of {eligible:,} values equal the week before ({share:.0%})"
+        if enough
+        else f"only {eligible} values large enough to compare with the week before"
+    )
+    return [_share_row(h, "copy of last week", None, share, 0.95, 0.0, detail, enough)]
 
 
 def _instances_week_over_week(h: HistoryInput) -> pd.DataFrame | None:
@@ -355,25 +368,14 @@ def cumulative_counter(h: HistoryInput) -> list[Row]:
         n = int(mask.sum())
         share = float((cur[mask] >= prev[mask]).mean()) if n else np.nan
         enough = n >= 20
+        detail = (
+            f"{field.column} did not fall on {share:.0%} of {n:,} active instances "
+            "(a weekly counter goes up and down)"
+            if enough
+            else f"{field.column}: {n} active instances, too few to judge"
+        )
         records.append(
-            {
-                "check": "cumulative counter",
-                "dataset": h.dataset,
-                "column": field.column,
-                "segment": "",
-                "observed": share if enough else np.nan,
-                "lower": -np.inf if enough else np.nan,
-                "upper": 0.9 if enough else np.nan,
-                "expected": 0.6,
-                "training_weeks": 1,
-                "detail": (
-                    f"{field.column} did not fall on {share:.0%} of {n:,} active instances "
-                    "(a weekly counter goes up and down)"
-                    if enough
-                    else f"{field.column}: {n} active instances, too few to judge"
-                ),
-                "severity": "critical",
-            }
+            _share_row(h, "cumulative counter", field.column, share, 0.9, 0.6, detail, enough)
         )
     return records
 
