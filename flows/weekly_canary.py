@@ -154,11 +154,11 @@ def emit_events(store_url: str, run: RunResult) -> int:
 
 
 @task(retries=2, retry_delay_seconds=5, retry_condition_fn=retry_transient, cache_policy=NO_CACHE)
-def send_alerts(config: Config, store_url: str, run: RunResult) -> None:
+def send_alerts(config: Config, store_url: str, run: RunResult, docs_url: str) -> None:
     """Alerts through the durable outbox: a retried task never shows anyone an alert twice."""
     store = Store(store_url)
     try:
-        report = deliver(config, store, [run])
+        report = deliver(config, store, [run], docs_url=docs_url)
     finally:
         store.close()
     if not report.ok:
@@ -262,7 +262,7 @@ def weekly_canary(
         run = judge_and_record(p, store_url, got, started)
         docs_url = build_data_docs(docs_config, path.resolve().parent, run, started)
         if scratch is None:
-            send_alerts(config, store_url, run)
+            send_alerts(config, store_url, run, docs_url)
         emit_events(store_url, run)
         publish(run, run_links(config, run, docs_url))
     finally:

@@ -370,3 +370,28 @@ def test_masked_columns_and_personal_data_never_reach_slack(
 
 
 TOKEN_VALUE = ENV["SLACK_BOT_TOKEN"]
+
+
+def test_messages_link_the_runs_data_docs_unless_a_report_site_is_set(
+    slack: SlackFake, tmp_path: Path, store: Store
+) -> None:
+    docs = "http://127.0.0.1:9/docs/code-insights-all-instances/index.html"
+    config = make_config(tmp_path, slack)
+    deliver(config, store, [run_of(W1, check())], now=_now(W1), environ=ENV, docs_url=docs)
+    [message] = slack.top_level(ALERTS)
+    assert "Data Docs" in _texts(message) and docs in _texts(message)
+
+    (tmp_path / "site").mkdir()
+    site = make_config(tmp_path / "site", slack, report_base_url="http://127.0.0.1:9/reports")
+    site_store = Store(site.store_url({}))
+    deliver(
+        site,
+        site_store,
+        [run_of(W1, check(monitor=MONITOR, dataset="creators"))],
+        now=_now(W1),
+        environ=ENV,
+        docs_url=docs,
+    )
+    site_store.close()
+    newest = slack.top_level(ALERTS)[-1]
+    assert "http://127.0.0.1:9/reports" in _texts(newest) and docs not in _texts(newest)

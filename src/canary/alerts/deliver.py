@@ -152,13 +152,20 @@ def deliver(
     now: datetime | None = None,
     environ: Mapping[str, str] | None = None,
     console: Console | None = None,
+    docs_url: str | None = None,
 ) -> DeliveryReport:
-    """Record the alerts of ``runs`` and send everything the outbox holds."""
+    """Record the alerts of ``runs`` and send everything the outbox holds.
+
+    Messages link the full results: the report site if configured, else ``docs_url`` (the
+    run's Data Docs), else the JSON result's path.
+    """
     choice = choose(config, environ, console)
     report = DeliveryReport(choice.name)
     today = (now or datetime.now(UTC)).date()
     for run in runs:
         more = results_link(config, run, result_path)
+        if docs_url and not config.slack.report_base_url:
+            more = Link("Data Docs", docs_url)
         report.enqueued += enqueue_run(
             store, config, run, MODES[choice.name], choice.name, more, today
         )
