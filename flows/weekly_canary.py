@@ -24,6 +24,7 @@ from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from canary.alerts.deliver import deliver, results_link
+from canary.alerts.outbox import thread_links
 from canary.config import Config, load_config
 from canary.errors import CanaryError
 from canary.pipeline import (
@@ -176,12 +177,22 @@ def build_data_docs(config: Config, config_dir: Path, run: RunResult, started: d
     return docs.url
 
 
-def run_links(config: Config, run: RunResult, docs_url: str | None = None) -> dict[str, str]:
-    """Links shown with a run: its Data Docs, the report site (``slack.report_base_url``)."""
+def run_links(
+    config: Config, run: RunResult, docs_url: str | None = None, store_url: str | None = None
+) -> dict[str, str]:
+    """Links shown with a run: its Data Docs, the report site (``slack.report_base_url``) and
+    the Slack thread of each channel alerted (with ``slack.workspace_url`` set)."""
     links: dict[str, str] = {"Data Docs": docs_url} if docs_url else {}
     report = results_link(config, run, None)
     if report is not None and report.url:
         links["Full results"] = report.url
+    if store_url and config.slack.workspace_url:
+        store = Store(store_url)
+        try:
+            threads = thread_links(store.engine, config.slack.workspace_url, run.monitor, run.week)
+        finally:
+            store.close()
+        links.update({f"Slack thread ({channel})": url for channel, url in threads.items()})
     return links
 
 
@@ -264,7 +275,7 @@ def weekly_canary(
         if scratch is None:
             send_alerts(config, store_url, run, docs_url)
         emit_events(store_url, run)
-        publish(run, run_links(config, run, docs_url))
+        publish(run, run_links(config, run, docs_url, store_url))
     finally:
         if scratch is not None:
             scratch.cleanup()

@@ -395,3 +395,17 @@ def test_messages_link_the_runs_data_docs_unless_a_report_site_is_set(
     site_store.close()
     newest = slack.top_level(ALERTS)[-1]
     assert "http://127.0.0.1:9/reports" in _texts(newest) and docs not in _texts(newest)
+
+
+def test_the_run_links_its_slack_threads(slack: SlackFake, tmp_path: Path, store: Store) -> None:
+    from flows.weekly_canary import run_links
+
+    config = make_config(tmp_path, slack, workspace_url="https://acme.slack.com")
+    run = run_of(W1, check())
+    deliver(config, store, [run], now=_now(W1), environ=ENV)
+    [message] = slack.top_level(ALERTS)
+    links = run_links(config, run, None, store.url)
+    assert links[f"Slack thread ({ALERTS})"] == (
+        f"https://acme.slack.com/archives/{ALERTS}/p{message['ts'].replace('.', '')}"
+    )
+    assert not run_links(make_config(tmp_path, slack), run, None, store.url)

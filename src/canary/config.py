@@ -317,6 +317,9 @@ class SlackConfig(Strict):
     webhook: SecretRef | None = None
     base_url: str | None = Field(default=None, pattern=r"^https?://.+/$")
     report_base_url: str | None = Field(default=None, pattern=r"^https?://")
+    workspace_url: str | None = Field(
+        default=None, pattern=r"^https?://[^/]+/?$", description="e.g. https://acme.slack.com"
+    )
     outbox_dir: Path | None = None
     routes: dict[str, SlackRoute] = {}
     owners: dict[str, list[OwnerId]] = {}

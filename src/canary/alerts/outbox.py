@@ -166,3 +166,20 @@ def counts(engine: Engine) -> dict[str, int]:
     query = select(outbox.c.status, func.count()).group_by(outbox.c.status)
     with engine.connect() as con:
         return {status: n for status, n in con.execute(query)}
+
+
+def thread_links(engine: Engine, workspace_url: str, monitor: str, week: date) -> dict[str, str]:
+    """Channel id -> permalink of the run message each channel got for ``monitor`` and ``week``."""
+    query = select(outbox.c.channel_id, outbox.c.ts).where(
+        outbox.c.monitor == monitor,
+        outbox.c.week == week,
+        outbox.c.kind == "post",
+        outbox.c.status == "delivered",
+        outbox.c.ts.is_not(None),
+    )
+    base = workspace_url.rstrip("/")
+    with engine.connect() as con:
+        return {
+            str(cid): f"{base}/archives/{cid}/p{str(ts).replace('.', '')}"
+            for cid, ts in con.execute(query)
+        }
