@@ -81,7 +81,7 @@ def backtest(
     """
     weeks = week_range(first.week, end)
     warm_up(first, store, tick)
-    plans = [replace(first, week=week) for week in weeks]
+    plans = [replace(first, week=week, sample_rows=False) for week in weeks]
     runs = []
     with _static_checks(plans, ge, workers) as collected:
         for p, got in zip(plans, collected, strict=True):
