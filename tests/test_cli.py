@@ -16,38 +16,21 @@ def test_sample_builds_once_at_scale_and_ends_at_the_latest_complete_week(
     config_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = tmp_path / "data"
-    assert (
-        main(
-            [
-                "sample",
-                "--config",
-                str(config_path),
-                "--as-of",
-                AS_OF.isoformat(),
-                "--data-dir",
-                str(data),
-            ]
-        )
-        == 0
-    )
+    args = [
+        "sample",
+        "--config",
+        str(config_path),
+        "--as-of",
+        AS_OF.isoformat(),
+        "--data-dir",
+        str(data),
+    ]
+    assert main(args) == 0
     out = capsys.readouterr().out
     assert "104 weeks" in out and str(LATEST_WEEK) in out
     path = data / "sample.duckdb"
     stamp = path.stat().st_mtime_ns
-    assert (
-        main(
-            [
-                "sample",
-                "--config",
-                str(config_path),
-                "--as-of",
-                AS_OF.isoformat(),
-                "--data-dir",
-                str(data),
-            ]
-        )
-        == 0
-    )
+    assert main(args) == 0
     assert path.stat().st_mtime_ns == stamp  # reused, not rebuilt
     con = duckdb.connect(str(path), read_only=True)
     try:

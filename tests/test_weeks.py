@@ -44,3 +44,16 @@ def test_weeks_back_is_oldest_first() -> None:
         date(2026, 11, 9),
         date(2026, 11, 16),
     ]
+
+
+def test_weeks_between_is_inclusive_and_names_a_reversed_range() -> None:
+    from canary.errors import ConfigError
+    from canary.weeks import weeks_between
+
+    assert weeks_between(date(2026, 11, 2), date(2026, 11, 16)) == [
+        date(2026, 11, 2),
+        date(2026, 11, 9),
+        date(2026, 11, 16),
+    ]
+    with pytest.raises(ConfigError, match="--from 2026-11-16 is after --to 2026-11-02"):
+        weeks_between(date(2026, 11, 16), date(2026, 11, 2))

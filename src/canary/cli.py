@@ -7,7 +7,6 @@ Exit codes (DESIGN.md section 4): 0 passed, 1 a check failed, 2 config or usage 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import traceback
@@ -30,7 +29,6 @@ from canary.prefect_ops.commands import cmd_deploy, cmd_secrets
 from canary.weeks import as_of_datetime
 
 DEFAULT_CONFIG = "canary.yaml"
-log = logging.getLogger("canary")
 
 
 def _parser() -> argparse.ArgumentParser:

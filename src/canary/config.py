@@ -531,8 +531,3 @@ def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
             "expectations_dir": base / config.expectations_dir,
         }
     )
-
-
-def resolve_path(config_dir: Path, pattern: str) -> str:
-    """A dataset path or glob, relative to the config file's directory."""
-    return pattern if Path(pattern).is_absolute() else str(config_dir / pattern)

@@ -48,10 +48,3 @@ def _first_bad(series: pd.Series, kind: FieldType) -> object | None:
         except (ValueError, TypeError):
             return value
     return None
-
-
-def week_rows(frame: pd.DataFrame, tile: Tile, week: pd.Timestamp) -> pd.DataFrame:
-    """The rows of ``week`` (the batch under test); all rows if the time column is missing."""
-    if tile.time_column not in frame.columns:
-        return frame
-    return frame[frame[tile.time_column] == week].reset_index(drop=True)

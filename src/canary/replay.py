@@ -11,20 +11,14 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from canary.checks.validate import GreatExpectations
-from canary.errors import CanaryError, ConfigError
+from canary.errors import CanaryError
 from canary.pipeline import Collected, Plan, collect, finish, history_checks, pull_dataset
 from canary.profile import profile
 from canary.results import RunResult
 from canary.store.db import Store
-from canary.weeks import WEEK
+from canary.weeks import WEEK, weeks_between
 
 Tick = Callable[[str], None]
-
-
-def week_range(start: date, end: date) -> list[date]:
-    if end < start:
-        raise ConfigError(f"--from {start} is after --to {end}")
-    return [start + WEEK * i for i in range((end - start).days // 7 + 1)]
 
 
 def backfill(
@@ -36,7 +30,7 @@ def backfill(
     pulled week by week. Returns the number of weeks written per dataset.
     """
     written: dict[str, int] = {}
-    weeks = week_range(start, end)
+    weeks = weeks_between(start, end)
     for name in p.config.datasets:
         tile = p.dashboard.tile(name)
         done = set() if force else store.metric_weeks(p.monitor, name)
@@ -79,7 +73,7 @@ def backtest(
     Each week sees only data known by that week (sources pull up to it); the store given
     should be a scratch store: it is warmed with the snapshot history before the first week.
     """
-    weeks = week_range(first.week, end)
+    weeks = weeks_between(first.week, end)
     warm_up(first, store, tick)
     plans = [replace(first, week=week, sample_rows=False) for week in weeks]
     runs = []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from canary.errors import ConfigError
+
 WEEK = timedelta(days=7)
 
 
@@ -35,6 +37,13 @@ def latest_complete_week(now: datetime, complete_after: timedelta = timedelta(da
 def weeks_back(end: date, count: int) -> list[date]:
     """``count`` consecutive weeks ending at (and including) ``end``, oldest first."""
     return [end - WEEK * i for i in range(count - 1, -1, -1)]
+
+
+def weeks_between(start: date, end: date) -> list[date]:
+    """Every week from ``start`` to ``end`` inclusive; ``--from`` after ``--to`` is an error."""
+    if end < start:
+        raise ConfigError(f"--from {start} is after --to {end}")
+    return [start + WEEK * i for i in range((end - start).days // 7 + 1)]
 
 
 def as_of_datetime(day: date | None) -> datetime:

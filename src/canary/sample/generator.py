@@ -245,11 +245,6 @@ def generate(spec: SampleSpec) -> pd.DataFrame:
     return frame.sort_values(["week", "site_id"], kind="stable").reset_index(drop=True)
 
 
-def week_index(frame: pd.DataFrame, day: date) -> pd.Series:
-    """Boolean mask of the rows on or after ``day``."""
-    return frame["week"] >= day
-
-
 def release_of(spec: SampleSpec, day: date) -> int:
     """Index of the newest release shipped on or before the week ``day``."""
     start = spec.end_week - WEEK * (spec.weeks - 1)

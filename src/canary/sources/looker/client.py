@@ -89,10 +89,6 @@ class LookerClient:
                 log.info("Looker logout failed: %s", self._clean(str(exc).strip()))
             self._forget_token()
 
-    @property
-    def logged_in(self) -> bool:
-        return bool(self._auth.is_authenticated)
-
 
 def _sdk_message(exc: SDKError) -> str:
     """The message of an ``SDKError``: the raw body when the SDK could not parse one."""
