@@ -31,6 +31,28 @@ BROKEN = "code-insights-all-instances"  # run with scenario object-null
 TOKEN = "xoxb-canary-test-token-4711"  # must never appear in output, artifacts or events
 
 
+# What Prefect's own client retries: a SQLite-backed server answers 503 while its
+# database is locked by its background services, which happens on a busy machine.
+TRANSIENT = {429, 502, 503, 504}
+
+
+def _call(method: str, url: str, body: dict[str, Any] | None = None) -> Any:
+    """One API call, retried with backoff on transient answers like PrefectClient does."""
+    for delay in (0.25, 0.5, 1, 2, 4, 5, 5):
+        try:
+            response = httpx.request(method, url, json=body, timeout=30)
+        except httpx.TransportError:
+            pass
+        else:
+            if response.status_code not in TRANSIENT:
+                break
+        time.sleep(delay)
+    else:  # the last try: whatever it answers is the test's answer
+        response = httpx.request(method, url, json=body, timeout=30)
+    response.raise_for_status()
+    return response.json()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -50,14 +72,10 @@ class Server:
         return f"{self.url}/api"
 
     def post(self, path: str, body: dict[str, Any]) -> Any:
-        response = httpx.post(f"{self.api}{path}", json=body, timeout=30)
-        response.raise_for_status()
-        return response.json()
+        return _call("POST", f"{self.api}{path}", body)
 
     def get(self, path: str) -> Any:
-        response = httpx.get(f"{self.api}{path}", timeout=30)
-        response.raise_for_status()
-        return response.json()
+        return _call("GET", f"{self.api}{path}")
 
     def cli(self, *args: str, env: dict[str, str] | None = None, timeout: int = 120) -> str:
         done = subprocess.run(
@@ -86,9 +104,7 @@ class Server:
         )
         events: list[dict[str, Any]] = page["events"]
         while page.get("next_page"):
-            response = httpx.get(page["next_page"], timeout=30)
-            response.raise_for_status()
-            page = response.json()
+            page = _call("GET", page["next_page"])
             events += page["events"]
         return events
 
