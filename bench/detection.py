@@ -29,7 +29,7 @@ from canary.anomaly.detectors import HISTORY_CHECKS
 from canary.checks.validate import GreatExpectations
 from canary.config import Config, load_config
 from canary.pipeline import RunOptions, plan
-from canary.replay import backtest
+from canary.replay import backtest, default_workers
 from canary.results import RunResult
 from canary.sample.scenarios import SCENARIOS
 from canary.store.db import Store
@@ -76,11 +76,11 @@ def _replay(
     runs: list[RunResult] = []
     metrics = []
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(f"sqlite:///{tmp}/store.db")
+        store = Store(f"sqlite:///{tmp}/store.db", sole_writer=True)
         for monitor in config.monitors:
             options = RunOptions(week=week or start, now=as_of_datetime(AS_OF), scenario=scenario)
             first = replace(plan(config, monitor, options, REPO), week=start)
-            runs += backtest(first, end, store, ge, workers=2)
+            runs += backtest(first, end, store, ge, workers=default_workers())
             metrics.append(store.metric_history(monitor).assign(monitor=monitor))
         store.close()
     return runs, pd.concat(metrics, ignore_index=True)

@@ -174,6 +174,43 @@ def test_backtest_reads_nothing_after_the_week_it_replays(
     assert max(latest for _, latest in seen) == LATEST_WEEK - WEEK
 
 
+def _verdicts(runs: list[RunResult]) -> list[tuple[object, ...]]:
+    return [(r.week, c.id, c.status, json.dumps(c.observed)) for r in runs for c in r.checks]
+
+
+def test_backtest_in_worker_processes_equals_one_process(
+    config: Config, ge: GreatExpectations, tmp_path: Path
+) -> None:
+    """The static checks run ahead in a worker (and in this process when it is idle), the
+    history goes week by week on a store kept in memory: the verdicts are the same."""
+    start, end = LATEST_WEEK - WEEK * 2, LATEST_WEEK
+    options = RunOptions(week=start, now=NOW, scenario="object-null")
+    first = plan(config, ALL, options, config.data_dir)
+    alone = backtest(first, end, Store(f"sqlite:///{tmp_path / 'alone.db'}"), ge)
+    kept = Store(f"sqlite:///{tmp_path / 'kept.db'}", sole_writer=True)
+    spread = backtest(first, end, kept, ge, workers=1)
+    assert [r.week for r in spread] == [start + WEEK * i for i in range(3)]
+    assert _verdicts(spread) == _verdicts(alone)
+    assert any(c.status == "failed" for r in spread for c in r.checks)
+
+
+def test_unstarted_weeks_are_taken_by_this_process_latest_first(
+    ge: GreatExpectations, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import Future
+
+    from canary import replay
+
+    done: Future[object] = Future()
+    done.set_result("by a worker")
+    unstarted: list[Future[object]] = [Future() for _ in range(3)]  # no worker got to them
+    taken: list[object] = []
+    monkeypatch.setattr(replay, "collect", lambda p, _ge: taken.append(p) or f"here {p}")
+    got = list(replay._in_order([0, 1, 2, 3], [done, *unstarted], ge))  # type: ignore[arg-type]
+    assert got == ["by a worker", "here 1", "here 2", "here 3"]
+    assert taken == [3, 2, 1] and all(f.cancelled() for f in unstarted)
+
+
 def test_backfill_is_resumable_and_idempotent(config: Config, tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'backfill.db'}")
     p = plan(config, ALL, RunOptions(week=LATEST_WEEK, now=NOW), tmp_path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from canary.errors import StoreError
 from canary.results import CheckResult, RunResult
 from canary.store.db import Store
+from canary.weeks import WEEK
 
 W = date(2026, 11, 16)
 PG_ADMIN = os.environ.get("CANARY_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -69,6 +71,64 @@ def test_sqlite_store_migrates_and_replaces(tmp_path: Path) -> None:
     reopened = Store(url)  # reopening an up-to-date store migrates nothing and loses nothing
     assert len(reopened.metric_history("m")) == 2
     reopened.close()
+
+
+def _weekly(week: date, value: float, segments: int = 2) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "dataset": "d",
+                "week": week,
+                "column_name": "x",
+                "segment": f"s{i}",
+                "metric": "sum",
+                "value": value + i,
+            }
+            for i in range(segments)
+        ]
+    )
+
+
+def test_past_checks_are_the_latest_result_before_the_week(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    check = CheckResult("m", "d", "c", "failed", "why", "col")
+    for i, status in enumerate(["passed", "failed", "passed"]):
+        store.record_run(
+            RunResult("m", W + i * WEEK, [replace(check, status=status)]),  # type: ignore[arg-type]
+            _weekly(W + i * WEEK, 1.0),
+            datetime.now(UTC),
+        )
+    assert store.past_checks("m", W + 2 * WEEK, [check.id])[check.id].week == W + WEEK
+    assert store.past_checks("m", W + 2 * WEEK, [check.id])[check.id].status == "failed"
+    assert store.past_checks("m", W + 9 * WEEK, [check.id])[check.id].status == "passed"
+
+
+def test_a_sole_writer_store_reads_what_a_plain_store_reads(tmp_path: Path) -> None:
+    """The kept history follows every write: new weeks, replaced weeks, other datasets."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    plain, kept = Store(url), Store(url, sole_writer=True)
+    writes = [
+        _weekly(W, 1.0),
+        _weekly(W + WEEK, 2.0),
+        _weekly(W, 5.0, segments=3),  # a rewritten week: a segment more
+        _weekly(W + 2 * WEEK, float("nan")).assign(dataset="e"),
+    ]
+    assert kept.metric_history("m", "d").empty  # read (and kept) before anything is written
+    for i, rows in enumerate(writes):
+        if i % 2:
+            kept.record_metrics("m", rows)
+        else:
+            kept.record_run(RunResult("m", rows["week"].iloc[0], []), rows, datetime.now(UTC))
+        for dataset in ("d", "e"):
+            for since, before in ((None, None), (W + WEEK, None), (None, W + WEEK)):
+                got = kept.metric_history("m", dataset, since=since, before=before)
+                want = plain.metric_history("m", dataset, since=since, before=before)
+                key = ["week", "segment"]
+                pd.testing.assert_frame_equal(
+                    got.sort_values(key, ignore_index=True),
+                    want.sort_values(key, ignore_index=True),
+                )
+    assert len(kept.metric_history("m", "d")) == 5
 
 
 @pytest.fixture

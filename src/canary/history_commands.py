@@ -62,7 +62,7 @@ def cmd_backtest(args: argparse.Namespace, console: Console) -> ExitCode:
     from canary.checks.validate import GreatExpectations
     from canary.config import load_config
     from canary.pipeline import RunOptions, plan
-    from canary.replay import backtest
+    from canary.replay import backtest, default_workers
     from canary.report import json_result
     from canary.store.db import Store
 
@@ -70,7 +70,7 @@ def cmd_backtest(args: argparse.Namespace, console: Console) -> ExitCode:
     options = RunOptions(week=args.start, now=as_of_datetime(args.as_of))
     first = plan(config, args.monitor, options, args.config.resolve().parent)
     with tempfile.TemporaryDirectory(prefix="canary-backtest-") as tmp:
-        store = Store(f"sqlite:///{Path(tmp) / 'store.db'}")
+        store = Store(f"sqlite:///{Path(tmp) / 'store.db'}", sole_writer=True)
         try:
             with Progress(console=console, transient=True) as progress:
                 n = (args.end - args.start).days // 7 + 1
@@ -80,7 +80,7 @@ def cmd_backtest(args: argparse.Namespace, console: Console) -> ExitCode:
                     args.end,
                     store,
                     GreatExpectations(),
-                    workers=min(2, os.cpu_count() or 1),
+                    workers=default_workers(),
                     tick=lambda m: progress.update(
                         task, advance=1 if ": " in m else 0, description=m
                     ),

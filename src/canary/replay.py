@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -66,18 +67,20 @@ def backtest(
     store: Store,
     ge: GreatExpectations,
     tick: Tick | None = None,
-    workers: int = 1,
+    workers: int = 0,
 ) -> list[RunResult]:
     """Replay ``first``'s monitor for each week from its week to ``end``, as it ran then.
 
     Each week sees only data known by that week (sources pull up to it); the store given
     should be a scratch store: it is warmed with the snapshot history before the first week.
+    ``workers`` processes pull and statically check the weeks ahead of the history stage,
+    which goes week by week in this process (0: everything in this process).
     """
     weeks = weeks_between(first.week, end)
-    warm_up(first, store, tick)
     plans = [replace(first, week=week, sample_rows=False) for week in weeks]
     runs = []
     with _static_checks(plans, ge, workers) as collected:
+        warm_up(first, store, tick)  # while the workers start
         for p, got in zip(plans, collected, strict=True):
             started = datetime.now(UTC)
             got.checks.extend(history_checks(p, store, ge, got))
@@ -85,6 +88,12 @@ def backtest(
             if tick:
                 tick(f"{first.monitor} {p.week}: {runs[-1].status}")
     return runs
+
+
+def default_workers() -> int:
+    """Static-check workers that leave a core to the history stage (at most two: more
+    would outrun it)."""
+    return max(0, min(2, (os.cpu_count() or 1) - 1))
 
 
 _worker_ge: GreatExpectations | None = None
@@ -101,11 +110,32 @@ def _collect_in_worker(p: Plan) -> Collected:
 def _static_checks(
     plans: list[Plan], ge: GreatExpectations, workers: int
 ) -> Iterator[Iterator[Collected]]:
-    """Pull and statically check every week, in worker processes when there are several:
-    those stages need no store, so they run ahead while the history stage goes week by week."""
-    if workers <= 1 or len(plans) < 3:
+    """Pull and statically check every week, in ``workers`` processes if any: those stages
+    need no store, so they run ahead while the history stage goes week by week."""
+    if workers < 1 or len(plans) < 3:
         yield (collect(p, ge) for p in plans)
         return
     # forkserver: children start clean (forking a process with threads is unsafe)
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
-        yield pool.map(_collect_in_worker, plans)
+        futures = [pool.submit(_collect_in_worker, p) for p in plans]
+        try:
+            yield _in_order(plans, futures, ge)
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def _in_order(
+    plans: list[Plan], futures: list[Future[Collected]], ge: GreatExpectations
+) -> Iterator[Collected]:
+    """The workers' results in week order. While the next one is not ready, this process
+    does the latest week no worker has started (so no core idles at either end)."""
+    taken: dict[int, Collected] = {}
+    for i, future in enumerate(futures):
+        while i not in taken and not future.done():
+            unstarted = (j for j in range(len(futures) - 1, i - 1, -1) if j not in taken)
+            j = next((j for j in unstarted if futures[j].cancel()), None)
+            if j is None:
+                break
+            taken[j] = collect(plans[j], ge)
+        yield taken.pop(i) if i in taken else future.result()

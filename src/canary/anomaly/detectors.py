@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -51,15 +52,20 @@ def _masked(
     quiet = np.array([h.is_quiet(w) is not None for w in grid])
     out[:, quiet] = np.nan
     position = {w: i for i, w in enumerate(grid)}
-    for i, (column, segment) in enumerate(zip(keys["column_name"], keys["segment"], strict=True)):
-        for flagged_col, flagged_seg, week in h.flagged:
-            if flagged_col == column and flagged_seg == segment and week in position:
-                out[i, position[week]] = np.nan
+    rows_of: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, key in enumerate(zip(keys["column_name"], keys["segment"], strict=True)):
+        rows_of[key].append(i)
+    for column, segment, week in h.flagged:
+        if week in position:
+            out[rows_of.get((column, segment), []), position[week]] = np.nan
+    if not h.accepted:
+        return out
+    for (column, segment), where in rows_of.items():
+        seg = json.loads(segment) if segment else None
         for check in checks:
-            seg = json.loads(segment) if segment else None
             since = h.accepted.get(fingerprint(h.monitor, h.dataset, check, column or None, seg))
             if since is not None:
-                out[i, [position[w] for w in grid if w < since]] = np.nan
+                out[np.ix_(where, [position[w] for w in grid if w < since])] = np.nan
     return out
 
 
@@ -532,7 +538,8 @@ def versions_below_others(h: HistoryInput) -> list[Row]:
     counters = _weekly_counters(h)
     if m is None or version is None or not counters:
         return []
-    field = max(counters, key=lambda f: float(m[f"{f.column}_before"].astype("float64").median()))
+    known = {f.column: m[f"{f.column}_before"].astype("float64").dropna() for f in counters}
+    field = max(counters, key=lambda f: known[f.column].median() if len(known[f.column]) else -1)
     moved = m[version] != m[f"{version}_before"]
     prev, cur = m[f"{field.column}_before"].astype("float64"), m[field.column].astype("float64")
     active = (prev >= 3) & cur.notna()

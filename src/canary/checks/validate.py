@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from itertools import count
 from typing import Any
 
 import pandas as pd
@@ -30,7 +29,6 @@ class GreatExpectations:
         self._context.variables.progress_bars = ProgressBarsConfig(globally=False)
         asset = self._context.data_sources.add_pandas("canary").add_dataframe_asset("batch")
         self._batch = asset.add_batch_definition_whole_dataframe("whole")
-        self._ids = count()
 
     def run(
         self,
@@ -40,25 +38,18 @@ class GreatExpectations:
         result_format: str = "SUMMARY",
     ) -> list[Any]:
         """GE's expectation results for ``batch`` (in suite order)."""
-        gx = self._gx
-        name = f"{suite_doc['name']}#{next(self._ids)}"
         try:
-            suite = gx.ExpectationSuite(name=name, expectations=suite_doc["expectations"])
+            suite = self._gx.ExpectationSuite(
+                name=str(suite_doc["name"]), expectations=suite_doc["expectations"]
+            )
         except Exception as exc:  # GE raises many types for a bad suite document
             raise SuiteError(f"suite {suite_doc['name']}: {exc}") from exc
-        suite = self._context.suites.add(suite)
-        definition = self._context.validation_definitions.add(
-            gx.ValidationDefinition(name=name, data=self._batch, suite=suite)
+        # Batch.validate: no suite or result is added to the context's stores
+        result = self._batch.get_batch(batch_parameters={"dataframe": batch}).validate(
+            suite,
+            expectation_parameters=parameters,
+            result_format={"result_format": result_format},
         )
-        try:
-            result = definition.run(
-                batch_parameters={"dataframe": batch},
-                expectation_parameters=parameters,
-                result_format={"result_format": result_format},
-            )
-        finally:
-            self._context.validation_definitions.delete(name)
-            self._context.suites.delete(name)
         order = {check_name(e): i for i, e in enumerate(suite_doc["expectations"])}
         return sorted(result.results, key=lambda r: order.get(_name_of(r), 0))
 

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Connection, Engine, create_engine, delete, insert, select
+from sqlalchemy import Connection, Engine, create_engine, delete, func, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -20,6 +20,7 @@ from canary.results import CheckResult, PastCheck, RunResult
 from canary.store.schema import check_results, metrics, runs
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+HISTORY_COLUMNS = ["dataset", "week", "column_name", "segment", "metric", "value"]
 
 
 def _redacted(url: str) -> str:
@@ -27,10 +28,16 @@ def _redacted(url: str) -> str:
 
 
 class Store:
-    """Metrics, check results and runs in any SQLAlchemy database (SQLite by default)."""
+    """Metrics, check results and runs in any SQLAlchemy database (SQLite by default).
 
-    def __init__(self, url: str) -> None:
+    ``sole_writer``: nothing else writes the store while this object is open (a backtest's
+    scratch store), so each dataset's metric history is read once and then kept in memory,
+    updated by this object's own writes.
+    """
+
+    def __init__(self, url: str, *, sole_writer: bool = False) -> None:
         self.url = url
+        self._history: dict[tuple[str, str], pd.DataFrame] | None = {} if sole_writer else None
         try:
             parsed = make_url(url)
             if parsed.get_backend_name() == "sqlite" and parsed.database:
@@ -92,6 +99,7 @@ class Store:
                 f"({type(exc).__name__})",
                 transient=True,
             ) from None
+        self._remember(run.monitor, metric_rows)
 
     def record_metrics(self, monitor: str, metric_rows: pd.DataFrame) -> None:
         """Replace the stored metrics of every (dataset, week) in ``metric_rows`` (backfill)."""
@@ -105,6 +113,21 @@ class Store:
                 f"({type(exc).__name__})",
                 transient=True,
             ) from None
+        self._remember(monitor, metric_rows)
+
+    def _remember(self, monitor: str, written: pd.DataFrame) -> None:
+        """Apply a write to the kept histories: its (dataset, week)s replace what was there."""
+        if not self._history or written.empty:
+            return
+        for dataset, rows in written.groupby("dataset", sort=False):
+            key = (monitor, str(dataset))
+            if key not in self._history:
+                continue
+            kept = self._history[key]
+            kept = kept[~kept["week"].isin(set(rows["week"]))]
+            fresh = rows[HISTORY_COLUMNS].astype({"value": "float64"})
+            merged = pd.concat([kept, fresh], ignore_index=True)
+            self._history[key] = merged.sort_values("week", kind="stable", ignore_index=True)
 
     def metric_weeks(self, monitor: str, dataset: str) -> set[date]:
         """Weeks with stored metrics of a dataset (what a resumed backfill skips)."""
@@ -121,19 +144,17 @@ class Store:
         wanted = list(ids)
         if not wanted:
             return {}
-        query = (
-            select(
-                check_results.c.check_id,
-                check_results.c.week,
-                check_results.c.status,
-                check_results.c.first_failed_week,
-            )
-            .where(
-                check_results.c.monitor == monitor,
-                check_results.c.week < before,
-                check_results.c.check_id.in_(wanted),
-            )
-            .order_by(check_results.c.week)
+        c = check_results.c
+        latest = (
+            select(c.check_id, func.max(c.week).label("week"))
+            .where(c.monitor == monitor, c.week < before, c.check_id.in_(wanted))
+            .group_by(c.check_id)
+            .subquery()
+        )
+        query = select(c.check_id, c.week, c.status, c.first_failed_week).join_from(
+            check_results,
+            latest,
+            (c.monitor == monitor) & (c.check_id == latest.c.check_id) & (c.week == latest.c.week),
         )
         with self.engine.connect() as con:
             return {row[0]: PastCheck(row[1], row[2], row[3]) for row in con.execute(query)}
@@ -146,9 +167,24 @@ class Store:
         before: date | None = None,
     ) -> pd.DataFrame:
         """Stored metrics of ``monitor`` (optionally one dataset and weeks), oldest first."""
-        columns = ["dataset", "week", "column_name", "segment", "metric", "value"]
+        if self._history is None or dataset is None:
+            return self._query_metrics(monitor, dataset, since, before)
+        key = (monitor, dataset)
+        if key not in self._history:
+            self._history[key] = self._query_metrics(monitor, dataset, None, None)
+        kept = self._history[key]
+        keep = pd.Series(True, index=kept.index)
+        if since is not None:
+            keep &= kept["week"] >= since
+        if before is not None:
+            keep &= kept["week"] < before
+        return kept[keep].reset_index(drop=True)
+
+    def _query_metrics(
+        self, monitor: str, dataset: str | None, since: date | None, before: date | None
+    ) -> pd.DataFrame:
         query = (
-            select(*(metrics.c[c] for c in columns))
+            select(*(metrics.c[c] for c in HISTORY_COLUMNS))
             .where(metrics.c.monitor == monitor)
             .order_by(metrics.c.week)
         )
@@ -160,7 +196,7 @@ class Store:
             query = query.where(metrics.c.week < before)
         with self.engine.connect() as con:
             rows = con.execute(query).all()  # much faster than read_sql for many small rows
-        frame = pd.DataFrame.from_records(rows, columns=columns)
+        frame = pd.DataFrame.from_records(rows, columns=HISTORY_COLUMNS)
         frame["value"] = frame["value"].astype("float64")
         return frame
 
