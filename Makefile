@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck check bench clean
+.PHONY: help install run test screenshot lint typecheck check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ run: $(STAMP) ## Run every monitor of canary.yaml on the bundled sample warehous
 
 test: $(STAMP) ## Run the whole test suite (two workers; PYTEST_ARGS adds options)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+screenshot: $(STAMP) ## Refresh the README's Prefect UI screenshot (needs Debian's chromium)
+	CANARY_UI_SCREENSHOT=$(CURDIR)/docs/prefect-ui-failed-run.png $(BIN)/python -m pytest -m prefect_ui
 
 lint: $(STAMP) ## ruff on the code
 	$(BIN)/ruff check src tests flows $(wildcard bench)
