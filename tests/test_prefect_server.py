@@ -335,15 +335,16 @@ def test_secret_blocks_doctor_and_dead_mans_switch(server: Server) -> None:
 
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package, installed by .ci/run
-# `make screenshot` refreshes the README's picture; other runs keep theirs in a temp dir
-SCREENSHOT_ENV = "CANARY_UI_SCREENSHOT"
+# `make screenshot` refreshes the README's picture; other runs keep theirs in a temp dir.
+# Read at import: the tests' isolated environment drops CANARY_* variables.
+SCREENSHOT = os.environ.get("CANARY_UI_SCREENSHOT")
 
 
 @pytest.mark.prefect_ui
 def test_flow_run_page_shows_the_canary_artifacts(server: Server, tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    shot = Path(os.environ.get(SCREENSHOT_ENV) or tmp_path / "failed-run.png")
+    shot = Path(SCREENSHOT or tmp_path / "failed-run.png")
     run_id = server.runs[BROKEN]
     summary = {a["key"]: a for a in server.artifacts(run_id)}[f"canary-{BROKEN}-summary"]
     with sync_playwright() as pw:
