@@ -145,6 +145,40 @@ def test_doctor_says_where_each_secret_comes_from_never_its_value(tmp_path: Path
     assert all("s3cret" not in f.detail for f in findings.values())
 
 
+def test_summary_groups_failed_checks_by_field_before_listing_them() -> None:
+    from datetime import timedelta
+
+    from canary.report.artifacts import broken_fields, summary_markdown
+
+    run = _run("failed", "failed", "failed", "failed", "passed", "failed")
+    for c, (dataset, check, column) in zip(
+        run.checks,
+        [
+            ("creators", "level", "total"),
+            ("creators", "level", "total"),  # another segment of the same series
+            ("creators", "dead metric", "total"),
+            ("creators", "row count", None),
+            ("creators", "level", "total"),  # passed: not a failure
+            ("views", "not null", "views"),
+        ],
+        strict=True,
+    ):
+        c.dataset, c.check, c.column = dataset, check, column
+        c.first_failed_week = WEEK
+    run.checks[2].first_failed_week = WEEK - timedelta(weeks=1)
+    fields = broken_fields(run)
+    assert [(f.dataset, f.column, f.checks, f.failed, f.since) for f in fields] == [
+        ("creators", "total", "dead metric, level (2)", 3, "2026-11-09"),
+        ("creators", "(table)", "row count", 1, "2026-11-16"),
+        ("views", "views", "not null", 1, "2026-11-16"),
+    ]
+    text = summary_markdown(run)
+    assert "## 3 fields failed" in text
+    assert "| creators | total | dead metric, level (2) | 2026-11-09 |" in text
+    assert text.index("## 3 fields failed") < text.index("## Checks") < text.index("| ❌ |")
+    assert "fields failed" not in summary_markdown(_run("failed", "passed"))  # one field: no
+
+
 def test_summary_shows_attribution_and_links() -> None:
     from canary.report.artifacts import summary_markdown
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter, defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from canary.results import RunResult
+from canary.results import CheckResult, RunResult
 
+FIELDS_SHOWN = 15
 STATUS_ICON = {"passed": "✅", "failed": "❌", "error": "⚠️", "warning": "🟡", "skipped": "⏭️"}
 
 
@@ -43,6 +46,37 @@ def check_table(run: RunResult) -> list[dict[str, str]]:
     ]
 
 
+@dataclass(frozen=True)
+class BrokenField:
+    dataset: str
+    column: str  # "(table)" for checks on the whole table
+    checks: str  # "dead metric, level (3), not null"
+    failed: int
+    since: str  # the earliest first failed week
+
+
+def broken_fields(run: RunResult) -> list[BrokenField]:
+    """Failed checks grouped by dataset and column, the most failed checks first."""
+    groups: dict[tuple[str, str], list[CheckResult]] = defaultdict(list)
+    for c in run.checks:
+        if c.status == "failed":
+            groups[(c.dataset, c.column or "(table)")].append(c)
+    fields = []
+    for (dataset, column), checks in groups.items():
+        names = Counter(c.check for c in checks)
+        weeks = [c.first_failed_week for c in checks if c.first_failed_week]
+        fields.append(
+            BrokenField(
+                dataset,
+                column,
+                ", ".join(f"{n} ({k})" if k > 1 else n for n, k in sorted(names.items())),
+                len(checks),
+                min(weeks).isoformat() if weeks else "",
+            )
+        )
+    return sorted(fields, key=lambda f: (-f.failed, f.dataset, f.column))
+
+
 def summary_markdown(
     run: RunResult, limit: int = 30, links: Mapping[str, str] | None = None
 ) -> str:
@@ -55,6 +89,21 @@ def summary_markdown(
         "",
     ]
     problems = run.problems()
+    fields = broken_fields(run)
+    if len(fields) > 1:  # one breakage often fails many checks: the fields first
+        lines += [
+            f"## {len(fields)} fields failed",
+            "",
+            "| dataset | field | failed checks | since |",
+            "|---|---|---|---|",
+            *(
+                f"| {f.dataset} | {f.column} | {f.checks} | {f.since} |"
+                for f in fields[:FIELDS_SHOWN]
+            ),
+        ]
+        if len(fields) > FIELDS_SHOWN:
+            lines.append(f"\nand {len(fields) - FIELDS_SHOWN} more fields.")
+        lines += ["", "## Checks", ""]
     if problems:
         lines += ["| | dataset | check | column | since | reason |", "|---|---|---|---|---|---|"]
         for c in problems[:limit]:
