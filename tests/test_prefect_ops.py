@@ -168,13 +168,13 @@ def test_summary_groups_failed_checks_by_field_before_listing_them() -> None:
     run.checks[2].first_failed_week = WEEK - timedelta(weeks=1)
     fields = broken_fields(run)
     assert [(f.dataset, f.column, f.checks, f.failed, f.since) for f in fields] == [
-        ("creators", "total", "dead metric, level (2)", 3, "2026-11-09"),
+        ("creators", "total", "dead metric, level x2", 3, "2026-11-09"),
         ("creators", "(table)", "row count", 1, "2026-11-16"),
         ("views", "views", "not null", 1, "2026-11-16"),
     ]
     text = summary_markdown(run)
     assert "## 3 fields failed" in text
-    assert "| creators | total | dead metric, level (2) | 2026-11-09 |" in text
+    assert "| creators | total | dead metric, level x2 | 2026-11-09 |" in text
     assert text.index("## 3 fields failed") < text.index("## Checks") < text.index("| ❌ |")
     assert "fields failed" not in summary_markdown(_run("failed", "passed"))  # one field: no
 

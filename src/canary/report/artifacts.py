@@ -50,7 +50,7 @@ def check_table(run: RunResult) -> list[dict[str, str]]:
 class BrokenField:
     dataset: str
     column: str  # "(table)" for checks on the whole table
-    checks: str  # "dead metric, level (3), not null"
+    checks: str  # "dead metric, level x3, not null" (as the state message counts)
     failed: int
     since: str  # the earliest first failed week
 
@@ -69,7 +69,7 @@ def broken_fields(run: RunResult) -> list[BrokenField]:
             BrokenField(
                 dataset,
                 column,
-                ", ".join(f"{n} ({k})" if k > 1 else n for n, k in sorted(names.items())),
+                ", ".join(f"{n} x{k}" if k > 1 else n for n, k in sorted(names.items())),
                 len(checks),
                 min(weeks).isoformat() if weeks else "",
             )

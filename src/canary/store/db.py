@@ -16,11 +16,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from canary.errors import StoreError
+from canary.profile import METRIC_COLUMNS
 from canary.results import CheckResult, PastCheck, RunResult
 from canary.store.schema import check_results, metrics, runs
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HISTORY_COLUMNS = ["dataset", "week", "column_name", "segment", "metric", "value"]
 
 
 def _redacted(url: str) -> str:
@@ -125,7 +125,7 @@ class Store:
                 continue
             kept = self._history[key]
             kept = kept[~kept["week"].isin(set(rows["week"]))]
-            fresh = rows[HISTORY_COLUMNS].astype({"value": "float64"})
+            fresh = rows[METRIC_COLUMNS].astype({"value": "float64"})
             merged = pd.concat([kept, fresh], ignore_index=True)
             self._history[key] = merged.sort_values("week", kind="stable", ignore_index=True)
 
@@ -184,7 +184,7 @@ class Store:
         self, monitor: str, dataset: str | None, since: date | None, before: date | None
     ) -> pd.DataFrame:
         query = (
-            select(*(metrics.c[c] for c in HISTORY_COLUMNS))
+            select(*(metrics.c[c] for c in METRIC_COLUMNS))
             .where(metrics.c.monitor == monitor)
             .order_by(metrics.c.week)
         )
@@ -196,7 +196,7 @@ class Store:
             query = query.where(metrics.c.week < before)
         with self.engine.connect() as con:
             rows = con.execute(query).all()  # much faster than read_sql for many small rows
-        frame = pd.DataFrame.from_records(rows, columns=HISTORY_COLUMNS)
+        frame = pd.DataFrame.from_records(rows, columns=METRIC_COLUMNS)
         frame["value"] = frame["value"].astype("float64")
         return frame
 
