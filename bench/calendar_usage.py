@@ -173,7 +173,12 @@ def generate(spec: CalendarSpec) -> pd.DataFrame:
             "version": [f"{RELEASES[r]}.{p}" for r, p in zip(release[cells], patch, strict=True)],
             "deploy_type": rng.choice(DEPLOY_TYPES, n, p=[0.4, 0.3, 0.15, 0.1, 0.05])[inst],
             "release_index": release[cells],
-            "usage_state": np.where(users[inst], "present", "empty"),
+            # instances without Code Insights report zeros; a few an empty or null object
+            "usage_state": np.where(
+                users[inst],
+                "present",
+                rng.choice(["present", "empty", "null"], len(inst), p=[0.96, 0.03, 0.01]),
+            ),
         }
     )
     v, c, d = views[cells], creators[cells], dashboards[cells]
