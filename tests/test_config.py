@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -231,3 +232,16 @@ def test_environment_override_errors_name_the_variable_not_the_file() -> None:
     )
     clash = {"CANARY__STORE": "x", "CANARY__STORE__URL": "sqlite:///x.db"}
     assert "CANARY__STORE and CANARY__STORE__URL set the same key" in _error(_raw(), clash)
+
+
+def test_every_slack_setting_is_documented_in_the_readme() -> None:
+    """Each ``slack:`` key appears as a key in the README's examples or as ``slack.KEY``."""
+    from canary.config import SlackConfig
+
+    readme = (REPO / "README.md").read_text()
+    undocumented = [
+        key
+        for key in SlackConfig.model_fields
+        if not re.search(rf"(^|\s){key}:", readme, re.M) and f"slack.{key}" not in readme
+    ]
+    assert not undocumented
