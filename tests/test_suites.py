@@ -181,6 +181,11 @@ def test_unknown_expectation_type_is_an_error_check_and_a_run_error_alert(
         }
     )
     path.write_text(json.dumps(doc))
+    history = json.loads((suites / "history.json").read_text())
+    history["expectations"].append(
+        {"type": "expect_column_max_to_be_betwen", "kwargs": {"column": "observed"}}
+    )
+    (suites / "history.json").write_text(json.dumps(history))
     monitor = yaml.safe_load((REPO / "canary.yaml").read_text())["monitors"]["code-insights-canary"]
     config = write_config(
         tmp_path,
@@ -194,7 +199,13 @@ def test_unknown_expectation_type_is_an_error_check_and_a_run_error_alert(
     assert "Traceback" not in printed.out + printed.err
     result = json.loads(out.read_text())
     validate(result)
-    [error] = [c for c in result["runs"][0]["checks"] if c["status"] == "error"]
+    error, history_error = sorted(
+        (c for c in result["runs"][0]["checks"] if c["status"] == "error"),
+        key=lambda c: c["check"] != "page views null",
+    )
+    assert history_error["dataset"] == "page_views"  # the history suite is checked alike
+    assert "history checks could not run" in history_error["reason"]
+    assert "unknown expectation type 'expect_column_max_to_be_betwen'" in history_error["reason"]
     assert error["check"] == "page views null" and error["dataset"] == "page_views"
     assert "canary.page_views.json" in error["reason"] and "expectations[" in error["reason"]
     assert "unknown expectation type 'expect_column_values_to_be_nul'" in error["reason"]
