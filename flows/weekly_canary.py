@@ -24,6 +24,7 @@ from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from canary.alerts.deliver import deliver, results_link
+from canary.alerts.lease import holder_name
 from canary.alerts.outbox import thread_links
 from canary.config import Config, load_config
 from canary.errors import CanaryError
@@ -157,9 +158,12 @@ def emit_events(store_url: str, run: RunResult) -> int:
 @task(retries=2, retry_delay_seconds=5, retry_condition_fn=retry_transient, cache_policy=NO_CACHE)
 def send_alerts(config: Config, store_url: str, run: RunResult, docs_url: str) -> None:
     """Alerts through the durable outbox: a retried task never shows anyone an alert twice."""
+    from prefect.runtime import flow_run
+
     store = Store(store_url)
     try:
-        report = deliver(config, store, [run], docs_url=docs_url)
+        holder = holder_name(f"flow run {flow_run.get_name() or flow_run.get_id()}")
+        report = deliver(config, store, [run], docs_url=docs_url, holder=holder)
     finally:
         store.close()
     if not report.ok:

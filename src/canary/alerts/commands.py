@@ -61,6 +61,7 @@ def print_delivery(console: Console, report: DeliveryReport) -> None:
     console.print(f"alerts via {report.transport}: {sent}{tail}", highlight=False)
     problems = list(report.problems)
     if flushed is not None:
+        problems += [f"held: {h.line()}" for h in flushed.held]
         problems += flushed.errors + flushed.failed
         problems += [f"{u}: outcome unknown, not re-sent" for u in flushed.unverifiable]
     err = Console(stderr=True)

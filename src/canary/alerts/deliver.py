@@ -153,11 +153,13 @@ def deliver(
     environ: Mapping[str, str] | None = None,
     console: Console | None = None,
     docs_url: str | None = None,
+    holder: str | None = None,
 ) -> DeliveryReport:
     """Record the alerts of ``runs`` and send everything the outbox holds.
 
     Messages link the full results: the report site if configured, else ``docs_url`` (the
-    run's Data Docs), else the JSON result's path.
+    run's Data Docs), else the JSON result's path. ``holder`` names this delivery in the
+    claims it takes (default: this process).
     """
     choice = choose(config, environ, console)
     report = DeliveryReport(choice.name)
@@ -172,7 +174,7 @@ def deliver(
     if choice.transport is None:
         report.problems.append(f"{choice.name}: not sent: {choice.problem}")
     else:
-        report.flushed = flush(store.engine, choice.transport)
+        report.flushed = flush(store.engine, choice.transport, holder=holder)
     report.open = {
         status: n for status, n in outbox.counts(store.engine).items() if status in outbox.OPEN
     }
