@@ -3,6 +3,7 @@ held deliveries, a switch of transport, and undelivered alerts made visible."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time as clock
 from datetime import UTC, date, datetime, time, timedelta
@@ -21,7 +22,7 @@ from canary.alerts.transports import SlackTransport
 from canary.config import Config
 from canary.results import CheckResult
 from canary.store.db import Store
-from tests.slack_fake import ENV, W1, SlackFake, check, make_config, open_store, run_of
+from tests.slack_fake import ENV, W1, W2, W3, SlackFake, check, make_config, open_store, run_of
 
 ALERTS = "C0000ALERTS"
 
@@ -34,6 +35,11 @@ def _send(
     config: Config, store: Store, week: date, *checks: CheckResult, env: dict[str, str] = ENV
 ) -> DeliveryReport:
     return deliver(config, store, [run_of(week, *checks)], now=_now(week), environ=env)
+
+
+def _no_duplicates(slack: SlackFake) -> None:
+    keys = slack.stored_keys()
+    assert len(keys) == len(set(keys)), "an alert was posted twice"
 
 
 @pytest.fixture
@@ -165,3 +171,107 @@ def test_a_heartbeat_keeps_a_short_lease_while_a_slow_send_is_under_way(
     assert not second.delivered and first[0].delivered == {"post": 1}
     assert len(slack.calls("chat.postMessage")) == 1 and len(slack.top_level(ALERTS)) == 1
     assert outbox.counts(store.engine) == {"delivered": 1}
+
+
+# --- item 13: a switch of transport carries queued alerts over, never twice ---------------
+
+
+def _hook(tmp_path: Path, slack: SlackFake) -> tuple[Config, dict[str, str]]:
+    config = make_config(tmp_path, slack, delivery="webhook", webhook={"env": "HOOK"})
+    return config, {"HOOK": slack.webhook_url}
+
+
+def test_alerts_queued_for_the_bot_go_out_through_the_webhook_once(
+    slack: SlackFake, tmp_path: Path, store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bot = make_config(tmp_path, slack)
+    slack.down = True  # the bot's run: a post and two detail replies stay queued
+    _send(bot, store, W1, check(), check("other", column="x"))
+    slack.down = False
+    hook, env = _hook(tmp_path, slack)
+
+    report = _send(hook, store, W1, check(), check("other", column="x"), env=env)
+    assert report.ok and not report.open
+    assert report.rerouted is not None and report.rerouted.moved == 1
+    assert len(report.rerouted.dropped) == 2
+    assert all(
+        "details of a run go only into the bot's thread" in d for d in report.rerouted.dropped
+    )
+    [message] = slack.webhook_messages
+    assert "not null" in json.dumps(message) and W1.isoformat() in json.dumps(message)
+    assert "metadata" not in message and not slack.calls("chat.postMessage")
+    print_delivery(Console(), report)
+    out = capsys.readouterr()
+    assert "1 queued for another delivery carried over" in out.out
+    assert "not carried over: reply to #code-insights" in out.err
+
+    _send(hook, store, W1, check(), check("other", column="x"), env=env)  # a rerun
+    assert len(slack.webhook_messages) == 1
+
+    # back to the bot: a reply to the message the webhook posted goes to the channel itself
+    report = _send(bot, store, W2, check(), check("other", column="x"))
+    assert report.ok, report
+    [ongoing] = slack.top_level(ALERTS)
+    assert "still failing" in json.dumps(ongoing["blocks"])
+    report = _send(bot, store, W3, check(status="passed"), check("other", column="x"))
+    assert report.flushed is not None and report.ok
+    assert any("without a thread (webhook or file): no edit" in d for d in report.flushed.dropped)
+    assert any("resolved" in json.dumps(m["blocks"]) for m in slack.top_level(ALERTS))
+    _no_duplicates(slack)
+
+
+def test_a_bot_reply_in_an_old_thread_becomes_a_webhook_message_naming_its_monitor(
+    slack: SlackFake, tmp_path: Path, store: Store
+) -> None:
+    bot = make_config(tmp_path, slack, max_details=0)
+    assert _send(bot, store, W1, check()).ok
+    slack.inject("chat.postMessage", "503", times=3)  # Slack unavailable, retries spent
+    _send(bot, store, W2, check())  # "still failing" queued as a reply in W1's thread
+    hook, env = _hook(tmp_path, slack)
+    report = _send(hook, store, W2, check(), env=env)
+    assert report.ok and report.rerouted is not None and report.rerouted.moved == 1
+    [message] = slack.webhook_messages
+    assert message["text"].startswith(f"code-insights-all-instances · week {W2}: ")
+    assert "still failing" in message["text"]
+
+
+def test_an_unknown_outcome_through_the_bot_is_never_resent_through_the_webhook(
+    slack: SlackFake, tmp_path: Path, store: Store
+) -> None:
+    bot = make_config(tmp_path, slack, max_details=0)
+    slack.inject("chat.postMessage", "drop_after")  # it arrived, the answer was lost
+    slack.inject("conversations.history", "drop_before")  # and the lookup failed
+    assert _send(bot, store, W1, check()).open == {"unknown": 1}
+    hook, env = _hook(tmp_path, slack)
+    report = _send(hook, store, W1, check(), env=env)
+    assert report.rerouted is not None
+    [line] = report.rerouted.unverifiable
+    assert "outcome unknown through slack; not re-sent through webhook" in line
+    assert not slack.webhook_messages and len(slack.top_level(ALERTS)) == 1
+
+
+def test_alerts_queued_for_the_webhook_go_out_through_the_bot_findable_by_key(
+    slack: SlackFake, tmp_path: Path, store: Store
+) -> None:
+    hook, env = _hook(tmp_path, slack)
+    slack.inject("webhook", "500", times=3)
+    assert _send(hook, store, W1, check(), env=env).open == {"pending": 1}
+    report = _send(make_config(tmp_path, slack), store, W1, check())
+    assert report.ok and report.rerouted is not None and report.rerouted.moved == 1
+    [message] = slack.top_level(ALERTS)
+    [entry] = outbox.entries(store.engine)
+    assert message["metadata"]["event_payload"]["key"] == entry.key
+    assert entry.transport == "slack" and not slack.webhook_messages
+
+
+def test_alerts_queued_for_the_bot_land_in_the_file_outbox_with_their_details(
+    slack: SlackFake, tmp_path: Path, store: Store
+) -> None:
+    slack.down = True
+    _send(make_config(tmp_path, slack), store, W1, check())
+    report = _send(make_config(tmp_path, slack, delivery="file"), store, W1, check(), env={})
+    assert report.transport == "file" and report.ok and not report.open
+    [written] = (tmp_path / ".canary" / "outbox").glob("*.md")
+    text = written.read_text()
+    assert "not null" in text and "fingerprint" in text  # the details are in the file
+    assert report.rerouted is not None and len(report.rerouted.dropped) == 1

@@ -56,14 +56,21 @@ def print_delivery(console: Console, report: DeliveryReport) -> None:
         if flushed.adopted:
             parts.append(f"{flushed.adopted} found already delivered")
     sent = ", ".join(parts) or "nothing new"
+    moved = report.rerouted.moved if report.rerouted else 0
+    if moved:
+        sent += f" ({moved} queued for another delivery carried over)"
     waiting = sum(report.open.values())
     tail = f"; {waiting} waiting in the outbox" if waiting else ""
     console.print(f"alerts via {report.transport}: {sent}{tail}", highlight=False)
     problems = list(report.problems)
+    if report.rerouted is not None:
+        problems += [f"not carried over: {d}" for d in report.rerouted.dropped]
+        problems += report.rerouted.unverifiable
     if flushed is not None:
         problems += [f"held: {h.line()}" for h in flushed.held]
         problems += flushed.errors + flushed.failed
         problems += [f"{u}: outcome unknown, not re-sent" for u in flushed.unverifiable]
+        problems += [f"not sent: {d}" for d in flushed.dropped]
     err = Console(stderr=True)
     for problem in problems:
         err.print(f"alerts: {problem}", markup=False, highlight=False)

@@ -30,11 +30,6 @@ def _clock_time(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def describe(entry: Entry) -> str:
-    """An entry as people know it: ``post to #channel (monitor, week W)``."""
-    return f"{entry.kind} to {entry.channel} ({entry.monitor}, week {entry.week.isoformat()})"
-
-
 @dataclass
 class Held:
     """An entry another run is delivering now (its lease is live) and what waits behind it."""
@@ -63,6 +58,7 @@ class FlushReport:
     held: list[Held] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     unverifiable: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
@@ -130,9 +126,14 @@ class _Flush:
                 )
                 report.failed.append(f"{entry.kind} to {entry.channel}: its message was rejected")
                 continue
+            if entry.kind == "update" and parent is not None and parent.ts is None:
+                error = "its message went out without a thread (webhook or file): no edit"
+                outbox.settle(engine, entry, "dropped", clock(), last_error=error)
+                report.dropped.append(f"{entry.label()}: {error}")
+                continue
             if entry.status == "sending" and outbox.lease_end(entry) > clock():
                 by = Held(
-                    describe(entry),
+                    entry.label(),
                     entry.claimed_by or "an earlier run",
                     entry.claimed_at or 0.0,
                     outbox.lease_end(entry),

@@ -6,7 +6,9 @@ attempt whose outcome is unknown (connection dropped, unreadable reply) becomes
 and holds a short lease that the holder renews while it delivers (a heartbeat), so a
 process that died mid-attempt frees its entries within a lease. ``failed`` entries were
 rejected for good (kept for inspection); ``unverifiable`` ones had an unknown outcome on a
-channel that cannot be searched (a webhook) and are not re-sent.
+channel that cannot be searched (a webhook) and are not re-sent; ``dropped`` ones were
+queued for a transport no longer used and mean nothing to the one in use (see
+``canary.alerts.reroute``).
 """
 
 from __future__ import annotations
@@ -57,6 +59,10 @@ class Entry(Op):
     ts: str | None = None
     last_error: str | None = None
     created_at: float = 0.0
+
+    def label(self) -> str:
+        """As people know it: ``post to #channel (monitor, week W)``."""
+        return f"{self.kind} to {self.channel} ({self.monitor}, week {self.week.isoformat()})"
 
 
 def enqueue(con: Connection, ops: Iterable[Op], transport: str, now: float) -> int:
@@ -124,6 +130,41 @@ def queue(engine: Engine, transport: str) -> list[Entry]:
     )
     with engine.connect() as con:
         return [_entry(r) for r in con.execute(query)]
+
+
+def stranded(engine: Engine, transport: str) -> list[Entry]:
+    """Entries queued for any other transport and not yet known delivered, oldest first."""
+    query = (
+        select(outbox)
+        .where(outbox.c.transport != transport, outbox.c.status.in_(OPEN))
+        .order_by(outbox.c.id)
+    )
+    with engine.connect() as con:
+        return [_entry(r) for r in con.execute(query)]
+
+
+def reassign(engine: Engine, entry: Entry, **values: Any) -> bool:
+    """Change ``entry`` (transport, payload, status...) unless another process changed it
+    since it was read; returns whether it was changed."""
+    stored = {**values}
+    if "payload" in stored:
+        stored["payload"] = json.dumps(stored["payload"], sort_keys=True)
+    query = (
+        update(outbox)
+        .where(
+            outbox.c.id == entry.id,
+            outbox.c.transport == entry.transport,
+            outbox.c.status == entry.status,
+            outbox.c.attempts == entry.attempts,
+        )
+        .values(**stored)
+    )
+    with engine.begin() as con:
+        changed = con.execute(query).rowcount == 1
+    if changed:
+        for name, value in values.items():
+            setattr(entry, name, value)
+    return changed
 
 
 def by_key(engine: Engine, key: str) -> Entry | None:

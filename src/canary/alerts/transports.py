@@ -184,7 +184,9 @@ class SlackTransport(_SlackSender):
             ) from None
 
     def _target(self, entry: Entry, parent: Entry | None) -> tuple[str, str | None]:
-        if parent is None:
+        """Channel id and thread; a reply to a message that has no thread (it went out
+        through a webhook or the file outbox) goes to its channel on its own."""
+        if parent is None or parent.ts is None:
             return self.channel_id(entry.channel), None
         assert parent.channel_id is not None
         return parent.channel_id, parent.ts
