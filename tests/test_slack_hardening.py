@@ -19,7 +19,9 @@ from canary.alerts.commands import print_delivery
 from canary.alerts.deliver import DeliveryReport, deliver
 from canary.alerts.flush import FlushReport, flush
 from canary.alerts.transports import SlackTransport
+from canary.alerts.undelivered import undelivered
 from canary.config import Config
+from canary.prefect_ops.events import delivery_pending_event
 from canary.results import CheckResult
 from canary.store.db import Store
 from tests.slack_fake import ENV, W1, W2, W3, SlackFake, check, make_config, open_store, run_of
@@ -275,3 +277,47 @@ def test_alerts_queued_for_the_bot_land_in_the_file_outbox_with_their_details(
     text = written.read_text()
     assert "not null" in text and "fingerprint" in text  # the details are in the file
     assert report.rerouted is not None and len(report.rerouted.dropped) == 1
+
+
+# --- item 14: what was not delivered shows, with how many and why -------------------------
+
+
+def test_the_console_says_how_many_alerts_wait_and_why(
+    slack: SlackFake, tmp_path: Path, store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = make_config(tmp_path, slack)
+    slack.down = True
+    report = _send(config, store, W1, check())
+    print_delivery(Console(width=200), report)
+    out = capsys.readouterr()
+    assert "alerts via slack: nothing new; 2 waiting in the outbox for the next run" in out.out
+    assert "alerts: conversations.list: Slack unreachable" in out.err
+    missing = undelivered(report)
+    assert missing.pending == 2 and missing.by_status == {"pending": 2}
+    assert "2 waiting in the outbox for the next run" in missing.markdown()
+
+    slack.down = False  # a webhook post whose outcome is unknown is given up, and says so
+    hook = make_config(tmp_path, slack, delivery="webhook", webhook={"env": "HOOK"})
+    slack.inject("webhook", "drop_after")
+    hook_store = open_store(tmp_path / "hook")
+    report = _send(hook, hook_store, W1, check(), env={"HOOK": slack.webhook_url})
+    print_delivery(Console(width=200), report)
+    out = capsys.readouterr()
+    assert "alerts via webhook: nothing new; 1 not to be sent" in out.out
+    assert "post to #code-insights (code-insights-all-instances): outcome unknown" in out.err
+    assert not undelivered(report).pending and undelivered(report)
+
+
+def test_a_delivery_pending_event_names_the_run_and_carries_the_reasons(
+    slack: SlackFake, tmp_path: Path, store: Store
+) -> None:
+    config = make_config(tmp_path, slack, max_details=0, retry_after_max=0)
+    slack.inject("chat.postMessage", "429:30")
+    run = run_of(W1, check())
+    missing = undelivered(deliver(config, store, [run], now=_now(W1), environ=ENV))
+    spec = delivery_pending_event(run, missing)
+    assert spec.event == "canary.delivery.pending"
+    assert spec.related[0]["prefect.resource.id"] == "canary.monitor.code-insights-all-instances"
+    assert spec.payload["pending"] == 1 and spec.payload["week"] == W1.isoformat()
+    assert "asked to wait 30 s" in spec.payload["reasons"][0]
+    assert json.loads(json.dumps(spec.payload)) == spec.payload

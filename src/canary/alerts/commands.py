@@ -46,7 +46,9 @@ def cmd_slack(args: argparse.Namespace, console: Console) -> ExitCode:
 
 
 def print_delivery(console: Console, report: DeliveryReport) -> None:
-    """One or two lines on what the alerts did (errors also when quiet)."""
+    """What the alerts did; what was not delivered, how many and why (also when quiet)."""
+    from canary.alerts.undelivered import undelivered
+
     flushed = report.flushed
     parts = []
     if flushed is not None:
@@ -59,18 +61,12 @@ def print_delivery(console: Console, report: DeliveryReport) -> None:
     moved = report.rerouted.moved if report.rerouted else 0
     if moved:
         sent += f" ({moved} queued for another delivery carried over)"
-    waiting = sum(report.open.values())
-    tail = f"; {waiting} waiting in the outbox" if waiting else ""
-    console.print(f"alerts via {report.transport}: {sent}{tail}", highlight=False)
-    problems = list(report.problems)
-    if report.rerouted is not None:
-        problems += [f"not carried over: {d}" for d in report.rerouted.dropped]
-        problems += report.rerouted.unverifiable
-    if flushed is not None:
-        problems += [f"held: {h.line()}" for h in flushed.held]
-        problems += flushed.errors + flushed.failed
-        problems += [f"{u}: outcome unknown, not re-sent" for u in flushed.unverifiable]
-        problems += [f"not sent: {d}" for d in flushed.dropped]
+    missing = undelivered(report)
+    if missing.pending:
+        sent += f"; {missing.pending} waiting in the outbox for the next run"
+    if missing.given_up:
+        sent += f"; {len(missing.given_up)} not to be sent"
+    console.print(f"alerts via {report.transport}: {sent}", highlight=False)
     err = Console(stderr=True)
-    for problem in problems:
-        err.print(f"alerts: {problem}", markup=False, highlight=False)
+    for line in missing.reasons + missing.given_up:
+        err.print(f"alerts: {line}", markup=False, highlight=False)
