@@ -18,6 +18,8 @@ from canary.alerts import outbox
 from canary.alerts.commands import print_delivery
 from canary.alerts.deliver import DeliveryReport, deliver
 from canary.alerts.flush import FlushReport, flush
+from canary.alerts.outbox import Entry
+from canary.alerts.reroute import Carried, adapt
 from canary.alerts.transports import SlackTransport
 from canary.alerts.undelivered import undelivered
 from canary.config import Config
@@ -321,3 +323,19 @@ def test_a_delivery_pending_event_names_the_run_and_carries_the_reasons(
     assert spec.payload["pending"] == 1 and spec.payload["week"] == W1.isoformat()
     assert "asked to wait 30 s" in spec.payload["reasons"][0]
     assert json.loads(json.dumps(spec.payload)) == spec.payload
+
+
+def test_what_only_a_bot_can_do_is_not_carried_to_a_webhook_or_files() -> None:
+    post = Entry("k1", "post", "#c", "m", W1, {"text": "t", "blocks": [], "metadata": {}})
+    edit = Entry("k2", "update", "#c", "m", W2, {"text": "t", "blocks": []}, "k1")
+    chart = Entry("k3", "upload", "#c", "m", W1, {"filename": "c.png", "title": "c"}, "k1")
+    detail = Entry("k4", "reply", "#c", "m", W1, {"text": "d", "blocks": []}, "k1")
+    for mode in ("webhook", "file"):
+        assert "cannot edit" in str(adapt(edit, post, mode, None))
+        assert "charts go only into a bot's thread" in str(adapt(chart, post, mode, None))
+        assert "details of a run" in str(adapt(detail, post, mode, None))
+        carried = adapt(post, None, mode, None)
+        assert isinstance(carried, Carried) and "metadata" not in carried.payload
+    back = adapt(Entry("k5", "post", "#c", "m", W1, {"text": "t", "blocks": []}), None, "bot", None)
+    assert isinstance(back, Carried)
+    assert back.payload["metadata"]["event_payload"]["key"] == "k5"

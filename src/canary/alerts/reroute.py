@@ -46,16 +46,13 @@ class RerouteReport:
     unverifiable: list[str] = field(default_factory=list)
 
 
-def _standalone(entry: Entry, mode: Mode) -> dict[str, Any]:
+def _standalone(entry: Entry) -> dict[str, Any]:
     """A thread reply as a message of its own: the monitor and week come first."""
     head = f"{entry.monitor} · week {entry.week.isoformat()}"
-    payload: dict[str, Any] = {
+    return {
         "text": f"{head}: {entry.payload['text']}",
         "blocks": [context(head), *entry.payload["blocks"][: MAX_BLOCKS - 1]],
     }
-    if mode == "bot":
-        payload["metadata"] = metadata(entry.key, entry.monitor, entry.week.isoformat())
-    return payload
 
 
 def adapt(
@@ -66,7 +63,6 @@ def adapt(
     ``parent`` is the entry it replies to or edits; ``message`` the stored model of a run
     message (needed for the file outbox's markdown).
     """
-    text_and_blocks = {"text": entry.payload.get("text", ""), "blocks": entry.payload["blocks"]}
     if mode == "bot":
         if entry.kind in ("post", "reply") and "metadata" not in entry.payload:
             week = entry.week.isoformat()
@@ -80,9 +76,11 @@ def adapt(
         return f"charts go only into a bot's thread, not through {sink}"
     if entry.kind == "reply":
         if parent is not None and parent.week == entry.week:
-            where = "its message" if mode == "file" else "the bot's thread"
-            return f"details of a run go only into {where}, not through {sink}"
-        return Carried(_standalone(entry, mode), None)
+            if mode == "file":
+                return "details of a run go into its message in the file outbox, not one by one"
+            return f"details of a run go only into the bot's thread, not through {sink}"
+        return Carried(_standalone(entry), None)
+    text_and_blocks = {"text": entry.payload["text"], "blocks": entry.payload["blocks"]}
     if mode == "file" and message is not None:
         return Carried({**text_and_blocks, **file_renderings(message)}, None)
     return Carried(text_and_blocks, None)
