@@ -292,8 +292,9 @@ def test_the_console_says_how_many_alerts_wait_and_why(
     report = _send(config, store, W1, check())
     print_delivery(Console(width=200), report)
     out = capsys.readouterr()
-    assert "alerts via slack: nothing new; 2 waiting in the outbox for the next run" in out.out
-    assert "alerts: conversations.list: Slack unreachable" in out.err
+    assert "alerts via slack: nothing new" in out.out
+    assert "alerts not delivered via slack: 2 waiting in the outbox for the next run\n" in out.err
+    assert "\n  conversations.list: Slack unreachable" in out.err
     missing = undelivered(report)
     assert missing.pending == 2 and missing.by_status == {"pending": 2}
     assert "2 waiting in the outbox for the next run" in missing.markdown()
@@ -305,8 +306,8 @@ def test_the_console_says_how_many_alerts_wait_and_why(
     report = _send(hook, hook_store, W1, check(), env={"HOOK": slack.webhook_url})
     print_delivery(Console(width=200), report)
     out = capsys.readouterr()
-    assert "alerts via webhook: nothing new; 1 not to be sent" in out.out
-    assert "post to #code-insights (code-insights-all-instances): outcome unknown" in out.err
+    assert "alerts not delivered via webhook: 1 not to be sent" in out.err
+    assert "  post to #code-insights (code-insights-all-instances): outcome unknown" in out.err
     assert not undelivered(report).pending and undelivered(report)
 
 

@@ -46,7 +46,7 @@ def cmd_slack(args: argparse.Namespace, console: Console) -> ExitCode:
 
 
 def print_delivery(console: Console, report: DeliveryReport) -> None:
-    """What the alerts did; what was not delivered, how many and why (also when quiet)."""
+    """What the alerts did; then, on stderr, what was not delivered, how many and why."""
     from canary.alerts.undelivered import undelivered
 
     flushed = report.flushed
@@ -61,12 +61,9 @@ def print_delivery(console: Console, report: DeliveryReport) -> None:
     moved = report.rerouted.moved if report.rerouted else 0
     if moved:
         sent += f" ({moved} queued for another delivery carried over)"
-    missing = undelivered(report)
-    if missing.pending:
-        sent += f"; {missing.pending} waiting in the outbox for the next run"
-    if missing.given_up:
-        sent += f"; {len(missing.given_up)} not to be sent"
     console.print(f"alerts via {report.transport}: {sent}", highlight=False)
-    err = Console(stderr=True)
-    for line in missing.reasons + missing.given_up:
-        err.print(f"alerts: {line}", markup=False, highlight=False)
+    missing = undelivered(report)
+    if missing:  # on stderr: shown with --quiet too
+        err = Console(stderr=True)
+        for line in [missing.headline(), *(f"  {x}" for x in missing.reasons + missing.given_up)]:
+            err.print(line, markup=False, highlight=False, soft_wrap=True)
