@@ -335,6 +335,9 @@ class SlackConfig(Strict):
     max_charts: int = Field(default=5, ge=0, le=20)
     chart_weeks: int = Field(default=12, ge=2, le=104)
     timeout: int = Field(default=30, ge=1, le=300)
+    retry_after_max: int = Field(
+        default=60, ge=0, le=3600, description="seconds a run may wait on Slack rate limits"
+    )
 
     @model_validator(mode="after")
     def _webhook_named(self) -> SlackConfig:
