@@ -46,6 +46,8 @@ WEEK_FILTER = "Week"
 DEFAULT_LIMIT = 5000
 TOKEN_SECONDS = 3600
 DROPPED, SLOW = 0, -1  # statuses logged for requests answered with nothing
+DOCS_ERRORS = "https://cloud.google.com/looker/docs/r/err/4.0"
+_ROUTE_WORDS = {"login", "logout", "user", "dashboards", "looks", "queries", "run"}
 HTML_PAGE = (
     "<!DOCTYPE html><html><head><title>Looker is restarting</title></head>"
     "<body><h1>We'll be right back</h1></body></html>"
@@ -404,6 +406,13 @@ class LookerFake:
         return "application/json", body
 
 
+def documentation_url(status: int, method: str, path: str) -> str:
+    """The docs link Looker puts in every error body: ``.../4.0/404/get/dashboards/:id``."""
+    parts = [p for p in path.split("/") if p][2:]
+    route = "/".join(p if p in _ROUTE_WORDS else ":id" for p in parts)
+    return f"{DOCS_ERRORS}/{status}/{method.lower()}/{route}"
+
+
 def _filterable(view: str, name: str) -> dict[str, Any]:
     return {
         "model": MODEL,
@@ -469,7 +478,8 @@ def _handler(fake: LookerFake) -> type[BaseHTTPRequestHandler]:
                 status, ctype, text = self._route(method, url.path, parse_qs(url.query), body)
             except HttpError as exc:
                 status, ctype, headers = exc.status, "application/json", exc.headers
-                text = json.dumps({"message": exc.message, "documentation_url": ""})
+                doc = documentation_url(exc.status, method, url.path)
+                text = json.dumps({"message": exc.message, "documentation_url": doc})
             except _Drop as drop:
                 if not drop.logged:
                     with fake.lock:
@@ -563,8 +573,9 @@ def _handler(fake: LookerFake) -> type[BaseHTTPRequestHandler]:
                 raise HttpError(400, "Login takes a form-encoded body")
             form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
             if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
+                # Looker refuses credentials with a 404, not a 401
                 detail = f": {body.decode()}" if fake.faults.echo_login else ""
-                raise HttpError(401, f"Invalid client_id or client_secret{detail}")
+                raise HttpError(404, f"Not found{detail}")
             token = secrets.token_hex(16)
             with fake.lock:
                 fake.tokens[token] = time.monotonic() + TOKEN_SECONDS
@@ -666,6 +677,39 @@ def serving(
             yield fake
         finally:
             close_clients()
+
+
+@contextmanager
+def watching_egress(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every request bound beyond 127.0.0.1 (``CONNECT host:443`` or ``GET url``), caught by
+    a refusing proxy that the proxy variables point at; loopback stays direct."""
+    seen: list[str] = []
+
+    class Refuse(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+        def _refuse(self) -> None:
+            seen.append(f"{self.command} {self.path}")
+            self.send_error(403, "no egress from tests")
+
+        do_CONNECT = do_GET = do_POST = _refuse
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,))
+    thread.start()
+    proxy = f"http://127.0.0.1:{server.server_address[1]}"
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
+        monkeypatch.setenv(name, proxy)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(name, "127.0.0.1,localhost")
+    try:
+        yield seen
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 @cache

@@ -81,7 +81,7 @@ def test_looks_and_queries(
     [
         ({"dashboard_id": "77"}, "Looker dashboard 77: reading it: Looker said: Not found"),
         ({"filters": {"Instanse": "S2"}}, "has no filter 'Instanse'; its filters: Instance, Week"),
-        ({"client_id": "someone-else"}, "Invalid client_id or client_secret"),
+        ({"client_id": "someone-else"}, "Looker rejected the client id or secret"),
         ({"datasets": {"Insight creators": "makers"}}, "no query tile is dataset 'creators'"),
     ],
 )

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+from looker_sdk.error import ErrorDocHelper
 
 from canary.checks.validate import GreatExpectations
 from canary.config import load_config
@@ -19,7 +21,16 @@ from canary.results import RunResult
 from canary.sample.warehouse import FILE_NAME
 from canary.store.db import Store
 from tests.conftest import LATEST_WEEK, NOW
-from tests.looker_fake import DROPPED, SLOW, LookerFake, looker_config, serving, shared_ge
+from tests.looker_fake import (
+    DOCS_ERRORS,
+    DROPPED,
+    SLOW,
+    LookerFake,
+    looker_config,
+    serving,
+    shared_ge,
+    watching_egress,
+)
 
 pytestmark = pytest.mark.integration
 CANARY = catalog().dashboards["canary"]
@@ -104,6 +115,37 @@ def test_other_4xx_are_not_retried(looker: LookerFake, tmp_path: Path) -> None:
     assert not err.value.transient
     assert "Looker dashboard 404: reading it: Looker said: Not found" in str(err.value)
     assert [s for _, p, s in looker.log if "/dashboards/" in p] == [404]
+
+
+def test_error_answers_never_send_the_sdk_beyond_the_base_url(
+    looker: LookerFake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Looker's error bodies link its docs; the SDK would fetch an error index for them."""
+    with watching_egress(monkeypatch) as egress:
+        answer = requests.get(f"{looker.base_url}/api/4.0/dashboards/2", timeout=5)
+        link = answer.json()["documentation_url"]
+        assert link == f"{DOCS_ERRORS}/401/get/dashboards/:id"
+        assert ErrorDocHelper.pattern.match(link)  # what sets the SDK downloading
+        with pytest.raises(SourceError, match="Looker said: Not found"):
+            pull(looker, tmp_path, "creators", dashboard_id="404", retries=BUDGET)
+        with pytest.raises(SourceError, match="single-value filters only"):
+            pull(looker, tmp_path, "creators", filters={"Instance": "S1,S2"}, retries=BUDGET)
+    assert [s for _, p, s in looker.log if s >= 400] == [401, 404, 400]
+    assert egress == []
+
+
+def test_rejected_credentials_are_named_not_the_dashboard(
+    looker: LookerFake, tmp_path: Path, ge: GreatExpectations
+) -> None:
+    run = canary_run(looker, tmp_path, ge, client_id="someone-else", retries=BUDGET)
+    errors = [c for c in run.checks if c.status == "error"]
+    assert [c.dataset for c in errors] == [d.name for d in run.datasets]
+    for check in errors:
+        assert (
+            "Looker rejected the client id or secret (its login answered HTTP 404" in check.reason
+        )
+        assert "Looker said: Not found" not in check.reason
+    assert {p for _, p, s in looker.log if s == 404} == {"/api/4.0/login"}
 
 
 def test_an_expired_token_means_one_fresh_login(looker: LookerFake, tmp_path: Path) -> None:
