@@ -71,6 +71,9 @@ class Faults:
     renamed: dict[str, str] = field(default_factory=dict)  # field -> name in the answer
     row_limit: int | None = None  # saved tile queries carry this limit
     echo_login: bool = False  # a failed login echoes the posted form (a bad proxy)
+    plain_cells: bool = False  # json_bi cells as bare values, not {"value", "rendered"}
+    rows_key: str = "rows"  # "data": json_bi as Looker before 24.4 sent it
+    looker_error: str | None = None  # runs answer 200 with a single looker_error row
 
 
 class HttpError(Exception):
@@ -396,7 +399,12 @@ class LookerFake:
         if fmt == "json":
             body = json.dumps(records)
         elif fmt == "json_bi":
-            body = json.dumps(_json_bi(meta, records, sql))
+            doc = _json_bi(meta, records, sql, plain=hit and self.faults.plain_cells)
+            if hit and self.faults.looker_error:
+                doc["rows"] = [{"looker_error": self.faults.looker_error}]
+            if hit:
+                doc[self.faults.rows_key] = doc.pop("rows")
+            body = json.dumps(doc)
         elif fmt == "csv":
             return "text/csv; charset=utf-8", _csv(meta, records)
         else:
@@ -425,7 +433,20 @@ def _filterable(view: str, name: str) -> dict[str, Any]:
     }
 
 
-def _json_bi(meta: list[dict[str, Any]], rows: list[dict[str, Any]], sql: str) -> dict[str, Any]:
+def _rendered(value: Any) -> str:
+    if value is None:
+        return "∅"
+    if isinstance(value, int | float):
+        return f"{value:,}"
+    return str(value)
+
+
+def _json_bi(
+    meta: list[dict[str, Any]], rows: list[dict[str, Any]], sql: str, plain: bool
+) -> dict[str, Any]:
+    """Looker's json_bi document; cells are {"value", "rendered"} objects unless ``plain``."""
+    if not plain:
+        rows = [{k: {"value": v, "rendered": _rendered(v)} for k, v in r.items()} for r in rows]
     return {
         "metadata": {
             "fields": {

@@ -96,6 +96,36 @@ def test_every_tile_of_both_dashboards_equals_the_sample_source(
     assert len(looker.runs(200)) == len(ALL.tiles) + len(CANARY.tiles)
 
 
+@pytest.mark.parametrize(
+    "shape",
+    [{}, {"plain_cells": True}, {"rows_key": "data"}, {"plain_cells": True, "rows_key": "data"}],
+    ids=["value-objects", "plain-cells", "data-key", "plain-data"],
+)
+def test_every_json_bi_shape_reads_the_same(
+    looker: LookerFake, shared_sample: Path, shape: dict[str, Any]
+) -> None:
+    for key, value in shape.items():
+        setattr(looker.faults, key, value)
+    source = dashboard_source(looker, "all-instances", date_filter="Week")
+    ref = reference(shared_sample, "all-instances")
+    for dataset in ("page_views", "instance_usage"):
+        tile = ALL.tile(dataset)
+        got = source.pull(tile, LATEST_WEEK).frame
+        pd.testing.assert_frame_equal(got, ref.pull(tile, LATEST_WEEK).frame)
+
+
+def test_a_looker_error_row_is_an_error_naming_lookers_message(looker: LookerFake) -> None:
+    looker.faults.looker_error = "Syntax error: Unexpected keyword WHERE at [12:1]"
+    source = dashboard_source(looker, "all-instances", date_filter="Week")
+    with pytest.raises(SourceError) as err:
+        source.pull(ALL.tile("creators"), LATEST_WEEK)
+    assert str(err.value) == (
+        "Looker dashboard 1, tile 'Insight creators' (element 103): Looker could not run the "
+        "query: Syntax error: Unexpected keyword WHERE at [12:1]"
+    )
+    assert not err.value.transient
+
+
 def test_past_weeks_go_through_the_date_filter(looker: LookerFake, shared_sample: Path) -> None:
     week = LATEST_WEEK - timedelta(weeks=10)
     source = dashboard_source(looker, "all-instances", date_filter="Week")
@@ -327,6 +357,7 @@ def test_json_bi_types_columns_by_field_metadata() -> None:
             "field v.wanted should hold integer values but has 'many'",
         ),
         (bi({"dimensions": [{"name": "v.wanted"}]}, [{"v.wanted": {"a": 1}}]), "nested"),
+        ('{"data": [{"looker_error": "no such table"}]}', "Looker could not run the query: no"),
     ],
 )
 def test_json_bi_bad_bodies_say_what_is_wrong(body: str, message: str) -> None:
