@@ -41,8 +41,9 @@ MODEL = "code_insights"
 CLIENT_ID = "canary-test-client"
 CLIENT_SECRET = "Sx9/looker+client secret=4f1c&2a"  # characters a form encodes
 DASHBOARD_IDS = {"all-instances": "1", "canary": "2"}
-INSTANCE_FILTER = "Instance"
+INSTANCE_FILTER = "Instance"  # filter titles, as users see them and configs name them
 WEEK_FILTER = "Week"
+FILTER_NAMES = {INSTANCE_FILTER: "instance", WEEK_FILTER: "week_range"}  # LookML names
 DEFAULT_LIMIT = 5000
 TOKEN_SECONDS = 3600
 DROPPED, SLOW = 0, -1  # statuses logged for requests answered with nothing
@@ -250,8 +251,8 @@ class LookerFake:
             {
                 "id": f"{dashboard_id}1",
                 "dashboard_id": dashboard_id,
-                "name": INSTANCE_FILTER,
-                "title": "Instance",
+                "name": FILTER_NAMES[INSTANCE_FILTER],
+                "title": INSTANCE_FILTER,
                 "type": "field_filter",
                 "default_value": instance or "",
                 "model": MODEL,
@@ -261,13 +262,13 @@ class LookerFake:
             {
                 "id": f"{dashboard_id}2",
                 "dashboard_id": dashboard_id,
-                "name": WEEK_FILTER,
-                "title": "Week",
-                "type": "field_filter",
+                "name": FILTER_NAMES[WEEK_FILTER],
+                "title": WEEK_FILTER,
+                "type": "date_filter",  # not a field filter: no model, explore or dimension
                 "default_value": "",
-                "model": MODEL,
-                "explore": "weekly_pings",
-                "dimension": "weekly_pings.week",
+                "model": None,
+                "explore": None,
+                "dimension": None,
             },
         ]
         elements: list[dict[str, Any]] = [
@@ -427,8 +428,11 @@ def _filterable(view: str, name: str) -> dict[str, Any]:
         "view": view,
         "name": name,
         "listen": [
-            {"dashboard_filter_name": INSTANCE_FILTER, "field": f"{view}.instance_label"},
-            {"dashboard_filter_name": WEEK_FILTER, "field": f"{view}.week"},
+            {
+                "dashboard_filter_name": FILTER_NAMES[INSTANCE_FILTER],
+                "field": f"{view}.instance_label",
+            },
+            {"dashboard_filter_name": FILTER_NAMES[WEEK_FILTER], "field": f"{view}.week"},
         ],
     }
 

@@ -214,8 +214,23 @@ def test_unknown_dashboard_filter_names_the_filters_it_has(looker: LookerFake) -
     source = dashboard_source(looker, filters={"Instanse": "x"}, date_filter="Weeks")
     with pytest.raises(SourceError) as err:
         source.pull(CANARY.tile("creators"), LATEST_WEEK)
-    assert "has no filter 'Instanse', 'Weeks'; its filters: Instance, Week" in str(err.value)
+    assert (
+        "has no filter 'Instanse', 'Weeks'; its filters: 'instance' (title 'Instance'), "
+        "'week_range' (title 'Week')"
+    ) in str(err.value)
     assert "sources.looker-canary.filters" in str(err.value)
+
+
+def test_dashboard_filters_are_found_by_name_or_title(looker: LookerFake) -> None:
+    """LookML dashboards name filters apart from the titles users see: either works."""
+    tile, s2 = CANARY.tile("instance_usage"), "Sourcegraph (S2)"
+    by_title = dashboard_source(looker, filters={"Instance": s2}, date_filter="Week")
+    by_name = dashboard_source(looker, filters={"instance": s2}, date_filter="week_range")
+    got = by_title.pull(tile, LATEST_WEEK)
+    pd.testing.assert_frame_equal(got.frame, by_name.pull(tile, LATEST_WEEK).frame)
+    assert set(got.frame["instance_label"]) == {s2}
+    assert got.link is not None and "Instance=Sourcegraph+%28S2%29&Week=" in got.link
+    assert len(paths(looker, "POST", "/queries/run/json_bi")) == 2  # both with the filters
 
 
 def test_settings_come_from_lookersdk_variables_and_never_looker_ini(

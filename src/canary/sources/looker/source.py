@@ -2,6 +2,7 @@
 
 Each pull runs one query in ``json_bi``, types the frame by Looker's metadata and then by
 the canary tile (``dashboards.yaml``), so the same suites check it as on any source.
+Sources keep plain data only (no SDK objects), so a backtest can send them to its workers.
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ from canary.sources.looker.client import LookerClient, Sdk, client_for
 from canary.sources.looker.links import dashboard_link, explore_link, look_link
 from canary.sources.looker.settings import Connection
 from canary.sources.looker.tiles import (
+    Board,
     DashboardTile,
+    Look,
     TileQuery,
-    discover,
+    board_of,
     filter_values,
-    query_of,
+    look_of,
     slug,
     tile_filters,
     weeks_expression,
@@ -137,25 +140,26 @@ class DashboardSource(LookerSource):
 
     cfg: LookerDashboardSource
     dashboard: Dashboard  # the canary dashboard whose tiles these are
-    _board: mdls.Dashboard | None = field(default=None, repr=False)
+    _board: Board | None = field(default=None, repr=False)
     _noted: bool = False
 
     @property
     def what(self) -> str:
         return f"Looker dashboard {self.cfg.dashboard_id}"
 
-    def board(self) -> mdls.Dashboard:
+    def board(self) -> Board:
         """The dashboard definition, read once per source."""
         if self._board is None:
-            self._board = self.client().call(
+            dashboard = self.client().call(
                 f"{self.what}: reading it", lambda sdk: sdk.dashboard(self.cfg.dashboard_id)
             )
+            known = {slug(t.title): t.dataset for t in self.dashboard.tiles}
+            known.update({t.dataset: t.dataset for t in self.dashboard.tiles})
+            self._board = board_of(dashboard, self.cfg.datasets, known)
         return self._board
 
     def tiles(self) -> list[DashboardTile]:
-        known = {slug(t.title): t.dataset for t in self.dashboard.tiles}
-        known.update({t.dataset: t.dataset for t in self.dashboard.tiles})
-        return discover(self.board(), self.cfg.datasets, known)
+        return list(self.board().tiles)
 
     def filters(self, tile: Tile | None, week: date | None) -> dict[str, str]:
         """Dashboard filter values (with the weeks of ``tile`` when a date filter is set)."""
@@ -166,7 +170,7 @@ class DashboardSource(LookerSource):
         )
         try:
             return filter_values(
-                self.board().dashboard_filters or (),
+                self.board().filters,
                 self.cfg.filters,
                 self.cfg.date_filter,
                 weeks,
@@ -192,7 +196,8 @@ class DashboardSource(LookerSource):
             raise SourceError(f"{what}: is a {match.kind} tile without a query")
         values = self.filters(tile, week)
         query = match.query.with_filters(tile_filters(match, values))
-        link = dashboard_link(self.conn.web_url, self.cfg.dashboard_id, values)
+        by_title = {f.title: values[f.name] for f in self.board().filters}
+        link = dashboard_link(self.conn.web_url, self.cfg.dashboard_id, by_title)
         notes = [] if self._noted else unsupported_notes(self.what, tiles)
         data = self.run(tile, week, QueryRun(what, query, link), notes)
         self._noted = True
@@ -213,20 +218,21 @@ class LookSource(LookerSource):
     """Saved looks, one per dataset (``week_field`` narrows them to the pulled weeks)."""
 
     cfg: LookerLookSource
-    _looks: dict[str, mdls.LookWithQuery] = field(default_factory=dict, repr=False)
+    _looks: dict[str, Look] = field(default_factory=dict, repr=False)
 
-    def look(self, look_id: str) -> mdls.LookWithQuery:
+    def look(self, look_id: str) -> Look:
         if look_id not in self._looks:
-            self._looks[look_id] = self.client().call(
+            look = self.client().call(
                 f"Looker look {look_id}: reading it", lambda sdk: sdk.look(look_id)
             )
+            self._looks[look_id] = look_of(look)
         return self._looks[look_id]
 
     def pull(self, tile: Tile, week: date) -> Dataset:
         entry = self.cfg.looks[tile.dataset]
         look = self.look(entry.id)
-        what = f"Looker look {entry.id} {look.title or ''!r}"
-        query = query_of(look.query, look.query_id)
+        what = f"Looker look {entry.id} {look.title!r}"
+        query = look.query
         if query is None:
             raise SourceError(f"{what}: has no query")
         query = query.with_filters(self.week_filter(entry.week_field, tile, week))
