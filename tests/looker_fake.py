@@ -44,7 +44,8 @@ DASHBOARD_IDS = {"all-instances": "1", "canary": "2"}
 INSTANCE_FILTER = "Instance"  # filter titles, as users see them and configs name them
 WEEK_FILTER = "Week"
 FILTER_NAMES = {INSTANCE_FILTER: "instance", WEEK_FILTER: "week_range"}  # LookML names
-DEFAULT_LIMIT = 5000
+DEFAULT_LIMIT = 5000  # rows of a query run without a limit
+SAVED_LIMIT = "500"  # what tiles are commonly saved with (Query.limit is a string)
 TOKEN_SECONDS = 3600
 DROPPED, SLOW = 0, -1  # statuses logged for requests answered with nothing
 DOCS_ERRORS = "https://cloud.google.com/looker/docs/r/err/4.0"
@@ -206,15 +207,17 @@ class LookerFake:
             return [r for r in self.log if "/run/" in r[1] and (status is None or r[2] == status)]
 
     def _save(self, tile: Tile) -> SavedQuery:
+        """A tile's saved query: 500 rows, and segmented tiles sorted oldest week first."""
         qid = str(1000 + len(self.queries) + 1)
+        week = f"{tile.view}.week"
         body = {
             "id": qid,
             "model": MODEL,
             "view": tile.view,
             "fields": [f.ref for f in tile.fields],
             "filters": {},
-            "sorts": [f"{tile.view}.week desc"],
-            "limit": str(DEFAULT_LIMIT),
+            "sorts": [week] if tile.segments else [f"{week} desc"],
+            "limit": SAVED_LIMIT,
             "query_timezone": "UTC",
         }
         saved = SavedQuery(qid, tile.dataset, body)
@@ -360,14 +363,36 @@ class LookerFake:
             else:
                 equal[f.name] = _equality(str(expr))
         rows_max = int(limit or query.get("limit") or DEFAULT_LIMIT)
-        sql, params = build_query(view, fields, equal, weeks, rows_max)
+        sql, params = build_query(view, fields, equal, weeks)
         frame = query_fields(self.warehouse, sql, params)
+        frame = self._sorted(frame, view, fields, query.get("sorts") or []).head(rows_max)
         records = [
             {f.ref: _cell(row[f.column], f) for f in fields}
             for row in frame.to_dict(orient="records")
         ]
         dataset = self._by_fields.get(frozenset(refs))
         return self._render(fmt, view, fields, records, sql, dataset)
+
+    def _sorted(
+        self, frame: pd.DataFrame, view: View, fields: list[Field], sorts: list[str]
+    ) -> pd.DataFrame:
+        """Rows in the query's sort order: ``view.field`` ascending, ``view.field desc``
+        descending; unsorted queries go by the first date descending, else the first
+        measure descending, as Looker does."""
+        if not sorts:
+            first = next((f for f in fields if f.type == "date"), None) or next(
+                (f for f in fields if f.kind == "measure"), None
+            )
+            sorts = [f"{first.ref} desc"] if first else []
+        if not sorts:
+            return frame
+        chosen = {f.ref: f.column for f in fields}
+        unknown = [s for s in sorts if s.split()[0] not in chosen]
+        if unknown:
+            raise HttpError(400, f"Cannot sort by {unknown[0]!r}: it is not a field of the query")
+        keys = [chosen[s.split()[0]] for s in sorts]
+        ascending = [s.split()[-1].lower() != "desc" for s in sorts]
+        return frame.sort_values(keys, ascending=ascending, kind="stable")
 
     def _field(self, view: View, ref: str) -> Field:
         name = ref.split(".", 1)[1] if ref.startswith(view.name + ".") else None

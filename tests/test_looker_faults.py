@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 import requests
 from looker_sdk.error import ErrorDocHelper
@@ -208,15 +209,21 @@ def test_an_html_page_is_an_error_of_that_tile_only(
     assert_only_errored(run, "page_views", "the answer is an HTML page, not JSON")
 
 
-def test_row_limit_hit_is_a_warning(
+def test_row_limit_hit_is_a_warning(looker: LookerFake, tmp_path: Path) -> None:
+    got = pull(looker, tmp_path, "page_views", row_limit=10)
+    assert len(got.frame) == 10
+    assert got.frame["week"].max() == pd.Timestamp(LATEST_WEEK)  # the oldest weeks went
+    [warning] = got.warnings
+    assert "row limit hit" in warning and "returned 10 rows, its limit" in warning
+    assert "sources.looker-canary.row_limit" in warning
+
+
+def test_a_small_saved_limit_is_not_canarys_limit(
     looker: LookerFake, tmp_path: Path, ge: GreatExpectations
 ) -> None:
-    looker.faults.tile, looker.faults.row_limit = "instance_usage", 2
+    """Tiles saved with a few rows and sorted oldest first are still read whole."""
+    looker.faults.tile, looker.faults.row_limit = "instance_usage", 1
     run = canary_run(looker, tmp_path, ge)
-    warnings = [c for c in run.checks if c.status == "warning" and "row limit" in c.reason]
-    assert [c.dataset for c in warnings] == ["instance_usage"]
-    assert "returned 2 rows, its limit" in warnings[0].reason
-    assert "sources.looker-canary.row_limit" in warnings[0].reason
+    assert not [c for c in run.checks if c.status in ("failed", "error")]
+    assert not [c for c in run.checks if "row limit" in c.reason]
     assert run.status == "passed" and exit_code_for([run.status]) == ExitCode.OK
-    raised = pull(looker, tmp_path, "instance_usage", row_limit=1000)
-    assert len(raised.frame) == 2 and not [w for w in raised.warnings if "row limit" in w]

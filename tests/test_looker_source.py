@@ -126,6 +126,26 @@ def test_a_looker_error_row_is_an_error_naming_lookers_message(looker: LookerFak
     assert not err.value.transient
 
 
+def test_tiles_sorted_oldest_first_with_500_rows_are_read_whole(
+    looker: LookerFake, shared_sample: Path
+) -> None:
+    """3,457 rows behind a tile saved sorted by week ascending with limit "500": canary
+    sorts newest first and sets a limit of its own, so the latest week is there."""
+    saved = next(
+        q.body
+        for q in looker.elements[DASHBOARD_IDS["all-instances"]]
+        if q.dataset == "usage_by_version"
+    )
+    assert saved["sorts"] == ["weekly_pings.week"] and saved["limit"] == "500"
+    tile = ALL.tile("usage_by_version")
+    got = dashboard_source(looker, "all-instances").pull(tile, LATEST_WEEK)
+    expected = reference(shared_sample, "all-instances").pull(tile, LATEST_WEEK).frame
+    assert len(expected) > 500 and expected["week"].max() == pd.Timestamp(LATEST_WEEK)
+    pd.testing.assert_frame_equal(got.frame, expected)
+    assert not [w for w in got.warnings if "row limit" in w]
+    assert paths(looker, "POST", "/queries/run/json_bi")  # inline: the saved sort was changed
+
+
 def test_past_weeks_go_through_the_date_filter(looker: LookerFake, shared_sample: Path) -> None:
     week = LATEST_WEEK - timedelta(weeks=10)
     source = dashboard_source(looker, "all-instances", date_filter="Week")

@@ -37,6 +37,7 @@ from canary.sources.looker.tiles import (
     look_of,
     slug,
     tile_filters,
+    week_field,
     weeks_expression,
 )
 
@@ -81,8 +82,12 @@ class LookerSource:
     def client(self) -> LookerClient:
         return client_for(self.conn)
 
-    def limit_for(self, query: TileQuery) -> int:
-        return self.cfg.row_limit or query.limit or DEFAULT_ROW_LIMIT
+    def ordered(self, query: TileQuery, tile: Tile) -> TileQuery:
+        """``query`` as canary runs it: newest week first, with ``row_limit`` rows (default
+        the larger of the tile's limit and 5000). Tiles are often sorted oldest first or
+        saved with 500 rows, which would cut off the latest weeks."""
+        limit = self.cfg.row_limit or max(query.limit or 0, DEFAULT_ROW_LIMIT)
+        return query.newest_first(week_field(query, tile.time_column, self.cfg.columns), limit)
 
     def fetch(self, run: QueryRun, limit: int) -> str | bytes:
         """The raw json_bi answer to ``run`` (by look, saved query id, or inline)."""
@@ -110,8 +115,9 @@ class LookerSource:
         return self.client().call(f"{run.what}: running its query", go)
 
     def run(self, tile: Tile, week: date, run: QueryRun, notes: list[str]) -> LookerDataset:
-        """Run ``run`` and shape the answer as ``tile``'s dataset for ``week``."""
-        limit = self.limit_for(run.query)
+        """Run ``run`` and shape the answer as ``tile``'s dataset for ``week`` (rows in the
+        order of its dimensions, whatever order Looker sent them in)."""
+        limit = run.query.limit or DEFAULT_ROW_LIMIT
         body = self.fetch(run, limit)
         try:
             result = json_bi.parse(body, run.query.fields, self.cfg.columns)
@@ -125,6 +131,8 @@ class LookerSource:
                 f"the data may be truncated (raise sources.{self.name}.row_limit)",
             )
         frame = within_weeks(type_frame(result.frame, tile, run.what), tile, week)
+        dims = [f.column for f in tile.fields if f.kind == "dimension" and f.column in frame]
+        frame = frame.sort_values(dims, kind="stable").reset_index(drop=True) if dims else frame
         log.info("%s: %d rows", run.what, len(frame))
         # One warning per dataset: the pipeline keys warning checks by dataset alone.
         warnings = ["; ".join(notes)] if notes else []
@@ -195,7 +203,7 @@ class DashboardSource(LookerSource):
         if match.kind != "query" or match.query is None:
             raise SourceError(f"{what}: is a {match.kind} tile without a query")
         values = self.filters(tile, week)
-        query = match.query.with_filters(tile_filters(match, values))
+        query = self.ordered(match.query.with_filters(tile_filters(match, values)), tile)
         by_title = {f.title: values[f.name] for f in self.board().filters}
         link = dashboard_link(self.conn.web_url, self.cfg.dashboard_id, by_title)
         notes = [] if self._noted else unsupported_notes(self.what, tiles)
@@ -235,7 +243,9 @@ class LookSource(LookerSource):
         query = look.query
         if query is None:
             raise SourceError(f"{what}: has no query")
-        query = query.with_filters(self.week_filter(entry.week_field, tile, week))
+        query = self.ordered(
+            query.with_filters(self.week_filter(entry.week_field, tile, week)), tile
+        )
         link = look_link(self.conn.web_url, entry.id)
         return self.run(tile, week, QueryRun(what, query, link, look_id=entry.id), [])
 
@@ -256,6 +266,7 @@ class QuerySource(LookerSource):
             sorts=tuple(spec.sorts),
             limit=spec.limit,
         ).with_filters(self.week_filter(spec.week_field, tile, week))
+        query = self.ordered(query, tile)
         what = f"Looker query {tile.dataset} ({spec.model}/{spec.view})"
-        link = explore_link(self.conn.web_url, query, self.limit_for(query))
+        link = explore_link(self.conn.web_url, query)
         return self.run(tile, week, QueryRun(what, query, link), [])

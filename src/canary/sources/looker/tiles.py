@@ -17,6 +17,7 @@ from typing import Literal
 
 from looker_sdk.sdk.api40 import models as mdls
 
+from canary.sources.looker.json_bi import column_name
 from canary.weeks import WEEK
 
 TileKind = Literal["query", "text", "merge", "other"]
@@ -44,6 +45,18 @@ class TileQuery:
         if merged == dict(self.filters):
             return self
         return replace(self, filters=merged, query_id=None)
+
+    def newest_first(self, week: str | None, limit: int) -> TileQuery:
+        """This query sorted by ``week`` descending (its other sorts after) with ``limit``
+        rows: a row limit then drops the oldest weeks, never the latest. A changed sort
+        loses the saved id; a limit alone does not (runs by id take one)."""
+        sorts = self.sorts
+        if week is not None:
+            sorts = (f"{week} desc", *(s for s in self.sorts if s.split()[0] != week))
+        if sorts == self.sorts and limit == self.limit:
+            return self
+        query_id = self.query_id if sorts == self.sorts else None
+        return replace(self, sorts=sorts, limit=limit, query_id=query_id)
 
 
 @dataclass(frozen=True)
@@ -118,6 +131,13 @@ def _limit(raw: str | None) -> int | None:
     except (TypeError, ValueError):
         return None
     return value if value is None or value > 0 else None
+
+
+def week_field(query: TileQuery, time_column: str, renames: Mapping[str, str]) -> str | None:
+    """The field of ``query`` that becomes the tile's time column."""
+    return next(
+        (f for f in query.fields if (renames.get(f) or column_name(f)) == time_column), None
+    )
 
 
 def query_of(query: mdls.Query | None, query_id: str | None = None) -> TileQuery | None:
