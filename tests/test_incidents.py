@@ -12,6 +12,7 @@ from canary.checks.validate import GreatExpectations
 from canary.config import Config, load_config
 from canary.dashboards import catalog
 from canary.incidents import find_incidents, incidents_of
+from canary.incidents.render import incidents_markdown
 from canary.pipeline import RunOptions, plan
 from canary.replay import backtest
 from canary.report.console import print_report
@@ -227,3 +228,24 @@ def test_a_scenario_week_gives_one_incident_with_the_scenario_as_its_cause(
     failed = {c.id for r in runs for c in r.checks if c.status == "failed"}
     assert set(incidents[0].check_ids) == failed
     validate(document(runs))
+
+
+def test_markdown_lists_incidents_most_severe_first_for_the_summary_artifact() -> None:
+    run = _object_null_run()
+    run.checks.append(
+        _check(
+            "level",
+            "failed",
+            "total_insight_creators",
+            None,
+            900.0,
+            {"max": 400.0},
+            dataset="creators",
+        )
+    )
+    text = incidents_markdown(find_incidents([run], catalog().tiles))
+    lines = text.splitlines()
+    assert lines[0] == "## Incidents"
+    assert lines[2].startswith("1. **object-null** (90%) since 2026-11-16, 17 checks: 4 counters")
+    assert lines[3].startswith("2. **unexplained** since 2026-11-16, 1 check: creators:")
+    assert incidents_markdown([]) == ""
