@@ -249,3 +249,17 @@ def test_markdown_lists_incidents_most_severe_first_for_the_summary_artifact() -
     assert lines[2].startswith("1. **object-null** (90%) since 2026-11-16, 17 checks: 4 counters")
     assert lines[3].startswith("2. **unexplained** since 2026-11-16, 1 check: creators:")
     assert incidents_markdown([]) == ""
+
+
+def test_an_ongoing_breakage_keeps_its_incident_id_week_after_week() -> None:
+    first = _object_null_run()
+    later = _object_null_run()
+    later.week = W + WEEK  # still failing: the checks' first failed week stays W
+    (a,) = find_incidents([first], catalog().tiles)
+    (b,) = find_incidents([later], catalog().tiles)
+    assert a.id == b.id and b.week == W + WEEK and b.first_failed_week == W
+    fresh = _object_null_run()
+    for c in fresh.checks:
+        c.first_failed_week = W + WEEK
+    fresh.week = W + WEEK
+    assert find_incidents([fresh], catalog().tiles)[0].id != a.id  # a new breakage

@@ -104,7 +104,7 @@ def _incident(
         headline += f". Looks like: {CATALOG[cause].looks_like} ({cause})"
     failed = any(e.check.status == "failed" for e in claimed)
     return Incident(
-        id=incident_id(week, cause, key, onset),
+        id=incident_id(cause, key, onset),
         week=week,
         cause=cause,
         confidence=match.confidence,

@@ -11,9 +11,10 @@ from typing import Any
 from canary.jsonable import json_ready
 
 
-def incident_id(week: date, cause: str | None, key: str, first_failed_week: date) -> str:
-    """Stable id: the same breakage in the same week gets the same id on a rerun."""
-    raw = json.dumps([week.isoformat(), cause, key, first_failed_week.isoformat()])
+def incident_id(cause: str | None, key: str, first_failed_week: date) -> str:
+    """Stable id: a breakage keeps its id on a rerun and every week it goes on failing
+    (its first failed week stays the same), so alert lifecycles can follow it."""
+    raw = json.dumps([cause, key, first_failed_week.isoformat()])
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
