@@ -233,7 +233,8 @@ def finish(
     past = store.past_checks(p.monitor, p.week, (c.id for c in checks))
     for check in checks:
         check.first_failed_week = first_failed_week(check.status, p.week, past.get(check.id))
-    run = RunResult(p.monitor, p.week, checks, datasets)
+    scope = ", ".join(p.dashboard.filter_values().values()) or None
+    run = RunResult(p.monitor, p.week, checks, datasets, scope)
     frame = (
         pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame(columns=METRIC_COLUMNS)
     )

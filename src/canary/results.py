@@ -68,6 +68,7 @@ class RunResult:
     week: date
     checks: list[CheckResult]
     datasets: list[DatasetInfo] = field(default_factory=list)
+    scope: str | None = None  # the dashboard filter values it watches (None: every instance)
 
     @property
     def status(self) -> RunStatus:
