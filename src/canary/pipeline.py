@@ -56,6 +56,7 @@ class Plan:
     week: date
     expectations_dir: Path
     sample_rows: bool = True  # backtests skip them: GE's BASIC results are cheaper
+    drill: str | None = None  # the scenario injected by ``--scenario``
 
 
 def sample_spec(source: SampleSource, now: datetime) -> SampleSpec:
@@ -119,6 +120,7 @@ def plan(config: Config, name: str, options: RunOptions, base_dir: Path) -> Plan
         source,
         week,
         config.expectations_dir,
+        drill=options.scenario,
     )
 
 
@@ -211,7 +213,7 @@ def finish(
     past = store.past_checks(p.monitor, p.week, (c.id for c in checks))
     for check in checks:
         check.first_failed_week = first_failed_week(check.status, p.week, past.get(check.id))
-    run = RunResult(p.monitor, p.week, checks, datasets)
+    run = RunResult(p.monitor, p.week, checks, datasets, drill=p.drill)
     frame = (
         pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame(columns=METRIC_COLUMNS)
     )

@@ -61,6 +61,7 @@ class RunResult:
     week: date
     checks: list[CheckResult]
     datasets: list[DatasetInfo] = field(default_factory=list)
+    drill: str | None = None  # the catalog scenario a drill injected (``--scenario``)
 
     @property
     def status(self) -> RunStatus:
