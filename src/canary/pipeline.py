@@ -62,6 +62,7 @@ class Plan:
     week: date
     expectations_dir: Path
     sample_rows: bool = True  # backtests skip them: GE's BASIC results are cheaper
+    drill: str | None = None  # the scenario injected by ``--scenario``
 
 
 def sample_spec(source: SampleSource, now: datetime) -> SampleSpec:
@@ -125,6 +126,7 @@ def plan(config: Config, name: str, options: RunOptions, base_dir: Path) -> Plan
         source,
         week,
         config.expectations_dir,
+        drill=options.scenario,
     )
 
 
@@ -234,7 +236,7 @@ def finish(
     for check in checks:
         check.first_failed_week = first_failed_week(check.status, p.week, past.get(check.id))
     scope = ", ".join(p.dashboard.filter_values().values()) or None
-    run = RunResult(p.monitor, p.week, checks, datasets, scope)
+    run = RunResult(p.monitor, p.week, checks, datasets, scope, drill=p.drill)
     frame = (
         pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame(columns=METRIC_COLUMNS)
     )
