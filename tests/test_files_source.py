@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -11,9 +12,9 @@ import pytest
 from canary.cli import main
 from canary.config import SampleSource
 from canary.dashboards import catalog
-from canary.pipeline import sample_spec
 from canary.report.json_result import validate
-from canary.sample.warehouse import WarehouseSpec, ensure, query_tile
+from canary.sample.warehouse import WarehouseSpec
+from canary.sources.sample import SampleWarehouseSource, sample_spec
 from tests.conftest import AS_OF, LATEST_WEEK, NOW, write_config
 
 CANARY_DATASETS = ("instances_reporting", "page_views", "creators", "instance_usage")
@@ -22,12 +23,15 @@ CANARY_DATASETS = ("instances_reporting", "page_views", "creators", "instance_us
 def export_tiles(directory: Path, monitor: str, fmt: str = "csv") -> Path:
     """Write the tiles of ``monitor``'s dashboard, as pulled from the sample, as files."""
     dashboard = catalog().dashboards["canary" if monitor.endswith("canary") else "all-instances"]
-    path = ensure(
-        directory / "warehouse", WarehouseSpec(sample_spec(SampleSource(kind="sample"), NOW))
+    sample = SampleWarehouseSource(
+        directory / "warehouse",
+        WarehouseSpec(sample_spec(SampleSource(kind="sample"), NOW)),
+        dashboard,
+        timedelta(days=1),
     )
     directory.mkdir(parents=True, exist_ok=True)
     for tile in dashboard.tiles:
-        frame = query_tile(path, tile, dashboard.filter_values(), (None, LATEST_WEEK))
+        frame = sample.sql().query(tile, (None, LATEST_WEEK)).frame  # every week, like an export
         if fmt == "csv":
             frame.to_csv(directory / f"{tile.dataset}.csv", index=False)
         else:

@@ -86,6 +86,32 @@ class FilesSource(Strict):
     datasets: dict[str, FileDataset]
 
 
+TableName = Annotated[
+    str, Field(pattern=r"^\w+(\.\w+){0,2}$", description="[catalog.][schema.]table")
+]
+
+
+class SqlSource(Strict):
+    """A SQL warehouse over any SQLAlchemy URL; each view's fields are SQL over its table."""
+
+    kind: Literal["sql"]
+    url: str | SecretRef = Field(description="a SQLAlchemy URL, or where the secret one is")
+    tables: dict[str, TableName] = Field(default={}, description="view -> table; default: view")
+    complete_after: Duration = timedelta(days=1)
+    query_timeout: Duration = timedelta(seconds=300)
+    retries: int = Field(default=2, ge=0, le=10, description="retries of a transient error")
+
+    @field_validator("tables")
+    @classmethod
+    def _known_views(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(catalog().views))
+        if unknown:
+            raise ValueError(
+                f"unknown view {', '.join(unknown)}; allowed: {', '.join(sorted(catalog().views))}"
+            )
+        return value
+
+
 # --- Looker sources (README "Looker source") ----------------------------------------------
 
 
@@ -180,7 +206,12 @@ LOOKER_KINDS = (LookerDashboardSource, LookerLookSource, LookerQuerySource)
 
 
 Source = Annotated[
-    SampleSource | FilesSource | LookerDashboardSource | LookerLookSource | LookerQuerySource,
+    SampleSource
+    | FilesSource
+    | SqlSource
+    | LookerDashboardSource
+    | LookerLookSource
+    | LookerQuerySource,
     Field(discriminator="kind"),
 ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -166,27 +167,32 @@ def build_query(
     filters: dict[str, str],
     week_range: tuple[date | None, date | None] = (None, None),
     limit: int | None = None,
+    table: str | None = None,
+    placeholder: Callable[[int], str] = lambda i: "?",
 ) -> tuple[str, list[Any]]:
-    """SQL (with ``?`` parameters) answering a Looker-style query over ``view``.
+    """SQL answering a Looker-style query over ``view`` (its ``table``, default its name).
 
     Dimensions group when any measure is asked for; ``filters`` are equalities on
-    dimensions; ``week_range`` bounds the week dimension (inclusive).
+    dimensions; ``week_range`` bounds the week dimension (inclusive). Parameter ``i`` is
+    written ``placeholder(i)`` (``?`` by default, ``:p0`` for SQLAlchemy).
     """
     select = [f"{f.sql} AS {f.column}" for f in fields]
     where: list[str] = []
     params: list[Any] = []
-    for dim, value in filters.items():
-        where.append(f"{view.fields[dim].sql} = ?")
+
+    def bound(sql: str, op: str, value: Any) -> None:
+        where.append(f"{sql} {op} {placeholder(len(params))}")
         params.append(value)
+
+    for dim, value in filters.items():
+        bound(view.fields[dim].sql, "=", value)
     lo, hi = week_range
     if lo is not None:
-        where.append(f"{view.fields['week'].sql} >= ?")
-        params.append(lo)
+        bound(view.fields["week"].sql, ">=", lo)
     if hi is not None:
-        where.append(f"{view.fields['week'].sql} <= ?")
-        params.append(hi)
+        bound(view.fields["week"].sql, "<=", hi)
     dims = [f for f in fields if f.kind == "dimension"]
-    sql = f"SELECT {', '.join(select)} FROM {view.name}"
+    sql = f"SELECT {', '.join(select)} FROM {table or view.name}"
     if where:
         sql += " WHERE " + " AND ".join(where)
     if dims and len(dims) < len(fields):

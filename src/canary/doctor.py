@@ -21,6 +21,7 @@ from canary.config import LOOKER_KINDS, Config, LookerSource, load_config
 from canary.dashboards import Dashboard, catalog
 from canary.errors import CanaryError, ConfigError, ExitCode
 from canary.prefect_ops.doctor_checks import PREFIXES, secret_origins, store_location
+from canary.sources.sql_doctor import sql_sources
 
 if TYPE_CHECKING:
     from canary.sources.looker import DashboardSource
@@ -161,7 +162,7 @@ def _dashboard(source: DashboardSource, monitored: Mapping[str, list[str]]) -> I
         yield Finding(check, "warn", "merged-result tiles are skipped: canary cannot pull them")
 
 
-CHECKS: list[DoctorCheck] = [looker_sources, store_location, secret_origins]
+CHECKS: list[DoctorCheck] = [looker_sources, sql_sources, store_location, secret_origins]
 
 
 def diagnose(ctx: Context, checks: Sequence[DoctorCheck] = CHECKS) -> list[Finding]:
@@ -186,7 +187,7 @@ def exit_code(findings: Iterable[Finding]) -> ExitCode:
 
 def render(console: Console, findings: Sequence[Finding]) -> None:
     if not [f for f in findings if not f.check.startswith(PREFIXES)]:
-        console.print("nothing to check: no Looker source is configured")
+        console.print("nothing to check: no Looker or sql source is configured")
     for f in findings:
         console.print(f"[{STYLE[f.status]}]{f.status:<11}[/] {escape(f.check)}: {escape(f.detail)}")
         for text in f.lines:

@@ -10,10 +10,12 @@ from pathlib import Path
 import pandas as pd
 
 from canary.config import FileDataset
+from canary.config import FilesSource as FilesConfig
 from canary.dashboards import Tile
 from canary.errors import SourceError
 from canary.frames import type_frame
 from canary.sources.base import Dataset, within_weeks
+from canary.sources.registry import BuildContext
 
 
 def _read(path: str, fmt: str | None, tile: Tile) -> pd.DataFrame:
@@ -46,3 +48,7 @@ class FilesSource:
         frame = type_frame(pd.concat(frames, ignore_index=True), tile, f"{pattern}")
         frame = within_weeks(frame, tile, week)
         return Dataset(tile.dataset, tile, frame, link=f"file://{paths[0]}")
+
+
+def build(name: str, cfg: FilesConfig, ctx: BuildContext) -> FilesSource:
+    return FilesSource(ctx.base_dir, cfg.datasets, cfg.complete_after)
