@@ -235,3 +235,12 @@ def test_doctor_reports_an_unreachable_warehouse_without_the_password(
     url = "postgresql+psycopg://canary:s3cr3t-pw@127.0.0.1:1/warehouse"
     code, out = _doctor(_sql_config(tmp_path, {"url": url, "retries": 0}), capsys)
     assert code == 3 and "unreachable" in out and "s3cr3t-pw" not in out
+
+
+def test_a_secret_url_is_listed_with_the_other_secrets(tmp_path: Path) -> None:
+    from canary.config import load_config
+    from canary.prefect_ops.secret_blocks import secret_refs
+
+    url = {"env": "CANARY_WAREHOUSE_URL", "prefect_block": "warehouse-url"}
+    refs = secret_refs(load_config(_sql_config(tmp_path, {"url": url})))
+    assert refs["sources.warehouse.url"].prefect_block == "warehouse-url"
