@@ -133,3 +133,14 @@ def test_missing_column_fails_presence_and_skips_its_checks(tmp_path: Path) -> N
     ]
     assert skipped and all("weekly_insights_page_views" in (c["column"] or "") for c in skipped)
     assert not [c for c in checks if c["status"] == "error"]
+
+
+def test_only_the_weeks_a_pull_asks_for_leave_the_scan(tmp_path: Path) -> None:
+    """A bad value in an old week of a snapshot export never reaches canary."""
+    exports = export_tiles(tmp_path / "exports", "code-insights-canary")
+    frame = pd.read_csv(exports / "instance_usage.csv", dtype=str)
+    old = frame["week"] < (LATEST_WEEK - timedelta(weeks=4)).isoformat()
+    frame.loc[old, "weekly_insights_page_views"] = "twelve"
+    frame.to_csv(exports / "instance_usage.csv", index=False)
+    code, doc = _run(files_config(tmp_path, "exports/{name}.csv"), tmp_path / "out.json")
+    assert code == 0, [c["reason"] for c in doc["runs"][0]["checks"] if c["status"] != "passed"]
