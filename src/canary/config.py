@@ -22,15 +22,25 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from canary.dashboards import catalog
+from canary.dashboards import Catalog, catalog
+from canary.definitions import Definitions, read_definitions, to_catalog
 from canary.errors import ConfigError
 
 ENV_PREFIX = "CANARY__"
+
+
+def _catalog_of(info: ValidationInfo) -> Catalog:
+    """The definitions a config is validated against (its own, else the bundled ones)."""
+    return (info.context or {}).get("catalog") or catalog()
+
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -103,11 +113,12 @@ class SqlSource(Strict):
 
     @field_validator("tables")
     @classmethod
-    def _known_views(cls, value: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(value) - set(catalog().views))
+    def _known_views(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        views = _catalog_of(info).views
+        unknown = sorted(set(value) - set(views))
         if unknown:
             raise ValueError(
-                f"unknown view {', '.join(unknown)}; allowed: {', '.join(sorted(catalog().views))}"
+                f"unknown view {', '.join(unknown)}; allowed: {', '.join(sorted(views))}"
             )
         return value
 
@@ -282,8 +293,8 @@ class MonitorConfig(Strict):
 
     @field_validator("dashboard")
     @classmethod
-    def _known_dashboard(cls, value: str) -> str:
-        known = sorted(catalog().dashboards)
+    def _known_dashboard(cls, value: str, info: ValidationInfo) -> str:
+        known = sorted(_catalog_of(info).dashboards)
         if value not in known:
             raise ValueError(f"unknown dashboard; allowed: {', '.join(known)}")
         return value
@@ -394,13 +405,23 @@ class Config(Strict):
     secrets: dict[str, SecretRef] = {}
     slack: SlackConfig = SlackConfig()
     data_docs: DataDocsConfig = DataDocsConfig()
+    definitions: Definitions | str | None = Field(
+        default=None, description="views, tiles and dashboards, or a YAML file of them"
+    )
+    _catalog: Catalog | None = PrivateAttr(default=None)
+
+    @property
+    def catalog(self) -> Catalog:
+        """The bundled definitions with this config's merged over them."""
+        return self._catalog if self._catalog is not None else catalog()
 
     @model_validator(mode="after")
-    def _references(self) -> Config:
+    def _references(self, info: ValidationInfo) -> Config:
+        dashboards = _catalog_of(info).dashboards
         for name, monitor in self.monitors.items():
             if monitor.source not in self.sources:
                 raise _RefError(("monitors", name, "source"), monitor.source, sorted(self.sources))
-            tiles = {t.dataset for t in catalog().dashboards[monitor.dashboard].tiles}
+            tiles = {t.dataset for t in dashboards[monitor.dashboard].tiles}
             for dataset in monitor.datasets:
                 if dataset not in tiles:
                     raise _RefError(("monitors", name, "datasets", dataset), dataset, sorted(tiles))
@@ -526,8 +547,11 @@ def parse_config(raw: Any, file: str, environ: dict[str, str] | None = None) -> 
             f"{file}: the top level must be a mapping of keys, not {type(raw).__name__}"
         )
     merged = _merge(raw, _env_overrides(dict(os.environ if environ is None else environ)))
+    cat = _definitions(merged.get("definitions"), file)
     try:
-        return Config.model_validate(merged)
+        config = Config.model_validate(merged, context={"catalog": cat})
+        config._catalog = cat
+        return config
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
@@ -538,6 +562,33 @@ def parse_config(raw: Any, file: str, environ: dict[str, str] | None = None) -> 
             else:
                 lines.append(_describe(dict(err)))
         raise ConfigError(f"{file}: invalid config\n  " + "\n  ".join(lines)) from None
+
+
+def _definitions(raw: Any, file: str) -> Catalog:
+    """The catalog a config declares: ``definitions`` inline or in a file beside ``file``."""
+    where = f"{file}: definitions"
+    if isinstance(raw, str):
+        path = Path(raw) if Path(raw).is_absolute() else Path(file).resolve().parent / raw
+        where = f"{path}"
+        try:
+            raw = read_definitions(path)
+        except ValueError as exc:
+            raise ConfigError(f"{file}: definitions: {exc}") from None
+    if raw is None:
+        return catalog()
+    try:
+        defs = Definitions.model_validate(raw)
+    except ValidationError as exc:
+        lines = [
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+            + ("" if isinstance(e.get("input"), dict | list) else f" (got {e.get('input')!r})")
+            for e in exc.errors()
+        ]
+        raise ConfigError(f"{where}: invalid definitions\n  " + "\n  ".join(lines)) from None
+    try:
+        return to_catalog(defs)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from canary.config import LOOKER_KINDS, Config, LookerSource, load_config
-from canary.dashboards import Dashboard, catalog
+from canary.dashboards import Dashboard
 from canary.errors import CanaryError, ConfigError, ExitCode
 from canary.prefect_ops.doctor_checks import PREFIXES, secret_origins, store_location
 from canary.sources.sql_doctor import sql_sources
@@ -89,7 +89,8 @@ def _looker_source(ctx: Context, name: str, cfg: LookerSource) -> Iterator[Findi
     from canary.sources.looker import DashboardSource, LookSource, build_looker_source
 
     users = _users(ctx.config, name)
-    board = catalog().dashboards[next(iter(users.values()))] if users else Dashboard(name, name, ())
+    boards = ctx.config.catalog.dashboards
+    board = boards[next(iter(users.values()))] if users else Dashboard(name, name, ())
     try:
         source = build_looker_source(name, cfg, board, ctx.environ)
         me = source.client().call(

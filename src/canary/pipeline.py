@@ -20,7 +20,7 @@ from canary.anomaly.stage import changed_weeks_only, gather, judge, record_schem
 from canary.checks.suites import check_column, check_name, load_suite, parameters_of
 from canary.checks.validate import GreatExpectations, to_check
 from canary.config import Config, MonitorConfig
-from canary.dashboards import Dashboard, catalog
+from canary.dashboards import Dashboard
 from canary.errors import CanaryError, ConfigError, SuiteError
 from canary.profile import METRIC_COLUMNS, profile
 from canary.results import CheckResult, DatasetInfo, RunResult, first_failed_week
@@ -61,7 +61,8 @@ def build_source(
 ) -> Source:
     """The source object a monitor pulls from, built by its kind's module."""
     ctx = BuildContext(
-        dashboard=catalog().dashboards[monitor.dashboard],
+        dashboard=config.catalog.dashboards[monitor.dashboard],
+        views=config.catalog.views,
         base_dir=base_dir,
         data_dir=config.data_dir,
         environ=os.environ,
@@ -93,7 +94,7 @@ def plan(config: Config, name: str, options: RunOptions, base_dir: Path) -> Plan
     return Plan(
         name,
         monitor,
-        catalog().dashboards[monitor.dashboard],
+        config.catalog.dashboards[monitor.dashboard],
         source,
         week,
         config.expectations_dir,

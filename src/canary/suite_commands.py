@@ -11,7 +11,6 @@ from rich.console import Console
 from canary.checks.starter import starter_suite
 from canary.checks.suites import suite_path
 from canary.config import load_config
-from canary.dashboards import catalog
 from canary.errors import ConfigError, ExitCode
 
 
@@ -24,7 +23,7 @@ def init_suite(config_path: Path, monitor: str, dataset: str, force: bool) -> Pa
             f"allowed: {', '.join(sorted(config.monitors))}"
         )
     settings = config.monitors[monitor]
-    board = catalog().dashboards[settings.dashboard]
+    board = config.catalog.dashboards[settings.dashboard]
     tiles = [t.dataset for t in board.tiles]
     if dataset not in tiles:
         raise ConfigError(

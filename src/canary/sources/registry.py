@@ -13,7 +13,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from canary.dashboards import Dashboard
+from canary.dashboards import Dashboard, View, catalog
 from canary.errors import ConfigError
 from canary.sources.base import Source
 
@@ -44,6 +44,7 @@ class BuildContext:
     base_dir: Path
     data_dir: Path
     environ: Mapping[str, str]
+    views: Mapping[str, View] = field(default_factory=lambda: catalog().views)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     scenario: str | None = None
     scenario_week: date | None = None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from canary.config import SampleSource
-from canary.dashboards import Dashboard, Tile
+from canary.dashboards import Dashboard, Tile, View, catalog
 from canary.sample.generator import SampleSpec
 from canary.sample.warehouse import WarehouseSpec, ensure, url_of
 from canary.sources.base import Dataset
@@ -30,6 +31,7 @@ class SampleWarehouseSource:
     spec: WarehouseSpec
     dashboard: Dashboard
     complete_after: timedelta
+    views: Mapping[str, View] = field(default_factory=lambda: catalog().views, repr=False)
     _sql: SqlSource | None = field(default=None, init=False, repr=False)
     _key: str | None = field(default=None, init=False, repr=False)
 
@@ -38,7 +40,9 @@ class SampleWarehouseSource:
         key = self.spec.fingerprint()
         if self._sql is None or self._key != key:
             path = ensure(self.data_dir, self.spec)
-            self._sql = SqlSource("sample", url_of(path), self.dashboard, self.complete_after)
+            self._sql = SqlSource(
+                "sample", url_of(path), self.dashboard, self.complete_after, views=self.views
+            )
             self._key = key
         return self._sql
 
@@ -48,4 +52,6 @@ class SampleWarehouseSource:
 
 def build(name: str, cfg: SampleSource, ctx: BuildContext) -> SampleWarehouseSource:
     spec = WarehouseSpec(sample_spec(cfg, ctx.now), ctx.scenario, ctx.scenario_week)
-    return SampleWarehouseSource(ctx.data_dir, spec, ctx.dashboard, cfg.complete_after)
+    return SampleWarehouseSource(
+        ctx.data_dir, spec, ctx.dashboard, cfg.complete_after, views=ctx.views
+    )

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from canary.config import SqlSource as SqlConfig
-from canary.dashboards import Dashboard, Field, Tile, build_query, catalog
+from canary.dashboards import Dashboard, Field, Tile, View, build_query, catalog
 from canary.errors import SourceError
 from canary.frames import type_frame
 from canary.secrets import resolve
@@ -41,6 +41,7 @@ class SqlSource:
     query_timeout: timedelta = timedelta(seconds=300)
     retries: int = 2
     backoff: float = 1.0  # seconds before the first retry, doubling
+    views: Mapping[str, View] = field(default_factory=lambda: catalog().views, repr=False)
 
     def table(self, view: str) -> str:
         """The table a view reads (``tables`` mapping, else the view's own name)."""
@@ -98,7 +99,7 @@ class SqlSource:
         table = self.table(tile.view)
         where = self.where(table)
         sql, values = build_query(
-            catalog().views[tile.view],
+            self.views[tile.view],
             list(tile.fields),
             self.dashboard.filter_values(),
             weeks,
@@ -133,4 +134,5 @@ def build(name: str, cfg: SqlConfig, ctx: BuildContext) -> SqlSource:
         dict(cfg.tables),
         cfg.query_timeout,
         cfg.retries,
+        views=ctx.views,
     )

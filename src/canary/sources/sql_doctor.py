@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from canary.config import SqlSource as SqlConfig
-from canary.dashboards import Dashboard, Field, catalog
+from canary.dashboards import Dashboard, Field
 from canary.errors import CanaryError
 from canary.sources.registry import BuildContext
 from canary.sources.sql import SqlSource, build
@@ -24,7 +24,7 @@ def _fields(ctx: Context, source: str) -> dict[str, dict[str, Field]]:
     for monitor in ctx.config.monitors.values():
         if monitor.source != source:
             continue
-        board = catalog().dashboards[monitor.dashboard]
+        board = ctx.config.catalog.dashboards[monitor.dashboard]
         for dataset in monitor.datasets:
             tile = board.tile(dataset)
             out.setdefault(tile.view, {}).update({f.name: f for f in tile.fields})
@@ -43,9 +43,10 @@ def _sql_source(ctx: Context, name: str, cfg: SqlConfig) -> Iterator[Finding]:
 
     board = Dashboard(name, name, ())
     try:
-        source = build(
-            name, cfg, BuildContext(board, ctx.config.data_dir, ctx.config.data_dir, ctx.environ)
+        context = BuildContext(
+            board, ctx.config.data_dir, ctx.config.data_dir, ctx.environ, ctx.config.catalog.views
         )
+        source = build(name, cfg, context)
         source.read("SELECT 1 AS ok", {}, f"source {name} ({safe_url(source.url)})")
     except CanaryError as exc:
         yield Finding(f"{name}: connect", "unreachable" if exc.transient else "fail", str(exc))
@@ -71,7 +72,7 @@ def _table(source: SqlSource, view: str, fields: list[Field], week: object) -> I
         yield Finding(f"{check}: view {view}", "fail", f"{problem} (the field's SQL does not run)")
     if broken:
         return
-    week_sql = catalog().views[view].fields["week"].sql
+    week_sql = source.views[view].fields["week"].sql
     try:
         count = source.read(
             f"SELECT count(*) AS n FROM {table} WHERE {week_sql} = :p0",
