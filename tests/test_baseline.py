@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
+from canary.anomaly.attribution import carriers
 from canary.anomaly.baseline import DIRECTIONS, expected_band, largest_step, last_valid
 
 
@@ -100,3 +102,14 @@ def test_largest_step_follows_changes_not_trends() -> None:
     swings = np.array([[100.0, 100, 60, 100, 100, 100, 100, 70, 100, 100, 100, 100]])
     gaps = np.array([[100.0, np.nan, 100, np.nan, 100, 100, np.nan, np.nan, 100, 100, 100, 90]])
     assert largest_step(np.vstack([trend, swings, gaps])).tolist() == [10, 40, 10]
+
+
+def test_attribution_names_only_segments_carrying_more_than_their_share() -> None:
+    usual = pd.Series({"a": 600.0, "b": 300.0, "c": 100.0})
+    even = pd.DataFrame({"base": usual, "now": usual * 0.4})
+    named, whole = carriers(even, -1.0)
+    assert named == [] and round(whole, 2) == -0.6  # the largest segment is not "the cause"
+    confined = pd.DataFrame({"base": usual, "now": usual.where(usual.index != "c", 0.0)})
+    named, whole = carriers(confined, -1.0)
+    assert [(s, round(share, 2), round(u, 2)) for s, share, u in named] == [("c", 1.0, 0.1)]
+    assert round(whole, 2) == -0.1
