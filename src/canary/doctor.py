@@ -19,7 +19,7 @@ from rich.markup import escape
 
 from canary.config import LOOKER_KINDS, Config, LookerSource, load_config
 from canary.dashboards import Dashboard, catalog
-from canary.errors import CanaryError, ConfigError, ExitCode
+from canary.errors import CanaryError, ConfigError, ExitCode, exit_code_for
 from canary.prefect_ops.doctor_checks import PREFIXES, secret_origins, store_location
 
 if TYPE_CHECKING:
@@ -176,12 +176,7 @@ def diagnose(ctx: Context, checks: Sequence[DoctorCheck] = CHECKS) -> list[Findi
 
 
 def exit_code(findings: Iterable[Finding]) -> ExitCode:
-    statuses = {f.status for f in findings}
-    if "fail" in statuses:
-        return ExitCode.USAGE
-    if "unreachable" in statuses:
-        return ExitCode.INCOMPLETE
-    return ExitCode.OK
+    return exit_code_for(f.status for f in findings)
 
 
 def render(console: Console, findings: Sequence[Finding]) -> None:
