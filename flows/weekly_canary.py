@@ -23,7 +23,8 @@ from prefect.futures import PrefectFuture
 from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from canary.alerts.deliver import deliver, results_link
+from canary.alerts.deliver import results_link
+from canary.alerts.kept import deliver_or_keep
 from canary.alerts.outbox import thread_links
 from canary.config import Config, load_config
 from canary.errors import CanaryError
@@ -33,8 +34,8 @@ from canary.pipeline import (
     RunOptions,
     check_dataset,
     error_result,
-    finish,
-    history_checks,
+    judge_and_finish,
+    open_store,
     plan,
     pull_dataset,
     scenario_dirs,
@@ -131,14 +132,15 @@ def collect_concurrently(p: Plan) -> Collected:
 
 
 @task(retries=2, retry_delay_seconds=5, retry_condition_fn=retry_transient, cache_policy=NO_CACHE)
-def judge_and_record(p: Plan, store_url: str, got: Collected, started: datetime) -> RunResult:
-    """History-aware checks (they read the store), then record the run."""
-    store = Store(store_url)
+def judge_and_record(
+    p: Plan, config: Config, store_url: str, got: Collected, started: datetime
+) -> RunResult:
+    """History-aware checks (they read the store), then record the run (under its lock)."""
+    store = open_store(config, store_url)
     try:
         ge = shared_ge()
-        with _GE_LOCK:
-            checks = got.checks + history_checks(p, store, ge, got)
-        return finish(p, store, checks, got.metrics, got.datasets, started)
+        with store.lock(p.monitor, p.week), _GE_LOCK:
+            return judge_and_finish(p, store, ge, got, started)
     finally:
         store.close()
 
@@ -157,9 +159,9 @@ def emit_events(store_url: str, run: RunResult) -> int:
 @task(retries=2, retry_delay_seconds=5, retry_condition_fn=retry_transient, cache_policy=NO_CACHE)
 def send_alerts(config: Config, store_url: str, run: RunResult, docs_url: str) -> None:
     """Alerts through the durable outbox: a retried task never shows anyone an alert twice."""
-    store = Store(store_url)
+    store = open_store(config, store_url)
     try:
-        report = deliver(config, store, [run], docs_url=docs_url)
+        report = deliver_or_keep(config, store, [run], docs_url=docs_url)
     finally:
         store.close()
     if not report.ok:
@@ -270,7 +272,7 @@ def weekly_canary(
         started = datetime.now(UTC)
         shared_ge().take()  # drop what an earlier run in this process left
         got = collect_concurrently(p)
-        run = judge_and_record(p, store_url, got, started)
+        run = judge_and_record(p, config, store_url, got, started)
         docs_url = build_data_docs(docs_config, path.resolve().parent, run, started)
         if scratch is None:
             send_alerts(config, store_url, run, docs_url)

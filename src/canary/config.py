@@ -342,6 +342,10 @@ class SlackConfig(Strict):
 
 class StoreConfig(Strict):
     url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in data_dir")
+    lock_timeout: Duration = Field(
+        default=timedelta(minutes=10),
+        description="how long a run waits for another run of its monitor and week",
+    )
 
 
 class DataDocsConfig(Strict):

@@ -16,12 +16,14 @@ from typing import Any
 
 import pandas as pd
 
-from canary.anomaly.stage import changed_weeks_only, gather, judge, record_schemas
+from canary import logfiles
+from canary.anomaly.stage import changed_weeks_only, gather, judge, schemas_of
+from canary.checks import row_key
 from canary.checks.suites import check_column, check_name, load_suite, parameters_of
 from canary.checks.validate import GreatExpectations, to_check
 from canary.config import LOOKER_KINDS, Config, FilesSource, MonitorConfig, SampleSource
 from canary.dashboards import Dashboard, catalog
-from canary.errors import CanaryError, ConfigError, SuiteError
+from canary.errors import CanaryError, ConfigError, StoreError, SuiteError
 from canary.profile import METRIC_COLUMNS, profile
 from canary.results import CheckResult, DatasetInfo, RunResult, first_failed_week
 from canary.sample.generator import SampleSpec
@@ -31,9 +33,12 @@ from canary.sources.base import Dataset, Source
 from canary.sources.files import FilesSource as FilesSourceImpl
 from canary.sources.sample import SampleWarehouseSource
 from canary.store.db import Store
+from canary.store.fallback import NAME as FALLBACK_NAME
 from canary.weeks import latest_complete_week
 
 Progress = Callable[[str], None]
+#: The dataset name of checks about the run's store rather than a dataset.
+STORE_DATASET = "store"
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,20 @@ def build_source(
     return FilesSourceImpl(base_dir, source_cfg.datasets, source_cfg.complete_after)
 
 
+def fallback_path(config: Config) -> Path:
+    """Where a run keeps what its store could not take (``canary.store.fallback``)."""
+    return config.data_dir / FALLBACK_NAME
+
+
+def open_store(config: Config, url: str) -> Store:
+    """The store a run records in, with its fallback file and run-lock timeout."""
+    return Store(
+        url,
+        fallback=fallback_path(config),
+        lock_timeout=config.store.lock_timeout.total_seconds(),
+    )
+
+
 def plan(config: Config, name: str, options: RunOptions, base_dir: Path) -> Plan:
     if name not in config.monitors:
         raise ConfigError(
@@ -147,7 +166,12 @@ def check_dataset(
     batch = data.frame
     if tile.time_column in batch.columns:
         batch = batch[batch[tile.time_column] == pd.Timestamp(p.week)].reset_index(drop=True)
-    metrics = profile(data.name, tile, data.frame, p.week)
+    key = row_key.check(p.monitor, data.name, tile, data.frame, p.week)
+    metrics = (
+        profile(data.name, tile, data.frame, p.week)
+        if key.status == "passed"
+        else pd.DataFrame(columns=METRIC_COLUMNS)
+    )
     suite = load_suite(p.expectations_dir, p.config.suite_for(data.name))
     given = parameters or {}
     missing = parameters_of(suite) - set(given)
@@ -156,8 +180,9 @@ def check_dataset(
     for expectation in suite["expectations"]:
         needs = parameters_of({"expectations": [expectation]}) & missing
         (skipped if needs else runnable).append((expectation, needs))
-    results = (
-        [
+    results = [key]
+    if data.warnings:
+        results.append(
             CheckResult(
                 p.monitor,
                 data.name,
@@ -165,10 +190,7 @@ def check_dataset(
                 "warning",
                 f"{data.name}, week {p.week}: {'; '.join(data.warnings)}",
             )
-        ]
-        if data.warnings
-        else []
-    )
+        )
     if runnable:
         personal = {f.column for f in tile.fields if f.personal}
         fmt = "SUMMARY" if p.sample_rows else "BASIC"
@@ -199,23 +221,43 @@ def check_dataset(
     return metrics, results
 
 
-def finish(
-    p: Plan,
-    store: Store,
-    checks: list[CheckResult],
-    metrics: list[pd.DataFrame],
-    datasets: list[DatasetInfo],
-    started_at: datetime,
-) -> RunResult:
-    """Attach failure history, record the run in the store (replacing a rerun), return it."""
-    past = store.past_checks(p.monitor, p.week, (c.id for c in checks))
+def store_error_result(p: Plan, what: str, error: StoreError) -> CheckResult:
+    """A store fault as an ``error`` check of the run; its SQL goes to a log file only."""
+    where = f" (details in {logfiles.write('store-error', error.detail)})" if error.detail else ""
+    return CheckResult(
+        p.monitor, STORE_DATASET, what, "error", f"week {p.week}: {what}: {error}{where}"
+    )
+
+
+def finish(p: Plan, store: Store, got: Collected, started_at: datetime) -> RunResult:
+    """Attach failure history, record the run in the store (replacing a rerun), return it.
+
+    A store fault does not hide the run: it becomes an ``error`` check of the returned run
+    (the store keeps what it can in its fallback file).
+    """
+    checks = got.checks
+    try:
+        past = store.past_checks(p.monitor, p.week, (c.id for c in checks))
+    except StoreError as exc:
+        past = {}
+        checks.append(store_error_result(p, "failure history", exc))
     for check in checks:
         check.first_failed_week = first_failed_week(check.status, p.week, past.get(check.id))
-    run = RunResult(p.monitor, p.week, checks, datasets)
+    run = RunResult(p.monitor, p.week, checks, got.datasets)
     frame = (
-        pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame(columns=METRIC_COLUMNS)
+        pd.concat(got.metrics, ignore_index=True)
+        if got.metrics
+        else pd.DataFrame(columns=METRIC_COLUMNS)
     )
-    store.record_run(run, frame, started_at)
+    schemas = schemas_of(got.pulled)
+    try:
+        store.record_run(run, frame, started_at, schemas)
+    except StoreError as exc:
+        error = store_error_result(p, "record", exc)
+        run.checks.append(error)
+        kept = store.keep(run, frame, started_at, schemas)
+        if kept is not None:
+            error.reason += f" The run is kept in {kept} until the store takes it."
     return run
 
 
@@ -268,8 +310,18 @@ def run_monitor(
     """Run every dataset of a monitor in a row (the CLI path) and record the run."""
     started = datetime.now(UTC)
     got = collect(p, ge, progress=progress)
-    got.checks.extend(history_checks(p, store, ge, got))
-    return finish(p, store, got.checks, got.metrics, got.datasets, started)
+    return judge_and_finish(p, store, ge, got, started)
+
+
+def judge_and_finish(
+    p: Plan, store: Store, ge: GreatExpectations, got: Collected, started: datetime
+) -> RunResult:
+    """History-aware checks, then record the run; a store fault is an ``error`` check."""
+    try:
+        got.checks.extend(history_checks(p, store, ge, got))
+    except StoreError as exc:
+        got.checks.append(store_error_result(p, "history-aware checks", exc))
+    return finish(p, store, got, started)
 
 
 def history_checks(
@@ -278,18 +330,19 @@ def history_checks(
     """History-aware checks of every pulled dataset (skipped datasets had their error already).
 
     Also trims ``got.metrics`` of series to the weeks new or changed since the last pull.
+    A dataset without a key of its own per row (``row_key``) is left out.
     """
+    pulled = [d for d in got.pulled if row_key.problem(d.tile, d.frame) is None]
     null_by_design = {
         d.name: set(
             load_suite(p.expectations_dir, p.config.suite_for(d.name))
             .get("meta", {})
             .get("null_by_design", {})
         )
-        for d in got.pulled
+        for d in pulled
     }
-    inputs = gather(p.monitor, p.config, p.week, store, got.pulled, got.metrics, null_by_design)
+    inputs = gather(p.monitor, p.config, p.week, store, pulled, got.metrics, null_by_design)
     results = judge(p.monitor, p.week, ge, p.expectations_dir, inputs)
-    record_schemas(store, p.monitor, p.week, got.pulled)
     stored = {h.dataset: h.stored_values for h in inputs}
     got.metrics = [
         changed_weeks_only(m, stored.get(str(m["dataset"].iloc[0])), p.week) if len(m) else m

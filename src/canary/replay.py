@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 
 from canary.checks.validate import GreatExpectations
 from canary.errors import CanaryError
-from canary.pipeline import Collected, Plan, collect, finish, history_checks, pull_dataset
+from canary.pipeline import Collected, Plan, collect, judge_and_finish, pull_dataset
 from canary.profile import profile
 from canary.results import RunResult
 from canary.store.db import Store
@@ -83,8 +83,7 @@ def backtest(
         warm_up(first, store, tick)  # while the workers start
         for p, got in zip(plans, collected, strict=True):
             started = datetime.now(UTC)
-            got.checks.extend(history_checks(p, store, ge, got))
-            runs.append(finish(p, store, got.checks, got.metrics, got.datasets, started))
+            runs.append(judge_and_finish(p, store, ge, got, started))
             if tick:
                 tick(f"{first.monitor} {p.week}: {runs[-1].status}")
     return runs

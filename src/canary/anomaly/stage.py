@@ -88,10 +88,9 @@ def changed_weeks_only(rows: pd.DataFrame, stored: pd.DataFrame | None, week: da
     return rows[rows["week"].isin(weeks)]
 
 
-def record_schemas(store: Store, monitor: str, week: date, pulled: list[Dataset]) -> None:
-    for data in pulled:
-        columns = {c: str(t) for c, t in data.frame.dtypes.items()}
-        store_history.record_schema(store, monitor, data.name, week, columns)
+def schemas_of(pulled: list[Dataset]) -> dict[str, dict[str, str]]:
+    """Dataset -> column -> dtype of each pull (recorded with the run)."""
+    return {data.name: {c: str(t) for c, t in data.frame.dtypes.items()} for data in pulled}
 
 
 def _number(value: Any) -> float | None:
