@@ -174,9 +174,11 @@ def send_alerts(config: Config, store_url: str, run: RunResult, docs_url: str) -
     store = open_store(config, store_url)
     try:
         holder = holder_name(f"flow run {flow_run.get_name() or flow_run.get_id()}")
-        report = deliver_or_keep(config, store, [run], docs_url=docs_url, holder=holder)
+        report, fell_back = deliver_or_keep(config, store, [run], docs_url=docs_url, holder=holder)
     finally:
         store.close()
+    if fell_back:
+        get_run_logger().warning(fell_back)
     missing = undelivered(report)
     if missing:
         get_run_logger().warning("%s: %s", missing.headline(), "; ".join(missing.reasons))

@@ -88,6 +88,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
     names = args.monitor or list(config.monitors)
     runs: list[RunResult] = []
     delivery = None
+    fell_back: str | None = None
     undelivered: str | None = None
     scratch = scenario_dirs() if args.scenario else None
     try:
@@ -123,7 +124,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
                     from canary.alerts.kept import deliver_or_keep
 
                     try:
-                        delivery = deliver_or_keep(
+                        delivery, fell_back = deliver_or_keep(
                             config,
                             store,
                             runs,
@@ -144,8 +145,9 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
         print_report(console, runs)
     if delivery is not None:
         print_delivery(console, delivery)
-    if undelivered is not None:
-        print(undelivered, file=sys.stderr)
+    for line in (fell_back, undelivered):
+        if line is not None:
+            print(line, file=sys.stderr)
     return exit_code_for([r.status for r in runs] + (["error"] if undelivered else []))
 
 

@@ -13,14 +13,15 @@ from canary.store.db import Store
 
 def deliver_or_keep(
     config: Config, store: Store, runs: list[RunResult], **options: Any
-) -> DeliveryReport:
+) -> tuple[DeliveryReport, str | None]:
     """``deliver``; when the store fails, record and send through its fallback store instead.
 
-    Lifecycle state then starts from what the fallback holds (alerts may post as new); the
-    next run that opens the store copies the fallback's state and outbox in.
+    Returns the report and, when the fallback was used, a line saying so. Lifecycle state
+    then starts from what the fallback holds (alerts may post as new); the next run that
+    opens the store copies the fallback's state and outbox in.
     """
     try:
-        return deliver(config, store, runs, **options)
+        return deliver(config, store, runs, **options), None
     except StoreError as exc:
         if store.fallback is None:
             raise
@@ -29,7 +30,7 @@ def deliver_or_keep(
             report = deliver(config, kept, runs, **options)
         finally:
             kept.close()
-        report.problems.append(
-            f"the store failed ({exc}); alerts recorded in the fallback store {store.fallback}"
+        return report, (
+            f"alerts: the store failed ({exc}); alerts recorded in the fallback store "
+            f"{store.fallback}, copied into the store by the next run"
         )
-        return report
