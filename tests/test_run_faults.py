@@ -307,3 +307,35 @@ def test_concurrent_runs_on_a_fresh_store_wait_for_each_other(
         assert [r["status"] for r in store.runs()] == ["passed"]
     finally:
         store.close()
+
+
+def test_alert_state_and_outbox_are_written_with_the_run_or_not_at_all(
+    tmp_path: Path, shared_exports: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An outbox write that fails takes the run's record with it; both go to the fallback."""
+    config = exports_config(tmp_path, shared_exports)
+    db = tmp_path / ".canary" / "store.db"
+    before = str(LATEST_WEEK - WEEK)
+    assert run(config, tmp_path / "first.json", "--week", before, "--quiet")[0] == 0
+    path = tmp_path / "exports" / "instance_usage.csv"
+    whole = path.read_bytes()
+    pd.read_csv(path).drop(columns="version_minor").to_csv(path, index=False)
+    with sqlite3.connect(db) as con:
+        con.execute(
+            "CREATE TRIGGER full BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+        )
+    code, doc = run(config, tmp_path / "out.json", "--quiet")
+    assert code == 1
+    (record,) = checks(doc, dataset="store", check="record")
+    assert "disk full" in record["reason"]
+    assert stored_runs(db) == [("code-insights-canary", before, "passed")]  # rolled back
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT count(*) FROM alert_state").fetchone()[0] == 0
+        con.execute("DROP TRIGGER full")
+    assert "alerts recorded in the fallback store" in capsys.readouterr().err
+    path.write_bytes(whole)
+    assert run(config, tmp_path / "again.json", "--week", before, "--quiet")[0] == 0
+    assert stored_runs(db)[-1] == ("code-insights-canary", str(LATEST_WEEK), "failed")
+    with sqlite3.connect(db) as con:
+        weeks = {w for (w,) in con.execute("SELECT DISTINCT week FROM outbox")}
+    assert str(LATEST_WEEK) in weeks

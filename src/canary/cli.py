@@ -74,9 +74,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
+    from canary.alerts.deliver import alerts_with_run
+    from canary.alerts.kept import deliver_or_keep
     from canary.checks.validate import GreatExpectations
     from canary.config import load_config
-    from canary.pipeline import RunOptions, open_store, plan, run_monitor, scenario_dirs
+    from canary.pipeline import (
+        RunOptions,
+        open_store,
+        plan,
+        recorded,
+        run_monitor,
+        scenario_dirs,
+    )
     from canary.replay import warm_up
     from canary.report import json_result
     from canary.report.console import print_report
@@ -109,6 +118,10 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
                 f"store: {store.caught_up} rows the store could not take before were copied in"
             )
         ge = GreatExpectations()
+        deliver_now = scratch is None and not args.no_deliver
+        alerts = (
+            alerts_with_run(config, result_path=args.json, now=options.now) if deliver_now else None
+        )
         try:
             with ExitStack() as held:  # one run of a monitor and week at a time, alerts too
                 for p in sorted(plans, key=lambda p: p.monitor):
@@ -119,15 +132,13 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
                             status.update(f"{p.monitor}: backfilling the weeks before {p.week}")
                             warm_up(p, store)
                     for p in plans:
-                        runs.append(run_monitor(p, store, ge, progress=status.update))
-                if scratch is None and not args.no_deliver:
-                    from canary.alerts.kept import deliver_or_keep
-
+                        runs.append(run_monitor(p, store, ge, status.update, alerts))
+                if deliver_now:  # sends; enqueues only the alerts of runs not recorded
                     try:
                         delivery, fell_back = deliver_or_keep(
                             config,
                             store,
-                            runs,
+                            [r for r in runs if not recorded(r)],
                             result_path=args.json,
                             now=options.now,
                             console=console,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import Connection
 
 from canary import logfiles
 from canary.anomaly.stage import changed_weeks_only, gather, judge, schemas_of
@@ -232,11 +233,18 @@ def store_error_result(p: Plan, what: str, error: StoreError) -> CheckResult:
     )
 
 
-def finish(p: Plan, store: Store, got: Collected, started_at: datetime) -> RunResult:
+#: Given the store, a run and its metrics, composes the run's alerts; returns their writer.
+Alerts = Callable[[Store, RunResult, pd.DataFrame], Callable[[Connection], object]]
+
+
+def finish(
+    p: Plan, store: Store, got: Collected, started_at: datetime, alerts: Alerts | None = None
+) -> RunResult:
     """Attach failure history, record the run in the store (replacing a rerun), return it.
 
-    A store fault does not hide the run: it becomes an ``error`` check of the returned run
-    (the store keeps what it can in its fallback file).
+    ``alerts`` are written in the run's transaction. A store fault does not hide the run: it
+    becomes an ``error`` check of the returned run (the store keeps what it can in its
+    fallback file; the caller then delivers its alerts, see ``alerts.kept``).
     """
     checks = got.checks
     try:
@@ -255,7 +263,8 @@ def finish(p: Plan, store: Store, got: Collected, started_at: datetime) -> RunRe
     )
     schemas = schemas_of(got.pulled)
     try:
-        store.record_run(run, frame, started_at, schemas)
+        writer = alerts(store, run, frame) if alerts is not None else None
+        store.record_run(run, frame, started_at, schemas, writer)
     except StoreError as exc:
         error = store_error_result(p, "record", exc)
         run.checks.append(error)
@@ -309,23 +318,37 @@ def collect(
 
 
 def run_monitor(
-    p: Plan, store: Store, ge: GreatExpectations, progress: Progress | None = None
+    p: Plan,
+    store: Store,
+    ge: GreatExpectations,
+    progress: Progress | None = None,
+    alerts: Alerts | None = None,
 ) -> RunResult:
     """Run every dataset of a monitor in a row (the CLI path) and record the run."""
     started = datetime.now(UTC)
     got = collect(p, ge, progress=progress)
-    return judge_and_finish(p, store, ge, got, started)
+    return judge_and_finish(p, store, ge, got, started, alerts)
 
 
 def judge_and_finish(
-    p: Plan, store: Store, ge: GreatExpectations, got: Collected, started: datetime
+    p: Plan,
+    store: Store,
+    ge: GreatExpectations,
+    got: Collected,
+    started: datetime,
+    alerts: Alerts | None = None,
 ) -> RunResult:
     """History-aware checks, then record the run; a store fault is an ``error`` check."""
     try:
         got.checks.extend(history_checks(p, store, ge, got))
     except StoreError as exc:
         got.checks.append(store_error_result(p, "history-aware checks", exc))
-    return finish(p, store, got, started)
+    return finish(p, store, got, started, alerts)
+
+
+def recorded(run: RunResult) -> bool:
+    """Whether the store took the run (and the alerts written with it)."""
+    return not any(c.dataset == STORE_DATASET and c.check == "record" for c in run.checks)
 
 
 def history_checks(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -124,9 +124,11 @@ class Store:
         metric_rows: pd.DataFrame,
         started_at: datetime,
         schemas: dict[str, dict[str, str]] | None = None,
+        also: Callable[[Connection], object] | None = None,
     ) -> None:
         """Replace everything stored for the run's monitor and week (a rerun never duplicates),
-        with ``schemas`` (dataset -> column -> dtype of its pull), in one transaction."""
+        with ``schemas`` (dataset -> column -> dtype of its pull) and what ``also`` writes
+        (its alert state and outbox), in one transaction."""
         key = {"monitor": run.monitor, "week": run.week}
         checks = [_check_row(run, c, i) for i, c in enumerate(run.checks)]
         metric_records = _metric_records(run.monitor, metric_rows)
@@ -153,6 +155,8 @@ class Store:
                         }
                     ],
                 )
+                if also is not None:
+                    also(con)
         except StoreError as exc:
             raise StoreError(
                 f"{exc} (cannot record {run.monitor} week {run.week})",
