@@ -91,6 +91,27 @@ def test_transient_faults_are_retried_within_the_budget(
     assert time.monotonic() - started < 5
 
 
+def test_a_hung_looker_spends_one_budget_per_run(
+    looker: LookerFake, tmp_path: Path, ge: GreatExpectations
+) -> None:
+    """Three tries in a row without an answer and the run's other datasets are not tried."""
+    looker.faults.slow, looker.faults.slow_seconds = 100, 1.0
+    budget = {**BUDGET, "give_up_after": 3}
+    started = time.monotonic()
+    run = canary_run(looker, tmp_path, ge, retries=budget, timeout="0.3s")
+    took = time.monotonic() - started
+    errors = [c for c in run.checks if c.status == "error"]
+    assert [c.dataset for c in errors] == [d.name for d in run.datasets]
+    assert len(looker.runs(SLOW)) == 3  # the first dataset's tries; nothing after them
+    first, *rest = [c.reason for c in errors]
+    assert "timed out" in first and "stops calling it for the rest of this run" in first
+    assert rest and all("not tried: Looker did not answer 3 tries in a row" in r for r in rest)
+    assert took < 3 * 0.3 + 8  # the three timeouts, plus checking what was pulled
+    looker.faults.slow = 0
+    again = canary_run(looker, tmp_path, ge, retries=budget, timeout="0.3s")
+    assert not [c for c in again.checks if c.status == "error"]  # a new run, a new budget
+
+
 def test_retry_after_is_honoured(looker: LookerFake, tmp_path: Path) -> None:
     looker.faults.rate_limited, looker.faults.retry_after = 1, "1"
     started = time.monotonic()
