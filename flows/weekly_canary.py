@@ -24,7 +24,9 @@ from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from canary.alerts.deliver import deliver, results_link
+from canary.alerts.lease import holder_name
 from canary.alerts.outbox import thread_links
+from canary.alerts.undelivered import Undelivered, undelivered
 from canary.config import Config, load_config
 from canary.errors import CanaryError
 from canary.pipeline import (
@@ -41,7 +43,7 @@ from canary.pipeline import (
 )
 from canary.prefect_ops import data_docs
 from canary.prefect_ops.data_docs import RecordingGE
-from canary.prefect_ops.events import emit, run_events
+from canary.prefect_ops.events import delivery_pending_event, emit, run_events
 from canary.prefect_ops.states import ChecksFailed, FailOn, failure_message
 from canary.replay import warm_up
 from canary.report import json_result
@@ -155,15 +157,23 @@ def emit_events(store_url: str, run: RunResult) -> int:
 
 
 @task(retries=2, retry_delay_seconds=5, retry_condition_fn=retry_transient, cache_policy=NO_CACHE)
-def send_alerts(config: Config, store_url: str, run: RunResult, docs_url: str) -> None:
-    """Alerts through the durable outbox: a retried task never shows anyone an alert twice."""
+def send_alerts(config: Config, store_url: str, run: RunResult, docs_url: str) -> Undelivered:
+    """Alerts through the durable outbox: a retried task never shows anyone an alert twice.
+
+    What was not delivered is logged and emitted as ``canary.delivery.pending``."""
+    from prefect.runtime import flow_run
+
     store = Store(store_url)
     try:
-        report = deliver(config, store, [run], docs_url=docs_url)
+        holder = holder_name(f"flow run {flow_run.get_name() or flow_run.get_id()}")
+        report = deliver(config, store, [run], docs_url=docs_url, holder=holder)
     finally:
         store.close()
-    if not report.ok:
-        get_run_logger().warning("alerts not all delivered; kept in the outbox: %s", report)
+    missing = undelivered(report)
+    if missing:
+        get_run_logger().warning("%s: %s", missing.headline(), "; ".join(missing.reasons))
+        emit([delivery_pending_event(run, missing)])
+    return missing
 
 
 @task(cache_policy=NO_CACHE)
@@ -197,8 +207,13 @@ def run_links(
 
 
 @task(cache_policy=NO_CACHE)
-def publish(run: RunResult, links: dict[str, str] | None = None) -> None:
+def publish(
+    run: RunResult, links: dict[str, str] | None = None, missing: Undelivered | None = None
+) -> None:
     links = links or {}
+    summary = summary_markdown(run, links=links)
+    if missing:
+        summary += "\n" + missing.markdown()
     create_table_artifact(
         key=artifact_key(run.monitor, "checks"),
         table=check_table(run),
@@ -206,7 +221,7 @@ def publish(run: RunResult, links: dict[str, str] | None = None) -> None:
     )
     create_markdown_artifact(
         key=artifact_key(run.monitor, "summary"),
-        markdown=summary_markdown(run, links=links),
+        markdown=summary,
         description=f"canary summary of {run.monitor}, week {run.week}",
     )
     for i, (label, url) in enumerate(links.items()):
@@ -272,10 +287,9 @@ def weekly_canary(
         got = collect_concurrently(p)
         run = judge_and_record(p, store_url, got, started)
         docs_url = build_data_docs(docs_config, path.resolve().parent, run, started)
-        if scratch is None:
-            send_alerts(config, store_url, run, docs_url)
+        missing = send_alerts(config, store_url, run, docs_url) if scratch is None else None
         emit_events(store_url, run)
-        publish(run, run_links(config, run, docs_url, store_url))
+        publish(run, run_links(config, run, docs_url, store_url), missing)
     finally:
         if scratch is not None:
             scratch.cleanup()

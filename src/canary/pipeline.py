@@ -17,7 +17,13 @@ from typing import Any
 import pandas as pd
 
 from canary.anomaly.stage import changed_weeks_only, gather, judge, record_schemas
-from canary.checks.suites import check_column, check_name, load_suite, parameters_of
+from canary.checks.suites import (
+    check_column,
+    check_name,
+    load_suite,
+    parameters_of,
+    suite_path,
+)
 from canary.checks.validate import GreatExpectations, to_check
 from canary.config import LOOKER_KINDS, Config, FilesSource, MonitorConfig, SampleSource
 from canary.dashboards import Dashboard, catalog
@@ -148,12 +154,16 @@ def check_dataset(
     if tile.time_column in batch.columns:
         batch = batch[batch[tile.time_column] == pd.Timestamp(p.week)].reset_index(drop=True)
     metrics = profile(data.name, tile, data.frame, p.week)
-    suite = load_suite(p.expectations_dir, p.config.suite_for(data.name))
+    suite_name = p.config.suite_for(data.name)
+    suite = load_suite(p.expectations_dir, suite_name)
     given = parameters or {}
     missing = parameters_of(suite) - set(given)
+    broken = ge.unbuildable(suite["expectations"])
     runnable: list[tuple[dict[str, Any], set[str]]] = []
     skipped: list[tuple[dict[str, Any], set[str]]] = []
-    for expectation in suite["expectations"]:
+    for i, expectation in enumerate(suite["expectations"]):
+        if i in broken:
+            continue
         needs = parameters_of({"expectations": [expectation]}) & missing
         (skipped if needs else runnable).append((expectation, needs))
     results = (
@@ -169,6 +179,18 @@ def check_dataset(
         if data.warnings
         else []
     )
+    results += [
+        CheckResult(
+            p.monitor,
+            data.name,
+            check_name(suite["expectations"][i]),
+            "error",
+            f"{data.name}, week {p.week}: the check could not run: suite {suite_name} "
+            f"({suite_path(p.expectations_dir, suite_name).name}) expectations[{i}]: {why}.",
+            check_column(suite["expectations"][i].get("kwargs") or {}),
+        )
+        for i, why in broken.items()
+    ]
     if runnable:
         personal = {f.column for f in tile.fields if f.personal}
         fmt = "SUMMARY" if p.sample_rows else "BASIC"

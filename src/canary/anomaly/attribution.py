@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from canary.anomaly.inputs import HistoryInput
+from canary.masking import mask_labels
 from canary.weeks import WEEK
 
 _SUM_OF = re.compile(r"^sum\((\w+)\)$", re.IGNORECASE)
@@ -67,7 +68,7 @@ def attribute(row: pd.Series, inputs: list[HistoryInput]) -> tuple[str, list[dic
                     found.append(
                         {
                             "dataset": other.dataset,
-                            "segment": json.loads(str(segment)),
+                            "segment": mask_labels(json.loads(str(segment))),
                             "share": round(float(share), 3),
                         }
                     )
