@@ -104,7 +104,7 @@ class BackoffRetry(Retry):
         return float(min(self.backoff_max, wait))
 
 
-def retry_policy(budget: LookerRetries, failures: RunFailures | None = None) -> Retry:
+def retry_policy(budget: LookerRetries, failures: RunFailures) -> Retry:
     """The urllib3 retry policy of one request (every method: Looker reads are idempotent)."""
     retry = BackoffRetry(
         total=budget.attempts,
