@@ -3,6 +3,7 @@ terminal ones become an ``error`` for that tile only, and the exit code follows 
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,6 +111,27 @@ def test_a_hung_looker_spends_one_budget_per_run(
     looker.faults.slow = 0
     again = canary_run(looker, tmp_path, ge, retries=budget, timeout="0.3s")
     assert not [c for c in again.checks if c.status == "error"]  # a new run, a new budget
+
+
+def test_an_unreachable_looker_gives_up_at_login(
+    tmp_path: Path, ge: GreatExpectations, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOOKERSDK_CLIENT_SECRET", "x")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    budget = {"attempts": 1, "backoff": 0, "jitter": 0, "give_up_after": 2}
+    config = load_config(
+        looker_config(tmp_path, f"http://127.0.0.1:{port}", [MONITOR], retries=budget)
+    )
+    store = Store(config.store_url({}))
+    try:
+        run = run_monitor(plan(config, MONITOR, RunOptions(now=NOW), tmp_path), store, ge)
+    finally:
+        store.close()
+    first, *rest = [c.reason for c in run.checks if c.status == "error"]
+    assert "did not answer POST /api/4.0/login" in first and "tries in a row" in first
+    assert rest and all("POST /api/4.0/login not tried" in r for r in rest)
 
 
 def test_retry_after_is_honoured(looker: LookerFake, tmp_path: Path) -> None:
