@@ -43,6 +43,7 @@ import yaml
 from canary.checks.validate import GreatExpectations
 from canary.dashboards import Field, Tile, View, build_query, catalog
 from canary.sample.warehouse import query_fields
+from canary.sources.sql import bind, named
 
 MODEL = "code_insights"
 CLIENT_ID = "canary-test-client"
@@ -370,8 +371,8 @@ class LookerFake:
             else:
                 equal[f.name] = _equality(str(expr))
         rows_max = int(limit or query.get("limit") or DEFAULT_LIMIT)
-        sql, params = build_query(view, fields, equal, weeks)
-        frame = query_fields(self.warehouse, sql, params)
+        sql, params = build_query(view, fields, equal, weeks, placeholder=named)
+        frame = query_fields(self.warehouse, sql, bind(params))
         frame = self._sorted(frame, view, fields, query.get("sorts") or []).head(rows_max)
         records = [
             {f.ref: _cell(row[f.column], f) for f in fields}

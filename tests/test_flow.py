@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,8 @@ async def _artifacts(flow_run_id: Any) -> list[Any]:
 def test_flow_publishes_table_and_summary_artifacts(prefect_api: None, tmp_path: Path) -> None:
     from flows.weekly_canary import weekly_canary
 
+    from canary.results import SEVERITY_ORDER
+
     config = write_config(tmp_path, data_docs={"base_url": "https://docs.example.com/canary"})
     state = weekly_canary(
         monitor="code-insights-canary",
@@ -68,7 +72,20 @@ def test_flow_publishes_table_and_summary_artifacts(prefect_api: None, tmp_path:
     url = f"https://docs.example.com/canary/{index.relative_to(index.parents[3]).as_posix()}"
     assert url.startswith("https://docs.example.com/canary/code-insights-canary/2026-11-16/")
     assert f"[Data Docs]({url})" in summary.data
-    assert by_key["canary-code-insights-canary-link-0"].data == f"[Data Docs]({url})"
+    links = by_key["canary-code-insights-canary-links"]
+    assert links.type == "markdown" and f"| [Data Docs]({url}) |" in links.data
+    assert "| [dataset page_views](file://" in links.data  # one table, not a link artifact each
+    assert not [k for k in by_key if "-link-" in k]
+    # the summary is the flow run's own artifact: the UI lists it before the tasks' ones
+    assert summary.task_run_id is None and table.task_run_id is not None
+    # pages render offline with canary's sheet beside them; Home leads to the run's index
+    page = pages[1].read_text()
+    assert not re.search(r'<(link|script)[^>]*(href|src)="https?://', page)
+    assert (index.parent / "canary-data-docs.css").exists() and "canary-data-docs.css" in page
+    assert 'href="index.html"' in page and "../index.html" not in page
+    statuses = Counter(c["status"] for c in doc["runs"][0]["checks"])
+    counts = " · ".join(f"{statuses[s]} {s}" for s in SEVERITY_ORDER if statuses[s])
+    assert counts in summary.data and counts in index.read_text()  # the same counts
 
 
 def test_flow_shows_failures_and_retries_only_transient_errors(

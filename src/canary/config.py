@@ -22,17 +22,27 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from canary.dashboards import catalog
+from canary.dashboards import Catalog, catalog
+from canary.definitions import Definitions, read_definitions, to_catalog
 from canary.errors import ConfigError
 from canary.strict_yaml import DuplicateKeyError, parse_yaml
 
 ENV_PREFIX = "CANARY__"
 STORE_URL_ENV = "CANARY_STORE_URL"
+
+
+def _catalog_of(info: ValidationInfo) -> Catalog:
+    """The definitions a config is validated against (its own, else the bundled ones)."""
+    return (info.context or {}).get("catalog") or catalog()
+
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -89,6 +99,33 @@ class FilesSource(Strict):
     kind: Literal["files"]
     complete_after: Duration = timedelta(days=1)
     datasets: dict[str, FileDataset]
+
+
+TableName = Annotated[
+    str, Field(pattern=r"^\w+(\.\w+){0,2}$", description="[catalog.][schema.]table")
+]
+
+
+class SqlSource(Strict):
+    """A SQL warehouse over any SQLAlchemy URL; each view's fields are SQL over its table."""
+
+    kind: Literal["sql"]
+    url: str | SecretRef = Field(description="a SQLAlchemy URL, or where the secret one is")
+    tables: dict[str, TableName] = Field(default={}, description="view -> table; default: view")
+    complete_after: Duration = timedelta(days=1)
+    query_timeout: Duration = timedelta(seconds=300)
+    retries: int = Field(default=2, ge=0, le=10, description="retries of a transient error")
+
+    @field_validator("tables")
+    @classmethod
+    def _known_views(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        views = _catalog_of(info).views
+        unknown = sorted(set(value) - set(views))
+        if unknown:
+            raise ValueError(
+                f"unknown view {', '.join(unknown)}; allowed: {', '.join(sorted(views))}"
+            )
+        return value
 
 
 # --- Looker sources (README "Looker source") ----------------------------------------------
@@ -188,7 +225,12 @@ LOOKER_KINDS = (LookerDashboardSource, LookerLookSource, LookerQuerySource)
 
 
 Source = Annotated[
-    SampleSource | FilesSource | LookerDashboardSource | LookerLookSource | LookerQuerySource,
+    SampleSource
+    | FilesSource
+    | SqlSource
+    | LookerDashboardSource
+    | LookerLookSource
+    | LookerQuerySource,
     Field(discriminator="kind"),
 ]
 
@@ -259,8 +301,8 @@ class MonitorConfig(Strict):
 
     @field_validator("dashboard")
     @classmethod
-    def _known_dashboard(cls, value: str) -> str:
-        known = sorted(catalog().dashboards)
+    def _known_dashboard(cls, value: str, info: ValidationInfo) -> str:
+        known = sorted(_catalog_of(info).dashboards)
         if value not in known:
             raise ValueError(f"unknown dashboard; allowed: {', '.join(known)}")
         return value
@@ -374,13 +416,23 @@ class Config(Strict):
     secrets: dict[str, SecretRef] = {}
     slack: SlackConfig = SlackConfig()
     data_docs: DataDocsConfig = DataDocsConfig()
+    definitions: Definitions | str | None = Field(
+        default=None, description="views, tiles and dashboards, or a YAML file of them"
+    )
+    _catalog: Catalog | None = PrivateAttr(default=None)
+
+    @property
+    def catalog(self) -> Catalog:
+        """The bundled definitions with this config's merged over them."""
+        return self._catalog if self._catalog is not None else catalog()
 
     @model_validator(mode="after")
-    def _references(self) -> Config:
+    def _references(self, info: ValidationInfo) -> Config:
+        dashboards = _catalog_of(info).dashboards
         for name, monitor in self.monitors.items():
             if monitor.source not in self.sources:
                 raise _RefError(("monitors", name, "source"), monitor.source, sorted(self.sources))
-            tiles = {t.dataset for t in catalog().dashboards[monitor.dashboard].tiles}
+            tiles = {t.dataset for t in dashboards[monitor.dashboard].tiles}
             for dataset in monitor.datasets:
                 if dataset not in tiles:
                     raise _RefError(("monitors", name, "datasets", dataset), dataset, sorted(tiles))
@@ -568,11 +620,14 @@ def parse_config(raw: Any, file: str, environ: Mapping[str, str] | None = None) 
         )
     env = os.environ if environ is None else environ
     overrides, env_names = _env_overrides(env)
+    merged = _merge(raw, overrides)
+    cat = _definitions(merged.get("definitions"), file)
     try:
-        config = Config.model_validate(_merge(raw, overrides))
+        config = Config.model_validate(merged, context={"catalog": cat})
     except ValidationError as exc:
         problems = [_describe(dict(err)) for err in exc.errors()]
         raise ConfigError(_report(problems, file, env_names)) from None
+    config._catalog = cat
     store_problem = config.store.url and store_url_problem(config.store.url)
     if store_problem:
         raise ConfigError(_report([("store.url", store_problem)], file, env_names))
@@ -597,6 +652,33 @@ def _read_text(path: Path) -> str:
             f"{path}: line {line} is not UTF-8 (byte 0x{data[exc.start]:02x} at offset "
             f"{exc.start}); save the file as UTF-8"
         ) from None
+
+
+def _definitions(raw: Any, file: str) -> Catalog:
+    """The catalog a config declares: ``definitions`` inline or in a file beside ``file``."""
+    where = f"{file}: definitions"
+    if isinstance(raw, str):
+        path = Path(raw) if Path(raw).is_absolute() else Path(file).resolve().parent / raw
+        where = f"{path}"
+        try:
+            raw = read_definitions(path)
+        except ValueError as exc:
+            raise ConfigError(f"{file}: definitions: {exc}") from None
+    if raw is None:
+        return catalog()
+    try:
+        defs = Definitions.model_validate(raw)
+    except ValidationError as exc:
+        lines = [
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+            + ("" if isinstance(e.get("input"), dict | list) else f" (got {e.get('input')!r})")
+            for e in exc.errors()
+        ]
+        raise ConfigError(f"{where}: invalid definitions\n  " + "\n  ".join(lines)) from None
+    try:
+        return to_catalog(defs)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:

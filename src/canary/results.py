@@ -68,6 +68,8 @@ class RunResult:
     week: date
     checks: list[CheckResult]
     datasets: list[DatasetInfo] = field(default_factory=list)
+    scope: str | None = None  # the dashboard filter values it watches (None: every instance)
+    drill: str | None = None  # the catalog scenario a drill injected (``--scenario``)
 
     @property
     def status(self) -> RunStatus:
