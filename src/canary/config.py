@@ -155,6 +155,9 @@ class LookerRetries(Strict):
     backoff_max: float = Field(default=60.0, ge=0)
     jitter: float = Field(default=1.0, ge=0, description="up to this many seconds added")
     retry_after_max: int = Field(default=300, ge=0, description="longest Retry-After honoured")
+    give_up_after: int = Field(
+        default=6, ge=1, le=100, description="failed tries in a row before a run stops calling"
+    )
 
 
 class LookerConnection(Strict):

@@ -150,7 +150,8 @@ def _dashboard(source: DashboardSource, monitored: Mapping[str, list[str]]) -> I
         f"; weeks through filter {date_filter!r}" if date_filter else ""
     )
     filters = tuple(
-        f"filter {f.describe()}: {values[f.name] or '(no value)'!r}" for f in board.filters
+        f"filter {f.describe()}: {repr(values[f.name]) if values[f.name] else 'no value'}"
+        for f in board.filters
     )
     yield Finding(check, "ok", detail, filters + tuple(line(t) for t in tiles))
     queries = {t.dataset for t in tiles if t.kind == "query"}
