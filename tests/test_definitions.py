@@ -169,7 +169,6 @@ def test_each_dataset_may_come_from_its_own_source(
     }
     config.write_text(yaml.safe_dump(raw, sort_keys=False))
 
-
     board = catalog().dashboards["canary"]
     sql = SqlSource("w", warehouse, board, timedelta(days=1))
     sql.query(board.tile("creators"), (None, LATEST_WEEK)).frame.to_csv(

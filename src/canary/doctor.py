@@ -144,12 +144,15 @@ def _dashboard(source: DashboardSource, monitored: Mapping[str, list[str]]) -> I
             use = ", ".join(monitored.get(t.dataset, [])) or "not monitored"
         return f"{t.element_id:>6}  {t.kind:<5}  {t.title!r} -> {t.dataset}: {use}"
 
-    shown = ", ".join(f"{k}={v!r}" for k, v in values.items() if v) or "none"
+    shown = ", ".join(f"{f.title}={values[f.name]!r}" for f in board.filters if values[f.name])
     date_filter = source.cfg.date_filter
-    detail = f"{board.title!r}: {len(tiles)} tiles; filters {shown}" + (
+    detail = f"{board.title!r}: {len(tiles)} tiles; filters {shown or 'none'}" + (
         f"; weeks through filter {date_filter!r}" if date_filter else ""
     )
-    yield Finding(check, "ok", detail, tuple(line(t) for t in tiles))
+    filters = tuple(
+        f"filter {f.describe()}: {values[f.name] or '(no value)'!r}" for f in board.filters
+    )
+    yield Finding(check, "ok", detail, filters + tuple(line(t) for t in tiles))
     queries = {t.dataset for t in tiles if t.kind == "query"}
     for dataset, monitors in sorted(monitored.items()):
         if dataset not in queries:

@@ -17,7 +17,13 @@ from typing import Any
 import pandas as pd
 
 from canary.anomaly.stage import changed_weeks_only, gather, judge, record_schemas
-from canary.checks.suites import check_column, check_name, load_suite, parameters_of
+from canary.checks.suites import (
+    check_column,
+    check_name,
+    load_suite,
+    parameters_of,
+    suite_path,
+)
 from canary.checks.validate import GreatExpectations, to_check
 from canary.config import Config, MonitorConfig
 from canary.dashboards import Dashboard
@@ -54,6 +60,7 @@ class Plan:
     week: date
     expectations_dir: Path
     sample_rows: bool = True  # backtests skip them: GE's BASIC results are cheaper
+    drill: str | None = None  # the scenario injected by ``--scenario``
     dataset_sources: dict[str, Source] = field(default_factory=dict)  # where not ``source``
 
     def source_of(self, dataset: str) -> Source:
@@ -109,6 +116,7 @@ def plan(config: Config, name: str, options: RunOptions, base_dir: Path) -> Plan
         sources[monitor.source],
         week,
         config.expectations_dir,
+        drill=options.scenario,
         dataset_sources={
             d: sources[monitor.source_for(d)]
             for d in monitor.datasets
@@ -143,12 +151,16 @@ def check_dataset(
     if tile.time_column in batch.columns:
         batch = batch[batch[tile.time_column] == pd.Timestamp(p.week)].reset_index(drop=True)
     metrics = profile(data.name, tile, data.frame, p.week)
-    suite = load_suite(p.expectations_dir, p.config.suite_for(data.name))
+    suite_name = p.config.suite_for(data.name)
+    suite = load_suite(p.expectations_dir, suite_name)
     given = parameters or {}
     missing = parameters_of(suite) - set(given)
+    broken = ge.unbuildable(suite["expectations"])
     runnable: list[tuple[dict[str, Any], set[str]]] = []
     skipped: list[tuple[dict[str, Any], set[str]]] = []
-    for expectation in suite["expectations"]:
+    for i, expectation in enumerate(suite["expectations"]):
+        if i in broken:
+            continue
         needs = parameters_of({"expectations": [expectation]}) & missing
         (skipped if needs else runnable).append((expectation, needs))
     results = (
@@ -164,6 +176,18 @@ def check_dataset(
         if data.warnings
         else []
     )
+    results += [
+        CheckResult(
+            p.monitor,
+            data.name,
+            check_name(suite["expectations"][i]),
+            "error",
+            f"{data.name}, week {p.week}: the check could not run: suite {suite_name} "
+            f"({suite_path(p.expectations_dir, suite_name).name}) expectations[{i}]: {why}.",
+            check_column(suite["expectations"][i].get("kwargs") or {}),
+        )
+        for i, why in broken.items()
+    ]
     if runnable:
         personal = {f.column for f in tile.fields if f.personal}
         fmt = "SUMMARY" if p.sample_rows else "BASIC"
@@ -206,7 +230,8 @@ def finish(
     past = store.past_checks(p.monitor, p.week, (c.id for c in checks))
     for check in checks:
         check.first_failed_week = first_failed_week(check.status, p.week, past.get(check.id))
-    run = RunResult(p.monitor, p.week, checks, datasets)
+    scope = ", ".join(p.dashboard.filter_values().values()) or None
+    run = RunResult(p.monitor, p.week, checks, datasets, scope, drill=p.drill)
     frame = (
         pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame(columns=METRIC_COLUMNS)
     )
