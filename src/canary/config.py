@@ -283,6 +283,9 @@ class DatasetConfig(Strict):
     """One dataset of a monitor: the GE suite that checks it, and its history-aware checks."""
 
     suite: str | None = Field(default=None, description="suite file name in expectations/")
+    source: str | None = Field(
+        default=None, description="this dataset's source; default the monitor's"
+    )
     history: HistorySettings = HistorySettings()
 
 
@@ -310,6 +313,10 @@ class MonitorConfig(Strict):
     def history_for(self, dataset: str) -> HistorySettings:
         """Dataset settings over monitor settings over the defaults."""
         return self.datasets[dataset].history.over(self.history.over(HISTORY_DEFAULTS))
+
+    def source_for(self, dataset: str) -> str:
+        """The source a dataset is pulled from: its own ``source``, else the monitor's."""
+        return self.datasets[dataset].source or self.source
 
     def suite_for(self, dataset: str) -> str:
         return self.datasets[dataset].suite or f"{self.suite_prefix}.{dataset}"
@@ -440,25 +447,19 @@ class Config(Strict):
             for dataset in monitor.datasets:
                 if dataset not in tiles:
                     raise _RefError(("monitors", name, "datasets", dataset), dataset, sorted(tiles))
-            source = self.sources[monitor.source]
-            if isinstance(source, FilesSource):
-                for dataset in monitor.datasets:
-                    if dataset not in source.datasets:
-                        raise _RefError(
-                            ("sources", monitor.source, "datasets"),
-                            f"(no entry for {dataset})",
-                            sorted(monitor.datasets),
-                        )
-            if isinstance(source, LookerLookSource | LookerQuerySource):
-                key = "looks" if isinstance(source, LookerLookSource) else "queries"
-                entries = source.looks if isinstance(source, LookerLookSource) else source.queries
-                for dataset in monitor.datasets:
-                    if dataset not in entries:
-                        raise _RefError(
-                            ("sources", monitor.source, key),
-                            f"(no entry for {dataset})",
-                            sorted(monitor.datasets),
-                        )
+            for dataset in monitor.datasets:
+                src = monitor.source_for(dataset)
+                if src not in self.sources:
+                    raise _RefError(
+                        ("monitors", name, "datasets", dataset, "source"), src, sorted(self.sources)
+                    )
+                key, entries = _entries(self.sources[src])
+                if entries is not None and dataset not in entries:
+                    raise _RefError(
+                        ("sources", src, key),
+                        f"(no entry for {dataset})",
+                        sorted(d for d in monitor.datasets if monitor.source_for(d) == src),
+                    )
         return self
 
     def store_url(self, environ: Mapping[str, str]) -> str:
@@ -468,6 +469,17 @@ class Config(Strict):
             or self.store.url
             or f"sqlite:///{self.data_dir / 'store.db'}"
         )
+
+
+def _entries(source: Any) -> tuple[str, Mapping[str, Any] | None]:
+    """The key and entries of a source that needs one per dataset (files, looks, queries)."""
+    if isinstance(source, FilesSource):
+        return "datasets", source.datasets
+    if isinstance(source, LookerLookSource):
+        return "looks", source.looks
+    if isinstance(source, LookerQuerySource):
+        return "queries", source.queries
+    return "", None
 
 
 class _RefError(ValueError):

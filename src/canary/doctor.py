@@ -67,8 +67,8 @@ def _monitored(config: Config, source: str) -> dict[str, list[str]]:
     """Dataset -> the monitors that check it from ``source``."""
     out: dict[str, list[str]] = {}
     for name, monitor in config.monitors.items():
-        if monitor.source == source:
-            for dataset in monitor.datasets:
+        for dataset in monitor.datasets:
+            if monitor.source_for(dataset) == source:
                 out.setdefault(dataset, []).append(name)
     return out
 

@@ -67,12 +67,21 @@ class Plan:
     expectations_dir: Path
     sample_rows: bool = True  # backtests skip them: GE's BASIC results are cheaper
     drill: str | None = None  # the scenario injected by ``--scenario``
+    dataset_sources: dict[str, Source] = field(default_factory=dict)  # where not ``source``
+
+    def source_of(self, dataset: str) -> Source:
+        return self.dataset_sources.get(dataset, self.source)
 
 
 def build_source(
-    config: Config, monitor: MonitorConfig, options: RunOptions, base_dir: Path
+    config: Config,
+    monitor: MonitorConfig,
+    options: RunOptions,
+    base_dir: Path,
+    name: str | None = None,
 ) -> Source:
-    """The source object a monitor pulls from, built by its kind's module."""
+    """Source ``name`` (default the monitor's) for a monitor, built by its kind's module."""
+    name = name or monitor.source
     ctx = BuildContext(
         dashboard=config.catalog.dashboards[monitor.dashboard],
         views=config.catalog.views,
@@ -83,7 +92,7 @@ def build_source(
         scenario=options.scenario,
         scenario_week=options.week if options.scenario else None,
     )
-    return build(monitor.source, config.sources[monitor.source], ctx)
+    return build(name, config.sources[name], ctx)
 
 
 def fallback_path(config: Config) -> Path:
@@ -110,28 +119,35 @@ def plan(config: Config, name: str, options: RunOptions, base_dir: Path) -> Plan
             f"--scenario {options.scenario!r} is unknown; allowed: {', '.join(sorted(SCENARIOS))}"
         )
     monitor = config.monitors[name]
-    source = build_source(config, monitor, options, base_dir)
-    latest = latest_complete_week(options.now, source.complete_after)
+    names = {monitor.source, *(monitor.source_for(d) for d in monitor.datasets)}
+    sources = {n: build_source(config, monitor, options, base_dir, n) for n in sorted(names)}
+    slowest = max(sorted(sources), key=lambda n: sources[n].complete_after)
+    latest = latest_complete_week(options.now, sources[slowest].complete_after)
     week = options.week or latest
     if week > latest:
         raise ConfigError(
-            f"--week {week} is not complete yet (source {monitor.source} completes a week "
-            f"{source.complete_after} after it ends); the latest complete week is {latest}"
+            f"--week {week} is not complete yet (source {slowest} completes a week "
+            f"{sources[slowest].complete_after} after it ends); the latest complete week is {latest}"
         )
     return Plan(
         name,
         monitor,
         config.catalog.dashboards[monitor.dashboard],
-        source,
+        sources[monitor.source],
         week,
         config.expectations_dir,
         drill=options.scenario,
+        dataset_sources={
+            d: sources[monitor.source_for(d)]
+            for d in monitor.datasets
+            if monitor.source_for(d) != monitor.source
+        },
     )
 
 
 def pull_dataset(p: Plan, dataset: str) -> Dataset:
     """Pull one dataset (raises ``SourceError``, transient where a retry may help)."""
-    return p.source.pull(p.dashboard.tile(dataset), p.week)
+    return p.source_of(dataset).pull(p.dashboard.tile(dataset), p.week)
 
 
 def error_result(p: Plan, dataset: str, error: BaseException) -> CheckResult:
