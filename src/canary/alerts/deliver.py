@@ -21,13 +21,16 @@ from rich.console import Console
 
 from canary.alerts import chart, outbox
 from canary.alerts.compose import Inputs, Mode, compose, detailed
+from canary.alerts.digest import digest
 from canary.alerts.flush import FlushReport, flush
 from canary.alerts.lifecycle import Transition, decide
 from canary.alerts.model import Link
+from canary.alerts.prefect_notify import send_digests
 from canary.alerts.state import load_messages, load_tracked, record
 from canary.alerts.transports import FileTransport, SlackTransport, Transport, WebhookTransport
 from canary.config import Config
 from canary.errors import SecretError
+from canary.incidents import incidents_of
 from canary.results import RunResult
 from canary.secrets import resolve
 from canary.store.db import Store
@@ -51,6 +54,7 @@ class DeliveryReport:
     flushed: FlushReport | None = None
     problems: list[str] = field(default_factory=list)
     open: dict[str, int] = field(default_factory=dict)
+    notified: int = 0  # messages sent to Prefect notification blocks
 
     @property
     def ok(self) -> bool:
@@ -176,4 +180,14 @@ def deliver(
     report.open = {
         status: n for status, n in outbox.counts(store.engine).items() if status in outbox.OPEN
     }
+    if config.notify:
+        found = incidents_of(runs)
+        digests = [
+            digest(r, found, config.slack.masking, results_link(config, r, result_path), runs)
+            for r in runs
+        ]
+        report.notified, problems = send_digests(
+            config, digests, os.environ if environ is None else environ
+        )
+        report.problems += problems
     return report
