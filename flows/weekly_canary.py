@@ -5,6 +5,7 @@ Tasks are thin wrappers of canary.pipeline; only errors marked transient are ret
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from datetime import UTC, date, datetime
@@ -12,19 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from prefect import flow, get_run_logger, task
-from prefect.artifacts import (
-    create_link_artifact,
-    create_markdown_artifact,
-    create_table_artifact,
-)
+from prefect import flow, get_run_logger, tags, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from canary.alerts.deliver import deliver, results_link
+from canary.alerts.lease import holder_name
 from canary.alerts.outbox import thread_links
+from canary.alerts.undelivered import Undelivered, undelivered
 from canary.config import Config, load_config
 from canary.errors import CanaryError
 from canary.pipeline import (
@@ -41,11 +40,19 @@ from canary.pipeline import (
 )
 from canary.prefect_ops import data_docs
 from canary.prefect_ops.data_docs import RecordingGE
-from canary.prefect_ops.events import emit, run_events
-from canary.prefect_ops.states import ChecksFailed, FailOn, failure_message
+from canary.prefect_ops.events import delivery_pending_event, emit, run_events
+from canary.prefect_ops.run_identity import name_flow_run
+from canary.prefect_ops.states import (
+    ChecksFailed,
+    FailOn,
+    completed_message,
+    failure_message,
+    quiet_data_failures,
+)
 from canary.replay import warm_up
+from canary.report import drill as drill_marks
 from canary.report import json_result
-from canary.report.artifacts import artifact_key, check_table, summary_markdown
+from canary.report.artifacts import artifact_key, check_table, links_markdown, summary_markdown
 from canary.results import CheckResult, DatasetInfo, RunResult
 from canary.sources.base import Dataset
 from canary.store.db import Store
@@ -55,6 +62,7 @@ from canary.weeks import as_of_datetime, parse_week
 MAX_WORKERS = 4
 _GE_LOCK = threading.Lock()
 _GE: list[RecordingGE] = []
+quiet_data_failures()  # a run whose checks fail is Failed with its message, not a traceback
 
 
 def shared_ge() -> RecordingGE:
@@ -155,15 +163,23 @@ def emit_events(store_url: str, run: RunResult) -> int:
 
 
 @task(retries=2, retry_delay_seconds=5, retry_condition_fn=retry_transient, cache_policy=NO_CACHE)
-def send_alerts(config: Config, store_url: str, run: RunResult, docs_url: str) -> None:
-    """Alerts through the durable outbox: a retried task never shows anyone an alert twice."""
+def send_alerts(config: Config, store_url: str, run: RunResult, docs_url: str) -> Undelivered:
+    """Alerts through the durable outbox: a retried task never shows anyone an alert twice.
+
+    What was not delivered is logged and emitted as ``canary.delivery.pending``."""
+    from prefect.runtime import flow_run
+
     store = Store(store_url)
     try:
-        report = deliver(config, store, [run], docs_url=docs_url)
+        holder = holder_name(f"flow run {flow_run.get_name() or flow_run.get_id()}")
+        report = deliver(config, store, [run], docs_url=docs_url, holder=holder)
     finally:
         store.close()
-    if not report.ok:
-        get_run_logger().warning("alerts not all delivered; kept in the outbox: %s", report)
+    missing = undelivered(report)
+    if missing:
+        get_run_logger().warning("%s: %s", missing.headline(), "; ".join(missing.reasons))
+        emit([delivery_pending_event(run, missing)])
+    return missing
 
 
 @task(cache_policy=NO_CACHE)
@@ -181,8 +197,11 @@ def run_links(
     config: Config, run: RunResult, docs_url: str | None = None, store_url: str | None = None
 ) -> dict[str, str]:
     """Links shown with a run: its Data Docs, the report site (``slack.report_base_url``) and
-    the Slack thread of each channel alerted (with ``slack.workspace_url`` set)."""
+    the Slack thread of each channel alerted (with ``slack.workspace_url`` set). A drill
+    delivers nothing, so it links its Data Docs only."""
     links: dict[str, str] = {"Data Docs": docs_url} if docs_url else {}
+    if run.drill:
+        return links
     report = results_link(config, run, None)
     if report is not None and report.url:
         links["Full results"] = report.url
@@ -196,34 +215,35 @@ def run_links(
     return links
 
 
+def publish_summary(
+    run: RunResult, links: dict[str, str], missing: Undelivered | None = None
+) -> None:
+    """The summary, made by the flow itself: the UI lists a flow run's own artifacts before
+    those of its tasks, so it is the first thing a data engineer reads."""
+    summary = summary_markdown(run, links=links)
+    if missing:
+        summary += "\n" + missing.markdown()
+    create_markdown_artifact(
+        key=artifact_key(run.monitor, "summary", run.drill),
+        markdown=summary,
+        description=f"canary summary of {drill_marks.run_name(run.monitor, run.week, run.drill)}",
+    )
+
+
 @task(cache_policy=NO_CACHE)
-def publish(run: RunResult, links: dict[str, str] | None = None) -> None:
-    links = links or {}
+def publish(run: RunResult, links: dict[str, str]) -> None:
+    """The checks table and one table of every link of the run."""
+    name = drill_marks.run_name(run.monitor, run.week, run.drill)
     create_table_artifact(
-        key=artifact_key(run.monitor, "checks"),
+        key=artifact_key(run.monitor, "checks", run.drill),
         table=check_table(run),
-        description=f"canary checks of {run.monitor}, week {run.week}",
+        description=f"canary checks of {name}",
     )
     create_markdown_artifact(
-        key=artifact_key(run.monitor, "summary"),
-        markdown=summary_markdown(run, links=links),
-        description=f"canary summary of {run.monitor}, week {run.week}",
+        key=artifact_key(run.monitor, "links", run.drill),
+        markdown=links_markdown(run, links),
+        description=f"links of {name}",
     )
-    for i, (label, url) in enumerate(links.items()):
-        create_link_artifact(
-            key=artifact_key(run.monitor, f"link-{i}"),
-            link=url,
-            link_text=label,
-            description=f"{label} of {run.monitor}, week {run.week}",
-        )
-    for d in run.datasets:
-        if d.link:
-            create_link_artifact(
-                key=artifact_key(f"{run.monitor} dataset {d.name}", "link"),
-                link=d.link,
-                link_text=d.name,
-                description=f"{d.name} as {run.monitor} pulled it",
-            )
 
 
 @flow(
@@ -261,6 +281,7 @@ def weekly_canary(
         else:
             store_url = config.store_url(os.environ)
         p = plan(config, monitor, options, path.resolve().parent)
+        name_flow_run(p.monitor, p.week, p.drill)
         if scratch is not None:  # a throwaway store: history checks need past weeks
             store = Store(store_url)
             try:
@@ -269,19 +290,26 @@ def weekly_canary(
                 store.close()
         started = datetime.now(UTC)
         shared_ge().take()  # drop what an earlier run in this process left
-        got = collect_concurrently(p)
-        run = judge_and_record(p, store_url, got, started)
-        docs_url = build_data_docs(docs_config, path.resolve().parent, run, started)
-        if scratch is None:
-            send_alerts(config, store_url, run, docs_url)
-        emit_events(store_url, run)
-        publish(run, run_links(config, run, docs_url, store_url))
+        with tags(drill_marks.TAG) if p.drill else contextlib.nullcontext():
+            got = collect_concurrently(p)
+            run = judge_and_record(p, store_url, got, started)
+            docs_url = build_data_docs(docs_config, path.resolve().parent, run, started)
+            missing = send_alerts(config, store_url, run, docs_url) if scratch is None else None
+            emit_events(store_url, run)
+            links = run_links(config, run, docs_url, store_url)
+            publish_summary(run, links, missing)
+            publish(run, links)
     finally:
         if scratch is not None:
             scratch.cleanup()
-    logger.info("%s week %s: %s %s", run.monitor, run.week, run.status, run.counts())
+    logger.info(
+        "%s: %s %s",
+        drill_marks.run_name(run.monitor, run.week, run.drill),
+        run.status,
+        run.counts(),
+    )
     doc = json_result.document([run])
     message = failure_message(run, fail_on)
     if message is not None:
         return Failed(message=message, data=ChecksFailed(message, doc))
-    return Completed(message=f"{run.monitor} week {run.week}: {run.status}", data=doc)
+    return Completed(message=completed_message(run), data=doc)

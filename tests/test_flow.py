@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,8 @@ async def _artifacts(flow_run_id: Any) -> list[Any]:
 def test_flow_publishes_table_and_summary_artifacts(prefect_api: None, tmp_path: Path) -> None:
     from flows.weekly_canary import weekly_canary
 
+    from canary.results import SEVERITY_ORDER
+
     config = write_config(tmp_path, data_docs={"base_url": "https://docs.example.com/canary"})
     state = weekly_canary(
         monitor="code-insights-canary",
@@ -68,7 +72,20 @@ def test_flow_publishes_table_and_summary_artifacts(prefect_api: None, tmp_path:
     url = f"https://docs.example.com/canary/{index.relative_to(index.parents[3]).as_posix()}"
     assert url.startswith("https://docs.example.com/canary/code-insights-canary/2026-11-16/")
     assert f"[Data Docs]({url})" in summary.data
-    assert by_key["canary-code-insights-canary-link-0"].data == f"[Data Docs]({url})"
+    links = by_key["canary-code-insights-canary-links"]
+    assert links.type == "markdown" and f"| [Data Docs]({url}) |" in links.data
+    assert "| [dataset page_views](file://" in links.data  # one table, not a link artifact each
+    assert not [k for k in by_key if "-link-" in k]
+    # the summary is the flow run's own artifact: the UI lists it before the tasks' ones
+    assert summary.task_run_id is None and table.task_run_id is not None
+    # pages render offline with canary's sheet beside them; Home leads to the run's index
+    page = pages[1].read_text()
+    assert not re.search(r'<(link|script)[^>]*(href|src)="https?://', page)
+    assert (index.parent / "canary-data-docs.css").exists() and "canary-data-docs.css" in page
+    assert 'href="index.html"' in page and "../index.html" not in page
+    statuses = Counter(c["status"] for c in doc["runs"][0]["checks"])
+    counts = " · ".join(f"{statuses[s]} {s}" for s in SEVERITY_ORDER if statuses[s])
+    assert counts in summary.data and counts in index.read_text()  # the same counts
 
 
 def test_flow_shows_failures_and_retries_only_transient_errors(
@@ -196,3 +213,47 @@ def test_concurrent_flow_run_equals_the_sequential_cli_run(
     cli_doc = json_result.document([cli_run])
     assert verdicts(state.result()) == verdicts(cli_doc)
     assert len(verdicts(cli_doc)) > 20
+
+
+def test_undelivered_alerts_show_in_the_summary_and_a_delivery_pending_event(
+    prefect_api: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.weekly_canary import weekly_canary
+    from prefect.client.orchestration import get_client
+    from prefect.events.filters import EventFilter, EventNameFilter
+    from prefect.events.worker import EventsWorker
+
+    from canary.alerts.deliver import deliver
+    from canary.store.db import Store
+    from tests.slack_fake import ENV, TOKEN, W1, check, make_config, run_of, running
+
+    with running() as slack:
+        config = make_config(tmp_path, slack)
+        monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+        slack.down = True  # an earlier run's alert is still queued, and Slack stays down
+        store = Store(config.store_url({}))
+        deliver(config, store, [run_of(W1, check())], environ=ENV)
+        store.close()
+        state = weekly_canary(
+            monitor="code-insights-canary",
+            config_path=str(tmp_path / "canary.yaml"),
+            as_of=AS_OF.isoformat(),
+            return_state=True,
+        )
+    assert state.is_completed()  # the checks passed: the run is not failed for this
+    artifacts = asyncio.run(_artifacts(state.state_details.flow_run_id))
+    summary = next(a for a in artifacts if a.key == "canary-code-insights-canary-summary")
+    assert "## Alerts not delivered" in summary.data
+    assert "2 waiting in the outbox for the next run" in summary.data
+    assert "Slack unreachable" in summary.data
+
+    EventsWorker.drain_all()
+    with get_client(sync_client=True) as client:
+        page = client.read_events(
+            EventFilter(event=EventNameFilter(name=["canary.delivery.pending"])), limit=10
+        )
+    [event] = page.events
+    assert event.resource.id == f"canary.delivery.code-insights-canary.{LATEST_WEEK}"
+    assert event.payload["pending"] == 2 and event.payload["transport"] == "slack"
+    assert any("Slack unreachable" in r for r in event.payload["reasons"])
+    assert TOKEN not in json.dumps(event.payload)

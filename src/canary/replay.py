@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
+from canary.anomaly.detectors import year_ago_weeks
 from canary.checks.validate import GreatExpectations
 from canary.errors import CanaryError
 from canary.pipeline import Collected, Plan, collect, finish, history_checks, pull_dataset
@@ -52,13 +53,21 @@ def backfill(
     return written
 
 
-def warm_up(p: Plan, store: Store, tick: Tick | None = None) -> None:
-    """Backfill the weeks a scratch store needs before ``p.week`` for history to judge it."""
+def warm_up(p: Plan, store: Store, tick: Tick | None = None, end: date | None = None) -> None:
+    """Backfill the weeks a scratch store needs for history to judge ``p.week`` (to ``end``):
+    the training window before it, and last year's weeks that quiet weeks compare with."""
     settings = [p.config.history_for(d) for d in p.config.datasets]
     warm = max((s.window_weeks or 0) + (s.min_weeks or 0) for s in settings)
+    ranges = [(p.week - WEEK * warm, p.week - WEEK)]
+    last_year = [
+        w for w in year_ago_weeks(p.config.quiet_weeks, p.week, end or p.week) if w < ranges[0][0]
+    ]
+    if last_year:
+        ranges.insert(0, (last_year[0], last_year[-1]))
     # A source without those weeks leaves the first weeks skipped for lack of history.
-    with contextlib.suppress(CanaryError):
-        backfill(p, store, p.week - WEEK * warm, p.week - WEEK, tick=tick)
+    for start, stop in ranges:
+        with contextlib.suppress(CanaryError):
+            backfill(p, store, start, stop, tick=tick)
 
 
 def backtest(
@@ -80,7 +89,7 @@ def backtest(
     plans = [replace(first, week=week, sample_rows=False) for week in weeks]
     runs = []
     with _static_checks(plans, ge, workers) as collected:
-        warm_up(first, store, tick)  # while the workers start
+        warm_up(first, store, tick, end)  # while the workers start
         for p, got in zip(plans, collected, strict=True):
             started = datetime.now(UTC)
             got.checks.extend(history_checks(p, store, ge, got))

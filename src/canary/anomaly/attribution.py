@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from canary.anomaly.inputs import HistoryInput
+from canary.masking import mask_labels
 from canary.weeks import WEEK
 
 _SUM_OF = re.compile(r"^sum\((\w+)\)$", re.IGNORECASE)
@@ -168,7 +169,7 @@ def attribute(row: pd.Series, inputs: list[HistoryInput]) -> tuple[str, list[dic
                     found.append(
                         {
                             "dataset": other.dataset,
-                            "segment": json.loads(segment),
+                            "segment": mask_labels(json.loads(segment)),
                             "share": round(share, 3),
                             "usual_share": round(usual, 3),
                         }

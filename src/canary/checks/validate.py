@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from difflib import get_close_matches
 from typing import Any
 
 import pandas as pd
@@ -30,6 +31,33 @@ class GreatExpectations:
         asset = self._context.data_sources.add_pandas("canary").add_dataframe_asset("batch")
         self._batch = asset.add_batch_definition_whole_dataframe("whole")
 
+    def unbuildable(self, expectations: list[dict[str, Any]]) -> dict[int, str]:
+        """Index -> why GE cannot build that expectation (unknown type, bad arguments).
+
+        GE would log a traceback and drop such an expectation, and the run would pass.
+        """
+        from great_expectations.exceptions import ExpectationNotFoundError
+        from great_expectations.expectations.expectation_configuration import (
+            ExpectationConfiguration,
+        )
+        from great_expectations.expectations.registry import (
+            list_registered_expectation_implementations,
+        )
+
+        broken: dict[int, str] = {}
+        for i, expectation in enumerate(expectations):
+            kind = str(expectation.get("type"))
+            try:
+                ExpectationConfiguration(**expectation).to_domain_obj()
+            except ExpectationNotFoundError:
+                known = list_registered_expectation_implementations()
+                hint = get_close_matches(kind, known, n=1)
+                did = f" (did you mean {hint[0]!r})" if hint else ""
+                broken[i] = f"unknown expectation type {kind!r}{did}"
+            except Exception as exc:  # GE raises many types for bad arguments
+                broken[i] = f"{kind} is not valid: {_problems(exc)}"
+        return broken
+
     def run(
         self,
         suite_doc: dict[str, Any],
@@ -52,6 +80,14 @@ class GreatExpectations:
         )
         order = {check_name(e): i for i, e in enumerate(suite_doc["expectations"])}
         return sorted(result.results, key=lambda r: order.get(_name_of(r), 0))
+
+
+def _problems(exc: Exception) -> str:
+    """A one-line account of a bad expectation: each argument and what is wrong with it."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):  # pydantic's ValidationError (v1 or v2)
+        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors())
+    return str(getattr(exc, "message", exc)).splitlines()[0]
 
 
 def _name_of(result: Any) -> str:

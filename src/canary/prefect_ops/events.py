@@ -1,7 +1,10 @@
-"""Prefect events of a run: canary.check.failed, canary.check.resolved, canary.run.completed.
+"""Prefect events of a run: canary.check.failed, canary.check.resolved, canary.run.completed,
+and canary.delivery.pending when alerts were not all delivered.
 
 Each event names the monitor and the dataset as related resources, so that automations
 can match on them (``canary.monitor.<monitor>``, ``canary.dataset.<monitor>.<dataset>``).
+A drill's events are ``canary.drill.*`` (``canary.drill.check.failed``...), with the
+scenario in their payload, so automations on real failures never fire on a drill.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from canary.alerts.undelivered import Undelivered
 from canary.jsonable import json_ready
 from canary.results import CheckResult, PastCheck, RunResult
 from canary.weeks import WEEK
@@ -41,9 +45,14 @@ def dataset_resource(monitor: str, dataset: str) -> dict[str, str]:
     }
 
 
+def event_name(run: RunResult, name: str) -> str:
+    """``canary.<name>``, or ``canary.drill.<name>`` for a drill."""
+    return f"canary.drill.{name}" if run.drill else f"canary.{name}"
+
+
 def _check_event(name: str, run: RunResult, check: CheckResult) -> EventSpec:
     return EventSpec(
-        event=name,
+        event=event_name(run, name),
         resource={
             "prefect.resource.id": f"canary.check.{check.id}",
             "prefect.resource.name": f"{check.dataset}: {check.check}",
@@ -62,6 +71,7 @@ def _check_event(name: str, run: RunResult, check: CheckResult) -> EventSpec:
                 "observed": check.observed,
                 "expected": check.expected,
                 "first_failed_week": check.first_failed_week,
+                **({"drill": run.drill} if run.drill else {}),
             }
         ),
     )
@@ -72,9 +82,7 @@ def run_events(run: RunResult, past: Mapping[str, PastCheck]) -> list[EventSpec]
 
     A check is resolved when it failed the week before and passes now.
     """
-    events = [
-        _check_event("canary.check.failed", run, c) for c in run.checks if c.status == "failed"
-    ]
+    events = [_check_event("check.failed", run, c) for c in run.checks if c.status == "failed"]
     for check in run.checks:
         before = past.get(check.id)
         if (
@@ -83,11 +91,11 @@ def run_events(run: RunResult, past: Mapping[str, PastCheck]) -> list[EventSpec]
             and before.status == "failed"
             and before.week == run.week - WEEK
         ):
-            events.append(_check_event("canary.check.resolved", run, check))
+            events.append(_check_event("check.resolved", run, check))
     datasets = sorted({c.dataset for c in run.checks} | {d.name for d in run.datasets})
     events.append(
         EventSpec(
-            event="canary.run.completed",
+            event=event_name(run, "run.completed"),
             resource={
                 "prefect.resource.id": f"canary.run.{run.monitor}.{run.week.isoformat()}",
                 "prefect.resource.name": f"{run.monitor} week {run.week.isoformat()}",
@@ -99,10 +107,24 @@ def run_events(run: RunResult, past: Mapping[str, PastCheck]) -> list[EventSpec]
                 "week": run.week.isoformat(),
                 "status": run.status,
                 "counts": run.counts(),
+                **({"drill": run.drill} if run.drill else {}),
             },
         )
     )
     return events
+
+
+def delivery_pending_event(run: RunResult, missing: Undelivered) -> EventSpec:
+    """``canary.delivery.pending``: how many deliveries wait in the outbox, and why."""
+    return EventSpec(
+        event="canary.delivery.pending",
+        resource={
+            "prefect.resource.id": f"canary.delivery.{run.monitor}.{run.week.isoformat()}",
+            "prefect.resource.name": f"alerts of {run.monitor} week {run.week.isoformat()}",
+        },
+        related=[monitor_resource(run.monitor)],
+        payload={"monitor": run.monitor, "week": run.week.isoformat(), **missing.payload()},
+    )
 
 
 def emit(events: list[EventSpec]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from typing import Any, Literal, get_args
 
@@ -43,4 +44,31 @@ def failure_message(run: RunResult, fail_on: FailOn, limit: int = 6) -> str | No
     )
     more = f"; and {len(kinds) - limit} more kinds" if len(kinds) > limit else ""
     noun = "check" if len(bad) == 1 else "checks"
-    return f"{run.monitor} week {run.week}: {len(bad)} {noun} did not pass: {named}{more}"
+    return f"{run_label(run)}: {len(bad)} {noun} did not pass: {named}{more}"
+
+
+def completed_message(run: RunResult) -> str:
+    return f"{run_label(run)}: {run.status}"
+
+
+def run_label(run: RunResult) -> str:
+    """``<monitor> week <week>``, after ``DRILL <scenario>:`` for a drill."""
+    label = f"{run.monitor} week {run.week}"
+    return f"DRILL {run.drill}: {label}" if run.drill else label
+
+
+class DataFailureIsNotACrash(logging.Filter):
+    """Drops the engine's "exited with unexpected exception" traceback of a ``ChecksFailed``
+    run: failed checks are a finding, already told by the run's Failed state and message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, ChecksFailed)
+
+
+def quiet_data_failures(logger_name: str = "prefect.flow_runs") -> None:
+    """Install ``DataFailureIsNotACrash`` on the logger Prefect's engine reports runs with
+    (once per process)."""
+    logger = logging.getLogger(logger_name)
+    if not any(isinstance(f, DataFailureIsNotACrash) for f in logger.filters):
+        logger.addFilter(DataFailureIsNotACrash())

@@ -9,41 +9,62 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from canary.report.drill import banner
 from canary.results import CheckResult, RunResult
 
 FIELDS_SHOWN = 15
 STATUS_ICON = {"passed": "✅", "failed": "❌", "error": "⚠️", "warning": "🟡", "skipped": "⏭️"}
 
 
-def artifact_key(monitor: str, kind: str) -> str:
-    """A stable key (lowercase letters, digits, dashes) so the UI keeps each monitor's history."""
-    slug = re.sub(r"[^a-z0-9-]+", "-", monitor.lower()).strip("-")
-    return f"canary-{slug}-{kind}"
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")
 
 
-def _short(value: Any) -> str:
+def artifact_key(monitor: str, kind: str, drill: str | None = None) -> str:
+    """A stable key (lowercase letters, digits, dashes) so the UI keeps each monitor's history.
+
+    A drill's artifacts have keys of their own (``canary-<monitor>-drill-<scenario>-<kind>``),
+    so a drill never becomes the monitor's latest summary.
+    """
+    middle = f"{_slug(monitor)}-drill-{_slug(drill)}" if drill else _slug(monitor)
+    return f"canary-{middle}-{kind}"
+
+
+def _short(value: Any, width: int = 80) -> str:
     if value is None:
         return ""
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def check_table(run: RunResult) -> list[dict[str, str]]:
-    """One row per check, problems first."""
+    """One row per check, problems first: status, dataset, check (and its column), observed,
+    expected and reason, short enough to read without scrolling sideways."""
     ordered = run.problems() + [c for c in run.checks if c.status == "passed"]
     return [
         {
             "status": c.status,
             "dataset": c.dataset,
-            "check": c.check,
-            "column": c.column or "",
-            "observed": _short(c.observed),
-            "expected": _short(c.expected),
-            "first_failed_week": c.first_failed_week.isoformat() if c.first_failed_week else "",
+            "check": f"{c.check}: {c.column}" if c.column else c.check,
+            "observed": _short(c.observed, 40),
+            "expected": _short(c.expected, 40),
             "reason": c.reason,
         }
         for c in ordered
     ]
+
+
+def links_markdown(run: RunResult, links: Mapping[str, str]) -> str:
+    """Every link of a run in one table: Data Docs, results, Slack threads, datasets."""
+    rows = [(label, url) for label, url in links.items()]
+    if run.drill is None:  # a drill's sample lived in a deleted temporary folder
+        rows += [(f"dataset {d.name}", d.link) for d in run.datasets if d.link]
+    lines = [f"# Links: {run.monitor}, week {run.week.isoformat()}", ""]
+    if not rows:
+        return "\n".join([*lines, "No links for this run."]) + "\n"
+    lines += ["| link | where |", "|---|---|"]
+    lines += [f"| [{label}]({url}) | {url} |" for label, url in rows]
+    return "\n".join(lines) + "\n"
 
 
 @dataclass(frozen=True)
@@ -82,9 +103,12 @@ def summary_markdown(
 ) -> str:
     """What a person reads first in the Prefect UI: status, counts, the failures, links."""
     counts = run.counts()
+    drill = f"DRILL {run.drill}: " if run.drill else ""
     lines = [
-        f"# {STATUS_ICON[run.status]} {run.monitor} — week {run.week.isoformat()}: {run.status}",
+        f"# {STATUS_ICON[run.status]} {drill}{run.monitor} — week {run.week.isoformat()}: "
+        f"{run.status}",
         "",
+        *([f"> 🧪 **{banner(run.drill)}**", ""] if run.drill else []),
         " · ".join(f"{n} {status}" for status, n in counts.items() if n),
         "",
     ]
@@ -124,7 +148,7 @@ def summary_markdown(
     ]
     if attributed:
         lines += ["", "## Attribution", *attributed]
-    dataset_links = [f"- [{d.name}]({d.link})" for d in run.datasets if d.link]
+    dataset_links = [f"- [{d.name}]({d.link})" for d in run.datasets if d.link and not run.drill]
     if dataset_links:
         lines += ["", "## Datasets", *dataset_links]
     if links:
