@@ -35,7 +35,7 @@ def digest_summary(d: Digest) -> str:
 
 def incident_head(view: IncidentView, style: Style) -> str:
     """The incident's first line: cause, confidence, since when, how many checks."""
-    cause = view.cause or "unexplained"
+    cause = view.cause or ("could not be checked" if view.status == "error" else "unexplained")
     sure = f" ({view.confidence:.0%})" if view.cause else ""
     checks = f"{view.checks} check{'s' if view.checks != 1 else ''}"
     icon = STATUS_ICON.get(view.status, "❔")
