@@ -22,14 +22,17 @@ from sqlalchemy import Connection
 
 from canary.alerts import chart, outbox
 from canary.alerts.compose import Inputs, Mode, compose, detailed
+from canary.alerts.digest import digest
 from canary.alerts.flush import FlushReport, flush
 from canary.alerts.lifecycle import Transition, decide
 from canary.alerts.model import Link
+from canary.alerts.prefect_notify import send_digests
 from canary.alerts.reroute import RerouteReport, reroute
 from canary.alerts.state import load_messages, load_tracked, write
 from canary.alerts.transports import FileTransport, SlackTransport, Transport, WebhookTransport
 from canary.config import Config
 from canary.errors import SecretError
+from canary.incidents import incidents_of
 from canary.results import RunResult
 from canary.secrets import resolve
 from canary.store.db import Store
@@ -54,6 +57,7 @@ class DeliveryReport:
     rerouted: RerouteReport | None = None
     problems: list[str] = field(default_factory=list)
     open: dict[str, int] = field(default_factory=dict)
+    notified: int = 0  # messages sent to Prefect notification blocks
 
     @property
     def ok(self) -> bool:
@@ -229,4 +233,14 @@ def deliver(
     report.open = {
         status: n for status, n in outbox.counts(store.engine).items() if status in outbox.OPEN
     }
+    if config.notify:
+        found = incidents_of(runs, config.catalog.tiles)
+        digests = [
+            digest(r, found, config.slack.masking, results_link(config, r, result_path), runs)
+            for r in runs
+        ]
+        report.notified, problems = send_digests(
+            config, digests, os.environ if environ is None else environ
+        )
+        report.problems += problems
     return report
