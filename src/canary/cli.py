@@ -71,11 +71,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
     from canary.checks.validate import GreatExpectations
+    from canary.checks.verdict_cache import VerdictCache
     from canary.config import load_config
     from canary.pipeline import RunOptions, plan, run_monitor, scenario_dirs
-    from canary.replay import warm_up
     from canary.report import json_result
-    from canary.report.console import print_report
+    from canary.report.console import backfill_first_run, print_report
     from canary.results import RunResult
     from canary.store.db import Store
 
@@ -92,19 +92,17 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
             store_url = f"sqlite:///{tmp / 'store.db'}"
             if not args.quiet:
                 console.print(
-                    f"scenario [bold]{args.scenario}[/]: throwaway sample and store in {tmp}"
+                    f"[bold yellow]DRILL {args.scenario}[/]: a throwaway sample and store"
                 )
         else:
             store_url = config.store_url(os.environ)
         plans = [plan(config, name, options, args.config.resolve().parent) for name in names]
         store = Store(store_url)
-        ge = GreatExpectations()
+        ge = GreatExpectations(VerdictCache(config.data_dir / "cache" / "verdicts"))
         try:
+            for p in plans:  # a first run (or a drill's empty store) backfills history first
+                backfill_first_run(console, p, store)
             with console.status("checking…", spinner="dots") as status:
-                if scratch is not None:  # a throwaway store: history checks need past weeks
-                    for p in plans:
-                        status.update(f"{p.monitor}: backfilling the weeks before {p.week}")
-                        warm_up(p, store)
                 for p in plans:
                     runs.append(run_monitor(p, store, ge, progress=lambda m: status.update(m)))
             if scratch is None and not args.no_deliver:

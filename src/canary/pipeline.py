@@ -18,7 +18,12 @@ import pandas as pd
 
 from canary.anomaly.stage import changed_weeks_only, gather, judge, record_schemas
 from canary.checks.suites import check_column, check_name, load_suite, parameters_of
-from canary.checks.validate import GreatExpectations, to_check
+from canary.checks.validate import (
+    GreatExpectations,
+    checks_from_json,
+    checks_to_json,
+    to_check,
+)
 from canary.config import LOOKER_KINDS, Config, FilesSource, MonitorConfig, SampleSource
 from canary.dashboards import Dashboard, catalog
 from canary.errors import CanaryError, ConfigError, SuiteError
@@ -174,19 +179,28 @@ def check_dataset(
     if runnable:
         personal = {f.column for f in tile.fields if f.personal}
         fmt = "SUMMARY" if p.sample_rows else "BASIC"
-        raw = ge.run({**suite, "expectations": [e for e, _ in runnable]}, batch, given, fmt)
-        results += [
-            to_check(
-                r,
-                monitor=p.monitor,
-                dataset=data.name,
-                week=p.week,
-                batch=batch,
-                key_columns=tile.row_key,
-                personal_columns=personal,
-            )
-            for r in raw
-        ]
+        checked = {**suite, "expectations": [e for e, _ in runnable]}
+
+        def validate() -> list[CheckResult]:
+            raw = ge.run(checked, batch, given, fmt)
+            return [
+                to_check(
+                    r,
+                    monitor=p.monitor,
+                    dataset=data.name,
+                    week=p.week,
+                    batch=batch,
+                    key_columns=tile.row_key,
+                    personal_columns=personal,
+                )
+                for r in raw
+            ]
+
+        parts = [p.monitor, data.name, p.week, checked, given, fmt, tile.row_key, sorted(personal)]
+        validated: list[CheckResult] = ge.remember(
+            parts, batch, validate, checks_to_json, checks_from_json
+        )
+        results += validated
     for expectation, needs in skipped:
         results.append(
             CheckResult(
@@ -194,7 +208,8 @@ def check_dataset(
                 data.name,
                 check_name(expectation),
                 "skipped",
-                f"{data.name}, week {p.week}: no value yet for {', '.join(sorted(needs))}.",
+                f"{data.name}, week {p.week}: no value yet for {', '.join(sorted(needs))}; "
+                "judged once the suite's parameters give one.",
                 check_column(expectation.get("kwargs") or {}),
             )
         )

@@ -8,9 +8,10 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
+from canary.anomaly.stage import record_schemas
 from canary.checks.validate import GreatExpectations
 from canary.errors import CanaryError
 from canary.pipeline import Collected, Plan, collect, finish, history_checks, pull_dataset
@@ -40,10 +41,12 @@ def backfill(
             data = pull_dataset(replace(p, week=end), name)
             rows = profile(name, tile, data.frame, end)
             store.record_metrics(p.monitor, rows[rows["week"].isin(todo)])
+            record_schemas(store, p.monitor, end, [data])  # what "schema change" compares with
         else:
             for week in todo:
                 data = pull_dataset(replace(p, week=week), name)
                 store.record_metrics(p.monitor, profile(name, tile, data.frame, week))
+                record_schemas(store, p.monitor, week, [data])
                 if tick:
                     tick(f"{name} {week}")
         written[name] = len(todo)
@@ -52,13 +55,55 @@ def backfill(
     return written
 
 
-def warm_up(p: Plan, store: Store, tick: Tick | None = None) -> None:
-    """Backfill the weeks a scratch store needs before ``p.week`` for history to judge it."""
+def _warm_weeks(p: Plan) -> tuple[date, date]:
+    """The weeks before ``p.week`` that history-aware checks need to judge it."""
     settings = [p.config.history_for(d) for d in p.config.datasets]
     warm = max((s.window_weeks or 0) + (s.min_weeks or 0) for s in settings)
+    return p.week - WEEK * warm, p.week - WEEK
+
+
+def warm_up(p: Plan, store: Store, tick: Tick | None = None) -> None:
+    """Backfill the weeks a scratch store needs before ``p.week`` for history to judge it."""
+    start, end = _warm_weeks(p)
     # A source without those weeks leaves the first weeks skipped for lack of history.
     with contextlib.suppress(CanaryError):
-        backfill(p, store, p.week - WEEK * warm, p.week - WEEK, tick=tick)
+        backfill(p, store, start, end, tick=tick)
+
+
+@dataclass(frozen=True)
+class FirstRun:
+    """What a run on a store without history backfilled before judging its week."""
+
+    monitor: str
+    start: date
+    end: date
+    datasets: int
+    weeks: int  # weeks stored after the backfill (fewer when the source lacks some)
+
+    def summary(self) -> str:
+        return (
+            f"{self.monitor}: no history in the store yet: backfilled {self.weeks} weeks "
+            f"({self.start}..{self.end}) of {self.datasets} datasets, so this run judges "
+            "with history"
+        )
+
+
+def backfill_steps(p: Plan) -> int:
+    """How many times ``backfill`` ticks when it fills ``_warm_weeks`` of an empty store."""
+    start, end = _warm_weeks(p)
+    weeks = len(weeks_between(start, end))
+    return sum(1 if p.dashboard.tile(d).shape == "series" else weeks + 1 for d in p.config.datasets)
+
+
+def first_run(p: Plan, store: Store, tick: Tick | None = None) -> FirstRun | None:
+    """On a store with no metrics of ``p``'s monitor, backfill the weeks its history-aware
+    checks need (``tick`` once per step of ``backfill_steps``); None when history exists."""
+    if any(store.metric_weeks(p.monitor, d) for d in p.config.datasets):
+        return None
+    start, end = _warm_weeks(p)
+    warm_up(p, store, tick)
+    stored = set().union(*(store.metric_weeks(p.monitor, d) for d in p.config.datasets))
+    return FirstRun(p.monitor, start, end, len(p.config.datasets), len(stored))
 
 
 def backtest(

@@ -98,6 +98,10 @@ def _number(value: Any) -> float | None:
     return None if value is None or not np.isfinite(value) else float(value)
 
 
+def _same(indexes: list[int]) -> list[int]:
+    return indexes
+
+
 def judge(
     monitor: str,
     week: date,
@@ -115,13 +119,18 @@ def judge(
     if frame is None:
         return []
     suite = load_suite(expectations_dir, SUITE)
-    failing: set[int] = set()
-    for result in ge.run(suite, frame[["observed", "lower", "upper"]], {}, "COMPLETE"):
-        failing.update(
+    judged = frame[["observed", "lower", "upper"]]
+
+    def validate() -> list[int]:
+        return sorted(
             i
+            for result in ge.run(suite, judged, {}, "COMPLETE")
             for i in (result.result or {}).get("unexpected_index_list") or []
             if isinstance(i, int)
         )
+
+    indexes: list[int] = ge.remember(["history", suite], judged, validate, _same, _same)
+    failing = set(indexes)
     out = []
     for i, row in frame.iterrows():
         segment = json.loads(row["segment"]) if row["segment"] else None
