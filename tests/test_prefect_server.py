@@ -427,8 +427,9 @@ def test_flow_run_page_shows_the_canary_artifacts(server: Server, tmp_path: Path
             table = page.get_by_role("table").first
             expect(table).to_be_visible(timeout=30_000)
             for column in ("status", "dataset", "check", "observed", "expected", "reason"):
-                expect(table.get_by_role("columnheader", name=column)).to_be_in_viewport()
-            assert page.evaluate("document.documentElement.scrollWidth") <= 1400
+                expect(table.get_by_role("columnheader", name=column)).to_be_in_viewport(ratio=1)
+            box = table.bounding_box()  # the whole table within 1400 px, no sideways scrolling
+            assert box and box["x"] + box["width"] <= 1400, box
             page.goto(f"{server.url}/artifacts/artifact/{summary['id']}")
             heading = page.get_by_role(
                 "heading", name=f"❌ DRILL object-null: {BROKEN} — week 2026-11-16: failed"

@@ -37,18 +37,40 @@ def _short(value: Any, width: int = 80) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
+#: Characters per cell of the checks table: Prefect's tables do not wrap, and the six
+#: columns must fit a 1400 px window beside the UI's navigation.
+CELL_WIDTHS = {"check": 28, "observed": 14, "expected": 16, "reason": 44}
+
+
+def _number(value: Any) -> str:
+    if not isinstance(value, float):
+        return str(value)
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
+def _compact(value: Any) -> Any:
+    """Numbers rounded (four significant digits, whole from 1,000), a range as ``min..max``."""
+    if isinstance(value, dict) and set(value) <= {"min", "max"} and value:
+        return f"{_number(value.get('min', ''))}..{_number(value.get('max', ''))}"
+    return _number(value) if isinstance(value, int | float) else value
+
+
 def check_table(run: RunResult) -> list[dict[str, str]]:
     """One row per check, problems first: status, dataset, check (and its column), observed,
-    expected and reason, short enough to read without scrolling sideways."""
+    expected and reason (without the dataset and week the row already shows), cut to fit
+    the UI's width; the summary and the JSON result keep every reason whole."""
     ordered = run.problems() + [c for c in run.checks if c.status == "passed"]
+    prefix = f", week {run.week.isoformat()}: "
     return [
         {
             "status": c.status,
             "dataset": c.dataset,
-            "check": f"{c.check}: {c.column}" if c.column else c.check,
-            "observed": _short(c.observed, 40),
-            "expected": _short(c.expected, 40),
-            "reason": c.reason,
+            "check": _short(
+                f"{c.check}: {c.column}" if c.column else c.check, CELL_WIDTHS["check"]
+            ),
+            "observed": _short(_compact(c.observed), CELL_WIDTHS["observed"]),
+            "expected": _short(_compact(c.expected), CELL_WIDTHS["expected"]),
+            "reason": _short(c.reason.removeprefix(c.dataset + prefix), CELL_WIDTHS["reason"]),
         }
         for c in ordered
     ]
