@@ -37,37 +37,41 @@ def _short(value: Any, width: int = 80) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-#: Characters per cell of the checks table: Prefect's tables do not wrap, and the six
-#: columns must fit a 1400 px window beside the UI's navigation.
-CELL_WIDTHS = {"check": 28, "observed": 14, "expected": 16, "reason": 44}
+#: Characters per cell of the checks table: Prefect's tables never wrap, and the six
+#: columns must fit the artifact page's table (about 840 px of a 1400 px window).
+CELL_WIDTHS = {"check": 21, "observed": 10, "expected": 12, "reason": 26}
 
 
 def _number(value: Any) -> str:
     if not isinstance(value, float):
         return str(value)
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
 
 
 def _compact(value: Any) -> Any:
-    """Numbers rounded (four significant digits, whole from 1,000), a range as ``min..max``."""
-    if isinstance(value, dict) and set(value) <= {"min", "max"} and value:
-        return f"{_number(value.get('min', ''))}..{_number(value.get('max', ''))}"
+    """Numbers rounded, a range as ``a..b`` (``≥ a``, ``≤ b`` when open), a share of
+    unexpected rows as a percentage."""
+    if isinstance(value, dict) and value and set(value) <= {"min", "max"}:
+        low, high = value.get("min"), value.get("max")
+        if low is not None and high is not None:
+            return f"{_number(low)}..{_number(high)}"
+        return f"≥ {_number(low)}" if low is not None else f"≤ {_number(high)}"
+    if isinstance(value, dict) and isinstance(value.get("unexpected_percent"), int | float):
+        return f"{value['unexpected_percent']:.3g}% rows"
     return _number(value) if isinstance(value, int | float) else value
 
 
 def check_table(run: RunResult) -> list[dict[str, str]]:
-    """One row per check, problems first: status, dataset, check (and its column), observed,
-    expected and reason (without the dataset and week the row already shows), cut to fit
-    the UI's width; the summary and the JSON result keep every reason whole."""
+    """One row per check, problems first: status, dataset, check, observed, expected and
+    reason (which names the column; without the dataset and week the row already shows),
+    cut to fit the UI's width; the summary and the JSON result keep every reason whole."""
     ordered = run.problems() + [c for c in run.checks if c.status == "passed"]
     prefix = f", week {run.week.isoformat()}: "
     return [
         {
             "status": c.status,
             "dataset": c.dataset,
-            "check": _short(
-                f"{c.check}: {c.column}" if c.column else c.check, CELL_WIDTHS["check"]
-            ),
+            "check": _short(c.check, CELL_WIDTHS["check"]),
             "observed": _short(_compact(c.observed), CELL_WIDTHS["observed"]),
             "expected": _short(_compact(c.expected), CELL_WIDTHS["expected"]),
             "reason": _short(c.reason.removeprefix(c.dataset + prefix), CELL_WIDTHS["reason"]),
