@@ -21,7 +21,9 @@ from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from canary.alerts.deliver import deliver, results_link
+from canary.alerts.lease import holder_name
 from canary.alerts.outbox import thread_links
+from canary.alerts.undelivered import Undelivered, undelivered
 from canary.config import Config, load_config
 from canary.errors import CanaryError
 from canary.pipeline import (
@@ -38,7 +40,7 @@ from canary.pipeline import (
 )
 from canary.prefect_ops import data_docs
 from canary.prefect_ops.data_docs import RecordingGE
-from canary.prefect_ops.events import emit, run_events
+from canary.prefect_ops.events import delivery_pending_event, emit, run_events
 from canary.prefect_ops.run_identity import name_flow_run
 from canary.prefect_ops.states import (
     ChecksFailed,
@@ -161,15 +163,23 @@ def emit_events(store_url: str, run: RunResult) -> int:
 
 
 @task(retries=2, retry_delay_seconds=5, retry_condition_fn=retry_transient, cache_policy=NO_CACHE)
-def send_alerts(config: Config, store_url: str, run: RunResult, docs_url: str) -> None:
-    """Alerts through the durable outbox: a retried task never shows anyone an alert twice."""
+def send_alerts(config: Config, store_url: str, run: RunResult, docs_url: str) -> Undelivered:
+    """Alerts through the durable outbox: a retried task never shows anyone an alert twice.
+
+    What was not delivered is logged and emitted as ``canary.delivery.pending``."""
+    from prefect.runtime import flow_run
+
     store = Store(store_url)
     try:
-        report = deliver(config, store, [run], docs_url=docs_url)
+        holder = holder_name(f"flow run {flow_run.get_name() or flow_run.get_id()}")
+        report = deliver(config, store, [run], docs_url=docs_url, holder=holder)
     finally:
         store.close()
-    if not report.ok:
-        get_run_logger().warning("alerts not all delivered; kept in the outbox: %s", report)
+    missing = undelivered(report)
+    if missing:
+        get_run_logger().warning("%s: %s", missing.headline(), "; ".join(missing.reasons))
+        emit([delivery_pending_event(run, missing)])
+    return missing
 
 
 @task(cache_policy=NO_CACHE)
@@ -205,12 +215,17 @@ def run_links(
     return links
 
 
-def publish_summary(run: RunResult, links: dict[str, str]) -> None:
+def publish_summary(
+    run: RunResult, links: dict[str, str], missing: Undelivered | None = None
+) -> None:
     """The summary, made by the flow itself: the UI lists a flow run's own artifacts before
     those of its tasks, so it is the first thing a data engineer reads."""
+    summary = summary_markdown(run, links=links)
+    if missing:
+        summary += "\n" + missing.markdown()
     create_markdown_artifact(
         key=artifact_key(run.monitor, "summary", run.drill),
-        markdown=summary_markdown(run, links=links),
+        markdown=summary,
         description=f"canary summary of {drill_marks.run_name(run.monitor, run.week, run.drill)}",
     )
 
@@ -280,11 +295,10 @@ def weekly_canary(
             got = collect_concurrently(p)
             run = judge_and_record(p, store_url, got, started)
             docs_url = build_data_docs(docs_config, path.resolve().parent, run, started)
-            if scratch is None:
-                send_alerts(config, store_url, run, docs_url)
+            missing = send_alerts(config, store_url, run, docs_url) if scratch is None else None
             emit_events(store_url, run)
             links = run_links(config, run, docs_url, store_url)
-            publish_summary(run, links)
+            publish_summary(run, links, missing)
             publish(run, links)
     finally:
         if scratch is not None:

@@ -36,16 +36,21 @@ import yaml
 from canary.checks.validate import GreatExpectations
 from canary.dashboards import Field, Tile, View, build_query, catalog
 from canary.sample.warehouse import query_fields
+from canary.sources.sql import bind, named
 
 MODEL = "code_insights"
 CLIENT_ID = "canary-test-client"
 CLIENT_SECRET = "Sx9/looker+client secret=4f1c&2a"  # characters a form encodes
 DASHBOARD_IDS = {"all-instances": "1", "canary": "2"}
-INSTANCE_FILTER = "Instance"
+INSTANCE_FILTER = "Instance"  # filter titles, as users see them and configs name them
 WEEK_FILTER = "Week"
-DEFAULT_LIMIT = 5000
+FILTER_NAMES = {INSTANCE_FILTER: "instance", WEEK_FILTER: "week_range"}  # LookML names
+DEFAULT_LIMIT = 5000  # rows of a query run without a limit
+SAVED_LIMIT = "500"  # what tiles are commonly saved with (Query.limit is a string)
 TOKEN_SECONDS = 3600
 DROPPED, SLOW = 0, -1  # statuses logged for requests answered with nothing
+DOCS_ERRORS = "https://cloud.google.com/looker/docs/r/err/4.0"
+_ROUTE_WORDS = {"login", "logout", "user", "dashboards", "looks", "queries", "run"}
 HTML_PAGE = (
     "<!DOCTYPE html><html><head><title>Looker is restarting</title></head>"
     "<body><h1>We'll be right back</h1></body></html>"
@@ -69,6 +74,9 @@ class Faults:
     renamed: dict[str, str] = field(default_factory=dict)  # field -> name in the answer
     row_limit: int | None = None  # saved tile queries carry this limit
     echo_login: bool = False  # a failed login echoes the posted form (a bad proxy)
+    plain_cells: bool = False  # json_bi cells as bare values, not {"value", "rendered"}
+    rows_key: str = "rows"  # "data": json_bi as Looker before 24.4 sent it
+    looker_error: str | None = None  # runs answer 200 with a single looker_error row
 
 
 class HttpError(Exception):
@@ -200,15 +208,17 @@ class LookerFake:
             return [r for r in self.log if "/run/" in r[1] and (status is None or r[2] == status)]
 
     def _save(self, tile: Tile) -> SavedQuery:
+        """A tile's saved query: 500 rows, and segmented tiles sorted oldest week first."""
         qid = str(1000 + len(self.queries) + 1)
+        week = f"{tile.view}.week"
         body = {
             "id": qid,
             "model": MODEL,
             "view": tile.view,
             "fields": [f.ref for f in tile.fields],
             "filters": {},
-            "sorts": [f"{tile.view}.week desc"],
-            "limit": str(DEFAULT_LIMIT),
+            "sorts": [week] if tile.segments else [f"{week} desc"],
+            "limit": SAVED_LIMIT,
             "query_timezone": "UTC",
         }
         saved = SavedQuery(qid, tile.dataset, body)
@@ -245,8 +255,8 @@ class LookerFake:
             {
                 "id": f"{dashboard_id}1",
                 "dashboard_id": dashboard_id,
-                "name": INSTANCE_FILTER,
-                "title": "Instance",
+                "name": FILTER_NAMES[INSTANCE_FILTER],
+                "title": INSTANCE_FILTER,
                 "type": "field_filter",
                 "default_value": instance or "",
                 "model": MODEL,
@@ -256,13 +266,13 @@ class LookerFake:
             {
                 "id": f"{dashboard_id}2",
                 "dashboard_id": dashboard_id,
-                "name": WEEK_FILTER,
-                "title": "Week",
-                "type": "field_filter",
+                "name": FILTER_NAMES[WEEK_FILTER],
+                "title": WEEK_FILTER,
+                "type": "date_filter",  # not a field filter: no model, explore or dimension
                 "default_value": "",
-                "model": MODEL,
-                "explore": "weekly_pings",
-                "dimension": "weekly_pings.week",
+                "model": None,
+                "explore": None,
+                "dimension": None,
             },
         ]
         elements: list[dict[str, Any]] = [
@@ -354,14 +364,36 @@ class LookerFake:
             else:
                 equal[f.name] = _equality(str(expr))
         rows_max = int(limit or query.get("limit") or DEFAULT_LIMIT)
-        sql, params = build_query(view, fields, equal, weeks, rows_max)
-        frame = query_fields(self.warehouse, sql, params)
+        sql, params = build_query(view, fields, equal, weeks, placeholder=named)
+        frame = query_fields(self.warehouse, sql, bind(params))
+        frame = self._sorted(frame, view, fields, query.get("sorts") or []).head(rows_max)
         records = [
             {f.ref: _cell(row[f.column], f) for f in fields}
             for row in frame.to_dict(orient="records")
         ]
         dataset = self._by_fields.get(frozenset(refs))
         return self._render(fmt, view, fields, records, sql, dataset)
+
+    def _sorted(
+        self, frame: pd.DataFrame, view: View, fields: list[Field], sorts: list[str]
+    ) -> pd.DataFrame:
+        """Rows in the query's sort order: ``view.field`` ascending, ``view.field desc``
+        descending; unsorted queries go by the first date descending, else the first
+        measure descending, as Looker does."""
+        if not sorts:
+            first = next((f for f in fields if f.type == "date"), None) or next(
+                (f for f in fields if f.kind == "measure"), None
+            )
+            sorts = [f"{first.ref} desc"] if first else []
+        if not sorts:
+            return frame
+        chosen = {f.ref: f.column for f in fields}
+        unknown = [s for s in sorts if s.split()[0] not in chosen]
+        if unknown:
+            raise HttpError(400, f"Cannot sort by {unknown[0]!r}: it is not a field of the query")
+        keys = [chosen[s.split()[0]] for s in sorts]
+        ascending = [s.split()[-1].lower() != "desc" for s in sorts]
+        return frame.sort_values(keys, ascending=ascending, kind="stable")
 
     def _field(self, view: View, ref: str) -> Field:
         name = ref.split(".", 1)[1] if ref.startswith(view.name + ".") else None
@@ -394,7 +426,12 @@ class LookerFake:
         if fmt == "json":
             body = json.dumps(records)
         elif fmt == "json_bi":
-            body = json.dumps(_json_bi(meta, records, sql))
+            doc = _json_bi(meta, records, sql, plain=hit and self.faults.plain_cells)
+            if hit and self.faults.looker_error:
+                doc["rows"] = [{"looker_error": self.faults.looker_error}]
+            if hit:
+                doc[self.faults.rows_key] = doc.pop("rows")
+            body = json.dumps(doc)
         elif fmt == "csv":
             return "text/csv; charset=utf-8", _csv(meta, records)
         else:
@@ -404,19 +441,42 @@ class LookerFake:
         return "application/json", body
 
 
+def documentation_url(status: int, method: str, path: str) -> str:
+    """The docs link Looker puts in every error body: ``.../4.0/404/get/dashboards/:id``."""
+    parts = [p for p in path.split("/") if p][2:]
+    route = "/".join(p if p in _ROUTE_WORDS else ":id" for p in parts)
+    return f"{DOCS_ERRORS}/{status}/{method.lower()}/{route}"
+
+
 def _filterable(view: str, name: str) -> dict[str, Any]:
     return {
         "model": MODEL,
         "view": view,
         "name": name,
         "listen": [
-            {"dashboard_filter_name": INSTANCE_FILTER, "field": f"{view}.instance_label"},
-            {"dashboard_filter_name": WEEK_FILTER, "field": f"{view}.week"},
+            {
+                "dashboard_filter_name": FILTER_NAMES[INSTANCE_FILTER],
+                "field": f"{view}.instance_label",
+            },
+            {"dashboard_filter_name": FILTER_NAMES[WEEK_FILTER], "field": f"{view}.week"},
         ],
     }
 
 
-def _json_bi(meta: list[dict[str, Any]], rows: list[dict[str, Any]], sql: str) -> dict[str, Any]:
+def _rendered(value: Any) -> str:
+    if value is None:
+        return "∅"
+    if isinstance(value, int | float):
+        return f"{value:,}"
+    return str(value)
+
+
+def _json_bi(
+    meta: list[dict[str, Any]], rows: list[dict[str, Any]], sql: str, plain: bool
+) -> dict[str, Any]:
+    """Looker's json_bi document; cells are {"value", "rendered"} objects unless ``plain``."""
+    if not plain:
+        rows = [{k: {"value": v, "rendered": _rendered(v)} for k, v in r.items()} for r in rows]
     return {
         "metadata": {
             "fields": {
@@ -469,7 +529,8 @@ def _handler(fake: LookerFake) -> type[BaseHTTPRequestHandler]:
                 status, ctype, text = self._route(method, url.path, parse_qs(url.query), body)
             except HttpError as exc:
                 status, ctype, headers = exc.status, "application/json", exc.headers
-                text = json.dumps({"message": exc.message, "documentation_url": ""})
+                doc = documentation_url(exc.status, method, url.path)
+                text = json.dumps({"message": exc.message, "documentation_url": doc})
             except _Drop as drop:
                 if not drop.logged:
                     with fake.lock:
@@ -563,8 +624,9 @@ def _handler(fake: LookerFake) -> type[BaseHTTPRequestHandler]:
                 raise HttpError(400, "Login takes a form-encoded body")
             form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
             if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
+                # Looker refuses credentials with a 404, not a 401
                 detail = f": {body.decode()}" if fake.faults.echo_login else ""
-                raise HttpError(401, f"Invalid client_id or client_secret{detail}")
+                raise HttpError(404, f"Not found{detail}")
             token = secrets.token_hex(16)
             with fake.lock:
                 fake.tokens[token] = time.monotonic() + TOKEN_SECONDS
@@ -666,6 +728,39 @@ def serving(
             yield fake
         finally:
             close_clients()
+
+
+@contextmanager
+def watching_egress(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every request bound beyond 127.0.0.1 (``CONNECT host:443`` or ``GET url``), caught by
+    a refusing proxy that the proxy variables point at; loopback stays direct."""
+    seen: list[str] = []
+
+    class Refuse(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+        def _refuse(self) -> None:
+            seen.append(f"{self.command} {self.path}")
+            self.send_error(403, "no egress from tests")
+
+        do_CONNECT = do_GET = do_POST = _refuse
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,))
+    thread.start()
+    proxy = f"http://127.0.0.1:{server.server_address[1]}"
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
+        monkeypatch.setenv(name, proxy)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(name, "127.0.0.1,localhost")
+    try:
+        yield seen
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 @cache

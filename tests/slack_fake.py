@@ -39,7 +39,9 @@ HEADER_LIMIT = 150
 class Fault:
     """Inject ``kind`` on the next ``times`` requests to ``method`` ("*" for any).
 
-    kinds: "429", "500", "503", "error:<code>", "drop_before", "drop_after", "non_json".
+    kinds: "429" (``Retry-After: 0``), "429:<seconds>", "500", "503", "error:<code>",
+    "drop_before", "drop_after", "non_json", "delay:<seconds>" (a slow answer: the request
+    is handled only after that long, as a busy Slack would).
     """
 
     method: str
@@ -220,9 +222,12 @@ def _handler(fake: SlackFake) -> type[BaseHTTPRequestHandler]:
             fake.requests.append(Recorded(method, body, dict(self.headers), fault))
             if fake.down or fault == "drop_before":
                 return self._drop()
-            if fault in ("429", "500", "503"):
-                status = int(fault)
-                hdrs = {"Retry-After": "0"} if status == 429 else {}
+            if fault and fault.startswith("delay:"):
+                time.sleep(float(fault.partition(":")[2]))
+            if fault and fault.partition(":")[0] in ("429", "500", "503"):
+                code, _, wait = fault.partition(":")
+                status = int(code)
+                hdrs = {"Retry-After": wait or "0"} if status == 429 else {}
                 text = (
                     b"rate limited"
                     if method == "webhook"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
+from canary.anomaly.attribution import carriers
 from canary.anomaly.baseline import DIRECTIONS, expected_band, last_valid
 
 
@@ -70,3 +72,14 @@ def test_many_series_in_one_pass() -> None:
     )
     flagged = (observed < band.lower) | (observed > band.upper)
     assert flagged[:7].all() and flagged[7:].sum() == 0
+
+
+def test_attribution_names_only_segments_carrying_more_than_their_share() -> None:
+    usual = pd.Series({"a": 600.0, "b": 300.0, "c": 100.0})
+    even = pd.DataFrame({"base": usual, "now": usual * 0.4})
+    named, whole = carriers(even, -1.0)
+    assert named == [] and round(whole, 2) == -0.6  # the largest segment is not "the cause"
+    confined = pd.DataFrame({"base": usual, "now": usual.where(usual.index != "c", 0.0)})
+    named, whole = carriers(confined, -1.0)
+    assert [(s, round(share, 2), round(u, 2)) for s, share, u in named] == [("c", 1.0, 0.1)]
+    assert round(whole, 2) == -0.1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,121 @@ def test_usage_errors_exit_2(
 ) -> None:
     assert main(["run", "--config", str(REPO / "canary.yaml"), "--as-of", "2026-11-28", *args]) == 2
     assert needle in capsys.readouterr().err
+
+
+def test_a_duplicate_key_anywhere_is_an_error_naming_key_and_both_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """PyYAML keeps the last of two equal keys: a second monitor silently replaced the first."""
+    text = (REPO / "canary.yaml").read_text()
+    lines = text.splitlines()
+    first = lines.index("  code-insights-canary:") + 1
+    copy = "\n".join(lines[first - 1 :]).split("\n\n")[0]  # the canary monitor's block
+    path = tmp_path / "canary.yaml"
+    path.write_text(text.replace("\n\n# Slack alerts", "\n" + copy + "\n\n# Slack alerts", 1))
+    again = path.read_text().splitlines().index("  code-insights-canary:", first) + 1
+    assert main(["run", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "Traceback" not in err
+    assert (
+        f"duplicate key 'code-insights-canary' under monitors: line {first} and line {again}" in err
+    )
+    nested = tmp_path / "nested.yaml"
+    nested.write_text("sources:\n  s:\n    kind: sample\n    seed: 1\n    seed: 2\nmonitors: {}\n")
+    with pytest.raises(
+        ConfigError, match=r"nested.yaml: duplicate key 'seed' under sources.s: line 4 and line 5"
+    ):
+        load_config(nested, environ={})
+    listed = tmp_path / "listed.yaml"
+    listed.write_text("a:\n  - {x: 1, x: 2}\n")
+    with pytest.raises(ConfigError, match=r"duplicate key 'x' under a\[0\]: line 2 and line 2"):
+        load_config(listed, environ={})
+
+
+def test_yaml_merge_keys_may_be_overridden() -> None:
+    from canary.strict_yaml import parse_yaml
+
+    doc = parse_yaml("base: &b {seed: 1, weeks: 52}\nsample: {<<: *b, seed: 2}\n")
+    assert doc["sample"] == {"seed": 2, "weeks": 52}
+
+
+def test_a_config_that_is_not_utf8_is_a_config_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes((REPO / "canary.yaml").read_bytes() + "# café\n".encode("latin-1"))
+    assert main(["run", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    last = len(path.read_bytes().splitlines())
+    assert f"{path}: line {last} is not UTF-8 (byte 0xe9" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("url", "needle"),
+    [
+        ("notaurl", "not a database URL"),
+        ("mongodb://db.internal/canary", "unknown or uninstalled database kind 'mongodb'"),
+        ("sqlite+nodriver:///x.db", "unknown or uninstalled database kind 'sqlite+nodriver'"),
+    ],
+)
+def test_a_bad_store_url_is_a_config_error_naming_where_it_came_from(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    url: str,
+    needle: str,
+) -> None:
+    config = tmp_path / "canary.yaml"
+    config.write_text((REPO / "canary.yaml").read_text())
+    args = ["run", "--config", str(config), "--as-of", "2026-11-28"]
+    monkeypatch.setenv("CANARY_STORE_URL", url)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"environment variable CANARY_STORE_URL: {needle}" in err
+    assert str(config) not in err and "Traceback" not in err
+    monkeypatch.delenv("CANARY_STORE_URL")
+    monkeypatch.setenv("CANARY__STORE__URL", url)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"environment variable CANARY__STORE__URL: invalid config\n  store.url: {needle}" in err
+    assert str(config) not in err
+    monkeypatch.delenv("CANARY__STORE__URL")
+    raw = yaml.safe_load(config.read_text())
+    raw["store"] = {"url": url}
+    config.write_text(yaml.safe_dump(raw))
+    assert main(args) == 2
+    assert f"{config}: invalid config\n  store.url: {needle}" in capsys.readouterr().err
+
+
+def test_environment_override_errors_name_the_variable_not_the_file() -> None:
+    env = {"CANARY__SOURCES__SAMPLE__SEED": "eleven"}
+    text = _error(_raw(), env)
+    assert "environment variable CANARY__SOURCES__SAMPLE__SEED: invalid config" in text
+    assert "sources.sample.seed: Input should be a valid integer" in text
+    assert "bad.yaml" not in text
+    raw = _raw()
+    raw["sources"]["sample"]["weeks"] = 3
+    text = _error(raw, env)  # one mistake in each place: each named by where it is
+    assert "bad.yaml: invalid config\n  sources.sample.weeks:" in text
+    assert (
+        "environment variable CANARY__SOURCES__SAMPLE__SEED: invalid config\n  sources.sample.seed:"
+        in text
+    )
+    assert "CANARY__SLACK__MASKING: not a YAML value" in _error(
+        _raw(), {"CANARY__SLACK__MASKING": "{a: [}"}
+    )
+    clash = {"CANARY__STORE": "x", "CANARY__STORE__URL": "sqlite:///x.db"}
+    assert "CANARY__STORE and CANARY__STORE__URL set the same key" in _error(_raw(), clash)
+
+
+def test_every_slack_setting_is_documented_in_the_readme() -> None:
+    """Each ``slack:`` key appears as a key in the README's examples or as ``slack.KEY``."""
+    from canary.config import SlackConfig
+
+    readme = (REPO / "README.md").read_text()
+    undocumented = [
+        key
+        for key in SlackConfig.model_fields
+        if not re.search(rf"(^|\s){key}:", readme, re.M) and f"slack.{key}" not in readme
+    ]
+    assert not undocumented

@@ -37,6 +37,8 @@ def test_lists_tiles_without_pulling_data(
     assert code == ExitCode.OK
     assert f"looker-all: login: logged in to {looker.base_url} as Canary Bot" in out
     assert "'Code Insights usage (Sourcegraph (S2))': 9 tiles; filters Instance='Sourcegraph" in out
+    assert "filter 'instance' (title 'Instance'): 'Sourcegraph (S2)'" in out
+    assert "filter 'week_range' (title 'Week'): '(no value)'" in out
     assert "'Instances reporting' -> instances_reporting: code-insights-all-instances" in out
     assert "'Insights by type' -> insights_by_type: not monitored" in out
     assert "'About these numbers' -> about_these_numbers: skipped (text)" in out
@@ -80,8 +82,11 @@ def test_looks_and_queries(
     ("change", "message"),
     [
         ({"dashboard_id": "77"}, "Looker dashboard 77: reading it: Looker said: Not found"),
-        ({"filters": {"Instanse": "S2"}}, "has no filter 'Instanse'; its filters: Instance, Week"),
-        ({"client_id": "someone-else"}, "Invalid client_id or client_secret"),
+        (
+            {"filters": {"Instanse": "S2"}},
+            "has no filter 'Instanse'; its filters: 'instance' (title 'Instance'), 'week_range'",
+        ),
+        ({"client_id": "someone-else"}, "Looker rejected the client id or secret"),
         ({"datasets": {"Insight creators": "makers"}}, "no query tile is dataset 'creators'"),
     ],
 )

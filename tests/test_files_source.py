@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -11,9 +12,9 @@ import pytest
 from canary.cli import main
 from canary.config import SampleSource
 from canary.dashboards import catalog
-from canary.pipeline import sample_spec
 from canary.report.json_result import validate
-from canary.sample.warehouse import WarehouseSpec, ensure, query_tile
+from canary.sample.warehouse import WarehouseSpec
+from canary.sources.sample import SampleWarehouseSource, sample_spec
 from tests.conftest import AS_OF, LATEST_WEEK, NOW, write_config
 
 CANARY_DATASETS = ("instances_reporting", "page_views", "creators", "instance_usage")
@@ -22,12 +23,15 @@ CANARY_DATASETS = ("instances_reporting", "page_views", "creators", "instance_us
 def export_tiles(directory: Path, monitor: str, fmt: str = "csv") -> Path:
     """Write the tiles of ``monitor``'s dashboard, as pulled from the sample, as files."""
     dashboard = catalog().dashboards["canary" if monitor.endswith("canary") else "all-instances"]
-    path = ensure(
-        directory / "warehouse", WarehouseSpec(sample_spec(SampleSource(kind="sample"), NOW))
+    sample = SampleWarehouseSource(
+        directory / "warehouse",
+        WarehouseSpec(sample_spec(SampleSource(kind="sample"), NOW)),
+        dashboard,
+        timedelta(days=1),
     )
     directory.mkdir(parents=True, exist_ok=True)
     for tile in dashboard.tiles:
-        frame = query_tile(path, tile, dashboard.filter_values(), (None, LATEST_WEEK))
+        frame = sample.sql().query(tile, (None, LATEST_WEEK)).frame  # every week, like an export
         if fmt == "csv":
             frame.to_csv(directory / f"{tile.dataset}.csv", index=False)
         else:
@@ -129,3 +133,14 @@ def test_missing_column_fails_presence_and_skips_its_checks(tmp_path: Path) -> N
     ]
     assert skipped and all("weekly_insights_page_views" in (c["column"] or "") for c in skipped)
     assert not [c for c in checks if c["status"] == "error"]
+
+
+def test_only_the_weeks_a_pull_asks_for_leave_the_scan(tmp_path: Path) -> None:
+    """A bad value in an old week of a snapshot export never reaches canary."""
+    exports = export_tiles(tmp_path / "exports", "code-insights-canary")
+    frame = pd.read_csv(exports / "instance_usage.csv", dtype=str)
+    old = frame["week"] < (LATEST_WEEK - timedelta(weeks=4)).isoformat()
+    frame.loc[old, "weekly_insights_page_views"] = "twelve"
+    frame.to_csv(exports / "instance_usage.csv", index=False)
+    code, doc = _run(files_config(tmp_path, "exports/{name}.csv"), tmp_path / "out.json")
+    assert code == 0, [c["reason"] for c in doc["runs"][0]["checks"] if c["status"] != "passed"]

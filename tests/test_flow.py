@@ -215,3 +215,47 @@ def test_concurrent_flow_run_equals_the_sequential_cli_run(
     cli_doc = json_result.document([cli_run])
     assert verdicts(state.result()) == verdicts(cli_doc)
     assert len(verdicts(cli_doc)) > 20
+
+
+def test_undelivered_alerts_show_in_the_summary_and_a_delivery_pending_event(
+    prefect_api: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.weekly_canary import weekly_canary
+    from prefect.client.orchestration import get_client
+    from prefect.events.filters import EventFilter, EventNameFilter
+    from prefect.events.worker import EventsWorker
+
+    from canary.alerts.deliver import deliver
+    from canary.store.db import Store
+    from tests.slack_fake import ENV, TOKEN, W1, check, make_config, run_of, running
+
+    with running() as slack:
+        config = make_config(tmp_path, slack)
+        monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+        slack.down = True  # an earlier run's alert is still queued, and Slack stays down
+        store = Store(config.store_url({}))
+        deliver(config, store, [run_of(W1, check())], environ=ENV)
+        store.close()
+        state = weekly_canary(
+            monitor="code-insights-canary",
+            config_path=str(tmp_path / "canary.yaml"),
+            as_of=AS_OF.isoformat(),
+            return_state=True,
+        )
+    assert state.is_completed()  # the checks passed: the run is not failed for this
+    artifacts = asyncio.run(_artifacts(state.state_details.flow_run_id))
+    summary = next(a for a in artifacts if a.key == "canary-code-insights-canary-summary")
+    assert "## Alerts not delivered" in summary.data
+    assert "2 waiting in the outbox for the next run" in summary.data
+    assert "Slack unreachable" in summary.data
+
+    EventsWorker.drain_all()
+    with get_client(sync_client=True) as client:
+        page = client.read_events(
+            EventFilter(event=EventNameFilter(name=["canary.delivery.pending"])), limit=10
+        )
+    [event] = page.events
+    assert event.resource.id == f"canary.delivery.code-insights-canary.{LATEST_WEEK}"
+    assert event.payload["pending"] == 2 and event.payload["transport"] == "slack"
+    assert any("Slack unreachable" in r for r in event.payload["reasons"])
+    assert TOKEN not in json.dumps(event.payload)

@@ -7,10 +7,14 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from canary.anomaly.attribution import attribute
+from canary.anomaly.inputs import HistoryInput
 from canary.checks.validate import GreatExpectations
-from canary.config import Config, load_config
+from canary.config import Config, HistorySettings, load_config
+from canary.dashboards import catalog
 from canary.pipeline import RunOptions, plan
 from canary.replay import backfill, backtest
 from canary.results import CheckResult, RunResult
@@ -106,7 +110,7 @@ def test_scenario_raises_its_history_check_in_its_week(
         assert {c.segment["version_minor"] for c in hits} == {"5.28"}  # type: ignore[index]
 
 
-def test_aggregate_anomaly_names_the_segments_that_carry_it(
+def test_a_total_breakage_is_carried_alike_and_names_no_segment(
     config: Config, ge: GreatExpectations
 ) -> None:
     week = LATEST_WEEK - WEEK * 3
@@ -118,10 +122,55 @@ def test_aggregate_anomaly_names_the_segments_that_carry_it(
         and c.check == "level"
         and c.column == "total_insights_page_views"
     )
-    shares = level.details["attribution"]
-    assert {s["dataset"] for s in shares} >= {"usage_by_version", "usage_by_deploy_type"}
-    assert "of the drop is on" in level.reason
-    assert "reports null for weekly_insights_page_views on 100% of its" in level.reason
+    assert level.details["attribution"] == []
+    assert "every deploy_type and version_minor carries the drop alike (-100%)" in level.reason
+    assert "of the drop is on" not in level.reason
+    assert "weekly_insights_page_views is null on 100% of all" in level.reason
+    assert "every segment alike" in level.reason
+
+
+def _by_version(now: dict[str, float]) -> list[HistoryInput]:
+    """page_views (total) and usage_by_version inputs: 5.27 usually 900, 5.28 usually 100."""
+    tiles = catalog().tiles
+    week = LATEST_WEEK
+    rows = [
+        (w, "total_insights_page_views", json.dumps({"version_minor": v}), "value", value)
+        for v, usual in (("5.27", 900.0), ("5.28", 100.0))
+        for w, value in [(week - WEEK * i, usual) for i in range(1, 5)] + [(week, now[v])]
+    ]
+    metrics = pd.DataFrame(rows, columns=["week", "column_name", "segment", "metric", "value"])
+    empty = metrics.iloc[0:0]
+    return [
+        HistoryInput(ALL, name, tiles[name], week, pd.DataFrame(), frame, HistorySettings())
+        for name, frame in (("page_views", empty), ("usage_by_version", metrics))
+    ]
+
+
+def _level(observed: float) -> pd.Series:
+    return pd.Series(
+        {
+            "dataset": "page_views",
+            "column": "total_insights_page_views",
+            "observed": observed,
+            "expected": 1000.0,
+        }
+    )
+
+
+def test_attribution_names_a_version_only_when_it_carries_more_than_its_share() -> None:
+    text, shares = attribute(_level(900.0), _by_version({"5.27": 900.0, "5.28": 0.0}))
+    assert shares == [
+        {
+            "dataset": "usage_by_version",
+            "segment": {"version_minor": "5.28"},
+            "share": 1.0,
+            "usual_share": 0.1,
+        }
+    ]
+    assert text.startswith("100% of the drop is on version_minor 5.28 (usually 10% of")
+    text, shares = attribute(_level(500.0), _by_version({"5.27": 450.0, "5.28": 50.0}))
+    assert shares == []
+    assert text == "every version_minor carries the drop alike (-50%)"
 
 
 def test_too_little_history_is_skipped_with_the_reason(

@@ -8,7 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
+import requests
+from looker_sdk.error import ErrorDocHelper
 
 from canary.checks.validate import GreatExpectations
 from canary.config import load_config
@@ -19,7 +22,16 @@ from canary.results import RunResult
 from canary.sample.warehouse import FILE_NAME
 from canary.store.db import Store
 from tests.conftest import LATEST_WEEK, NOW
-from tests.looker_fake import DROPPED, SLOW, LookerFake, looker_config, serving, shared_ge
+from tests.looker_fake import (
+    DOCS_ERRORS,
+    DROPPED,
+    SLOW,
+    LookerFake,
+    looker_config,
+    serving,
+    shared_ge,
+    watching_egress,
+)
 
 pytestmark = pytest.mark.integration
 CANARY = catalog().dashboards["canary"]
@@ -106,6 +118,37 @@ def test_other_4xx_are_not_retried(looker: LookerFake, tmp_path: Path) -> None:
     assert [s for _, p, s in looker.log if "/dashboards/" in p] == [404]
 
 
+def test_error_answers_never_send_the_sdk_beyond_the_base_url(
+    looker: LookerFake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Looker's error bodies link its docs; the SDK would fetch an error index for them."""
+    with watching_egress(monkeypatch) as egress:
+        answer = requests.get(f"{looker.base_url}/api/4.0/dashboards/2", timeout=5)
+        link = answer.json()["documentation_url"]
+        assert link == f"{DOCS_ERRORS}/401/get/dashboards/:id"
+        assert ErrorDocHelper.pattern.match(link)  # what sets the SDK downloading
+        with pytest.raises(SourceError, match="Looker said: Not found"):
+            pull(looker, tmp_path, "creators", dashboard_id="404", retries=BUDGET)
+        with pytest.raises(SourceError, match="single-value filters only"):
+            pull(looker, tmp_path, "creators", filters={"Instance": "S1,S2"}, retries=BUDGET)
+    assert [s for _, p, s in looker.log if s >= 400] == [401, 404, 400]
+    assert egress == []
+
+
+def test_rejected_credentials_are_named_not_the_dashboard(
+    looker: LookerFake, tmp_path: Path, ge: GreatExpectations
+) -> None:
+    run = canary_run(looker, tmp_path, ge, client_id="someone-else", retries=BUDGET)
+    errors = [c for c in run.checks if c.status == "error"]
+    assert [c.dataset for c in errors] == [d.name for d in run.datasets]
+    for check in errors:
+        assert (
+            "Looker rejected the client id or secret (its login answered HTTP 404" in check.reason
+        )
+        assert "Looker said: Not found" not in check.reason
+    assert {p for _, p, s in looker.log if s == 404} == {"/api/4.0/login"}
+
+
 def test_an_expired_token_means_one_fresh_login(looker: LookerFake, tmp_path: Path) -> None:
     config = load_config(looker_config(tmp_path, looker.base_url, [MONITOR], retries=BUDGET))
     source = build_source(config, config.monitors[MONITOR], RunOptions(now=NOW), tmp_path)
@@ -166,15 +209,21 @@ def test_an_html_page_is_an_error_of_that_tile_only(
     assert_only_errored(run, "page_views", "the answer is an HTML page, not JSON")
 
 
-def test_row_limit_hit_is_a_warning(
+def test_row_limit_hit_is_a_warning(looker: LookerFake, tmp_path: Path) -> None:
+    got = pull(looker, tmp_path, "page_views", row_limit=10)
+    assert len(got.frame) == 10
+    assert got.frame["week"].max() == pd.Timestamp(LATEST_WEEK)  # the oldest weeks went
+    [warning] = got.warnings
+    assert "row limit hit" in warning and "returned 10 rows, its limit" in warning
+    assert "sources.looker-canary.row_limit" in warning
+
+
+def test_a_small_saved_limit_is_not_canarys_limit(
     looker: LookerFake, tmp_path: Path, ge: GreatExpectations
 ) -> None:
-    looker.faults.tile, looker.faults.row_limit = "instance_usage", 2
+    """Tiles saved with a few rows and sorted oldest first are still read whole."""
+    looker.faults.tile, looker.faults.row_limit = "instance_usage", 1
     run = canary_run(looker, tmp_path, ge)
-    warnings = [c for c in run.checks if c.status == "warning" and "row limit" in c.reason]
-    assert [c.dataset for c in warnings] == ["instance_usage"]
-    assert "returned 2 rows, its limit" in warnings[0].reason
-    assert "sources.looker-canary.row_limit" in warnings[0].reason
+    assert not [c for c in run.checks if c.status in ("failed", "error")]
+    assert not [c for c in run.checks if "row limit" in c.reason]
     assert run.status == "passed" and exit_code_for([run.status]) == ExitCode.OK
-    raised = pull(looker, tmp_path, "instance_usage", row_limit=1000)
-    assert len(raised.frame) == 2 and not [w for w in raised.warnings if "row limit" in w]

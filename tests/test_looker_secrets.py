@@ -63,9 +63,9 @@ def test_the_client_secret_never_leaks(
     rejected = (tmp_path / "rejected.json").read_text()
     # the server did echo the form: canary masked it before it reached the results
     assert "client_secret=**********" in rejected
-    assert "Invalid client_id or client_secret" in exceptions[0]
+    assert "Looker rejected the client id or secret" in exceptions[0]
     everything = "\n".join([caplog.text, out, errors, files_text(tmp_path), *exceptions])
-    assert "Invalid client_id or client_secret" in out + errors + rejected
+    assert "Looker rejected the client id or secret" in out + errors + rejected
     for secret in (CLIENT_SECRET, WRONG_SECRET):
         for form in forms(secret):
             assert form not in everything

@@ -96,6 +96,56 @@ def test_every_tile_of_both_dashboards_equals_the_sample_source(
     assert len(looker.runs(200)) == len(ALL.tiles) + len(CANARY.tiles)
 
 
+@pytest.mark.parametrize(
+    "shape",
+    [{}, {"plain_cells": True}, {"rows_key": "data"}, {"plain_cells": True, "rows_key": "data"}],
+    ids=["value-objects", "plain-cells", "data-key", "plain-data"],
+)
+def test_every_json_bi_shape_reads_the_same(
+    looker: LookerFake, shared_sample: Path, shape: dict[str, Any]
+) -> None:
+    for key, value in shape.items():
+        setattr(looker.faults, key, value)
+    source = dashboard_source(looker, "all-instances", date_filter="Week")
+    ref = reference(shared_sample, "all-instances")
+    for dataset in ("page_views", "instance_usage"):
+        tile = ALL.tile(dataset)
+        got = source.pull(tile, LATEST_WEEK).frame
+        pd.testing.assert_frame_equal(got, ref.pull(tile, LATEST_WEEK).frame)
+
+
+def test_a_looker_error_row_is_an_error_naming_lookers_message(looker: LookerFake) -> None:
+    looker.faults.looker_error = "Syntax error: Unexpected keyword WHERE at [12:1]"
+    source = dashboard_source(looker, "all-instances", date_filter="Week")
+    with pytest.raises(SourceError) as err:
+        source.pull(ALL.tile("creators"), LATEST_WEEK)
+    assert str(err.value) == (
+        "Looker dashboard 1, tile 'Insight creators' (element 103): Looker could not run the "
+        "query: Syntax error: Unexpected keyword WHERE at [12:1]"
+    )
+    assert not err.value.transient
+
+
+def test_tiles_sorted_oldest_first_with_500_rows_are_read_whole(
+    looker: LookerFake, shared_sample: Path
+) -> None:
+    """3,457 rows behind a tile saved sorted by week ascending with limit "500": canary
+    sorts newest first and sets a limit of its own, so the latest week is there."""
+    saved = next(
+        q.body
+        for q in looker.elements[DASHBOARD_IDS["all-instances"]]
+        if q.dataset == "usage_by_version"
+    )
+    assert saved["sorts"] == ["weekly_pings.week"] and saved["limit"] == "500"
+    tile = ALL.tile("usage_by_version")
+    got = dashboard_source(looker, "all-instances").pull(tile, LATEST_WEEK)
+    expected = reference(shared_sample, "all-instances").pull(tile, LATEST_WEEK).frame
+    assert len(expected) > 500 and expected["week"].max() == pd.Timestamp(LATEST_WEEK)
+    pd.testing.assert_frame_equal(got.frame, expected)
+    assert not [w for w in got.warnings if "row limit" in w]
+    assert paths(looker, "POST", "/queries/run/json_bi")  # inline: the saved sort was changed
+
+
 def test_past_weeks_go_through_the_date_filter(looker: LookerFake, shared_sample: Path) -> None:
     week = LATEST_WEEK - timedelta(weeks=10)
     source = dashboard_source(looker, "all-instances", date_filter="Week")
@@ -184,8 +234,23 @@ def test_unknown_dashboard_filter_names_the_filters_it_has(looker: LookerFake) -
     source = dashboard_source(looker, filters={"Instanse": "x"}, date_filter="Weeks")
     with pytest.raises(SourceError) as err:
         source.pull(CANARY.tile("creators"), LATEST_WEEK)
-    assert "has no filter 'Instanse', 'Weeks'; its filters: Instance, Week" in str(err.value)
+    assert (
+        "has no filter 'Instanse', 'Weeks'; its filters: 'instance' (title 'Instance'), "
+        "'week_range' (title 'Week')"
+    ) in str(err.value)
     assert "sources.looker-canary.filters" in str(err.value)
+
+
+def test_dashboard_filters_are_found_by_name_or_title(looker: LookerFake) -> None:
+    """LookML dashboards name filters apart from the titles users see: either works."""
+    tile, s2 = CANARY.tile("instance_usage"), "Sourcegraph (S2)"
+    by_title = dashboard_source(looker, filters={"Instance": s2}, date_filter="Week")
+    by_name = dashboard_source(looker, filters={"instance": s2}, date_filter="week_range")
+    got = by_title.pull(tile, LATEST_WEEK)
+    pd.testing.assert_frame_equal(got.frame, by_name.pull(tile, LATEST_WEEK).frame)
+    assert set(got.frame["instance_label"]) == {s2}
+    assert got.link is not None and "Instance=Sourcegraph+%28S2%29&Week=" in got.link
+    assert len(paths(looker, "POST", "/queries/run/json_bi")) == 2  # both with the filters
 
 
 def test_settings_come_from_lookersdk_variables_and_never_looker_ini(
@@ -327,6 +392,7 @@ def test_json_bi_types_columns_by_field_metadata() -> None:
             "field v.wanted should hold integer values but has 'many'",
         ),
         (bi({"dimensions": [{"name": "v.wanted"}]}, [{"v.wanted": {"a": 1}}]), "nested"),
+        ('{"data": [{"looker_error": "no such table"}]}', "Looker could not run the query: no"),
     ],
 )
 def test_json_bi_bad_bodies_say_what_is_wrong(body: str, message: str) -> None:

@@ -296,6 +296,9 @@ def test_deployed_runs_end_in_states_with_artifacts_and_events(server: Server) -
     text = arts[f"{drill_key}-summary"]["data"]
     assert text.startswith(f"# ❌ DRILL object-null: {BROKEN} — week 2026-11-16: failed")
     assert "> 🧪 **DRILL object-null:" in text
+    # the incidents open the summary; the failed checks follow as evidence, links last
+    assert "## Incidents\n\n1. **object-null**" in text
+    assert text.index("## Incidents") < text.index("fields failed") < text.index("## Links")
     assert all("canary-scenario-" not in str(a["data"]) for a in arts.values())
     docs = re.search(r"\| \[Data Docs\]\(file://([^)]+)\)", arts[f"{drill_key}-links"]["data"])
     assert docs  # kept although the scenario's data is not
@@ -435,6 +438,7 @@ def test_flow_run_page_shows_the_canary_artifacts(server: Server, tmp_path: Path
                 "heading", name=f"❌ DRILL object-null: {BROKEN} — week 2026-11-16: failed"
             )
             expect(heading).to_be_visible(timeout=30_000)
+            expect(page.get_by_role("heading", name="Incidents")).to_be_visible()
             shot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(shot), full_page=False)
 

@@ -216,7 +216,7 @@ def test_a_stale_claim_is_treated_as_an_unknown_outcome(
     slack.down = True
     _send(config, store, W1, check())
     [entry] = outbox.queue(store.engine, "slack")
-    assert outbox.claim(store.engine, entry, now=0.0)  # a process died mid-attempt long ago
+    assert outbox.claim(store.engine, entry, 0.0, "a run that died")  # long ago, mid-attempt
     slack.down = False
     assert _send(config, store, W1, check()).ok
     assert len(slack.calls("conversations.history")) == 1

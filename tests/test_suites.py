@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from canary.checks.suites import load_suite, parameters_of
 from canary.config import load_config
@@ -156,3 +158,61 @@ def test_history_suite_judges_observed_against_its_range() -> None:
     doc = load_suite(REPO / "expectations", "history")
     pairs = {(e["kwargs"]["column_A"], e["kwargs"]["column_B"]) for e in doc["expectations"]}
     assert pairs == {("observed", "lower"), ("upper", "observed")}
+
+
+@pytest.mark.integration
+def test_unknown_expectation_type_is_an_error_check_and_a_run_error_alert(
+    tmp_path: Path, sample_data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GE would log a traceback, drop the expectation and let the run pass (exit 0)."""
+    from canary.cli import main
+    from canary.report.json_result import validate
+    from tests.conftest import AS_OF, write_config
+
+    suites = tmp_path / "expectations"
+    shutil.copytree(REPO / "expectations", suites)
+    path = suites / "canary.page_views.json"
+    doc = json.loads(path.read_text())
+    doc["expectations"].append(
+        {
+            "type": "expect_column_values_to_be_nul",
+            "kwargs": {"column": "total_insights_page_views"},
+            "meta": {"check": "page views null"},
+        }
+    )
+    path.write_text(json.dumps(doc))
+    history = json.loads((suites / "history.json").read_text())
+    history["expectations"].append(
+        {"type": "expect_column_max_to_be_betwen", "kwargs": {"column": "observed"}}
+    )
+    (suites / "history.json").write_text(json.dumps(history))
+    monitor = yaml.safe_load((REPO / "canary.yaml").read_text())["monitors"]["code-insights-canary"]
+    config = write_config(
+        tmp_path,
+        expectations_dir=str(suites),
+        monitors={"code-insights-canary": {**monitor, "datasets": {"page_views": {}}}},
+    )
+    out = tmp_path / "out.json"
+    code = main(["run", "--config", str(config), "--json", str(out), "--as-of", AS_OF.isoformat()])
+    printed = capsys.readouterr()
+    assert code == 3, printed
+    assert "Traceback" not in printed.out + printed.err
+    result = json.loads(out.read_text())
+    validate(result)
+    error, history_error = sorted(
+        (c for c in result["runs"][0]["checks"] if c["status"] == "error"),
+        key=lambda c: c["check"] != "page views null",
+    )
+    assert history_error["dataset"] == "page_views"  # the history suite is checked alike
+    assert "history checks could not run" in history_error["reason"]
+    assert "unknown expectation type 'expect_column_max_to_be_betwen'" in history_error["reason"]
+    assert error["check"] == "page views null" and error["dataset"] == "page_views"
+    assert "canary.page_views.json" in error["reason"] and "expectations[" in error["reason"]
+    assert "unknown expectation type 'expect_column_values_to_be_nul'" in error["reason"]
+    assert "did you mean 'expect_column_values_to_be_null'" in error["reason"]
+    passed = [c for c in result["runs"][0]["checks"] if c["status"] == "passed"]
+    assert len(passed) > 10  # the suite's other checks still ran
+    [alert] = (sample_data_dir / "outbox").glob("*.md")  # no Slack configured: the file outbox
+    assert (
+        "page views null" in alert.read_text() and "unknown expectation type" in alert.read_text()
+    )

@@ -26,6 +26,8 @@ from canary.history_commands import add_parsers as add_history_parsers
 from canary.history_commands import cmd_accept, cmd_backfill, cmd_backtest
 from canary.prefect_ops.commands import add_parsers as add_prefect_parsers
 from canary.prefect_ops.commands import cmd_deploy, cmd_secrets
+from canary.suite_commands import add_parser as add_suite_parser
+from canary.suite_commands import cmd_suite
 from canary.weeks import as_of_datetime
 
 DEFAULT_CONFIG = "canary.yaml"
@@ -66,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     add_doctor_parser(sub, DEFAULT_CONFIG)
     add_history_parsers(sub, DEFAULT_CONFIG)
     add_prefect_parsers(sub, DEFAULT_CONFIG)
+    add_suite_parser(sub, DEFAULT_CONFIG)
     return parser
 
 
@@ -174,6 +177,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Console], ExitCode]] = {
     "accept": cmd_accept,
     "secrets": cmd_secrets,
     "deploy": cmd_deploy,
+    "suite": cmd_suite,
 }
 
 

@@ -22,15 +22,27 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from canary.dashboards import catalog
+from canary.dashboards import Catalog, catalog
+from canary.definitions import Definitions, read_definitions, to_catalog
 from canary.errors import ConfigError
+from canary.strict_yaml import DuplicateKeyError, parse_yaml
 
 ENV_PREFIX = "CANARY__"
+STORE_URL_ENV = "CANARY_STORE_URL"
+
+
+def _catalog_of(info: ValidationInfo) -> Catalog:
+    """The definitions a config is validated against (its own, else the bundled ones)."""
+    return (info.context or {}).get("catalog") or catalog()
+
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -40,7 +52,10 @@ def _duration(value: Any) -> Any:
         match = _DURATION.match(value)
         if not match:
             raise ValueError("a duration such as 30m, 12h, 1d or 1w")
-        return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
+        try:
+            return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
+        except OverflowError:
+            raise ValueError("a duration of at most a few thousand years") from None
     return value
 
 
@@ -84,6 +99,33 @@ class FilesSource(Strict):
     kind: Literal["files"]
     complete_after: Duration = timedelta(days=1)
     datasets: dict[str, FileDataset]
+
+
+TableName = Annotated[
+    str, Field(pattern=r"^\w+(\.\w+){0,2}$", description="[catalog.][schema.]table")
+]
+
+
+class SqlSource(Strict):
+    """A SQL warehouse over any SQLAlchemy URL; each view's fields are SQL over its table."""
+
+    kind: Literal["sql"]
+    url: str | SecretRef = Field(description="a SQLAlchemy URL, or where the secret one is")
+    tables: dict[str, TableName] = Field(default={}, description="view -> table; default: view")
+    complete_after: Duration = timedelta(days=1)
+    query_timeout: Duration = timedelta(seconds=300)
+    retries: int = Field(default=2, ge=0, le=10, description="retries of a transient error")
+
+    @field_validator("tables")
+    @classmethod
+    def _known_views(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        views = _catalog_of(info).views
+        unknown = sorted(set(value) - set(views))
+        if unknown:
+            raise ValueError(
+                f"unknown view {', '.join(unknown)}; allowed: {', '.join(sorted(views))}"
+            )
+        return value
 
 
 # --- Looker sources (README "Looker source") ----------------------------------------------
@@ -180,7 +222,12 @@ LOOKER_KINDS = (LookerDashboardSource, LookerLookSource, LookerQuerySource)
 
 
 Source = Annotated[
-    SampleSource | FilesSource | LookerDashboardSource | LookerLookSource | LookerQuerySource,
+    SampleSource
+    | FilesSource
+    | SqlSource
+    | LookerDashboardSource
+    | LookerLookSource
+    | LookerQuerySource,
     Field(discriminator="kind"),
 ]
 
@@ -251,8 +298,8 @@ class MonitorConfig(Strict):
 
     @field_validator("dashboard")
     @classmethod
-    def _known_dashboard(cls, value: str) -> str:
-        known = sorted(catalog().dashboards)
+    def _known_dashboard(cls, value: str, info: ValidationInfo) -> str:
+        known = sorted(_catalog_of(info).dashboards)
         if value not in known:
             raise ValueError(f"unknown dashboard; allowed: {', '.join(known)}")
         return value
@@ -330,6 +377,9 @@ class SlackConfig(Strict):
     max_charts: int = Field(default=5, ge=0, le=20)
     chart_weeks: int = Field(default=12, ge=2, le=104)
     timeout: int = Field(default=30, ge=1, le=300)
+    retry_after_max: int = Field(
+        default=60, ge=0, le=3600, description="seconds a run may wait on Slack rate limits"
+    )
 
     @model_validator(mode="after")
     def _webhook_named(self) -> SlackConfig:
@@ -363,13 +413,23 @@ class Config(Strict):
     secrets: dict[str, SecretRef] = {}
     slack: SlackConfig = SlackConfig()
     data_docs: DataDocsConfig = DataDocsConfig()
+    definitions: Definitions | str | None = Field(
+        default=None, description="views, tiles and dashboards, or a YAML file of them"
+    )
+    _catalog: Catalog | None = PrivateAttr(default=None)
+
+    @property
+    def catalog(self) -> Catalog:
+        """The bundled definitions with this config's merged over them."""
+        return self._catalog if self._catalog is not None else catalog()
 
     @model_validator(mode="after")
-    def _references(self) -> Config:
+    def _references(self, info: ValidationInfo) -> Config:
+        dashboards = _catalog_of(info).dashboards
         for name, monitor in self.monitors.items():
             if monitor.source not in self.sources:
                 raise _RefError(("monitors", name, "source"), monitor.source, sorted(self.sources))
-            tiles = {t.dataset for t in catalog().dashboards[monitor.dashboard].tiles}
+            tiles = {t.dataset for t in dashboards[monitor.dashboard].tiles}
             for dataset in monitor.datasets:
                 if dataset not in tiles:
                     raise _RefError(("monitors", name, "datasets", dataset), dataset, sorted(tiles))
@@ -397,7 +457,7 @@ class Config(Strict):
     def store_url(self, environ: Mapping[str, str]) -> str:
         """``CANARY_STORE_URL``, else ``store.url``, else SQLite in ``data_dir``."""
         return (
-            environ.get("CANARY_STORE_URL")
+            environ.get(STORE_URL_ENV)
             or self.store.url
             or f"sqlite:///{self.data_dir / 'store.db'}"
         )
@@ -412,18 +472,46 @@ class _RefError(ValueError):
         self.value = value
 
 
-def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
+def _env_overrides(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The ``CANARY__A__B`` variables as a tree, and each one's dotted key path -> its name."""
     tree: dict[str, Any] = {}
-    for key, value in environ.items():
-        if not key.startswith(ENV_PREFIX):
-            continue
+    names: dict[str, str] = {}
+    for key, value in sorted(environ.items()):
         path = [p.lower() for p in key[len(ENV_PREFIX) :].split("__") if p]
+        if not key.startswith(ENV_PREFIX) or not path:
+            continue
+        dotted = ".".join(path)
+        clash = next(
+            (
+                n
+                for p, n in names.items()
+                if f"{dotted}.".startswith(f"{p}.") or p.startswith(f"{dotted}.")
+            ),
+            None,
+        )
+        if clash is not None:
+            raise ConfigError(f"environment variables {clash} and {key} set the same key")
         node = tree
         for part in path[:-1]:
             node = node.setdefault(part, {})
-        if path:
-            node[path[-1]] = yaml.safe_load(value) if value else value
-    return tree
+        try:
+            node[path[-1]] = parse_yaml(value) if value else value
+        except yaml.YAMLError as exc:
+            raise ConfigError(
+                f"environment variable {key}: not a YAML value ({getattr(exc, 'problem', exc)})"
+            ) from None
+        except DuplicateKeyError as exc:
+            raise ConfigError(f"environment variable {key}: {exc}") from None
+        names[dotted] = key
+    return tree, names
+
+
+def _origin(path: str, env_names: dict[str, str]) -> str | None:
+    """The variable that set ``path`` (or a key above it), if one did."""
+    return next(
+        (n for p, n in env_names.items() if path == p or path.startswith((p + ".", p + "["))),
+        None,
+    )
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -470,59 +558,139 @@ def _locate(loc: tuple[Any, ...]) -> tuple[str, list[str]]:
     return ".".join(shown), allowed
 
 
-def _describe(err: dict[str, Any]) -> str:
+def _describe(err: dict[str, Any]) -> tuple[str, str]:
+    """The dotted key path of a validation error and a sentence saying what is wrong."""
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, _RefError):
+        return ".".join(cause.loc), str(cause)
     loc = tuple(p for p in err["loc"] if not str(p).startswith("function-"))
     path, allowed = _locate(loc)
-    path = path or "(top level)"
     kind = err["type"]
     if kind == "extra_forbidden":
         key = str(loc[-1])
         hint = get_close_matches(key, allowed, n=1)
         did = f" (did you mean {hint[0]!r}?)" if hint else ""
-        return f"{path}: unknown key {key!r}{did}; allowed keys: {', '.join(allowed)}"
+        return path, f"unknown key {key!r}{did}; allowed keys: {', '.join(allowed)}"
     if kind == "missing":
-        return f"{path}: required key is missing"
+        return path, "required key is missing"
     msg = err["msg"].removeprefix("Value error, ")
     got = err.get("input")
     shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
-    return f"{path}: {msg}{shown}"
+    return path, f"{msg}{shown}"
 
 
-def parse_config(raw: Any, file: str, environ: dict[str, str] | None = None) -> Config:
-    """Validate ``raw`` (parsed YAML) into a ``Config``; errors name ``file`` and the key path."""
+def _report(problems: list[tuple[str, str]], file: str, env_names: dict[str, str]) -> str:
+    """Problems grouped by where each value came from: the file or an environment variable."""
+    groups: dict[str, list[str]] = {}
+    for path, text in problems:
+        name = _origin(path, env_names)
+        where = f"environment variable {name}" if name else file
+        groups.setdefault(where, []).append(f"{path or '(top level)'}: {text}")
+    return "\n".join(
+        f"{where}: invalid config\n  " + "\n  ".join(lines) for where, lines in groups.items()
+    )
+
+
+def store_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a store (not a SQLAlchemy URL, or an unknown database kind)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    example = "e.g. sqlite:////abs/path/store.db or postgresql+psycopg://user@host/db"
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return f"not a database URL ({example})"
+    try:
+        parsed.get_dialect().import_dbapi()
+    except (ArgumentError, ImportError):  # NoSuchModuleError is an ArgumentError
+        return f"unknown or uninstalled database kind {parsed.drivername!r} ({example})"
+    return None
+
+
+def parse_config(raw: Any, file: str, environ: Mapping[str, str] | None = None) -> Config:
+    """Validate ``raw`` (parsed YAML) into a ``Config``; errors name ``file`` and the key path,
+    or the environment variable a bad value came from."""
     if not isinstance(raw, dict):
         raise ConfigError(
             f"{file}: the top level must be a mapping of keys, not {type(raw).__name__}"
         )
-    merged = _merge(raw, _env_overrides(dict(os.environ if environ is None else environ)))
+    env = os.environ if environ is None else environ
+    overrides, env_names = _env_overrides(env)
+    merged = _merge(raw, overrides)
+    cat = _definitions(merged.get("definitions"), file)
     try:
-        return Config.model_validate(merged)
+        config = Config.model_validate(merged, context={"catalog": cat})
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            cause = (err.get("ctx") or {}).get("error")
-            if isinstance(cause, _RefError):
-                path = ".".join(cause.loc)
-                lines.append(f"{path}: {cause}")
-            else:
-                lines.append(_describe(dict(err)))
-        raise ConfigError(f"{file}: invalid config\n  " + "\n  ".join(lines)) from None
+        problems = [_describe(dict(err)) for err in exc.errors()]
+        raise ConfigError(_report(problems, file, env_names)) from None
+    config._catalog = cat
+    store_problem = config.store.url and store_url_problem(config.store.url)
+    if store_problem:
+        raise ConfigError(_report([("store.url", store_problem)], file, env_names))
+    env_url = env.get(STORE_URL_ENV)
+    env_problem = env_url and store_url_problem(env_url)
+    if env_problem:
+        raise ConfigError(f"environment variable {STORE_URL_ENV}: {env_problem}")
+    return config
+
+
+def _read_text(path: Path) -> str:
+    """The file as UTF-8 text; an error names the file and where decoding failed."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc.strerror})") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"{path}: line {line} is not UTF-8 (byte 0x{data[exc.start]:02x} at offset "
+            f"{exc.start}); save the file as UTF-8"
+        ) from None
+
+
+def _definitions(raw: Any, file: str) -> Catalog:
+    """The catalog a config declares: ``definitions`` inline or in a file beside ``file``."""
+    where = f"{file}: definitions"
+    if isinstance(raw, str):
+        path = Path(raw) if Path(raw).is_absolute() else Path(file).resolve().parent / raw
+        where = f"{path}"
+        try:
+            raw = read_definitions(path)
+        except ValueError as exc:
+            raise ConfigError(f"{file}: definitions: {exc}") from None
+    if raw is None:
+        return catalog()
+    try:
+        defs = Definitions.model_validate(raw)
+    except ValidationError as exc:
+        lines = [
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+            + ("" if isinstance(e.get("input"), dict | list) else f" (got {e.get('input')!r})")
+            for e in exc.errors()
+        ]
+        raise ConfigError(f"{where}: invalid definitions\n  " + "\n  ".join(lines)) from None
+    try:
+        return to_catalog(defs)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
     """Read, validate and resolve ``path``: relative paths become relative to its folder."""
+    text = _read_text(path)
     try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the config file ({exc.strerror})") from None
-    try:
-        raw = yaml.safe_load(text)
+        raw = parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ConfigError(
             f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', exc)})"
         ) from None
+    except DuplicateKeyError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     config = parse_config(raw, str(path), environ)
     base = path.resolve().parent
     return config.model_copy(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -110,7 +111,9 @@ class Catalog:
         return self.views[view].fields[name]
 
 
-def _parse(raw: dict[str, Any]) -> Catalog:
+def parse_catalog(raw: dict[str, Any]) -> Catalog:
+    """Definitions (``dashboards.yaml``'s shape) as a catalog; ``ValueError`` names what
+    does not resolve (a tile's field, a dashboard's tile, a filter's dimension)."""
     views: dict[str, View] = {}
     for vname, vraw in raw["views"].items():
         fields: dict[str, Field] = {}
@@ -127,37 +130,71 @@ def _parse(raw: dict[str, Any]) -> Catalog:
                     personal=bool(fraw.get("personal", False)),
                     churns=bool(fraw.get("churns", False)),
                 )
-        views[vname] = View(vname, vraw.get("label", vname), fields)
+        views[vname] = View(vname, vraw.get("label") or vname, fields)
     catalog = Catalog(views, {}, {})
     for dataset, traw in raw["tiles"].items():
-        tile_fields = tuple(catalog.field(ref) for ref in traw["fields"])
+        tile_fields = tuple(
+            _field(catalog, f"tiles.{dataset}.fields", ref) for ref in traw["fields"]
+        )
         view_names = {f.view for f in tile_fields}
         if len(view_names) != 1:
-            raise ValueError(f"tile {dataset}: fields come from several views {sorted(view_names)}")
+            raise ValueError(
+                f"tiles.{dataset}: fields come from several views {sorted(view_names)}"
+            )
+        columns = {f.column for f in tile_fields}
+        for part in ("segments", "key"):
+            missing = [c for c in traw.get(part) or () if c not in columns]
+            if missing:
+                raise ValueError(
+                    f"tiles.{dataset}.{part}: {', '.join(missing)} not among the tile's fields"
+                )
         catalog.tiles[dataset] = Tile(
             dataset=dataset,
             title=traw["title"],
             shape=traw["shape"],
             view=view_names.pop(),
             fields=tile_fields,
-            segments=tuple(traw.get("segments", ())),
-            key=tuple(traw.get("key", ())),
+            segments=tuple(traw.get("segments") or ()),
+            key=tuple(traw.get("key") or ()),
         )
     for dname, draw in raw["dashboards"].items():
-        filters = tuple(
-            DashboardFilter(name, f["dimension"], f.get("value"))
-            for name, f in (draw.get("filters") or {}).items()
-        )
+        unknown = [t for t in draw["tiles"] if t not in catalog.tiles]
+        if unknown:
+            raise ValueError(
+                f"dashboards.{dname}.tiles: unknown tile {', '.join(unknown)}; "
+                f"allowed: {', '.join(sorted(catalog.tiles))}"
+            )
         tiles = tuple(catalog.tiles[t] for t in draw["tiles"])
-        catalog.dashboards[dname] = Dashboard(dname, draw["title"], tiles, filters)
+        filters = []
+        for name, f in (draw.get("filters") or {}).items():
+            if not all(f["dimension"] in catalog.views[t.view].fields for t in tiles):
+                raise ValueError(
+                    f"dashboards.{dname}.filters.{name}: dimension {f['dimension']!r} is not "
+                    "in the view of every tile"
+                )
+            filters.append(DashboardFilter(name, f["dimension"], f.get("value")))
+        catalog.dashboards[dname] = Dashboard(dname, draw["title"], tiles, tuple(filters))
     return catalog
+
+
+def _field(catalog: Catalog, where: str, ref: str) -> Field:
+    view, _, name = ref.partition(".")
+    if view not in catalog.views or name not in catalog.views[view].fields:
+        raise ValueError(f"{where}: unknown field {ref!r} (view.field of a defined view)")
+    return catalog.views[view].fields[name]
+
+
+def bundled_raw() -> dict[str, Any]:
+    """The bundled definitions as parsed YAML (a fresh copy)."""
+    text = resources.files("canary").joinpath("dashboards.yaml").read_text()
+    raw: dict[str, Any] = yaml.safe_load(text)
+    return raw
 
 
 @cache
 def catalog() -> Catalog:
     """The bundled dashboard definitions (parsed once)."""
-    text = resources.files("canary").joinpath("dashboards.yaml").read_text()
-    return _parse(yaml.safe_load(text))
+    return parse_catalog(bundled_raw())
 
 
 def build_query(
@@ -166,27 +203,32 @@ def build_query(
     filters: dict[str, str],
     week_range: tuple[date | None, date | None] = (None, None),
     limit: int | None = None,
+    table: str | None = None,
+    placeholder: Callable[[int], str] = lambda i: "?",
 ) -> tuple[str, list[Any]]:
-    """SQL (with ``?`` parameters) answering a Looker-style query over ``view``.
+    """SQL answering a Looker-style query over ``view`` (its ``table``, default its name).
 
     Dimensions group when any measure is asked for; ``filters`` are equalities on
-    dimensions; ``week_range`` bounds the week dimension (inclusive).
+    dimensions; ``week_range`` bounds the week dimension (inclusive). Parameter ``i`` is
+    written ``placeholder(i)`` (``?`` by default, ``:p0`` for SQLAlchemy).
     """
     select = [f"{f.sql} AS {f.column}" for f in fields]
     where: list[str] = []
     params: list[Any] = []
-    for dim, value in filters.items():
-        where.append(f"{view.fields[dim].sql} = ?")
+
+    def bound(sql: str, op: str, value: Any) -> None:
+        where.append(f"{sql} {op} {placeholder(len(params))}")
         params.append(value)
+
+    for dim, value in filters.items():
+        bound(view.fields[dim].sql, "=", value)
     lo, hi = week_range
     if lo is not None:
-        where.append(f"{view.fields['week'].sql} >= ?")
-        params.append(lo)
+        bound(view.fields["week"].sql, ">=", lo)
     if hi is not None:
-        where.append(f"{view.fields['week'].sql} <= ?")
-        params.append(hi)
+        bound(view.fields["week"].sql, "<=", hi)
     dims = [f for f in fields if f.kind == "dimension"]
-    sql = f"SELECT {', '.join(select)} FROM {view.name}"
+    sql = f"SELECT {', '.join(select)} FROM {table or view.name}"
     if where:
         sql += " WHERE " + " AND ".join(where)
     if dims and len(dims) < len(fields):

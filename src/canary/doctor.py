@@ -18,9 +18,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from canary.config import LOOKER_KINDS, Config, LookerSource, load_config
-from canary.dashboards import Dashboard, catalog
+from canary.dashboards import Dashboard
 from canary.errors import CanaryError, ConfigError, ExitCode
 from canary.prefect_ops.doctor_checks import PREFIXES, secret_origins, store_location
+from canary.sources.sql_doctor import sql_sources
 
 if TYPE_CHECKING:
     from canary.sources.looker import DashboardSource
@@ -88,7 +89,8 @@ def _looker_source(ctx: Context, name: str, cfg: LookerSource) -> Iterator[Findi
     from canary.sources.looker import DashboardSource, LookSource, build_looker_source
 
     users = _users(ctx.config, name)
-    board = catalog().dashboards[next(iter(users.values()))] if users else Dashboard(name, name, ())
+    boards = ctx.config.catalog.dashboards
+    board = boards[next(iter(users.values()))] if users else Dashboard(name, name, ())
     try:
         source = build_looker_source(name, cfg, board, ctx.environ)
         me = source.client().call(
@@ -142,12 +144,15 @@ def _dashboard(source: DashboardSource, monitored: Mapping[str, list[str]]) -> I
             use = ", ".join(monitored.get(t.dataset, [])) or "not monitored"
         return f"{t.element_id:>6}  {t.kind:<5}  {t.title!r} -> {t.dataset}: {use}"
 
-    shown = ", ".join(f"{k}={v!r}" for k, v in values.items() if v) or "none"
+    shown = ", ".join(f"{f.title}={values[f.name]!r}" for f in board.filters if values[f.name])
     date_filter = source.cfg.date_filter
-    detail = f"{board.title!r}: {len(tiles)} tiles; filters {shown}" + (
+    detail = f"{board.title!r}: {len(tiles)} tiles; filters {shown or 'none'}" + (
         f"; weeks through filter {date_filter!r}" if date_filter else ""
     )
-    yield Finding(check, "ok", detail, tuple(line(t) for t in tiles))
+    filters = tuple(
+        f"filter {f.describe()}: {values[f.name] or '(no value)'!r}" for f in board.filters
+    )
+    yield Finding(check, "ok", detail, filters + tuple(line(t) for t in tiles))
     queries = {t.dataset for t in tiles if t.kind == "query"}
     for dataset, monitors in sorted(monitored.items()):
         if dataset not in queries:
@@ -161,7 +166,7 @@ def _dashboard(source: DashboardSource, monitored: Mapping[str, list[str]]) -> I
         yield Finding(check, "warn", "merged-result tiles are skipped: canary cannot pull them")
 
 
-CHECKS: list[DoctorCheck] = [looker_sources, store_location, secret_origins]
+CHECKS: list[DoctorCheck] = [looker_sources, sql_sources, store_location, secret_origins]
 
 
 def diagnose(ctx: Context, checks: Sequence[DoctorCheck] = CHECKS) -> list[Finding]:
@@ -186,7 +191,7 @@ def exit_code(findings: Iterable[Finding]) -> ExitCode:
 
 def render(console: Console, findings: Sequence[Finding]) -> None:
     if not [f for f in findings if not f.check.startswith(PREFIXES)]:
-        console.print("nothing to check: no Looker source is configured")
+        console.print("nothing to check: no Looker or sql source is configured")
     for f in findings:
         console.print(f"[{STYLE[f.status]}]{f.status:<11}[/] {escape(f.check)}: {escape(f.detail)}")
         for text in f.lines:

@@ -29,5 +29,10 @@ def mask_value(value: Any, personal: bool = False) -> Any:
     return mask_text(value) if isinstance(value, str) else value
 
 
+def mask_labels(segment: dict[str, str] | None) -> dict[str, str] | None:
+    """Segment labels (version, deploy type...) fit to show: masked exactly as values are."""
+    return None if segment is None else {k: mask_text(v) for k, v in segment.items()}
+
+
 def mask_row(row: dict[str, Any], personal_columns: set[str]) -> dict[str, Any]:
     return {k: mask_value(v, k in personal_columns) for k, v in row.items()}

@@ -17,24 +17,28 @@ from typing import Any
 import pandas as pd
 
 from canary.anomaly.stage import changed_weeks_only, gather, judge, record_schemas
-from canary.checks.suites import check_column, check_name, load_suite, parameters_of
+from canary.checks.suites import (
+    check_column,
+    check_name,
+    load_suite,
+    parameters_of,
+    suite_path,
+)
 from canary.checks.validate import (
     GreatExpectations,
     checks_from_json,
     checks_to_json,
     to_check,
 )
-from canary.config import LOOKER_KINDS, Config, FilesSource, MonitorConfig, SampleSource
-from canary.dashboards import Dashboard, catalog
+from canary.config import Config, MonitorConfig
+from canary.dashboards import Dashboard
 from canary.errors import CanaryError, ConfigError, SuiteError
 from canary.profile import METRIC_COLUMNS, profile
 from canary.results import CheckResult, DatasetInfo, RunResult, first_failed_week
-from canary.sample.generator import SampleSpec
 from canary.sample.scenarios import SCENARIOS
-from canary.sample.warehouse import WarehouseSpec
 from canary.sources.base import Dataset, Source
-from canary.sources.files import FilesSource as FilesSourceImpl
-from canary.sources.sample import SampleWarehouseSource
+from canary.sources.registry import BuildContext, build
+from canary.sources.sample import sample_spec as sample_spec
 from canary.store.db import Store
 from canary.weeks import latest_complete_week
 
@@ -64,40 +68,21 @@ class Plan:
     drill: str | None = None  # the scenario injected by ``--scenario``
 
 
-def sample_spec(source: SampleSource, now: datetime) -> SampleSpec:
-    end = latest_complete_week(now, source.complete_after)
-    return SampleSpec(end_week=end, weeks=source.weeks, seed=source.seed)
-
-
 def build_source(
     config: Config, monitor: MonitorConfig, options: RunOptions, base_dir: Path
 ) -> Source:
-    """The source object a monitor pulls from (sample warehouse or files)."""
-    source_cfg = config.sources[monitor.source]
-    dashboard = catalog().dashboards[monitor.dashboard]
-    if isinstance(source_cfg, SampleSource):
-        spec = sample_spec(source_cfg, options.now)
-        warehouse = WarehouseSpec(
-            spec, options.scenario, options.week if options.scenario else None
-        )
-        return SampleWarehouseSource(
-            config.data_dir, warehouse, dashboard, source_cfg.complete_after
-        )
-    if isinstance(source_cfg, LOOKER_KINDS):
-        if options.scenario:
-            raise ConfigError(
-                f"--scenario needs a monitor on a sample source; "
-                f"{monitor.source} is {source_cfg.kind}"
-            )
-        from canary.sources.looker import build_looker_source
-
-        return build_looker_source(monitor.source, source_cfg, dashboard, os.environ)
-    if options.scenario:
-        raise ConfigError(
-            f"--scenario needs a monitor on a sample source; {monitor.source} is files"
-        )
-    assert isinstance(source_cfg, FilesSource)
-    return FilesSourceImpl(base_dir, source_cfg.datasets, source_cfg.complete_after)
+    """The source object a monitor pulls from, built by its kind's module."""
+    ctx = BuildContext(
+        dashboard=config.catalog.dashboards[monitor.dashboard],
+        views=config.catalog.views,
+        base_dir=base_dir,
+        data_dir=config.data_dir,
+        environ=os.environ,
+        now=options.now,
+        scenario=options.scenario,
+        scenario_week=options.week if options.scenario else None,
+    )
+    return build(monitor.source, config.sources[monitor.source], ctx)
 
 
 def plan(config: Config, name: str, options: RunOptions, base_dir: Path) -> Plan:
@@ -121,7 +106,7 @@ def plan(config: Config, name: str, options: RunOptions, base_dir: Path) -> Plan
     return Plan(
         name,
         monitor,
-        catalog().dashboards[monitor.dashboard],
+        config.catalog.dashboards[monitor.dashboard],
         source,
         week,
         config.expectations_dir,
@@ -155,12 +140,16 @@ def check_dataset(
     if tile.time_column in batch.columns:
         batch = batch[batch[tile.time_column] == pd.Timestamp(p.week)].reset_index(drop=True)
     metrics = profile(data.name, tile, data.frame, p.week)
-    suite = load_suite(p.expectations_dir, p.config.suite_for(data.name))
+    suite_name = p.config.suite_for(data.name)
+    suite = load_suite(p.expectations_dir, suite_name)
     given = parameters or {}
     missing = parameters_of(suite) - set(given)
+    broken = ge.unbuildable(suite["expectations"])
     runnable: list[tuple[dict[str, Any], set[str]]] = []
     skipped: list[tuple[dict[str, Any], set[str]]] = []
-    for expectation in suite["expectations"]:
+    for i, expectation in enumerate(suite["expectations"]):
+        if i in broken:
+            continue
         needs = parameters_of({"expectations": [expectation]}) & missing
         (skipped if needs else runnable).append((expectation, needs))
     results = (
@@ -176,6 +165,18 @@ def check_dataset(
         if data.warnings
         else []
     )
+    results += [
+        CheckResult(
+            p.monitor,
+            data.name,
+            check_name(suite["expectations"][i]),
+            "error",
+            f"{data.name}, week {p.week}: the check could not run: suite {suite_name} "
+            f"({suite_path(p.expectations_dir, suite_name).name}) expectations[{i}]: {why}.",
+            check_column(suite["expectations"][i].get("kwargs") or {}),
+        )
+        for i, why in broken.items()
+    ]
     if runnable:
         personal = {f.column for f in tile.fields if f.personal}
         fmt = "SUMMARY" if p.sample_rows else "BASIC"
@@ -228,7 +229,8 @@ def finish(
     past = store.past_checks(p.monitor, p.week, (c.id for c in checks))
     for check in checks:
         check.first_failed_week = first_failed_week(check.status, p.week, past.get(check.id))
-    run = RunResult(p.monitor, p.week, checks, datasets, drill=p.drill)
+    scope = ", ".join(p.dashboard.filter_values().values()) or None
+    run = RunResult(p.monitor, p.week, checks, datasets, scope, drill=p.drill)
     frame = (
         pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame(columns=METRIC_COLUMNS)
     )

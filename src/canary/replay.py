@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
+from canary.anomaly.detectors import year_ago_weeks
 from canary.anomaly.stage import record_schemas
 from canary.checks.validate import GreatExpectations
 from canary.errors import CanaryError
@@ -55,19 +56,26 @@ def backfill(
     return written
 
 
-def _warm_weeks(p: Plan) -> tuple[date, date]:
-    """The weeks before ``p.week`` that history-aware checks need to judge it."""
+def _warm_ranges(p: Plan, end: date | None = None) -> list[tuple[date, date]]:
+    """The weeks history-aware checks need to judge ``p.week`` (to ``end``): the training
+    window before it, and last year's weeks that quiet weeks compare with."""
     settings = [p.config.history_for(d) for d in p.config.datasets]
     warm = max((s.window_weeks or 0) + (s.min_weeks or 0) for s in settings)
-    return p.week - WEEK * warm, p.week - WEEK
+    ranges = [(p.week - WEEK * warm, p.week - WEEK)]
+    last_year = [
+        w for w in year_ago_weeks(p.config.quiet_weeks, p.week, end or p.week) if w < ranges[0][0]
+    ]
+    if last_year:
+        ranges.insert(0, (last_year[0], last_year[-1]))
+    return ranges
 
 
-def warm_up(p: Plan, store: Store, tick: Tick | None = None) -> None:
-    """Backfill the weeks a scratch store needs before ``p.week`` for history to judge it."""
-    start, end = _warm_weeks(p)
+def warm_up(p: Plan, store: Store, tick: Tick | None = None, end: date | None = None) -> None:
+    """Backfill the weeks a scratch store needs for history to judge ``p.week`` (to ``end``)."""
     # A source without those weeks leaves the first weeks skipped for lack of history.
-    with contextlib.suppress(CanaryError):
-        backfill(p, store, start, end, tick=tick)
+    for start, stop in _warm_ranges(p, end):
+        with contextlib.suppress(CanaryError):
+            backfill(p, store, start, stop, tick=tick)
 
 
 @dataclass(frozen=True)
@@ -89,10 +97,12 @@ class FirstRun:
 
 
 def backfill_steps(p: Plan) -> int:
-    """How many times ``backfill`` ticks when it fills ``_warm_weeks`` of an empty store."""
-    start, end = _warm_weeks(p)
-    weeks = len(weeks_between(start, end))
-    return sum(1 if p.dashboard.tile(d).shape == "series" else weeks + 1 for d in p.config.datasets)
+    """How many times ``backfill`` ticks when ``warm_up`` fills an empty store."""
+    weeks = sum(len(weeks_between(start, stop)) for start, stop in _warm_ranges(p))
+    return sum(
+        len(_warm_ranges(p)) if p.dashboard.tile(d).shape == "series" else weeks + 1
+        for d in p.config.datasets
+    )
 
 
 def first_run(p: Plan, store: Store, tick: Tick | None = None) -> FirstRun | None:
@@ -100,10 +110,10 @@ def first_run(p: Plan, store: Store, tick: Tick | None = None) -> FirstRun | Non
     checks need (``tick`` once per step of ``backfill_steps``); None when history exists."""
     if any(store.metric_weeks(p.monitor, d) for d in p.config.datasets):
         return None
-    start, end = _warm_weeks(p)
+    ranges = _warm_ranges(p)
     warm_up(p, store, tick)
     stored = set().union(*(store.metric_weeks(p.monitor, d) for d in p.config.datasets))
-    return FirstRun(p.monitor, start, end, len(p.config.datasets), len(stored))
+    return FirstRun(p.monitor, ranges[0][0], ranges[-1][1], len(p.config.datasets), len(stored))
 
 
 def backtest(
@@ -125,7 +135,7 @@ def backtest(
     plans = [replace(first, week=week, sample_rows=False) for week in weeks]
     runs = []
     with _static_checks(plans, ge, workers) as collected:
-        warm_up(first, store, tick)  # while the workers start
+        warm_up(first, store, tick, end)  # while the workers start
         for p, got in zip(plans, collected, strict=True):
             started = datetime.now(UTC)
             got.checks.extend(history_checks(p, store, ge, got))

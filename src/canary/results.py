@@ -33,17 +33,24 @@ class CheckResult:
     status: Status
     reason: str
     column: str | None = None
-    segment: dict[str, str] | None = None
+    segment: dict[str, str] | None = None  # as shown: labels masked like values
     observed: Any = None
     expected: dict[str, Any] | None = None
     severity: str = "critical"
     first_failed_week: date | None = None
     sample_rows: list[dict[str, Any]] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)  # expected centre, training, attribution
+    #: The labels as the metrics store them, when masking changed them: identity, never shown.
+    raw_segment: dict[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def series_segment(self) -> dict[str, str] | None:
+        """The segment as the metrics key it (raw labels): for the id and history look-ups."""
+        return self.segment if self.raw_segment is None else self.raw_segment
 
     @property
     def id(self) -> str:
-        return fingerprint(self.monitor, self.dataset, self.check, self.column, self.segment)
+        return fingerprint(self.monitor, self.dataset, self.check, self.column, self.series_segment)
 
 
 @dataclass
@@ -61,6 +68,7 @@ class RunResult:
     week: date
     checks: list[CheckResult]
     datasets: list[DatasetInfo] = field(default_factory=list)
+    scope: str | None = None  # the dashboard filter values it watches (None: every instance)
     drill: str | None = None  # the catalog scenario a drill injected (``--scenario``)
 
     @property

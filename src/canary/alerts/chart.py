@@ -38,7 +38,9 @@ def _segment_key(segment: dict[str, str] | None) -> str:
 
 def _rows(history: pd.DataFrame, check: CheckResult) -> pd.DataFrame:
     column = (check.column or "").split(",")[0]
-    keep = (history["column_name"] == column) & (history["segment"] == _segment_key(check.segment))
+    keep = (history["column_name"] == column) & (
+        history["segment"] == _segment_key(check.series_segment)
+    )
     return history[keep]
 
 

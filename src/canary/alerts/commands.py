@@ -46,7 +46,9 @@ def cmd_slack(args: argparse.Namespace, console: Console) -> ExitCode:
 
 
 def print_delivery(console: Console, report: DeliveryReport) -> None:
-    """One or two lines on what the alerts did (errors also when quiet)."""
+    """What the alerts did; then, on stderr, what was not delivered, how many and why."""
+    from canary.alerts.undelivered import undelivered
+
     flushed = report.flushed
     parts = []
     if flushed is not None:
@@ -56,13 +58,12 @@ def print_delivery(console: Console, report: DeliveryReport) -> None:
         if flushed.adopted:
             parts.append(f"{flushed.adopted} found already delivered")
     sent = ", ".join(parts) or "nothing new"
-    waiting = sum(report.open.values())
-    tail = f"; {waiting} waiting in the outbox" if waiting else ""
-    console.print(f"alerts via {report.transport}: {sent}{tail}", highlight=False)
-    problems = list(report.problems)
-    if flushed is not None:
-        problems += flushed.errors + flushed.failed
-        problems += [f"{u}: outcome unknown, not re-sent" for u in flushed.unverifiable]
-    err = Console(stderr=True)
-    for problem in problems:
-        err.print(f"alerts: {problem}", markup=False, highlight=False)
+    moved = report.rerouted.moved if report.rerouted else 0
+    if moved:
+        sent += f" ({moved} queued for another delivery carried over)"
+    console.print(f"alerts via {report.transport}: {sent}", highlight=False)
+    missing = undelivered(report)
+    if missing:  # on stderr: shown with --quiet too
+        err = Console(stderr=True)
+        for line in [missing.headline(), *(f"  {x}" for x in missing.reasons + missing.given_up)]:
+            err.print(line, markup=False, highlight=False, soft_wrap=True)

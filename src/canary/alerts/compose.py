@@ -130,6 +130,15 @@ def _channel(t: Transition, config: Config) -> str:
     return channel_for(config, c.monitor, c.dataset, c.check, c.status)
 
 
+def file_renderings(msg: RunMessage) -> dict[str, str]:
+    """What the file outbox writes and prints: markdown with every new alert's details."""
+    details = [Detail(a, msg.week) for a in msg.alerts if a.state in ("new", "reopened")]
+    return {
+        "markdown": text.render_markdown(msg, details, []),
+        "plain": "\n".join(text.message_lines(msg, text.PLAIN)),
+    }
+
+
 def _message_ops(
     msg: RunMessage, run: RunResult, fresh: list[Transition], inputs: Inputs
 ) -> list[Op]:
@@ -137,9 +146,7 @@ def _message_ops(
     txt, blks = blocks.message_blocks(msg)
     payload: dict[str, object] = {"text": txt, "blocks": blks}
     if inputs.mode == "file":
-        details = [Detail(a, run.week) for a in msg.alerts if a.state in ("new", "reopened")]
-        payload["markdown"] = text.render_markdown(msg, details, [])
-        payload["plain"] = "\n".join(text.message_lines(msg, text.PLAIN))
+        payload.update(file_renderings(msg))
     if inputs.mode == "bot":
         payload["metadata"] = metadata(msg.key, msg.monitor, week)
     ops = [Op(msg.key, "post", msg.channel, run.monitor, run.week, payload)]

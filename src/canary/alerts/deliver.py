@@ -2,8 +2,8 @@
 
 ``deliver`` is what ``canary run`` (and the Prefect flow) call after the runs. It picks
 the transport (bot token, else webhook, else the file outbox), records every run's
-lifecycle together with the deliveries it causes in one transaction, then sends the
-outbox, older undelivered entries first.
+lifecycle together with the deliveries it causes in one transaction, carries over what
+another transport left queued, then sends the outbox, older undelivered entries first.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from canary.alerts.compose import Inputs, Mode, compose, detailed
 from canary.alerts.flush import FlushReport, flush
 from canary.alerts.lifecycle import Transition, decide
 from canary.alerts.model import Link
+from canary.alerts.reroute import RerouteReport, reroute
 from canary.alerts.state import load_messages, load_tracked, record
 from canary.alerts.transports import FileTransport, SlackTransport, Transport, WebhookTransport
 from canary.config import Config
@@ -49,6 +50,7 @@ class DeliveryReport:
     transport: str
     enqueued: int = 0
     flushed: FlushReport | None = None
+    rerouted: RerouteReport | None = None
     problems: list[str] = field(default_factory=list)
     open: dict[str, int] = field(default_factory=dict)
 
@@ -153,11 +155,13 @@ def deliver(
     environ: Mapping[str, str] | None = None,
     console: Console | None = None,
     docs_url: str | None = None,
+    holder: str | None = None,
 ) -> DeliveryReport:
     """Record the alerts of ``runs`` and send everything the outbox holds.
 
     Messages link the full results: the report site if configured, else ``docs_url`` (the
-    run's Data Docs), else the JSON result's path.
+    run's Data Docs), else the JSON result's path. ``holder`` names this delivery in the
+    claims it takes (default: this process).
     """
     choice = choose(config, environ, console)
     report = DeliveryReport(choice.name)
@@ -172,7 +176,8 @@ def deliver(
     if choice.transport is None:
         report.problems.append(f"{choice.name}: not sent: {choice.problem}")
     else:
-        report.flushed = flush(store.engine, choice.transport)
+        report.rerouted = reroute(store.engine, choice.name, MODES[choice.name], time.time())
+        report.flushed = flush(store.engine, choice.transport, holder=holder)
     report.open = {
         status: n for status, n in outbox.counts(store.engine).items() if status in outbox.OPEN
     }

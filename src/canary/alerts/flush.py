@@ -2,9 +2,10 @@
 
 Per entry: an earlier attempt with an unknown outcome is first looked up by its key
 (message metadata) and adopted if found; otherwise the entry is claimed (the attempt is
-recorded before it is made) and sent. A reply waits for its parent; a channel that fails
-holds its later entries back so that they keep their order; Slack being down or refusing
-the token stops the flush, and everything left waits for the next run.
+recorded before it is made, under a lease kept alive by a heartbeat) and sent. A reply
+waits for its parent; a channel that fails, or whose entry another run is delivering right
+now, holds its later entries back so that they keep their order; Slack being down or
+refusing the token stops the flush, and everything left waits for the next run.
 """
 
 from __future__ import annotations
@@ -13,14 +14,40 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
 from canary.alerts import outbox
+from canary.alerts.lease import heartbeat, holder_name
 from canary.alerts.outbox import LEASE_SECONDS, Entry
 from canary.alerts.transports import DeliveryError, Transport
 
 ATTEMPTS_PER_FLUSH = 2
+
+
+def _clock_time(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+@dataclass
+class Held:
+    """An entry another run is delivering now (its lease is live) and what waits behind it."""
+
+    entry: str
+    holder: str
+    since: float
+    until: float
+    channel: str
+    behind: int = 0
+
+    def line(self) -> str:
+        tail = f"; {self.behind} more for {self.channel} wait behind it" if self.behind else ""
+        return (
+            f"{self.entry} is being delivered by {self.holder} since "
+            f"{_clock_time(self.since)}, held until {_clock_time(self.until)} unless it "
+            f"renews its lease{tail}"
+        )
 
 
 @dataclass
@@ -28,87 +55,127 @@ class FlushReport:
     delivered: Counter[str] = field(default_factory=Counter)
     adopted: int = 0
     waiting: int = 0
+    held: list[Held] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     unverifiable: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
-def _deliver(
-    engine: Engine,
-    transport: Transport,
-    entry: Entry,
-    parent: Entry | None,
-    clock: Callable[[], float],
-    report: FlushReport,
-) -> None:
-    """Deliver one entry, or raise ``DeliveryError`` (the entry is left pending or unknown)."""
-    for _ in range(ATTEMPTS_PER_FLUSH):
-        if entry.status in ("sending", "unknown"):
-            if not transport.verifiable:
-                outbox.settle(engine, entry, "unverifiable", clock())
-                report.unverifiable.append(f"{entry.kind} to {entry.channel} ({entry.monitor})")
-                return
-            found = transport.find(entry, parent)
-            if found is not None:
-                outbox.settle(engine, entry, "delivered", clock(), channel_id=found[0], ts=found[1])
-                report.adopted += 1
-                return
-        if not outbox.claim(engine, entry, clock()):
-            return  # another process took it
-        try:
-            channel_id, ts = transport.send(entry, parent)
-        except DeliveryError as err:
-            if err.unknown and not transport.verifiable:
-                outbox.settle(engine, entry, "unverifiable", clock(), last_error=str(err))
-                report.unverifiable.append(f"{entry.kind} to {entry.channel} ({entry.monitor})")
-                return
-            status = "unknown" if err.unknown else "pending"
-            outbox.settle(engine, entry, status, clock(), last_error=str(err))
-            if not err.unknown:
-                raise
-            continue
-        outbox.settle(engine, entry, "delivered", clock(), channel_id=channel_id, ts=ts)
-        report.delivered[entry.kind] += 1
-        return
-    raise DeliveryError(
-        f"{entry.kind} to {entry.channel}: outcome unknown twice; it is looked up next run", "all"
-    )
+@dataclass
+class _Flush:
+    engine: Engine
+    transport: Transport
+    clock: Callable[[], float]
+    holder: str
+    lease: float
+    report: FlushReport
+
+    def unverifiable(self, entry: Entry, error: str | None = None) -> None:
+        outbox.settle(self.engine, entry, "unverifiable", self.clock(), last_error=error)
+        self.report.unverifiable.append(f"{entry.kind} to {entry.channel} ({entry.monitor})")
+
+    def deliver(self, entry: Entry, parent: Entry | None) -> None:
+        """Deliver one entry, or raise ``DeliveryError`` (the entry is left pending or unknown)."""
+        engine, transport, clock, report = self.engine, self.transport, self.clock, self.report
+        for _ in range(ATTEMPTS_PER_FLUSH):
+            if entry.status in ("sending", "unknown"):
+                if not transport.verifiable:
+                    return self.unverifiable(entry)
+                found = transport.find(entry, parent)
+                if found is not None:
+                    outbox.settle(
+                        engine, entry, "delivered", clock(), channel_id=found[0], ts=found[1]
+                    )
+                    report.adopted += 1
+                    return None
+            if not outbox.claim(engine, entry, clock(), self.holder, self.lease):
+                return None  # another process took it
+            try:
+                channel_id, ts = transport.send(entry, parent)
+            except DeliveryError as err:
+                if err.unknown and not transport.verifiable:
+                    return self.unverifiable(entry, str(err))
+                status = "unknown" if err.unknown else "pending"
+                outbox.settle(engine, entry, status, clock(), last_error=str(err))
+                if not err.unknown:
+                    raise
+                continue
+            outbox.settle(engine, entry, "delivered", clock(), channel_id=channel_id, ts=ts)
+            report.delivered[entry.kind] += 1
+            return None
+        raise DeliveryError(
+            f"{entry.kind} to {entry.channel}: outcome unknown twice; it is looked up next run",
+            "all",
+        )
+
+    def run(self) -> None:
+        engine, clock, report = self.engine, self.clock, self.report
+        held: dict[str, Held | None] = {}  # channel -> the live claim holding it, if that is why
+        pending = outbox.queue(engine, self.transport.name)
+        for position, entry in enumerate(pending):
+            if entry.channel in held:
+                report.waiting += 1
+                if (by := held[entry.channel]) is not None:
+                    by.behind += 1
+                continue
+            parent = outbox.by_key(engine, entry.parent_key) if entry.parent_key else None
+            if parent is not None and parent.status == "failed":
+                outbox.settle(
+                    engine, entry, "failed", clock(), last_error="its message was rejected"
+                )
+                report.failed.append(f"{entry.kind} to {entry.channel}: its message was rejected")
+                continue
+            if entry.kind == "update" and parent is not None and parent.ts is None:
+                error = "its message went out without a thread (webhook or file): no edit"
+                outbox.settle(engine, entry, "dropped", clock(), last_error=error)
+                report.dropped.append(f"{entry.label()}: {error}")
+                continue
+            if entry.status == "sending" and outbox.lease_end(entry) > clock():
+                by = Held(
+                    entry.label(),
+                    entry.claimed_by or "an earlier run",
+                    entry.claimed_at or 0.0,
+                    outbox.lease_end(entry),
+                    entry.channel,
+                )
+                held[entry.channel] = by
+                report.held.append(by)
+                report.waiting += 1
+                continue
+            if entry.parent_key and (parent is None or parent.status != "delivered"):
+                held[entry.channel] = None
+                report.waiting += 1
+                continue
+            try:
+                self.deliver(entry, parent)
+            except DeliveryError as err:
+                if err.scope == "all":
+                    report.errors.append(str(err))
+                    report.waiting += len(pending) - position
+                    break
+                if err.scope == "channel":
+                    report.errors.append(str(err))
+                    held[entry.channel] = None
+                    report.waiting += 1
+                    continue
+                outbox.settle(engine, entry, "failed", clock(), last_error=str(err))
+                report.failed.append(str(err))
+        report.errors = list(dict.fromkeys(report.errors))
 
 
 def flush(
-    engine: Engine, transport: Transport, clock: Callable[[], float] = time.time
+    engine: Engine,
+    transport: Transport,
+    clock: Callable[[], float] = time.time,
+    holder: str | None = None,
+    lease: float = LEASE_SECONDS,
 ) -> FlushReport:
-    """Send every open entry of ``transport`` that can go now; report what happened."""
-    report = FlushReport()
-    held: set[str] = set()
-    pending = outbox.queue(engine, transport.name)
-    for position, entry in enumerate(pending):
-        if entry.channel in held:
-            report.waiting += 1
-            continue
-        busy = entry.status == "sending" and (clock() - (entry.claimed_at or 0)) < LEASE_SECONDS
-        parent = outbox.by_key(engine, entry.parent_key) if entry.parent_key else None
-        if parent is not None and parent.status == "failed":
-            outbox.settle(engine, entry, "failed", clock(), last_error="its message was rejected")
-            report.failed.append(f"{entry.kind} to {entry.channel}: its message was rejected")
-            continue
-        if busy or (entry.parent_key and (parent is None or parent.status != "delivered")):
-            held.add(entry.channel)
-            report.waiting += 1
-            continue
-        try:
-            _deliver(engine, transport, entry, parent, clock, report)
-        except DeliveryError as err:
-            if err.scope == "all":
-                report.errors.append(str(err))
-                report.waiting += len(pending) - position
-                break
-            if err.scope == "channel":
-                report.errors.append(str(err))
-                held.add(entry.channel)
-                report.waiting += 1
-                continue
-            outbox.settle(engine, entry, "failed", clock(), last_error=str(err))
-            report.failed.append(str(err))
-    report.errors = list(dict.fromkeys(report.errors))
-    return report
+    """Send every open entry of ``transport`` that can go now; report what happened.
+
+    Claims are taken as ``holder`` (default: this process) and kept alive while it sends.
+    """
+    job = _Flush(engine, transport, clock, holder or holder_name(), lease, FlushReport())
+    with heartbeat(engine, job.holder, lease, clock):
+        job.run()
+    return job.report

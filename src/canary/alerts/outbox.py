@@ -2,9 +2,13 @@
 
 An entry goes ``pending`` -> ``sending`` (claimed, attempt counted) -> ``delivered``; an
 attempt whose outcome is unknown (connection dropped, unreadable reply) becomes
-``unknown`` and is looked up in Slack before it is ever sent again. ``failed`` entries were
+``unknown`` and is looked up in Slack before it is ever sent again. A claim names its holder
+and holds a short lease that the holder renews while it delivers (a heartbeat), so a
+process that died mid-attempt frees its entries within a lease. ``failed`` entries were
 rejected for good (kept for inspection); ``unverifiable`` ones had an unknown outcome on a
-channel that cannot be searched (a webhook) and are not re-sent.
+channel that cannot be searched (a webhook) and are not re-sent; ``dropped`` ones were
+queued for a transport no longer used and mean nothing to the one in use (see
+``canary.alerts.reroute``).
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from canary.store.schema import outbox
 
 OpKind = Literal["post", "reply", "update", "upload"]
 OPEN = ("pending", "sending", "unknown")
-#: A claim older than this is an attempt that died mid-way (its outcome is unknown).
-LEASE_SECONDS = 900.0
+#: How long a claim holds without a heartbeat; past it, the attempt died mid-way and its
+#: outcome is unknown. The holder renews it every third of this while it delivers.
+LEASE_SECONDS = 60.0
 
 
 @dataclass
@@ -48,10 +53,16 @@ class Entry(Op):
     status: str = "pending"
     attempts: int = 0
     claimed_at: float | None = None
+    claimed_by: str | None = None
+    lease_until: float | None = None
     channel_id: str | None = None
     ts: str | None = None
     last_error: str | None = None
     created_at: float = 0.0
+
+    def label(self) -> str:
+        """As people know it: ``post to #channel (monitor, week W)``."""
+        return f"{self.kind} to {self.channel} ({self.monitor}, week {self.week.isoformat()})"
 
 
 def enqueue(con: Connection, ops: Iterable[Op], transport: str, now: float) -> int:
@@ -101,6 +112,8 @@ def _entry(row: Any) -> Entry:
         status=m["status"],
         attempts=m["attempts"],
         claimed_at=m["claimed_at"],
+        claimed_by=m["claimed_by"],
+        lease_until=m["lease_until"],
         channel_id=m["channel_id"],
         ts=m["ts"],
         last_error=m["last_error"],
@@ -119,6 +132,41 @@ def queue(engine: Engine, transport: str) -> list[Entry]:
         return [_entry(r) for r in con.execute(query)]
 
 
+def stranded(engine: Engine, transport: str) -> list[Entry]:
+    """Entries queued for any other transport and not yet known delivered, oldest first."""
+    query = (
+        select(outbox)
+        .where(outbox.c.transport != transport, outbox.c.status.in_(OPEN))
+        .order_by(outbox.c.id)
+    )
+    with engine.connect() as con:
+        return [_entry(r) for r in con.execute(query)]
+
+
+def reassign(engine: Engine, entry: Entry, **values: Any) -> bool:
+    """Change ``entry`` (transport, payload, status...) unless another process changed it
+    since it was read; returns whether it was changed."""
+    stored = {**values}
+    if "payload" in stored:
+        stored["payload"] = json.dumps(stored["payload"], sort_keys=True)
+    query = (
+        update(outbox)
+        .where(
+            outbox.c.id == entry.id,
+            outbox.c.transport == entry.transport,
+            outbox.c.status == entry.status,
+            outbox.c.attempts == entry.attempts,
+        )
+        .values(**stored)
+    )
+    with engine.begin() as con:
+        changed = con.execute(query).rowcount == 1
+    if changed:
+        for name, value in values.items():
+            setattr(entry, name, value)
+    return changed
+
+
 def by_key(engine: Engine, key: str) -> Entry | None:
     with engine.connect() as con:
         row = con.execute(select(outbox).where(outbox.c.key == key)).first()
@@ -131,8 +179,24 @@ def entries(engine: Engine) -> list[Entry]:
         return [_entry(r) for r in con.execute(select(outbox).order_by(outbox.c.id))]
 
 
-def claim(engine: Engine, entry: Entry, now: float) -> bool:
+def lease_end(entry: Entry) -> float:
+    """When the claim on ``entry`` lapses (claims from before leases: a lease after claiming)."""
+    if entry.lease_until is not None:
+        return entry.lease_until
+    return (entry.claimed_at or 0.0) + LEASE_SECONDS
+
+
+def claim(
+    engine: Engine, entry: Entry, now: float, holder: str, lease: float = LEASE_SECONDS
+) -> bool:
     """Take ``entry`` for one attempt unless another process changed it since it was read."""
+    values = {
+        "status": "sending",
+        "attempts": entry.attempts + 1,
+        "claimed_at": now,
+        "claimed_by": holder,
+        "lease_until": now + lease,
+    }
     query = (
         update(outbox)
         .where(
@@ -140,13 +204,25 @@ def claim(engine: Engine, entry: Entry, now: float) -> bool:
             outbox.c.status == entry.status,
             outbox.c.attempts == entry.attempts,
         )
-        .values(status="sending", attempts=entry.attempts + 1, claimed_at=now)
+        .values(**values)
     )
     with engine.begin() as con:
         claimed = con.execute(query).rowcount == 1
     if claimed:
-        entry.status, entry.attempts, entry.claimed_at = "sending", entry.attempts + 1, now
+        for name, value in values.items():
+            setattr(entry, name, value)
     return claimed
+
+
+def renew(engine: Engine, holder: str, until: float) -> int:
+    """Extend every claim ``holder`` still has in flight to ``until``; returns how many."""
+    query = (
+        update(outbox)
+        .where(outbox.c.status == "sending", outbox.c.claimed_by == holder)
+        .values(lease_until=until)
+    )
+    with engine.begin() as con:
+        return con.execute(query).rowcount
 
 
 def settle(engine: Engine, entry: Entry, status: str, now: float, **values: Any) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from canary.alerts.blocks import probe_blocks
 from canary.alerts.routing import channels
-from canary.alerts.transports import DeliveryError, SlackTransport, WebhookTransport, slack_errors
+from canary.alerts.transports import DeliveryError, SlackTransport, WebhookTransport
 from canary.config import Config
 
 
@@ -21,7 +21,7 @@ def probe_channel(transport: SlackTransport, channel: str) -> ProbeResult:
     try:
         channel_id = transport.channel_id(channel)
         text, blocks = probe_blocks(channel, "bot token")
-        with slack_errors(f"test message to {channel}", transport.redactor):
+        with transport.errors(f"test message to {channel}"):
             transport.client.chat_postMessage(
                 channel=channel_id,
                 text=text,
@@ -39,7 +39,7 @@ def probe(config: Config, transport: SlackTransport | WebhookTransport) -> list[
         return [probe_channel(transport, channel) for channel in channels(config)]
     text, blocks = probe_blocks("the webhook's channel", "incoming webhook")
     try:
-        with slack_errors("test message", transport.redactor):
+        with transport.errors("test message"):
             reply = transport.client.send(text=text, blocks=blocks)
     except DeliveryError as exc:
         return [ProbeResult("(webhook)", False, str(exc))]

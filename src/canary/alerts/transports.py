@@ -10,7 +10,7 @@ from __future__ import annotations
 import http.client
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Literal, Protocol
 from urllib.error import URLError
@@ -19,10 +19,11 @@ from pydantic import SecretStr
 from rich.console import Console
 from slack_sdk import WebClient, WebhookClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
-from slack_sdk.http_retry import RateLimitErrorRetryHandler, RetryHandler
+from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
 from canary.alerts.outbox import Entry
+from canary.alerts.ratelimit import BudgetedRateLimit
 from canary.alerts.redact import Redactor, guarded_logger
 from canary.config import SlackConfig
 
@@ -67,12 +68,10 @@ class Transport(Protocol):
     def find(self, entry: Entry, parent: Entry | None) -> Sent | None: ...
 
 
-def retry_handlers() -> list[RetryHandler]:
-    """Rate limits (Retry-After) and 500/503 are retried; dropped connections are not."""
-    return [
-        RateLimitErrorRetryHandler(max_retry_count=3),
-        ServerErrorRetryHandler(max_retry_count=2),
-    ]
+def retry_handlers(rate_limit: BudgetedRateLimit) -> list[RetryHandler]:
+    """Rate limits (Retry-After, within the run's budget) and 500/503 are retried; dropped
+    connections are not."""
+    return [rate_limit, ServerErrorRetryHandler(max_retry_count=2)]
 
 
 def _refused(exc: BaseException) -> bool:
@@ -80,13 +79,16 @@ def _refused(exc: BaseException) -> bool:
     return isinstance(exc, ConnectionRefusedError) or isinstance(reason, ConnectionRefusedError)
 
 
-def _api_error(what: str, exc: SlackApiError) -> DeliveryError:
+def _api_error(what: str, exc: SlackApiError, rate_limit: BudgetedRateLimit) -> DeliveryError:
     response = exc.response
     status = getattr(response, "status_code", 0)
     code = response.get("error") if isinstance(response.data, dict) else None
     code = code or f"HTTP {status}"
     if code.startswith("Received a response in a non-JSON format"):
         return DeliveryError(f"{what}: outcome unknown (unreadable reply)", "all", unknown=True)
+    refusal = rate_limit.take_refusal() if status == 429 else None
+    if refusal is not None:
+        return DeliveryError(f"{what}: {refusal}", "all")
     if status == 429 or status >= 500 or code in TRANSIENT_ERRORS:
         return DeliveryError(f"{what}: Slack is unavailable ({code})", "all")
     if code in AUTH_ERRORS:
@@ -97,7 +99,9 @@ def _api_error(what: str, exc: SlackApiError) -> DeliveryError:
 
 
 @contextmanager
-def slack_errors(what: str, redactor: Redactor, read: bool = False) -> Iterator[None]:
+def slack_errors(
+    what: str, redactor: Redactor, rate_limit: BudgetedRateLimit, read: bool = False
+) -> Iterator[None]:
     """Map whatever a Slack call raises to a ``DeliveryError`` (text scrubbed of secrets).
 
     A failed ``read`` changed nothing in Slack, so its outcome is never unknown.
@@ -107,7 +111,7 @@ def slack_errors(what: str, redactor: Redactor, read: bool = False) -> Iterator[
     except DeliveryError:
         raise
     except SlackApiError as exc:
-        err = _api_error(what, exc)
+        err = _api_error(what, exc, rate_limit)
         err.unknown = err.unknown and not read
         raise err from None
     except SlackRequestError as exc:
@@ -119,19 +123,31 @@ def slack_errors(what: str, redactor: Redactor, read: bool = False) -> Iterator[
         raise DeliveryError(f"{what}: outcome unknown ({name})", "all", unknown=True) from None
 
 
-class SlackTransport:
+class _SlackSender:
+    """What both Slack clients share: the secret to scrub and the rate-limit wait budget."""
+
+    def __init__(self, secret: SecretStr, slack: SlackConfig) -> None:
+        self.redactor = Redactor([secret.get_secret_value()])
+        self.rate_limit = BudgetedRateLimit(slack.retry_after_max)
+
+    def errors(self, what: str, read: bool = False) -> AbstractContextManager[None]:
+        """``slack_errors`` for a call of this client."""
+        return slack_errors(what, self.redactor, self.rate_limit, read)
+
+
+class SlackTransport(_SlackSender):
     """The Slack Web API with a bot token: posts, thread replies, updates, uploads."""
 
     name = "slack"
     verifiable = True
 
     def __init__(self, token: SecretStr, slack: SlackConfig) -> None:
-        self.redactor = Redactor([token.get_secret_value()])
+        super().__init__(token, slack)
         kwargs: dict[str, Any] = {"base_url": slack.base_url} if slack.base_url else {}
         self.client = WebClient(
             token=token.get_secret_value(),
             timeout=slack.timeout,
-            retry_handlers=retry_handlers(),
+            retry_handlers=retry_handlers(self.rate_limit),
             logger=guarded_logger("canary.slack.web", self.redactor),
             **kwargs,
         )
@@ -140,7 +156,7 @@ class SlackTransport:
     def _list_channels(self) -> dict[str, str]:
         ids: dict[str, str] = {}
         cursor = None
-        with slack_errors("conversations.list", self.redactor, read=True):
+        with self.errors("conversations.list", read=True):
             while True:
                 page = self.client.conversations_list(
                     types="public_channel,private_channel",
@@ -168,7 +184,9 @@ class SlackTransport:
             ) from None
 
     def _target(self, entry: Entry, parent: Entry | None) -> tuple[str, str | None]:
-        if parent is None:
+        """Channel id and thread; a reply to a message that has no thread (it went out
+        through a webhook or the file outbox) goes to its channel on its own."""
+        if parent is None or parent.ts is None:
             return self.channel_id(entry.channel), None
         assert parent.channel_id is not None
         return parent.channel_id, parent.ts
@@ -176,7 +194,7 @@ class SlackTransport:
     def send(self, entry: Entry, parent: Entry | None) -> Sent:
         channel, thread = self._target(entry, parent)  # a failed lookup raises before any write
         p = entry.payload
-        with slack_errors(f"{entry.kind} to {entry.channel}", self.redactor):
+        with self.errors(f"{entry.kind} to {entry.channel}"):
             if entry.kind == "update":
                 assert thread is not None
                 self.client.chat_update(
@@ -231,7 +249,7 @@ class SlackTransport:
         if entry.kind == "update":
             return None  # an update is idempotent: sending it again is safe
         channel, thread = self._target(entry, parent)
-        with slack_errors(f"looking up {entry.kind} in {entry.channel}", self.redactor, read=True):
+        with self.errors(f"looking up {entry.kind} in {entry.channel}", read=True):
             for message in self._messages(channel, thread, entry.created_at - 300):
                 if entry.kind == "upload":
                     files = message.get("files") or []
@@ -247,28 +265,31 @@ class SlackTransport:
         return None
 
 
-class WebhookTransport:
+class WebhookTransport(_SlackSender):
     """An incoming webhook: one channel, no threads, no updates, no lookups."""
 
     name = "webhook"
     verifiable = False
 
     def __init__(self, url: SecretStr, slack: SlackConfig) -> None:
-        self.redactor = Redactor([url.get_secret_value()])
+        super().__init__(url, slack)
         self.client = WebhookClient(
             url.get_secret_value(),
             timeout=slack.timeout,
-            retry_handlers=retry_handlers(),
+            retry_handlers=retry_handlers(self.rate_limit),
             logger=guarded_logger("canary.slack.webhook", self.redactor),
         )
 
     def send(self, entry: Entry, parent: Entry | None) -> Sent:
-        with slack_errors("webhook post", self.redactor):
+        with self.errors("webhook post"):
             reply = self.client.send(text=entry.payload["text"], blocks=entry.payload["blocks"])
         if reply.status_code == 200:
             return "webhook", None
         body = re.sub(r"[^a-z_ ]", "", str(reply.body))[:60]
         what = f"webhook post: HTTP {reply.status_code} {body}".strip()
+        refusal = self.rate_limit.take_refusal() if reply.status_code == 429 else None
+        if refusal is not None:
+            raise DeliveryError(f"webhook post: {refusal}", "all")
         if reply.status_code == 429 or reply.status_code >= 500 or reply.status_code == 403:
             raise DeliveryError(what, "all")
         if reply.status_code in (404, 410):

@@ -10,18 +10,19 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from canary.anomaly.baseline import DIRECTIONS, expected_band, nanmedian
-from canary.anomaly.inputs import HistoryInput, matrix, rows
-from canary.config import HistorySettings
+from canary.anomaly.baseline import DIRECTIONS, Band, expected_band, nanmedian
+from canary.anomaly.inputs import HistoryInput, matrix, quiet_week, rows
+from canary.config import HistorySettings, QuietWeek
 from canary.dashboards import Field
 from canary.results import fingerprint
-from canary.weeks import WEEK
+from canary.weeks import WEEK, weeks_between
 
 Row = dict[str, Any]
 
@@ -45,17 +46,23 @@ def _segment(segment: str) -> str:
 
 
 def _masked(
-    h: HistoryInput, keys: pd.DataFrame, grid: list, history: np.ndarray, checks: tuple[str, ...]
+    h: HistoryInput,
+    keys: pd.DataFrame,
+    grid: list,
+    history: np.ndarray,
+    checks: tuple[str, ...],
+    training: bool = True,
 ) -> np.ndarray:
-    """History with flagged, quiet and pre-acceptance weeks blanked out (they never train)."""
+    """History with pre-acceptance weeks blanked out and, for ``training``, flagged and
+    quiet weeks too (they never train; last year's dips are what seasonality compares with)."""
     out = history.copy()
-    quiet = np.array([h.is_quiet(w) is not None for w in grid])
-    out[:, quiet] = np.nan
+    if training:
+        out[:, np.array([h.is_quiet(w) is not None for w in grid], dtype=bool)] = np.nan
     position = {w: i for i, w in enumerate(grid)}
     rows_of: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, key in enumerate(zip(keys["column_name"], keys["segment"], strict=True)):
         rows_of[key].append(i)
-    for column, segment, week in h.flagged:
+    for column, segment, week in h.flagged if training else ():
         if week in position:
             out[rows_of.get((column, segment), []), position[week]] = np.nan
     if not h.accepted:
@@ -69,21 +76,66 @@ def _masked(
     return out
 
 
-def _seasonal(h: HistoryInput, grid: list, history: np.ndarray) -> tuple[np.ndarray, float | None]:
-    """Year-over-year factor for a quiet week under test (NaN where last year is unknown)."""
+@dataclass(frozen=True)
+class Seasonal:
+    """Year-over-year factors for the week under test, per series (NaN: last year unknown).
+
+    ``factor`` is last year's same week relative to the weeks before it; ``low`` and ``high``
+    reach ``EDGE_SHIFT`` of the way to its neighbours', since a holiday falls on another
+    weekday each year and moves a dip's edge into the week before or after.
+    """
+
+    factor: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    floor: float | None  # the quiet week's usual dip, where last year is unknown
+
+
+BASE_WEEKS = 10  # normal weeks before last year's quiet week that set its base
+#: How far a dip's edge moves towards a neighbour week in a year: a holiday falls a day or
+#: two later in the week (two of five working days), and bridge days follow it.
+EDGE_SHIFT = 0.5
+
+
+def _seasonal(h: HistoryInput, grid: list, history: np.ndarray) -> Seasonal:
+    """Last year's dip around the week under test, if it is a quiet week.
+
+    ``history`` must still hold last year's quiet weeks, flagged or not: a dip with no year
+    to go by is often flagged, and blanking it would leave every later year without one.
+    """
     quiet = h.is_quiet(h.week)
-    factor = np.full(len(history), np.nan)
+    ones = np.ones(len(history))
     if quiet is None:
-        return np.ones(len(history)), None
-    ago = h.week - WEEK * 52
-    if ago in grid:
-        i = grid.index(ago)
-        before = [j for j in range(max(0, i - 10), i) if h.is_quiet(grid[j]) is None]
-        if before:
-            with np.errstate(all="ignore"):
-                base = nanmedian(history[:, before], axis=1)
-                factor = np.clip(history[:, i] / base, 0.2, 1.5)
-    return factor, quiet.floor
+        return Seasonal(ones, ones, ones, None)
+    position = {w: i for i, w in enumerate(grid)}
+    ago = h.week - WEEK * 52  # the same weekdays' dates: a year is 52 weeks and a day or two
+    unknown = np.full(len(history), np.nan)
+    if ago not in position:
+        return Seasonal(unknown, unknown, unknown, quiet.floor)
+    i = position[ago]
+    before = [j for j in range(max(0, i - 1 - BASE_WEEKS), i - 1) if h.is_quiet(grid[j]) is None]
+    if not before:
+        return Seasonal(unknown, unknown, unknown, quiet.floor)
+    near = [j for j in (i - 1, i, i + 1) if j < len(grid)]
+    seen = np.where(history > 0, history, np.nan)  # zero: weeks before the data began
+    with np.errstate(all="ignore"):
+        base = nanmedian(seen[:, before], axis=1)
+        ratios = np.clip(seen[:, near] / base[:, None], 0.2, 1.5)
+    factor = ratios[:, near.index(i)]
+    low = factor + EDGE_SHIFT * np.minimum(np.fmin.reduce(ratios, axis=1) - factor, 0)
+    high = factor + EDGE_SHIFT * np.maximum(np.fmax.reduce(ratios, axis=1) - factor, 0)
+    return Seasonal(factor, low, high, quiet.floor)
+
+
+def year_ago_weeks(quiet: list[QuietWeek], start: date, end: date) -> list[date]:
+    """Weeks of last year that quiet weeks from ``start`` to ``end`` compare with (with the
+    normal weeks before them that set their base), oldest first: what a scratch store needs."""
+    needed: set[date] = set()
+    for week in weeks_between(start, end):
+        if quiet_week(quiet, week) is not None:
+            ago = week - WEEK * 52
+            needed.update(ago + WEEK * k for k in range(-2 - BASE_WEEKS, 2))
+    return sorted(needed)
 
 
 def _levels(h: HistoryInput) -> tuple[pd.DataFrame, list[date], np.ndarray, np.ndarray]:
@@ -93,6 +145,12 @@ def _levels(h: HistoryInput) -> tuple[pd.DataFrame, list[date], np.ndarray, np.n
         names = ("value",) if h.tile.shape == "series" else ("sum", "row_count")
         h.cache[key] = matrix(h.metrics, names, h.week)
     return h.cache[key]  # type: ignore[return-value]
+
+
+def _seasonal_levels(h: HistoryInput) -> np.ndarray:
+    """``_levels`` history with only the weeks before an accepted level shift blanked out."""
+    keys, grid, history, _ = _levels(h)
+    return _masked(h, keys, grid, history, LEVEL_CHECKS, training=False)
 
 
 def _trained_levels(h: HistoryInput) -> np.ndarray:
@@ -120,23 +178,31 @@ def level(h: HistoryInput) -> list[Row]:
     )
     keys, observed = keys[keep].reset_index(drop=True), observed[keep]
     trained = _trained_levels(h)[keep]
-    factor, floor = _seasonal(h, grid, trained)
-    known = ~np.isnan(factor)
-    band = expected_band(
-        trained,
-        np.nan_to_num(observed, nan=0.0),
-        window=s.window_weeks or 12,
-        min_weeks=s.min_weeks or 6,
-        sensitivity=s.sensitivity or 5.0,
-        min_abs_change=s.min_abs_change or 0.0,
-        min_rel_change=s.min_rel_change or 0.0,
-        min_rel_rise=s.min_rel_rise,
-        direction=DIRECTIONS[s.direction or "both"],
-        seasonal=np.where(known, factor, 1.0),
-    )
-    lower = band.lower
-    if floor is not None:  # a quiet week without last year to go by: allow the usual dip
-        lower = np.where(known, lower, np.minimum(lower, band.centre * floor))
+    season = _seasonal(h, grid, _seasonal_levels(h)[keep])
+    known = ~np.isnan(season.factor)
+
+    def band_for(factor: np.ndarray) -> Band:
+        return expected_band(
+            trained,
+            np.nan_to_num(observed, nan=0.0),
+            window=s.window_weeks or 12,
+            min_weeks=s.min_weeks or 6,
+            sensitivity=s.sensitivity or 5.0,
+            min_abs_change=s.min_abs_change or 0.0,
+            min_rel_change=s.min_rel_change or 0.0,
+            min_rel_rise=s.min_rel_rise,
+            direction=DIRECTIONS[s.direction or "both"],
+            seasonal=np.where(known, factor, 1.0),
+        )
+
+    band = band_for(season.factor)
+    lower, upper = band.lower, band.upper
+    if season.floor is not None:
+        # last year's dip and its neighbours bound this year's; without them, the usual dip
+        lower = np.where(
+            known, band_for(season.low).lower, np.minimum(lower, band.centre * season.floor)
+        )
+        upper = np.where(known, band_for(season.high).upper, upper)
     records = []
     for i, (column, segment, metric) in enumerate(keys.itertuples(index=False)):
         if band.centre[i] < _min_level(s, segment):
@@ -159,9 +225,9 @@ def level(h: HistoryInput) -> list[Row]:
             )
             shown = "null" if np.isnan(obs) else f"{obs:,.0f}"
             detail = (
-                f"{what}{_segment(segment)} is {shown}, expected {max(lower[i], 0):,.0f}..{band.upper[i]:,.0f} "
+                f"{what}{_segment(segment)} is {shown}, expected {max(lower[i], 0):,.0f}..{upper[i]:,.0f} "
                 f"({change:+.0%} vs the median of {band.training_weeks[i]} weeks"
-                f"{', seasonal week' if floor is not None else ''})"
+                f"{', seasonal week' if season.floor is not None else ''})"
             )
         records.append(
             {
@@ -172,7 +238,7 @@ def level(h: HistoryInput) -> list[Row]:
                 "observed": np.nan_to_num(obs, nan=0.0),
                 "lower": lower[i],
                 # a segment's spike is one big instance; rises are judged on totals
-                "upper": band.upper[i] if not segment else np.inf,
+                "upper": upper[i] if not segment else np.inf,
                 "expected": band.centre[i],
                 "training_weeks": int(band.training_weeks[i]),
                 "detail": detail,

@@ -54,8 +54,13 @@ class HistoryInput:
         return any(self.tile.field_for(col).churns for col in json.loads(segment))
 
     def is_quiet(self, week: date) -> QuietWeek | None:
-        iso = week.isocalendar().week
-        return next((q for q in self.quiet if iso in q.iso_weeks), None)
+        return quiet_week(self.quiet, week)
+
+
+def quiet_week(quiet: list[QuietWeek], week: date) -> QuietWeek | None:
+    """The quiet period ``week`` falls in (by ISO week number), if any."""
+    iso = week.isocalendar().week
+    return next((q for q in quiet if iso in q.iso_weeks), None)
 
 
 def rows(records: list[dict[str, object]]) -> pd.DataFrame:

@@ -12,9 +12,10 @@ import pandas as pd
 from canary.anomaly.attribution import attribute
 from canary.anomaly.detectors import LEVEL_CHECKS, derive
 from canary.anomaly.inputs import HistoryInput
-from canary.checks.suites import load_suite
+from canary.checks.suites import check_name, load_suite
 from canary.checks.validate import GreatExpectations
 from canary.config import MonitorConfig
+from canary.masking import mask_labels, mask_text
 from canary.results import CheckResult, Status
 from canary.sources.base import Dataset
 from canary.store import history as store_history
@@ -119,6 +120,20 @@ def judge(
     if frame is None:
         return []
     suite = load_suite(expectations_dir, SUITE)
+    broken = ge.unbuildable(suite["expectations"])
+    if broken:  # a history suite short of one of its checks would judge wrongly
+        return [
+            CheckResult(
+                monitor,
+                h.dataset,
+                check_name(suite["expectations"][i]),
+                "error",
+                f"{h.dataset}, week {week}: the history checks could not run: suite {SUITE} "
+                f"expectations[{i}]: {why}.",
+            )
+            for i, why in broken.items()
+            for h in inputs
+        ]
     judged = frame[["observed", "lower", "upper"]]
 
     def validate() -> list[int]:
@@ -153,15 +168,17 @@ def judge(
             if text:
                 reason = reason[:-1] + f"; {text}."
                 details["attribution"] = shares
+        shown = mask_labels(segment)
         out.append(
             CheckResult(
                 monitor,
                 row["dataset"],
                 row["check"],
                 status,
-                reason,
+                mask_text(reason),  # labels are data: masked like values
                 column=row["column"] if isinstance(row["column"], str) else None,
-                segment=segment,
+                segment=shown,
+                raw_segment=segment if shown != segment else None,
                 observed=_number(row["observed"]),
                 expected=None
                 if skipped

@@ -72,6 +72,9 @@ def load_suite(expectations_dir: Path, name: str) -> dict[str, Any]:
         where = f"{path}: expectations[{i}]"
         if not isinstance(expectation, dict) or not isinstance(expectation.get("type"), str):
             raise SuiteError(f"{where}: needs a 'type' such as expect_column_values_to_not_be_null")
+        for part in ("kwargs", "meta"):
+            if not isinstance(expectation.get(part) or {}, dict):
+                raise SuiteError(f"{where}: '{part}' must be an object of names and values")
         key = (check_name(expectation), check_column(expectation.get("kwargs") or {}))
         if key in seen:
             raise SuiteError(

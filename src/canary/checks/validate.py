@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import date
+from difflib import get_close_matches
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -55,6 +56,44 @@ class GreatExpectations:
             return compute()
         return self.cache.remember(parts, batch, compute, to_json, from_json)
 
+    def unbuildable(self, expectations: list[dict[str, Any]]) -> dict[int, str]:
+        """Index -> why GE cannot build that expectation (unknown type, bad arguments).
+
+        GE would log a traceback and drop such an expectation, and the run would pass.
+        The answer depends on the expectations alone, so it is kept with the verdicts.
+        """
+
+        def find() -> dict[str, str]:
+            return {str(i): why for i, why in self._unbuildable(expectations).items()}
+
+        found: dict[str, str] = self.remember(
+            ["unbuildable", expectations], pd.DataFrame(), find, _same, _same
+        )
+        return {int(i): why for i, why in found.items()}
+
+    def _unbuildable(self, expectations: list[dict[str, Any]]) -> dict[int, str]:
+        from great_expectations.exceptions import ExpectationNotFoundError
+        from great_expectations.expectations.expectation_configuration import (
+            ExpectationConfiguration,
+        )
+        from great_expectations.expectations.registry import (
+            list_registered_expectation_implementations,
+        )
+
+        broken: dict[int, str] = {}
+        for i, expectation in enumerate(expectations):
+            kind = str(expectation.get("type"))
+            try:
+                ExpectationConfiguration(**expectation).to_domain_obj()
+            except ExpectationNotFoundError:
+                known = list_registered_expectation_implementations()
+                hint = get_close_matches(kind, known, n=1)
+                did = f" (did you mean {hint[0]!r})" if hint else ""
+                broken[i] = f"unknown expectation type {kind!r}{did}"
+            except Exception as exc:  # GE raises many types for bad arguments
+                broken[i] = f"{kind} is not valid: {_problems(exc)}"
+        return broken
+
     def run(
         self,
         suite_doc: dict[str, Any],
@@ -79,6 +118,18 @@ class GreatExpectations:
         )
         order = {check_name(e): i for i, e in enumerate(suite_doc["expectations"])}
         return sorted(result.results, key=lambda r: order.get(_name_of(r), 0))
+
+
+def _same(found: dict[str, str]) -> dict[str, str]:
+    return found
+
+
+def _problems(exc: Exception) -> str:
+    """A one-line account of a bad expectation: each argument and what is wrong with it."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):  # pydantic's ValidationError (v1 or v2)
+        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors())
+    return str(getattr(exc, "message", exc)).splitlines()[0]
 
 
 def _name_of(result: Any) -> str:

@@ -1,4 +1,5 @@
-"""Prefect events of a run: canary.check.failed, canary.check.resolved, canary.run.completed.
+"""Prefect events of a run: canary.check.failed, canary.check.resolved, canary.run.completed,
+and canary.delivery.pending when alerts were not all delivered.
 
 Each event names the monitor and the dataset as related resources, so that automations
 can match on them (``canary.monitor.<monitor>``, ``canary.dataset.<monitor>.<dataset>``).
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from canary.alerts.undelivered import Undelivered
 from canary.jsonable import json_ready
 from canary.results import CheckResult, PastCheck, RunResult
 from canary.weeks import WEEK
@@ -110,6 +112,19 @@ def run_events(run: RunResult, past: Mapping[str, PastCheck]) -> list[EventSpec]
         )
     )
     return events
+
+
+def delivery_pending_event(run: RunResult, missing: Undelivered) -> EventSpec:
+    """``canary.delivery.pending``: how many deliveries wait in the outbox, and why."""
+    return EventSpec(
+        event="canary.delivery.pending",
+        resource={
+            "prefect.resource.id": f"canary.delivery.{run.monitor}.{run.week.isoformat()}",
+            "prefect.resource.name": f"alerts of {run.monitor} week {run.week.isoformat()}",
+        },
+        related=[monitor_resource(run.monitor)],
+        payload={"monitor": run.monitor, "week": run.week.isoformat(), **missing.payload()},
+    )
 
 
 def emit(events: list[EventSpec]) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from canary.config import LOOKER_KINDS, Config, SecretRef
+from canary.config import LOOKER_KINDS, Config, SecretRef, SqlSource
 
 
 def secret_refs(config: Config) -> dict[str, SecretRef]:
@@ -20,6 +20,8 @@ def secret_refs(config: Config) -> dict[str, SecretRef]:
     for name, source in config.sources.items():
         if isinstance(source, LOOKER_KINDS):
             refs[f"sources.{name}.client_secret"] = source.client_secret
+        if isinstance(source, SqlSource) and isinstance(source.url, SecretRef):
+            refs[f"sources.{name}.url"] = source.url
     for name, ref in config.secrets.items():
         refs[f"secrets.{name}"] = ref
     return refs

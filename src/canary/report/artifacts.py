@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from canary.incidents import incidents_of
+from canary.incidents.render import incidents_markdown
 from canary.report.drill import banner
 from canary.results import CheckResult, RunResult
 
@@ -127,7 +129,8 @@ def broken_fields(run: RunResult) -> list[BrokenField]:
 def summary_markdown(
     run: RunResult, limit: int = 30, links: Mapping[str, str] | None = None
 ) -> str:
-    """What a person reads first in the Prefect UI: status, counts, the failures, links."""
+    """What a person reads first in the Prefect UI: status, counts, the incidents, then the
+    failures as evidence, and the links last."""
     counts = run.counts()
     drill = f"DRILL {run.drill}: " if run.drill else ""
     lines = [
@@ -138,6 +141,9 @@ def summary_markdown(
         " · ".join(f"{n} {status}" for status, n in counts.items() if n),
         "",
     ]
+    incidents = incidents_markdown(incidents_of([run]))
+    if incidents:  # what broke, told once per cause, before the evidence
+        lines += [incidents.rstrip("\n"), ""]
     problems = run.problems()
     fields = broken_fields(run)
     if len(fields) > 1:  # one breakage often fails many checks: the fields first

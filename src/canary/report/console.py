@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from canary.incidents import Incident, incidents_of
 from canary.report.drill import banner
 from canary.results import RunResult
 
@@ -74,10 +75,40 @@ def backfill_first_run(console: Console, p: Plan, store: Store) -> None:
         console.print(done.summary())
 
 
-def print_report(console: Console, runs: list[RunResult]) -> None:
+def incidents_table(incidents: list[Incident], limit: int = 20) -> Table | None:
+    """One row per incident, most severe first: the first thing to read after a run."""
+    if not incidents:
+        return None
+    table = Table(title="incidents", title_justify="left")
+    table.add_column("cause", overflow="fold", max_width=20)
+    table.add_column("confidence", justify="right")
+    table.add_column("since")
+    table.add_column("checks", justify="right")
+    table.add_column("headline", overflow="fold", ratio=1, min_width=60)
+    for incident in incidents[:limit]:
+        table.add_row(
+            f"[{STYLE[incident.status]}]{incident.cause or 'unexplained'}[/]",
+            f"{incident.confidence:.0%}" if incident.cause else "",
+            incident.first_failed_week.isoformat(),
+            str(len(incident.check_ids)),
+            incident.headline,
+        )
+    if len(incidents) > limit:
+        table.caption = f"and {len(incidents) - limit} more (see --json)"
+    return table
+
+
+def print_report(
+    console: Console, runs: list[RunResult], incidents: list[Incident] | None = None
+) -> None:
+    """A drill's banner, incidents first, then the run counts and the checks that did not
+    pass."""
     for run in runs:
         if run.drill:
             console.print(f"[bold yellow]{run.monitor}: {banner(run.drill)}[/]")
+    table = incidents_table(incidents_of(runs) if incidents is None else incidents)
+    if table is not None:
+        console.print(table)
     console.print(summary_table(runs))
     problems = problems_table(runs)
     if problems is not None:

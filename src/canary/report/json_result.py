@@ -12,6 +12,8 @@ from typing import Any
 
 import jsonschema
 
+from canary.incidents import incidents_of
+from canary.incidents.model import Incident
 from canary.jsonable import json_ready
 from canary.results import CheckResult, RunResult
 
@@ -46,7 +48,12 @@ def summarize(runs: list[RunResult]) -> dict[str, dict[str, int]]:
     return {name: {"failed_weeks": n} for name, n in sorted(failed.items())}
 
 
-def document(runs: list[RunResult], with_summary: bool = False) -> dict[str, Any]:
+def document(
+    runs: list[RunResult], with_summary: bool = False, incidents: list[Incident] | None = None
+) -> dict[str, Any]:
+    """The result document; ``incidents`` default to those found in ``runs``."""
+    if incidents is None:
+        incidents = incidents_of(runs)
     return {
         "schema": SCHEMA_ID,
         "runs": [
@@ -59,6 +66,7 @@ def document(runs: list[RunResult], with_summary: bool = False) -> dict[str, Any
             for run in runs
         ],
         "summary": {"checks": summarize(runs) if with_summary else {}},
+        "incidents": [i.document() for i in incidents],
     }
 
 

@@ -5,18 +5,19 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from datetime import date
-from functools import lru_cache
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 
-from canary.dashboards import Tile, build_query, catalog
+from canary.errors import SourceError
 from canary.sample.generator import COUNTERS, TYPES_PREFIX, USAGE, SampleSpec, generate
 from canary.sample.scenarios import inject
+from canary.sources.sql_connection import read_frame
 
 #: Bump when the generator's output changes, so cached warehouses are rebuilt.
 GENERATOR_VERSION = 3
@@ -102,20 +103,22 @@ def write(frame: pd.DataFrame, path: Path, spec: WarehouseSpec) -> None:
     os.replace(tmp_name, path)
 
 
+def url_of(path: Path) -> str:
+    """The SQLAlchemy URL of a warehouse file (every reader opens it through the sql source's
+    engine, so that DuckDB sees one configuration per file)."""
+    return f"duckdb:///{path}"
+
+
 def _stored_fingerprint(path: Path) -> str | None:
     if not path.exists():
         return None
     try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error:
+        row = read_frame(
+            url_of(path), "SELECT fingerprint FROM sample_meta", {}, timedelta(minutes=1), ""
+        )
+    except SourceError:
         return None
-    try:
-        row = con.execute("SELECT fingerprint FROM sample_meta").fetchone()
-    except duckdb.Error:
-        return None
-    finally:
-        con.close()
-    return None if row is None else str(row[0])
+    return str(row["fingerprint"].iloc[0]) if len(row) else None
 
 
 def ensure(data_dir: Path, spec: WarehouseSpec) -> Path:
@@ -130,27 +133,6 @@ def ensure(data_dir: Path, spec: WarehouseSpec) -> Path:
     return path
 
 
-def query_tile(
-    path: Path,
-    tile: Tile,
-    filters: dict[str, str],
-    week_range: tuple[date | None, date | None],
-    limit: int | None = None,
-) -> pd.DataFrame:
-    """Run a tile's query on the warehouse, typed by the dashboard definition."""
-    view = catalog().views[tile.view]
-    sql, params = build_query(view, list(tile.fields), filters, week_range, limit)
-    return query_fields(path, sql, params)
-
-
-def query_fields(path: Path, sql: str, params: list[Any]) -> pd.DataFrame:
-    """Run read-only SQL on the warehouse (tiles, and stand-ins serving other queries)."""
-    return (
-        _reader(str(path), os.getpid(), path.stat().st_mtime_ns).cursor().execute(sql, params).df()
-    )
-
-
-@lru_cache(maxsize=4)
-def _reader(path: str, pid: int, mtime: int) -> duckdb.DuckDBPyConnection:
-    """One read-only connection per warehouse file, process and version of the file."""
-    return duckdb.connect(path, read_only=True)
+def query_fields(path: Path, sql: str, params: Mapping[str, Any]) -> pd.DataFrame:
+    """Run read-only SQL (``:name`` parameters) on the warehouse, for stand-ins of other APIs."""
+    return read_frame(url_of(path), sql, params, timedelta(minutes=5), f"sample warehouse {path}")

@@ -1,4 +1,8 @@
-"""CSV or Parquet exports as a source: a path or glob per dataset."""
+"""CSV or Parquet exports as a source: a path or glob per dataset, read in place by DuckDB.
+
+Only the weeks a pull asks for leave the scan (the week filter is part of the query), so an
+export of every week costs the rows of one week in memory, not the whole file.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +11,34 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-import pandas as pd
-
 from canary.config import FileDataset
+from canary.config import FilesSource as FilesConfig
 from canary.dashboards import Tile
 from canary.errors import SourceError
 from canary.frames import type_frame
-from canary.sources.base import Dataset, within_weeks
+from canary.sources.base import Dataset, week_range
+from canary.sources.registry import BuildContext
+from canary.sources.sql import bind, named
+from canary.sources.sql_connection import read_frame
+
+#: DuckDB in memory: it reads the files; nothing is stored.
+SCANNER = "duckdb:///:memory:"
 
 
-def _read(path: str, fmt: str | None, tile: Tile) -> pd.DataFrame:
-    kind = fmt or ("parquet" if path.endswith((".parquet", ".pq")) else "csv")
-    if kind == "parquet":
-        return pd.read_parquet(path)
-    # Strings stay strings: version "5.20" must not become the number 5.2.
-    text = {column: str for column, kind in tile.dtypes.items() if kind == "string"}
-    return pd.read_csv(path, dtype=text)
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _scan(paths: list[str], fmt: str, types: dict[str, str] | None = None) -> str:
+    """The DuckDB table function reading ``paths`` (columns matched by name across files)."""
+    files = "[" + ", ".join(map(_literal, paths)) + "]"
+    if fmt == "parquet":
+        return f"read_parquet({files}, union_by_name = true)"
+    typed = ""
+    if types:
+        pairs = ", ".join(f"{_literal(c)}: {_literal(t)}" for c, t in types.items())
+        typed = f", types = {{{pairs}}}"
+    return f"read_csv({files}, header = true, union_by_name = true{typed})"
 
 
 @dataclass
@@ -30,19 +46,51 @@ class FilesSource:
     base_dir: Path
     datasets: dict[str, FileDataset]
     complete_after: timedelta
+    timeout: timedelta = timedelta(minutes=10)
 
-    def pull(self, tile: Tile, week: date) -> Dataset:
-        spec = self.datasets[tile.dataset]
+    def paths(self, dataset: str) -> tuple[str, list[str]]:
+        """The configured pattern (resolved) and the files it matches, sorted."""
+        spec = self.datasets[dataset]
         pattern = spec.path if Path(spec.path).is_absolute() else str(self.base_dir / spec.path)
         paths = sorted(glob.glob(pattern))
         if not paths:
-            raise SourceError(f"dataset {tile.dataset}: no file matches {pattern}")
-        frames = []
-        for path in paths:
-            try:
-                frames.append(_read(path, spec.format, tile))
-            except (OSError, ValueError) as exc:
-                raise SourceError(f"dataset {tile.dataset}: cannot read {path} ({exc})") from None
-        frame = type_frame(pd.concat(frames, ignore_index=True), tile, f"{pattern}")
-        frame = within_weeks(frame, tile, week)
-        return Dataset(tile.dataset, tile, frame, link=f"file://{paths[0]}")
+            raise SourceError(f"dataset {dataset}: no file matches {pattern}")
+        return pattern, paths
+
+    def pull(self, tile: Tile, week: date) -> Dataset:
+        return self.query(tile, week_range(tile, week))
+
+    def query(self, tile: Tile, weeks: tuple[date | None, date | None]) -> Dataset:
+        """The export's rows of the weeks ``weeks`` bounds (inclusive; None: unbounded)."""
+        pattern, paths = self.paths(tile.dataset)
+        spec = self.datasets[tile.dataset]
+        fmt = spec.format or ("parquet" if paths[0].endswith((".parquet", ".pq")) else "csv")
+        where = f"dataset {tile.dataset}: {pattern}"
+        present = list(
+            read_frame(
+                SCANNER, f"SELECT * FROM {_scan(paths, fmt)} LIMIT 0", {}, self.timeout, where
+            ).columns
+        )
+        # Strings stay strings: version "5.20" must not become the number 5.2.
+        text = {
+            c: "VARCHAR" for c, kind in tile.dtypes.items() if kind == "string" and c in present
+        }
+        sql = f"SELECT * FROM {_scan(paths, fmt, text)}"
+        bounds: list[object] = []
+        if tile.time_column in present:
+            lo, hi = weeks
+            tests = []
+            for op, bound in ((">=", lo), ("<=", hi)):
+                if bound is not None:
+                    tests.append(f'CAST("{tile.time_column}" AS DATE) {op} {named(len(bounds))}')
+                    bounds.append(bound)
+            if tests:
+                sql += " WHERE " + " AND ".join(tests)
+        frame = read_frame(SCANNER, sql, bind(bounds), self.timeout, where)
+        return Dataset(
+            tile.dataset, tile, type_frame(frame, tile, pattern), link=f"file://{paths[0]}"
+        )
+
+
+def build(name: str, cfg: FilesConfig, ctx: BuildContext) -> FilesSource:
+    return FilesSource(ctx.base_dir, cfg.datasets, cfg.complete_after)

@@ -1,43 +1,57 @@
-"""The bundled sample warehouse as a source (DuckDB, generated on first use)."""
+"""The bundled sample warehouse: a DuckDB file, generated on first use, behind the sql source."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import duckdb
+from canary.config import SampleSource
+from canary.dashboards import Dashboard, Tile, View, catalog
+from canary.sample.generator import SampleSpec
+from canary.sample.warehouse import WarehouseSpec, ensure, url_of
+from canary.sources.base import Dataset
+from canary.sources.registry import BuildContext
+from canary.sources.sql import SqlSource
+from canary.weeks import latest_complete_week
 
-from canary.dashboards import Dashboard, Tile
-from canary.errors import SourceError
-from canary.frames import type_frame
-from canary.sample.warehouse import WarehouseSpec, ensure, query_tile
-from canary.sources.base import Dataset, week_range
+
+def sample_spec(source: SampleSource, now: datetime) -> SampleSpec:
+    """What the sample holds as of ``now``: weeks up to the latest complete one."""
+    end = latest_complete_week(now, source.complete_after)
+    return SampleSpec(end_week=end, weeks=source.weeks, seed=source.seed)
 
 
 @dataclass
 class SampleWarehouseSource:
+    """Generates the warehouse file when its spec changes, then queries it as SQL."""
+
     data_dir: Path
     spec: WarehouseSpec
     dashboard: Dashboard
     complete_after: timedelta
-    _path: Path | None = field(default=None, init=False, repr=False)
+    views: Mapping[str, View] = field(default_factory=lambda: catalog().views, repr=False)
+    _sql: SqlSource | None = field(default=None, init=False, repr=False)
     _key: str | None = field(default=None, init=False, repr=False)
 
-    def path(self) -> Path:
-        """The warehouse file, generated on first use and looked up once per source."""
+    def sql(self) -> SqlSource:
+        """The sql source over the warehouse file of the current spec (generated if need be)."""
         key = self.spec.fingerprint()
-        if self._path is None or self._key != key:
-            self._path, self._key = ensure(self.data_dir, self.spec), key
-        return self._path
+        if self._sql is None or self._key != key:
+            path = ensure(self.data_dir, self.spec)
+            self._sql = SqlSource(
+                "sample", url_of(path), self.dashboard, self.complete_after, views=self.views
+            )
+            self._key = key
+        return self._sql
 
     def pull(self, tile: Tile, week: date) -> Dataset:
-        where = f"sample warehouse {self.path()}, tile {tile.title!r}"
-        try:
-            frame = query_tile(
-                self.path(), tile, self.dashboard.filter_values(), week_range(tile, week)
-            )
-        except duckdb.Error as exc:
-            raise SourceError(f"{where}: {exc}") from None
-        link = f"file://{self.path()}#{self.dashboard.name}/{tile.dataset}"
-        return Dataset(tile.dataset, tile, type_frame(frame, tile, where), link)
+        return self.sql().pull(tile, week)
+
+
+def build(name: str, cfg: SampleSource, ctx: BuildContext) -> SampleWarehouseSource:
+    spec = WarehouseSpec(sample_spec(cfg, ctx.now), ctx.scenario, ctx.scenario_week)
+    return SampleWarehouseSource(
+        ctx.data_dir, spec, ctx.dashboard, cfg.complete_after, views=ctx.views
+    )

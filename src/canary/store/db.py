@@ -233,7 +233,8 @@ def _check_row(run: RunResult, check: CheckResult, position: int) -> dict[str, A
         "dataset": check.dataset,
         "check_name": check.check,
         "column_name": check.column,
-        "segment": json.dumps(check.segment, sort_keys=True) if check.segment else None,
+        # the labels as the metrics key them: flagged weeks are matched to metric series
+        "segment": json.dumps(check.series_segment, sort_keys=True) if check.segment else None,
         "status": check.status,
         "observed": json.dumps(check.observed),
         "expected": json.dumps(check.expected),

@@ -14,12 +14,14 @@ from canary.sources.looker.source import (
     LookSource,
     QuerySource,
 )
+from canary.sources.registry import BuildContext
 
 __all__ = [
     "DashboardSource",
     "LookSource",
     "LookerDataset",
     "QuerySource",
+    "build",
     "build_looker_source",
     "close_clients",
 ]
@@ -35,3 +37,9 @@ def build_looker_source(
     if isinstance(cfg, LookerLookSource):
         return LookSource(name, cfg, conn)
     return QuerySource(name, cfg, conn)
+
+
+def build(
+    name: str, cfg: LookerSource, ctx: BuildContext
+) -> DashboardSource | LookSource | QuerySource:
+    return build_looker_source(name, cfg, ctx.dashboard, ctx.environ)

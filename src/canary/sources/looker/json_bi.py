@@ -3,6 +3,8 @@
 Field metadata (dimension, measure or table calculation, and its Looker type) gives each
 column its dtype: dates, integers with nulls, numbers, booleans, strings. ``view.field``
 names become snake_case columns; the result keeps column -> original name for messages.
+Cells are plain values or ``{"value", "rendered"}`` objects; rows come under ``rows``
+(``data`` before Looker 24.4); a row holding ``looker_error`` is Looker's own failure.
 Anything that is not the promised shape raises ``BodyError`` saying what is wrong.
 """
 
@@ -18,6 +20,7 @@ import pandas as pd
 
 Kind = Literal["date", "integer", "number", "boolean", "string"]
 FIELD_GROUPS = ("dimensions", "measures", "table_calculations")
+ROW_KEYS = ("rows", "data")  # "data" before Looker 24.4
 _INTEGER_TYPES = {"count", "count_distinct", "int"}
 _NUMBER_TYPES = {
     "number",
@@ -111,7 +114,8 @@ def _fails(value: Any, kind: Kind) -> bool:
     return False
 
 
-def _document(body: str | bytes) -> dict[str, Any]:
+def _document(body: str | bytes) -> tuple[dict[str, Any], list[Any]]:
+    """The parsed answer and its rows (``rows``, or ``data`` before Looker 24.4)."""
     text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
     if not text.strip():
         raise BodyError("the answer is empty")
@@ -124,14 +128,20 @@ def _document(body: str | bytes) -> dict[str, Any]:
             f"the answer is not valid JSON ({exc.msg} at character {exc.pos} of "
             f"{len(text)}; truncated?)"
         ) from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("rows"), list):
+    rows = next(
+        (doc[k] for k in ROW_KEYS if isinstance(doc, dict) and isinstance(doc.get(k), list)), None
+    )
+    if rows is None:
         raise BodyError("the answer is JSON but not a json_bi result (no rows)")
+    failed = next((r for r in rows if isinstance(r, dict) and "looker_error" in r), None)
+    if failed is not None:
+        raise BodyError(f"Looker could not run the query: {str(failed['looker_error'])[:300]}")
     fields = (
         (doc.get("metadata") or {}).get("fields") if isinstance(doc.get("metadata"), dict) else None
     )
     if not isinstance(fields, dict):
         raise BodyError("the answer is JSON but not a json_bi result (no metadata.fields)")
-    return doc
+    return doc, rows
 
 
 def _fields(doc: dict[str, Any]) -> list[tuple[str, str | None]]:
@@ -163,7 +173,7 @@ def _columns(names: Sequence[str], renames: Mapping[str, str]) -> dict[str, str]
 
 def parse(body: str | bytes, asked: Sequence[str], renames: Mapping[str, str]) -> Result:
     """The typed frame of a json_bi ``body``; every field in ``asked`` must be in it."""
-    doc = _document(body)
+    doc, rows = _document(body)
     fields = _fields(doc)
     names = [name for name, _ in fields]
     missing = [f for f in asked if f not in names]
@@ -171,7 +181,6 @@ def parse(body: str | bytes, asked: Sequence[str], renames: Mapping[str, str]) -
         raise BodyError(
             f"the answer lacks field {', '.join(missing)} (it has {', '.join(names) or 'none'})"
         )
-    rows = doc["rows"]
     for i, row in enumerate(rows):
         if not isinstance(row, dict):
             raise BodyError(f"row {i} is not an object")
@@ -188,6 +197,9 @@ def parse(body: str | bytes, asked: Sequence[str], renames: Mapping[str, str]) -
 
 
 def _cell(value: Any, name: str) -> Any:
+    """A cell's value: plain, or the ``value`` of a ``{"value", "rendered"}`` object."""
+    if isinstance(value, dict) and "value" in value:
+        value = value["value"]
     if isinstance(value, dict | list):
         raise BodyError(f"field {name} holds nested values (a pivot?)")
     return value

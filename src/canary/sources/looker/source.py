@@ -2,6 +2,7 @@
 
 Each pull runs one query in ``json_bi``, types the frame by Looker's metadata and then by
 the canary tile (``dashboards.yaml``), so the same suites check it as on any source.
+Sources keep plain data only (no SDK objects), so a backtest can send them to its workers.
 """
 
 from __future__ import annotations
@@ -27,13 +28,16 @@ from canary.sources.looker.client import LookerClient, Sdk, client_for
 from canary.sources.looker.links import dashboard_link, explore_link, look_link
 from canary.sources.looker.settings import Connection
 from canary.sources.looker.tiles import (
+    Board,
     DashboardTile,
+    Look,
     TileQuery,
-    discover,
+    board_of,
     filter_values,
-    query_of,
+    look_of,
     slug,
     tile_filters,
+    week_field,
     weeks_expression,
 )
 
@@ -78,8 +82,12 @@ class LookerSource:
     def client(self) -> LookerClient:
         return client_for(self.conn)
 
-    def limit_for(self, query: TileQuery) -> int:
-        return self.cfg.row_limit or query.limit or DEFAULT_ROW_LIMIT
+    def ordered(self, query: TileQuery, tile: Tile) -> TileQuery:
+        """``query`` as canary runs it: newest week first, with ``row_limit`` rows (default
+        the larger of the tile's limit and 5000). Tiles are often sorted oldest first or
+        saved with 500 rows, which would cut off the latest weeks."""
+        limit = self.cfg.row_limit or max(query.limit or 0, DEFAULT_ROW_LIMIT)
+        return query.newest_first(week_field(query, tile.time_column, self.cfg.columns), limit)
 
     def fetch(self, run: QueryRun, limit: int) -> str | bytes:
         """The raw json_bi answer to ``run`` (by look, saved query id, or inline)."""
@@ -107,8 +115,9 @@ class LookerSource:
         return self.client().call(f"{run.what}: running its query", go)
 
     def run(self, tile: Tile, week: date, run: QueryRun, notes: list[str]) -> LookerDataset:
-        """Run ``run`` and shape the answer as ``tile``'s dataset for ``week``."""
-        limit = self.limit_for(run.query)
+        """Run ``run`` and shape the answer as ``tile``'s dataset for ``week`` (rows in the
+        order of its dimensions, whatever order Looker sent them in)."""
+        limit = run.query.limit or DEFAULT_ROW_LIMIT
         body = self.fetch(run, limit)
         try:
             result = json_bi.parse(body, run.query.fields, self.cfg.columns)
@@ -122,6 +131,8 @@ class LookerSource:
                 f"the data may be truncated (raise sources.{self.name}.row_limit)",
             )
         frame = within_weeks(type_frame(result.frame, tile, run.what), tile, week)
+        dims = [f.column for f in tile.fields if f.kind == "dimension" and f.column in frame]
+        frame = frame.sort_values(dims, kind="stable").reset_index(drop=True) if dims else frame
         log.info("%s: %d rows", run.what, len(frame))
         # One warning per dataset: the pipeline keys warning checks by dataset alone.
         warnings = ["; ".join(notes)] if notes else []
@@ -137,25 +148,26 @@ class DashboardSource(LookerSource):
 
     cfg: LookerDashboardSource
     dashboard: Dashboard  # the canary dashboard whose tiles these are
-    _board: mdls.Dashboard | None = field(default=None, repr=False)
+    _board: Board | None = field(default=None, repr=False)
     _noted: bool = False
 
     @property
     def what(self) -> str:
         return f"Looker dashboard {self.cfg.dashboard_id}"
 
-    def board(self) -> mdls.Dashboard:
+    def board(self) -> Board:
         """The dashboard definition, read once per source."""
         if self._board is None:
-            self._board = self.client().call(
+            dashboard = self.client().call(
                 f"{self.what}: reading it", lambda sdk: sdk.dashboard(self.cfg.dashboard_id)
             )
+            known = {slug(t.title): t.dataset for t in self.dashboard.tiles}
+            known.update({t.dataset: t.dataset for t in self.dashboard.tiles})
+            self._board = board_of(dashboard, self.cfg.datasets, known)
         return self._board
 
     def tiles(self) -> list[DashboardTile]:
-        known = {slug(t.title): t.dataset for t in self.dashboard.tiles}
-        known.update({t.dataset: t.dataset for t in self.dashboard.tiles})
-        return discover(self.board(), self.cfg.datasets, known)
+        return list(self.board().tiles)
 
     def filters(self, tile: Tile | None, week: date | None) -> dict[str, str]:
         """Dashboard filter values (with the weeks of ``tile`` when a date filter is set)."""
@@ -166,7 +178,7 @@ class DashboardSource(LookerSource):
         )
         try:
             return filter_values(
-                self.board().dashboard_filters or (),
+                self.board().filters,
                 self.cfg.filters,
                 self.cfg.date_filter,
                 weeks,
@@ -191,8 +203,9 @@ class DashboardSource(LookerSource):
         if match.kind != "query" or match.query is None:
             raise SourceError(f"{what}: is a {match.kind} tile without a query")
         values = self.filters(tile, week)
-        query = match.query.with_filters(tile_filters(match, values))
-        link = dashboard_link(self.conn.web_url, self.cfg.dashboard_id, values)
+        query = self.ordered(match.query.with_filters(tile_filters(match, values)), tile)
+        by_title = {f.title: values[f.name] for f in self.board().filters}
+        link = dashboard_link(self.conn.web_url, self.cfg.dashboard_id, by_title)
         notes = [] if self._noted else unsupported_notes(self.what, tiles)
         data = self.run(tile, week, QueryRun(what, query, link), notes)
         self._noted = True
@@ -213,23 +226,26 @@ class LookSource(LookerSource):
     """Saved looks, one per dataset (``week_field`` narrows them to the pulled weeks)."""
 
     cfg: LookerLookSource
-    _looks: dict[str, mdls.LookWithQuery] = field(default_factory=dict, repr=False)
+    _looks: dict[str, Look] = field(default_factory=dict, repr=False)
 
-    def look(self, look_id: str) -> mdls.LookWithQuery:
+    def look(self, look_id: str) -> Look:
         if look_id not in self._looks:
-            self._looks[look_id] = self.client().call(
+            look = self.client().call(
                 f"Looker look {look_id}: reading it", lambda sdk: sdk.look(look_id)
             )
+            self._looks[look_id] = look_of(look)
         return self._looks[look_id]
 
     def pull(self, tile: Tile, week: date) -> Dataset:
         entry = self.cfg.looks[tile.dataset]
         look = self.look(entry.id)
-        what = f"Looker look {entry.id} {look.title or ''!r}"
-        query = query_of(look.query, look.query_id)
+        what = f"Looker look {entry.id} {look.title!r}"
+        query = look.query
         if query is None:
             raise SourceError(f"{what}: has no query")
-        query = query.with_filters(self.week_filter(entry.week_field, tile, week))
+        query = self.ordered(
+            query.with_filters(self.week_filter(entry.week_field, tile, week)), tile
+        )
         link = look_link(self.conn.web_url, entry.id)
         return self.run(tile, week, QueryRun(what, query, link, look_id=entry.id), [])
 
@@ -250,6 +266,7 @@ class QuerySource(LookerSource):
             sorts=tuple(spec.sorts),
             limit=spec.limit,
         ).with_filters(self.week_filter(spec.week_field, tile, week))
+        query = self.ordered(query, tile)
         what = f"Looker query {tile.dataset} ({spec.model}/{spec.view})"
-        link = explore_link(self.conn.web_url, query, self.limit_for(query))
+        link = explore_link(self.conn.web_url, query)
         return self.run(tile, week, QueryRun(what, query, link), [])

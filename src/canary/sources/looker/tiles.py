@@ -3,6 +3,8 @@
 A dashboard filter reaches a tile through the tile's listen mapping (``result_maker.
 filterables[].listen[]``: filter name -> field); a filter with a value replaces the tile's
 own filter on that field, as Looker does. Empty values leave the tile's filter alone.
+Config names a filter by its ``name`` or by the ``title`` users see (they differ on LookML
+dashboards). SDK objects become plain dataclasses here, so sources pickle.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Literal
 
 from looker_sdk.sdk.api40 import models as mdls
 
+from canary.sources.looker.json_bi import column_name
 from canary.weeks import WEEK
 
 TileKind = Literal["query", "text", "merge", "other"]
@@ -43,6 +46,18 @@ class TileQuery:
             return self
         return replace(self, filters=merged, query_id=None)
 
+    def newest_first(self, week: str | None, limit: int) -> TileQuery:
+        """This query sorted by ``week`` descending (its other sorts after) with ``limit``
+        rows: a row limit then drops the oldest weeks, never the latest. A changed sort
+        loses the saved id; a limit alone does not (runs by id take one)."""
+        sorts = self.sorts
+        if week is not None:
+            sorts = (f"{week} desc", *(s for s in self.sorts if s.split()[0] != week))
+        if sorts == self.sorts and limit == self.limit:
+            return self
+        query_id = self.query_id if sorts == self.sorts else None
+        return replace(self, sorts=sorts, limit=limit, query_id=query_id)
+
 
 @dataclass(frozen=True)
 class DashboardTile:
@@ -56,6 +71,55 @@ class DashboardTile:
     listens: Mapping[str, str] = field(default_factory=dict)  # filter name -> field
 
 
+@dataclass(frozen=True)
+class BoardFilter:
+    """A dashboard filter: ``name`` is what tiles listen to, ``title`` what users see."""
+
+    name: str
+    title: str
+    default_value: str = ""
+    dimension: str | None = None
+
+    def describe(self) -> str:
+        """``'instance' (title 'Instance')``, or the name alone when both are the same."""
+        return (
+            repr(self.name) if self.title == self.name else f"{self.name!r} (title {self.title!r})"
+        )
+
+
+@dataclass(frozen=True)
+class Board:
+    """What canary keeps of a dashboard definition."""
+
+    title: str
+    filters: tuple[BoardFilter, ...]
+    tiles: tuple[DashboardTile, ...]
+
+
+@dataclass(frozen=True)
+class Look:
+    """What canary keeps of a saved look."""
+
+    title: str
+    query: TileQuery | None
+
+
+def board_of(
+    dashboard: mdls.Dashboard, overrides: Mapping[str, str], known: Mapping[str, str]
+) -> Board:
+    """The ``Board`` of an SDK dashboard (tiles named as ``discover`` names them)."""
+    filters = tuple(
+        BoardFilter(f.name, f.title or f.name, f.default_value or "", f.dimension)
+        for f in dashboard.dashboard_filters or ()
+        if f.name
+    )
+    return Board(dashboard.title or "", filters, tuple(discover(dashboard, overrides, known)))
+
+
+def look_of(look: mdls.LookWithQuery) -> Look:
+    return Look(look.title or "", query_of(look.query, look.query_id))
+
+
 def slug(text: str) -> str:
     """A stable snake_case name: ``"Insights by type (S2)"`` -> ``insights_by_type_s2``."""
     return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_")
@@ -67,6 +131,13 @@ def _limit(raw: str | None) -> int | None:
     except (TypeError, ValueError):
         return None
     return value if value is None or value > 0 else None
+
+
+def week_field(query: TileQuery, time_column: str, renames: Mapping[str, str]) -> str | None:
+    """The field of ``query`` that becomes the tile's time column."""
+    return next(
+        (f for f in query.fields if (renames.get(f) or column_name(f)) == time_column), None
+    )
 
 
 def query_of(query: mdls.Query | None, query_id: str | None = None) -> TileQuery | None:
@@ -152,28 +223,44 @@ def discover(
     return tiles
 
 
+def find_filter(filters: Sequence[BoardFilter], key: str) -> BoardFilter | None:
+    """The filter named ``key``, else the one titled ``key``; ``ValueError`` when two
+    filters share that title."""
+    named = next((f for f in filters if f.name == key), None)
+    if named is not None:
+        return named
+    titled = [f for f in filters if f.title == key]
+    if len(titled) > 1:
+        raise ValueError(
+            f"has several filters titled {key!r}: {', '.join(f.describe() for f in titled)}; "
+            f"name one by its name"
+        )
+    return titled[0] if titled else None
+
+
 def filter_values(
-    filters: Sequence[mdls.DashboardFilter],
+    filters: Sequence[BoardFilter],
     chosen: Mapping[str, str],
     date_filter: str | None,
     weeks: str | None,
 ) -> dict[str, str]:
-    """Filter name -> value: ``chosen`` over the dashboard's defaults, weeks on ``date_filter``.
+    """Filter name -> value: ``chosen`` (by name or title) over the dashboard's defaults,
+    weeks on ``date_filter``.
 
     Raises ``ValueError`` naming the filters the dashboard has when one is unknown.
     """
-    names = [f.name for f in filters if f.name]
     asked = [*chosen, *([date_filter] if date_filter else [])]
-    unknown = [n for n in asked if n not in names]
+    found = {key: f for key in asked if (f := find_filter(filters, key)) is not None}
+    unknown = [key for key in asked if key not in found]
     if unknown:
         raise ValueError(
             f"has no filter {', '.join(map(repr, unknown))}; its filters: "
-            f"{', '.join(names) or '(none)'}"
+            f"{', '.join(f.describe() for f in filters) or '(none)'}"
         )
-    values = {f.name: f.default_value or "" for f in filters if f.name}
-    values.update(chosen)
+    values = {f.name: f.default_value for f in filters}
+    values.update({found[key].name: value for key, value in chosen.items()})
     if date_filter and weeks:
-        values[date_filter] = weeks
+        values[found[date_filter].name] = weeks
     return values
 
 

@@ -4,6 +4,9 @@ The SDK's ``SDKError`` hides the HTTP status and headers, so retries live here: 
 ``HTTPAdapter`` with a urllib3 ``Retry`` retries 429 (honouring Retry-After), 5xx,
 timeouts and dropped connections with exponential backoff and jitter, and never other
 4xx. What is still failing when the budget is spent becomes a ``TransientSourceError``.
+
+Error bodies reach the SDK without their ``documentation_url``: on seeing one the SDK
+downloads an error index from the internet with no timeout, which hangs behind a firewall.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import logging
 import random
 from collections.abc import Callable, MutableMapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -21,11 +25,13 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from canary.config import LookerRetries
-from canary.errors import TransientSourceError
+from canary.errors import SourceError, TransientSourceError
 
 log = logging.getLogger(__name__)
 
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: How Looker refuses a login: bad credentials get a 404 "Not found", not a 401.
+LOGIN_REFUSED = frozenset({401, 403, 404})
 
 
 class BackoffRetry(Retry):
@@ -71,6 +77,23 @@ def error_message(body: bytes, limit: int = 300) -> str:
     if text[:1] == "<":
         return "an HTML page instead of a JSON answer"
     return text[:limit] or "(empty body)"
+
+
+def offline_error_body(body: bytes) -> bytes:
+    """``body`` with every ``documentation_url`` (top level and in ``errors``) emptied, so
+    the SDK has no link to look up; anything not a JSON object passes unchanged."""
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return body
+    if not isinstance(doc, dict):
+        return body
+    errors = doc.get("errors")
+    details: list[Any] = errors if isinstance(errors, list) else []
+    linked = [d for d in [doc, *details] if isinstance(d, dict) and d.get("documentation_url")]
+    for entry in linked:
+        entry["documentation_url"] = ""
+    return json.dumps(doc).encode() if linked else body
 
 
 def _reason(exc: requests.RequestException) -> str:
@@ -119,13 +142,20 @@ class RetryingTransport(RequestsTransport):
             log.info("Looker answered 401 to %s %s: logging in again", method.name, _path(path))
             self.on_unauthorized()
             resp = send()
+        if authenticator is None and resp.status_code in LOGIN_REFUSED and _is_login(path):
+            raise SourceError(
+                f"Looker rejected the client id or secret (its login answered HTTP "
+                f"{resp.status_code}: {error_message(resp.content)}); check client_id and "
+                f"client_secret"
+            )
         if resp.status_code in TRANSIENT_STATUSES:
             raise TransientSourceError(
                 f"Looker answered HTTP {resp.status_code} to {method.name} {_path(path)} "
                 f"after {_retries(self.budget.attempts)}: {error_message(resp.content)}"
             )
+        content = resp.content if resp.ok else offline_error_body(resp.content)
         out = transport.Response(
-            resp.ok, resp.content, transport.response_mode(resp.headers.get("content-type"))
+            resp.ok, content, transport.response_mode(resp.headers.get("content-type"))
         )
         encoding = requests.utils.get_encoding_from_headers(resp.headers)
         if encoding:
@@ -163,6 +193,10 @@ class RetryingTransport(RequestsTransport):
                 f"(after {_retries(self.budget.attempts)}, {self.timeout:g}s timeout): "
                 f"{_reason(exc)}"
             ) from None
+
+
+def _is_login(url: str) -> bool:
+    return _path(url).rstrip("/").endswith("/login")
 
 
 def _path(url: str) -> str:

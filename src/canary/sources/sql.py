@@ -1,0 +1,138 @@
+"""A SQL warehouse as a source: each tile is one query of its view's fields over a table."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+
+from canary.config import SqlSource as SqlConfig
+from canary.dashboards import Dashboard, Field, Tile, View, build_query, catalog
+from canary.errors import SourceError
+from canary.frames import type_frame
+from canary.secrets import resolve
+from canary.sources.base import Dataset, week_range
+from canary.sources.registry import BuildContext
+from canary.sources.sql_connection import read_frame, safe_url, scrub
+
+
+def named(i: int) -> str:
+    """SQLAlchemy's placeholder for the ``i``-th parameter of ``build_query``."""
+    return f":p{i}"
+
+
+def bind(values: list[Any]) -> dict[str, Any]:
+    return {named(i)[1:]: v for i, v in enumerate(values)}
+
+
+@dataclass
+class SqlSource:
+    """Tiles as SQL on a warehouse: the week filter and aggregates run in the database."""
+
+    name: str
+    url: str = field(repr=False)
+    dashboard: Dashboard
+    complete_after: timedelta
+    tables: Mapping[str, str] = field(default_factory=dict)
+    query_timeout: timedelta = timedelta(seconds=300)
+    retries: int = 2
+    backoff: float = 1.0  # seconds before the first retry, doubling
+    views: Mapping[str, View] = field(default_factory=lambda: catalog().views, repr=False)
+
+    def table(self, view: str) -> str:
+        """The table a view reads (``tables`` mapping, else the view's own name)."""
+        return self.tables.get(view, view)
+
+    def where(self, table: str) -> str:
+        return f"source {self.name} ({safe_url(self.url)}), table {table}"
+
+    def read(self, sql: str, params: Mapping[str, Any], where: str) -> pd.DataFrame:
+        """One read-only query, retried on transient errors."""
+        for attempt in range(self.retries + 1):
+            try:
+                return read_frame(self.url, sql, params, self.query_timeout, where)
+            except SourceError as exc:
+                if not exc.transient or attempt == self.retries:
+                    raise
+                time.sleep(self.backoff * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def columns(self, table: str) -> list[str]:
+        """The columns of ``table`` (no rows read); ``SourceError`` when it cannot be read."""
+        sql = f"SELECT * FROM {table} WHERE 1 = 0"
+        return list(read_frame(self.url, sql, {}, self.query_timeout, self.where(table)).columns)
+
+    def broken_fields(self, table: str, fields: list[Field]) -> list[str]:
+        """``column view.field (sql: ...): message`` for each field whose SQL fails on ``table``."""
+        out = []
+        for f in fields:
+            try:
+                read_frame(
+                    self.url,
+                    f"SELECT {f.sql} AS probe FROM {table} WHERE 1 = 0",
+                    {},
+                    self.query_timeout,
+                    f"column {f.ref} (sql: {f.sql})",
+                )
+            except SourceError as exc:
+                out.append(str(exc))
+        return out
+
+    def diagnose(self, table: str, fields: list[Field]) -> str | None:
+        """Why a query over ``table`` fails: the table itself, else its first broken field."""
+        try:
+            self.columns(table)
+        except SourceError as exc:
+            return str(exc)
+        broken = self.broken_fields(table, fields)
+        return f"{self.where(table)}, {broken[0]}" if broken else None
+
+    def pull(self, tile: Tile, week: date) -> Dataset:
+        return self.query(tile, week_range(tile, week))
+
+    def query(self, tile: Tile, weeks: tuple[date | None, date | None]) -> Dataset:
+        """The tile's rows for the weeks ``weeks`` bounds (inclusive; None: unbounded)."""
+        table = self.table(tile.view)
+        where = self.where(table)
+        sql, values = build_query(
+            self.views[tile.view],
+            list(tile.fields),
+            self.dashboard.filter_values(),
+            weeks,
+            table=table,
+            placeholder=named,
+        )
+        try:
+            frame = self.read(sql, bind(values), where)
+        except SourceError as exc:
+            if exc.transient:
+                raise
+            why = self.diagnose(table, list(tile.fields))
+            if why:
+                raise SourceError(scrub(why, self.url)) from None
+            raise
+        link = f"{safe_url(self.url)}#{table}"
+        return Dataset(tile.dataset, tile, type_frame(frame, tile, where), link)
+
+
+def build(name: str, cfg: SqlConfig, ctx: BuildContext) -> SqlSource:
+    """The source of config source ``name``; a secret URL is resolved here, once."""
+    url = (
+        cfg.url
+        if isinstance(cfg.url, str)
+        else resolve(f"sources.{name}.url", cfg.url, ctx.environ).value.get_secret_value()
+    )
+    return SqlSource(
+        name,
+        url,
+        ctx.dashboard,
+        cfg.complete_after,
+        dict(cfg.tables),
+        cfg.query_timeout,
+        cfg.retries,
+        views=ctx.views,
+    )

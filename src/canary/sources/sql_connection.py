@@ -1,0 +1,136 @@
+"""Read-only SQL over any SQLAlchemy URL: engines, timeouts, and errors without passwords."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.pool import NullPool
+
+from canary.errors import SourceError, TransientSourceError
+
+#: Statements that make a transaction read-only, per dialect (others run plain SELECTs).
+READ_ONLY = {"postgresql": "SET TRANSACTION READ ONLY"}
+#: SQLSTATE classes of connection errors (08), resources (53), operator intervention (57).
+TRANSIENT_SQLSTATE = ("08", "53", "57")
+
+
+def safe_url(url: str) -> str:
+    """``url`` with its password replaced by ``***`` (what messages may show)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (sa.exc.ArgumentError, ValueError):
+        return "(an unparsable SQLAlchemy URL)"
+
+
+def scrub(text: str, url: str) -> str:
+    """``text`` with the password of ``url`` (if any) blanked out, wherever it appears."""
+    try:
+        password = make_url(url).password
+    except (sa.exc.ArgumentError, ValueError):
+        return text
+    return text.replace(str(password), "***") if password else text
+
+
+def _duckdb_file(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "duckdb" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(str(parsed.database))
+
+
+def engine_for(url: str) -> Engine:
+    """One engine per URL and process."""
+    return _engine(url, os.getpid())
+
+
+@lru_cache(maxsize=16)
+def _engine(url: str, pid: int) -> Engine:
+    if _duckdb_file(url) is not None:
+        # A file opened read-only, and closed after each read: a rewritten file (the sample
+        # after a new week) is read anew, and other processes may write it in between.
+        return sa.create_engine(url, connect_args={"read_only": True}, poolclass=NullPool)
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+@contextmanager
+def _watchdog(con: Connection, timeout: timedelta) -> Iterator[threading.Event]:
+    """Cancel the statement running on ``con`` once ``timeout`` passes; the event says so."""
+    fired = threading.Event()
+    raw = con.connection.dbapi_connection
+
+    def cancel() -> None:
+        fired.set()
+        for name in ("cancel_safe", "cancel", "interrupt"):
+            method = getattr(raw, name, None)
+            if callable(method):
+                method()
+                return
+
+    timer = threading.Timer(timeout.total_seconds(), cancel)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield fired
+    finally:
+        timer.cancel()
+
+
+def _transient(exc: sa.exc.DBAPIError) -> bool:
+    state = str(getattr(exc.orig, "sqlstate", "") or "")
+    return exc.connection_invalidated or (
+        isinstance(exc, sa.exc.OperationalError)
+        and (not state or state.startswith(TRANSIENT_SQLSTATE))
+    )
+
+
+def first_line(exc: BaseException) -> str:
+    """The database's own message, first line only (no SQL, no parameters)."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip().splitlines()
+    return text[0] if text else type(orig).__name__
+
+
+def read_frame(
+    url: str, sql: str, params: Mapping[str, Any], timeout: timedelta, where: str
+) -> pd.DataFrame:
+    """Run one SELECT in a read-only transaction that is rolled back, as a frame.
+
+    Raises ``TransientSourceError`` (unreachable, timed out) or ``SourceError`` (anything
+    else, e.g. a missing table or a permission error); messages start with ``where``.
+    """
+    try:
+        with engine_for(url).connect() as con, con.begin() as tx:
+            statement = READ_ONLY.get(con.dialect.name)
+            if statement:
+                con.exec_driver_sql(statement)
+            try:
+                with _watchdog(con, timeout) as fired:
+                    result = con.execute(sa.text(sql), dict(params))
+                    frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+            except sa.exc.DBAPIError:
+                if fired.is_set():
+                    raise TransientSourceError(
+                        f"{where}: query timed out after {timeout.total_seconds():g}s "
+                        f"(query_timeout)"
+                    ) from None
+                raise
+            finally:
+                tx.rollback()
+    except sa.exc.DBAPIError as exc:
+        message = scrub(f"{where}: {first_line(exc)}", url)
+        if _transient(exc):
+            raise TransientSourceError(message) from None
+        raise SourceError(message) from None
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
+        raise SourceError(scrub(f"{where}: {exc}", url)) from None
+    return frame

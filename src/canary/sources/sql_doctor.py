@@ -1,0 +1,91 @@
+"""``canary doctor`` on sql sources: connect, tables, each field's SQL, rows of the latest week."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from canary.config import SqlSource as SqlConfig
+from canary.dashboards import Dashboard, Field
+from canary.errors import CanaryError
+from canary.sources.registry import BuildContext
+from canary.sources.sql import SqlSource, build
+from canary.sources.sql_connection import safe_url
+from canary.weeks import latest_complete_week
+
+if TYPE_CHECKING:
+    from canary.doctor import Context, Finding
+
+
+def _fields(ctx: Context, source: str) -> dict[str, dict[str, Field]]:
+    """View -> the fields (by name) that monitors of ``source`` read from it."""
+    out: dict[str, dict[str, Field]] = {}
+    for monitor in ctx.config.monitors.values():
+        if monitor.source != source:
+            continue
+        board = ctx.config.catalog.dashboards[monitor.dashboard]
+        for dataset in monitor.datasets:
+            tile = board.tile(dataset)
+            out.setdefault(tile.view, {}).update({f.name: f for f in tile.fields})
+    return out
+
+
+def sql_sources(ctx: Context) -> Iterator[Finding]:
+    """Every sql source the doctor is asked about."""
+    for name, cfg in ctx.config.sources.items():
+        if isinstance(cfg, SqlConfig) and ctx.wants(name):
+            yield from _sql_source(ctx, name, cfg)
+
+
+def _sql_source(ctx: Context, name: str, cfg: SqlConfig) -> Iterator[Finding]:
+    from canary.doctor import Finding
+
+    board = Dashboard(name, name, ())
+    try:
+        context = BuildContext(
+            board, ctx.config.data_dir, ctx.config.data_dir, ctx.environ, ctx.config.catalog.views
+        )
+        source = build(name, cfg, context)
+        source.read("SELECT 1 AS ok", {}, f"source {name} ({safe_url(source.url)})")
+    except CanaryError as exc:
+        yield Finding(f"{name}: connect", "unreachable" if exc.transient else "fail", str(exc))
+        return
+    yield Finding(f"{name}: connect", "ok", f"connected to {safe_url(source.url)}")
+    week = latest_complete_week(datetime.now(UTC), cfg.complete_after)
+    for view, fields in sorted(_fields(ctx, name).items()):
+        yield from _table(source, view, list(fields.values()), week)
+
+
+def _table(source: SqlSource, view: str, fields: list[Field], week: object) -> Iterator[Finding]:
+    from canary.doctor import Finding
+
+    table = source.table(view)
+    check = f"{source.name}: table {table}"
+    try:
+        columns = source.columns(table)
+    except CanaryError as exc:
+        yield Finding(check, "unreachable" if exc.transient else "fail", str(exc))
+        return
+    broken = source.broken_fields(table, fields)
+    for problem in broken:
+        yield Finding(f"{check}: view {view}", "fail", f"{problem} (the field's SQL does not run)")
+    if broken:
+        return
+    week_sql = source.views[view].fields["week"].sql
+    try:
+        count = source.read(
+            f"SELECT count(*) AS n FROM {table} WHERE {week_sql} = :p0",
+            {"p0": week},
+            source.where(table),
+        )
+    except CanaryError as exc:
+        yield Finding(check, "unreachable" if exc.transient else "fail", str(exc))
+        return
+    rows = int(count["n"].iloc[0])
+    yield Finding(
+        check,
+        "ok" if rows else "warn",
+        f"{len(columns)} columns, {len(fields)} fields of view {view} run; "
+        f"{rows:,} rows in week {week}",
+    )

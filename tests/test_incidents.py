@@ -1,0 +1,265 @@
+"""Incidents: failed checks sharing a cause become one incident with a catalog cause."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from canary.checks.validate import GreatExpectations
+from canary.config import Config, load_config
+from canary.dashboards import catalog
+from canary.incidents import find_incidents, incidents_of
+from canary.incidents.render import incidents_markdown
+from canary.pipeline import RunOptions, plan
+from canary.replay import backtest
+from canary.report.console import print_report
+from canary.report.json_result import document, validate
+from canary.results import CheckResult, RunResult
+from canary.store.db import Store
+from canary.weeks import WEEK
+from tests.conftest import LATEST_WEEK, NOW, write_config
+
+ALL = "code-insights-all-instances"
+CANARY = "code-insights-canary"
+W = date(2026, 11, 16)
+COUNTERS = (
+    "weekly_insights_page_views",
+    "weekly_insight_creators",
+    "weekly_insight_configure_click",
+    "total_dashboard_count",
+)
+VERSIONS = ("5.26", "5.27", "5.28")
+
+
+def _check(
+    check: str,
+    status: str,
+    column: str | None = None,
+    segment: dict[str, str] | None = None,
+    observed: float | None = None,
+    expected: dict[str, float] | None = None,
+    dataset: str = "instance_usage",
+    monitor: str = ALL,
+    since: date | None = W,
+) -> CheckResult:
+    where = f"{dataset}, week {W}: {check} on {column} {segment or ''}."
+    return CheckResult(
+        monitor,
+        dataset,
+        check,
+        status,  # type: ignore[arg-type]
+        where,
+        column,
+        segment,
+        observed,
+        expected,
+        first_failed_week=since if status == "failed" else None,
+    )
+
+
+def _null_rate(column: str, segment: dict[str, str] | None, rate: float) -> CheckResult:
+    failed = rate > 0.2
+    return _check(
+        "null rate", "failed" if failed else "passed", column, segment, rate, {"max": 0.2}
+    )
+
+
+def _object_null_run() -> RunResult:
+    checks = [_null_rate(c, None, 1.0) for c in COUNTERS]
+    checks += [_null_rate(c, {"version_minor": v}, 1.0) for c in COUNTERS for v in VERSIONS]
+    checks.append(
+        _check(
+            "level",
+            "failed",
+            "total_insights_page_views",
+            None,
+            0.0,
+            {"min": 4000.0, "max": 9000.0},
+            dataset="page_views",
+        )
+    )
+    return RunResult(ALL, W, checks)
+
+
+def test_a_broken_object_is_one_incident_with_its_cause_scope_and_evidence() -> None:
+    run = _object_null_run()
+    incidents = find_incidents([run], catalog().tiles)
+    assert len(incidents) == 1
+    incident = incidents[0]
+    assert incident.cause == "object-null"
+    assert 0 < incident.confidence <= 1
+    assert sorted(incident.check_ids) == sorted(c.id for c in run.checks if c.status == "failed")
+    assert incident.first_failed_week == W
+    assert incident.scope == "every version_minor"
+    assert incident.headline.startswith("4 counters null on nearly every instance")
+    assert "since 2026-11-16" in incident.headline and "(object-null)" in incident.headline
+    assert incident.observed == 1.0 and incident.expected == {"max": 0.2}
+
+
+def test_a_segment_confined_drop_names_its_version_and_its_cause() -> None:
+    checks = [_null_rate("weekly_insights_page_views", None, 0.12)]
+    checks += [
+        _null_rate("weekly_insights_page_views", {"version_minor": v}, 1.0 if v == "5.28" else 0.05)
+        for v in VERSIONS
+    ]
+    incidents = find_incidents([RunResult(ALL, W, checks)], catalog().tiles)
+    assert [(i.cause, i.scope) for i in incidents] == [
+        ("version-field-drop", "version_minor 5.28 only")
+    ]
+
+
+def test_unexplained_failures_stay_incidents_of_their_own() -> None:
+    run = _object_null_run()
+    odd = _check(
+        "level",
+        "failed",
+        "total_insight_creators",
+        None,
+        900.0,
+        {"min": 100.0, "max": 400.0},
+        dataset="creators",
+    )
+    other_onset = _check("one ping per instance", "failed", dataset="instances_reporting")
+    earlier = _check(
+        "level",
+        "failed",
+        "instances_reporting",
+        None,
+        10.0,
+        {"min": 800.0, "max": 1200.0},
+        dataset="instances_reporting",
+        since=W - WEEK * 2,
+    )
+    run.checks += [odd]
+    incidents = find_incidents([run], catalog().tiles)
+    assert [i.cause for i in incidents] == ["object-null", None]
+    assert incidents[1].check_ids == [odd.id] and "creators" in incidents[1].headline
+    # a cause's own checks in another onset week are not merged into this week's incident
+    later = RunResult(ALL, W, [*_object_null_run().checks, other_onset, earlier])
+    found = find_incidents([later], catalog().tiles)
+    assert {i.first_failed_week for i in found} == {W, W - WEEK * 2}
+    assert next(i for i in found if i.first_failed_week == W - WEEK * 2).check_ids == [earlier.id]
+
+
+def test_monitors_of_one_week_share_an_incident_and_a_watched_instance_is_its_scope() -> None:
+    quiet = RunResult(
+        CANARY,
+        W,
+        [
+            _check("latest week present", "failed", None, None, 0.0, {"min": 1.0}, monitor=CANARY),
+            _check("canary reporting", "failed", None, None, 0.0, {"min": 1.0}, monitor=CANARY),
+        ],
+        scope="Sourcegraph (S2)",
+    )
+    present = RunResult(ALL, W, [_check("canary present", "failed", "instance_label")])
+    incidents = find_incidents([quiet, present], catalog().tiles)
+    assert [(i.cause, i.scope, i.monitors) for i in incidents] == [
+        ("canary-silent", "Sourcegraph (S2) only", [ALL, CANARY])
+    ]
+
+
+def test_json_carries_incidents_most_severe_first_and_validates() -> None:
+    run = _object_null_run()
+    run.checks.append(
+        _check(
+            "level",
+            "failed",
+            "total_insight_creators",
+            None,
+            900.0,
+            {"max": 400.0},
+            dataset="creators",
+        )
+    )
+    doc = document([run])
+    validate(doc)
+    assert [i["cause"] for i in doc["incidents"]] == ["object-null", None]
+    first = doc["incidents"][0]
+    assert set(first) >= {
+        "id",
+        "cause",
+        "confidence",
+        "headline",
+        "scope",
+        "check_ids",
+        "first_failed_week",
+    }
+    assert first["first_failed_week"] == "2026-11-16"
+    assert document([run])["incidents"][0]["id"] == first["id"]  # stable across runs
+    clean = RunResult(ALL, W, [_check("level", "passed", "x")])
+    assert document([clean])["incidents"] == []
+
+
+def test_console_shows_incidents_before_the_checks() -> None:
+    console = Console(record=True, width=200)
+    print_report(console, [_object_null_run()])
+    text = console.export_text()
+    assert text.index("incidents") < text.index("canary run") < text.index("checks that did")
+    assert "object-null" in text
+
+
+@pytest.fixture(scope="module")
+def ge() -> GreatExpectations:
+    return GreatExpectations()
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return load_config(write_config(tmp_path), environ={})
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("slug", ["object-null", "version-field-drop", "canary-silent"])
+def test_a_scenario_week_gives_one_incident_with_the_scenario_as_its_cause(
+    slug: str, config: Config, ge: GreatExpectations
+) -> None:
+    week = LATEST_WEEK - WEEK * 3
+    store = Store(f"sqlite:///{config.data_dir / 'replay.db'}")
+    runs: list[RunResult] = []
+    for monitor in config.monitors:
+        options = RunOptions(week=week, now=NOW, scenario=slug)
+        runs += backtest(plan(config, monitor, options, config.data_dir), week, store, ge)
+    store.close()
+    incidents = incidents_of(runs)
+    assert [i.cause for i in incidents] == [slug]
+    failed = {c.id for r in runs for c in r.checks if c.status == "failed"}
+    assert set(incidents[0].check_ids) == failed
+    validate(document(runs))
+
+
+def test_markdown_lists_incidents_most_severe_first_for_the_summary_artifact() -> None:
+    run = _object_null_run()
+    run.checks.append(
+        _check(
+            "level",
+            "failed",
+            "total_insight_creators",
+            None,
+            900.0,
+            {"max": 400.0},
+            dataset="creators",
+        )
+    )
+    text = incidents_markdown(find_incidents([run], catalog().tiles))
+    lines = text.splitlines()
+    assert lines[0] == "## Incidents"
+    assert lines[2].startswith("1. **object-null** (90%) since 2026-11-16, 17 checks: 4 counters")
+    assert lines[3].startswith("2. **unexplained** since 2026-11-16, 1 check: creators:")
+    assert incidents_markdown([]) == ""
+
+
+def test_an_ongoing_breakage_keeps_its_incident_id_week_after_week() -> None:
+    first = _object_null_run()
+    later = _object_null_run()
+    later.week = W + WEEK  # still failing: the checks' first failed week stays W
+    (a,) = find_incidents([first], catalog().tiles)
+    (b,) = find_incidents([later], catalog().tiles)
+    assert a.id == b.id and b.week == W + WEEK and b.first_failed_week == W
+    fresh = _object_null_run()
+    for c in fresh.checks:
+        c.first_failed_week = W + WEEK
+    fresh.week = W + WEEK
+    assert find_incidents([fresh], catalog().tiles)[0].id != a.id  # a new breakage
