@@ -50,7 +50,7 @@ from canary.prefect_ops.states import (
     failure_message,
     quiet_data_failures,
 )
-from canary.replay import warm_up
+from canary.replay import first_run
 from canary.report import drill as drill_marks
 from canary.report import json_result
 from canary.report.artifacts import artifact_key, check_table, links_markdown, summary_markdown
@@ -286,12 +286,13 @@ def weekly_canary(
             store_url = config.store_url(os.environ)
         p = plan(config, monitor, options, path.resolve().parent)
         name_flow_run(p.monitor, p.week, p.drill)
-        if scratch is not None:  # a throwaway store: history checks need past weeks
-            store = Store(store_url)
-            try:
-                warm_up(p, store)
-            finally:
-                store.close()
+        store = Store(store_url)  # a first run (or a drill's empty store) backfills first
+        try:
+            first = first_run(p, store)
+        finally:
+            store.close()
+        if first is not None:
+            logger.info(first.summary())
         started = datetime.now(UTC)
         shared_ge().take()  # drop what an earlier run in this process left
         with tags(drill_marks.TAG) if p.drill else contextlib.nullcontext():

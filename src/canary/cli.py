@@ -77,6 +77,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
     from canary.alerts.deliver import alerts_with_run
     from canary.alerts.kept import deliver_or_keep
     from canary.checks.validate import GreatExpectations
+    from canary.checks.verdict_cache import VerdictCache
     from canary.config import load_config
     from canary.pipeline import (
         RunOptions,
@@ -86,9 +87,8 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
         run_monitor,
         scenario_dirs,
     )
-    from canary.replay import warm_up
     from canary.report import json_result
-    from canary.report.console import print_report
+    from canary.report.console import backfill_first_run, print_report
     from canary.results import RunResult
     from canary.store.db import Store
 
@@ -107,7 +107,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
             store_url = f"sqlite:///{tmp / 'store.db'}"
             if not args.quiet:
                 console.print(
-                    f"scenario [bold]{args.scenario}[/]: throwaway sample and store in {tmp}"
+                    f"[bold yellow]DRILL {args.scenario}[/]: a throwaway sample and store"
                 )
         else:
             store_url = config.store_url(os.environ)
@@ -117,7 +117,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
             console.print(
                 f"store: {store.caught_up} rows the store could not take before were copied in"
             )
-        ge = GreatExpectations()
+        ge = GreatExpectations(VerdictCache(config.data_dir / "cache" / "verdicts"))
         deliver_now = scratch is None and not args.no_deliver
         alerts = (
             alerts_with_run(config, result_path=args.json, now=options.now) if deliver_now else None
@@ -126,11 +126,9 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
             with ExitStack() as held:  # one run of a monitor and week at a time, alerts too
                 for p in sorted(plans, key=lambda p: p.monitor):
                     held.enter_context(store.lock(p.monitor, p.week))
+                for p in plans:  # a first run (or a drill's empty store) backfills history first
+                    backfill_first_run(console, p, store)
                 with console.status("checking…", spinner="dots") as status:
-                    if scratch is not None:  # a throwaway store: history needs past weeks
-                        for p in plans:
-                            status.update(f"{p.monitor}: backfilling the weeks before {p.week}")
-                            warm_up(p, store)
                     for p in plans:
                         runs.append(run_monitor(p, store, ge, status.update, alerts))
                 if deliver_now:  # sends; enqueues only the alerts of runs not recorded

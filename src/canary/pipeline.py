@@ -27,7 +27,12 @@ from canary.checks.suites import (
     parameters_of,
     suite_path,
 )
-from canary.checks.validate import GreatExpectations, to_check
+from canary.checks.validate import (
+    GreatExpectations,
+    checks_from_json,
+    checks_to_json,
+    to_check,
+)
 from canary.config import Config, MonitorConfig
 from canary.dashboards import Dashboard
 from canary.errors import CanaryError, ConfigError, StoreError, SuiteError
@@ -214,19 +219,28 @@ def check_dataset(
     if runnable:
         personal = {f.column for f in tile.fields if f.personal}
         fmt = "SUMMARY" if p.sample_rows else "BASIC"
-        raw = ge.run({**suite, "expectations": [e for e, _ in runnable]}, batch, given, fmt)
-        results += [
-            to_check(
-                r,
-                monitor=p.monitor,
-                dataset=data.name,
-                week=p.week,
-                batch=batch,
-                key_columns=tile.row_key,
-                personal_columns=personal,
-            )
-            for r in raw
-        ]
+        checked = {**suite, "expectations": [e for e, _ in runnable]}
+
+        def validate() -> list[CheckResult]:
+            raw = ge.run(checked, batch, given, fmt)
+            return [
+                to_check(
+                    r,
+                    monitor=p.monitor,
+                    dataset=data.name,
+                    week=p.week,
+                    batch=batch,
+                    key_columns=tile.row_key,
+                    personal_columns=personal,
+                )
+                for r in raw
+            ]
+
+        parts = [p.monitor, data.name, p.week, checked, given, fmt, tile.row_key, sorted(personal)]
+        validated: list[CheckResult] = ge.remember(
+            parts, batch, validate, checks_to_json, checks_from_json
+        )
+        results += validated
     for expectation, needs in skipped:
         results.append(
             CheckResult(
@@ -234,7 +248,8 @@ def check_dataset(
                 data.name,
                 check_name(expectation),
                 "skipped",
-                f"{data.name}, week {p.week}: no value yet for {', '.join(sorted(needs))}.",
+                f"{data.name}, week {p.week}: no value yet for {', '.join(sorted(needs))}; "
+                "judged once the suite's parameters give one.",
                 check_column(expectation.get("kwargs") or {}),
             )
         )

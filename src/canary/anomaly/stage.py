@@ -109,6 +109,10 @@ def _number(value: Any) -> float | None:
     return None if value is None or not np.isfinite(value) else float(value)
 
 
+def _same(indexes: list[int]) -> list[int]:
+    return indexes
+
+
 def judge(
     monitor: str,
     week: date,
@@ -140,13 +144,18 @@ def judge(
             for i, why in broken.items()
             for h in inputs
         ]
-    failing: set[int] = set()
-    for result in ge.run(suite, frame[["observed", "lower", "upper"]], {}, "COMPLETE"):
-        failing.update(
+    judged = frame[["observed", "lower", "upper"]]
+
+    def validate() -> list[int]:
+        return sorted(
             i
+            for result in ge.run(suite, judged, {}, "COMPLETE")
             for i in (result.result or {}).get("unexpected_index_list") or []
             if isinstance(i, int)
         )
+
+    indexes: list[int] = ge.remember(["history", suite], judged, validate, _same, _same)
+    failing = set(indexes)
     out = []
     for i, row in frame.iterrows():
         segment = json.loads(row["segment"]) if row["segment"] else None

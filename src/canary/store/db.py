@@ -199,6 +199,18 @@ class Store:
             ) from None
         self._remember(monitor, metric_rows)
 
+    def record_schemas(self, monitor: str, week: date, schemas: dict[str, dict[str, str]]) -> None:
+        """Replace the column types recorded for ``week`` (what "schema change" compares with)."""
+        try:
+            with self.engine.begin() as con:
+                _replace_schemas(con, monitor, week, schemas)
+        except StoreError as exc:
+            raise StoreError(
+                f"{exc} (cannot record column types of {monitor})",
+                transient=exc.transient,
+                detail=exc.detail,
+            ) from None
+
     def _remember(self, monitor: str, written: pd.DataFrame) -> None:
         """Apply a write to the kept histories: its (dataset, week)s replace what was there."""
         if not self._history or written.empty:
