@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,11 @@ import pytest
 import yaml
 
 from canary.cli import main
-from tests.conftest import AS_OF, REPO
+from canary.config import load_config
+from canary.dashboards import catalog
+from canary.pipeline import RunOptions, plan
+from canary.sources.sql import SqlSource
+from tests.conftest import AS_OF, LATEST_WEEK, NOW, REPO
 
 DEFINITIONS: dict[str, Any] = {
     "views": {
@@ -136,3 +141,60 @@ def test_bad_definitions_are_config_errors_naming_the_key(
     assert main(["run", "--config", str(config), "--as-of", AS_OF.isoformat()]) == 2
     err = capsys.readouterr().err
     assert "ops.yaml" in err and message in err
+
+
+def test_each_dataset_may_come_from_its_own_source(
+    tmp_path: Path, sample_data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Series tiles from CSV exports, the instance-level tile from the warehouse."""
+    config = _config(tmp_path, sample_data_dir, DEFINITIONS)
+    raw = yaml.safe_load(config.read_text())
+    raw["definitions"] = None
+    raw["expectations_dir"] = str(REPO / "expectations")
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    warehouse = f"duckdb:///{sample_data_dir / 'sample.duckdb'}"
+    raw["sources"] = {
+        "warehouse": {"kind": "sql", "url": warehouse},
+        "exports": {"kind": "files", "datasets": {"creators": {"path": "exports/creators.csv"}}},
+    }
+    raw["monitors"] = {
+        "code-insights-canary": {
+            "source": "exports",
+            "dashboard": "canary",
+            "suite_prefix": "canary",
+            "alerts": {"channel": "#code-insights-internal"},
+            "datasets": {"creators": {}, "instance_usage": {"source": "warehouse"}},
+        }
+    }
+    config.write_text(yaml.safe_dump(raw, sort_keys=False))
+
+    board = catalog().dashboards["canary"]
+    sql = SqlSource("w", warehouse, board, timedelta(days=1))
+    sql.query(board.tile("creators"), (None, LATEST_WEEK)).frame.to_csv(
+        exports / "creators.csv", index=False
+    )
+    out = tmp_path / "out.json"
+    code = main(
+        [
+            "run",
+            "--config",
+            str(config),
+            "--quiet",
+            "--json",
+            str(out),
+            "--as-of",
+            AS_OF.isoformat(),
+        ]
+    )
+    checks = json.loads(out.read_text())["runs"][0]["checks"]
+    assert code == 0, [c["reason"] for c in checks if c["status"] not in ("passed", "skipped")]
+    assert {c["dataset"] for c in checks} >= {"creators", "instance_usage"}
+    p = plan(load_config(config), "code-insights-canary", RunOptions(now=NOW), tmp_path)
+    assert type(p.source_of("creators")).__name__ == "FilesSource"
+    assert type(p.source_of("instance_usage")).__name__ == "SqlSource"
+    raw["monitors"]["code-insights-canary"]["datasets"]["instance_usage"]["source"] = "nowhere"
+    config.write_text(yaml.safe_dump(raw, sort_keys=False))
+    assert main(["run", "--config", str(config), "--as-of", AS_OF.isoformat()]) == 2
+    err = capsys.readouterr().err
+    assert "monitors.code-insights-canary.datasets.instance_usage.source: 'nowhere'" in err

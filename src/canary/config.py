@@ -155,6 +155,9 @@ class LookerRetries(Strict):
     backoff_max: float = Field(default=60.0, ge=0)
     jitter: float = Field(default=1.0, ge=0, description="up to this many seconds added")
     retry_after_max: int = Field(default=300, ge=0, description="longest Retry-After honoured")
+    give_up_after: int = Field(
+        default=6, ge=1, le=100, description="failed tries in a row before a run stops calling"
+    )
 
 
 class LookerConnection(Strict):
@@ -280,6 +283,9 @@ class DatasetConfig(Strict):
     """One dataset of a monitor: the GE suite that checks it, and its history-aware checks."""
 
     suite: str | None = Field(default=None, description="suite file name in expectations/")
+    source: str | None = Field(
+        default=None, description="this dataset's source; default the monitor's"
+    )
     history: HistorySettings = HistorySettings()
 
 
@@ -307,6 +313,10 @@ class MonitorConfig(Strict):
     def history_for(self, dataset: str) -> HistorySettings:
         """Dataset settings over monitor settings over the defaults."""
         return self.datasets[dataset].history.over(self.history.over(HISTORY_DEFAULTS))
+
+    def source_for(self, dataset: str) -> str:
+        """The source a dataset is pulled from: its own ``source``, else the monitor's."""
+        return self.datasets[dataset].source or self.source
 
     def suite_for(self, dataset: str) -> str:
         return self.datasets[dataset].suite or f"{self.suite_prefix}.{dataset}"
@@ -392,6 +402,10 @@ class SlackConfig(Strict):
 
 class StoreConfig(Strict):
     url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in data_dir")
+    lock_timeout: Duration = Field(
+        default=timedelta(minutes=10),
+        description="how long a run waits for another run of its monitor and week",
+    )
 
 
 class DataDocsConfig(Strict):
@@ -403,6 +417,19 @@ class DataDocsConfig(Strict):
     )
 
 
+class PrefectNotifyChannel(Strict):
+    """A Prefect notification block alerts also go to (webhook, Teams, PagerDuty, email...).
+
+    ``block`` is the block's ``type-slug/name`` as Prefect shows it; a run is sent when its
+    most severe incident has one of ``severities`` (and its monitor is in ``monitors``,
+    empty: every monitor).
+    """
+
+    block: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")
+    severities: list[Severity] = ["critical"]
+    monitors: list[str] = []
+
+
 class Config(Strict):
     version: Literal[1] = 1
     data_dir: Path = Path(".canary")
@@ -412,6 +439,7 @@ class Config(Strict):
     monitors: dict[str, MonitorConfig]
     secrets: dict[str, SecretRef] = {}
     slack: SlackConfig = SlackConfig()
+    notify: dict[str, PrefectNotifyChannel] = {}
     data_docs: DataDocsConfig = DataDocsConfig()
     definitions: Definitions | str | None = Field(
         default=None, description="views, tiles and dashboards, or a YAML file of them"
@@ -426,6 +454,12 @@ class Config(Strict):
     @model_validator(mode="after")
     def _references(self, info: ValidationInfo) -> Config:
         dashboards = _catalog_of(info).dashboards
+        for name, channel in self.notify.items():
+            for monitor_name in channel.monitors:
+                if monitor_name not in self.monitors:
+                    raise _RefError(
+                        ("notify", name, "monitors"), monitor_name, sorted(self.monitors)
+                    )
         for name, monitor in self.monitors.items():
             if monitor.source not in self.sources:
                 raise _RefError(("monitors", name, "source"), monitor.source, sorted(self.sources))
@@ -433,25 +467,19 @@ class Config(Strict):
             for dataset in monitor.datasets:
                 if dataset not in tiles:
                     raise _RefError(("monitors", name, "datasets", dataset), dataset, sorted(tiles))
-            source = self.sources[monitor.source]
-            if isinstance(source, FilesSource):
-                for dataset in monitor.datasets:
-                    if dataset not in source.datasets:
-                        raise _RefError(
-                            ("sources", monitor.source, "datasets"),
-                            f"(no entry for {dataset})",
-                            sorted(monitor.datasets),
-                        )
-            if isinstance(source, LookerLookSource | LookerQuerySource):
-                key = "looks" if isinstance(source, LookerLookSource) else "queries"
-                entries = source.looks if isinstance(source, LookerLookSource) else source.queries
-                for dataset in monitor.datasets:
-                    if dataset not in entries:
-                        raise _RefError(
-                            ("sources", monitor.source, key),
-                            f"(no entry for {dataset})",
-                            sorted(monitor.datasets),
-                        )
+            for dataset in monitor.datasets:
+                src = monitor.source_for(dataset)
+                if src not in self.sources:
+                    raise _RefError(
+                        ("monitors", name, "datasets", dataset, "source"), src, sorted(self.sources)
+                    )
+                key, entries = _entries(self.sources[src])
+                if entries is not None and dataset not in entries:
+                    raise _RefError(
+                        ("sources", src, key),
+                        f"(no entry for {dataset})",
+                        sorted(d for d in monitor.datasets if monitor.source_for(d) == src),
+                    )
         return self
 
     def store_url(self, environ: Mapping[str, str]) -> str:
@@ -461,6 +489,17 @@ class Config(Strict):
             or self.store.url
             or f"sqlite:///{self.data_dir / 'store.db'}"
         )
+
+
+def _entries(source: Any) -> tuple[str, Mapping[str, Any] | None]:
+    """The key and entries of a source that needs one per dataset (files, looks, queries)."""
+    if isinstance(source, FilesSource):
+        return "datasets", source.datasets
+    if isinstance(source, LookerLookSource):
+        return "looks", source.looks
+    if isinstance(source, LookerQuerySource):
+        return "queries", source.queries
+    return "", None
 
 
 class _RefError(ValueError):

@@ -12,10 +12,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from canary.anomaly.detectors import year_ago_weeks
-from canary.anomaly.stage import record_schemas
+from canary.anomaly.stage import schemas_of
 from canary.checks.validate import GreatExpectations
 from canary.errors import CanaryError
-from canary.pipeline import Collected, Plan, collect, finish, history_checks, pull_dataset
+from canary.pipeline import Collected, Plan, collect, judge_and_finish, pull_dataset
 from canary.profile import profile
 from canary.results import RunResult
 from canary.store.db import Store
@@ -42,12 +42,14 @@ def backfill(
             data = pull_dataset(replace(p, week=end), name)
             rows = profile(name, tile, data.frame, end)
             store.record_metrics(p.monitor, rows[rows["week"].isin(todo)])
-            record_schemas(store, p.monitor, end, [data])  # what "schema change" compares with
+            store.record_schemas(
+                p.monitor, end, schemas_of([data])
+            )  # what "schema change" compares with
         else:
             for week in todo:
                 data = pull_dataset(replace(p, week=week), name)
                 store.record_metrics(p.monitor, profile(name, tile, data.frame, week))
-                record_schemas(store, p.monitor, week, [data])
+                store.record_schemas(p.monitor, week, schemas_of([data]))
                 if tick:
                     tick(f"{name} {week}")
         written[name] = len(todo)
@@ -138,8 +140,7 @@ def backtest(
         warm_up(first, store, tick, end)  # while the workers start
         for p, got in zip(plans, collected, strict=True):
             started = datetime.now(UTC)
-            got.checks.extend(history_checks(p, store, ge, got))
-            runs.append(finish(p, store, got.checks, got.metrics, got.datasets, started))
+            runs.append(judge_and_finish(p, store, ge, got, started))
             if tick:
                 tick(f"{first.monitor} {p.week}: {runs[-1].status}")
     return runs

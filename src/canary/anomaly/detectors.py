@@ -32,6 +32,10 @@ MIN_ROWS = 10  # fewest rows in a segment before its null rate is judged
 MIN_MOVERS = 20  # fewest upgraded instances before a version is compared with the others
 MOVERS_FLOOR = 0.4  # a version reporting under 40% of what its instances did before
 MIN_EXCESS_NULLS = 5  # fewest nulls above the usual before a null rate is flagged
+#: Share of instances whose weekly counter did not fall above which it looks cumulative: a
+#: running total falls only where an instance resets, while after a holiday a weekly
+#: counter rises on most (over 90% of) instances.
+NEVER_FALLS = 0.98
 
 
 def _min_level(settings: HistorySettings, segment: str) -> float:
@@ -193,6 +197,7 @@ def level(h: HistoryInput) -> list[Row]:
             min_rel_rise=s.min_rel_rise,
             direction=DIRECTIONS[s.direction or "both"],
             seasonal=np.where(known, factor, 1.0),
+            counts=True,
         )
 
     band = band_for(season.factor)
@@ -453,7 +458,9 @@ def cumulative_counter(h: HistoryInput) -> list[Row]:
             "instances report it two weeks in a row"
         )
         records.append(
-            _share_row(h, "cumulative counter", field.column, share, 0.9, 0.6, detail, enough)
+            _share_row(
+                h, "cumulative counter", field.column, share, NEVER_FALLS, 0.6, detail, enough
+            )
         )
     return records
 

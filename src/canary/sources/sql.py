@@ -17,7 +17,7 @@ from canary.frames import type_frame
 from canary.secrets import resolve
 from canary.sources.base import Dataset, week_range
 from canary.sources.registry import BuildContext
-from canary.sources.sql_connection import read_frame, safe_url, scrub
+from canary.sources.sql_connection import link_of, read_frame, safe_url, scrub
 
 
 def named(i: int) -> str:
@@ -115,8 +115,7 @@ class SqlSource:
             if why:
                 raise SourceError(scrub(why, self.url)) from None
             raise
-        link = f"{safe_url(self.url)}#{table}"
-        return Dataset(tile.dataset, tile, type_frame(frame, tile, where), link)
+        return Dataset(tile.dataset, tile, type_frame(frame, tile, where), link_of(self.url, table))
 
 
 def build(name: str, cfg: SqlConfig, ctx: BuildContext) -> SqlSource:

@@ -41,6 +41,12 @@ def scrub(text: str, url: str) -> str:
     return text.replace(str(password), "***") if password else text
 
 
+def link_of(url: str, table: str) -> str:
+    """Where a dataset came from, for people: a DuckDB file as ``file://``, else the URL."""
+    path = _duckdb_file(url)
+    return f"file://{path}#{table}" if path is not None else f"{safe_url(url)}#{table}"
+
+
 def _duckdb_file(url: str) -> Path | None:
     parsed = make_url(url)
     if parsed.get_backend_name() != "duckdb" or parsed.database in (None, "", ":memory:"):

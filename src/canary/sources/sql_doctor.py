@@ -22,10 +22,8 @@ def _fields(ctx: Context, source: str) -> dict[str, dict[str, Field]]:
     """View -> the fields (by name) that monitors of ``source`` read from it."""
     out: dict[str, dict[str, Field]] = {}
     for monitor in ctx.config.monitors.values():
-        if monitor.source != source:
-            continue
         board = ctx.config.catalog.dashboards[monitor.dashboard]
-        for dataset in monitor.datasets:
+        for dataset in (d for d in monitor.datasets if monitor.source_for(d) == source):
             tile = board.tile(dataset)
             out.setdefault(tile.view, {}).update({f.name: f for f in tile.fields})
     return out

@@ -1,0 +1,282 @@
+"""Scale: weekly pings generated in PostgreSQL, a canary run against the bare SQL it needs.
+
+    .venv/bin/python -m bench.scale [--sizes 10000x104,100000x104,1000000x8] [--backtest]
+
+PostgreSQL from ``CANARY_TEST_PG`` (default postgres@127.0.0.1:5432).
+
+For each size (instances x weeks) it generates the tables in a throwaway database (SQL
+``generate_series``), then prints: the tiles' bare SQL for one week; a warm weekly run of
+the all-instances monitor through the sql source (wall time, peak RSS of the canary
+process); the same tiles exported as Parquet, read by DuckDB alone and by a run through the
+files source; and with ``--backtest`` (60+ weeks) a 52-week backtest against one run. Targets
+(issue 11): run <= 2x bare SQL, RSS < 1 GB; files <= 3x DuckDB; backtest < 10x one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import sqlalchemy as sa
+import yaml
+
+from canary.dashboards import build_query, catalog
+from canary.sources.base import week_range
+from canary.sources.sql import bind, named
+from canary.weeks import as_of_datetime, latest_complete_week
+
+REPO = Path(__file__).resolve().parent.parent
+PG_ADMIN = os.environ.get("CANARY_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+AS_OF = date(2026, 11, 28)
+MONITOR = "code-insights-all-instances"
+COUNTERS = [
+    "weekly_insights_page_views",
+    "weekly_insights_unique_page_views",
+    "weekly_insight_creators",
+    "weekly_first_time_insight_creators",
+    "weekly_standalone_insight_page_views",
+    "weekly_standalone_dashboard_clicks",
+    "weekly_insight_configure_click",
+    "weekly_insight_add_more_click",
+    "weekly_data_export_clicks",
+    "total_orgs_with_dashboard",
+    "total_dashboard_count",
+]
+
+
+def _generate_sql(instances: int, weeks: int, end: date) -> list[str]:
+    """Weekly pings: ~15% of instances use the feature (instance 0, the canary, always)."""
+    noise = "abs(hashtext(i::text || ':' || w::text))"
+    using = "(i % 7 = 0)"
+    counters = []
+    for n, column in enumerate(COUNTERS):
+        value = f"({noise} % {40 + n})"
+        if column.endswith(("unique_page_views", "first_time_insight_creators")):
+            value = f"({value} / 2)"
+        if column == "total_orgs_with_dashboard":
+            value = "1"
+        counters.append(f"CASE WHEN {using} THEN {value} ELSE 0 END::bigint AS {column}")
+    return [
+        "CREATE SCHEMA analytics",
+        f"""CREATE TABLE analytics.weekly_pings AS SELECT
+  'site-' || i AS site_id,
+  DATE '{end}' - 7 * w AS week,
+  CASE WHEN i = 0 THEN 'Sourcegraph (S2)' ELSE 'instance ' || i END AS instance_label,
+  'admin' || i || '@example.com' AS admin_email,
+  md5(i::text) AS license_key,
+  '5.' || (i % 15) || '.' || (w % 3) AS version,
+  '5.' || (i % 15) AS version_minor,
+  (ARRAY['kubernetes','helm','docker-compose','docker-container','kustomize'])[1 + i % 5]
+    AS deploy_type,
+  {", ".join(counters)}
+FROM generate_series(0, {instances - 1}) i, generate_series(0, {weeks - 1}) w""",
+        """CREATE TABLE analytics.insight_types AS SELECT
+  site_id, week, instance_label, t AS insight_type,
+  (1 + abs(hashtext(site_id || t || week::text)) % 9)::bigint AS insights
+FROM analytics.weekly_pings,
+  unnest(ARRAY['searchInsights','codeStatsInsights','captureGroupInsights']) t
+WHERE weekly_insights_page_views > 0""",
+        "ANALYZE analytics.weekly_pings",
+        "ANALYZE analytics.insight_types",
+    ]
+
+
+def _bare_sql(url: str, week: date) -> float:
+    """Seconds for the all-instances tiles' queries of ``week``, run alone."""
+    board = catalog().dashboards["all-instances"]
+    engine = sa.create_engine(url)
+    started = time.perf_counter()
+    with engine.connect() as con:
+        for tile in board.tiles:
+            sql, values = build_query(
+                catalog().views[tile.view],
+                list(tile.fields),
+                board.filter_values(),
+                week_range(tile, week),
+                table=f"analytics.{tile.view}",
+                placeholder=named,
+            )
+            con.execute(sa.text(sql), bind(values)).fetchall()
+    engine.dispose()
+    return time.perf_counter() - started
+
+
+def _canary(*argv: str) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one canary command in its own process."""
+    code = (
+        "import resource, sys; from canary.cli import main; rc = main(sys.argv[1:]); "
+        "print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); "
+        "sys.exit(0 if rc in (0, 1) else rc)"
+    )
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, check=False
+    )
+    took = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"canary {' '.join(argv)} failed:\n{done.stderr[-2000:]}")
+    rss = next(int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("RSS"))
+    return took, rss / 1024
+
+
+def _config(directory: Path, source: dict[str, object]) -> Path:
+    board = catalog().dashboards["all-instances"]
+    raw = {
+        "version": 1,
+        "data_dir": str(directory / ".canary"),
+        "expectations_dir": str(REPO / "expectations"),
+        "sources": {"data": source},
+        "monitors": {
+            MONITOR: {
+                "source": "data",
+                "dashboard": "all-instances",
+                "suite_prefix": "all_instances",
+                "alerts": {"channel": "#code-insights"},
+                "datasets": {t.dataset: {} for t in board.tiles},
+            }
+        },
+    }
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "canary.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return path
+
+
+def _export_parquet(url: str, directory: Path) -> dict[str, dict[str, str]]:
+    """Every tile of every week as Parquet, as a tile export holds it."""
+    board = catalog().dashboards["all-instances"]
+    out: dict[str, dict[str, str]] = {}
+    engine = sa.create_engine(url)
+    for tile in board.tiles:
+        sql, values = build_query(
+            catalog().views[tile.view],
+            list(tile.fields),
+            board.filter_values(),
+            (None, None),
+            table=f"analytics.{tile.view}",
+            placeholder=named,
+        )
+        path = directory / f"{tile.dataset}.parquet"
+        with engine.connect() as con:
+            result = con.execute(sa.text(sql), bind(values))
+            pd.DataFrame(result.fetchall(), columns=list(result.keys())).to_parquet(path)
+        out[tile.dataset] = {"path": str(path)}
+    engine.dispose()
+    return out
+
+
+def _duckdb_bare(files: dict[str, dict[str, str]], week: date) -> float:
+    """Seconds for DuckDB alone to read each export's rows of the week(s) a run pulls."""
+    board = catalog().dashboards["all-instances"]
+    started = time.perf_counter()
+    con = duckdb.connect()
+    for tile in board.tiles:
+        lo, hi = week_range(tile, week)
+        bounds = f"week <= DATE '{hi}'" + (f" AND week >= DATE '{lo}'" if lo else "")
+        con.execute(
+            f"SELECT * FROM read_parquet('{files[tile.dataset]['path']}') WHERE {bounds}"
+        ).df()
+    con.close()
+    return time.perf_counter() - started
+
+
+def measure(instances: int, weeks: int, backtest: bool) -> None:
+    week = latest_complete_week(as_of_datetime(AS_OF), timedelta(days=1))
+    name = f"canary_scale_{instances}x{weeks}"
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as con:
+        con.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        con.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql:", "postgresql+psycopg:") + f"/{name}"
+    try:
+        started = time.perf_counter()
+        with sa.create_engine(url).begin() as con:
+            for statement in _generate_sql(instances, weeks, week):
+                con.execute(sa.text(statement))
+        made = time.perf_counter() - started
+        rows = instances * weeks
+        print(
+            f"\n{instances:,} instances x {weeks} weeks ({rows:,} pings; generated in {made:.1f} s)"
+        )
+        bare = min(_bare_sql(url, week) for _ in range(3))
+        with tempfile.TemporaryDirectory(prefix="canary-scale-") as tmp:
+            config = _config(
+                Path(tmp),
+                {
+                    "kind": "sql",
+                    "url": url,
+                    "tables": {v: f"analytics.{v}" for v in catalog().views},
+                },
+            )
+            run = ["run", "--config", str(config), "--quiet", "--no-deliver", "--as-of", str(AS_OF)]
+            _canary(*run)
+            took, rss = _canary(*run)
+            print(
+                f"  sql  : warm run {took:6.2f} s, peak RSS {rss:6.0f} MB; bare SQL {bare:.2f} s "
+                f"-> {took / bare:.1f}x"
+            )
+            files_dir = Path(tmp) / "exports"
+            files_dir.mkdir()
+            files = _export_parquet(url, files_dir)
+            fconfig = _config(Path(tmp) / "f", {"kind": "files", "datasets": files})
+            frun = [
+                "run",
+                "--config",
+                str(fconfig),
+                "--quiet",
+                "--no-deliver",
+                "--as-of",
+                str(AS_OF),
+            ]
+            _canary(*frun)
+            ftook, frss = _canary(*frun)
+            duck = min(_duckdb_bare(files, week) for _ in range(3))
+            print(
+                f"  files: warm run {ftook:6.2f} s, peak RSS {frss:6.0f} MB; DuckDB alone "
+                f"{duck:.2f} s -> {ftook / duck:.1f}x"
+            )
+            if backtest and weeks >= 60:
+                start = week - timedelta(weeks=51)
+                back = [
+                    "backtest",
+                    "--config",
+                    str(config),
+                    "--monitor",
+                    MONITOR,
+                    "--from",
+                    str(start),
+                    "--to",
+                    str(week),
+                    "--as-of",
+                    str(AS_OF),
+                    "--json",
+                    str(Path(tmp) / "bt.json"),
+                ]
+                btook, _ = _canary(*back)
+                print(f"  backtest 52 weeks {btook:.1f} s -> {btook / took:.1f}x one run")
+    finally:
+        with admin.connect() as con:
+            con.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000x104,100000x104,1000000x8")
+    parser.add_argument("--backtest", action="store_true", help="also a 52-week backtest")
+    args = parser.parse_args()
+    for size in args.sizes.split(","):
+        instances, weeks = (int(p) for p in size.split("x"))
+        measure(instances, weeks, args.backtest)
+
+
+if __name__ == "__main__":
+    main()
