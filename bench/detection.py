@@ -225,11 +225,11 @@ def measure(
 def report(results: dict[str, dict[str, Tally]]) -> list[str]:
     """The side-by-side table, per-check and per-week accounting, and the verdict."""
     names = list(results)
-    head = f"{'':<22}" + "".join(f"{n + ' (' + GENERATORS[n].role + ')':>40}" for n in names)
+    head = f"{'':<22}" + "".join(f"  {n + ' (' + GENERATORS[n].role + ')':<44}" for n in names)
     lines = [head]
     for rule in RULES:
         cells = "".join(
-            f"{f'recall {t.recall:.2f} ({t.detected}/{t.scenarios}), false/yr {t.per_year:.2f}':>40}"
+            f"  {f'recall {t.recall:.2f} ({t.detected}/{t.scenarios}), false/yr {t.per_year:.2f}':<44}"
             for t in (results[n][rule] for n in names)
         )
         lines.append(f"{rule:<22}{cells}")
@@ -243,7 +243,13 @@ def report(results: dict[str, dict[str, Tally]]) -> list[str]:
             f"{n}: canary missed: {', '.join(canary.missed) or 'nothing'}",
         ]
         peers = [results[n][r] for r in RULES[1:]]
-        ahead = all(canary.recall >= p.recall and canary.per_year <= p.per_year for p in peers)
+        # ahead of a peer: never worse on recall or false alerts, better on at least one
+        ahead = all(
+            canary.recall >= p.recall
+            and canary.per_year <= p.per_year
+            and (canary.recall > p.recall or canary.per_year < p.per_year)
+            for p in peers
+        )
         met = canary.per_year <= TARGET_FALSE and canary.recall >= TARGET_RECALL
         lines.append(
             f"{n}: targets (false/yr <= {TARGET_FALSE}, recall >= {TARGET_RECALL}) "
