@@ -34,7 +34,8 @@ from canary.sample.generator import (
     release_weeks,
 )
 from canary.sample.scenarios import inject
-from canary.sample.warehouse import WarehouseSpec, query_tile, write
+from canary.sample.warehouse import WarehouseSpec, url_of, write
+from canary.sources.sql import SqlSource
 from canary.weeks import weeks_back
 
 #: Weight of a Saturday or Sunday against a working day in a week's usage.
@@ -173,7 +174,12 @@ def generate(spec: CalendarSpec) -> pd.DataFrame:
             "version": [f"{RELEASES[r]}.{p}" for r, p in zip(release[cells], patch, strict=True)],
             "deploy_type": rng.choice(DEPLOY_TYPES, n, p=[0.4, 0.3, 0.15, 0.1, 0.05])[inst],
             "release_index": release[cells],
-            "usage_state": np.where(users[inst], "present", "empty"),
+            # instances without Code Insights report zeros; a few an empty or null object
+            "usage_state": np.where(
+                users[inst],
+                "present",
+                rng.choice(["present", "empty", "null"], len(inst), p=[0.96, 0.03, 0.01]),
+            ),
         }
     )
     v, c, d = views[cells], creators[cells], dashboards[cells]
@@ -217,8 +223,9 @@ def export(
     for name, dashboard in catalog().dashboards.items():
         folder = directory / name
         folder.mkdir(parents=True, exist_ok=True)
+        sql = SqlSource("calendar", url_of(warehouse), dashboard, timedelta(days=1))
         for tile in dashboard.tiles:
-            data = query_tile(warehouse, tile, dashboard.filter_values(), (None, spec.end_week))
+            data = sql.query(tile, (None, spec.end_week)).frame  # every week, like an export
             data.to_parquet(folder / f"{tile.dataset}.parquet", index=False)
         out[name] = folder / "{dataset}.parquet"
     return out

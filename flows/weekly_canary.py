@@ -20,7 +20,8 @@ from prefect.futures import PrefectFuture
 from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from canary.alerts.deliver import deliver, results_link
+from canary.alerts.deliver import results_link
+from canary.alerts.kept import deliver_or_keep
 from canary.alerts.lease import holder_name
 from canary.alerts.outbox import thread_links
 from canary.alerts.undelivered import Undelivered, undelivered
@@ -32,8 +33,8 @@ from canary.pipeline import (
     RunOptions,
     check_dataset,
     error_result,
-    finish,
-    history_checks,
+    judge_and_finish,
+    open_store,
     plan,
     pull_dataset,
     scenario_dirs,
@@ -49,7 +50,7 @@ from canary.prefect_ops.states import (
     failure_message,
     quiet_data_failures,
 )
-from canary.replay import warm_up
+from canary.replay import first_run
 from canary.report import drill as drill_marks
 from canary.report import json_result
 from canary.report.artifacts import artifact_key, check_table, links_markdown, summary_markdown
@@ -139,14 +140,15 @@ def collect_concurrently(p: Plan) -> Collected:
 
 
 @task(retries=2, retry_delay_seconds=5, retry_condition_fn=retry_transient, cache_policy=NO_CACHE)
-def judge_and_record(p: Plan, store_url: str, got: Collected, started: datetime) -> RunResult:
-    """History-aware checks (they read the store), then record the run."""
-    store = Store(store_url)
+def judge_and_record(
+    p: Plan, config: Config, store_url: str, got: Collected, started: datetime
+) -> RunResult:
+    """History-aware checks (they read the store), then record the run (under its lock)."""
+    store = open_store(config, store_url)
     try:
         ge = shared_ge()
-        with _GE_LOCK:
-            checks = got.checks + history_checks(p, store, ge, got)
-        return finish(p, store, checks, got.metrics, got.datasets, started)
+        with store.lock(p.monitor, p.week), _GE_LOCK:
+            return judge_and_finish(p, store, ge, got, started)
     finally:
         store.close()
 
@@ -169,12 +171,14 @@ def send_alerts(config: Config, store_url: str, run: RunResult, docs_url: str) -
     What was not delivered is logged and emitted as ``canary.delivery.pending``."""
     from prefect.runtime import flow_run
 
-    store = Store(store_url)
+    store = open_store(config, store_url)
     try:
         holder = holder_name(f"flow run {flow_run.get_name() or flow_run.get_id()}")
-        report = deliver(config, store, [run], docs_url=docs_url, holder=holder)
+        report, fell_back = deliver_or_keep(config, store, [run], docs_url=docs_url, holder=holder)
     finally:
         store.close()
+    if fell_back:
+        get_run_logger().warning(fell_back)
     missing = undelivered(report)
     if missing:
         get_run_logger().warning("%s: %s", missing.headline(), "; ".join(missing.reasons))
@@ -282,17 +286,18 @@ def weekly_canary(
             store_url = config.store_url(os.environ)
         p = plan(config, monitor, options, path.resolve().parent)
         name_flow_run(p.monitor, p.week, p.drill)
-        if scratch is not None:  # a throwaway store: history checks need past weeks
-            store = Store(store_url)
-            try:
-                warm_up(p, store)
-            finally:
-                store.close()
+        store = Store(store_url)  # a first run (or a drill's empty store) backfills first
+        try:
+            first = first_run(p, store)
+        finally:
+            store.close()
+        if first is not None:
+            logger.info(first.summary())
         started = datetime.now(UTC)
         shared_ge().take()  # drop what an earlier run in this process left
         with tags(drill_marks.TAG) if p.drill else contextlib.nullcontext():
             got = collect_concurrently(p)
-            run = judge_and_record(p, store_url, got, started)
+            run = judge_and_record(p, config, store_url, got, started)
             docs_url = build_data_docs(docs_config, path.resolve().parent, run, started)
             missing = send_alerts(config, store_url, run, docs_url) if scratch is None else None
             emit_events(store_url, run)

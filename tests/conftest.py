@@ -6,6 +6,7 @@ import os
 import shutil
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -67,6 +68,27 @@ def shared_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     spec = sample_spec(SampleSource(kind="sample"), NOW)
     ensure(data_dir, WarehouseSpec(spec))
     return data_dir
+
+
+def sample_exports(data_dir: Path, dashboard: str, datasets: tuple[str, ...]) -> dict[str, Any]:
+    """Dataset -> its tile of ``dashboard`` over every week of the sample in ``data_dir``,
+    as a dashboard export holds it (a DataFrame)."""
+    from datetime import timedelta
+
+    from canary.config import SampleSource
+    from canary.dashboards import catalog
+    from canary.pipeline import sample_spec
+    from canary.sample.warehouse import WarehouseSpec
+    from canary.sources.sample import SampleWarehouseSource
+
+    board = catalog().dashboards[dashboard]
+    spec = WarehouseSpec(sample_spec(SampleSource(kind="sample"), NOW))
+    sql = SampleWarehouseSource(data_dir, spec, board, timedelta(days=1)).sql()
+    return {
+        t.dataset: sql.query(t, (None, LATEST_WEEK)).frame
+        for t in board.tiles
+        if t.dataset in datasets
+    }
 
 
 @pytest.fixture

@@ -4,7 +4,14 @@ It serves what the real looker-sdk calls: login (form-encoded, a token with expi
 logout, the current user, both canary dashboards of ``dashboards.yaml`` (dashboard filters,
 ``result_maker.filterables`` listen mappings, a text tile and a merged-result tile), one saved
 look per tile, and query runs by id, by look and inline in ``json``, ``json_bi`` and ``csv``.
-Queries are answered with DuckDB through ``dashboards.build_query``.
+Queries are answered with DuckDB through ``dashboards.build_query``, in their sort order and
+cut at their limit.
+
+It answers as real Looker does (API 4.0, per the spec and looker-sdk): every error body
+carries a ``documentation_url`` the SDK would look up on the internet, bad credentials get a
+404 "Not found", json_bi cells are ``{"value", "rendered"}`` objects, dashboard filter names
+differ from their titles, and tiles are saved with limit "500", segmented ones sorted oldest
+week first.
 
 ``Faults`` switches make it misbehave the way real servers do; counted faults fire on the
 next matching query runs and then stop.

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from canary.anomaly.attribution import carriers
-from canary.anomaly.baseline import DIRECTIONS, expected_band, last_valid
+from canary.anomaly.baseline import DIRECTIONS, expected_band, largest_step, last_valid
 
 
 def _band(history: list[list[float]], observed: list[float], **kw: object):  # type: ignore[no-untyped-def]
@@ -72,6 +72,36 @@ def test_many_series_in_one_pass() -> None:
     )
     flagged = (observed < band.lower) | (observed > band.upper)
     assert flagged[:7].all() and flagged[7:].sum() == 0
+
+
+def test_a_sum_carried_by_a_few_instances_gets_room_for_their_swings() -> None:
+    rng = np.random.default_rng(8)
+    weeks = 12
+    giants = rng.normal(1.0, 0.03, (3, weeks)) * np.array([[300.0], [250.0], [200.0]])
+    giants[0, [2, 7]] = 0.0  # the largest instance offline two weeks of twelve
+    history = giants.sum(axis=0) + rng.normal(250.0, 5.0, weeks)
+    offline_again = 750.0  # 25% below usual, as in those two weeks
+    plain = _band([history.tolist()], [offline_again], min_rel_change=0.2)
+    assert offline_again < plain.lower[0]  # the MAD ignores the two swings it has seen
+    wide = _band([history.tolist()], [offline_again], min_rel_change=0.2, counts=True)
+    assert wide.lower[0] < offline_again
+    lost = _band([history.tolist()], [500.0], min_rel_change=0.2, counts=True)
+    assert lost.lower[0] > 500.0  # half of the usage gone is still outside
+
+
+def test_a_small_count_is_floored_at_its_poisson_noise() -> None:
+    flat = [[30.0] * 12]  # a small count that happened not to move for twelve weeks
+    assert _band(flat, [17.0], min_rel_change=0.25).lower[0] > 17
+    band = _band(flat, [17.0], min_rel_change=0.25, counts=True)
+    assert band.lower[0] < 17 and band.spread[0] >= np.sqrt(30)
+    assert _band(flat, [0.0], min_rel_change=0.25, counts=True).lower[0] > 0
+
+
+def test_largest_step_follows_changes_not_trends() -> None:
+    trend = np.arange(12, dtype=float)[None, :] * 10  # +10 a week, no noise
+    swings = np.array([[100.0, 100, 60, 100, 100, 100, 100, 70, 100, 100, 100, 100]])
+    gaps = np.array([[100.0, np.nan, 100, np.nan, 100, 100, np.nan, np.nan, 100, 100, 100, 90]])
+    assert largest_step(np.vstack([trend, swings, gaps])).tolist() == [10, 40, 10]
 
 
 def test_attribution_names_only_segments_carrying_more_than_their_share() -> None:

@@ -109,3 +109,9 @@ def test_exports_are_read_by_the_files_source(tmp_path: Path) -> None:
     assert len(kept) < 0.8 * (clean["week"] == END).sum()  # the breakage was injected
     series = source.pull(dashboard.tile("page_views"), END).frame
     assert len(series) == 60
+
+
+def test_instances_without_insights_report_zeros(pings: pd.DataFrame) -> None:
+    present = pings["usage_state"] == "present"
+    assert present.mean() > 0.97  # the static suites allow at most 20% nulls
+    assert (pings.loc[present, VIEWS] == 0).mean() > 0.4

@@ -245,3 +245,19 @@ def test_every_slack_setting_is_documented_in_the_readme() -> None:
         if not re.search(rf"(^|\s){key}:", readme, re.M) and f"slack.{key}" not in readme
     ]
     assert not undocumented
+
+
+def test_a_definitions_file_is_held_to_the_same_rules(tmp_path: Path) -> None:
+    raw = _raw()
+    raw["definitions"] = "defs.yaml"
+    path = tmp_path / "canary.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    defs = tmp_path / "defs.yaml"
+    defs.write_text("tiles: {}\nviews:\n  ops: {}\n  ops: {}\n")
+    with pytest.raises(
+        ConfigError, match=r"defs.yaml: duplicate key 'ops' under views: line 3 and line 4"
+    ):
+        load_config(path, environ={})
+    defs.write_bytes(b"views: {}\n# caf\xe9\n")
+    with pytest.raises(ConfigError, match=r"defs.yaml is not UTF-8"):
+        load_config(path, environ={})

@@ -38,7 +38,7 @@ def test_lists_tiles_without_pulling_data(
     assert f"looker-all: login: logged in to {looker.base_url} as Canary Bot" in out
     assert "'Code Insights usage (Sourcegraph (S2))': 9 tiles; filters Instance='Sourcegraph" in out
     assert "filter 'instance' (title 'Instance'): 'Sourcegraph (S2)'" in out
-    assert "filter 'week_range' (title 'Week'): '(no value)'" in out
+    assert "filter 'week_range' (title 'Week'): no value" in out
     assert "'Instances reporting' -> instances_reporting: code-insights-all-instances" in out
     assert "'Insights by type' -> insights_by_type: not monitored" in out
     assert "'About these numbers' -> about_these_numbers: skipped (text)" in out

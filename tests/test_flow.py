@@ -182,6 +182,7 @@ def test_concurrent_flow_run_equals_the_sequential_cli_run(
     from canary.checks.validate import GreatExpectations
     from canary.config import load_config
     from canary.pipeline import RunOptions, plan, run_monitor
+    from canary.replay import first_run
     from canary.report import json_result
     from canary.store.db import Store
     from tests.conftest import NOW
@@ -203,6 +204,7 @@ def test_concurrent_flow_run_equals_the_sequential_cli_run(
     p = plan(config, "code-insights-all-instances", RunOptions(now=NOW), cli_dir)
     store = Store(config.store_url({}))
     try:
+        assert first_run(p, store) is not None  # as the flow did: an empty store backfills
         cli_run = run_monitor(p, store, GreatExpectations())
     finally:
         store.close()

@@ -171,6 +171,17 @@ def test_attribution_names_a_version_only_when_it_carries_more_than_its_share() 
     text, shares = attribute(_level(500.0), _by_version({"5.27": 450.0, "5.28": 50.0}))
     assert shares == []
     assert text == "every version_minor carries the drop alike (-50%)"
+    # one instance (the canary's monitor) has no segment story: nothing is attributed
+    one = pd.DataFrame(
+        [(LATEST_WEEK, "", "", "row_count", 1.0)],
+        columns=["week", "column_name", "segment", "metric", "value"],
+    )
+    tile = catalog().tiles["instance_usage"]
+    single = HistoryInput(
+        CANARY, "instance_usage", tile, LATEST_WEEK, pd.DataFrame(), one, HistorySettings()
+    )
+    inputs = [*_by_version({"5.27": 900.0, "5.28": 0.0}), single]
+    assert attribute(_level(900.0), inputs) == ("", [])
 
 
 def test_too_little_history_is_skipped_with_the_reason(

@@ -136,7 +136,7 @@ def test_unexplained_failures_stay_incidents_of_their_own() -> None:
     run.checks += [odd]
     incidents = find_incidents([run], catalog().tiles)
     assert [i.cause for i in incidents] == ["object-null", None]
-    assert incidents[1].check_ids == [odd.id] and "creators" in incidents[1].headline
+    assert incidents[1].check_ids == [odd.id] and "creators (level): " in incidents[1].headline
     # a cause's own checks in another onset week are not merged into this week's incident
     later = RunResult(ALL, W, [*_object_null_run().checks, other_onset, earlier])
     found = find_incidents([later], catalog().tiles)
@@ -247,7 +247,7 @@ def test_markdown_lists_incidents_most_severe_first_for_the_summary_artifact() -
     lines = text.splitlines()
     assert lines[0] == "## Incidents"
     assert lines[2].startswith("1. **object-null** (90%) since 2026-11-16, 17 checks: 4 counters")
-    assert lines[3].startswith("2. **unexplained** since 2026-11-16, 1 check: creators:")
+    assert lines[3].startswith("2. **unexplained** since 2026-11-16, 1 check: creators (level):")
     assert incidents_markdown([]) == ""
 
 

@@ -11,15 +11,13 @@ from rich.console import Console
 
 from canary.alerts.deliver import deliver
 from canary.checks.validate import GreatExpectations
-from canary.config import SampleSource, load_config
-from canary.dashboards import catalog
-from canary.pipeline import RunOptions, plan, run_monitor, sample_spec
+from canary.config import load_config
+from canary.pipeline import RunOptions, plan, run_monitor
 from canary.report.artifacts import check_table, summary_markdown
 from canary.report.console import print_report
 from canary.report.json_result import document, validate
-from canary.sample.warehouse import WarehouseSpec, ensure, query_tile
 from canary.store.db import Store
-from tests.conftest import LATEST_WEEK, NOW, write_config
+from tests.conftest import LATEST_WEEK, NOW, sample_exports, write_config
 from tests.slack_fake import ENV, SlackFake
 
 pytestmark = pytest.mark.integration
@@ -36,14 +34,8 @@ def _exports(shared_sample: Path, directory: Path) -> None:
     third is renamed to an email that week only (a new label); the top version to a
     license key, its page views vanishing too.
     """
-    dashboard = catalog().dashboards["all-instances"]
-    path = ensure(shared_sample, WarehouseSpec(sample_spec(SampleSource(kind="sample"), NOW)))
+    frames = sample_exports(shared_sample, "all-instances", DATASETS)
     directory.mkdir()
-    frames = {
-        t.dataset: query_tile(path, t, dashboard.filter_values(), (None, LATEST_WEEK))
-        for t in dashboard.tiles
-        if t.dataset in DATASETS
-    }
     deploy = frames["usage_by_deploy_type"]
     latest = deploy["week"] == pd.Timestamp(LATEST_WEEK)
     ranked = deploy[latest].sort_values("total_insights_page_views", ascending=False)

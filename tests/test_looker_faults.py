@@ -3,6 +3,7 @@ terminal ones become an ``error`` for that tile only, and the exit code follows 
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,6 +90,48 @@ def test_transient_faults_are_retried_within_the_budget(
     assert len(got.frame) > 50
     assert statuses(looker) == seen
     assert time.monotonic() - started < 5
+
+
+def test_a_hung_looker_spends_one_budget_per_run(
+    looker: LookerFake, tmp_path: Path, ge: GreatExpectations
+) -> None:
+    """Three tries in a row without an answer and the run's other datasets are not tried."""
+    looker.faults.slow, looker.faults.slow_seconds = 100, 1.0
+    budget = {**BUDGET, "give_up_after": 3}
+    started = time.monotonic()
+    run = canary_run(looker, tmp_path, ge, retries=budget, timeout="0.3s")
+    took = time.monotonic() - started
+    errors = [c for c in run.checks if c.status == "error"]
+    assert [c.dataset for c in errors] == [d.name for d in run.datasets]
+    assert len(looker.runs(SLOW)) == 3  # the first dataset's tries; nothing after them
+    first, *rest = [c.reason for c in errors]
+    assert "timed out" in first and "stops calling it for the rest of this run" in first
+    assert rest and all("not tried: Looker did not answer 3 tries in a row" in r for r in rest)
+    assert took < 3 * 0.3 + 8  # the three timeouts, plus checking what was pulled
+    looker.faults.slow = 0
+    again = canary_run(looker, tmp_path, ge, retries=budget, timeout="0.3s")
+    assert not [c for c in again.checks if c.status == "error"]  # a new run, a new budget
+
+
+def test_an_unreachable_looker_gives_up_at_login(
+    tmp_path: Path, ge: GreatExpectations, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOOKERSDK_CLIENT_SECRET", "x")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    budget = {"attempts": 1, "backoff": 0, "jitter": 0, "give_up_after": 2}
+    config = load_config(
+        looker_config(tmp_path, f"http://127.0.0.1:{port}", [MONITOR], retries=budget)
+    )
+    store = Store(config.store_url({}))
+    try:
+        run = run_monitor(plan(config, MONITOR, RunOptions(now=NOW), tmp_path), store, ge)
+    finally:
+        store.close()
+    first, *rest = [c.reason for c in run.checks if c.status == "error"]
+    assert "did not answer POST /api/4.0/login" in first and "tries in a row" in first
+    assert rest and all("POST /api/4.0/login not tried" in r for r in rest)
 
 
 def test_retry_after_is_honoured(looker: LookerFake, tmp_path: Path) -> None:

@@ -215,7 +215,7 @@ def test_looks_and_inline_queries(looker: LookerFake, shared_sample: Path) -> No
     pd.testing.assert_frame_equal(got.frame, ref.pull(tile, LATEST_WEEK).frame)
     assert got.link is not None
     assert got.link.startswith(f"{looker.base_url}/explore/{MODEL}/weekly_pings?fields=")
-    assert "limit=500" in got.link and "f%5Bweekly_pings.week%5D=before" in got.link
+    assert got.link.endswith("&limit=5000") and "f%5Bweekly_pings.week%5D=before" in got.link
 
 
 def test_dataset_names_can_be_overridden(looker: LookerFake) -> None:

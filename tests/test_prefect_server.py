@@ -7,6 +7,7 @@ One server per module (both tests share it: the xdist group keeps them on one wo
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -23,7 +24,7 @@ import yaml
 
 from tests.conftest import AS_OF, REPO
 
-pytestmark = [pytest.mark.xdist_group("prefect_server"), pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.xdist_group("prefect_server"), pytest.mark.timeout(480)]
 
 BIN = Path(sys.executable).parent
 HEALTHY = "code-insights-canary"
@@ -95,6 +96,23 @@ class Server:
             "/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [flow_run_id]}}}
         )
         return got
+
+    def logs(self, flow_run_id: str) -> list[dict[str, Any]]:
+        """The run's logs once its engine has reported its final state (they arrive late)."""
+        deadline = time.monotonic() + 30
+        while True:
+            got: list[dict[str, Any]] = self.post(
+                "/logs/filter",
+                {
+                    "logs": {"flow_run_id": {"any_": [flow_run_id]}},
+                    "sort": "TIMESTAMP_ASC",
+                    "limit": 200,
+                },
+            )
+            if any("Finished in state" in g["message"] for g in got):
+                return got
+            assert time.monotonic() < deadline, [g["message"] for g in got]
+            time.sleep(1)
 
     def events(self, prefix: str) -> list[dict[str, Any]]:
         """Every event whose name starts with ``prefix`` (following the pages)."""
@@ -198,11 +216,11 @@ def _deploy_and_run(srv: Server) -> None:
         deployment = srv.get(f"/deployments/name/weekly-canary/{name}")
         run = srv.post(f"/deployments/{deployment['id']}/create_flow_run", {"parameters": params})
         srv.runs[name] = run["id"]
-    deadline = time.monotonic() + 150
+    deadline = time.monotonic() + 300
     worker_out = []
     while True:
         worker_out.append(
-            srv.cli(prefect, "worker", "start", "--pool", "canary", "--run-once", timeout=150)
+            srv.cli(prefect, "worker", "start", "--pool", "canary", "--run-once", timeout=300)
         )
         states = {n: srv.get(f"/flow_runs/{i}")["state"] for n, i in srv.runs.items()}
         if all(
@@ -241,41 +259,70 @@ def test_deployed_runs_end_in_states_with_artifacts_and_events(server: Server) -
     healthy = server.get(f"/flow_runs/{server.runs[HEALTHY]}")
     assert healthy["state"]["type"] == "COMPLETED", healthy["state"]
     assert healthy["state"]["message"] == f"{HEALTHY} week 2026-11-16: passed"
+    assert healthy["name"] == f"{HEALTHY} 2026-11-16" and "drill" not in healthy["tags"]
     arts = {a["key"]: a for a in server.artifacts(healthy["id"])}
+    assert set(arts) == {f"canary-{HEALTHY}-{kind}" for kind in ("summary", "checks", "links")}
     table = arts[f"canary-{HEALTHY}-checks"]
     assert table["type"] == "table" and "instances_reporting" in table["data"]
-    summary = arts[f"canary-{HEALTHY}-summary"]["data"]
-    assert summary.startswith(f"# ✅ {HEALTHY} — week 2026-11-16: passed")
+    summary = arts[f"canary-{HEALTHY}-summary"]
+    assert summary["task_run_id"] is None  # the flow run's own: listed before the tasks'
+    assert summary["data"].startswith(f"# ✅ {HEALTHY} — week 2026-11-16: passed")
     report = f"https://canary.example.com/results/{HEALTHY}/2026-11-16/"
-    assert f"[Full results]({report})" in summary
-    assert arts[f"canary-{HEALTHY}-link-1"]["data"] == f"[Full results]({report})"
-    docs = arts[f"canary-{HEALTHY}-link-0"]["data"]  # GE Data Docs, in the clone's data_dir
-    assert docs.startswith(f"[Data Docs](file://{server.work}/.canary/data-docs/{HEALTHY}/")
-    assert Path(docs.removeprefix("[Data Docs](file://").removesuffix(")")).exists()
+    assert f"[Full results]({report})" in summary["data"]
+    links = arts[f"canary-{HEALTHY}-links"]["data"]
+    assert f"| [Full results]({report}) |" in links
+    docs = re.search(r"\| \[Data Docs\]\(file://([^)]+)\)", links)  # in the clone's data_dir
+    assert docs and docs[1].startswith(f"{server.work}/.canary/data-docs/{HEALTHY}/")
+    assert Path(docs[1]).exists()
     # the store is where prefect.yaml put it: outside the clone, at an absolute path
     assert (Path(server.env["HOME"]) / ".local/share/canary/store.db").exists()
 
+    # the object-null scenario is a drill, and marked as one everywhere
     broken = server.get(f"/flow_runs/{server.runs[BROKEN]}")
     assert broken["state"]["type"] == "FAILED", broken["state"]
+    assert broken["name"] == f"{BROKEN} 2026-11-16 (DRILL object-null)"
+    assert "drill" in broken["tags"] and f"monitor:{BROKEN}" in broken["tags"]
     message = broken["state"]["message"]
-    assert message.startswith(f"{BROKEN} week 2026-11-16: ") and "(failed)" in message
+    assert message.startswith(f"DRILL object-null: {BROKEN} week 2026-11-16: ")
+    assert "(failed" in message
+    tasks = server.post("/task_runs/filter", {"flow_runs": {"id": {"any_": [broken["id"]]}}})
+    assert tasks and all("drill" in t["tags"] for t in tasks)
     arts = {a["key"]: a for a in server.artifacts(broken["id"])}
-    assert arts[f"canary-{BROKEN}-summary"]["data"].startswith(
-        f"# ❌ {BROKEN} — week 2026-11-16: failed"
-    )
-    docs = arts[f"canary-{BROKEN}-link-0"]["data"]  # kept although the scenario's data is not
-    index = Path(docs.removeprefix("[Data Docs](file://").removesuffix(")"))
+    drill_key = f"canary-{BROKEN}-drill-object-null"
+    assert set(arts) == {f"{drill_key}-{kind}" for kind in ("summary", "checks", "links")}
+    assert not [
+        a for a in server.post("/artifacts/filter", {}) if a["key"] == f"canary-{BROKEN}-summary"
+    ]
+    text = arts[f"{drill_key}-summary"]["data"]
+    assert text.startswith(f"# ❌ DRILL object-null: {BROKEN} — week 2026-11-16: failed")
+    assert "> 🧪 **DRILL object-null:" in text
+    # the incidents open the summary; the failed checks follow as evidence, links last
+    assert "## Incidents\n\n1. **object-null**" in text
+    assert text.index("## Incidents") < text.index("fields failed") < text.index("## Links")
+    assert all("canary-scenario-" not in str(a["data"]) for a in arts.values())
+    docs = re.search(r"\| \[Data Docs\]\(file://([^)]+)\)", arts[f"{drill_key}-links"]["data"])
+    assert docs  # kept although the scenario's data is not
+    index = Path(docs[1])
     assert index.is_relative_to(server.work / ".canary" / "data-docs" / BROKEN)
-    assert "failed)" in index.read_text()  # "N failed" beside a suite with failures
+    assert "failed" in index.read_text()
+    # a data failure is not a crash: the logs end with the state, without a traceback
+    logs = [g["message"] for g in server.logs(broken["id"])]
+    assert not [m for m in logs if "Traceback" in m or "ChecksFailed" in m], logs
+    assert not [m for m in logs if "boolean value of NA" in m]
+    assert any(m.startswith("Finished in state Failed(") for m in logs)
 
-    events = _wait_for_events(server, "canary.", {"canary.check.failed", "canary.run.completed"})
+    events = _wait_for_events(
+        server, "canary.", {"canary.drill.check.failed", "canary.run.completed"}
+    )
     completed = [e for e in events if e["event"] == "canary.run.completed"]
     assert {e["payload"]["monitor"]: e["payload"]["status"] for e in completed} == {
-        HEALTHY: "passed",
-        BROKEN: "failed",
+        HEALTHY: "passed"
     }
-    failed = [e for e in events if e["event"] == "canary.check.failed"]
-    assert failed and {e["payload"]["monitor"] for e in failed} == {BROKEN}
+    assert not [e for e in events if e["event"] == "canary.check.failed"]
+    drill = [e for e in events if e["event"].startswith("canary.drill.")]
+    assert {e["payload"]["drill"] for e in drill} == {"object-null"}
+    assert {e["payload"]["monitor"] for e in drill} == {BROKEN}
+    failed = [e for e in drill if e["event"] == "canary.drill.check.failed"]
     first = failed[0]
     roles = {r["prefect.resource.role"]: r["prefect.resource.id"] for r in first["related"]}
     assert roles["monitor"] == f"canary.monitor.{BROKEN}"
@@ -346,7 +393,11 @@ def test_flow_run_page_shows_the_canary_artifacts(server: Server, tmp_path: Path
 
     shot = Path(SCREENSHOT or tmp_path / "failed-run.png")
     run_id = server.runs[BROKEN]
-    summary = {a["key"]: a for a in server.artifacts(run_id)}[f"canary-{BROKEN}-summary"]
+    arts = {a["key"]: a for a in server.artifacts(run_id)}
+    drill_key = f"canary-{BROKEN}-drill-object-null"
+    summary, checks = arts[f"{drill_key}-summary"], arts[f"{drill_key}-checks"]
+    docs = re.search(r"\(file://([^)]+)\)", arts[f"{drill_key}-links"]["data"])
+    assert docs
     with sync_playwright() as pw:
         browser = pw.chromium.launch_persistent_context(
             str(tmp_path / "chromium-profile"),
@@ -367,14 +418,42 @@ def test_flow_run_page_shows_the_canary_artifacts(server: Server, tmp_path: Path
         try:
             page = browser.new_page()
             page.goto(f"{server.url}/runs/flow-run/{run_id}")
-            page.get_by_role("tablist").get_by_text("Artifacts").click()
-            expect(page.get_by_text(f"canary-{BROKEN}-summary").first).to_be_visible(timeout=30_000)
+            run_name = f"{BROKEN} 2026-11-16 (DRILL object-null)"
+            expect(page.get_by_text(run_name).first).to_be_visible(timeout=30_000)
             expect(page.get_by_text("Failed").first).to_be_visible()
+            expect(page.get_by_text("Finished in state").first).to_be_visible(timeout=30_000)
+            logs = page.locator("body").inner_text()  # the Logs tab opens first
+            assert "Traceback" not in logs and "ChecksFailed" not in logs
+            page.get_by_role("tablist").get_by_text("Artifacts").click()
+            expect(page.get_by_text(f"{drill_key}-summary").first).to_be_visible(timeout=30_000)
+            page.goto(f"{server.url}/artifacts/artifact/{checks['id']}")
+            table = page.get_by_role("table").first
+            expect(table).to_be_visible(timeout=30_000)
+            for column in ("status", "dataset", "check", "observed", "expected", "reason"):
+                expect(table.get_by_role("columnheader", name=column)).to_be_in_viewport(ratio=1)
+            sideways = page.locator(".p-table").first.evaluate("e => e.scrollWidth - e.clientWidth")
+            assert sideways <= 0  # the whole table shows in 1400 px, nothing scrolled off
             page.goto(f"{server.url}/artifacts/artifact/{summary['id']}")
-            heading = page.get_by_role("heading", name=f"❌ {BROKEN} — week 2026-11-16: failed")
+            heading = page.get_by_role(
+                "heading", name=f"❌ DRILL object-null: {BROKEN} — week 2026-11-16: failed"
+            )
             expect(heading).to_be_visible(timeout=30_000)
+            expect(page.get_by_role("heading", name="Incidents")).to_be_visible()
             shot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(shot), full_page=False)
+
+            # Data Docs offline: no request leaves the machine, the pages keep their styling
+            page.route("http*://**/*", lambda route: route.abort())
+            index = Path(docs[1])
+            page.goto(index.as_uri())
+            expect(page.get_by_role("heading", name="Checks by dataset")).to_be_visible()
+            page.get_by_role("link", name="all_instances.instance_usage").click()
+            border = page.locator("table.table td").first.evaluate(
+                "e => getComputedStyle(e).borderTopStyle"
+            )
+            assert border == "solid"  # canary's sheet, not a CDN's, styles GE's tables
+            page.get_by_role("link", name="Home").first.click()
+            assert page.url == index.as_uri()
         finally:
             browser.close()
     assert shot.stat().st_size > 10_000

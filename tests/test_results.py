@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from canary.errors import ConfigError, ExitCode, exit_code_for
+from canary.errors import ConfigError, ExitCode, SourceError, StoreError, exit_code_for
 from canary.results import CheckResult, PastCheck, RunResult, fingerprint, first_failed_week
 
 W = date(2026, 11, 16)
@@ -50,8 +50,19 @@ def test_run_status_and_exit_code(statuses: list[str], run_status: str, code: Ex
 
 def test_exit_codes_for_errors() -> None:
     assert exit_code_for([], ConfigError("x")) == ExitCode.USAGE == 2
+    assert exit_code_for([], StoreError("store down")) == ExitCode.INCOMPLETE == 3
+    assert exit_code_for([], SourceError("no file")) == ExitCode.INCOMPLETE
     assert exit_code_for([], RuntimeError("bug")) == ExitCode.INTERNAL == 4
     assert exit_code_for(["passed", "error", "failed"]) == 1
+
+
+def test_one_map_for_every_command_s_outcomes() -> None:
+    """Doctor findings and Slack probes go through the same map as run statuses."""
+    assert exit_code_for(["ok", "warn", "unreachable", "fail"]) == ExitCode.USAGE
+    assert exit_code_for(["ok", "unreachable"]) == ExitCode.INCOMPLETE
+    assert exit_code_for(["ok", "warn"]) == ExitCode.OK
+    with pytest.raises(KeyError):
+        exit_code_for(["fine"])  # a word outside the map is a bug, not a silent 0
 
 
 def test_problems_are_most_severe_first() -> None:

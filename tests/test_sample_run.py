@@ -202,3 +202,21 @@ def test_unreadable_dataset_is_an_error_and_exit_3(tmp_path: Path) -> None:
     assert [(c["dataset"], c["check"]) for c in errors] == [("creators", "pull")]
     assert "creators.csv" in errors[0]["reason"]
     assert any(c["dataset"] == "page_views" and c["status"] == "passed" for c in run["checks"])
+
+
+def test_first_run_backfills_the_history_it_needs_then_judges_with_it(
+    config_path: Path, sample_data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "first.json"
+    code = main(["run", "--config", str(config_path), "--json", str(out), *ARGS])
+    printed = capsys.readouterr().out
+    assert code == 0
+    for monitor in ("code-insights-all-instances", "code-insights-canary"):
+        assert f"{monitor}: no history in the store yet: backfilled 18 weeks" in printed
+    checks = [c for r in json.loads(out.read_text())["runs"] for c in r["checks"]]
+    skipped = [c for c in checks if c["status"] == "skipped"]
+    assert len(skipped) < 0.05 * len(checks)  # without the backfill: about 270 of 410
+    assert not [c for c in skipped if c["check"] in ("level", "volume", "schema change")]
+    assert all("judged" in c["reason"] for c in skipped), [c["reason"] for c in skipped]
+    main(["run", "--config", str(config_path), "--json", str(out), *ARGS])
+    assert "backfilled" not in capsys.readouterr().out  # history exists now

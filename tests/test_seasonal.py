@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from canary.anomaly.detectors import level, year_ago_weeks
+from canary.anomaly.detectors import cumulative_counter, level, year_ago_weeks
 from canary.anomaly.inputs import HistoryInput
 from canary.config import DEFAULT_QUIET_WEEKS, HISTORY_DEFAULTS, load_config
 from canary.dashboards import catalog
@@ -114,3 +114,33 @@ def test_backtest_scratch_store_holds_last_years_quiet_weeks(tmp_path: Path) -> 
     stored = store.metric_weeks("code-insights-all-instances", "instance_usage")
     assert date(2024, 12, 23) in stored and date(2025, 1, 6) in stored
     assert date(2025, 12, 15) in stored  # and the training weeks, as before
+
+
+def _two_weeks_of_instances(rise: np.ndarray, week: date) -> HistoryInput:
+    """instance_usage for ``week`` and the week before, page views multiplied by ``rise``."""
+    tile = catalog().dashboards["all-instances"].tile("instance_usage")
+    rng = np.random.default_rng(2)
+    before = rng.integers(5, 200, len(rise))
+    rows = []
+    for when, views in ((week - WEEK, before), (week, np.round(before * rise))):
+        for i, v in enumerate(views):
+            row = {c: 1 for c in tile.dtypes}
+            row.update(week=pd.Timestamp(when), site_id=f"s{i}", weekly_insights_page_views=v)
+            rows.append(row)
+    h = _series({}, week)
+    h.tile, h.dataset, h.frame = tile, "instance_usage", pd.DataFrame(rows)
+    return h
+
+
+def _cumulative(h: HistoryInput) -> dict[str, object]:
+    (row,) = [r for r in cumulative_counter(h) if r["column"] == "weekly_insights_page_views"]
+    return row
+
+
+def test_the_week_after_the_holidays_is_not_a_cumulative_counter() -> None:
+    week = date(2026, 1, 12)
+    rise = np.random.default_rng(4).lognormal(np.log(2.0), 0.4, 300)  # back from a 50% dip
+    row = _cumulative(_two_weeks_of_instances(rise, week))
+    assert 0.9 < row["observed"] <= row["upper"]  # most rose, as a running total would
+    running = _cumulative(_two_weeks_of_instances(1 + rise / 20, week))
+    assert running["observed"] > running["upper"]

@@ -11,17 +11,18 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from contextlib import ExitStack
 from pathlib import Path
 
 from rich.console import Console
 
+from canary import logfiles
 from canary.alerts.commands import add_parser as add_slack_parser
 from canary.alerts.commands import cmd_slack, print_delivery
 from canary.argtypes import day_arg, week_arg
 from canary.doctor import add_parser as add_doctor_parser
 from canary.doctor import cmd_doctor
-from canary.errors import CanaryError, ConfigError, ExitCode, exit_code_for
+from canary.errors import ConfigError, ExitCode, StoreError, exit_code_for
 from canary.history_commands import add_parsers as add_history_parsers
 from canary.history_commands import cmd_accept, cmd_backfill, cmd_backtest
 from canary.prefect_ops.commands import add_parsers as add_prefect_parsers
@@ -73,12 +74,21 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
+    from canary.alerts.deliver import alerts_with_run
+    from canary.alerts.kept import deliver_or_keep
     from canary.checks.validate import GreatExpectations
+    from canary.checks.verdict_cache import VerdictCache
     from canary.config import load_config
-    from canary.pipeline import RunOptions, plan, run_monitor, scenario_dirs
-    from canary.replay import warm_up
+    from canary.pipeline import (
+        RunOptions,
+        open_store,
+        plan,
+        recorded,
+        run_monitor,
+        scenario_dirs,
+    )
     from canary.report import json_result
-    from canary.report.console import print_report
+    from canary.report.console import backfill_first_run, print_report
     from canary.results import RunResult
     from canary.store.db import Store
 
@@ -87,6 +97,8 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
     names = args.monitor or list(config.monitors)
     runs: list[RunResult] = []
     delivery = None
+    fell_back: str | None = None
+    undelivered: str | None = None
     scratch = scenario_dirs() if args.scenario else None
     try:
         if scratch is not None:
@@ -95,27 +107,42 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
             store_url = f"sqlite:///{tmp / 'store.db'}"
             if not args.quiet:
                 console.print(
-                    f"scenario [bold]{args.scenario}[/]: throwaway sample and store in {tmp}"
+                    f"[bold yellow]DRILL {args.scenario}[/]: a throwaway sample and store"
                 )
         else:
             store_url = config.store_url(os.environ)
         plans = [plan(config, name, options, args.config.resolve().parent) for name in names]
-        store = Store(store_url)
-        ge = GreatExpectations()
+        store = Store(store_url) if scratch else open_store(config, store_url)
+        if store.caught_up and not args.quiet:
+            console.print(
+                f"store: {store.caught_up} rows the store could not take before were copied in"
+            )
+        ge = GreatExpectations(VerdictCache(config.data_dir / "cache" / "verdicts"))
+        deliver_now = scratch is None and not args.no_deliver
+        alerts = (
+            alerts_with_run(config, result_path=args.json, now=options.now) if deliver_now else None
+        )
         try:
-            with console.status("checking…", spinner="dots") as status:
-                if scratch is not None:  # a throwaway store: history checks need past weeks
+            with ExitStack() as held:  # one run of a monitor and week at a time, alerts too
+                for p in sorted(plans, key=lambda p: p.monitor):
+                    held.enter_context(store.lock(p.monitor, p.week))
+                for p in plans:  # a first run (or a drill's empty store) backfills history first
+                    backfill_first_run(console, p, store)
+                with console.status("checking…", spinner="dots") as status:
                     for p in plans:
-                        status.update(f"{p.monitor}: backfilling the weeks before {p.week}")
-                        warm_up(p, store)
-                for p in plans:
-                    runs.append(run_monitor(p, store, ge, progress=lambda m: status.update(m)))
-            if scratch is None and not args.no_deliver:
-                from canary.alerts.deliver import deliver
-
-                delivery = deliver(
-                    config, store, runs, result_path=args.json, now=options.now, console=console
-                )
+                        runs.append(run_monitor(p, store, ge, status.update, alerts))
+                if deliver_now:  # sends; enqueues only the alerts of runs not recorded
+                    try:
+                        delivery, fell_back = deliver_or_keep(
+                            config,
+                            store,
+                            [r for r in runs if not recorded(r)],
+                            result_path=args.json,
+                            now=options.now,
+                            console=console,
+                        )
+                    except StoreError as exc:  # the fallback store failed too
+                        undelivered = f"alerts: not recorded nor sent: {exc}"
         finally:
             store.close()
             if args.json:
@@ -127,7 +154,10 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
         print_report(console, runs)
     if delivery is not None:
         print_delivery(console, delivery)
-    return exit_code_for([r.status for r in runs])
+    for line in (fell_back, undelivered):
+        if line is not None:
+            print(line, file=sys.stderr)
+    return exit_code_for([r.status for r in runs] + (["error"] if undelivered else []))
 
 
 def cmd_sample(args: argparse.Namespace, console: Console) -> ExitCode:
@@ -183,14 +213,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Console], ExitCode]] = {
 }
 
 
-def _log_crash(exc: BaseException) -> Path:
-    logs = Path(os.environ.get("CANARY_LOG_DIR", ".canary/logs"))
-    logs.mkdir(parents=True, exist_ok=True)
-    path = logs / f"crash-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
-    path.write_text("".join(traceback.format_exception(exc)))
-    return path
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     args = _parser().parse_args(argv)
@@ -199,18 +221,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.width = max(console.width, 160)
     try:
         return int(COMMANDS[args.command](args, console))
-    except ConfigError as exc:
-        print(f"config error: {exc}", file=sys.stderr)
-        return int(ExitCode.USAGE)
-    except CanaryError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return int(ExitCode.INCOMPLETE)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        path = _log_crash(exc)
-        print(f"internal error: {type(exc).__name__}: {exc} (traceback in {path})", file=sys.stderr)
-        return int(exit_code_for([], exc))
+        code = exit_code_for((), exc)
+        if code == ExitCode.USAGE:
+            print(f"config error: {exc}", file=sys.stderr)
+        elif code == ExitCode.INCOMPLETE:
+            detail = getattr(exc, "detail", None)
+            where = f" (details in {logfiles.write('store-error', detail)})" if detail else ""
+            print(f"error: {exc}{where}", file=sys.stderr)
+        else:
+            path = logfiles.write("crash", "".join(traceback.format_exception(exc)))
+            print(
+                f"internal error: {type(exc).__name__}: {exc} (traceback in {path})",
+                file=sys.stderr,
+            )
+        return int(code)
 
 
 if __name__ == "__main__":

@@ -155,6 +155,9 @@ class LookerRetries(Strict):
     backoff_max: float = Field(default=60.0, ge=0)
     jitter: float = Field(default=1.0, ge=0, description="up to this many seconds added")
     retry_after_max: int = Field(default=300, ge=0, description="longest Retry-After honoured")
+    give_up_after: int = Field(
+        default=6, ge=1, le=100, description="failed tries in a row before a run stops calling"
+    )
 
 
 class LookerConnection(Strict):
@@ -399,6 +402,10 @@ class SlackConfig(Strict):
 
 class StoreConfig(Strict):
     url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in data_dir")
+    lock_timeout: Duration = Field(
+        default=timedelta(minutes=10),
+        description="how long a run waits for another run of its monitor and week",
+    )
 
 
 class DataDocsConfig(Strict):
@@ -410,6 +417,19 @@ class DataDocsConfig(Strict):
     )
 
 
+class PrefectNotifyChannel(Strict):
+    """A Prefect notification block alerts also go to (webhook, Teams, PagerDuty, email...).
+
+    ``block`` is the block's ``type-slug/name`` as Prefect shows it; a run is sent when its
+    most severe incident has one of ``severities`` (and its monitor is in ``monitors``,
+    empty: every monitor).
+    """
+
+    block: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")
+    severities: list[Severity] = ["critical"]
+    monitors: list[str] = []
+
+
 class Config(Strict):
     version: Literal[1] = 1
     data_dir: Path = Path(".canary")
@@ -419,6 +439,7 @@ class Config(Strict):
     monitors: dict[str, MonitorConfig]
     secrets: dict[str, SecretRef] = {}
     slack: SlackConfig = SlackConfig()
+    notify: dict[str, PrefectNotifyChannel] = {}
     data_docs: DataDocsConfig = DataDocsConfig()
     definitions: Definitions | str | None = Field(
         default=None, description="views, tiles and dashboards, or a YAML file of them"
@@ -433,6 +454,12 @@ class Config(Strict):
     @model_validator(mode="after")
     def _references(self, info: ValidationInfo) -> Config:
         dashboards = _catalog_of(info).dashboards
+        for name, channel in self.notify.items():
+            for monitor_name in channel.monitors:
+                if monitor_name not in self.monitors:
+                    raise _RefError(
+                        ("notify", name, "monitors"), monitor_name, sorted(self.monitors)
+                    )
         for name, monitor in self.monitors.items():
             if monitor.source not in self.sources:
                 raise _RefError(("monitors", name, "source"), monitor.source, sorted(self.sources))

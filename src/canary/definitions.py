@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from canary.dashboards import Catalog, bundled_raw, parse_catalog
+from canary.strict_yaml import DuplicateKeyError, parse_yaml
 
 
 class _Strict(BaseModel):
@@ -64,11 +65,15 @@ class Definitions(_Strict):
 def read_definitions(path: Path) -> Any:
     """The raw definitions file ``path`` (YAML); ``ValueError`` says why it cannot be read."""
     try:
-        return yaml.safe_load(path.read_text())
+        return parse_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ValueError(f"cannot read {path} ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path} is not UTF-8 (byte offset {exc.start})") from None
     except yaml.YAMLError as exc:
         raise ValueError(f"{path} is not valid YAML ({exc})") from None
+    except DuplicateKeyError as exc:
+        raise ValueError(f"{path}: {exc}") from None
 
 
 def to_catalog(defs: Definitions | None) -> Catalog:

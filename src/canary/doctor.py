@@ -19,7 +19,7 @@ from rich.markup import escape
 
 from canary.config import LOOKER_KINDS, Config, LookerSource, load_config
 from canary.dashboards import Dashboard
-from canary.errors import CanaryError, ConfigError, ExitCode
+from canary.errors import CanaryError, ConfigError, ExitCode, exit_code_for
 from canary.prefect_ops.doctor_checks import PREFIXES, secret_origins, store_location
 from canary.sources.sql_doctor import sql_sources
 
@@ -150,7 +150,8 @@ def _dashboard(source: DashboardSource, monitored: Mapping[str, list[str]]) -> I
         f"; weeks through filter {date_filter!r}" if date_filter else ""
     )
     filters = tuple(
-        f"filter {f.describe()}: {values[f.name] or '(no value)'!r}" for f in board.filters
+        f"filter {f.describe()}: {repr(values[f.name]) if values[f.name] else 'no value'}"
+        for f in board.filters
     )
     yield Finding(check, "ok", detail, filters + tuple(line(t) for t in tiles))
     queries = {t.dataset for t in tiles if t.kind == "query"}
@@ -181,12 +182,7 @@ def diagnose(ctx: Context, checks: Sequence[DoctorCheck] = CHECKS) -> list[Findi
 
 
 def exit_code(findings: Iterable[Finding]) -> ExitCode:
-    statuses = {f.status for f in findings}
-    if "fail" in statuses:
-        return ExitCode.USAGE
-    if "unreachable" in statuses:
-        return ExitCode.INCOMPLETE
-    return ExitCode.OK
+    return exit_code_for(f.status for f in findings)
 
 
 def render(console: Console, findings: Sequence[Finding]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import IntEnum
 
 
@@ -45,19 +46,49 @@ class SuiteError(CanaryError):
 
 
 class StoreError(CanaryError):
-    """The metrics store could not be read or written."""
+    """The metrics store could not be read or written.
+
+    The message is one line; ``detail`` (the statement and the driver's full text) is for
+    the log file only.
+    """
+
+    def __init__(
+        self, message: str, *, transient: bool | None = None, detail: str | None = None
+    ) -> None:
+        super().__init__(message, transient=transient)
+        self.detail = detail
 
 
 class SecretError(CanaryError):
     """A secret could not be resolved. Never carries the secret's value."""
 
 
-def exit_code_for(run_statuses: list[str], error: BaseException | None = None) -> ExitCode:
-    """Map the statuses of the runs (or the error that stopped them) to an exit code."""
+#: Every outcome word canary reports (run and check statuses, doctor findings, Slack
+#: probes) and the exit code it calls for. Doctor's ``fail`` is a config problem.
+OUTCOMES: dict[str, ExitCode] = {
+    "passed": ExitCode.OK,
+    "ok": ExitCode.OK,
+    "warning": ExitCode.OK,
+    "warn": ExitCode.OK,
+    "skipped": ExitCode.OK,
+    "failed": ExitCode.CHECKS_FAILED,
+    "fail": ExitCode.USAGE,
+    "error": ExitCode.INCOMPLETE,
+    "unreachable": ExitCode.INCOMPLETE,
+}
+#: When outcomes call for different codes, the first of these present wins.
+PRECEDENCE = (ExitCode.USAGE, ExitCode.CHECKS_FAILED, ExitCode.INCOMPLETE)
+
+
+def exit_code_for(outcomes: Iterable[str] = (), error: BaseException | None = None) -> ExitCode:
+    """The one map to exit codes: of the error that stopped a command, else of its outcomes.
+
+    A ``ConfigError`` is 2, any other ``CanaryError`` (source, store, suite, secret) 3, and
+    anything else a bug, 4. Outcomes are the words of ``OUTCOMES``; a word not there is a bug.
+    """
     if error is not None:
-        return ExitCode.USAGE if isinstance(error, ConfigError) else ExitCode.INTERNAL
-    if "failed" in run_statuses:
-        return ExitCode.CHECKS_FAILED
-    if "error" in run_statuses:
-        return ExitCode.INCOMPLETE
-    return ExitCode.OK
+        if isinstance(error, ConfigError):
+            return ExitCode.USAGE
+        return ExitCode.INCOMPLETE if isinstance(error, CanaryError) else ExitCode.INTERNAL
+    codes = {OUTCOMES[word] for word in outcomes}
+    return next((code for code in PRECEDENCE if code in codes), ExitCode.OK)

@@ -15,8 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import Connection
 
-from canary.anomaly.stage import changed_weeks_only, gather, judge, record_schemas
+from canary import logfiles
+from canary.anomaly.stage import changed_weeks_only, gather, judge, schemas_of
+from canary.checks import row_key
 from canary.checks.suites import (
     check_column,
     check_name,
@@ -24,10 +27,15 @@ from canary.checks.suites import (
     parameters_of,
     suite_path,
 )
-from canary.checks.validate import GreatExpectations, to_check
+from canary.checks.validate import (
+    GreatExpectations,
+    checks_from_json,
+    checks_to_json,
+    to_check,
+)
 from canary.config import Config, MonitorConfig
 from canary.dashboards import Dashboard
-from canary.errors import CanaryError, ConfigError, SuiteError
+from canary.errors import CanaryError, ConfigError, StoreError, SuiteError
 from canary.profile import METRIC_COLUMNS, profile
 from canary.results import CheckResult, DatasetInfo, RunResult, first_failed_week
 from canary.sample.scenarios import SCENARIOS
@@ -35,9 +43,12 @@ from canary.sources.base import Dataset, Source
 from canary.sources.registry import BuildContext, build
 from canary.sources.sample import sample_spec as sample_spec
 from canary.store.db import Store
+from canary.store.fallback import NAME as FALLBACK_NAME
 from canary.weeks import latest_complete_week
 
 Progress = Callable[[str], None]
+#: The dataset name of checks about the run's store rather than a dataset.
+STORE_DATASET = "store"
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,20 @@ def build_source(
         scenario_week=options.week if options.scenario else None,
     )
     return build(name, config.sources[name], ctx)
+
+
+def fallback_path(config: Config) -> Path:
+    """Where a run keeps what its store could not take (``canary.store.fallback``)."""
+    return config.data_dir / FALLBACK_NAME
+
+
+def open_store(config: Config, url: str) -> Store:
+    """The store a run records in, with its fallback file and run-lock timeout."""
+    return Store(
+        url,
+        fallback=fallback_path(config),
+        lock_timeout=config.store.lock_timeout.total_seconds(),
+    )
 
 
 def plan(config: Config, name: str, options: RunOptions, base_dir: Path) -> Plan:
@@ -150,7 +175,12 @@ def check_dataset(
     batch = data.frame
     if tile.time_column in batch.columns:
         batch = batch[batch[tile.time_column] == pd.Timestamp(p.week)].reset_index(drop=True)
-    metrics = profile(data.name, tile, data.frame, p.week)
+    key = row_key.check(p.monitor, data.name, tile, data.frame, p.week)
+    metrics = (
+        profile(data.name, tile, data.frame, p.week)
+        if key.status == "passed"
+        else pd.DataFrame(columns=METRIC_COLUMNS)
+    )
     suite_name = p.config.suite_for(data.name)
     suite = load_suite(p.expectations_dir, suite_name)
     given = parameters or {}
@@ -163,8 +193,9 @@ def check_dataset(
             continue
         needs = parameters_of({"expectations": [expectation]}) & missing
         (skipped if needs else runnable).append((expectation, needs))
-    results = (
-        [
+    results = [key]
+    if data.warnings:
+        results.append(
             CheckResult(
                 p.monitor,
                 data.name,
@@ -172,10 +203,7 @@ def check_dataset(
                 "warning",
                 f"{data.name}, week {p.week}: {'; '.join(data.warnings)}",
             )
-        ]
-        if data.warnings
-        else []
-    )
+        )
     results += [
         CheckResult(
             p.monitor,
@@ -191,19 +219,28 @@ def check_dataset(
     if runnable:
         personal = {f.column for f in tile.fields if f.personal}
         fmt = "SUMMARY" if p.sample_rows else "BASIC"
-        raw = ge.run({**suite, "expectations": [e for e, _ in runnable]}, batch, given, fmt)
-        results += [
-            to_check(
-                r,
-                monitor=p.monitor,
-                dataset=data.name,
-                week=p.week,
-                batch=batch,
-                key_columns=tile.row_key,
-                personal_columns=personal,
-            )
-            for r in raw
-        ]
+        checked = {**suite, "expectations": [e for e, _ in runnable]}
+
+        def validate() -> list[CheckResult]:
+            raw = ge.run(checked, batch, given, fmt)
+            return [
+                to_check(
+                    r,
+                    monitor=p.monitor,
+                    dataset=data.name,
+                    week=p.week,
+                    batch=batch,
+                    key_columns=tile.row_key,
+                    personal_columns=personal,
+                )
+                for r in raw
+            ]
+
+        parts = [p.monitor, data.name, p.week, checked, given, fmt, tile.row_key, sorted(personal)]
+        validated: list[CheckResult] = ge.remember(
+            parts, batch, validate, checks_to_json, checks_from_json
+        )
+        results += validated
     for expectation, needs in skipped:
         results.append(
             CheckResult(
@@ -211,31 +248,60 @@ def check_dataset(
                 data.name,
                 check_name(expectation),
                 "skipped",
-                f"{data.name}, week {p.week}: no value yet for {', '.join(sorted(needs))}.",
+                f"{data.name}, week {p.week}: no value yet for {', '.join(sorted(needs))}; "
+                "judged once the suite's parameters give one.",
                 check_column(expectation.get("kwargs") or {}),
             )
         )
     return metrics, results
 
 
+def store_error_result(p: Plan, what: str, error: StoreError) -> CheckResult:
+    """A store fault as an ``error`` check of the run; its SQL goes to a log file only."""
+    where = f" (details in {logfiles.write('store-error', error.detail)})" if error.detail else ""
+    return CheckResult(
+        p.monitor, STORE_DATASET, what, "error", f"week {p.week}: {what}: {error}{where}"
+    )
+
+
+#: Given the store, a run and its metrics, composes the run's alerts; returns their writer.
+Alerts = Callable[[Store, RunResult, pd.DataFrame], Callable[[Connection], object]]
+
+
 def finish(
-    p: Plan,
-    store: Store,
-    checks: list[CheckResult],
-    metrics: list[pd.DataFrame],
-    datasets: list[DatasetInfo],
-    started_at: datetime,
+    p: Plan, store: Store, got: Collected, started_at: datetime, alerts: Alerts | None = None
 ) -> RunResult:
-    """Attach failure history, record the run in the store (replacing a rerun), return it."""
-    past = store.past_checks(p.monitor, p.week, (c.id for c in checks))
+    """Attach failure history, record the run in the store (replacing a rerun), return it.
+
+    ``alerts`` are written in the run's transaction. A store fault does not hide the run: it
+    becomes an ``error`` check of the returned run (the store keeps what it can in its
+    fallback file; the caller then delivers its alerts, see ``alerts.kept``).
+    """
+    checks = got.checks
+    try:
+        past = store.past_checks(p.monitor, p.week, (c.id for c in checks))
+    except StoreError as exc:
+        past = {}
+        checks.append(store_error_result(p, "failure history", exc))
     for check in checks:
         check.first_failed_week = first_failed_week(check.status, p.week, past.get(check.id))
     scope = ", ".join(p.dashboard.filter_values().values()) or None
-    run = RunResult(p.monitor, p.week, checks, datasets, scope, drill=p.drill)
+    run = RunResult(p.monitor, p.week, checks, got.datasets, scope, drill=p.drill)
     frame = (
-        pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame(columns=METRIC_COLUMNS)
+        pd.concat(got.metrics, ignore_index=True)
+        if got.metrics
+        else pd.DataFrame(columns=METRIC_COLUMNS)
     )
-    store.record_run(run, frame, started_at)
+    schemas = schemas_of(got.pulled)
+    try:
+        writer = alerts(store, run, frame) if alerts is not None else None
+        store.record_run(run, frame, started_at, schemas, writer)
+    except StoreError as exc:
+        error = store_error_result(p, "record", exc)
+        run.checks.append(error)
+        kept = store.keep(run, frame, started_at, schemas)
+        if kept is not None:
+            error.reason += f" The run is kept in {kept} until the store takes it."
     return run
 
 
@@ -283,13 +349,37 @@ def collect(
 
 
 def run_monitor(
-    p: Plan, store: Store, ge: GreatExpectations, progress: Progress | None = None
+    p: Plan,
+    store: Store,
+    ge: GreatExpectations,
+    progress: Progress | None = None,
+    alerts: Alerts | None = None,
 ) -> RunResult:
     """Run every dataset of a monitor in a row (the CLI path) and record the run."""
     started = datetime.now(UTC)
     got = collect(p, ge, progress=progress)
-    got.checks.extend(history_checks(p, store, ge, got))
-    return finish(p, store, got.checks, got.metrics, got.datasets, started)
+    return judge_and_finish(p, store, ge, got, started, alerts)
+
+
+def judge_and_finish(
+    p: Plan,
+    store: Store,
+    ge: GreatExpectations,
+    got: Collected,
+    started: datetime,
+    alerts: Alerts | None = None,
+) -> RunResult:
+    """History-aware checks, then record the run; a store fault is an ``error`` check."""
+    try:
+        got.checks.extend(history_checks(p, store, ge, got))
+    except StoreError as exc:
+        got.checks.append(store_error_result(p, "history-aware checks", exc))
+    return finish(p, store, got, started, alerts)
+
+
+def recorded(run: RunResult) -> bool:
+    """Whether the store took the run (and the alerts written with it)."""
+    return not any(c.dataset == STORE_DATASET and c.check == "record" for c in run.checks)
 
 
 def history_checks(
@@ -298,18 +388,19 @@ def history_checks(
     """History-aware checks of every pulled dataset (skipped datasets had their error already).
 
     Also trims ``got.metrics`` of series to the weeks new or changed since the last pull.
+    A dataset without a key of its own per row (``row_key``) is left out.
     """
+    pulled = [d for d in got.pulled if row_key.problem(d.tile, d.frame) is None]
     null_by_design = {
         d.name: set(
             load_suite(p.expectations_dir, p.config.suite_for(d.name))
             .get("meta", {})
             .get("null_by_design", {})
         )
-        for d in got.pulled
+        for d in pulled
     }
-    inputs = gather(p.monitor, p.config, p.week, store, got.pulled, got.metrics, null_by_design)
+    inputs = gather(p.monitor, p.config, p.week, store, pulled, got.metrics, null_by_design)
     results = judge(p.monitor, p.week, ge, p.expectations_dir, inputs)
-    record_schemas(store, p.monitor, p.week, got.pulled)
     stored = {h.dataset: h.stored_values for h in inputs}
     got.metrics = [
         changed_weeks_only(m, stored.get(str(m["dataset"].iloc[0])), p.week) if len(m) else m

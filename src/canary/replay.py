@@ -8,13 +8,14 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from canary.anomaly.detectors import year_ago_weeks
+from canary.anomaly.stage import schemas_of
 from canary.checks.validate import GreatExpectations
 from canary.errors import CanaryError
-from canary.pipeline import Collected, Plan, collect, finish, history_checks, pull_dataset
+from canary.pipeline import Collected, Plan, collect, judge_and_finish, pull_dataset
 from canary.profile import profile
 from canary.results import RunResult
 from canary.store.db import Store
@@ -41,10 +42,14 @@ def backfill(
             data = pull_dataset(replace(p, week=end), name)
             rows = profile(name, tile, data.frame, end)
             store.record_metrics(p.monitor, rows[rows["week"].isin(todo)])
+            store.record_schemas(
+                p.monitor, end, schemas_of([data])
+            )  # what "schema change" compares with
         else:
             for week in todo:
                 data = pull_dataset(replace(p, week=week), name)
                 store.record_metrics(p.monitor, profile(name, tile, data.frame, week))
+                store.record_schemas(p.monitor, week, schemas_of([data]))
                 if tick:
                     tick(f"{name} {week}")
         written[name] = len(todo)
@@ -53,9 +58,9 @@ def backfill(
     return written
 
 
-def warm_up(p: Plan, store: Store, tick: Tick | None = None, end: date | None = None) -> None:
-    """Backfill the weeks a scratch store needs for history to judge ``p.week`` (to ``end``):
-    the training window before it, and last year's weeks that quiet weeks compare with."""
+def _warm_ranges(p: Plan, end: date | None = None) -> list[tuple[date, date]]:
+    """The weeks history-aware checks need to judge ``p.week`` (to ``end``): the training
+    window before it, and last year's weeks that quiet weeks compare with."""
     settings = [p.config.history_for(d) for d in p.config.datasets]
     warm = max((s.window_weeks or 0) + (s.min_weeks or 0) for s in settings)
     ranges = [(p.week - WEEK * warm, p.week - WEEK)]
@@ -64,10 +69,53 @@ def warm_up(p: Plan, store: Store, tick: Tick | None = None, end: date | None = 
     ]
     if last_year:
         ranges.insert(0, (last_year[0], last_year[-1]))
+    return ranges
+
+
+def warm_up(p: Plan, store: Store, tick: Tick | None = None, end: date | None = None) -> None:
+    """Backfill the weeks a scratch store needs for history to judge ``p.week`` (to ``end``)."""
     # A source without those weeks leaves the first weeks skipped for lack of history.
-    for start, stop in ranges:
+    for start, stop in _warm_ranges(p, end):
         with contextlib.suppress(CanaryError):
             backfill(p, store, start, stop, tick=tick)
+
+
+@dataclass(frozen=True)
+class FirstRun:
+    """What a run on a store without history backfilled before judging its week."""
+
+    monitor: str
+    start: date
+    end: date
+    datasets: int
+    weeks: int  # weeks stored after the backfill (fewer when the source lacks some)
+
+    def summary(self) -> str:
+        return (
+            f"{self.monitor}: no history in the store yet: backfilled {self.weeks} weeks "
+            f"({self.start}..{self.end}) of {self.datasets} datasets, so this run judges "
+            "with history"
+        )
+
+
+def backfill_steps(p: Plan) -> int:
+    """How many times ``backfill`` ticks when ``warm_up`` fills an empty store."""
+    weeks = sum(len(weeks_between(start, stop)) for start, stop in _warm_ranges(p))
+    return sum(
+        len(_warm_ranges(p)) if p.dashboard.tile(d).shape == "series" else weeks + 1
+        for d in p.config.datasets
+    )
+
+
+def first_run(p: Plan, store: Store, tick: Tick | None = None) -> FirstRun | None:
+    """On a store with no metrics of ``p``'s monitor, backfill the weeks its history-aware
+    checks need (``tick`` once per step of ``backfill_steps``); None when history exists."""
+    if any(store.metric_weeks(p.monitor, d) for d in p.config.datasets):
+        return None
+    ranges = _warm_ranges(p)
+    warm_up(p, store, tick)
+    stored = set().union(*(store.metric_weeks(p.monitor, d) for d in p.config.datasets))
+    return FirstRun(p.monitor, ranges[0][0], ranges[-1][1], len(p.config.datasets), len(stored))
 
 
 def backtest(
@@ -92,8 +140,7 @@ def backtest(
         warm_up(first, store, tick, end)  # while the workers start
         for p, got in zip(plans, collected, strict=True):
             started = datetime.now(UTC)
-            got.checks.extend(history_checks(p, store, ge, got))
-            runs.append(finish(p, store, got.checks, got.metrics, got.datasets, started))
+            runs.append(judge_and_finish(p, store, ge, got, started))
             if tick:
                 tick(f"{first.monitor} {p.week}: {runs[-1].status}")
     return runs

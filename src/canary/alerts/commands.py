@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from canary.errors import ConfigError, ExitCode
+from canary.errors import ConfigError, ExitCode, exit_code_for
 
 if TYPE_CHECKING:
     from canary.alerts.deliver import DeliveryReport
@@ -42,7 +42,7 @@ def cmd_slack(args: argparse.Namespace, console: Console) -> ExitCode:
     for result in results:
         mark = "[green]ok[/]" if result.ok else "[red]failed[/]"
         console.print(f"{result.channel}: {mark} ({result.detail})", highlight=False)
-    return ExitCode.OK if all(r.ok for r in results) else ExitCode.INCOMPLETE
+    return exit_code_for("ok" if r.ok else "error" for r in results)
 
 
 def print_delivery(console: Console, report: DeliveryReport) -> None:

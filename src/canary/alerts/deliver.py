@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -18,17 +18,21 @@ from urllib.parse import quote
 
 import pandas as pd
 from rich.console import Console
+from sqlalchemy import Connection
 
 from canary.alerts import chart, outbox
 from canary.alerts.compose import Inputs, Mode, compose, detailed
+from canary.alerts.digest import digest
 from canary.alerts.flush import FlushReport, flush
 from canary.alerts.lifecycle import Transition, decide
 from canary.alerts.model import Link
+from canary.alerts.prefect_notify import send_digests
 from canary.alerts.reroute import RerouteReport, reroute
-from canary.alerts.state import load_messages, load_tracked, record
+from canary.alerts.state import load_messages, load_tracked, write
 from canary.alerts.transports import FileTransport, SlackTransport, Transport, WebhookTransport
 from canary.config import Config
 from canary.errors import SecretError
+from canary.incidents import incidents_of
 from canary.results import RunResult
 from canary.secrets import resolve
 from canary.store.db import Store
@@ -53,6 +57,7 @@ class DeliveryReport:
     rerouted: RerouteReport | None = None
     problems: list[str] = field(default_factory=list)
     open: dict[str, int] = field(default_factory=dict)
+    notified: int = 0  # messages sent to Prefect notification blocks
 
     @property
     def ok(self) -> bool:
@@ -99,13 +104,24 @@ def results_link(config: Config, run: RunResult, result_path: Path | None) -> Li
 
 
 def _charts(
-    store: Store, run: RunResult, steps: list[Transition], inputs: Inputs
+    store: Store,
+    run: RunResult,
+    steps: list[Transition],
+    inputs: Inputs,
+    current: pd.DataFrame | None = None,
 ) -> tuple[dict[str, bytes], dict[str, float]]:
-    """PNG charts for alerts that get details, and the week-over-week change of each."""
+    """PNG charts for alerts that get details, and the week-over-week change of each.
+
+    ``current``: the run's metrics when they are not stored yet (they replace stored rows
+    of the same dataset and week)."""
     fresh = [t for t in steps if t.kind in ("new", "reopened", "ongoing")]
     if not fresh:
         return {}, {}
     history = store.metric_history(run.monitor)
+    if current is not None and len(current):
+        fresh_keys = set(zip(current["dataset"], current["week"], strict=True))
+        stale = [k in fresh_keys for k in zip(history["dataset"], history["week"], strict=True)]
+        history = pd.concat([history[~pd.Series(stale, index=history.index, dtype=bool)], current])
     charted = {t.check.id for t in detailed(steps, inputs)[: inputs.config.slack.max_charts]}
     charts: dict[str, bytes] = {}
     changes: dict[str, float] = {}
@@ -123,6 +139,28 @@ def _charts(
     return charts, changes
 
 
+def compose_run(
+    store: Store,
+    config: Config,
+    run: RunResult,
+    mode: Mode,
+    name: str,
+    more: Link | None,
+    today: date,
+    current: pd.DataFrame | None = None,
+) -> Callable[[Connection], int]:
+    """Decide and compose one run's deliveries (reads only); returns their writer."""
+    engine = store.engine
+    tracked = load_tracked(engine, (c.id for c in run.checks))
+    steps = decide(run, tracked, config.slack.mutes, today)
+    threads = {t.before.thread_key for t in steps if t.before and t.before.thread_key}
+    inputs = Inputs(config, mode, more, load_messages(engine, threads))
+    inputs.charts, inputs.changes = _charts(store, run, steps, inputs, current)
+    composed = compose(run, steps, inputs)
+    after = [t.after for t in steps]
+    return lambda con: write(con, after, composed.messages, composed.ops, name, time.time())
+
+
 def enqueue_run(
     store: Store,
     config: Config,
@@ -133,16 +171,30 @@ def enqueue_run(
     today: date,
 ) -> int:
     """Decide, compose and record one run's deliveries (one transaction)."""
-    engine = store.engine
-    tracked = load_tracked(engine, (c.id for c in run.checks))
-    steps = decide(run, tracked, config.slack.mutes, today)
-    threads = {t.before.thread_key for t in steps if t.before and t.before.thread_key}
-    inputs = Inputs(config, mode, more, load_messages(engine, threads))
-    inputs.charts, inputs.changes = _charts(store, run, steps, inputs)
-    composed = compose(run, steps, inputs)
-    return record(
-        engine, [t.after for t in steps], composed.messages, composed.ops, name, time.time()
-    )
+    writer = compose_run(store, config, run, mode, name, more, today)
+    with store.engine.begin() as con:
+        return writer(con)
+
+
+def alerts_with_run(
+    config: Config,
+    *,
+    result_path: Path | None = None,
+    now: datetime | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Callable[[Store, RunResult, pd.DataFrame], Callable[[Connection], int]]:
+    """For ``Store.record_run``: a run's alert state and outbox, written in the run's own
+    transaction (then ``deliver`` with no runs only sends)."""
+    choice = choose(config, environ)
+    today = (now or datetime.now(UTC)).date()
+
+    def prepare(store: Store, run: RunResult, metrics: pd.DataFrame) -> Callable[[Connection], int]:
+        more = results_link(config, run, result_path)
+        return compose_run(
+            store, config, run, MODES[choice.name], choice.name, more, today, metrics
+        )
+
+    return prepare
 
 
 def deliver(
@@ -181,4 +233,14 @@ def deliver(
     report.open = {
         status: n for status, n in outbox.counts(store.engine).items() if status in outbox.OPEN
     }
+    if config.notify:
+        found = incidents_of(runs, config.catalog.tiles)
+        digests = [
+            digest(r, found, config.slack.masking, results_link(config, r, result_path), runs)
+            for r in runs
+        ]
+        report.notified, problems = send_digests(
+            config, digests, os.environ if environ is None else environ
+        )
+        report.problems += problems
     return report

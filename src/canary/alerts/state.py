@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, delete, insert, select
 
 from canary.alerts.lifecycle import Tracked
 from canary.alerts.model import RunMessage
@@ -50,46 +50,46 @@ def load_messages(engine: Engine, keys: Iterable[str]) -> dict[str, RunMessage]:
         return {key: RunMessage.from_json(model) for key, model in con.execute(query)}
 
 
-def record(
-    engine: Engine,
+def write(
+    con: Connection,
     tracked: list[Tracked],
     messages: list[RunMessage],
     ops: list[Op],
     transport: str,
     now: float,
 ) -> int:
-    """Store states, message models and outbox entries at once; returns entries added."""
-    with engine.begin() as con:
-        if tracked:
-            keys = [t.fingerprint for t in tracked]
-            con.execute(delete(alert_state).where(alert_state.c.fingerprint.in_(keys)))
-            con.execute(
-                insert(alert_state),
-                [
-                    {
-                        "fingerprint": t.fingerprint,
-                        "monitor": t.monitor,
-                        "status": t.status,
-                        "posted": int(t.posted),
-                        "channel": t.channel,
-                        "thread_key": t.thread_key,
-                        "opened_week": t.opened_week,
-                        "last_week": t.last_week,
-                        "history": json.dumps([(w.isoformat(), s) for w, s in t.history]),
-                        "updated_at": now,
-                    }
-                    for t in tracked
-                ],
-            )
-        if messages:
-            con.execute(
-                delete(alert_messages).where(alert_messages.c.key.in_([m.key for m in messages]))
-            )
-            con.execute(
-                insert(alert_messages),
-                [
-                    {"key": m.key, "monitor": m.monitor, "week": m.week, "model": m.to_json()}
-                    for m in messages
-                ],
-            )
-        return enqueue(con, ops, transport, now)
+    """Store states, message models and outbox entries in the caller's transaction (the
+    run's own, see ``deliver.alerts_with_run``); returns the outbox entries added."""
+    if tracked:
+        keys = [t.fingerprint for t in tracked]
+        con.execute(delete(alert_state).where(alert_state.c.fingerprint.in_(keys)))
+        con.execute(
+            insert(alert_state),
+            [
+                {
+                    "fingerprint": t.fingerprint,
+                    "monitor": t.monitor,
+                    "status": t.status,
+                    "posted": int(t.posted),
+                    "channel": t.channel,
+                    "thread_key": t.thread_key,
+                    "opened_week": t.opened_week,
+                    "last_week": t.last_week,
+                    "history": json.dumps([(w.isoformat(), s) for w, s in t.history]),
+                    "updated_at": now,
+                }
+                for t in tracked
+            ],
+        )
+    if messages:
+        con.execute(
+            delete(alert_messages).where(alert_messages.c.key.in_([m.key for m in messages]))
+        )
+        con.execute(
+            insert(alert_messages),
+            [
+                {"key": m.key, "monitor": m.monitor, "week": m.week, "model": m.to_json()}
+                for m in messages
+            ],
+        )
+    return enqueue(con, ops, transport, now)

@@ -26,6 +26,7 @@ EXCESS_FACTOR = 1.5
 #: A segment's null rate is its own finding only this far above the column's overall rate.
 NULL_EXCESS = 0.25
 MIN_NULL_ROWS = 3
+MIN_POPULATION = 10  # fewer instances (a single-instance monitor): no segment story to tell
 
 
 def underlying(h: HistoryInput, column: str) -> str:
@@ -115,6 +116,22 @@ def _null_lines(inputs: list[HistoryInput], counter: str, week: object) -> list[
     return lines
 
 
+def _population(inputs: list[HistoryInput], week: object) -> float:
+    """Instances behind the monitor this week (rows of its snapshots); inf when unknown."""
+    counts = [
+        float(v)
+        for h in inputs
+        if h.tile.shape == "snapshot"
+        for v in h.metrics.loc[
+            (h.metrics["metric"] == "row_count")
+            & (h.metrics["segment"] == "")
+            & (h.metrics["week"] == week),
+            "value",
+        ]
+    ]
+    return max(counts) if counts else float("inf")
+
+
 def attribute(row: pd.Series, inputs: list[HistoryInput]) -> tuple[str, list[dict[str, object]]]:
     """A sentence and structured shares explaining an aggregate row's change.
 
@@ -127,6 +144,8 @@ def attribute(row: pd.Series, inputs: list[HistoryInput]) -> tuple[str, list[dic
     counter = underlying(h, column)
     change = float(row["observed"]) - float(row["expected"])
     if not np.isfinite(change) or change == 0:
+        return "", []
+    if _population(inputs, h.week) < MIN_POPULATION:
         return "", []
     word = "drop" if change < 0 else "rise"
     found: list[dict[str, object]] = []

@@ -32,6 +32,10 @@ MIN_ROWS = 10  # fewest rows in a segment before its null rate is judged
 MIN_MOVERS = 20  # fewest upgraded instances before a version is compared with the others
 MOVERS_FLOOR = 0.4  # a version reporting under 40% of what its instances did before
 MIN_EXCESS_NULLS = 5  # fewest nulls above the usual before a null rate is flagged
+#: Share of instances whose weekly counter did not fall above which it looks cumulative: a
+#: running total falls only where an instance resets, while after a holiday a weekly
+#: counter rises on most (over 90% of) instances.
+NEVER_FALLS = 0.98
 
 
 def _min_level(settings: HistorySettings, segment: str) -> float:
@@ -193,6 +197,7 @@ def level(h: HistoryInput) -> list[Row]:
             min_rel_rise=s.min_rel_rise,
             direction=DIRECTIONS[s.direction or "both"],
             seasonal=np.where(known, factor, 1.0),
+            counts=True,
         )
 
     band = band_for(season.factor)
@@ -212,7 +217,11 @@ def level(h: HistoryInput) -> list[Row]:
             "rows" if metric == "row_count" else (f"sum of {column}" if metric == "sum" else column)
         )
         if np.isnan(band.centre[i]):
-            detail = f"{what}{_segment(segment)}: {band.training_weeks[i]} of {s.min_weeks} weeks of history; not judged yet"
+            detail = (
+                f"{what}{_segment(segment)}: {band.training_weeks[i]} of {s.min_weeks} weeks of "
+                f"history; judged once {s.min_weeks} valid weeks are stored "
+                "(canary backfill stores past weeks)"
+            )
         else:
             change = (
                 (np.nan_to_num(obs) - band.centre[i]) / abs(band.centre[i])
@@ -398,7 +407,8 @@ def copy_of_last_week(h: HistoryInput) -> list[Row]:
     detail = (
         f"{same:,} of {eligible:,} values equal the week before ({share:.0%})"
         if enough
-        else f"only {eligible} values large enough to compare with the week before"
+        else f"only {eligible} values of 10 or more to compare with the week before; judged "
+        "when at least 4 are"
     )
     return [_share_row(h, "copy of last week", None, share, 0.95, 0.0, detail, enough)]
 
@@ -444,10 +454,13 @@ def cumulative_counter(h: HistoryInput) -> list[Row]:
             f"{field.column} did not fall on {share:.0%} of {n:,} active instances "
             "(a weekly counter goes up and down)"
             if enough
-            else f"{field.column}: {n} active instances, too few to judge"
+            else f"{field.column}: {n} active instances, too few to judge; judged once 20 "
+            "instances report it two weeks in a row"
         )
         records.append(
-            _share_row(h, "cumulative counter", field.column, share, 0.9, 0.6, detail, enough)
+            _share_row(
+                h, "cumulative counter", field.column, share, NEVER_FALLS, 0.6, detail, enough
+            )
         )
     return records
 
@@ -531,7 +544,9 @@ def schema_change(h: HistoryInput) -> list[Row]:
     """Columns added, removed or retyped since the last pull."""
     current = {c: str(t) for c, t in h.frame.dtypes.items()}
     if h.last_schema is None:
-        return _first_time("schema change", h, "first pull of this dataset: nothing to compare yet")
+        return _first_time(
+            "schema change", h, "first pull of this dataset; judged from the next week's pull on"
+        )
     removed = sorted(set(h.last_schema) - set(current))
     added = sorted(set(current) - set(h.last_schema))
     retyped = sorted(c for c in set(current) & set(h.last_schema) if current[c] != h.last_schema[c])
@@ -566,7 +581,9 @@ def history_rewritten(h: HistoryInput) -> list[Row]:
     if h.tile.shape != "series":
         return []
     if stored is None or stored.empty:
-        return _first_time("history rewritten", h, "no earlier pull stored: nothing to compare yet")
+        return _first_time(
+            "history rewritten", h, "no earlier pull stored; judged from the next week's pull on"
+        )
     current = h.metrics[(h.metrics["metric"] == "value") & (h.metrics["week"] < h.week)]
     merged = current.merge(stored, on=["week", "column_name", "segment"], suffixes=("", "_stored"))
     a, b = merged["value"].astype("float64"), merged["value_stored"].astype("float64")
@@ -634,7 +651,8 @@ def versions_below_others(h: HistoryInput) -> list[Row]:
                     f"{n} instances that moved to {version} {label} report {ratio:.0%} of their "
                     f"{field.column} of the week before, relative to instances that stayed"
                     if enough
-                    else f"{n} instances moved to {version} {label}: too few to judge"
+                    else f"{n} instances moved to {version} {label}: too few to judge; judged "
+                    f"once {MIN_MOVERS} have moved"
                 ),
                 "severity": "critical",
             }

@@ -78,7 +78,11 @@ def gather(
 
 def changed_weeks_only(rows: pd.DataFrame, stored: pd.DataFrame | None, week: date) -> pd.DataFrame:
     """A series' metric rows of the weeks worth writing: new or changed since the last pull,
-    and the week under test (rewriting 104 identical weeks every run is waste)."""
+    and the week under test (rewriting 104 identical weeks every run is waste).
+
+    A week is written whole, so a column or segment this pull lacks (a renamed field)
+    keeps its stored value there: a pull restates history, it never erases it.
+    """
     if stored is None or stored.empty or rows.empty:
         return rows
     keys = ["week", "column_name", "segment"]
@@ -86,17 +90,27 @@ def changed_weeks_only(rows: pd.DataFrame, stored: pd.DataFrame | None, week: da
     a, b = merged["value"], merged["value_stored"]
     differs = (merged["_merge"] == "left_only") | ~((a == b) | (a.isna() & b.isna()))
     weeks = set(merged.loc[differs.to_numpy(), "week"]) | {week}
-    return rows[rows["week"].isin(weeks)]
+    written = rows[rows["week"].isin(weeks)]
+    past = stored[stored["week"].isin(weeks)].merge(
+        written[keys], on=keys, how="left", indicator=True
+    )
+    kept = past[past["_merge"] == "left_only"].assign(
+        dataset=rows["dataset"].iloc[0], metric="value"
+    )
+    return pd.concat([written, kept[written.columns]], ignore_index=True) if len(kept) else written
 
 
-def record_schemas(store: Store, monitor: str, week: date, pulled: list[Dataset]) -> None:
-    for data in pulled:
-        columns = {c: str(t) for c, t in data.frame.dtypes.items()}
-        store_history.record_schema(store, monitor, data.name, week, columns)
+def schemas_of(pulled: list[Dataset]) -> dict[str, dict[str, str]]:
+    """Dataset -> column -> dtype of each pull (recorded with the run)."""
+    return {data.name: {c: str(t) for c, t in data.frame.dtypes.items()} for data in pulled}
 
 
 def _number(value: Any) -> float | None:
     return None if value is None or not np.isfinite(value) else float(value)
+
+
+def _same(indexes: list[int]) -> list[int]:
+    return indexes
 
 
 def judge(
@@ -130,13 +144,18 @@ def judge(
             for i, why in broken.items()
             for h in inputs
         ]
-    failing: set[int] = set()
-    for result in ge.run(suite, frame[["observed", "lower", "upper"]], {}, "COMPLETE"):
-        failing.update(
+    judged = frame[["observed", "lower", "upper"]]
+
+    def validate() -> list[int]:
+        return sorted(
             i
+            for result in ge.run(suite, judged, {}, "COMPLETE")
             for i in (result.result or {}).get("unexpected_index_list") or []
             if isinstance(i, int)
         )
+
+    indexes: list[int] = ge.remember(["history", suite], judged, validate, _same, _same)
+    failing = set(indexes)
     out = []
     for i, row in frame.iterrows():
         segment = json.loads(row["segment"]) if row["segment"] else None

@@ -2,40 +2,76 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from datetime import date
 from difflib import get_close_matches
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from canary.checks.reasons import reason
 from canary.checks.suites import check_column, check_name
+from canary.checks.verdict_cache import VerdictCache
 from canary.errors import SuiteError
 from canary.jsonable import json_ready
 from canary.masking import mask_row, mask_value
 from canary.results import CheckResult, Status
 
 SAMPLE_ROWS = 5
+T = TypeVar("T")
 
 
 class GreatExpectations:
-    """One ephemeral GE context per process; suites are read from their files every run."""
+    """One ephemeral GE context per process, made (and GE imported) on the first validation;
+    suites are read from their files every run. With a ``cache``, ``remember`` reuses the
+    verdicts of a batch and suite validated before."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache: VerdictCache | None = None) -> None:
+        self.cache = cache
+        self._gx: Any = None
+        self._batch: Any = None
+
+    def _start(self) -> None:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
-        self._gx = gx
-        self._context = gx.get_context(mode="ephemeral")
-        self._context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        asset = self._context.data_sources.add_pandas("canary").add_dataframe_asset("batch")
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        asset = context.data_sources.add_pandas("canary").add_dataframe_asset("batch")
         self._batch = asset.add_batch_definition_whole_dataframe("whole")
+        self._gx = gx
+
+    def remember(
+        self,
+        parts: Any,
+        batch: pd.DataFrame,
+        compute: Callable[[], T],
+        to_json: Callable[[T], Any],
+        from_json: Callable[[Any], T],
+    ) -> T:
+        """``compute()`` (which validates ``batch``), or its verdicts of an earlier run for
+        the same ``parts`` and batch when a cache is kept."""
+        if self.cache is None:
+            return compute()
+        return self.cache.remember(parts, batch, compute, to_json, from_json)
 
     def unbuildable(self, expectations: list[dict[str, Any]]) -> dict[int, str]:
         """Index -> why GE cannot build that expectation (unknown type, bad arguments).
 
         GE would log a traceback and drop such an expectation, and the run would pass.
+        The answer depends on the expectations alone, so it is kept with the verdicts.
         """
+
+        def find() -> dict[str, str]:
+            return {str(i): why for i, why in self._unbuildable(expectations).items()}
+
+        found: dict[str, str] = self.remember(
+            ["unbuildable", expectations], pd.DataFrame(), find, _same, _same
+        )
+        return {int(i): why for i, why in found.items()}
+
+    def _unbuildable(self, expectations: list[dict[str, Any]]) -> dict[int, str]:
         from great_expectations.exceptions import ExpectationNotFoundError
         from great_expectations.expectations.expectation_configuration import (
             ExpectationConfiguration,
@@ -66,6 +102,8 @@ class GreatExpectations:
         result_format: str = "SUMMARY",
     ) -> list[Any]:
         """GE's expectation results for ``batch`` (in suite order)."""
+        if self._gx is None:
+            self._start()
         try:
             suite = self._gx.ExpectationSuite(
                 name=str(suite_doc["name"]), expectations=suite_doc["expectations"]
@@ -80,6 +118,10 @@ class GreatExpectations:
         )
         order = {check_name(e): i for i, e in enumerate(suite_doc["expectations"])}
         return sorted(result.results, key=lambda r: order.get(_name_of(r), 0))
+
+
+def _same(found: dict[str, str]) -> dict[str, str]:
+    return found
 
 
 def _problems(exc: Exception) -> str:
@@ -123,7 +165,8 @@ def to_check(
         missing = [c for c in (column or "").split(",") if c and c not in batch.columns]
         status: Status = "skipped" if missing else "error"
         text = (
-            f"{where}: column {', '.join(missing)} is missing from the data (see 'columns present')."
+            f"{where}: column {', '.join(missing)} is missing from the data (see 'columns "
+            "present'); judged again once the source delivers it."
             if missing
             else f"{where}: the check could not run: {str(exc.get('exception_message')).splitlines()[0]}"
         )
@@ -162,3 +205,12 @@ def to_check(
         severity=severity,
         sample_rows=rows,
     )
+
+
+def checks_to_json(checks: list[CheckResult]) -> list[dict[str, Any]]:
+    """Checks as JSON (before ``first_failed_week`` is known), for the verdict cache."""
+    return [{**dataclasses.asdict(c), "first_failed_week": None} for c in checks]
+
+
+def checks_from_json(rows: list[dict[str, Any]]) -> list[CheckResult]:
+    return [CheckResult(**row) for row in rows]

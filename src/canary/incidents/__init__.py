@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-from canary.dashboards import catalog
+from canary.dashboards import Tile, catalog
 from canary.incidents.group import find_incidents
 from canary.incidents.model import Incident
 from canary.results import RunResult
@@ -12,6 +12,9 @@ from canary.results import RunResult
 __all__ = ["Incident", "find_incidents", "incidents_of"]
 
 
-def incidents_of(runs: Iterable[RunResult]) -> list[Incident]:
-    """Incidents of ``runs`` over the dashboards' tiles, most severe first."""
-    return find_incidents(runs, catalog().tiles)
+def incidents_of(
+    runs: Iterable[RunResult], tiles: Mapping[str, Tile] | None = None
+) -> list[Incident]:
+    """Incidents of ``runs``, most severe first, over ``tiles`` (default: the bundled
+    definitions; pass ``config.catalog.tiles`` where the config defines its own)."""
+    return find_incidents(runs, catalog().tiles if tiles is None else tiles)

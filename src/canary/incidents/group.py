@@ -89,7 +89,8 @@ def _incident(
     claimed = match.claimed
     lead = match.lead
     scope = scope_of(match, runs, scopes)
-    text = _WHERE.sub(f"{lead.dataset}: ", lead.check.reason).split("; ")[0].rstrip(".")
+    where = f"{lead.dataset}: " if cause else f"{lead.dataset} ({lead.name}): "
+    text = _WHERE.sub(where, lead.check.reason).split("; ")[0].rstrip(".")
     others = len(claimed) - 1
     fields = len({e.family for e in claimed if e.family})
     more = (

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from canary.incidents import incidents_of
+from canary.incidents.render import incidents_markdown
 from canary.report.drill import banner
 from canary.results import CheckResult, RunResult
 
@@ -37,18 +39,44 @@ def _short(value: Any, width: int = 80) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
+#: Characters per cell of the checks table: Prefect's tables never wrap, and the six
+#: columns must fit the artifact page's table (about 840 px of a 1400 px window).
+CELL_WIDTHS = {"check": 21, "observed": 10, "expected": 12, "reason": 26}
+
+
+def _number(value: Any) -> str:
+    if not isinstance(value, float):
+        return str(value)
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
+def _compact(value: Any) -> Any:
+    """Numbers rounded, a range as ``a..b`` (``≥ a``, ``≤ b`` when open), a share of
+    unexpected rows as a percentage."""
+    if isinstance(value, dict) and value and set(value) <= {"min", "max"}:
+        low, high = value.get("min"), value.get("max")
+        if low is not None and high is not None:
+            return f"{_number(low)}..{_number(high)}"
+        return f"≥ {_number(low)}" if low is not None else f"≤ {_number(high)}"
+    if isinstance(value, dict) and isinstance(value.get("unexpected_percent"), int | float):
+        return f"{value['unexpected_percent']:.3g}% rows"
+    return _number(value) if isinstance(value, int | float) else value
+
+
 def check_table(run: RunResult) -> list[dict[str, str]]:
-    """One row per check, problems first: status, dataset, check (and its column), observed,
-    expected and reason, short enough to read without scrolling sideways."""
+    """One row per check, problems first: status, dataset, check, observed, expected and
+    reason (which names the column; without the dataset and week the row already shows),
+    cut to fit the UI's width; the summary and the JSON result keep every reason whole."""
     ordered = run.problems() + [c for c in run.checks if c.status == "passed"]
+    prefix = f", week {run.week.isoformat()}: "
     return [
         {
             "status": c.status,
             "dataset": c.dataset,
-            "check": f"{c.check}: {c.column}" if c.column else c.check,
-            "observed": _short(c.observed, 40),
-            "expected": _short(c.expected, 40),
-            "reason": c.reason,
+            "check": _short(c.check, CELL_WIDTHS["check"]),
+            "observed": _short(_compact(c.observed), CELL_WIDTHS["observed"]),
+            "expected": _short(_compact(c.expected), CELL_WIDTHS["expected"]),
+            "reason": _short(c.reason.removeprefix(c.dataset + prefix), CELL_WIDTHS["reason"]),
         }
         for c in ordered
     ]
@@ -101,7 +129,8 @@ def broken_fields(run: RunResult) -> list[BrokenField]:
 def summary_markdown(
     run: RunResult, limit: int = 30, links: Mapping[str, str] | None = None
 ) -> str:
-    """What a person reads first in the Prefect UI: status, counts, the failures, links."""
+    """What a person reads first in the Prefect UI: status, counts, the incidents, then the
+    failures as evidence, and the links last."""
     counts = run.counts()
     drill = f"DRILL {run.drill}: " if run.drill else ""
     lines = [
@@ -112,6 +141,9 @@ def summary_markdown(
         " · ".join(f"{n} {status}" for status, n in counts.items() if n),
         "",
     ]
+    incidents = incidents_markdown(incidents_of([run]))
+    if incidents:  # what broke, told once per cause, before the evidence
+        lines += [incidents.rstrip("\n"), ""]
     problems = run.problems()
     fields = broken_fields(run)
     if len(fields) > 1:  # one breakage often fails many checks: the fields first

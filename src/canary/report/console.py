@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from canary.incidents import Incident, incidents_of
+from canary.report.drill import banner
 from canary.results import RunResult
+
+if TYPE_CHECKING:
+    from canary.pipeline import Plan
+    from canary.store.db import Store
 
 STYLE = {
     "passed": "green",
@@ -54,6 +62,19 @@ def problems_table(runs: list[RunResult], limit: int = 40) -> Table | None:
     return table
 
 
+def backfill_first_run(console: Console, p: Plan, store: Store) -> None:
+    """On a store without the monitor's history, backfill it first, with a progress bar and
+    one summary line (nothing when history exists)."""
+    from canary.replay import backfill_steps, first_run
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(f"{p.monitor}: backfilling history", total=backfill_steps(p))
+        done = first_run(p, store, tick=lambda _: progress.advance(task))
+    if done is not None:
+        console.print(done.summary())
+
+
 def incidents_table(incidents: list[Incident], limit: int = 20) -> Table | None:
     """One row per incident, most severe first: the first thing to read after a run."""
     if not incidents:
@@ -80,7 +101,11 @@ def incidents_table(incidents: list[Incident], limit: int = 20) -> Table | None:
 def print_report(
     console: Console, runs: list[RunResult], incidents: list[Incident] | None = None
 ) -> None:
-    """Incidents first, then the run counts and the checks that did not pass."""
+    """A drill's banner, incidents first, then the run counts and the checks that did not
+    pass."""
+    for run in runs:
+        if run.drill:
+            console.print(f"[bold yellow]{run.monitor}: {banner(run.drill)}[/]")
     table = incidents_table(incidents_of(runs) if incidents is None else incidents)
     if table is not None:
         console.print(table)
@@ -90,4 +115,6 @@ def print_report(
         console.print(problems)
     skipped = sum(run.counts()["skipped"] for run in runs)
     if skipped:
-        console.print(f"{skipped} checks skipped, most for too little history (see --json).")
+        console.print(
+            f"{skipped} checks skipped; each reason says what would judge it (see --json)."
+        )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from canary.errors import StoreError
 from canary.profile import METRIC_COLUMNS
 from canary.results import CheckResult, PastCheck, RunResult
-from canary.store.schema import check_results, metrics, runs
+from canary.store.fallback import copy_missing
+from canary.store.fallback import url_of as fallback_url
+from canary.store.faults import first_line, redacted, translate
+from canary.store.locks import store_lock
+from canary.store.schema import check_results, dataset_schemas, metrics, runs
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-def _redacted(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
+DEFAULT_LOCK_TIMEOUT = 600.0
 
 
 class Store:
@@ -33,28 +35,83 @@ class Store:
     ``sole_writer``: nothing else writes the store while this object is open (a backtest's
     scratch store), so each dataset's metric history is read once and then kept in memory,
     updated by this object's own writes.
+
+    ``fallback``: a SQLite file that keeps a run the store could not record (see
+    ``canary.store.fallback``); opening the store copies in what it holds.
+    ``lock_timeout``: seconds to wait for another process's run or migration (``lock``).
     """
 
-    def __init__(self, url: str, *, sole_writer: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        sole_writer: bool = False,
+        fallback: Path | None = None,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    ) -> None:
         self.url = url
+        self.lock_timeout = lock_timeout
         self._history: dict[tuple[str, str], pd.DataFrame] | None = {} if sole_writer else None
+        self.fallback = None if fallback is None or fallback_url(fallback) == url else fallback
+        self.caught_up = 0
         try:
             parsed = make_url(url)
-            if parsed.get_backend_name() == "sqlite" and parsed.database:
+            if (
+                parsed.get_backend_name() == "sqlite"
+                and parsed.database
+                and "uri" not in parsed.query
+            ):
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            self.engine: Engine = create_engine(url, future=True)
+            self.engine: Engine = create_engine(url, hide_parameters=True)
+            translate(self.engine, url)
             self._migrate()
+        except StoreError as exc:
+            raise StoreError(
+                f"{exc} (cannot open)", transient=exc.transient, detail=exc.detail
+            ) from None
         except (SQLAlchemyError, OSError, ValueError) as exc:
             raise StoreError(
-                f"store {_redacted(url)}: cannot open ({type(exc).__name__}: "
-                f"{str(exc).splitlines()[0]})",
+                f"store {redacted(url)}: cannot open ({type(exc).__name__}: {first_line(exc)})",
                 transient=isinstance(exc, SQLAlchemyError),
             ) from None
+        if self.fallback is not None and self.fallback.exists():
+            self.caught_up = self._catch_up(self.fallback)
+
+    def _catch_up(self, path: Path) -> int:
+        """Copy in what the fallback file kept, then delete it; returns the rows copied."""
+        kept = Store(fallback_url(path))
+        try:
+            with kept.engine.connect() as source, self.engine.begin() as target:
+                copied = copy_missing(source, target)
+        except StoreError as exc:
+            raise StoreError(
+                f"{exc} (cannot copy in the fallback store {path})",
+                transient=exc.transient,
+                detail=exc.detail,
+            ) from None
+        finally:
+            kept.close()
+        path.unlink()
+        return copied
+
+    def kept(self) -> Store:
+        """The fallback store, for what this store cannot take now (alerts included)."""
+        if self.fallback is None:
+            raise StoreError(f"store {redacted(self.url)}: no fallback store is configured")
+        return Store(fallback_url(self.fallback))
+
+    def lock(self, monitor: str, week: date) -> AbstractContextManager[None]:
+        """Hold the run lock of ``monitor`` and ``week``: one run of them at a time."""
+        return store_lock(self.engine, f"run {monitor} {week}", self.lock_timeout)
 
     def _migrate(self) -> None:
+        """Upgrade to the newest schema; one process at a time, so fresh stores never race."""
         cfg = AlembicConfig()
         cfg.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as connection:
+        with (
+            store_lock(self.engine, "migrations", self.lock_timeout),
+            self.engine.begin() as connection,
+        ):
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, "heads")
 
@@ -66,8 +123,12 @@ class Store:
         run: RunResult,
         metric_rows: pd.DataFrame,
         started_at: datetime,
+        schemas: dict[str, dict[str, str]] | None = None,
+        also: Callable[[Connection], object] | None = None,
     ) -> None:
-        """Replace everything stored for the run's monitor and week (a rerun never duplicates)."""
+        """Replace everything stored for the run's monitor and week (a rerun never duplicates),
+        with ``schemas`` (dataset -> column -> dtype of its pull) and what ``also`` writes
+        (its alert state and outbox), in one transaction."""
         key = {"monitor": run.monitor, "week": run.week}
         checks = [_check_row(run, c, i) for i, c in enumerate(run.checks)]
         metric_records = _metric_records(run.monitor, metric_rows)
@@ -80,6 +141,7 @@ class Store:
                         )
                     )
                 _replace_metrics(con, run.monitor, metric_records)
+                _replace_schemas(con, run.monitor, run.week, schemas or {})
                 if checks:
                     con.execute(insert(check_results), checks)
                 con.execute(
@@ -93,13 +155,35 @@ class Store:
                         }
                     ],
                 )
-        except SQLAlchemyError as exc:
+                if also is not None:
+                    also(con)
+        except StoreError as exc:
             raise StoreError(
-                f"store {_redacted(self.url)}: cannot record {run.monitor} week {run.week} "
-                f"({type(exc).__name__})",
-                transient=True,
+                f"{exc} (cannot record {run.monitor} week {run.week})",
+                transient=exc.transient,
+                detail=exc.detail,
             ) from None
         self._remember(run.monitor, metric_rows)
+
+    def keep(
+        self,
+        run: RunResult,
+        metric_rows: pd.DataFrame,
+        started_at: datetime,
+        schemas: dict[str, dict[str, str]] | None,
+    ) -> Path | None:
+        """Record the run in the fallback store instead; its path, or None when that fails too."""
+        if self.fallback is None:
+            return None
+        try:
+            kept = self.kept()
+            try:
+                kept.record_run(run, metric_rows, started_at, schemas)
+            finally:
+                kept.close()
+        except StoreError:
+            return None
+        return self.fallback
 
     def record_metrics(self, monitor: str, metric_rows: pd.DataFrame) -> None:
         """Replace the stored metrics of every (dataset, week) in ``metric_rows`` (backfill)."""
@@ -107,13 +191,25 @@ class Store:
         try:
             with self.engine.begin() as con:
                 _replace_metrics(con, monitor, records)
-        except SQLAlchemyError as exc:
+        except StoreError as exc:
             raise StoreError(
-                f"store {_redacted(self.url)}: cannot record metrics of {monitor} "
-                f"({type(exc).__name__})",
-                transient=True,
+                f"{exc} (cannot record metrics of {monitor})",
+                transient=exc.transient,
+                detail=exc.detail,
             ) from None
         self._remember(monitor, metric_rows)
+
+    def record_schemas(self, monitor: str, week: date, schemas: dict[str, dict[str, str]]) -> None:
+        """Replace the column types recorded for ``week`` (what "schema change" compares with)."""
+        try:
+            with self.engine.begin() as con:
+                _replace_schemas(con, monitor, week, schemas)
+        except StoreError as exc:
+            raise StoreError(
+                f"{exc} (cannot record column types of {monitor})",
+                transient=exc.transient,
+                detail=exc.detail,
+            ) from None
 
     def _remember(self, monitor: str, written: pd.DataFrame) -> None:
         """Apply a write to the kept histories: its (dataset, week)s replace what was there."""
@@ -223,6 +319,29 @@ def _replace_metrics(con: Connection, monitor: str, records: list[dict[str, Any]
         )
     if records:
         con.execute(insert(metrics), records)
+
+
+def _replace_schemas(
+    con: Connection, monitor: str, week: date, schemas: dict[str, dict[str, str]]
+) -> None:
+    for dataset, columns in schemas.items():
+        t = dataset_schemas.c
+        con.execute(
+            delete(dataset_schemas).where(
+                t.monitor == monitor, t.dataset == dataset, t.week == week
+            )
+        )
+        con.execute(
+            insert(dataset_schemas),
+            [
+                {
+                    "monitor": monitor,
+                    "dataset": dataset,
+                    "week": week,
+                    "columns": json.dumps(columns),
+                }
+            ],
+        )
 
 
 def _check_row(run: RunResult, check: CheckResult, position: int) -> dict[str, Any]:

@@ -96,13 +96,6 @@ def last_schema(store: Store, monitor: str, dataset: str, before: date) -> dict[
     return None if row is None else dict(json.loads(row[0]))
 
 
-def record_schema(
-    store: Store, monitor: str, dataset: str, week: date, columns: dict[str, str]
-) -> None:
-    key = {"monitor": monitor, "dataset": dataset, "week": week}
-    _replace(store, dataset_schemas, key, {"columns": json.dumps(columns)})
-
-
 def _replace(store: Store, table: Table, key: dict[str, Any], values: dict[str, Any]) -> None:
     """Write one row of ``table``, replacing the row with the same ``key``."""
     with store.engine.begin() as con:

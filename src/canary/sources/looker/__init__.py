@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from canary.config import LookerDashboardSource, LookerLookSource, LookerSource
 from canary.dashboards import Dashboard
-from canary.sources.looker.client import close_clients
+from canary.sources.looker.client import client_for, close_clients
 from canary.sources.looker.settings import connection
 from canary.sources.looker.source import (
     DashboardSource,
@@ -30,8 +30,12 @@ __all__ = [
 def build_looker_source(
     name: str, cfg: LookerSource, dashboard: Dashboard, environ: Mapping[str, str]
 ) -> DashboardSource | LookSource | QuerySource:
-    """The source object of config source ``name`` (no network until the first pull)."""
+    """The source object of config source ``name`` (no network until the first pull).
+
+    Building it starts a run on its connection: a whole budget of failed tries.
+    """
     conn = connection(name, cfg, environ)
+    client_for(conn).start_run()
     if isinstance(cfg, LookerDashboardSource):
         return DashboardSource(name, cfg, conn, dashboard)
     if isinstance(cfg, LookerLookSource):

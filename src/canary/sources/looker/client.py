@@ -48,6 +48,10 @@ class LookerClient:
         )
         self._lock = threading.RLock()
 
+    def start_run(self) -> None:
+        """A new run: the transport's failure budget is whole again."""
+        self.transport.failures.answered()
+
     def _forget_token(self) -> None:
         self._auth.token = AuthToken()
 

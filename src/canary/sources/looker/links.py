@@ -18,13 +18,13 @@ def look_link(web_url: str, look_id: str) -> str:
     return f"{web_url}/looks/{quote(look_id, safe='')}"
 
 
-def explore_link(web_url: str, query: TileQuery, limit: int | None = None) -> str:
+def explore_link(web_url: str, query: TileQuery) -> str:
     """The explore showing exactly the query canary ran."""
     params: list[tuple[str, str]] = [("fields", ",".join(query.fields))]
     params += [(f"f[{name}]", value) for name, value in query.filters.items()]
     if query.sorts:
         params.append(("sorts", ",".join(query.sorts)))
-    if limit or query.limit:
-        params.append(("limit", str(limit or query.limit)))
+    if query.limit:
+        params.append(("limit", str(query.limit)))
     path = f"{quote(query.model, safe='')}/{quote(query.view, safe='')}"
     return f"{web_url}/explore/{path}?{urlencode(params)}"

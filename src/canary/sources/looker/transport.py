@@ -5,6 +5,10 @@ The SDK's ``SDKError`` hides the HTTP status and headers, so retries live here: 
 timeouts and dropped connections with exponential backoff and jitter, and never other
 4xx. What is still failing when the budget is spent becomes a ``TransientSourceError``.
 
+A run has one budget of transport failures per connection (``retries.give_up_after``
+tries in a row that timed out or found no server, login included): once spent, the rest of
+the run's calls fail at once instead of each waiting out its own retries.
+
 Error bodies reach the SDK without their ``documentation_url``: on seeing one the SDK
 downloads an error index from the internet with no timeout, which hangs behind a firewall.
 """
@@ -14,14 +18,19 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 from collections.abc import Callable, MutableMapping
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import requests
 from looker_sdk.rtl import transport
 from looker_sdk.rtl.requests_transport import NullAuth, RequestsTransport
 from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import MaxRetryError
+from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from canary.config import LookerRetries
@@ -34,8 +43,57 @@ TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 LOGIN_REFUSED = frozenset({401, 403, 404})
 
 
+class RunFailures:
+    """Tries in a row that got no answer (timeouts, refused or dropped connections); any
+    answer starts the count again. Thread-safe: a run's sources share it."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def failed(self) -> None:
+        with self._lock:
+            self._count += 1
+            if self._count == self.limit:
+                log.warning("Looker: %d tries in a row got no answer; giving up", self.limit)
+
+    def answered(self) -> None:
+        with self._lock:
+            self._count = 0
+
+    @property
+    def spent(self) -> bool:
+        return self._count >= self.limit
+
+
 class BackoffRetry(Retry):
-    """Retry ``n`` waits ``backoff * 2**(n-1)`` plus up to ``jitter`` seconds, capped."""
+    """Retry ``n`` waits ``backoff * 2**(n-1)`` plus up to ``jitter`` seconds, capped; no
+    more retries once the run's ``failures`` are spent."""
+
+    failures: RunFailures | None = None
+
+    def new(self, **kw: Any) -> Self:
+        retry = super().new(**kw)
+        retry.failures = self.failures
+        return retry
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        if self.failures is not None and error is not None:
+            self.failures.failed()
+            if self.failures.spent:
+                raise MaxRetryError(_pool, url, error) from error  # type: ignore[arg-type]
+        elif self.failures is not None and response is not None:
+            self.failures.answered()
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
     def get_backoff_time(self) -> float:
         retries = len(self.history)
@@ -46,9 +104,9 @@ class BackoffRetry(Retry):
         return float(min(self.backoff_max, wait))
 
 
-def retry_policy(budget: LookerRetries) -> Retry:
+def retry_policy(budget: LookerRetries, failures: RunFailures) -> Retry:
     """The urllib3 retry policy of one request (every method: Looker reads are idempotent)."""
-    return BackoffRetry(
+    retry = BackoffRetry(
         total=budget.attempts,
         connect=budget.attempts,
         read=budget.attempts,
@@ -63,6 +121,8 @@ def retry_policy(budget: LookerRetries) -> Retry:
         retry_after_max=budget.retry_after_max,
         raise_on_status=False,
     )
+    retry.failures = failures
+    return retry
 
 
 def error_message(body: bytes, limit: int = 300) -> str:
@@ -116,7 +176,8 @@ class RetryingTransport(RequestsTransport):
         self, settings: transport.PTransportSettings, budget: LookerRetries, timeout: float
     ) -> None:
         session = requests.Session()
-        adapter = HTTPAdapter(max_retries=retry_policy(budget))
+        self.failures = RunFailures(budget.give_up_after)
+        adapter = HTTPAdapter(max_retries=retry_policy(budget, self.failures))
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         super().__init__(settings, session)
@@ -177,8 +238,10 @@ class RetryingTransport(RequestsTransport):
         if options and options.get("headers"):
             headers.update(options["headers"])
         log.debug("%s %s", method.name, _path(path))
+        if self.failures.spent:
+            raise TransientSourceError(f"{method.name} {_path(path)} not tried: {self._given_up()}")
         try:
-            return self.session.request(
+            resp = self.session.request(
                 method.name,
                 path,
                 auth=NullAuth(),
@@ -188,11 +251,20 @@ class RetryingTransport(RequestsTransport):
                 timeout=self.timeout,
             )
         except requests.RequestException as exc:
+            spent = f"; {self._given_up()}" if self.failures.spent else ""
             raise TransientSourceError(
                 f"Looker did not answer {method.name} {_path(path)} "
                 f"(after {_retries(self.budget.attempts)}, {self.timeout:g}s timeout): "
-                f"{_reason(exc)}"
+                f"{_reason(exc)}{spent}"
             ) from None
+        self.failures.answered()
+        return resp
+
+    def _given_up(self) -> str:
+        return (
+            f"Looker did not answer {self.failures.limit} tries in a row, so canary stops "
+            f"calling it for the rest of this run (retries.give_up_after)"
+        )
 
 
 def _is_login(url: str) -> bool:

@@ -1,0 +1,105 @@
+"""Verdicts of validations already run: an unchanged batch under an unchanged suite is not
+validated again (nor Great Expectations imported for it).
+
+An entry's key is a hash of everything its verdicts depend on: the parts a caller names
+(suite document, parameters, result format, monitor, dataset, week...), the batch's
+content and dtypes, the installed GE version and the source of canary's modules that turn
+GE's results into checks. Entries are JSON files under ``data_dir/cache/verdicts``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+
+T = TypeVar("T")
+
+#: Modules whose code shapes a cached verdict: editing one invalidates the cache.
+SHAPING_MODULES = (
+    "canary.checks.validate",
+    "canary.checks.reasons",
+    "canary.checks.suites",
+    "canary.masking",
+    "canary.jsonable",
+    "canary.results",
+)
+
+
+@cache
+def _code_fingerprint() -> bytes:
+    import importlib.util
+
+    digest = hashlib.sha256(metadata.version("great_expectations").encode())
+    for name in SHAPING_MODULES:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin:
+            digest.update(Path(spec.origin).read_bytes())
+    return digest.digest()
+
+
+def batch_digest(frame: pd.DataFrame) -> bytes | None:
+    """A hash of a frame's columns, dtypes and values; None when a value cannot be hashed
+    (the batch is then validated every time)."""
+    try:
+        values = pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()
+    except TypeError:
+        return None
+    shape = json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode()
+    return hashlib.sha256(shape + values).digest()
+
+
+class VerdictCache:
+    """JSON verdicts by key in ``directory`` (created on first write)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def key(self, parts: Any, batch: pd.DataFrame) -> str | None:
+        digest = batch_digest(batch)
+        if digest is None:
+            return None
+        text = json.dumps(parts, sort_keys=True, default=str).encode()
+        return hashlib.sha256(_code_fingerprint() + digest + text).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> Any | None:
+        try:
+            return json.loads(self._path(key).read_text())
+        except (OSError, ValueError):
+            return None  # absent or unreadable: validate again
+
+    def put(self, key: str, value: Any) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "w") as out:
+            json.dump(value, out)
+        os.replace(tmp, path)
+
+    def remember(
+        self,
+        parts: Any,
+        batch: pd.DataFrame,
+        compute: Callable[[], T],
+        to_json: Callable[[T], Any],
+        from_json: Callable[[Any], T],
+    ) -> T:
+        """``compute()``, or what it returned for the same parts and batch before."""
+        key = self.key(parts, batch)
+        if key is not None and (got := self.get(key)) is not None:
+            return from_json(got)
+        value = compute()
+        if key is not None:
+            self.put(key, to_json(value))
+        return value

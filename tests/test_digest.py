@@ -1,0 +1,172 @@
+"""The channel-neutral digest of a run (incidents first), its Slack and Prefect renderings,
+and Prefect notification blocks as a channel, against a real Prefect server."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from canary.alerts.digest import Digest, digest
+from canary.alerts.digest_render import prefect_notification, slack_message, slack_thread
+from canary.alerts.prefect_notify import send_digests
+from canary.checks.validate import GreatExpectations
+from canary.config import Config, SlackMasking, load_config
+from canary.incidents import incidents_of
+from canary.pipeline import RunOptions, plan
+from canary.replay import backtest
+from canary.results import RunResult
+from canary.store.db import Store
+from canary.weeks import WEEK
+from tests import test_alerts_render
+from tests.conftest import LATEST_WEEK, NOW, write_config
+
+golden = test_alerts_render.golden  # the shared golden-file fixture
+ALL = "code-insights-all-instances"
+WEEK_UNDER_TEST = LATEST_WEEK - WEEK * 3
+
+
+@pytest.fixture(scope="module")
+def ge() -> GreatExpectations:
+    return GreatExpectations()
+
+
+def _scenario_runs(tmp: Path, slug: str, ge: GreatExpectations) -> list[RunResult]:
+    config = load_config(write_config(tmp), environ={})
+    store = Store(f"sqlite:///{config.data_dir / 'replay.db'}")
+    runs: list[RunResult] = []
+    for monitor in config.monitors:
+        options = RunOptions(week=WEEK_UNDER_TEST, now=NOW, scenario=slug)
+        p = plan(config, monitor, options, config.data_dir)
+        runs += backtest(p, WEEK_UNDER_TEST, store, ge)
+    store.close()
+    return runs
+
+
+def _digest_of(runs: list[RunResult]) -> Digest:
+    run = next(r for r in runs if r.monitor == ALL)
+    return digest(run, incidents_of(runs), SlackMasking(), others=runs)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("slug", ["object-null", "version-field-drop"])
+def test_slack_and_prefect_renderings_match_golden_files(
+    slug: str, tmp_path: Path, ge: GreatExpectations, golden: Any
+) -> None:
+    d = _digest_of(_scenario_runs(tmp_path, slug, ge))
+    assert [v.cause for v in d.incidents] == [slug]
+    text, blocks = slack_message(d)
+    thread_text, thread = slack_thread(d.incidents[0], d.monitor)
+    slack = {
+        "message": {"text": text, "blocks": blocks},
+        "thread": [{"text": thread_text, "blocks": thread}],
+    }
+    golden(f"digest-{slug}.slack.json", json.dumps(slack, indent=2, ensure_ascii=False) + "\n")
+    subject, body = prefect_notification(d)
+    golden(f"digest-{slug}.prefect.md", f"{subject}\n\n{body}")
+    # the first message lists incidents, not checks; the thread carries the evidence
+    assert len(blocks) == 3 and slug in blocks[2]["text"]["text"]
+    assert "evidence" in json.dumps(thread)
+
+
+class _Hook(BaseHTTPRequestHandler):
+    received: list[dict[str, Any]] = []
+    status = 200
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length", 0))
+        type(self).received.append(json.loads(self.rfile.read(length)))
+        self.send_response(type(self).status)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def hook() -> Iterator[tuple[str, type[_Hook]]]:
+    handler = type("Hook", (_Hook,), {"received": [], "status": 200})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", handler
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def prefect_server() -> Iterator[None]:
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield
+
+
+def _config(tmp: Path, **notify: Any) -> Config:
+    return load_config(write_config(tmp, notify=notify), environ={})
+
+
+@pytest.mark.prefect
+@pytest.mark.integration
+def test_a_prefect_webhook_block_receives_the_digest_routed_by_severity(
+    prefect_server: None, hook: tuple[str, type[_Hook]], tmp_path: Path, ge: GreatExpectations
+) -> None:
+    from prefect.blocks.notifications import CustomWebhookNotificationBlock
+
+    url, received = hook
+    CustomWebhookNotificationBlock(
+        name="canary-ops",
+        url=url + "?token={{token}}",
+        json_data={"title": "{{subject}}", "text": "{{body}}"},
+        secrets={"token": "hook-secret-4711"},
+        allow_private_urls=True,
+    ).save("canary-ops", overwrite=True)
+    d = _digest_of(_scenario_runs(tmp_path, "object-null", ge))
+    env = {"PREFECT_API_URL": "set by the harness"}
+    critical = _config(tmp_path, ops={"block": "custom-webhook/canary-ops"})
+    assert send_digests(critical, [d], env) == (1, [])
+    (got,) = received.received
+    assert got["title"].endswith(f"{ALL} — week {WEEK_UNDER_TEST}: failed")
+    assert "**object-null** (90%)" in got["text"] and "counters null" in got["text"]
+    # routed per severity: a channel for warnings only gets nothing from a critical run
+    warnings = _config(
+        tmp_path, ops={"block": "custom-webhook/canary-ops", "severities": ["warning"]}
+    )
+    assert send_digests(warnings, [d], env) == (0, [])
+    assert len(received.received) == 1
+    # a refusing endpoint is a problem naming the block, never its URL or secret
+    received.status = 500
+    sent, problems = send_digests(critical, [d], env)
+    assert sent == 0 and problems == [
+        "notify ops: Prefect block 'custom-webhook/canary-ops' did not accept the message (HTTP 500)"
+    ]
+    missing = _config(tmp_path, ops={"block": "custom-webhook/nowhere"})
+    assert send_digests(missing, [d], env)[1] == [
+        "notify ops: Prefect block 'custom-webhook/nowhere' not found (ValueError)"
+    ]
+
+
+def test_notify_without_a_prefect_api_says_so(tmp_path: Path) -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from canary.alerts.digest import IncidentView
+
+    view = IncidentView("x", "object-null", 0.9, "h", "s", LATEST_WEEK, 3, "failed", "critical")
+    d = Digest(ALL, LATEST_WEEK, "failed", {"failed": 3}, [view])
+    config = _config(tmp_path, ops={"block": "custom-webhook/canary-ops"})
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        sent, problems = send_digests(config, [d], {})
+    assert sent == 0 and problems == [
+        "notify ops: not sent: no PREFECT_API_URL to load the blocks from"
+    ]
+
+
+def test_notify_config_names_unknown_monitors(tmp_path: Path) -> None:
+    from canary.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"notify\.ops\.monitors: 'nope' is not defined"):
+        _config(tmp_path, ops={"block": "custom-webhook/x", "monitors": ["nope"]})
