@@ -37,6 +37,9 @@ REPO = Path(__file__).resolve().parent.parent
 PG_ADMIN = os.environ.get("CANARY_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 AS_OF = date(2026, 11, 28)
 MONITOR = "code-insights-all-instances"
+#: Rows per Parquet row group of the exports (DuckDB's own default; one group per file
+#: would make any reader hold a whole column at once).
+ROW_GROUP = 122_880
 COUNTERS = [
     "weekly_insights_page_views",
     "weekly_insights_unique_page_views",
@@ -167,7 +170,8 @@ def _export_parquet(url: str, directory: Path) -> dict[str, dict[str, str]]:
         path = directory / f"{tile.dataset}.parquet"
         with engine.connect() as con:
             result = con.execute(sa.text(sql), bind(values))
-            pd.DataFrame(result.fetchall(), columns=list(result.keys())).to_parquet(path)
+            frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+            frame.to_parquet(path, row_group_size=ROW_GROUP)
         out[tile.dataset] = {"path": str(path)}
     engine.dispose()
     return out

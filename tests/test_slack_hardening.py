@@ -22,11 +22,24 @@ from canary.alerts.outbox import Entry
 from canary.alerts.reroute import Carried, adapt
 from canary.alerts.transports import SlackTransport
 from canary.alerts.undelivered import undelivered
+from canary.cli import main
 from canary.config import Config
 from canary.prefect_ops.events import delivery_pending_event
 from canary.results import CheckResult
 from canary.store.db import Store
-from tests.slack_fake import ENV, W1, W2, W3, SlackFake, check, make_config, open_store, run_of
+from tests.conftest import AS_OF
+from tests.slack_fake import (
+    ENV,
+    TOKEN,
+    W1,
+    W2,
+    W3,
+    SlackFake,
+    check,
+    make_config,
+    open_store,
+    run_of,
+)
 
 ALERTS = "C0000ALERTS"
 
@@ -279,6 +292,42 @@ def test_alerts_queued_for_the_bot_land_in_the_file_outbox_with_their_details(
     text = written.read_text()
     assert "not null" in text and "fingerprint" in text  # the details are in the file
     assert report.rerouted is not None and len(report.rerouted.dropped) == 1
+
+
+def test_auto_without_slack_secrets_keeps_alerts_queued_for_slack_until_they_resolve(
+    slack: SlackFake,
+    tmp_path: Path,
+    sample_data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bot = make_config(tmp_path, slack)
+    store = Store(bot.store_url({}))
+    slack.down = True  # the bot's run: its post and detail reply stay queued for Slack
+    _send(bot, store, W1, check())
+    queued = {e.key: e.transport for e in outbox.entries(store.engine)}
+    assert set(queued.values()) == {"slack"} and len(queued) == 2
+    slack.down = False
+
+    make_config(tmp_path, slack, delivery="auto", webhook={"env": "HOOK"})
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    monkeypatch.delenv("HOOK", raising=False)
+    args = ["run", "--config", str(tmp_path / "canary.yaml"), "--as-of", AS_OF.isoformat()]
+    assert main(args) == 0  # a worker without its secrets: files take nothing of Slack's
+    err = capsys.readouterr().err
+    assert "2 of them kept for Slack, whose credentials are missing here" in err
+    assert "env SLACK_BOT_TOKEN" in err and "env HOOK" in err
+    assert "or `slack.delivery: file` to move them" in err
+    after = {e.key: (e.transport, e.status) for e in outbox.entries(store.engine)}
+    assert all(after[key] == ("slack", "pending") for key in queued)
+    assert not list((tmp_path / ".canary" / "outbox").glob(f"{W1.isoformat()}-*.md"))
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)  # the secret is back: Slack gets them
+    assert main(args) == 0
+    [message] = slack.top_level(ALERTS)
+    assert W1.isoformat() in message["text"] and "not null" in json.dumps(message)
+    assert not any(e.status in outbox.OPEN for e in outbox.entries(store.engine))
+    store.close()
 
 
 # --- item 14: what was not delivered shows, with how many and why -------------------------

@@ -4,6 +4,11 @@
 the transport (bot token, else webhook, else the file outbox), records every run's
 lifecycle together with the deliveries it causes in one transaction, carries over what
 another transport left queued, then sends the outbox, older undelivered entries first.
+
+The file outbox that ``delivery: auto`` falls back to when no Slack secret resolves takes
+nothing queued for Slack: those alerts stay queued for Slack (and the run says so), since a
+worker missing its secrets must not file the team's alerts away in a local folder. Only
+``delivery: file``, set explicitly, moves them to the file outbox.
 """
 
 from __future__ import annotations
@@ -42,11 +47,15 @@ MODES: dict[str, Mode] = {"slack": "bot", "webhook": "webhook", "file": "file"}
 
 @dataclass
 class Choice:
-    """The transport to use; ``transport`` is None when its secret is missing."""
+    """The transport to use; ``transport`` is None when its secret is missing.
+
+    ``unresolved``: why each Slack secret failed when ``auto`` fell back to the file outbox.
+    """
 
     name: str
     transport: Transport | None
     problem: str | None = None
+    unresolved: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -57,6 +66,8 @@ class DeliveryReport:
     rerouted: RerouteReport | None = None
     problems: list[str] = field(default_factory=list)
     open: dict[str, int] = field(default_factory=dict)
+    kept_for_slack: int = 0
+    unresolved: list[str] = field(default_factory=list)
     notified: int = 0  # messages sent to Prefect notification blocks
 
     @property
@@ -75,6 +86,7 @@ def choose(
     """Bot token if it resolves, else the webhook, else the file outbox (see ``delivery``)."""
     slack = config.slack
     env = os.environ if environ is None else environ
+    unresolved: list[str] = []
     if slack.delivery in ("auto", "bot"):
         try:
             token = resolve("slack token", slack.token, env)
@@ -82,6 +94,7 @@ def choose(
         except SecretError as exc:
             if slack.delivery == "bot":
                 return Choice("slack", None, str(exc))
+            unresolved.append(str(exc))
     if slack.delivery in ("auto", "webhook") and slack.webhook is not None:
         try:
             url = resolve("slack webhook", slack.webhook, env)
@@ -89,7 +102,8 @@ def choose(
         except SecretError as exc:
             if slack.delivery == "webhook":
                 return Choice("webhook", None, str(exc))
-    return Choice("file", FileTransport(outbox_dir(config), console))
+            unresolved.append(str(exc))
+    return Choice("file", FileTransport(outbox_dir(config), console), unresolved=unresolved)
 
 
 def results_link(config: Config, run: RunResult, result_path: Path | None) -> Link | None:
@@ -228,7 +242,11 @@ def deliver(
     if choice.transport is None:
         report.problems.append(f"{choice.name}: not sent: {choice.problem}")
     else:
-        report.rerouted = reroute(store.engine, choice.name, MODES[choice.name], time.time())
+        if choice.unresolved:  # a fallback: what waits for Slack keeps waiting for it
+            report.kept_for_slack = len(outbox.stranded(store.engine, choice.name))
+            report.unresolved = choice.unresolved
+        else:
+            report.rerouted = reroute(store.engine, choice.name, MODES[choice.name], time.time())
         report.flushed = flush(store.engine, choice.transport, holder=holder)
     report.open = {
         status: n for status, n in outbox.counts(store.engine).items() if status in outbox.OPEN

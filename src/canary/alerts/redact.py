@@ -10,17 +10,22 @@ from urllib.parse import urlsplit
 class Redactor(logging.Filter):
     """Replaces every known secret in a log record (and in any text) with ``***``."""
 
-    def __init__(self, secrets: Iterable[str]) -> None:
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
-        found: list[str] = []
+        self.secrets: list[str] = []
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str]) -> None:
+        """Know ``secrets`` too (a URL's path as well: it is the secret part of a webhook)."""
+        found = set(self.secrets)
         for secret in secrets:
             if not secret:
                 continue
-            found.append(secret)
+            found.add(secret)
             path = urlsplit(secret).path if "://" in secret else ""
             if len(path) > 8:
-                found.append(path)
-        self.secrets = sorted(set(found), key=len, reverse=True)
+                found.add(path)
+        self.secrets = sorted(found, key=len, reverse=True)
 
     def scrub(self, text: str) -> str:
         for secret in self.secrets:
@@ -33,12 +38,3 @@ class Redactor(logging.Filter):
         if clean != message:
             record.msg, record.args = clean, ()
         return True
-
-
-def guarded_logger(name: str, redactor: Redactor) -> logging.Logger:
-    """The logger handed to a Slack client, with ``redactor`` as its only filter."""
-    logger = logging.getLogger(name)
-    for old in [f for f in logger.filters if isinstance(f, Redactor)]:
-        logger.removeFilter(old)
-    logger.addFilter(redactor)
-    return logger

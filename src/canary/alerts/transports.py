@@ -24,7 +24,8 @@ from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
 from canary.alerts.outbox import Entry
 from canary.alerts.ratelimit import BudgetedRateLimit
-from canary.alerts.redact import Redactor, guarded_logger
+from canary.alerts.redact import Redactor
+from canary.alerts.sdk_logging import slack_logger
 from canary.config import SlackConfig
 
 Scope = Literal["entry", "channel", "all"]
@@ -148,7 +149,7 @@ class SlackTransport(_SlackSender):
             token=token.get_secret_value(),
             timeout=slack.timeout,
             retry_handlers=retry_handlers(self.rate_limit),
-            logger=guarded_logger("canary.slack.web", self.redactor),
+            logger=slack_logger("canary.slack.web", self.redactor),
             **kwargs,
         )
         self._ids: dict[str, str] | None = None
@@ -277,7 +278,7 @@ class WebhookTransport(_SlackSender):
             url.get_secret_value(),
             timeout=slack.timeout,
             retry_handlers=retry_handlers(self.rate_limit),
-            logger=guarded_logger("canary.slack.webhook", self.redactor),
+            logger=slack_logger("canary.slack.webhook", self.redactor),
         )
 
     def send(self, entry: Entry, parent: Entry | None) -> Sent:
