@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -79,10 +80,12 @@ def test_slack_and_prefect_renderings_match_golden_files(
 class _Hook(BaseHTTPRequestHandler):
     received: list[dict[str, Any]] = []
     status = 200
+    delay = 0.0
 
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length", 0))
         type(self).received.append(json.loads(self.rfile.read(length)))
+        time.sleep(type(self).delay)
         self.send_response(type(self).status)
         self.end_headers()
 
@@ -167,6 +170,24 @@ def test_a_prefect_webhook_block_receives_the_digest_through_the_outbox(
     ]
     # Slack's transports never carry notification-block messages over
     assert outbox.stranded(elsewhere.engine, "slack") == []
+    # a timeout may have delivered it, and a block cannot be searched: never sent again
+    CustomWebhookNotificationBlock(
+        name="canary-slow",
+        url=url,
+        json_data={"title": "{{subject}}", "text": "{{body}}"},
+        timeout=0.5,
+        allow_private_urls=True,
+    ).save("canary-slow", overwrite=True)
+    slow = _config(tmp_path, ops={"block": "custom-webhook/canary-slow"})
+    third = Store(f"sqlite:///{tmp_path / 'third.db'}")
+    received.delay, before = 1.5, len(received.received)
+    assert deliver(slow, third, [run], now=NOW, environ=env).problems == [
+        f"notify: outcome unknown, not re-sent: notify to ops ({ALL})"
+    ]
+    received.delay = 0.0
+    assert deliver(slow, third, [run], now=NOW, environ=env).notified == 0
+    assert len(received.received) == before + 1
+    assert [e.status for e in _notify_entries(third)] == ["unverifiable"]
 
 
 def test_notify_without_a_prefect_api_keeps_the_message_queued(tmp_path: Path) -> None:
