@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -12,9 +13,11 @@ from typing import Any
 
 import pytest
 
+from canary.alerts import outbox
+from canary.alerts.deliver import deliver
 from canary.alerts.digest import Digest, digest
 from canary.alerts.digest_render import prefect_notification, slack_message, slack_thread
-from canary.alerts.prefect_notify import send_digests
+from canary.alerts.prefect_notify import notify_ops
 from canary.checks.validate import GreatExpectations
 from canary.config import Config, SlackMasking, load_config
 from canary.incidents import incidents_of
@@ -77,10 +80,12 @@ def test_slack_and_prefect_renderings_match_golden_files(
 class _Hook(BaseHTTPRequestHandler):
     received: list[dict[str, Any]] = []
     status = 200
+    delay = 0.0
 
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length", 0))
         type(self).received.append(json.loads(self.rfile.read(length)))
+        time.sleep(type(self).delay)
         self.send_response(type(self).status)
         self.end_headers()
 
@@ -110,9 +115,13 @@ def _config(tmp: Path, **notify: Any) -> Config:
     return load_config(write_config(tmp, notify=notify), environ={})
 
 
+def _notify_entries(store: Store) -> list[outbox.Entry]:
+    return [e for e in outbox.entries(store.engine) if e.transport == outbox.NOTIFY]
+
+
 @pytest.mark.prefect
 @pytest.mark.integration
-def test_a_prefect_webhook_block_receives_the_digest_routed_by_severity(
+def test_a_prefect_webhook_block_receives_the_digest_through_the_outbox(
     prefect_server: None, hook: tuple[str, type[_Hook]], tmp_path: Path, ge: GreatExpectations
 ) -> None:
     from prefect.blocks.notifications import CustomWebhookNotificationBlock
@@ -125,44 +134,81 @@ def test_a_prefect_webhook_block_receives_the_digest_routed_by_severity(
         secrets={"token": "hook-secret-4711"},
         allow_private_urls=True,
     ).save("canary-ops", overwrite=True)
-    d = _digest_of(_scenario_runs(tmp_path, "object-null", ge))
+    runs = _scenario_runs(tmp_path, "object-null", ge)
+    run = next(r for r in runs if r.monitor == ALL)
     env = {"PREFECT_API_URL": "set by the harness"}
     critical = _config(tmp_path, ops={"block": "custom-webhook/canary-ops"})
-    assert send_digests(critical, [d], env) == (1, [])
-    (got,) = received.received
+    store = Store(f"sqlite:///{tmp_path / 'alerts.db'}")
+    # refused: the message stays queued in the outbox, the problem names the block only
+    received.status = 500
+    report = deliver(critical, store, [run], now=NOW, environ=env)
+    assert report.notified == 0 and report.problems == [
+        "notify ops: Prefect block 'custom-webhook/canary-ops' did not accept the message (HTTP 500)"
+    ]
+    assert "hook-secret-4711" not in json.dumps([e.last_error for e in _notify_entries(store)])
+    (entry,) = _notify_entries(store)
+    assert entry.status == "pending" and entry.attempts == 1
+    # the next run sends it, rendered then from the stored channel-neutral body
+    received.status = 200
+    assert deliver(critical, store, [], now=NOW, environ=env).notified == 1
+    got = received.received[-1]
     assert got["title"].endswith(f"{ALL} — week {WEEK_UNDER_TEST}: failed")
     assert "**object-null** (90%)" in got["text"] and "counters null" in got["text"]
+    # never twice: a rerun of the same run queues nothing new and sends nothing
+    again = deliver(critical, store, [run], now=NOW, environ=env)
+    assert again.notified == 0 and len(received.received) == 2
+    assert [e.status for e in _notify_entries(store)] == ["delivered"]
     # routed per severity: a channel for warnings only gets nothing from a critical run
     warnings = _config(
         tmp_path, ops={"block": "custom-webhook/canary-ops", "severities": ["warning"]}
     )
-    assert send_digests(warnings, [d], env) == (0, [])
-    assert len(received.received) == 1
-    # a refusing endpoint is a problem naming the block, never its URL or secret
-    received.status = 500
-    sent, problems = send_digests(critical, [d], env)
-    assert sent == 0 and problems == [
-        "notify ops: Prefect block 'custom-webhook/canary-ops' did not accept the message (HTTP 500)"
-    ]
+    assert notify_ops(warnings, [_digest_of(runs)]) == []
     missing = _config(tmp_path, ops={"block": "custom-webhook/nowhere"})
-    assert send_digests(missing, [d], env)[1] == [
+    elsewhere = Store(f"sqlite:///{tmp_path / 'other.db'}")
+    assert deliver(missing, elsewhere, [run], now=NOW, environ=env).problems == [
         "notify ops: Prefect block 'custom-webhook/nowhere' not found (ValueError)"
     ]
+    # Slack's transports never carry notification-block messages over
+    assert outbox.stranded(elsewhere.engine, "slack") == []
+    # a timeout may have delivered it, and a block cannot be searched: never sent again
+    CustomWebhookNotificationBlock(
+        name="canary-slow",
+        url=url,
+        json_data={"title": "{{subject}}", "text": "{{body}}"},
+        timeout=0.5,
+        allow_private_urls=True,
+    ).save("canary-slow", overwrite=True)
+    slow = _config(tmp_path, ops={"block": "custom-webhook/canary-slow"})
+    third = Store(f"sqlite:///{tmp_path / 'third.db'}")
+    received.delay, before = 1.5, len(received.received)
+    assert deliver(slow, third, [run], now=NOW, environ=env).problems == [
+        f"notify: outcome unknown, not re-sent: notify to ops ({ALL})"
+    ]
+    received.delay = 0.0
+    assert deliver(slow, third, [run], now=NOW, environ=env).notified == 0
+    assert len(received.received) == before + 1
+    assert [e.status for e in _notify_entries(third)] == ["unverifiable"]
 
 
-def test_notify_without_a_prefect_api_says_so(tmp_path: Path) -> None:
+def test_notify_without_a_prefect_api_keeps_the_message_queued(tmp_path: Path) -> None:
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from canary.alerts.digest import IncidentView
 
     view = IncidentView("x", "object-null", 0.9, "h", "s", LATEST_WEEK, 3, "failed", "critical")
     d = Digest(ALL, LATEST_WEEK, "failed", {"failed": 3}, [view])
+    assert Digest.from_json(d.to_json()) == d
     config = _config(tmp_path, ops={"block": "custom-webhook/canary-ops"})
+    store = Store(f"sqlite:///{tmp_path / 'alerts.db'}")
+    with store.engine.begin() as con:
+        assert outbox.enqueue(con, notify_ops(config, [d]), outbox.NOTIFY, 0.0) == 1
     with temporary_settings(restore_defaults={PREFECT_API_URL}):
-        sent, problems = send_digests(config, [d], {})
-    assert sent == 0 and problems == [
-        "notify ops: not sent: no PREFECT_API_URL to load the blocks from"
+        report = deliver(config, store, [], now=NOW, environ={})
+    assert report.notified == 0 and report.problems == [
+        "notify: 1 message(s) wait: no PREFECT_API_URL to load the blocks from"
     ]
+    assert [e.status for e in _notify_entries(store)] == ["pending"]
+    assert report.open == {"pending": 1}
 
 
 def test_notify_config_names_unknown_monitors(tmp_path: Path) -> None:

@@ -1,5 +1,8 @@
 """Delivering a run's alerts: lifecycle -> compose -> record in the outbox -> flush.
 
+Messages to Prefect notification blocks (``notify:``) are recorded in the same outbox,
+in the run's transaction, and sent after Slack's.
+
 ``deliver`` is what ``canary run`` (and the Prefect flow) call after the runs. It picks
 the transport (bot token, else webhook, else the file outbox), records every run's
 lifecycle together with the deliveries it causes in one transaction, carries over what
@@ -31,7 +34,8 @@ from canary.alerts.digest import digest
 from canary.alerts.flush import FlushReport, flush
 from canary.alerts.lifecycle import Transition, decide
 from canary.alerts.model import Link
-from canary.alerts.prefect_notify import send_digests
+from canary.alerts.outbox import NOTIFY, Op
+from canary.alerts.prefect_notify import NotifyTransport, notify_ops
 from canary.alerts.reroute import RerouteReport, reroute
 from canary.alerts.state import load_messages, load_tracked, write
 from canary.alerts.transports import FileTransport, SlackTransport, Transport, WebhookTransport
@@ -39,7 +43,7 @@ from canary.config import Config
 from canary.errors import SecretError
 from canary.incidents import incidents_of
 from canary.results import RunResult
-from canary.secrets import resolve
+from canary.secrets import prefect_api_configured, resolve
 from canary.store.db import Store
 
 MODES: dict[str, Mode] = {"slack": "bot", "webhook": "webhook", "file": "file"}
@@ -172,7 +176,38 @@ def compose_run(
     inputs.charts, inputs.changes = _charts(store, run, steps, inputs, current)
     composed = compose(run, steps, inputs)
     after = [t.after for t in steps]
-    return lambda con: write(con, after, composed.messages, composed.ops, name, time.time())
+    notices = _notices(config, run, more)
+
+    def writer(con: Connection) -> int:
+        now = time.time()
+        added = write(con, after, composed.messages, composed.ops, name, now)
+        return added + outbox.enqueue(con, notices, NOTIFY, now)
+
+    return writer
+
+
+def _notices(config: Config, run: RunResult, more: Link | None) -> list[Op]:
+    """The run's messages to Prefect notification blocks (its digest, per routed channel)."""
+    if not config.notify:
+        return []
+    found = incidents_of([run], config.catalog.tiles)
+    return notify_ops(config, [digest(run, found, config.slack.masking, more)])
+
+
+def _send_notices(
+    config: Config, store: Store, environ: Mapping[str, str], holder: str | None
+) -> tuple[int, list[str]]:
+    """Send the queued notification-block messages: (sent, problems)."""
+    waiting = outbox.queue(store.engine, NOTIFY)
+    if not waiting:
+        return 0, []
+    if not prefect_api_configured(environ):
+        n = len(waiting)
+        return 0, [f"notify: {n} message(s) wait: no PREFECT_API_URL to load the blocks from"]
+    flushed = flush(store.engine, NotifyTransport(), holder=holder)
+    problems = flushed.errors + flushed.failed
+    problems += [f"notify: outcome unknown, not re-sent: {u}" for u in flushed.unverifiable]
+    return flushed.delivered["notify"], problems
 
 
 def enqueue_run(
@@ -248,17 +283,11 @@ def deliver(
         else:
             report.rerouted = reroute(store.engine, choice.name, MODES[choice.name], time.time())
         report.flushed = flush(store.engine, choice.transport, holder=holder)
+    report.notified, problems = _send_notices(
+        config, store, os.environ if environ is None else environ, holder
+    )
+    report.problems += problems
     report.open = {
         status: n for status, n in outbox.counts(store.engine).items() if status in outbox.OPEN
     }
-    if config.notify:
-        found = incidents_of(runs, config.catalog.tiles)
-        digests = [
-            digest(r, found, config.slack.masking, results_link(config, r, result_path), runs)
-            for r in runs
-        ]
-        report.notified, problems = send_digests(
-            config, digests, os.environ if environ is None else environ
-        )
-        report.problems += problems
     return report

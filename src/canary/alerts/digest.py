@@ -6,14 +6,17 @@ channel renders it when it sends (Slack Block Kit, a Prefect notification block,
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from canary.alerts.model import Alert, Link, alert_from_check
+from canary.alerts.model import Alert, Link, alert_from_check, alert_from_json
 from canary.alerts.privacy import masked_reason, masked_rows, masked_value
 from canary.config import SlackMasking
 from canary.incidents.model import Incident
+from canary.jsonable import json_ready
 from canary.masking import mask_text
 from canary.results import CheckResult, RunResult
 
@@ -49,6 +52,24 @@ class Digest:
     incidents: list[IncidentView]
     more: Link | None = None
     drill: bool = False
+
+    def to_json(self) -> str:
+        """The body as stored in the outbox, rendered per channel when it is sent."""
+        return json.dumps(json_ready(dataclasses.asdict(self)), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Digest:
+        raw = json.loads(text)
+        raw["week"] = date.fromisoformat(raw["week"])
+        raw["more"] = Link(**raw["more"]) if raw.get("more") else None
+        raw["incidents"] = [_view_from(v) for v in raw["incidents"]]
+        return cls(**raw)
+
+
+def _view_from(raw: dict[str, Any]) -> IncidentView:
+    raw["since"] = date.fromisoformat(raw["since"])
+    raw["evidence"] = [alert_from_json(a) for a in raw["evidence"]]
+    return IncidentView(**raw)
 
 
 def _evidence_order(checks: list[CheckResult], lead: CheckResult | None) -> list[CheckResult]:

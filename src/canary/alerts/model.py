@@ -106,7 +106,7 @@ class RunMessage:
         raw = json.loads(text)
         raw["week"] = date.fromisoformat(raw["week"])
         raw["more"] = Link(**raw["more"]) if raw.get("more") else None
-        raw["alerts"] = [_alert_from(a) for a in raw["alerts"]]
+        raw["alerts"] = [alert_from_json(a) for a in raw["alerts"]]
         return cls(**raw)
 
 
@@ -127,7 +127,8 @@ class Followup:
     alerts: list[Alert]
 
 
-def _alert_from(raw: dict[str, Any]) -> Alert:
+def alert_from_json(raw: dict[str, Any]) -> Alert:
+    """An ``Alert`` from its JSON form (``json_ready(dataclasses.asdict(alert))``)."""
     for name in ("first_failed_week", "resolved_week"):
         if raw.get(name):
             raw[name] = date.fromisoformat(raw[name])

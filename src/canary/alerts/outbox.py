@@ -23,7 +23,10 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from canary.store.schema import outbox
 
-OpKind = Literal["post", "reply", "update", "upload"]
+OpKind = Literal["post", "reply", "update", "upload", "notify"]
+#: The transport of Prefect notification blocks: channels of their own, never carried over
+#: to (or from) Slack's transports.
+NOTIFY = "notify"
 OPEN = ("pending", "sending", "unknown")
 #: How long a claim holds without a heartbeat; past it, the attempt died mid-way and its
 #: outcome is unknown. The holder renews it every third of this while it delivers.
@@ -32,7 +35,8 @@ LEASE_SECONDS = 60.0
 
 @dataclass
 class Op:
-    """One delivery step as composed: post, thread reply, update of a post, file upload."""
+    """One delivery step as composed: post, thread reply, update of a post, file upload,
+    or a message to a Prefect notification block."""
 
     key: str
     kind: OpKind
@@ -133,10 +137,15 @@ def queue(engine: Engine, transport: str) -> list[Entry]:
 
 
 def stranded(engine: Engine, transport: str) -> list[Entry]:
-    """Entries queued for any other transport and not yet known delivered, oldest first."""
+    """Entries queued for any other Slack transport and not yet known delivered, oldest
+    first (notification-block entries are not Slack's to carry over)."""
     query = (
         select(outbox)
-        .where(outbox.c.transport != transport, outbox.c.status.in_(OPEN))
+        .where(
+            outbox.c.transport != transport,
+            outbox.c.transport != NOTIFY,
+            outbox.c.status.in_(OPEN),
+        )
         .order_by(outbox.c.id)
     )
     with engine.connect() as con:

@@ -1,26 +1,35 @@
 """Prefect notification blocks as an alert channel: any block Prefect has (a custom
 webhook, Microsoft Teams, PagerDuty, Slack webhook, email...), sent a run's digest.
 
-Blocks are loaded only when a Prefect API is configured (``PREFECT_API_URL``), so the CLI
-never starts a server; errors name the block, never its URL or credentials.
+Messages go through the durable outbox like Slack's (a refused one is retried next run,
+none is sent twice). Blocks are loaded only when a Prefect API is configured
+(``PREFECT_API_URL``), so the CLI never starts a server; errors name the block, never its
+URL or credentials.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
 
+from canary.alerts.compose import op_key
 from canary.alerts.digest import Digest
 from canary.alerts.digest_render import prefect_notification
+from canary.alerts.outbox import NOTIFY, Entry, Op
+from canary.alerts.transports import DeliveryError, Scope, Sent
 from canary.config import Config, PrefectNotifyChannel
 from canary.errors import CanaryError
-from canary.secrets import prefect_api_configured
 
 SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
 
 
 class NotifyError(CanaryError):
-    """A notification block could not be loaded or did not accept the message."""
+    """A notification block could not be loaded or did not accept the message.
+
+    ``unknown``: the message may have arrived (a timeout); ``wrong_kind``: the block is not
+    a notification block, so retrying cannot help."""
+
+    unknown = False
+    wrong_kind = False
 
 
 def routed(channel: PrefectNotifyChannel, d: Digest) -> bool:
@@ -47,9 +56,11 @@ def notify_block(ref: str, subject: str, body: str) -> None:
             f"Prefect block {ref!r} could not be read ({type(exc).__name__})", transient=True
         ) from None
     if not isinstance(block, NotificationBlock):
-        raise NotifyError(
+        wrong = NotifyError(
             f"Prefect block {ref!r} is a {type(block).__name__}, not a notification block"
         )
+        wrong.wrong_kind = True
+        raise wrong
     try:
         outcome: object = block.notify(body, subject)
         if inspect.iscoroutine(outcome):  # called where an event loop runs
@@ -59,27 +70,46 @@ def notify_block(ref: str, subject: str, body: str) -> None:
     except Exception as exc:  # the message would name the block's URL: say what failed only
         status = getattr(getattr(exc, "response", None), "status_code", None)
         why = f"HTTP {status}" if status else type(exc).__name__
-        raise NotifyError(f"Prefect block {ref!r} did not accept the message ({why})") from None
+        failed = NotifyError(f"Prefect block {ref!r} did not accept the message ({why})")
+        failed.unknown = "Timeout" in type(exc).__name__
+        raise failed from None
 
 
-def send_digests(
-    config: Config, digests: list[Digest], environ: Mapping[str, str]
-) -> tuple[int, list[str]]:
-    """Send every digest to the notification blocks it is routed to: (sent, problems)."""
-    sent, problems = 0, []
-    targets = [(n, c) for n, c in config.notify.items() if any(routed(c, d) for d in digests)]
-    if targets and not prefect_api_configured(environ):
-        names = ", ".join(n for n, _ in targets)
-        return 0, [f"notify {names}: not sent: no PREFECT_API_URL to load the blocks from"]
-    for name, channel in targets:
+def notify_ops(config: Config, digests: list[Digest]) -> list[Op]:
+    """One outbox entry per digest and notification channel it is routed to.
+
+    The entry carries the channel-neutral body, rendered when it is sent; its key depends
+    on the channel, monitor, week and incidents, so a rerun never queues it twice."""
+    ops = []
+    for name, channel in config.notify.items():
         for d in digests:
-            if not routed(channel, d):
-                continue
-            subject, body = prefect_notification(d)
-            try:
-                notify_block(channel.block, subject, body)
-            except NotifyError as exc:
-                problems.append(f"notify {name}: {exc}")
-            else:
-                sent += 1
-    return sent, problems
+            if routed(channel, d):
+                ids = sorted(v.id for v in d.incidents)
+                payload = {"block": channel.block, "digest": d.to_json()}
+                key = op_key("notify", name, d.monitor, d.week, *ids)
+                ops.append(Op(key, "notify", name, d.monitor, d.week, payload))
+    return ops
+
+
+class NotifyTransport:
+    """Sends outbox entries to Prefect notification blocks (rendered at send time).
+
+    A block that refuses or cannot be read keeps its entry pending for the next run; one
+    that is not a notification block fails it; a timeout may have delivered it, and a
+    block cannot be searched, so it is never sent again."""
+
+    name = NOTIFY
+    verifiable = False
+
+    def send(self, entry: Entry, parent: Entry | None) -> Sent:
+        block = str(entry.payload["block"])
+        subject, body = prefect_notification(Digest.from_json(entry.payload["digest"]))
+        try:
+            notify_block(block, subject, body)
+        except NotifyError as exc:
+            scope: Scope = "entry" if exc.wrong_kind else "channel"
+            raise DeliveryError(f"notify {entry.channel}: {exc}", scope, exc.unknown) from None
+        return block, None
+
+    def find(self, entry: Entry, parent: Entry | None) -> Sent | None:
+        return None
