@@ -28,6 +28,7 @@ from canary.weeks import WEEK
 from tests.conftest import AS_OF, LATEST_WEEK, REPO, write_config
 from tests.test_files_source import export_tiles
 from tests.test_store import PG_ADMIN, pg_url  # noqa: F401  (pg_url: a fixture)
+from tests.test_suites import PLACEHOLDER
 
 pytestmark = pytest.mark.integration
 MONITORS = {"code-insights-canary": "canary", "code-insights-all-instances": "all-instances"}
@@ -124,6 +125,10 @@ def test_missing_key_or_segment_column_fails_that_dataset_and_the_run_goes_on(
     (key,) = checks(doc, dataset=dataset, check="row key")
     assert key["status"] == "failed" and f"key column {column} missing" in key["reason"]
     assert not checks(doc, status="error")
+    named = [c for c in checks(doc, dataset=dataset) if column in (c["column"] or "").split(",")]
+    assert named and {c["status"] for c in named} == {"failed"}, named
+    assert all(f"column {column} is missing from {dataset};" in c["reason"] for c in named)
+    assert not [c["reason"] for c in checks(doc) if PLACEHOLDER.search(c["reason"])]
     others = set(yaml.safe_load(config.read_text())["monitors"][monitor]["datasets"]) - {dataset}
     assert others == {c["dataset"] for c in checks(doc, check="row key", status="passed")}
     assert stored_runs(tmp_path / ".canary" / "store.db") == [(monitor, str(LATEST_WEEK), "failed")]

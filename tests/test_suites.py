@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -216,3 +217,76 @@ def test_unknown_expectation_type_is_an_error_check_and_a_run_error_alert(
     assert (
         "page views null" in alert.read_text() and "unknown expectation type" in alert.read_text()
     )
+
+
+PLACEHOLDER = re.compile(r"\bNone\b|\bnan\b|\bNaN\b|(?<!\w)\?(?!\w)(?<!upstream\?)")
+
+
+def test_check_on_an_absent_column_fails_saying_so_in_one_sentence() -> None:
+    """GE's verdicts on a missing column read "null on ? (None rows)"; they say what is gone."""
+    from datetime import date
+
+    import pandas as pd
+
+    from canary.checks.validate import GreatExpectations, to_check
+
+    batch = pd.DataFrame({"week": pd.to_datetime(["2026-11-16"] * 2), "siteId": [1, 2]})
+    kinds = [
+        ("expect_column_values_to_not_be_null", {"column": "site_id"}),
+        ("expect_column_values_to_be_unique", {"column": "site_id"}),
+        ("expect_compound_columns_to_be_unique", {"column_list": ["site_id", "week"]}),
+        ("expect_column_values_to_be_between", {"column": "views", "min_value": 0}),
+        ("expect_column_pair_values_a_to_be_greater_than_b", {"column_A": "a", "column_B": "b"}),
+    ]
+    suite = {
+        "name": "t",
+        "expectations": [
+            {"type": t, "kwargs": k, "meta": {"check": f"c{i}"}} for i, (t, k) in enumerate(kinds)
+        ],
+    }
+    raw = GreatExpectations().run(suite, batch, {}, "SUMMARY")
+    checks = [
+        to_check(
+            r,
+            monitor="m",
+            dataset="instance_usage",
+            week=date(2026, 11, 16),
+            batch=batch,
+            key_columns=["site_id"],
+            personal_columns=set(),
+        )
+        for r in raw
+    ]
+    assert [c.status for c in checks] == ["failed"] * len(kinds)
+    assert checks[0].reason == (
+        "instance_usage, week 2026-11-16: column site_id is missing from instance_usage; the "
+        "pull has siteId instead (renamed upstream?); restore it in the source or update the suite."
+    )
+    assert "columns a, b are missing" in checks[4].reason
+    assert checks[3].observed == {"missing_columns": ["views"]}
+    assert not [c.reason for c in checks if PLACEHOLDER.search(c.reason)]
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "expect_table_row_count_to_be_between",
+        "expect_column_values_to_be_in_type_list",
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_between",
+        "expect_column_values_to_be_unique",
+        "expect_column_pair_values_to_be_equal",
+        "expect_column_values_to_be_in_set",
+        "expect_column_mean_to_be_between",
+    ],
+)
+@pytest.mark.parametrize(
+    "result",
+    [{}, {"observed_value": None}, {"observed_value": float("nan"), "unexpected_count": None}],
+)
+def test_no_reason_shows_a_none_or_nan_placeholder(kind: str, result: dict[str, object]) -> None:
+    from canary.checks.reasons import reason
+
+    kwargs = {"column": "site_id", "column_A": "a", "column_B": "b", "min_value": 1}
+    text = reason(kind, kwargs, result, False, "instance_usage, week 2026-11-16")
+    assert not PLACEHOLDER.search(text), text

@@ -2,13 +2,58 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
+from difflib import get_close_matches
 from typing import Any
 
 from canary.jsonable import json_ready
 
 
-def _pct(value: Any) -> str:
-    return f"{float(value):.1f}%" if value is not None else "?"
+def _known(value: Any) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def _shown(value: Any) -> str:
+    """A value as a sentence shows it: None and NaN read "no value"."""
+    return str(value) if _known(value) else "no value"
+
+
+def _rows(count: Any, total: Any) -> str:
+    """ "12 of 1,000 rows", "12 rows", or "some rows" when GE gave no count."""
+    if not _known(count):
+        return "some rows"
+    return f"{count:,} of {total:,} rows" if _known(total) and total else f"{count:,} rows"
+
+
+def _null_share(percent: Any, of: str) -> str:
+    return f"{float(percent):.1f}% ({of})" if _known(percent) else of
+
+
+def _fold(name: str) -> str:
+    """A column name without case or separators, to match renames like ``siteId``."""
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def missing_columns(absent: list[str], where: str, dataset: str, present: Iterable[str]) -> str:
+    """Why a check whose columns are not in the pull failed: what is gone, what may replace it."""
+    names = ", ".join(absent)
+    plural = "s" if len(absent) > 1 else ""
+    folded = {_fold(c): c for c in map(str, present)}
+    hints = [
+        folded[m[0]]
+        for c in absent
+        if (m := get_close_matches(_fold(c), list(folded), n=1, cutoff=0.75))
+    ]
+    instead = (
+        f"; the pull has {', '.join(dict.fromkeys(hints))} instead (renamed upstream?)"
+        if hints
+        else ""
+    )
+    return (
+        f"{where}: column{plural} {names} {'are' if plural else 'is'} missing from {dataset}"
+        f"{instead}; restore {'them' if plural else 'it'} in the source or update the suite."
+    )
 
 
 def _examples(result: dict[str, Any]) -> str:
@@ -26,22 +71,33 @@ def reason(
     column = kwargs.get("column")
     count = result.get("unexpected_count")
     total = result.get("element_count")
-    share = _pct(result.get("unexpected_percent"))
-    of = f"{count:,} of {total:,} rows" if count is not None and total else f"{count} rows"
+    of = _rows(count, total)
     if kind == "expect_table_row_count_to_be_between":
         lo, hi = kwargs.get("min_value"), kwargs.get("max_value")
-        bounds = f"{lo}..{hi}" if hi is not None else f"at least {lo}"
-        return f"{where}: {result.get('observed_value')} rows; expected {bounds}."
+        bounds = (
+            f"{lo}..{hi}"
+            if _known(lo) and _known(hi)
+            else f"at most {hi}"
+            if _known(hi)
+            else f"at least {lo}"
+        )
+        observed = result.get("observed_value")
+        counted = f"{observed:,} rows" if _known(observed) else "no row count"
+        return f"{where}: {counted}; expected {bounds}."
     if kind == "expect_table_columns_to_match_set":
         columns = set(result.get("observed_value") or [])
         missing = [c for c in kwargs.get("column_set", []) if c not in columns]
         return f"{where}: columns missing: {', '.join(missing)}."
     if kind in ("expect_column_values_to_be_in_type_list", "expect_column_values_to_be_of_type"):
-        allowed = ", ".join(kwargs.get("type_list") or [kwargs.get("type_", "?")])
-        return f"{where}: {column} has type {result.get('observed_value')}; expected {allowed}."
+        types = [t for t in kwargs.get("type_list") or [kwargs.get("type_")] if _known(t)]
+        allowed = ", ".join(map(str, types)) or "the suite's type"
+        observed = result.get("observed_value")
+        has = f"has type {observed}" if _known(observed) else "has no type GE could read"
+        return f"{where}: {column} {has}; expected {allowed}."
     if kind == "expect_column_values_to_not_be_null":
         allowed = 100 * (1 - kwargs.get("mostly", 1.0))
-        return f"{where}: {column} is null on {share} ({of}); at most {allowed:.0f}% allowed."
+        share = _null_share(result.get("unexpected_percent"), of)
+        return f"{where}: {column} is null on {share}; at most {allowed:.0f}% allowed."
     if kind == "expect_column_values_to_be_between":
         lo, hi = kwargs.get("min_value"), kwargs.get("max_value")
         if hi is None:
@@ -66,5 +122,7 @@ def reason(
         present = set(result.get("observed_value") or [])
         missing = [v for v in kwargs.get("value_set", []) if v not in present]
         return f"{where}: {column} lacks {', '.join(map(repr, missing))}."
-    observed = result.get("observed_value", share if count is not None else None)
-    return f"{where}: {kind} failed on {column or 'the table'} (observed {observed})."
+    observed = result.get("observed_value")
+    if not _known(observed) and _known(count):
+        observed = _null_share(result.get("unexpected_percent"), of)
+    return f"{where}: {kind} failed on {column or 'the table'} (observed {_shown(observed)})."

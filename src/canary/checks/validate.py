@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from canary.checks.reasons import reason
+from canary.checks.reasons import missing_columns, reason
 from canary.checks.suites import check_column, check_name
 from canary.checks.verdict_cache import VerdictCache
 from canary.errors import SuiteError
@@ -132,6 +132,19 @@ def _problems(exc: Exception) -> str:
     return str(getattr(exc, "message", exc)).splitlines()[0]
 
 
+def _raised(info: Any) -> str | None:
+    """GE's exception message for a result, if it raised: ``exception_info`` is one
+    ``{"raised_exception", "exception_message"}`` or a dict of them per metric."""
+    if not isinstance(info, dict):
+        return None
+    if "raised_exception" in info:
+        return str(info.get("exception_message")) if info.get("raised_exception") else None
+    for each in info.values():
+        if found := _raised(each):
+            return found
+    return None
+
+
 def _name_of(result: Any) -> str:
     config = result.expectation_config
     return check_name({"type": config.type, "kwargs": config.kwargs, "meta": config.meta})
@@ -160,20 +173,28 @@ def to_check(
         for k, v in (("min", "min_value"), ("max", "max_value"))
         if kwargs.get(v) is not None
     } or None
-    exc = result.exception_info or {}
-    if exc.get("raised_exception"):
-        missing = [c for c in (column or "").split(",") if c and c not in batch.columns]
-        status: Status = "skipped" if missing else "error"
-        text = (
-            f"{where}: column {', '.join(missing)} is missing from the data (see 'columns "
-            "present'); judged again once the source delivers it."
-            if missing
-            else f"{where}: the check could not run: {str(exc.get('exception_message')).splitlines()[0]}"
-        )
+    broken: Status = "failed" if severity == "critical" else "warning"
+    absent = [c for c in (column or "").split(",") if c and c not in batch.columns]
+    if absent:  # a renamed or removed field: a broken pipeline, whatever GE made of it
+        text = missing_columns(absent, where, dataset, batch.columns)
         return CheckResult(
-            monitor, dataset, name, status, text, column, severity=severity, expected=expected
+            monitor,
+            dataset,
+            name,
+            broken,
+            text,
+            column,
+            observed={"missing_columns": absent},
+            expected=expected,
+            severity=severity,
         )
-    status = "passed" if result.success else "failed" if severity == "critical" else "warning"
+    exc = _raised(result.exception_info)
+    if exc is not None:
+        text = f"{where}: the check could not run: {str(exc).splitlines()[0]}"
+        return CheckResult(
+            monitor, dataset, name, "error", text, column, severity=severity, expected=expected
+        )
+    status: Status = "passed" if result.success else broken
     if "partial_unexpected_list" in detail:
         detail["partial_unexpected_list"] = [
             mask_value(v, (column or "") in personal_columns)
