@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -12,6 +13,7 @@ from canary.cli import main
 from canary.sample.generator import CANARY_SITE_ID, SampleSpec, generate
 from canary.sample.scenarios import SCENARIOS, inject
 from tests.conftest import REPO
+from tests.test_run_faults import shared_exports  # noqa: F401  (a fixture)
 
 END = date(2026, 11, 16)
 WEEK = date(2026, 10, 26)
@@ -79,3 +81,29 @@ def test_specific_breakages(healthy: pd.DataFrame) -> None:
     drop = on(inject(healthy, "version-field-drop", WEEK, SPEC))
     nulled = drop[drop[views].isna() & (drop["usage_state"] == "present")]
     assert nulled["release_index"].nunique() == 1 and len(nulled) < len(drop) * 0.5
+
+
+@pytest.mark.integration
+def test_schema_rename_in_an_export_names_the_missing_column_and_its_new_name(
+    tmp_path: Path,
+    shared_exports: Path,  # noqa: F811  (the fixture imported above)
+) -> None:
+    """schema-rename as a files export delivers it: the old column gone, the new one there."""
+    from tests.test_run_faults import checks, exports_config, run
+    from tests.test_suites import PLACEHOLDER
+
+    config = exports_config(tmp_path, shared_exports)
+    path = tmp_path / "exports" / "instance_usage.csv"
+    old, new = "weekly_insights_page_views", "weekly_insight_page_view_count"
+    pd.read_csv(path).rename(columns={old: new}).to_csv(path, index=False)
+    code, doc = run(config, tmp_path / "out.json", "--quiet")
+    assert code == 1
+    named = [c for c in checks(doc, dataset="instance_usage") if old in (c["column"] or "")]
+    assert named and {c["status"] for c in named} == {"failed"}
+    for check in named:
+        assert (
+            f"column {old} is missing from instance_usage; the pull has {new} instead"
+            in (check["reason"])
+        ), check["reason"]
+        assert old in check["observed"]["missing_columns"]
+    assert not [c["reason"] for c in checks(doc) if PLACEHOLDER.search(c["reason"])]

@@ -232,11 +232,22 @@ def check_dataset(
                     batch=batch,
                     key_columns=tile.row_key,
                     personal_columns=personal,
+                    known_columns=tile.columns,
                 )
                 for r in raw
             ]
 
-        parts = [p.monitor, data.name, p.week, checked, given, fmt, tile.row_key, sorted(personal)]
+        parts = [
+            p.monitor,
+            data.name,
+            p.week,
+            checked,
+            given,
+            fmt,
+            tile.row_key,
+            sorted(personal),
+            tile.columns,
+        ]
         validated: list[CheckResult] = ge.remember(
             parts, batch, validate, checks_to_json, checks_from_json
         )

@@ -35,11 +35,12 @@ def _fold(name: str) -> str:
     return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
-def missing_columns(absent: list[str], where: str, dataset: str, present: Iterable[str]) -> str:
-    """Why a check whose columns are not in the pull failed: what is gone, what may replace it."""
+def missing_columns(absent: list[str], where: str, dataset: str, new: Iterable[str]) -> str:
+    """Why a check whose columns are not in the pull failed: what is gone and which of the
+    ``new`` columns (in the pull, not in the dataset's definition) may have replaced it."""
     names = ", ".join(absent)
     plural = "s" if len(absent) > 1 else ""
-    folded = {_fold(c): c for c in map(str, present)}
+    folded = {_fold(c): c for c in map(str, new)}
     hints = [
         folded[m[0]]
         for c in absent

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date
 from difflib import get_close_matches
 from typing import Any, TypeVar
@@ -159,8 +159,12 @@ def to_check(
     batch: pd.DataFrame,
     key_columns: list[str],
     personal_columns: set[str],
+    known_columns: Collection[str] = (),
 ) -> CheckResult:
-    """One GE expectation result as a ``CheckResult`` (masked sample rows included)."""
+    """One GE expectation result as a ``CheckResult`` (masked sample rows included).
+
+    ``known_columns`` are those the dataset is defined with: a column of the pull outside
+    them may be the new name of a missing one."""
     config = result.expectation_config
     kwargs = dict(config.kwargs)
     severity = str(getattr(config.severity, "value", config.severity) or "critical")
@@ -176,7 +180,8 @@ def to_check(
     broken: Status = "failed" if severity == "critical" else "warning"
     absent = [c for c in (column or "").split(",") if c and c not in batch.columns]
     if absent:  # a renamed or removed field: a broken pipeline, whatever GE made of it
-        text = missing_columns(absent, where, dataset, batch.columns)
+        new = [c for c in batch.columns if c not in known_columns]
+        text = missing_columns(absent, where, dataset, new)
         return CheckResult(
             monitor,
             dataset,
