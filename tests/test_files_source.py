@@ -117,7 +117,7 @@ def test_bad_value_is_an_error_naming_file_and_column(tmp_path: Path) -> None:
     assert "'twelve'" in error["reason"]
 
 
-def test_missing_column_fails_presence_and_skips_its_checks(tmp_path: Path) -> None:
+def test_missing_column_fails_presence_and_its_checks(tmp_path: Path) -> None:
     exports = export_tiles(tmp_path / "exports", "code-insights-canary")
     frame = pd.read_csv(exports / "instance_usage.csv")
     frame.drop(columns="weekly_insights_page_views").to_csv(
@@ -128,10 +128,12 @@ def test_missing_column_fails_presence_and_skips_its_checks(tmp_path: Path) -> N
     checks = [c for c in doc["runs"][0]["checks"] if c["dataset"] == "instance_usage"]
     present = next(c for c in checks if c["check"] == "columns present")
     assert present["status"] == "failed" and "weekly_insights_page_views" in present["reason"]
-    skipped = [
-        c for c in checks if c["status"] == "skipped" and "missing from the data" in c["reason"]
-    ]
-    assert skipped and all("weekly_insights_page_views" in (c["column"] or "") for c in skipped)
+    named = [c for c in checks if "weekly_insights_page_views" in (c["column"] or "")]
+    assert named and {c["status"] for c in named} == {"failed"}
+    assert all(
+        "column weekly_insights_page_views is missing from instance_usage" in c["reason"]
+        for c in named
+    )
     assert not [c for c in checks if c["status"] == "error"]
 
 
