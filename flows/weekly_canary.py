@@ -20,7 +20,7 @@ from prefect.futures import PrefectFuture
 from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from canary.alerts.deliver import results_link
+from canary.alerts.deliver import alerts_with_run, results_link
 from canary.alerts.kept import deliver_or_keep
 from canary.alerts.lease import holder_name
 from canary.alerts.outbox import thread_links
@@ -37,6 +37,7 @@ from canary.pipeline import (
     open_store,
     plan,
     pull_dataset,
+    recorded,
     scenario_dirs,
 )
 from canary.prefect_ops import data_docs
@@ -141,14 +142,23 @@ def collect_concurrently(p: Plan) -> Collected:
 
 @task(retries=2, retry_delay_seconds=5, retry_condition_fn=retry_transient, cache_policy=NO_CACHE)
 def judge_and_record(
-    p: Plan, config: Config, store_url: str, got: Collected, started: datetime
+    p: Plan,
+    config: Config,
+    store_url: str,
+    got: Collected,
+    started: datetime,
+    docs_url: str,
+    alerts: bool,
 ) -> RunResult:
-    """History-aware checks (they read the store), then record the run (under its lock)."""
+    """History-aware checks (they read the store), then record the run (under its lock)
+    and, with ``alerts``, its alert state and outbox in the same transaction (as
+    ``canary run`` does); the alerts link ``docs_url``, the run's Data Docs to be built."""
     store = open_store(config, store_url)
+    writer = alerts_with_run(config, docs_url=docs_url) if alerts else None
     try:
         ge = shared_ge()
         with store.lock(p.monitor, p.week), _GE_LOCK:
-            return judge_and_finish(p, store, ge, got, started)
+            return judge_and_finish(p, store, ge, got, started, writer)
     finally:
         store.close()
 
@@ -166,15 +176,23 @@ def emit_events(store_url: str, run: RunResult) -> int:
 
 @task(retries=2, retry_delay_seconds=5, retry_condition_fn=retry_transient, cache_policy=NO_CACHE)
 def send_alerts(config: Config, store_url: str, run: RunResult, docs_url: str) -> Undelivered:
-    """Alerts through the durable outbox: a retried task never shows anyone an alert twice.
+    """Send the outbox, which took the run's alerts with the run (a run the store did not
+    take enqueues them here, in the fallback store when the store is down). Durable: a
+    retried task never shows anyone an alert twice.
 
     What was not delivered is logged and emitted as ``canary.delivery.pending``."""
     from prefect.runtime import flow_run
 
-    store = open_store(config, store_url)
+    took = recorded(run)
+    # a run the store did not take waits in the fallback store: it is not copied in before
+    # its alerts are enqueued here (in the store, else beside it in the fallback store)
+    store = open_store(config, store_url, catch_up=took)
     try:
         holder = holder_name(f"flow run {flow_run.get_name() or flow_run.get_id()}")
-        report, fell_back = deliver_or_keep(config, store, [run], docs_url=docs_url, holder=holder)
+        unrecorded = [] if took else [run]
+        report, fell_back = deliver_or_keep(
+            config, store, unrecorded, docs_url=docs_url, holder=holder
+        )
     finally:
         store.close()
     if fell_back:
@@ -187,11 +205,9 @@ def send_alerts(config: Config, store_url: str, run: RunResult, docs_url: str) -
 
 
 @task(cache_policy=NO_CACHE)
-def build_data_docs(config: Config, config_dir: Path, run: RunResult, started: datetime) -> str:
-    """GE Data Docs of this run's validations; returns the URL of their index page."""
-    from prefect.runtime import flow_run
-
-    name = f"{started:%Y%m%dT%H%M%SZ}-{flow_run.get_name() or 'local'}"
+def build_data_docs(config: Config, config_dir: Path, run: RunResult, name: str) -> str:
+    """GE Data Docs of this run's validations (``name``: their folder); returns the URL of
+    their index page."""
     docs = data_docs.build(config, config_dir, run, name, shared_ge().take())
     get_run_logger().info("Data Docs: %d validation pages at %s", docs.pages, docs.url)
     return docs.url
@@ -268,8 +284,11 @@ def weekly_canary(
     The run ends Failed when checks fail (``fail_on``: ``checks``, ``errors`` or ``never``).
     ``scenario`` injects a catalog breakage into a throwaway sample and store (no alerts).
     """
+    from prefect.runtime import flow_run
+
     logger = get_run_logger()
     path = Path(config_path)
+    config_dir = path.resolve().parent
     config = load_config(path)
     options = RunOptions(
         week=parse_week(week) if week else None,
@@ -284,7 +303,7 @@ def weekly_canary(
             store_url = f"sqlite:///{Path(scratch.name) / 'store.db'}"
         else:
             store_url = config.store_url(os.environ)
-        p = plan(config, monitor, options, path.resolve().parent)
+        p = plan(config, monitor, options, config_dir)
         name_flow_run(p.monitor, p.week, p.drill)
         store = Store(store_url)  # a first run (or a drill's empty store) backfills first
         try:
@@ -294,12 +313,15 @@ def weekly_canary(
         if first is not None:
             logger.info(first.summary())
         started = datetime.now(UTC)
+        docs_name = data_docs.run_name(started, flow_run.get_name())
+        docs_place = data_docs.place(docs_config, config_dir, p.monitor, p.week, docs_name)
         shared_ge().take()  # drop what an earlier run in this process left
         with tags(drill_marks.TAG) if p.drill else contextlib.nullcontext():
             got = collect_concurrently(p)
-            run = judge_and_record(p, config, store_url, got, started)
-            docs_url = build_data_docs(docs_config, path.resolve().parent, run, started)
-            missing = send_alerts(config, store_url, run, docs_url) if scratch is None else None
+            alerts = scratch is None
+            run = judge_and_record(p, config, store_url, got, started, docs_place.url, alerts)
+            docs_url = build_data_docs(docs_config, config_dir, run, docs_name)
+            missing = send_alerts(config, store_url, run, docs_url) if alerts else None
             emit_events(store_url, run)
             links = run_links(config, run, docs_url, store_url)
             publish_summary(run, links, missing)

@@ -6,6 +6,7 @@ import asyncio
 import json
 import re
 import shutil
+import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,13 +89,8 @@ def test_flow_publishes_table_and_summary_artifacts(prefect_api: None, tmp_path:
     assert counts in summary.data and counts in index.read_text()  # the same counts
 
 
-def test_flow_shows_failures_and_retries_only_transient_errors(
-    prefect_api: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import flows.weekly_canary as module
-
-    from canary.errors import SourceError, TransientSourceError
-
+def failing_config(tmp_path: Path, **changes: object) -> Path:
+    """A config whose page_views check "canary uses Code Insights" fails (an edited suite)."""
     suites = tmp_path / "expectations"
     shutil.copytree(REPO / "expectations", suites)
     suite_file = suites / "canary.page_views.json"
@@ -103,7 +99,17 @@ def test_flow_shows_failures_and_retries_only_transient_errors(
         if expectation["meta"]["check"] == "canary uses Code Insights":
             expectation["kwargs"]["min_value"] = 10**9  # edited suite: used on the next run
     suite_file.write_text(json.dumps(doc))
-    config = write_config(tmp_path, expectations_dir=str(suites))
+    return write_config(tmp_path, expectations_dir=str(suites), **changes)
+
+
+def test_flow_shows_failures_and_retries_only_transient_errors(
+    prefect_api: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flows.weekly_canary as module
+
+    from canary.errors import SourceError, TransientSourceError
+
+    config = failing_config(tmp_path)
 
     calls: list[str] = []
     real_pull = module.pull_dataset
@@ -259,3 +265,70 @@ def test_undelivered_alerts_show_in_the_summary_and_a_delivery_pending_event(
     assert event.payload["pending"] == 2 and event.payload["transport"] == "slack"
     assert any("Slack unreachable" in r for r in event.payload["reasons"])
     assert TOKEN not in json.dumps(event.payload)
+
+
+DOCS_BASE = "https://docs.example.com/canary"
+
+
+def _run_failing_week(tmp_path: Path) -> tuple[Any, str]:
+    """The flow over a week whose checks fail; its state and its Data Docs' URL (built)."""
+    from flows.weekly_canary import weekly_canary
+
+    config = failing_config(tmp_path, data_docs={"base_url": DOCS_BASE})
+    state = weekly_canary(
+        monitor="code-insights-canary",
+        config_path=str(config),
+        as_of=AS_OF.isoformat(),
+        return_state=True,
+    )
+    assert state.is_failed()
+    (index,) = (tmp_path / ".canary" / "data-docs" / "code-insights-canary").glob("*/*/index.html")
+    return state, f"{DOCS_BASE}/{index.relative_to(index.parents[3]).as_posix()}"
+
+
+def _sent(tmp_path: Path) -> list[str]:
+    return [p.read_text() for p in (tmp_path / ".canary" / "outbox").glob("*.md")]
+
+
+def _count(db: Path, sql: str) -> int:
+    with sqlite3.connect(db) as con:
+        return int(con.execute(sql, [str(LATEST_WEEK)]).fetchone()[0])
+
+
+def test_flow_records_the_run_with_its_alerts_and_links_its_data_docs(
+    prefect_api: None, tmp_path: Path
+) -> None:
+    _, url = _run_failing_week(tmp_path)
+    db = tmp_path / ".canary" / "store.db"
+    assert _count(db, "SELECT count(*) FROM runs WHERE week = ?") == 1
+    assert _count(db, "SELECT count(*) FROM alert_state WHERE 1 OR ? IS NULL") >= 1
+    assert _count(db, "SELECT count(*) FROM outbox WHERE week = ? AND status = 'delivered'") >= 1
+    alerts = [m for m in _sent(tmp_path) if "canary uses Code Insights" in m]
+    assert alerts and all(url in m for m in alerts)  # the link of the Data Docs built
+
+
+def test_flow_run_whose_outbox_write_fails_is_not_recorded_without_its_alerts(
+    prefect_api: None, tmp_path: Path
+) -> None:
+    """As with ``canary run``: the run and its alerts are written together or go, together,
+    to the fallback store; the alerts still go out, linking the run's Data Docs."""
+    from canary.store.db import Store
+
+    db = tmp_path / ".canary" / "store.db"
+    db.parent.mkdir()
+    Store(f"sqlite:///{db}").close()  # the schema, to fault
+    with sqlite3.connect(db) as con:
+        con.execute(
+            "CREATE TRIGGER full BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+        )
+    state, url = _run_failing_week(tmp_path)
+    run = state.result(raise_on_failure=False).document["runs"][0]
+    (record,) = [c for c in run["checks"] if (c["dataset"], c["check"]) == ("store", "record")]
+    assert record["status"] == "error" and "disk full" in record["reason"]
+    assert _count(db, "SELECT count(*) FROM runs WHERE week = ?") == 0  # rolled back together
+    assert _count(db, "SELECT count(*) FROM alert_state WHERE 1 OR ? IS NULL") == 0
+    fallback = tmp_path / ".canary" / "fallback-store.db"
+    assert _count(fallback, "SELECT count(*) FROM runs WHERE week = ?") == 1
+    assert _count(fallback, "SELECT count(*) FROM outbox WHERE week = ?") >= 1
+    alerts = [m for m in _sent(tmp_path) if "canary uses Code Insights" in m]
+    assert alerts and all(url in m for m in alerts)

@@ -11,13 +11,14 @@ import pytest
 import yaml
 
 from canary.checks.validate import GreatExpectations
+from canary.cli import main
 from canary.config import SampleSource, load_config
 from canary.pipeline import RunOptions, plan, run_monitor, sample_spec
 from canary.report.json_result import document, validate
 from canary.results import RunResult
 from canary.sample.warehouse import FILE_NAME, WarehouseSpec, ensure
 from canary.store.db import Store
-from tests.conftest import NOW, REPO, write_config
+from tests.conftest import AS_OF, NOW, REPO, write_config
 from tests.looker_fake import LOOKER_SOURCE_OF, looker_config, serving, shared_ge
 
 pytestmark = pytest.mark.integration
@@ -110,3 +111,18 @@ def test_broken_weeks_match_the_sample_source(
     assert verdicts(got) == verdicts(expected)
     assert [r["status"] for r in got["runs"]] == ["failed"]
     assert any(v[4] == "failed" for v in verdicts(got).values())
+
+
+def test_canary_run_logs_out_of_looker_once_after_the_last_pull(
+    shared_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with serving(shared_sample / FILE_NAME, monkeypatch) as fake:
+        config = looker_config(tmp_path, fake.base_url)
+        run = ["run", "--config", str(config), "--as-of", AS_OF.isoformat(), "--quiet"]
+        assert main([*run, "--no-deliver"]) in (0, 1)
+        with fake.lock:
+            log = list(fake.log)
+            logins, logouts = fake.logins, fake.logouts
+    assert (logins, logouts) == (1, 1)
+    assert log[-1][:2] == ("DELETE", "/api/4.0/logout") and log[-1][2] == 204
+    assert sum("/run/" in path for _, path, _ in log) >= 2  # both monitors pulled first

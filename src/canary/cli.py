@@ -90,6 +90,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
     from canary.report import json_result
     from canary.report.console import backfill_first_run, print_report
     from canary.results import RunResult
+    from canary.sources.registry import end_run
     from canary.store.db import Store
 
     config = load_config(args.config)
@@ -129,8 +130,11 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
                 for p in plans:  # a first run (or a drill's empty store) backfills history first
                     backfill_first_run(console, p, store)
                 with console.status("checking…", spinner="dots") as status:
-                    for p in plans:
-                        runs.append(run_monitor(p, store, ge, status.update, alerts))
+                    try:
+                        for p in plans:
+                            runs.append(run_monitor(p, store, ge, status.update, alerts))
+                    finally:
+                        end_run()  # after the last pull: Looker sessions log out once
                 if deliver_now:  # sends; enqueues only the alerts of runs not recorded
                     try:
                         delivery, fell_back = deliver_or_keep(

@@ -105,12 +105,13 @@ def fallback_path(config: Config) -> Path:
     return config.data_dir / FALLBACK_NAME
 
 
-def open_store(config: Config, url: str) -> Store:
+def open_store(config: Config, url: str, catch_up: bool = True) -> Store:
     """The store a run records in, with its fallback file and run-lock timeout."""
     return Store(
         url,
         fallback=fallback_path(config),
         lock_timeout=config.store.lock_timeout.total_seconds(),
+        catch_up=catch_up,
     )
 
 

@@ -121,6 +121,16 @@ def results_link(config: Config, run: RunResult, result_path: Path | None) -> Li
     return None
 
 
+def more_link(
+    config: Config, run: RunResult, result_path: Path | None, docs_url: str | None
+) -> Link | None:
+    """What a run's messages link as its full results: the report site if configured, else
+    ``docs_url`` (the run's Data Docs), else the JSON result's path."""
+    if docs_url and not config.slack.report_base_url:
+        return Link("Data Docs", docs_url)
+    return results_link(config, run, result_path)
+
+
 def _charts(
     store: Store,
     run: RunResult,
@@ -231,14 +241,15 @@ def alerts_with_run(
     result_path: Path | None = None,
     now: datetime | None = None,
     environ: Mapping[str, str] | None = None,
+    docs_url: str | None = None,
 ) -> Callable[[Store, RunResult, pd.DataFrame], Callable[[Connection], int]]:
     """For ``Store.record_run``: a run's alert state and outbox, written in the run's own
-    transaction (then ``deliver`` with no runs only sends)."""
+    transaction (then ``deliver`` with no runs only sends). Links as ``deliver`` does."""
     choice = choose(config, environ)
     today = (now or datetime.now(UTC)).date()
 
     def prepare(store: Store, run: RunResult, metrics: pd.DataFrame) -> Callable[[Connection], int]:
-        more = results_link(config, run, result_path)
+        more = more_link(config, run, result_path, docs_url)
         return compose_run(
             store, config, run, MODES[choice.name], choice.name, more, today, metrics
         )
@@ -268,9 +279,7 @@ def deliver(
     report = DeliveryReport(choice.name)
     today = (now or datetime.now(UTC)).date()
     for run in runs:
-        more = results_link(config, run, result_path)
-        if docs_url and not config.slack.report_base_url:
-            more = Link("Data Docs", docs_url)
+        more = more_link(config, run, result_path, docs_url)
         report.enqueued += enqueue_run(
             store, config, run, MODES[choice.name], choice.name, more, today
         )

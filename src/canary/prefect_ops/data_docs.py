@@ -2,8 +2,8 @@
 run, and an index page, written into ``<dir>/<monitor>/<week>/<run>/``.
 
 ``RecordingGE`` keeps GE's raw expectation results of the run; ``build`` renders them with
-GE's Data Docs renderer (the one ``build_data_docs`` uses) and returns the index's URL:
-under ``data_docs.base_url`` when the folder is served, else a ``file://`` URL.
+GE's Data Docs renderer (the one ``build_data_docs`` uses) into the folder ``place``
+names, and returns the index's URL.
 
 Pages are made self-contained: CDN stylesheets and scripts are replaced by canary's own
 sheet beside them (they render offline), and their Home link leads to the run's index,
@@ -18,6 +18,7 @@ import re
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,30 @@ def folder(config: Config, config_dir: Path) -> Path:
     if chosen is None:
         return config.data_dir / "data-docs"
     return chosen if chosen.is_absolute() else config_dir / chosen
+
+
+def run_name(started: datetime, flow_run: str | None) -> str:
+    """The folder of one flow run's Data Docs: when it started and the flow run's name."""
+    return f"{started:%Y%m%dT%H%M%SZ}-{flow_run or 'local'}"
+
+
+@dataclass(frozen=True)
+class Place:
+    folder: Path
+    url: str
+
+
+def place(config: Config, config_dir: Path, monitor: str, week: date, run_name: str) -> Place:
+    """Where a run's Data Docs go and the URL of their index, known before the run is
+    recorded (its alerts link them): under ``data_docs.base_url`` when served, else a
+    ``file://`` URL."""
+    rel = Path(_slug(monitor)) / week.isoformat() / _slug(run_name)
+    target = folder(config, config_dir) / rel
+    if config.data_docs.base_url:
+        url = f"{config.data_docs.base_url.rstrip('/')}/{rel.as_posix()}/index.html"
+    else:
+        url = (target / "index.html").resolve().as_uri()
+    return Place(target, url)
 
 
 def _without_na(value: Any) -> Any:
@@ -182,9 +207,8 @@ def build(
     recorded: list[tuple[str, list[Any]]],
 ) -> DataDocs:
     """Write the pages and the index of one run; the index links every page."""
-    base = folder(config, config_dir)
-    rel = Path(_slug(run.monitor)) / run.week.isoformat() / _slug(run_name)
-    target = base / rel
+    where = place(config, config_dir, run.monitor, run.week, run_name)
+    target = where.folder
     target.mkdir(parents=True, exist_ok=True)
     pages = []
     for i, (suite, results) in enumerate(recorded):
@@ -196,8 +220,4 @@ def build(
     (target / data_docs_style.FILE_NAME).write_text(data_docs_style.CSS)
     index = target / "index.html"
     index.write_text(index_html(run, run_name, pages))
-    if config.data_docs.base_url:
-        url = f"{config.data_docs.base_url.rstrip('/')}/{rel.as_posix()}/index.html"
-    else:
-        url = index.resolve().as_uri()
-    return DataDocs(index, url, len(recorded))
+    return DataDocs(index, where.url, len(recorded))

@@ -6,6 +6,7 @@ A kind is one module with a ``build(name, cfg, ctx)`` function (plus its config 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -60,3 +61,14 @@ def build(name: str, cfg: Any, ctx: BuildContext) -> Source:
     builder = import_module(kind.module).build
     source: Source = builder(name, cfg, ctx)
     return source
+
+
+def end_run() -> None:
+    """End the sessions sources opened (a kind module's ``end_run``: Looker logs out).
+
+    Only kinds already imported are asked, so a run without Looker never loads its SDK.
+    """
+    for module in dict.fromkeys(k.module for k in KINDS.values()):
+        ender = getattr(sys.modules.get(module), "end_run", None)
+        if ender is not None:
+            ender()

@@ -37,7 +37,8 @@ class Store:
     updated by this object's own writes.
 
     ``fallback``: a SQLite file that keeps a run the store could not record (see
-    ``canary.store.fallback``); opening the store copies in what it holds.
+    ``canary.store.fallback``); opening the store copies in what it holds (unless not
+    ``catch_up``).
     ``lock_timeout``: seconds to wait for another process's run or migration (``lock``).
     """
 
@@ -48,6 +49,7 @@ class Store:
         sole_writer: bool = False,
         fallback: Path | None = None,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        catch_up: bool = True,
     ) -> None:
         self.url = url
         self.lock_timeout = lock_timeout
@@ -74,7 +76,7 @@ class Store:
                 f"store {redacted(url)}: cannot open ({type(exc).__name__}: {first_line(exc)})",
                 transient=isinstance(exc, SQLAlchemyError),
             ) from None
-        if self.fallback is not None and self.fallback.exists():
+        if catch_up and self.fallback is not None and self.fallback.exists():
             self.caught_up = self._catch_up(self.fallback)
 
     def _catch_up(self, path: Path) -> int:

@@ -24,6 +24,7 @@ __all__ = [
     "build",
     "build_looker_source",
     "close_clients",
+    "end_run",
 ]
 
 
@@ -47,3 +48,8 @@ def build(
     name: str, cfg: LookerSource, ctx: BuildContext
 ) -> DashboardSource | LookSource | QuerySource:
     return build_looker_source(name, cfg, ctx.dashboard, ctx.environ)
+
+
+def end_run() -> None:
+    """The run's last pull is done: log out of every Looker connection, once."""
+    close_clients()
