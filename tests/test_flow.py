@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -256,11 +257,13 @@ def test_undelivered_alerts_show_in_the_summary_and_a_delivery_pending_event(
     assert "Slack unreachable" in summary.data
 
     EventsWorker.drain_all()
+    wanted = EventFilter(event=EventNameFilter(name=["canary.delivery.pending"]))
+    deadline = time.monotonic() + 30  # the server persists events in batches, a moment later
     with get_client(sync_client=True) as client:
-        page = client.read_events(
-            EventFilter(event=EventNameFilter(name=["canary.delivery.pending"])), limit=10
-        )
-    [event] = page.events
+        while not (events := client.read_events(wanted, limit=10).events):
+            assert time.monotonic() < deadline, "no canary.delivery.pending event in 30 s"
+            time.sleep(0.5)
+    [event] = events
     assert event.resource.id == f"canary.delivery.code-insights-canary.{LATEST_WEEK}"
     assert event.payload["pending"] == 2 and event.payload["transport"] == "slack"
     assert any("Slack unreachable" in r for r in event.payload["reasons"])
