@@ -199,28 +199,15 @@ def claim(
     engine: Engine, entry: Entry, now: float, holder: str, lease: float = LEASE_SECONDS
 ) -> bool:
     """Take ``entry`` for one attempt unless another process changed it since it was read."""
-    values = {
-        "status": "sending",
-        "attempts": entry.attempts + 1,
-        "claimed_at": now,
-        "claimed_by": holder,
-        "lease_until": now + lease,
-    }
-    query = (
-        update(outbox)
-        .where(
-            outbox.c.id == entry.id,
-            outbox.c.status == entry.status,
-            outbox.c.attempts == entry.attempts,
-        )
-        .values(**values)
+    return reassign(
+        engine,
+        entry,
+        status="sending",
+        attempts=entry.attempts + 1,
+        claimed_at=now,
+        claimed_by=holder,
+        lease_until=now + lease,
     )
-    with engine.begin() as con:
-        claimed = con.execute(query).rowcount == 1
-    if claimed:
-        for name, value in values.items():
-            setattr(entry, name, value)
-    return claimed
 
 
 def renew(engine: Engine, holder: str, until: float) -> int:
