@@ -58,6 +58,10 @@ class StoreError(CanaryError):
         super().__init__(message, transient=transient)
         self.detail = detail
 
+    def doing(self, what: str) -> StoreError:
+        """This error, its message ending with what the store was doing (``what``)."""
+        return StoreError(f"{self} ({what})", transient=self.transient, detail=self.detail)
+
 
 class SecretError(CanaryError):
     """A secret could not be resolved. Never carries the secret's value."""

@@ -68,9 +68,7 @@ class Store:
             translate(self.engine, url)
             self._migrate()
         except StoreError as exc:
-            raise StoreError(
-                f"{exc} (cannot open)", transient=exc.transient, detail=exc.detail
-            ) from None
+            raise exc.doing("cannot open") from None
         except (SQLAlchemyError, OSError, ValueError) as exc:
             raise StoreError(
                 f"store {redacted(url)}: cannot open ({type(exc).__name__}: {first_line(exc)})",
@@ -86,11 +84,7 @@ class Store:
             with kept.engine.connect() as source, self.engine.begin() as target:
                 copied = copy_missing(source, target)
         except StoreError as exc:
-            raise StoreError(
-                f"{exc} (cannot copy in the fallback store {path})",
-                transient=exc.transient,
-                detail=exc.detail,
-            ) from None
+            raise exc.doing(f"cannot copy in the fallback store {path}") from None
         finally:
             kept.close()
         path.unlink()
@@ -160,11 +154,7 @@ class Store:
                 if also is not None:
                     also(con)
         except StoreError as exc:
-            raise StoreError(
-                f"{exc} (cannot record {run.monitor} week {run.week})",
-                transient=exc.transient,
-                detail=exc.detail,
-            ) from None
+            raise exc.doing(f"cannot record {run.monitor} week {run.week}") from None
         self._remember(run.monitor, metric_rows)
 
     def keep(
@@ -194,11 +184,7 @@ class Store:
             with self.engine.begin() as con:
                 _replace_metrics(con, monitor, records)
         except StoreError as exc:
-            raise StoreError(
-                f"{exc} (cannot record metrics of {monitor})",
-                transient=exc.transient,
-                detail=exc.detail,
-            ) from None
+            raise exc.doing(f"cannot record metrics of {monitor}") from None
         self._remember(monitor, metric_rows)
 
     def record_schemas(self, monitor: str, week: date, schemas: dict[str, dict[str, str]]) -> None:
@@ -207,11 +193,7 @@ class Store:
             with self.engine.begin() as con:
                 _replace_schemas(con, monitor, week, schemas)
         except StoreError as exc:
-            raise StoreError(
-                f"{exc} (cannot record column types of {monitor})",
-                transient=exc.transient,
-                detail=exc.detail,
-            ) from None
+            raise exc.doing(f"cannot record column types of {monitor}") from None
 
     def _remember(self, monitor: str, written: pd.DataFrame) -> None:
         """Apply a write to the kept histories: its (dataset, week)s replace what was there."""
