@@ -1,11 +1,11 @@
 """Scale: weekly pings generated in PostgreSQL, a canary run against the bare SQL it needs.
 
-    .venv/bin/python -m bench.scale [--sizes 10000x104,100000x104,1000000x8] [--backtest]
+    .venv/bin/python -m bench.scale [--sizes 10000x104,100000x104,1000000x8] [--backtest] [--keep]
 
 PostgreSQL from ``CANARY_TEST_PG`` (default postgres@127.0.0.1:5432).
 
-For each size (instances x weeks) it generates the tables in a throwaway database (SQL
-``generate_series``), then prints: the tiles' bare SQL for one week; a warm weekly run of
+For each size (instances x weeks) it generates the tables in a database of their own (SQL
+``generate_series``; with ``--keep`` the database stays and the next run reuses it), then prints: the tiles' bare SQL for one week; a warm weekly run of
 the all-instances monitor through the sql source (wall time, peak RSS of the canary
 process); the same tiles exported as Parquet, read by DuckDB alone and by a run through the
 files source; and with ``--backtest`` (60+ weeks) a 52-week backtest against one run. Targets
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import sqlalchemy as sa
 import yaml
 
@@ -112,16 +115,27 @@ def _bare_sql(url: str, week: date) -> float:
     return time.perf_counter() - started
 
 
-def _canary(*argv: str) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one canary command in its own process."""
-    code = (
-        "import resource, sys; from canary.cli import main; rc = main(sys.argv[1:]); "
-        "print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); "
-        "sys.exit(0 if rc in (0, 1) else rc)"
-    )
+#: The child's own peak RSS. ``getrusage(RUSAGE_SELF).ru_maxrss`` would not do: Linux
+#: carries the high-water mark over ``exec``, so a child forked from this process (which
+#: held the exports) reported this process's size, 1.96 GB at 10k instances, not its own.
+_PEAK = (
+    "import sys; from canary.cli import main; rc = main(sys.argv[1:]); "
+    "hwm = next(l for l in open('/proc/self/status') if l.startswith('VmHWM')); "
+    "print('RSS', hwm.split()[1], file=sys.stderr); "
+    "sys.exit(0 if rc in (0, 1) else rc)"
+)
+
+
+def _canary(*argv: str, fresh: Path | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one canary command in its own process.
+
+    ``fresh``: a verdict cache emptied first, as on a new week (nothing validated before).
+    """
+    if fresh is not None:
+        shutil.rmtree(fresh, ignore_errors=True)
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-c", code, *argv], capture_output=True, text=True, check=False
+        [sys.executable, "-c", _PEAK, *argv], capture_output=True, text=True, check=False
     )
     took = time.perf_counter() - started
     if done.returncode != 0:
@@ -154,7 +168,7 @@ def _config(directory: Path, source: dict[str, object]) -> Path:
 
 
 def _export_parquet(url: str, directory: Path) -> dict[str, dict[str, str]]:
-    """Every tile of every week as Parquet, as a tile export holds it."""
+    """Every tile of every week as Parquet, as a tile export holds it (streamed in chunks)."""
     board = catalog().dashboards["all-instances"]
     out: dict[str, dict[str, str]] = {}
     engine = sa.create_engine(url)
@@ -168,10 +182,17 @@ def _export_parquet(url: str, directory: Path) -> dict[str, dict[str, str]]:
             placeholder=named,
         )
         path = directory / f"{tile.dataset}.parquet"
+        writer: pq.ParquetWriter | None = None
         with engine.connect() as con:
-            result = con.execute(sa.text(sql), bind(values))
-            frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-            frame.to_parquet(path, row_group_size=ROW_GROUP)
+            result = con.execution_options(stream_results=True).execute(sa.text(sql), bind(values))
+            for chunk in result.partitions(ROW_GROUP):
+                frame = pd.DataFrame(chunk, columns=list(result.keys()))
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(path, table.schema)
+                writer.write_table(table.cast(writer.schema), row_group_size=ROW_GROUP)
+        if writer is not None:
+            writer.close()
         out[tile.dataset] = {"path": str(path)}
     engine.dispose()
     return out
@@ -192,61 +213,78 @@ def _duckdb_bare(files: dict[str, dict[str, str]], week: date) -> float:
     return time.perf_counter() - started
 
 
-def measure(instances: int, weeks: int, backtest: bool) -> None:
-    week = latest_complete_week(as_of_datetime(AS_OF), timedelta(days=1))
+def _database(instances: int, weeks: int, week: date, admin: sa.Engine) -> tuple[str, str]:
+    """The size's database (name, URL): reused when a kept one is whole, else generated."""
     name = f"canary_scale_{instances}x{weeks}"
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql:", "postgresql+psycopg:") + f"/{name}"
+    marker = f"generated for {week}"
+    with admin.connect() as con:
+        exists = con.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).first()
+    if exists:
+        engine = sa.create_engine(url)
+        try:
+            with engine.connect() as con:
+                found = con.execute(
+                    sa.text("SELECT obj_description('analytics.weekly_pings'::regclass)")
+                ).scalar()
+        except sa.exc.DBAPIError:
+            found = None
+        engine.dispose()
+        if found == marker:
+            print(f"\n{instances:,} instances x {weeks} weeks ({instances * weeks:,} pings; kept)")
+            return name, url
     with admin.connect() as con:
         con.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         con.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql:", "postgresql+psycopg:") + f"/{name}"
+    started = time.perf_counter()
+    engine = sa.create_engine(url)
+    with engine.begin() as con:
+        for statement in _generate_sql(instances, weeks, week):
+            con.execute(sa.text(statement))
+        con.execute(sa.text(f"COMMENT ON TABLE analytics.weekly_pings IS '{marker}'"))
+    engine.dispose()
+    made = time.perf_counter() - started
+    print(
+        f"\n{instances:,} instances x {weeks} weeks ({instances * weeks:,} pings; "
+        f"generated in {made:.1f} s)"
+    )
+    return name, url
+
+
+def _weekly_runs(what: str, config: Path, bare: float, against: str) -> float:
+    """A first run (fills the store), a new week's run (verdict cache emptied: GE validates
+    as every week does) and a repeat of it (verdicts cached); prints each against ``bare``.
+    Returns the new week's seconds."""
+    run = ["run", "--config", str(config), "--quiet", "--no-deliver", "--as-of", str(AS_OF)]
+    _canary(*run)
+    took, rss = _canary(*run, fresh=config.parent / ".canary" / "cache")
+    again, again_rss = _canary(*run)
+    print(
+        f"  {what}: weekly run {took:6.2f} s, peak RSS {rss:5.0f} MB; {against} {bare:.2f} s "
+        f"-> {took / bare:.1f}x (repeat, verdicts cached: {again:.2f} s, {again_rss:.0f} MB, "
+        f"{again / bare:.1f}x)"
+    )
+    return took
+
+
+def measure(instances: int, weeks: int, backtest: bool, keep: bool) -> None:
+    week = latest_complete_week(as_of_datetime(AS_OF), timedelta(days=1))
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    name, url = _database(instances, weeks, week, admin)
     try:
-        started = time.perf_counter()
-        with sa.create_engine(url).begin() as con:
-            for statement in _generate_sql(instances, weeks, week):
-                con.execute(sa.text(statement))
-        made = time.perf_counter() - started
-        rows = instances * weeks
-        print(
-            f"\n{instances:,} instances x {weeks} weeks ({rows:,} pings; generated in {made:.1f} s)"
-        )
         bare = min(_bare_sql(url, week) for _ in range(3))
         with tempfile.TemporaryDirectory(prefix="canary-scale-") as tmp:
-            config = _config(
-                Path(tmp),
-                {
-                    "kind": "sql",
-                    "url": url,
-                    "tables": {v: f"analytics.{v}" for v in catalog().views},
-                },
-            )
-            run = ["run", "--config", str(config), "--quiet", "--no-deliver", "--as-of", str(AS_OF)]
-            _canary(*run)
-            took, rss = _canary(*run)
-            print(
-                f"  sql  : warm run {took:6.2f} s, peak RSS {rss:6.0f} MB; bare SQL {bare:.2f} s "
-                f"-> {took / bare:.1f}x"
-            )
+            tables = {v: f"analytics.{v}" for v in catalog().views}
+            config = _config(Path(tmp) / "s", {"kind": "sql", "url": url, "tables": tables})
+            took = _weekly_runs("sql  ", config, bare, "bare SQL")
             files_dir = Path(tmp) / "exports"
             files_dir.mkdir()
             files = _export_parquet(url, files_dir)
-            fconfig = _config(Path(tmp) / "f", {"kind": "files", "datasets": files})
-            frun = [
-                "run",
-                "--config",
-                str(fconfig),
-                "--quiet",
-                "--no-deliver",
-                "--as-of",
-                str(AS_OF),
-            ]
-            _canary(*frun)
-            ftook, frss = _canary(*frun)
             duck = min(_duckdb_bare(files, week) for _ in range(3))
-            print(
-                f"  files: warm run {ftook:6.2f} s, peak RSS {frss:6.0f} MB; DuckDB alone "
-                f"{duck:.2f} s -> {ftook / duck:.1f}x"
-            )
+            fconfig = _config(Path(tmp) / "f", {"kind": "files", "datasets": files})
+            _weekly_runs("files", fconfig, duck, "DuckDB alone")
             if backtest and weeks >= 60:
                 start = week - timedelta(weeks=51)
                 back = [
@@ -265,10 +303,11 @@ def measure(instances: int, weeks: int, backtest: bool) -> None:
                     str(Path(tmp) / "bt.json"),
                 ]
                 btook, _ = _canary(*back)
-                print(f"  backtest 52 weeks {btook:.1f} s -> {btook / took:.1f}x one run")
+                print(f"  backtest 52 weeks {btook:.1f} s -> {btook / took:.1f}x one weekly run")
     finally:
-        with admin.connect() as con:
-            con.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not keep:
+            with admin.connect() as con:
+                con.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
@@ -276,10 +315,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000x104,100000x104,1000000x8")
     parser.add_argument("--backtest", action="store_true", help="also a 52-week backtest")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the generated databases (reused next time)"
+    )
     args = parser.parse_args()
     for size in args.sizes.split(","):
         instances, weeks = (int(p) for p in size.split("x"))
-        measure(instances, weeks, args.backtest)
+        measure(instances, weeks, args.backtest, args.keep)
 
 
 if __name__ == "__main__":

@@ -290,3 +290,37 @@ def test_no_reason_shows_a_none_or_nan_placeholder(kind: str, result: dict[str, 
     kwargs = {"column": "site_id", "column_A": "a", "column_B": "b", "min_value": 1}
     text = reason(kind, kwargs, result, False, "instance_usage, week 2026-11-16")
     assert not PLACEHOLDER.search(text), text
+
+
+def test_prepared_context_is_made_off_the_calling_thread_and_then_used() -> None:
+    """``prepare`` imports GE and makes its context in a background thread; a validation
+    after it waits for that thread and uses its context."""
+    import threading
+
+    import pandas as pd
+
+    from canary.checks.validate import GreatExpectations
+
+    ge = GreatExpectations()
+    made_in: list[str] = []
+    start = ge._start
+
+    def start_and_note() -> None:
+        made_in.append(threading.current_thread().name)
+        start()
+
+    ge._start = start_and_note  # type: ignore[method-assign]
+    ge.prepare()
+    ge.prepare()  # once is enough
+    suite = {
+        "name": "t",
+        "expectations": [
+            {
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "n", "min_value": 0},
+            }
+        ],
+    }
+    raw = ge.run(suite, pd.DataFrame({"n": [1, -1]}), {}, "BASIC")
+    assert made_in == ["canary-ge-import"]
+    assert [r.success for r in raw] == [False]

@@ -341,7 +341,9 @@ def collect(
     """Pull and check every dataset; one that fails becomes an ``error`` check, the rest go on.
 
     ``pull`` and ``check`` default to the plain stages; the Prefect flow passes its tasks.
+    GE is imported in the background meanwhile (``GreatExpectations.prepare``).
     """
+    ge.prepare()
     out = Collected()
     for name in p.config.datasets:
         if progress:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable, Collection
 from datetime import date
 from difflib import get_close_matches
@@ -23,14 +24,41 @@ T = TypeVar("T")
 
 
 class GreatExpectations:
-    """One ephemeral GE context per process, made (and GE imported) on the first validation;
-    suites are read from their files every run. With a ``cache``, ``remember`` reuses the
-    verdicts of a batch and suite validated before."""
+    """One ephemeral GE context per process, made (and GE imported) on the first validation
+    or, after ``prepare``, in the background; suites are read from their files every run.
+    With a ``cache``, ``remember`` reuses the verdicts of a batch and suite validated before."""
 
     def __init__(self, cache: VerdictCache | None = None) -> None:
         self.cache = cache
         self._gx: Any = None
         self._batch: Any = None
+        self._warming: threading.Thread | None = None
+
+    def prepare(self) -> None:
+        """Import GE and make its context in a background thread while sources query.
+
+        GE's import takes seconds of a run (several times the queries of a small warehouse);
+        a database query releases the interpreter, so both proceed at once. The first use of
+        GE waits for the thread; if it failed there, the context is made again in the caller
+        (raising what it raises)."""
+        if self._gx is not None or self._warming is not None:
+            return
+
+        def warm() -> None:
+            try:
+                self._start()
+            except Exception:  # made again, raising, by the first validation
+                self._gx = None
+
+        self._warming = threading.Thread(target=warm, name="canary-ge-import", daemon=True)
+        self._warming.start()
+
+    def _ready(self) -> None:
+        if self._warming is not None:
+            self._warming.join()
+            self._warming = None
+        if self._gx is None:
+            self._start()
 
     def _start(self) -> None:
         import great_expectations as gx
@@ -72,6 +100,7 @@ class GreatExpectations:
         return {int(i): why for i, why in found.items()}
 
     def _unbuildable(self, expectations: list[dict[str, Any]]) -> dict[int, str]:
+        self._ready()
         from great_expectations.exceptions import ExpectationNotFoundError
         from great_expectations.expectations.expectation_configuration import (
             ExpectationConfiguration,
@@ -102,8 +131,7 @@ class GreatExpectations:
         result_format: str = "SUMMARY",
     ) -> list[Any]:
         """GE's expectation results for ``batch`` (in suite order)."""
-        if self._gx is None:
-            self._start()
+        self._ready()
         try:
             suite = self._gx.ExpectationSuite(
                 name=str(suite_doc["name"]), expectations=suite_doc["expectations"]
