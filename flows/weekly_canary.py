@@ -56,8 +56,8 @@ from canary.report import drill as drill_marks
 from canary.report import json_result
 from canary.report.artifacts import artifact_key, check_table, links_markdown, summary_markdown
 from canary.results import CheckResult, DatasetInfo, RunResult
-from canary.sources.base import Dataset
 from canary.store.db import Store
+from canary.summary import TileSummary
 from canary.weeks import as_of_datetime, parse_week
 
 #: Datasets of one monitor pulled and checked at once (threads of one flow run).
@@ -93,12 +93,12 @@ def retry_transient(task: Any, task_run: Any, state: Any) -> bool:
     retry_condition_fn=retry_transient,
     cache_policy=NO_CACHE,
 )
-def pull(p: Plan, dataset: str) -> Dataset:
+def pull(p: Plan, dataset: str) -> TileSummary:
     return pull_dataset(p, dataset)
 
 
 @task(cache_policy=NO_CACHE)
-def check(p: Plan, data: Dataset) -> tuple[pd.DataFrame, list[CheckResult]]:
+def check(p: Plan, data: TileSummary) -> tuple[pd.DataFrame, list[CheckResult]]:
     ge = shared_ge()
     with _GE_LOCK:
         return check_dataset(p, ge, data)
@@ -109,11 +109,11 @@ def collect_concurrently(p: Plan) -> Collected:
 
     Results are assembled in the config's dataset order, so they equal a sequential run's.
     """
-    pulls: dict[str, PrefectFuture[Dataset]] = {
+    pulls: dict[str, PrefectFuture[TileSummary]] = {
         name: pull.submit(p, name) for name in p.config.datasets
     }
     checks: dict[str, PrefectFuture[tuple[pd.DataFrame, list[CheckResult]]] | CanaryError] = {}
-    pulled: dict[str, Dataset] = {}
+    pulled: dict[str, TileSummary] = {}
     for name, future in pulls.items():
         try:
             pulled[name] = future.result()
@@ -136,7 +136,7 @@ def collect_concurrently(p: Plan) -> Collected:
         out.metrics.append(frame)
         out.pulled.append(data)
         out.checks.extend(results)
-        out.datasets.append(DatasetInfo(name, len(data.frame), data.link))
+        out.datasets.append(DatasetInfo(name, data.rows, data.link))
     return out
 
 

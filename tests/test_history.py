@@ -141,7 +141,7 @@ def _by_version(now: dict[str, float]) -> list[HistoryInput]:
     metrics = pd.DataFrame(rows, columns=["week", "column_name", "segment", "metric", "value"])
     empty = metrics.iloc[0:0]
     return [
-        HistoryInput(ALL, name, tiles[name], week, pd.DataFrame(), frame, HistorySettings())
+        HistoryInput(ALL, name, tiles[name], week, None, frame, HistorySettings())
         for name, frame in (("page_views", empty), ("usage_by_version", metrics))
     ]
 
@@ -177,9 +177,7 @@ def test_attribution_names_a_version_only_when_it_carries_more_than_its_share() 
         columns=["week", "column_name", "segment", "metric", "value"],
     )
     tile = catalog().tiles["instance_usage"]
-    single = HistoryInput(
-        CANARY, "instance_usage", tile, LATEST_WEEK, pd.DataFrame(), one, HistorySettings()
-    )
+    single = HistoryInput(CANARY, "instance_usage", tile, LATEST_WEEK, None, one, HistorySettings())
     inputs = [*_by_version({"5.27": 900.0, "5.28": 0.0}), single]
     assert attribute(_level(900.0), inputs) == ("", [])
 

@@ -37,7 +37,7 @@ def _series(values: dict[date, float], week: date) -> HistoryInput:
         dataset="page_views",
         tile=TILE,
         week=week,
-        frame=pd.DataFrame(),
+        summary=None,
         metrics=metrics,
         settings=HISTORY_DEFAULTS,
         quiet=list(DEFAULT_QUIET_WEEKS),

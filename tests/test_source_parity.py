@@ -1,4 +1,5 @@
-"""Parity: every catalog scenario gives the same checks through sql (PostgreSQL, DuckDB) and files."""
+"""Parity: every catalog scenario gives the same checks through sql (PostgreSQL, DuckDB) and
+files, and each source's summary computed in the database equals the pure code's."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from canary.checks.validate import GreatExpectations
@@ -19,6 +21,7 @@ from canary.sources.base import Source
 from canary.sources.files import FilesSource
 from canary.sources.sql import SqlSource
 from canary.store.db import Store
+from canary.summary import TileSummary, summary_of
 from tests.conftest import LATEST_WEEK, REPO
 from tests.warehouse_db import TABLES, copy_sample, pg_database
 
@@ -64,6 +67,38 @@ def _sources(slug: str, directory: Path, pg: str) -> dict[str, Source]:
     }
 
 
+def _assert_same_summary(pushed: TileSummary, pure: TileSummary) -> None:
+    """A summary computed in the database equals the pure code's over the pulled rows."""
+    keys = ["week", "column_name", "segment", "metric"]
+    a = pushed.metrics.sort_values(keys).reset_index(drop=True)
+    b = pure.metrics.sort_values(keys).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b, check_dtype=False, rtol=1e-12)
+    assert (pushed.schema, pushed.key_problem, pushed.rows) == (
+        pure.schema,
+        pure.key_problem,
+        pure.rows,
+    )
+    if pure.changes is None:
+        assert pushed.changes is None
+        return
+    assert pushed.changes is not None
+    assert pushed.changes.copied == pure.changes.copied
+    assert pushed.changes.version == pure.changes.version
+    pd.testing.assert_frame_equal(
+        pushed.changes.counters, pure.changes.counters, check_dtype=False, rtol=1e-12
+    )
+    assert pushed.changes.movers is not None and pure.changes.movers is not None
+    columns = ["column", "moved", "label", "n", "ratio_median"]
+    order = ["column", "moved", "label"]
+    pd.testing.assert_frame_equal(
+        pushed.changes.movers[columns].sort_values(order).reset_index(drop=True),
+        pure.changes.movers[columns].sort_values(order).reset_index(drop=True),
+        check_dtype=False,
+        rtol=1e-12,
+    )
+    pd.testing.assert_frame_equal(pushed.batch(), pure.batch())
+
+
 @pytest.mark.parametrize("slug", sorted(SCENARIOS))
 def test_every_source_gives_the_same_check_ids_and_statuses(
     slug: str, tmp_path: Path, pg: str, ge: GreatExpectations
@@ -78,6 +113,11 @@ def test_every_source_gives_the_same_check_ids_and_statuses(
             source,
             LATEST_WEEK,
             REPO / "expectations",
+        )
+        tile = catalog().tiles["instance_usage"]
+        _assert_same_summary(
+            source.summarize(tile, LATEST_WEEK),
+            summary_of(source.pull(tile, LATEST_WEEK), LATEST_WEEK),
         )
         store = Store(f"sqlite:///{tmp_path / name}.db")
         run = run_monitor(p, store, ge)

@@ -36,14 +36,15 @@ from canary.checks.validate import (
 from canary.config import Config, MonitorConfig
 from canary.dashboards import Dashboard
 from canary.errors import CanaryError, ConfigError, StoreError, SuiteError
-from canary.profile import METRIC_COLUMNS, profile
+from canary.profile import METRIC_COLUMNS
 from canary.results import CheckResult, DatasetInfo, RunResult, first_failed_week
 from canary.sample.scenarios import SCENARIOS
-from canary.sources.base import Dataset, Source
+from canary.sources.base import Source
 from canary.sources.registry import BuildContext, build
 from canary.sources.sample import sample_spec as sample_spec
 from canary.store.db import Store
 from canary.store.fallback import NAME as FALLBACK_NAME
+from canary.summary import TileSummary
 from canary.weeks import latest_complete_week
 
 Progress = Callable[[str], None]
@@ -151,9 +152,10 @@ def plan(config: Config, name: str, options: RunOptions, base_dir: Path) -> Plan
     )
 
 
-def pull_dataset(p: Plan, dataset: str) -> Dataset:
-    """Pull one dataset (raises ``SourceError``, transient where a retry may help)."""
-    return p.source_of(dataset).pull(p.dashboard.tile(dataset), p.week)
+def pull_dataset(p: Plan, dataset: str) -> TileSummary:
+    """One dataset's week, summarised by its source (raises ``SourceError``, transient where
+    a retry may help)."""
+    return p.source_of(dataset).summarize(p.dashboard.tile(dataset), p.week)
 
 
 def error_result(p: Plan, dataset: str, error: BaseException) -> CheckResult:
@@ -169,19 +171,13 @@ def error_result(p: Plan, dataset: str, error: BaseException) -> CheckResult:
 
 
 def check_dataset(
-    p: Plan, ge: GreatExpectations, data: Dataset, parameters: dict[str, Any] | None = None
+    p: Plan, ge: GreatExpectations, data: TileSummary, parameters: dict[str, Any] | None = None
 ) -> tuple[pd.DataFrame, list[CheckResult]]:
-    """Profile and validate the week under test of one dataset."""
+    """The metrics and static checks of one dataset's week: metrics from its summary, the
+    suite validated by GE on the week's rows (fetched only when the suite has checks to run)."""
     tile = data.tile
-    batch = data.frame
-    if tile.time_column in batch.columns:
-        batch = batch[batch[tile.time_column] == pd.Timestamp(p.week)].reset_index(drop=True)
-    key = row_key.check(p.monitor, data.name, tile, data.frame, p.week)
-    metrics = (
-        profile(data.name, tile, data.frame, p.week)
-        if key.status == "passed"
-        else pd.DataFrame(columns=METRIC_COLUMNS)
-    )
+    key = row_key.verdict(p.monitor, data.name, data.key_problem, p.week)
+    metrics = data.metrics
     suite_name = p.config.suite_for(data.name)
     suite = load_suite(p.expectations_dir, suite_name)
     given = parameters or {}
@@ -221,6 +217,8 @@ def check_dataset(
         personal = {f.column for f in tile.fields if f.personal}
         fmt = "SUMMARY" if p.sample_rows else "BASIC"
         checked = {**suite, "expectations": [e for e, _ in runnable]}
+
+        batch = data.batch()
 
         def validate() -> list[CheckResult]:
             raw = ge.run(checked, batch, given, fmt)
@@ -324,11 +322,11 @@ class Collected:
     checks: list[CheckResult] = field(default_factory=list)
     metrics: list[pd.DataFrame] = field(default_factory=list)
     datasets: list[DatasetInfo] = field(default_factory=list)
-    pulled: list[Dataset] = field(default_factory=list)
+    pulled: list[TileSummary] = field(default_factory=list)
 
 
-Puller = Callable[[Plan, str], Dataset]
-Checker = Callable[[Plan, GreatExpectations, Dataset], tuple[pd.DataFrame, list[CheckResult]]]
+Puller = Callable[[Plan, str], TileSummary]
+Checker = Callable[[Plan, GreatExpectations, TileSummary], tuple[pd.DataFrame, list[CheckResult]]]
 
 
 def collect(
@@ -358,7 +356,7 @@ def collect(
         out.metrics.append(frame)
         out.pulled.append(data)
         out.checks.extend(results)
-        out.datasets.append(DatasetInfo(name, len(data.frame), data.link))
+        out.datasets.append(DatasetInfo(name, data.rows, data.link))
     return out
 
 
@@ -404,7 +402,7 @@ def history_checks(
     Also trims ``got.metrics`` of series to the weeks new or changed since the last pull.
     A dataset without a key of its own per row (``row_key``) is left out.
     """
-    pulled = [d for d in got.pulled if row_key.problem(d.tile, d.frame) is None]
+    pulled = [d for d in got.pulled if d.key_problem is None]
     null_by_design = {
         d.name: set(
             load_suite(p.expectations_dir, p.config.suite_for(d.name))

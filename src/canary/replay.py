@@ -16,7 +16,6 @@ from canary.anomaly.stage import schemas_of
 from canary.checks.validate import GreatExpectations
 from canary.errors import CanaryError
 from canary.pipeline import Collected, Plan, collect, judge_and_finish, pull_dataset
-from canary.profile import profile
 from canary.results import RunResult
 from canary.store.db import Store
 from canary.weeks import WEEK, weeks_between
@@ -40,7 +39,7 @@ def backfill(
         todo = [w for w in weeks if w not in done]
         if tile.shape == "series" and todo:
             data = pull_dataset(replace(p, week=end), name)
-            rows = profile(name, tile, data.frame, end)
+            rows = data.metrics
             store.record_metrics(p.monitor, rows[rows["week"].isin(todo)])
             store.record_schemas(
                 p.monitor, end, schemas_of([data])
@@ -48,7 +47,7 @@ def backfill(
         else:
             for week in todo:
                 data = pull_dataset(replace(p, week=week), name)
-                store.record_metrics(p.monitor, profile(name, tile, data.frame, week))
+                store.record_metrics(p.monitor, data.metrics)
                 store.record_schemas(p.monitor, week, schemas_of([data]))
                 if tick:
                     tick(f"{name} {week}")

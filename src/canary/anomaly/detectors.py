@@ -22,6 +22,7 @@ from canary.anomaly.inputs import HistoryInput, matrix, quiet_week, rows
 from canary.config import HistorySettings, QuietWeek
 from canary.dashboards import Field
 from canary.results import fingerprint
+from canary.summary import WeekOverWeek
 from canary.weeks import WEEK, weeks_between
 
 Row = dict[str, Any]
@@ -341,16 +342,6 @@ def null_rate(h: HistoryInput) -> list[Row]:
     return records
 
 
-def _two_weeks(h: HistoryInput) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    t = h.tile.time_column
-    if t not in h.frame.columns:
-        return None
-    weeks = pd.to_datetime(h.frame[t])
-    now = h.frame[weeks == pd.Timestamp(h.week)]
-    before = h.frame[weeks == pd.Timestamp(h.week - WEEK)]
-    return (now, before) if len(now) and len(before) else None
-
-
 def _share_row(
     h: HistoryInput,
     check: str,
@@ -379,29 +370,10 @@ def _share_row(
 
 def copy_of_last_week(h: HistoryInput) -> list[Row]:
     """The week under test repeating the week before value for value (a stale copy)."""
-    pair = _two_weeks(h)
-    if pair is None:
+    changes = h.summary.changes if h.summary else None
+    if changes is None:
         return []
-    now, before = pair
-    key = [c for c in h.tile.row_key if c != h.tile.time_column]
-    values = [
-        c for c, k in h.tile.dtypes.items() if k in ("integer", "number") and c in h.frame.columns
-    ]
-    merged = (
-        now.merge(before, on=key, suffixes=("", "_before"))
-        if key
-        else pd.concat(
-            [now.reset_index(drop=True), before.add_suffix("_before").reset_index(drop=True)],
-            axis=1,
-        )
-    )
-    eligible = same = 0
-    for column in values:
-        prev = merged[f"{column}_before"].astype("float64")
-        cur = merged[column].astype("float64")
-        mask = prev >= 10
-        eligible += int(mask.sum())
-        same += int((cur[mask] == prev[mask]).sum())
+    eligible, same = changes.copied
     share = same / eligible if eligible else np.nan
     enough = eligible >= 4
     detail = (
@@ -413,42 +385,37 @@ def copy_of_last_week(h: HistoryInput) -> list[Row]:
     return [_share_row(h, "copy of last week", None, share, 0.95, 0.0, detail, enough)]
 
 
-def _instances_week_over_week(h: HistoryInput) -> pd.DataFrame | None:
-    """A snapshot's instances present both weeks: this week's columns, then ``<col>_before``."""
-    pair = _two_weeks(h) if h.tile.shape == "snapshot" else None
-    if pair is None:
-        return None
-    now, before = pair
-    key = [c for c in h.tile.row_key if c != h.tile.time_column]
-    return now.drop_duplicates(key).merge(
-        before.drop_duplicates(key), on=key, suffixes=("", "_before")
-    )
-
-
 def _weekly_counters(h: HistoryInput) -> list[Field]:
     """Weekly counters of the pull that are not null by design."""
+    present = h.summary.schema if h.summary else {}
     return [
         f
         for f in h.tile.fields
         if f.counter
         and f.column.startswith("weekly_")
         and f.column not in h.null_by_design
-        and f.column in h.frame.columns
+        and f.column in present
     ]
+
+
+def _instances(h: HistoryInput) -> WeekOverWeek | None:
+    """A snapshot's comparisons over instances present both weeks (None without them)."""
+    changes = h.summary.changes if h.summary and h.tile.shape == "snapshot" else None
+    return changes if changes is not None and changes.counters is not None else None
 
 
 def cumulative_counter(h: HistoryInput) -> list[Row]:
     """A weekly counter that only grows, instance by instance: summed instead of weekly."""
-    merged = _instances_week_over_week(h)
-    if merged is None:
+    changes = _instances(h)
+    if changes is None or changes.counters is None:
         return []
+    stats = changes.counters.set_index("column")
     records = []
     for field in _weekly_counters(h):
-        prev = merged[f"{field.column}_before"].astype("float64")
-        cur = merged[field.column].astype("float64")
-        mask = (prev >= 1) & cur.notna()
-        n = int(mask.sum())
-        share = float((cur[mask] >= prev[mask]).mean()) if n else np.nan
+        if field.column not in stats.index:
+            continue
+        n = int(stats.at[field.column, "rising_n"])
+        share = float(stats.at[field.column, "rises"]) / n if n else np.nan
         enough = n >= 20
         detail = (
             f"{field.column} did not fall on {share:.0%} of {n:,} active instances "
@@ -471,16 +438,13 @@ def _norm(label: str) -> str:
 
 def new_label(h: HistoryInput) -> list[Row]:
     """Labels of a stable segment (insight type, deploy type) never seen before, or renamed."""
-    t = h.tile.time_column
-    if h.tile.shape != "series" or t not in h.frame.columns:
+    if h.tile.shape != "series" or h.summary is None:
         return []
-    weeks = pd.to_datetime(h.frame[t])
     records = []
     for column in h.tile.segments:
-        if h.tile.field_for(column).churns:
+        if h.tile.field_for(column).churns or column not in h.summary.labels:
             continue
-        old = set(h.frame.loc[weeks < pd.Timestamp(h.week), column].dropna().astype(str))
-        new = set(h.frame.loc[weeks == pd.Timestamp(h.week), column].dropna().astype(str))
+        old, new = h.summary.labels[column]
         if not old:
             continue
         unseen = sorted(new - old)
@@ -498,7 +462,7 @@ def new_label(h: HistoryInput) -> list[Row]:
                     "lower": -np.inf,
                     "upper": 0.0,
                     "expected": 0.0,
-                    "training_weeks": int(weeks.nunique()),
+                    "training_weeks": h.summary.label_weeks,
                     "detail": f"{column} {label!r} {how}",
                     "severity": "critical",
                 }
@@ -513,7 +477,7 @@ def new_label(h: HistoryInput) -> list[Row]:
                 "lower": -np.inf,
                 "upper": np.inf,
                 "expected": 0.0,
-                "training_weeks": int(weeks.nunique()),
+                "training_weeks": h.summary.label_weeks,
                 "detail": f"{len(unseen)} new {column} labels",
                 "severity": "critical",
             }
@@ -542,7 +506,7 @@ def _first_time(check: str, h: HistoryInput, detail: str) -> list[Row]:
 
 def schema_change(h: HistoryInput) -> list[Row]:
     """Columns added, removed or retyped since the last pull."""
-    current = {c: str(t) for c, t in h.frame.dtypes.items()}
+    current = dict(h.summary.schema) if h.summary else {}
     if h.last_schema is None:
         return _first_time(
             "schema change", h, "first pull of this dataset; judged from the next week's pull on"
@@ -616,26 +580,26 @@ def versions_below_others(h: HistoryInput) -> list[Row]:
 
     Judged on the main usage counter only: the others move with it and would repeat its alert.
     """
-    version = next((c for c in h.tile.segments if h.tile.field_for(c).churns), None)
-    m = _instances_week_over_week(h) if version else None
+    changes = _instances(h)
     counters = _weekly_counters(h)
-    if m is None or version is None or not counters:
+    if changes is None or changes.movers is None or changes.counters is None or not counters:
         return []
-    known = {f.column: m[f"{f.column}_before"].astype("float64").dropna() for f in counters}
-    field = max(counters, key=lambda f: known[f.column].median() if len(known[f.column]) else -1)
-    moved = m[version] != m[f"{version}_before"]
-    prev, cur = m[f"{field.column}_before"].astype("float64"), m[field.column].astype("float64")
-    active = (prev >= 3) & cur.notna()
-    stayed = active & ~moved
-    if stayed.sum() < 20 or prev[stayed].median() < 5:
+    version = changes.version
+    usual = changes.counters.set_index("column")["prev_median"]
+    field = max(
+        counters,
+        key=lambda f: -1.0 if pd.isna(usual.get(f.column, np.nan)) else usual[f.column],
+    )
+    rows = changes.movers[changes.movers["column"] == field.column]
+    stayed = rows[~rows["moved"].astype(bool)]
+    if stayed.empty or stayed["n"].iloc[0] < 20 or stayed["prev_median"].iloc[0] < 5:
         return []
-    reference = float((cur[stayed] / prev[stayed]).median())
+    reference = float(stayed["ratio_median"].iloc[0])
     records = []
-    for label, group in m[active & moved].groupby(version):
-        ratios = cur[group.index] / prev[group.index]
-        n = len(ratios)
+    moved = rows[rows["moved"].astype(bool)].sort_values("label")
+    for label, n, median in zip(moved["label"], moved["n"], moved["ratio_median"], strict=True):
         enough = n >= MIN_MOVERS and reference > 0
-        ratio = float(ratios.median()) / reference if enough else np.nan
+        ratio = float(median) / reference if enough else np.nan
         records.append(
             {
                 "check": "versions below others",

@@ -11,6 +11,7 @@ import pandas as pd
 
 from canary.config import HistorySettings, QuietWeek
 from canary.dashboards import Tile
+from canary.summary import TileSummary
 from canary.weeks import WEEK
 
 DERIVED_COLUMNS = [
@@ -36,7 +37,7 @@ class HistoryInput:
     dataset: str
     tile: Tile
     week: date
-    frame: pd.DataFrame  # the pull: series up to the week, snapshots the week and the one before
+    summary: TileSummary | None  # the pull's schema, week-over-week comparisons and labels
     metrics: pd.DataFrame  # week, column_name, segment, metric, value: stored history + this pull
     settings: HistorySettings
     quiet: list[QuietWeek] = field(default_factory=list)

@@ -17,9 +17,9 @@ from canary.checks.validate import GreatExpectations
 from canary.config import MonitorConfig
 from canary.masking import mask_labels, mask_text
 from canary.results import CheckResult, Status
-from canary.sources.base import Dataset
 from canary.store import history as store_history
 from canary.store.db import Store
+from canary.summary import TileSummary
 from canary.weeks import WEEK
 
 SUITE = "history"
@@ -32,7 +32,7 @@ def gather(
     config: MonitorConfig,
     week: date,
     store: Store,
-    pulled: list[Dataset],
+    pulled: list[TileSummary],
     metrics: list[pd.DataFrame],
     null_by_design: dict[str, set[str]],
 ) -> list[HistoryInput]:
@@ -60,7 +60,7 @@ def gather(
                 dataset=data.name,
                 tile=data.tile,
                 week=week,
-                frame=data.frame,
+                summary=data,
                 metrics=history[["week", "column_name", "segment", "metric", "value"]]
                 if len(history)
                 else pd.DataFrame(columns=["week", "column_name", "segment", "metric", "value"]),
@@ -100,9 +100,9 @@ def changed_weeks_only(rows: pd.DataFrame, stored: pd.DataFrame | None, week: da
     return pd.concat([written, kept[written.columns]], ignore_index=True) if len(kept) else written
 
 
-def schemas_of(pulled: list[Dataset]) -> dict[str, dict[str, str]]:
+def schemas_of(pulled: list[TileSummary]) -> dict[str, dict[str, str]]:
     """Dataset -> column -> dtype of each pull (recorded with the run)."""
-    return {data.name: {c: str(t) for c, t in data.frame.dtypes.items()} for data in pulled}
+    return {data.name: dict(data.schema) for data in pulled}
 
 
 def _number(value: Any) -> float | None:

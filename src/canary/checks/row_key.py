@@ -41,9 +41,8 @@ def problem(tile: Tile, frame: pd.DataFrame) -> str | None:
     return text
 
 
-def check(monitor: str, dataset: str, tile: Tile, frame: pd.DataFrame, week: date) -> CheckResult:
-    """The ``row key`` check of a pull: failed with the problem, else passed."""
-    found = problem(tile, frame)
+def verdict(monitor: str, dataset: str, found: str | None, week: date) -> CheckResult:
+    """The ``row key`` check given the problem found (None: every row has a key)."""
     if found is None:
         return CheckResult(
             monitor, dataset, CHECK, "passed", f"{dataset}, week {week}: one row per key."

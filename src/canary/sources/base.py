@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 
 from canary.dashboards import Tile
 from canary.weeks import WEEK
+
+if TYPE_CHECKING:
+    from canary.summary import TileSummary
 
 
 @dataclass
@@ -29,12 +32,19 @@ class Dataset:
 
 
 class Source(Protocol):
-    """Pulls one tile for a week: series up to and including it, snapshots for it alone."""
+    """Pulls one tile for a week: series up to and including it, snapshots the week and
+    the one before; and summarises it (``canary.summary``) for a run.
+
+    Both raise ``SourceError`` (marked transient where a retry may help)."""
 
     complete_after: timedelta
 
     def pull(self, tile: Tile, week: date) -> Dataset:
-        """The dataset; raises ``SourceError`` (marked transient where a retry may help)."""
+        """The tile's rows as a typed frame."""
+        ...
+
+    def summarize(self, tile: Tile, week: date) -> TileSummary:
+        """What a run reads of the tile's week: computed where the rows live if it can."""
         ...
 
 

@@ -10,16 +10,20 @@ import glob
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from canary.config import FileDataset
 from canary.config import FilesSource as FilesConfig
 from canary.dashboards import Tile
 from canary.errors import SourceError
 from canary.frames import type_frame
+from canary.sources import pushdown
 from canary.sources.base import Dataset, week_range
+from canary.sources.pushdown import Relation
 from canary.sources.registry import BuildContext
 from canary.sources.sql import bind, named
 from canary.sources.sql_connection import read_frame
+from canary.summary import TileSummary, summary_of
 
 #: DuckDB in memory: it reads the files; nothing is stored.
 SCANNER = "duckdb:///:memory:"
@@ -41,6 +45,30 @@ def _scan(paths: list[str], fmt: str, types: dict[str, str] | None = None) -> st
     return f"read_csv({files}, header = true, union_by_name = true{typed})"
 
 
+def _dtype(duckdb_type: str) -> str:
+    """The dtype a frame read through DuckDB gives a column of ``duckdb_type``."""
+    kind = duckdb_type.upper()
+    if kind in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER"):
+        return "int64"
+    if kind in ("DOUBLE", "FLOAT", "REAL") or kind.startswith("DECIMAL"):
+        return "float64"
+    if kind == "BOOLEAN":
+        return "bool"
+    if kind.startswith("TIMESTAMP"):
+        return "datetime64[ns]"
+    return "object"
+
+
+@dataclass(frozen=True)
+class _Scan:
+    sql: str
+    params: dict[str, Any]
+    present: list[str]
+    paths: list[str]
+    pattern: str
+    where: str
+
+
 @dataclass
 class FilesSource:
     base_dir: Path
@@ -60,8 +88,30 @@ class FilesSource:
     def pull(self, tile: Tile, week: date) -> Dataset:
         return self.query(tile, week_range(tile, week))
 
-    def query(self, tile: Tile, weeks: tuple[date | None, date | None]) -> Dataset:
-        """The export's rows of the weeks ``weeks`` bounds (inclusive; None: unbounded)."""
+    def summarize(self, tile: Tile, week: date) -> TileSummary:
+        """A snapshot's week summarised by DuckDB over the files; a series (or an export
+        without its time column) pulled and summarised from its frame."""
+        scan = self._scan(tile, week_range(tile, week))
+        if tile.shape == "series" or tile.time_column not in scan.present:
+            return summary_of(self.pull(tile, week), week)
+        types = read_frame(SCANNER, f"DESCRIBE {scan.sql}", scan.params, self.timeout, scan.where)
+        extra = {
+            str(c): _dtype(str(t))
+            for c, t in zip(types["column_name"], types["column_type"], strict=True)
+            if c not in tile.dtypes
+        }
+        return pushdown.summarize(
+            tile.dataset,
+            tile,
+            week,
+            Relation(scan.sql, scan.params, scan.present, extra),
+            lambda text, params: read_frame(SCANNER, text, params, self.timeout, scan.where),
+            lambda: self.query(tile, (week, week)).frame,
+            link=f"file://{scan.paths[0]}",
+        )
+
+    def _scan(self, tile: Tile, weeks: tuple[date | None, date | None]) -> _Scan:
+        """The SELECT reading the export's rows of ``weeks`` (inclusive; None: unbounded)."""
         pattern, paths = self.paths(tile.dataset)
         spec = self.datasets[tile.dataset]
         fmt = spec.format or ("parquet" if paths[0].endswith((".parquet", ".pq")) else "csv")
@@ -86,9 +136,17 @@ class FilesSource:
                     bounds.append(bound)
             if tests:
                 sql += " WHERE " + " AND ".join(tests)
-        frame = read_frame(SCANNER, sql, bind(bounds), self.timeout, where)
+        return _Scan(sql, bind(bounds), present, paths, pattern, where)
+
+    def query(self, tile: Tile, weeks: tuple[date | None, date | None]) -> Dataset:
+        """The export's rows of the weeks ``weeks`` bounds (inclusive; None: unbounded)."""
+        scan = self._scan(tile, weeks)
+        frame = read_frame(SCANNER, scan.sql, scan.params, self.timeout, scan.where)
         return Dataset(
-            tile.dataset, tile, type_frame(frame, tile, pattern), link=f"file://{paths[0]}"
+            tile.dataset,
+            tile,
+            type_frame(frame, tile, scan.pattern),
+            link=f"file://{scan.paths[0]}",
         )
 
 

@@ -14,6 +14,7 @@ from canary.sample.warehouse import WarehouseSpec, ensure, url_of
 from canary.sources.base import Dataset
 from canary.sources.registry import BuildContext
 from canary.sources.sql import SqlSource
+from canary.summary import TileSummary
 from canary.weeks import latest_complete_week
 
 
@@ -48,6 +49,9 @@ class SampleWarehouseSource:
 
     def pull(self, tile: Tile, week: date) -> Dataset:
         return self.sql().pull(tile, week)
+
+    def summarize(self, tile: Tile, week: date) -> TileSummary:
+        return self.sql().summarize(tile, week)
 
 
 def build(name: str, cfg: SampleSource, ctx: BuildContext) -> SampleWarehouseSource:

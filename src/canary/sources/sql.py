@@ -15,9 +15,12 @@ from canary.dashboards import Dashboard, Field, Tile, View, build_query, catalog
 from canary.errors import SourceError
 from canary.frames import type_frame
 from canary.secrets import resolve
+from canary.sources import pushdown
 from canary.sources.base import Dataset, week_range
+from canary.sources.pushdown import Relation
 from canary.sources.registry import BuildContext
 from canary.sources.sql_connection import link_of, read_frame, safe_url, scrub
+from canary.summary import TileSummary, summary_of
 
 
 def named(i: int) -> str:
@@ -94,20 +97,38 @@ class SqlSource:
     def pull(self, tile: Tile, week: date) -> Dataset:
         return self.query(tile, week_range(tile, week))
 
-    def query(self, tile: Tile, weeks: tuple[date | None, date | None]) -> Dataset:
-        """The tile's rows for the weeks ``weeks`` bounds (inclusive; None: unbounded)."""
+    def summarize(self, tile: Tile, week: date) -> TileSummary:
+        """A snapshot's week summarised by SQL in the database; a series (its rows are
+        aggregates already) pulled and summarised from its frame."""
+        if tile.shape == "series":
+            return summary_of(self.pull(tile, week), week)
         table = self.table(tile.view)
-        where = self.where(table)
-        sql, values = build_query(
+        sql, values = self._sql(tile, week_range(tile, week))
+        return pushdown.summarize(
+            tile.dataset,
+            tile,
+            week,
+            Relation(sql, bind(values), tile.columns, {}),
+            lambda text, params: self._read_checked(text, params, tile),
+            lambda: self.query(tile, (week, week)).frame,
+            link_of(self.url, table),
+        )
+
+    def _sql(self, tile: Tile, weeks: tuple[date | None, date | None]) -> tuple[str, list[Any]]:
+        return build_query(
             self.views[tile.view],
             list(tile.fields),
             self.dashboard.filter_values(),
             weeks,
-            table=table,
+            table=self.table(tile.view),
             placeholder=named,
         )
+
+    def _read_checked(self, sql: str, params: Mapping[str, Any], tile: Tile) -> pd.DataFrame:
+        """``read``; a failure that is not transient names the table or field at fault."""
+        table = self.table(tile.view)
         try:
-            frame = self.read(sql, bind(values), where)
+            return self.read(sql, params, self.where(table))
         except SourceError as exc:
             if exc.transient:
                 raise
@@ -115,6 +136,13 @@ class SqlSource:
             if why:
                 raise SourceError(scrub(why, self.url)) from None
             raise
+
+    def query(self, tile: Tile, weeks: tuple[date | None, date | None]) -> Dataset:
+        """The tile's rows for the weeks ``weeks`` bounds (inclusive; None: unbounded)."""
+        table = self.table(tile.view)
+        sql, values = self._sql(tile, weeks)
+        frame = self._read_checked(sql, bind(values), tile)
+        where = self.where(table)
         return Dataset(tile.dataset, tile, type_frame(frame, tile, where), link_of(self.url, table))
 
 

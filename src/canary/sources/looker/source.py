@@ -40,6 +40,7 @@ from canary.sources.looker.tiles import (
     week_field,
     weeks_expression,
 )
+from canary.summary import TileSummary, summary_of
 
 log = logging.getLogger(__name__)
 DEFAULT_ROW_LIMIT = 5000
@@ -81,6 +82,13 @@ class LookerSource:
 
     def client(self) -> LookerClient:
         return client_for(self.conn)
+
+    def pull(self, tile: Tile, week: date) -> Dataset:  # pragma: no cover - per kind
+        raise NotImplementedError
+
+    def summarize(self, tile: Tile, week: date) -> TileSummary:
+        """Looker tiles are small: summarised from the pulled frame."""
+        return summary_of(self.pull(tile, week), week)
 
     def ordered(self, query: TileQuery, tile: Tile) -> TileQuery:
         """``query`` as canary runs it: newest week first, with ``row_limit`` rows (default

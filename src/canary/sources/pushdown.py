@@ -1,0 +1,239 @@
+"""A snapshot tile's summary computed by SQL where its rows live (a warehouse, or DuckDB over
+files): a few aggregate queries per tile and week; only aggregates leave the database.
+
+The queries reproduce ``canary.summary``'s pure code over the same rows (the parity tests
+hold both to the same checks). Written in the SQL PostgreSQL and DuckDB share (CTEs, window
+functions, ``percentile_cont ... WITHIN GROUP``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import Any
+
+import pandas as pd
+
+from canary.checks import row_key
+from canary.dashboards import Tile
+from canary.profile import METRIC_COLUMNS, NUMERIC
+from canary.summary import (
+    ACTIVE,
+    COPY_FLOOR,
+    COUNTER_COLUMNS,
+    MOVER_COLUMNS,
+    TileSummary,
+    WeekOverWeek,
+    counter_columns,
+    version_column,
+)
+from canary.weeks import WEEK
+
+#: The dtype each declared type has in a typed frame (``canary.frames.type_frame``).
+DTYPES = {"date": "datetime64[ns]", "integer": "Int64", "number": "float64", "string": "object"}
+
+Read = Callable[[str, Mapping[str, Any]], pd.DataFrame]
+
+
+def q(column: str) -> str:
+    """A column name quoted for SQL."""
+    return '"' + column.replace('"', '""') + '"'
+
+
+def _number(value: Any) -> float:
+    return float("nan") if value is None or pd.isna(value) else float(value)
+
+
+@dataclass(frozen=True)
+class Relation:
+    """The tile's rows of the week under test and the week before, as SQL.
+
+    ``sql`` selects them with the tile's column names; ``params`` are its bound values
+    (named ``:p0``...; the queries here add ``:wk`` and ``:wb``); ``present`` are its
+    columns; ``extra`` the dtypes of columns the tile does not declare.
+    """
+
+    sql: str
+    params: Mapping[str, Any]
+    present: list[str]
+    extra: Mapping[str, str]
+
+
+def summarize(
+    name: str,
+    tile: Tile,
+    week: date,
+    rel: Relation,
+    read: Read,
+    batch: Callable[[], pd.DataFrame],
+    link: str | None = None,
+) -> TileSummary:
+    """A snapshot's summary by SQL over ``rel`` (needs its time column)."""
+    params = {**rel.params, "wk": week, "wb": week - WEEK}
+    t = q(tile.time_column)
+    head = f"WITH r AS ({rel.sql})"
+
+    def run(body: str) -> pd.DataFrame:
+        return read(f"{head}, {body}" if body.startswith("a AS") else f"{head} {body}", params)
+
+    counts = run(f"SELECT CAST({t} AS DATE) AS w, count(*) AS n FROM r GROUP BY CAST({t} AS DATE)")
+    per_week = {
+        pd.Timestamp(w).date(): int(n) for w, n in zip(counts["w"], counts["n"], strict=True)
+    }
+    schema = {c: DTYPES[tile.dtypes[c]] if c in tile.dtypes else rel.extra[c] for c in rel.present}
+    problem = row_key.problem(tile, pd.DataFrame(columns=rel.present))
+    metrics = pd.DataFrame(columns=METRIC_COLUMNS)
+    changes = None
+    if problem is None:
+        metrics = _profile(name, tile, week, rel.present, run)
+        if per_week.get(week) and per_week.get(week - WEEK):
+            changes = _changes(tile, rel.present, run)
+    return TileSummary(
+        name=name,
+        tile=tile,
+        rows=sum(per_week.values()),
+        schema=schema,
+        key_problem=problem,
+        metrics=metrics,
+        batch=cache(batch),
+        changes=changes,
+        link=link,
+    )
+
+
+def _numeric(tile: Tile, present: list[str]) -> list[str]:
+    return [c for c, kind in tile.dtypes.items() if kind in NUMERIC and c in present]
+
+
+def _profile(
+    name: str, tile: Tile, week: date, present: list[str], run: Callable[[str], pd.DataFrame]
+) -> pd.DataFrame:
+    """``canary.profile.profile`` of the week, one query for the table and one per segment."""
+    numeric = _numeric(tile, present)
+    aggregates = ", ".join(
+        ["count(*) AS n"]
+        + [
+            f"sum({q(c)}) AS s{i}, sum(CASE WHEN {q(c)} IS NULL THEN 1 ELSE 0 END) AS n{i}, "
+            f"sum(CASE WHEN {q(c)} = 0 THEN 1 ELSE 0 END) AS z{i}"
+            for i, c in enumerate(numeric)
+        ]
+    )
+    where = f"FROM r WHERE CAST({q(tile.time_column)} AS DATE) = :wk"
+    rows: list[tuple[str, str, str, float]] = []
+    total = run(f"SELECT {aggregates} {where}").iloc[0]
+    n = int(total["n"])
+    rows.append(("", "", "row_count", float(n)))
+    for i, c in enumerate(numeric):
+        rows.append((c, "", "sum", _number(total[f"s{i}"])))
+        rows.append((c, "", "null_rate", _number(total[f"n{i}"]) / n if n else float("nan")))
+        rows.append((c, "", "zero_rate", _number(total[f"z{i}"]) / n if n else float("nan")))
+    for segment in (s for s in tile.segments if s in present):
+        groups = run(f"SELECT {q(segment)} AS seg, {aggregates} {where} GROUP BY {q(segment)}")
+        for _, g in groups.iterrows():
+            label = "(null)" if g["seg"] is None or pd.isna(g["seg"]) else str(g["seg"])
+            key = json.dumps({segment: label})
+            size = int(g["n"])
+            rows.append(("", key, "row_count", float(size)))
+            for i, c in enumerate(numeric):
+                rows.append((c, key, "sum", _number(g[f"s{i}"])))
+                rows.append((c, key, "null_rate", _number(g[f"n{i}"]) / size))
+    out = pd.DataFrame(rows, columns=["column_name", "segment", "metric", "value"])
+    out["dataset"] = name
+    out["week"] = week
+    out["value"] = out["value"].astype("float64")
+    return out[METRIC_COLUMNS]
+
+
+def _changes(tile: Tile, present: list[str], run: Callable[[str], pd.DataFrame]) -> WeekOverWeek:
+    """``canary.summary.changes_of`` for a snapshot: rows matched by key across the weeks."""
+    t = q(tile.time_column)
+    key = [c for c in tile.row_key if c != tile.time_column]
+    on = " AND ".join(f"a.{q(k)} = b.{q(k)}" for k in key) or "TRUE"
+    weeks = f"a AS (SELECT * FROM r WHERE CAST({t} AS DATE) = :wk), b AS (SELECT * FROM r WHERE CAST({t} AS DATE) = :wb)"
+    numeric = _numeric(tile, present)
+    sums = ", ".join(
+        f"sum(CASE WHEN b.{q(c)} >= {COPY_FLOOR} THEN 1 ELSE 0 END) AS e{i}, "
+        f"sum(CASE WHEN b.{q(c)} >= {COPY_FLOOR} AND a.{q(c)} = b.{q(c)} THEN 1 ELSE 0 END) AS s{i}"
+        for i, c in enumerate(numeric)
+    )
+    copied = (0, 0)
+    if numeric:
+        got = run(f"{weeks} SELECT {sums} FROM a JOIN b ON {on}").iloc[0]
+        copied = (
+            int(
+                sum(_number(got[f"e{i}"]) for i in range(len(numeric)) if not pd.isna(got[f"e{i}"]))
+            ),
+            int(
+                sum(_number(got[f"s{i}"]) for i in range(len(numeric)) if not pd.isna(got[f"s{i}"]))
+            ),
+        )
+    counters = counter_columns(tile, present)
+    version = version_column(tile, present)
+    if not counters or not key:
+        return WeekOverWeek(copied, pd.DataFrame(columns=COUNTER_COLUMNS), None, version)
+    order = ", ".join(q(c) for c in tile.columns if c in present)
+    parts = ", ".join(q(k) for k in key)
+    first = (
+        f"a AS (SELECT *, row_number() OVER (PARTITION BY {parts} ORDER BY {order}) AS canary_rn "
+        f"FROM r WHERE CAST({t} AS DATE) = :wk), "
+        f"b AS (SELECT *, row_number() OVER (PARTITION BY {parts} ORDER BY {order}) AS canary_rn "
+        f"FROM r WHERE CAST({t} AS DATE) = :wb)"
+    )
+    if version:
+        v = q(version)
+        moved = f"(a.{v} IS NULL OR b.{v} IS NULL OR a.{v} <> b.{v})"
+        label = f"a.{v}"
+    else:
+        moved, label = "FALSE", "NULL"
+    long = " UNION ALL ".join(
+        f"SELECT {i} AS col, CAST(b.{q(c)} AS DOUBLE PRECISION) AS prev, "
+        f"CAST(a.{q(c)} AS DOUBLE PRECISION) AS cur, {moved} AS moved, {label} AS label "
+        f"FROM a JOIN b ON {on} WHERE a.canary_rn = 1 AND b.canary_rn = 1"
+        for i, c in enumerate(counters)
+    )
+    both = f"{first}, l AS ({long})"
+    median = "percentile_cont(0.5) WITHIN GROUP (ORDER BY {})"
+    stats = run(
+        f"{both} SELECT col, {median.format('prev')} AS prev_median, "
+        "sum(CASE WHEN prev >= 1 AND cur IS NOT NULL THEN 1 ELSE 0 END) AS rising_n, "
+        "sum(CASE WHEN prev >= 1 AND cur >= prev THEN 1 ELSE 0 END) AS rises FROM l GROUP BY col"
+    )
+    by_col = {int(r["col"]): r for _, r in stats.iterrows()}
+    counter_rows = [
+        (
+            c,
+            _number(by_col[i]["prev_median"]) if i in by_col else float("nan"),
+            int(_number(by_col[i]["rising_n"])) if i in by_col else 0,
+            int(_number(by_col[i]["rises"])) if i in by_col else 0,
+        )
+        for i, c in enumerate(counters)
+    ]
+    movers = None
+    if version:
+        got = run(
+            f"{both} SELECT col, moved, label, count(*) AS n, {median.format('prev')} AS "
+            f"prev_median, {median.format('cur / prev')} AS ratio_median FROM (SELECT col, "
+            f"moved, CASE WHEN moved THEN label END AS label, prev, cur FROM l WHERE prev >= "
+            f"{ACTIVE} AND cur IS NOT NULL) x WHERE NOT moved OR label IS NOT NULL "
+            "GROUP BY col, moved, label"
+        )
+        movers = pd.DataFrame(
+            [
+                (
+                    counters[int(r["col"])],
+                    bool(r["moved"]),
+                    str(r["label"]) if r["moved"] else None,
+                    int(r["n"]),
+                    _number(r["prev_median"]),
+                    _number(r["ratio_median"]),
+                )
+                for _, r in got.iterrows()
+            ],
+            columns=MOVER_COLUMNS,
+        )
+    return WeekOverWeek(
+        copied, pd.DataFrame(counter_rows, columns=COUNTER_COLUMNS), movers, version
+    )

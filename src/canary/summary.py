@@ -1,0 +1,206 @@
+"""A tile's week as a run needs it: metrics, schema, row key, week-over-week comparisons.
+
+Every source returns a ``TileSummary``. SQL sources compute a snapshot's summary in the
+database (``canary.sources.pushdown``); frame sources (Looker, a series' aggregates) get the
+same summary from the frame by ``summary_of``. Detectors and the store read summaries only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from canary.checks import row_key
+from canary.dashboards import Tile
+from canary.profile import METRIC_COLUMNS, NUMERIC, profile
+from canary.sources.base import Dataset
+from canary.weeks import WEEK
+
+#: Columns of ``WeekOverWeek.counters``: per counter of the instances present both weeks.
+COUNTER_COLUMNS = ["column", "prev_median", "rising_n", "rises"]
+#: Columns of ``WeekOverWeek.movers``: per counter, instances that kept their version
+#: (``moved`` False, ``label`` None) and those that moved, per version they moved to.
+MOVER_COLUMNS = ["column", "moved", "label", "n", "prev_median", "ratio_median"]
+#: Active instances: at least this much of a counter last week (and a value this week).
+ACTIVE = 3.0
+#: Values compared by "copy of last week": at least this much last week.
+COPY_FLOOR = 10.0
+
+
+@dataclass(frozen=True)
+class WeekOverWeek:
+    """The week under test against the week before, row by row (matched by key).
+
+    ``copied``: values of at least ``COPY_FLOOR`` last week, and how many of them this week
+    repeats exactly. Snapshots also give, over instances present both weeks (first row per
+    key), ``counters`` and, when a segment churns (a version), ``movers``.
+    """
+
+    copied: tuple[int, int]
+    counters: pd.DataFrame | None = None
+    movers: pd.DataFrame | None = None
+    version: str | None = None
+
+
+@dataclass
+class TileSummary:
+    """One tile's week: what profiling, the row-key check, GE and the detectors read."""
+
+    name: str
+    tile: Tile
+    rows: int  # rows of the weeks pulled (a snapshot: the week and the one before)
+    schema: dict[str, str]  # column -> dtype name, as a typed frame of the pull has it
+    key_problem: str | None
+    metrics: pd.DataFrame  # METRIC_COLUMNS; empty while the key has a problem
+    batch: Callable[[], pd.DataFrame] = field(repr=False)  # the week's rows, typed (for GE)
+    changes: WeekOverWeek | None = None
+    labels: dict[str, tuple[set[str], set[str]]] = field(default_factory=dict)
+    label_weeks: int = 0  # weeks the labels were seen over
+    link: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.schema)
+
+
+def counter_columns(tile: Tile, present: set[str] | list[str]) -> list[str]:
+    """Counter fields of ``tile`` present in a pull, in field order."""
+    return [f.column for f in tile.fields if f.counter and f.column in present]
+
+
+def version_column(tile: Tile, present: set[str] | list[str]) -> str | None:
+    """The first segment whose new values are normal (a version), if pulled."""
+    return next(
+        (c for c in tile.segments if tile.field_for(c).churns and c in present),
+        None,
+    )
+
+
+def _median(values: pd.Series) -> float:
+    values = values.dropna()
+    return float(values.median()) if len(values) else float("nan")
+
+
+def _two_weeks(tile: Tile, frame: pd.DataFrame, week: date) -> tuple[pd.DataFrame, ...] | None:
+    t = tile.time_column
+    if t not in frame.columns:
+        return None
+    weeks = pd.to_datetime(frame[t])
+    now = frame[weeks == pd.Timestamp(week)]
+    before = frame[weeks == pd.Timestamp(week - WEEK)]
+    return (now, before) if len(now) and len(before) else None
+
+
+def _copied(tile: Tile, now: pd.DataFrame, before: pd.DataFrame) -> tuple[int, int]:
+    key = [c for c in tile.row_key if c != tile.time_column]
+    values = [c for c, k in tile.dtypes.items() if k in NUMERIC and c in now.columns]
+    merged = (
+        now.merge(before, on=key, suffixes=("", "_before"))
+        if key
+        else pd.concat(
+            [now.reset_index(drop=True), before.add_suffix("_before").reset_index(drop=True)],
+            axis=1,
+        )
+    )
+    eligible = same = 0
+    for column in values:
+        prev = merged[f"{column}_before"].astype("float64")
+        cur = merged[column].astype("float64")
+        mask = prev >= COPY_FLOOR
+        eligible += int(mask.sum())
+        same += int((cur[mask] == prev[mask]).sum())
+    return eligible, same
+
+
+def _instances(tile: Tile, now: pd.DataFrame, before: pd.DataFrame) -> WeekOverWeek:
+    """Counters and movers over instances present both weeks (first row per key)."""
+    key = [c for c in tile.row_key if c != tile.time_column]
+    m = now.drop_duplicates(key).merge(
+        before.drop_duplicates(key), on=key, suffixes=("", "_before")
+    )
+    version = version_column(tile, list(now.columns))
+    moved = m[version] != m[f"{version}_before"] if version else None
+    counters: list[tuple[str, float, int, int]] = []
+    movers: list[tuple[str, bool, str | None, int, float, float]] = []
+    for column in counter_columns(tile, list(now.columns)):
+        prev = m[f"{column}_before"].astype("float64")
+        cur = m[column].astype("float64")
+        rising = (prev >= 1) & cur.notna()
+        counters.append(
+            (column, _median(prev), int(rising.sum()), int((cur[rising] >= prev[rising]).sum()))
+        )
+        if moved is None:
+            continue
+        active = (prev >= ACTIVE) & cur.notna()
+        ratio = cur / prev
+        stayed = active & ~moved
+        movers.append(
+            (column, False, None, int(stayed.sum()), _median(prev[stayed]), _median(ratio[stayed]))
+        )
+        for label, group in m[active & moved].groupby(version):
+            movers.append(
+                (column, True, str(label), len(group), float("nan"), _median(ratio[group.index]))
+            )
+    return WeekOverWeek(
+        _copied(tile, now, before),
+        pd.DataFrame(counters, columns=COUNTER_COLUMNS),
+        pd.DataFrame(movers, columns=MOVER_COLUMNS) if version else None,
+        version,
+    )
+
+
+def _labels(tile: Tile, frame: pd.DataFrame, week: date) -> tuple[dict, int]:
+    t = tile.time_column
+    if tile.shape != "series" or t not in frame.columns:
+        return {}, 0
+    weeks = pd.to_datetime(frame[t])
+    labels = {}
+    for column in (c for c in tile.segments if c in frame.columns):
+        old = set(frame.loc[weeks < pd.Timestamp(week), column].dropna().astype(str))
+        new = set(frame.loc[weeks == pd.Timestamp(week), column].dropna().astype(str))
+        labels[column] = (old, new)
+    return labels, int(weeks.nunique())
+
+
+def changes_of(tile: Tile, frame: pd.DataFrame, week: date) -> WeekOverWeek | None:
+    """The week-over-week comparisons of a pulled frame (None without both weeks)."""
+    pair = _two_weeks(tile, frame, week)
+    if pair is None:
+        return None
+    now, before = pair
+    if tile.shape == "snapshot":
+        return _instances(tile, now, before)
+    return WeekOverWeek(_copied(tile, now, before))
+
+
+def summary_of(data: Dataset, week: date) -> TileSummary:
+    """The summary of a pulled frame, by the pure code every frame source shares."""
+    tile, frame = data.tile, data.frame
+    problem = row_key.problem(tile, frame)
+    metrics = (
+        profile(data.name, tile, frame, week)
+        if problem is None
+        else pd.DataFrame(columns=METRIC_COLUMNS)
+    )
+    batch = frame
+    if tile.time_column in frame.columns:
+        batch = frame[frame[tile.time_column] == pd.Timestamp(week)].reset_index(drop=True)
+    labels, label_weeks = _labels(tile, frame, week)
+    return TileSummary(
+        name=data.name,
+        tile=tile,
+        rows=len(frame),
+        schema={str(c): str(t) for c, t in frame.dtypes.items()},
+        key_problem=problem,
+        metrics=metrics,
+        batch=lambda: batch,
+        changes=changes_of(tile, frame, week) if problem is None else None,
+        labels=labels,
+        label_weeks=label_weeks,
+        link=data.link,
+        warnings=list(data.warnings),
+    )
