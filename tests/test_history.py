@@ -218,15 +218,17 @@ def test_backtest_reads_nothing_after_the_week_it_replays(
     from canary.sources.sample import SampleWarehouseSource
 
     seen: list[tuple[date, date]] = []
-    real = SampleWarehouseSource.pull
+    real = SampleWarehouseSource.summarize
 
     def spying(self: SampleWarehouseSource, tile, week):  # type: ignore[no-untyped-def]
         data = real(self, tile, week)
-        if len(data.frame):
-            seen.append((week, data.frame[tile.time_column].max().date()))
+        rows = data.batch()
+        weeks = [*data.metrics["week"], *(d.date() for d in rows[tile.time_column])]
+        if weeks:
+            seen.append((week, max(weeks)))
         return data
 
-    monkeypatch.setattr(SampleWarehouseSource, "pull", spying)
+    monkeypatch.setattr(SampleWarehouseSource, "summarize", spying)
     _replay(config, CANARY, LATEST_WEEK - WEEK * 2, LATEST_WEEK - WEEK, ge)
     assert seen and all(latest <= asked for asked, latest in seen)
     assert max(latest for _, latest in seen) == LATEST_WEEK - WEEK

@@ -14,7 +14,9 @@ from canary.config import DEFAULT_QUIET_WEEKS, HISTORY_DEFAULTS, load_config
 from canary.dashboards import catalog
 from canary.pipeline import RunOptions, plan
 from canary.replay import warm_up
+from canary.sources.base import Dataset
 from canary.store.db import Store
+from canary.summary import summary_of
 from canary.weeks import WEEK, weeks_back
 from tests.conftest import NOW, write_config
 
@@ -128,7 +130,9 @@ def _two_weeks_of_instances(rise: np.ndarray, week: date) -> HistoryInput:
             row.update(week=pd.Timestamp(when), site_id=f"s{i}", weekly_insights_page_views=v)
             rows.append(row)
     h = _series({}, week)
-    h.tile, h.dataset, h.frame = tile, "instance_usage", pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    h.tile, h.dataset = tile, "instance_usage"
+    h.summary = summary_of(Dataset("instance_usage", tile, frame), week)
     return h
 
 

@@ -45,6 +45,31 @@ class WeekOverWeek:
     version: str | None = None
 
 
+class Rows:
+    """The week's rows, fetched on the first call and kept; pickled as fetched (a fetch
+    does not cross processes: a summary sent back by a worker carries its rows or none)."""
+
+    def __init__(self, fetch: Callable[[], pd.DataFrame] | None = None) -> None:
+        self._fetch = fetch
+        self._frame: pd.DataFrame | None = None
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> Rows:
+        rows = cls()
+        rows._frame = frame
+        return rows
+
+    def __call__(self) -> pd.DataFrame:
+        if self._frame is None:
+            if self._fetch is None:
+                raise RuntimeError("the rows were not fetched before the summary was sent")
+            self._frame = self._fetch()
+        return self._frame
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"_fetch": None, "_frame": self._frame}
+
+
 @dataclass
 class TileSummary:
     """One tile's week: what profiling, the row-key check, GE and the detectors read."""
@@ -55,7 +80,7 @@ class TileSummary:
     schema: dict[str, str]  # column -> dtype name, as a typed frame of the pull has it
     key_problem: str | None
     metrics: pd.DataFrame  # METRIC_COLUMNS; empty while the key has a problem
-    batch: Callable[[], pd.DataFrame] = field(repr=False)  # the week's rows, typed (for GE)
+    batch: Rows = field(repr=False)  # the week's rows, typed (for GE)
     changes: WeekOverWeek | None = None
     labels: dict[str, tuple[set[str], set[str]]] = field(default_factory=dict)
     label_weeks: int = 0  # weeks the labels were seen over
@@ -197,7 +222,7 @@ def summary_of(data: Dataset, week: date) -> TileSummary:
         schema={str(c): str(t) for c, t in frame.dtypes.items()},
         key_problem=problem,
         metrics=metrics,
-        batch=lambda: batch,
+        batch=Rows.of(batch),
         changes=changes_of(tile, frame, week) if problem is None else None,
         labels=labels,
         label_weeks=label_weeks,

@@ -17,6 +17,7 @@ from canary.config import FilesSource as FilesConfig
 from canary.dashboards import Tile
 from canary.errors import SourceError
 from canary.frames import type_frame
+from canary.profile import NUMERIC
 from canary.sources import pushdown
 from canary.sources.base import Dataset, week_range
 from canary.sources.pushdown import Relation
@@ -100,11 +101,20 @@ class FilesSource:
             for c, t in zip(types["column_name"], types["column_type"], strict=True)
             if c not in tile.dtypes
         }
+        # Numbers as the tile declares them, cast after the week filter: a CSV column with a
+        # bad value in an old week is text to DuckDB, as it is to a pull.
+        casts = ", ".join(
+            f"CAST({pushdown.q(c)} AS {'BIGINT' if kind == 'integer' else 'DOUBLE'}) AS "
+            f"{pushdown.q(c)}"
+            for c, kind in tile.dtypes.items()
+            if kind in NUMERIC and c in scan.present
+        )
+        sql = f"SELECT * REPLACE ({casts}) FROM ({scan.sql}) AS s" if casts else scan.sql
         return pushdown.summarize(
             tile.dataset,
             tile,
             week,
-            Relation(scan.sql, scan.params, scan.present, extra),
+            Relation(sql, scan.params, scan.present, extra),
             lambda text, params: read_frame(SCANNER, text, params, self.timeout, scan.where),
             lambda: self.query(tile, (week, week)).frame,
             link=f"file://{scan.paths[0]}",

@@ -12,7 +12,6 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -25,6 +24,7 @@ from canary.summary import (
     COPY_FLOOR,
     COUNTER_COLUMNS,
     MOVER_COLUMNS,
+    Rows,
     TileSummary,
     WeekOverWeek,
     counter_columns,
@@ -77,7 +77,8 @@ def summarize(
     head = f"WITH r AS ({rel.sql})"
 
     def run(body: str) -> pd.DataFrame:
-        return read(f"{head}, {body}" if body.startswith("a AS") else f"{head} {body}", params)
+        """``body`` after the CTE ``r`` of the rows: a SELECT, or ``, more CTEs SELECT``."""
+        return read(f"{head}{body}" if body.startswith(",") else f"{head} {body}", params)
 
     counts = run(f"SELECT CAST({t} AS DATE) AS w, count(*) AS n FROM r GROUP BY CAST({t} AS DATE)")
     per_week = {
@@ -98,7 +99,7 @@ def summarize(
         schema=schema,
         key_problem=problem,
         metrics=metrics,
-        batch=cache(batch),
+        batch=Rows(batch),
         changes=changes,
         link=link,
     )
@@ -161,7 +162,7 @@ def _changes(tile: Tile, present: list[str], run: Callable[[str], pd.DataFrame])
     )
     copied = (0, 0)
     if numeric:
-        got = run(f"{weeks} SELECT {sums} FROM a JOIN b ON {on}").iloc[0]
+        got = run(f", {weeks} SELECT {sums} FROM a JOIN b ON {on}").iloc[0]
         copied = (
             int(
                 sum(_number(got[f"e{i}"]) for i in range(len(numeric)) if not pd.isna(got[f"e{i}"]))
@@ -176,28 +177,37 @@ def _changes(tile: Tile, present: list[str], run: Callable[[str], pd.DataFrame])
         return WeekOverWeek(copied, pd.DataFrame(columns=COUNTER_COLUMNS), None, version)
     order = ", ".join(q(c) for c in tile.columns if c in present)
     parts = ", ".join(q(k) for k in key)
-    first = (
-        f"a AS (SELECT *, row_number() OVER (PARTITION BY {parts} ORDER BY {order}) AS canary_rn "
-        f"FROM r WHERE CAST({t} AS DATE) = :wk), "
-        f"b AS (SELECT *, row_number() OVER (PARTITION BY {parts} ORDER BY {order}) AS canary_rn "
-        f"FROM r WHERE CAST({t} AS DATE) = :wb)"
-    )
-    if version:
-        v = q(version)
-        moved = f"(a.{v} IS NULL OR b.{v} IS NULL OR a.{v} <> b.{v})"
-        label = f"a.{v}"
-    else:
-        moved, label = "FALSE", "NULL"
-    long = " UNION ALL ".join(
-        f"SELECT {i} AS col, CAST(b.{q(c)} AS DOUBLE PRECISION) AS prev, "
-        f"CAST(a.{q(c)} AS DOUBLE PRECISION) AS cur, {moved} AS moved, {label} AS label "
-        f"FROM a JOIN b ON {on} WHERE a.canary_rn = 1 AND b.canary_rn = 1"
+    week_of = f"CAST({t} AS DATE)"
+
+    def at(week: str, column: str) -> str:
+        return f"max(CASE WHEN {week_of} = :{week} THEN {column} END)"
+
+    pairs = ", ".join(
+        f"CAST({at('wb', q(c))} AS DOUBLE PRECISION) AS b{i}, "
+        f"CAST({at('wk', q(c))} AS DOUBLE PRECISION) AS a{i}"
         for i, c in enumerate(counters)
+    )
+    versions = f", {at('wk', q(version))} AS va, {at('wb', q(version))} AS vb" if version else ""
+    moved, label = (
+        ("(va IS NULL OR vb IS NULL OR va <> vb)", "va") if version else ("FALSE", "NULL")
+    )
+    # The first row per key of each week, both weeks side by side (grouped, not joined).
+    first = (
+        f"d AS (SELECT *, row_number() OVER (PARTITION BY {parts}, {week_of} ORDER BY {order}) "
+        f"AS canary_rn FROM r), "
+        f"p AS (SELECT {pairs}{versions}, sum(CASE WHEN {week_of} = :wk THEN 1 ELSE 0 END) AS "
+        f"na, sum(CASE WHEN {week_of} = :wb THEN 1 ELSE 0 END) AS nb FROM d WHERE canary_rn = 1 "
+        f"GROUP BY {parts}), "
+        f"m AS (SELECT *, {moved} AS moved, {label} AS label FROM p WHERE na = 1 AND nb = 1)"
+    )
+    long = " UNION ALL ".join(
+        f"SELECT {i} AS col, b{i} AS prev, a{i} AS cur, moved, label FROM m"
+        for i in range(len(counters))
     )
     both = f"{first}, l AS ({long})"
     median = "percentile_cont(0.5) WITHIN GROUP (ORDER BY {})"
     stats = run(
-        f"{both} SELECT col, {median.format('prev')} AS prev_median, "
+        f", {both} SELECT col, {median.format('prev')} AS prev_median, "
         "sum(CASE WHEN prev >= 1 AND cur IS NOT NULL THEN 1 ELSE 0 END) AS rising_n, "
         "sum(CASE WHEN prev >= 1 AND cur >= prev THEN 1 ELSE 0 END) AS rises FROM l GROUP BY col"
     )
@@ -214,7 +224,7 @@ def _changes(tile: Tile, present: list[str], run: Callable[[str], pd.DataFrame])
     movers = None
     if version:
         got = run(
-            f"{both} SELECT col, moved, label, count(*) AS n, {median.format('prev')} AS "
+            f", {both} SELECT col, moved, label, count(*) AS n, {median.format('prev')} AS "
             f"prev_median, {median.format('cur / prev')} AS ratio_median FROM (SELECT col, "
             f"moved, CASE WHEN moved THEN label END AS label, prev, cur FROM l WHERE prev >= "
             f"{ACTIVE} AND cur IS NOT NULL) x WHERE NOT moved OR label IS NOT NULL "
