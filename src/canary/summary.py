@@ -163,9 +163,17 @@ def _instances(tile: Tile, now: pd.DataFrame, before: pd.DataFrame) -> WeekOverW
         active = (prev >= ACTIVE) & cur.notna()
         ratio = cur / prev
         stayed = active & ~moved
-        movers.append(
-            (column, False, None, int(stayed.sum()), _median(prev[stayed]), _median(ratio[stayed]))
-        )
+        if stayed.any():  # as a GROUP BY gives it: no row for an empty group
+            movers.append(
+                (
+                    column,
+                    False,
+                    None,
+                    int(stayed.sum()),
+                    _median(prev[stayed]),
+                    _median(ratio[stayed]),
+                )
+            )
         for label, group in m[active & moved].groupby(version):
             movers.append(
                 (column, True, str(label), len(group), float("nan"), _median(ratio[group.index]))

@@ -73,23 +73,23 @@ def summarize(
 ) -> TileSummary:
     """A snapshot's summary by SQL over ``rel`` (needs its time column)."""
     params = {**rel.params, "wk": week, "wb": week - WEEK}
-    t = q(tile.time_column)
     head = f"WITH r AS ({rel.sql})"
 
     def run(body: str) -> pd.DataFrame:
         """``body`` after the CTE ``r`` of the rows: a SELECT, or ``, more CTEs SELECT``."""
         return read(f"{head}{body}" if body.startswith(",") else f"{head} {body}", params)
 
-    counts = run(f"SELECT CAST({t} AS DATE) AS w, count(*) AS n FROM r GROUP BY CAST({t} AS DATE)")
-    per_week = {
-        pd.Timestamp(w).date(): int(n) for w, n in zip(counts["w"], counts["n"], strict=True)
-    }
+    segments = [s for s in tile.segments if s in rel.present]
+    grouped = _grouped(tile, rel.present, segments, run)
+    whole = grouped[grouped[[f"g{j}" for j in range(len(segments))]].eq(1).all(axis=1)]
+    per_week = {pd.Timestamp(w).date(): int(n) for w, n in zip(whole["w"], whole["n"], strict=True)}
     schema = {c: DTYPES[tile.dtypes[c]] if c in tile.dtypes else rel.extra[c] for c in rel.present}
     problem = row_key.problem(tile, pd.DataFrame(columns=rel.present))
     metrics = pd.DataFrame(columns=METRIC_COLUMNS)
     changes = None
     if problem is None:
-        metrics = _profile(name, tile, week, rel.present, run)
+        this = grouped[[pd.Timestamp(w).date() == week for w in grouped["w"]]]
+        metrics = _profile(name, week, _numeric(tile, rel.present), segments, this)
         if per_week.get(week) and per_week.get(week - WEEK):
             changes = _changes(tile, rel.present, run)
     return TileSummary(
@@ -109,10 +109,11 @@ def _numeric(tile: Tile, present: list[str]) -> list[str]:
     return [c for c, kind in tile.dtypes.items() if kind in NUMERIC and c in present]
 
 
-def _profile(
-    name: str, tile: Tile, week: date, present: list[str], run: Callable[[str], pd.DataFrame]
+def _grouped(
+    tile: Tile, present: list[str], segments: list[str], run: Callable[[str], pd.DataFrame]
 ) -> pd.DataFrame:
-    """``canary.profile.profile`` of the week, one query for the table and one per segment."""
+    """Row count, and sum, null and zero count per numeric column, per week for the table
+    (``g<j>`` 1 for every segment) and per week and segment ``j`` (``g<j>`` 0): one query."""
     numeric = _numeric(tile, present)
     aggregates = ", ".join(
         ["count(*) AS n"]
@@ -122,19 +123,32 @@ def _profile(
             for i, c in enumerate(numeric)
         ]
     )
-    where = f"FROM r WHERE CAST({q(tile.time_column)} AS DATE) = :wk"
+    sets = ", ".join(["(canary_w)", *(f"(canary_w, {q(s)})" for s in segments)])
+    labels = "".join(f", {q(s)} AS v{j}, GROUPING({q(s)}) AS g{j}" for j, s in enumerate(segments))
+    return run(
+        f"SELECT canary_w AS w{labels}, {aggregates} FROM (SELECT CAST({q(tile.time_column)} "
+        f"AS DATE) AS canary_w, * FROM r) x GROUP BY GROUPING SETS ({sets})"
+    )
+
+
+def _profile(
+    name: str, week: date, numeric: list[str], segments: list[str], grouped: pd.DataFrame
+) -> pd.DataFrame:
+    """``canary.profile.profile`` of the week from its rows of ``_grouped``."""
     rows: list[tuple[str, str, str, float]] = []
-    total = run(f"SELECT {aggregates} {where}").iloc[0]
-    n = int(total["n"])
+    flags = [f"g{j}" for j in range(len(segments))]
+    whole = grouped[grouped[flags].eq(1).all(axis=1)] if flags else grouped
+    n = int(whole["n"].iloc[0]) if len(whole) else 0
+    total = whole.iloc[0] if len(whole) else pd.Series(dtype="float64")
     rows.append(("", "", "row_count", float(n)))
     for i, c in enumerate(numeric):
-        rows.append((c, "", "sum", _number(total[f"s{i}"])))
-        rows.append((c, "", "null_rate", _number(total[f"n{i}"]) / n if n else float("nan")))
-        rows.append((c, "", "zero_rate", _number(total[f"z{i}"]) / n if n else float("nan")))
-    for segment in (s for s in tile.segments if s in present):
-        groups = run(f"SELECT {q(segment)} AS seg, {aggregates} {where} GROUP BY {q(segment)}")
+        rows.append((c, "", "sum", _number(total.get(f"s{i}"))))
+        rows.append((c, "", "null_rate", _number(total.get(f"n{i}")) / n if n else float("nan")))
+        rows.append((c, "", "zero_rate", _number(total.get(f"z{i}")) / n if n else float("nan")))
+    for j, segment in enumerate(segments):
+        groups = grouped[grouped[f"g{j}"] == 0].sort_values(f"v{j}", na_position="last")
         for _, g in groups.iterrows():
-            label = "(null)" if g["seg"] is None or pd.isna(g["seg"]) else str(g["seg"])
+            label = "(null)" if g[f"v{j}"] is None or pd.isna(g[f"v{j}"]) else str(g[f"v{j}"])
             key = json.dumps({segment: label})
             size = int(g["n"])
             rows.append(("", key, "row_count", float(size)))
