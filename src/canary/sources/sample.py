@@ -49,6 +49,10 @@ class SampleWarehouseSource:
     def pull(self, tile: Tile, week: date) -> Dataset:
         return self.sql().pull(tile, week)
 
+    def query(self, tile: Tile, weeks: tuple[date | None, date | None]) -> Dataset:
+        """The tile's rows of the weeks ``weeks`` bounds (backfill reads many at once)."""
+        return self.sql().query(tile, weeks)
+
 
 def build(name: str, cfg: SampleSource, ctx: BuildContext) -> SampleWarehouseSource:
     spec = WarehouseSpec(sample_spec(cfg, ctx.now), ctx.scenario, ctx.scenario_week)
