@@ -18,7 +18,7 @@ from canary.errors import CanaryError
 from canary.pipeline import Collected, Plan, collect, judge_and_finish, pull_dataset
 from canary.profile import profile
 from canary.results import RunResult
-from canary.sources.ranges import Outcome, Preread, read_weeks
+from canary.sources.ranges import Outcome, Preread, RangeSource, read_weeks
 from canary.store.db import Store
 from canary.weeks import WEEK, weeks_between
 
@@ -62,10 +62,12 @@ def backfill(
 
 
 def preread(p: Plan, weeks: list[date]) -> dict[str, dict[date, Outcome]]:
-    """Every dataset of ``p`` for each of ``weeks``, read a run of weeks at a time."""
+    """The datasets of ``p`` whose source reads ranges, for each of ``weeks``, read a run of
+    weeks at a time. Others (Looker) are left to pull week by week where each week runs."""
     return {
         name: dict(read_weeks(p.source_of(name), p.dashboard.tile(name), weeks))
         for name in p.config.datasets
+        if isinstance(p.source_of(name), RangeSource)
     }
 
 
@@ -74,8 +76,11 @@ def served(p: Plan, read: dict[str, dict[date, Outcome]], weeks: list[date]) -> 
     return replace(
         p,
         dataset_sources={
-            name: Preread(p.source_of(name), name, {w: got[w] for w in weeks if w in got})
-            for name, got in read.items()
+            **p.dataset_sources,
+            **{
+                name: Preread(p.source_of(name), name, {w: got[w] for w in weeks if w in got})
+                for name, got in read.items()
+            },
         },
     )
 
