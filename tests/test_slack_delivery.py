@@ -94,14 +94,18 @@ def test_a_failing_run_posts_one_message_per_channel_with_a_thread(
     [main] = slack.top_level(ALERTS)
     [errors] = slack.top_level(INTERNAL)
     assert "page_views" in _texts(main) and "<@U0123ABCDE>" in _texts(main)
-    assert "pull" in _texts(errors) and "page_views" not in _texts(errors)
+    assert "2 incidents" in _texts(main) and "unique &lt;= total" not in _texts(main)
+    assert "creators" in _texts(errors) and "page_views" not in _texts(errors)
     thread = slack.replies(ALERTS, main["ts"])
-    details = [m for m in thread if "fingerprint" in _texts(m)]
+    details = [m for m in thread if "*evidence*" in _texts(m)]  # one reply per incident
     charts = [m for m in thread if m.get("files")]
-    assert {nulls.id, pair.id} == {
-        k for m in details for k in (nulls.id, pair.id) if k in _texts(m)
-    }
+    named = ("*not null*", "*unique &lt;= total*")
+    assert [[c in _texts(m) for c in named] for m in details] in (
+        [[True, False], [False, True]],
+        [[False, True], [True, False]],
+    )
     assert len(details) == 2 and len(charts) == 1  # history exists for one column only
+    assert "*pull*" in _texts(slack.replies(INTERNAL, errors["ts"])[0])
     assert charts[0]["files"][0]["name"].startswith(f"canary-{nulls.id}")
     assert len(slack.replies(INTERNAL, errors["ts"])) == 1
     assert len(slack.calls("conversations.list")) == 2  # names resolved once (two pages)
@@ -152,7 +156,7 @@ def test_a_muted_check_posts_nothing_until_the_mute_expires(
     assert slack.requests == []
     _send(config, store, W3, check())  # the mute has expired
     [message] = slack.top_level(ALERTS)
-    assert "not null" in _texts(message) and "week 3" in _texts(message)
+    assert "total_insights_page_views" in _texts(message) and "week 3" in _texts(message)
 
 
 def test_slack_down_for_a_whole_run_loses_nothing_and_the_next_run_delivers_in_order(
@@ -305,7 +309,8 @@ def test_without_slack_alerts_go_to_the_file_outbox_and_the_console(
     )
     assert report.transport == "file" and report.ok
     [written] = (tmp_path / ".canary" / "outbox").glob("*.md")
-    assert "not null" in written.read_text() and "fingerprint" in written.read_text()
+    text = written.read_text()  # the message, with each new incident's evidence
+    assert "1 incident" in text and "**evidence**" in text and "**not null**" in text
     assert "code-insights-all-instances — week 2026-11-02" in capsys.readouterr().out
 
 

@@ -16,6 +16,7 @@ worker missing its secrets must not file the team's alerts away in a local folde
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -30,11 +31,11 @@ from sqlalchemy import Connection
 
 from canary.alerts import chart, outbox
 from canary.alerts.compose import Inputs, Mode, compose, detailed
-from canary.alerts.digest import digest
+from canary.alerts.digest import IncidentView, digest, followed
 from canary.alerts.flush import FlushReport, flush
-from canary.alerts.lifecycle import Transition, decide
+from canary.alerts.lifecycle import decide
 from canary.alerts.model import Link
-from canary.alerts.outbox import NOTIFY, Op
+from canary.alerts.outbox import NOTIFY
 from canary.alerts.prefect_notify import NotifyTransport, notify_ops
 from canary.alerts.reroute import RerouteReport, reroute
 from canary.alerts.state import load_messages, load_tracked, write
@@ -134,36 +135,39 @@ def more_link(
 def _charts(
     store: Store,
     run: RunResult,
-    steps: list[Transition],
+    views: list[IncidentView],
     inputs: Inputs,
     current: pd.DataFrame | None = None,
 ) -> tuple[dict[str, bytes], dict[str, float]]:
-    """PNG charts for alerts that get details, and the week-over-week change of each.
+    """PNG charts of the headline checks of incidents that get a thread reply, and the
+    week-over-week change of every incident's headline check.
 
     ``current``: the run's metrics when they are not stored yet (they replace stored rows
     of the same dataset and week)."""
-    fresh = [t for t in steps if t.kind in ("new", "reopened", "ongoing")]
-    if not fresh:
+    leads = {v.chart_check for v in views if v.chart_check}
+    checks = [c for c in run.checks if c.id in leads]
+    if not checks:
         return {}, {}
     history = store.metric_history(run.monitor)
     if current is not None and len(current):
         fresh_keys = set(zip(current["dataset"], current["week"], strict=True))
         stale = [k in fresh_keys for k in zip(history["dataset"], history["week"], strict=True)]
         history = pd.concat([history[~pd.Series(stale, index=history.index, dtype=bool)], current])
-    charted = {t.check.id for t in detailed(steps, inputs)[: inputs.config.slack.max_charts]}
+    chosen = detailed(views, inputs)[: inputs.config.slack.max_charts]
+    charted = {v.chart_check for v in chosen}
     charts: dict[str, bytes] = {}
     changes: dict[str, float] = {}
     by_dataset = {name: frame for name, frame in history.groupby("dataset")} if len(history) else {}
-    for t in fresh:
-        frame = by_dataset.get(t.check.dataset, pd.DataFrame())
-        data = chart.series(t.check, frame, run.week, inputs.config.slack.chart_weeks)
+    for check in checks:
+        frame = by_dataset.get(check.dataset, pd.DataFrame())
+        data = chart.series(check, frame, run.week, inputs.config.slack.chart_weeks)
         if data is None:
             continue
         change = chart.change_pct(data.points, run.week)
         if change is not None:
-            changes[t.check.id] = change
-        if t.check.id in charted:
-            charts[t.check.id] = chart.png(data)
+            changes[check.id] = change
+        if check.id in charted:
+            charts[check.id] = chart.png(data)
     return charts, changes
 
 
@@ -177,16 +181,27 @@ def compose_run(
     today: date,
     current: pd.DataFrame | None = None,
 ) -> Callable[[Connection], int]:
-    """Decide and compose one run's deliveries (reads only); returns their writer."""
+    """Find the run's incidents, decide and compose its deliveries (reads only); returns
+    their writer."""
     engine = store.engine
-    tracked = load_tracked(engine, (c.id for c in run.checks))
-    steps = decide(run, tracked, config.slack.mutes, today)
-    threads = {t.before.thread_key for t in steps if t.before and t.before.thread_key}
+    found = incidents_of([run], config.catalog.tiles)
+    d = digest(run, found, config.slack.masking, more, drill=bool(run.drill))
+    told = [i for i in found if run.monitor in i.monitors and i.week == run.week]
+    tracked = load_tracked(engine, (v.key for v in d.incidents), run.monitor)
+    threads = {t.thread_key for t in tracked.values() if t.thread_key}
     inputs = Inputs(config, mode, more, load_messages(engine, threads))
-    inputs.charts, inputs.changes = _charts(store, run, steps, inputs, current)
-    composed = compose(run, steps, inputs)
+    members = {v.key: v.check_ids for m in inputs.threads.values() for v in m.incidents if v.key}
+    steps = decide(run, followed(d), tracked, members, config.slack.mutes, today)
+    states = {t.check.id: t.kind for t in steps}
+    fresh = [
+        dataclasses.replace(v, state="new")
+        for v in d.incidents
+        if states.get(v.key) in ("new", "reopened")
+    ]
+    inputs.charts, inputs.changes = _charts(store, run, fresh, inputs, current)
+    composed = compose(run, d, told, steps, inputs)
     after = [t.after for t in steps]
-    notices = _notices(config, run, more)
+    notices = notify_ops(config, [d]) if config.notify else []
 
     def writer(con: Connection) -> int:
         now = time.time()
@@ -194,14 +209,6 @@ def compose_run(
         return added + outbox.enqueue(con, notices, NOTIFY, now)
 
     return writer
-
-
-def _notices(config: Config, run: RunResult, more: Link | None) -> list[Op]:
-    """The run's messages to Prefect notification blocks (its digest, per routed channel)."""
-    if not config.notify:
-        return []
-    found = incidents_of([run], config.catalog.tiles)
-    return notify_ops(config, [digest(run, found, config.slack.masking, more)])
 
 
 def _send_notices(
