@@ -414,3 +414,40 @@ def test_the_run_links_its_slack_threads(slack: SlackFake, tmp_path: Path, store
         f"https://acme.slack.com/archives/{ALERTS}/p{message['ts'].replace('.', '')}"
     )
     assert not run_links(make_config(tmp_path, slack), run, None, store.url)
+
+
+def test_incidents_beyond_max_details_are_listed_in_one_reply_with_the_results_link(
+    slack: SlackFake, tmp_path: Path, store: Store
+) -> None:
+    config = make_config(tmp_path, slack, max_details=1, report_base_url="http://127.0.0.1:9/r")
+    assert _send(config, store, W1, check(), check("other", column="x")).ok
+    [message] = slack.top_level(ALERTS)
+    assert "2 incidents" in message["text"]
+    detail, more = slack.replies(ALERTS, message["ts"])
+    assert "*evidence*" in _texts(detail)
+    assert "1 more incident, details in the full results" in _texts(more)
+    assert "http://127.0.0.1:9/r" in _texts(more) and "*evidence*" not in _texts(more)
+    told = [c for c in ("total_insights_page_views", "page_views: x") if c in _texts(more)]
+    assert len(told) == 1 and told[0] not in _texts(detail)
+
+
+def test_the_other_monitors_recorded_verdicts_of_the_week_are_read_back_as_they_ran(
+    store: Store, tmp_path: Path
+) -> None:
+    import pandas as pd
+
+    canary = "code-insights-canary"
+    seg = check("null rate", monitor=canary, segment={"version_minor": "5.3"}, first_failed_week=W1)
+    run = run_of(W1, seg, check("ok", "passed", monitor=canary), monitor=canary)
+    store.record_run(run, pd.DataFrame(), datetime.now(UTC))
+    back = store.week_checks(W1, [canary, MONITOR])
+    assert list(back) == [canary]
+    assert [(c.id, c.status, c.segment, c.first_failed_week) for c in back[canary]] == [
+        (c.id, c.status, c.segment, c.first_failed_week) for c in run.checks
+    ]
+    assert store.week_checks(W2, [canary]) == {}
+    # a run delivered alone finds its incidents with them (they are not its evidence)
+    config = make_config(tmp_path, delivery="file")
+    assert deliver(config, store, [run_of(W1, check())], now=_now(W1), environ={}).ok
+    [written] = (tmp_path / ".canary" / "outbox").glob("*.md")
+    assert "1 incident" in written.read_text() and canary not in written.read_text()
