@@ -216,7 +216,9 @@ def _followups(
         keys = sorted(v.key for v in told)
         original = inputs.threads.get(thread)
         channel = original.channel if original else (group[0].before.channel or "")  # type: ignore[union-attr]
-        d = Digest(run.monitor, run.week, run.status, run.counts(), told, inputs.more, False)
+        d = Digest(
+            run.monitor, run.week, run.status, run.counts(), told, inputs.more, bool(run.drill)
+        )
         key = op_key(kind, thread, run.week, *keys)
         composed.ops.append(_reply(key, thread, channel, run, kind, d))
         if kind != "resolved" or original is None:
