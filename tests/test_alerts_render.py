@@ -234,3 +234,13 @@ def test_the_body_round_trips_and_renders_at_send_time() -> None:
     }
     legacy = {"text": "t", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "t"}}]}
     assert rendered(legacy) == (legacy["text"], legacy["blocks"])  # queued by earlier versions
+
+
+def test_a_webhook_message_sends_the_fold_to_the_full_results_not_a_thread() -> None:
+    alert = _alerts()[0]
+    msg = _message([_view(i, [alert]) for i in range(60)])
+    payload = {"part": "run", "digest": msg.to_json()}
+    _, hook = rendered(payload, threaded=False)
+    texts = [b["text"]["text"] for b in hook if b["type"] == "section"]
+    fold = next(t for t in texts if t.startswith("…and"))
+    assert "more incidents in the full results" in fold and "thread" not in fold

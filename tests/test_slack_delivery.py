@@ -451,3 +451,17 @@ def test_the_other_monitors_recorded_verdicts_of_the_week_are_read_back_as_they_
     assert deliver(config, store, [run_of(W1, check())], now=_now(W1), environ={}).ok
     [written] = (tmp_path / ".canary" / "outbox").glob("*.md")
     assert "1 incident" in written.read_text() and canary not in written.read_text()
+
+
+def test_an_incident_thread_links_the_data_of_its_checks(
+    slack: SlackFake, tmp_path: Path, store: Store
+) -> None:
+    from canary.results import DatasetInfo
+
+    config = make_config(tmp_path, slack)
+    run = run_of(W1, check())
+    run.datasets = [DatasetInfo("page_views", 1, "https://looker.example.com/dashboards/7")]
+    assert deliver(config, store, [run], now=_now(W1), environ=ENV).ok
+    [message] = slack.top_level(ALERTS)
+    [detail] = slack.replies(ALERTS, message["ts"])
+    assert "*data* <https://looker.example.com/dashboards/7|page_views>" in _texts(detail)

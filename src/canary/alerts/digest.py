@@ -128,9 +128,15 @@ def _view(
     mine = [by_id[i] for i in incident.check_ids if i in by_id]
     ordered = _evidence_order(mine, by_id.get(incident.headline_check or ""))
     lead = ordered[0] if ordered else None
+    links = {  # where people can open the data (not a path on the machine that ran it)
+        d.name: d.link
+        for r in [run, *others]
+        for d in r.datasets
+        if d.link and d.link.startswith(("https://", "http://"))
+    }
     evidence = []
     for check in ordered[:EVIDENCE]:
-        alert = alert_from_check(check, run.week)
+        alert = alert_from_check(check, run.week, link=links.get(check.dataset))
         alert.reason = masked_reason(alert.reason, alert.column, masking)
         alert.observed = masked_value(alert.observed)
         alert.extras = masked_value(alert.extras)

@@ -180,9 +180,9 @@ def overflow(d: Digest) -> list[IncidentView]:
     return d.incidents[_listed(d) :]
 
 
-def slack_message(d: Digest) -> tuple[str, list[Block]]:
+def slack_message(d: Digest, threaded: bool = True) -> tuple[str, list[Block]]:
     """The run's top-level Slack message: one section per incident, most severe first;
-    what does not fit folds into "…and N more" (listed in the thread)."""
+    what does not fit folds into "…and N more" (listed in the thread, where there is one)."""
     blocks: list[Block] = [header(digest_title(d)), context(digest_summary(d))]
     if d.mentions:
         blocks.append(section("cc " + " ".join(d.mentions)))
@@ -191,7 +191,8 @@ def slack_message(d: Digest) -> tuple[str, list[Block]]:
     if shown < len(d.incidents):
         where = f" ({more_text(d.more, MRKDWN)})" if d.more else ""
         rest = len(d.incidents) - shown
-        blocks.append(section(f"…and {rest} more incidents, listed in the thread{where}"))
+        listed = ", listed in the thread" if threaded else " in the full results"
+        blocks.append(section(f"…and {rest} more incidents{listed}{where}"))
     if d.more:
         blocks.append(context(more_text(d.more, MRKDWN)))
     return fallback(digest_lines(d, PLAIN)), blocks
@@ -218,10 +219,10 @@ def _sections(lines: list[str], limit: int = MAX_BLOCKS) -> list[Block]:
     ]
 
 
-def slack_part(part: Part, d: Digest) -> tuple[str, list[Block]]:
-    """Text and blocks of one outbox entry's part."""
+def slack_part(part: Part, d: Digest, threaded: bool = True) -> tuple[str, list[Block]]:
+    """Text and blocks of one outbox entry's part (``threaded``: sent where threads are)."""
     if part == "run":
-        return slack_message(d)
+        return slack_message(d, threaded)
     if part == "incident":
         return slack_thread(d.incidents[0], d.monitor)
     lines = more_lines(d, MRKDWN) if part == "more" else followup_lines(part, d, MRKDWN)
@@ -258,16 +259,19 @@ def standalone_head(d: Digest) -> str:
     return f"{d.monitor} · week {d.week.isoformat()}"
 
 
-def rendered(payload: dict[str, Any], standalone: bool = False) -> tuple[str, list[Block]]:
+def rendered(
+    payload: dict[str, Any], standalone: bool = False, threaded: bool = True
+) -> tuple[str, list[Block]]:
     """Slack text and blocks of an outbox payload, rendered now from its body.
 
     ``standalone`` (or the payload's own mark): a reply going out as a message of its own,
-    where its message has no thread; it then names its monitor and week. Payloads queued
-    before bodies were stored carry their text and blocks already."""
+    where its message has no thread; it then names its monitor and week. ``threaded``:
+    whether the channel has threads (an incoming webhook has none). Payloads queued before
+    bodies were stored carry their text and blocks already."""
     if "digest" not in payload:
         return payload["text"], payload["blocks"]
     d = Digest.from_json(payload["digest"])
-    text, blocks = slack_part(payload["part"], d)
+    text, blocks = slack_part(payload["part"], d, threaded)
     if not (standalone or payload.get("standalone")):
         return text, blocks
     head = standalone_head(d)

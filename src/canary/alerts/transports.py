@@ -284,7 +284,7 @@ class WebhookTransport(_SlackSender):
         )
 
     def send(self, entry: Entry, parent: Entry | None) -> Sent:
-        text, blocks = rendered(entry.payload)
+        text, blocks = rendered(entry.payload, threaded=False)
         with self.errors("webhook post"):
             reply = self.client.send(text=text, blocks=blocks)
         if reply.status_code == 200:
