@@ -237,6 +237,17 @@ def test_doctor_reports_an_unreachable_warehouse_without_the_password(
     assert code == 3 and "unreachable" in out and "s3cr3t-pw" not in out
 
 
+def test_a_url_of_no_installed_dialect_says_which_to_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "postgres://canary:s3cr3t-pw@127.0.0.1:5432/warehouse"
+    code, out = _doctor(_sql_config(tmp_path, {"url": url, "retries": 0}), capsys)
+    flat = " ".join(out.split())
+    assert code == 2 and "s3cr3t-pw" not in flat, flat
+    assert "no installed SQLAlchemy dialect reads 'postgres' URLs" in flat
+    assert "postgresql+psycopg://" in flat
+
+
 def test_a_secret_url_is_listed_with_the_other_secrets(tmp_path: Path) -> None:
     from canary.config import load_config
     from canary.prefect_ops.secret_blocks import secret_refs
