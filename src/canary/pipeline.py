@@ -78,6 +78,11 @@ class Plan:
     def source_of(self, dataset: str) -> Source:
         return self.dataset_sources.get(dataset, self.source)
 
+    def suite(self, dataset: str) -> dict[str, Any]:
+        """The suite that checks ``dataset``; a missing one's error says how to write it."""
+        hint = f"; `canary suite init {self.monitor} {dataset}` writes a starter suite"
+        return load_suite(self.expectations_dir, self.config.suite_for(dataset), missing=hint)
+
 
 def build_source(
     config: Config,
@@ -179,7 +184,7 @@ def check_dataset(
     key = row_key.verdict(p.monitor, data.name, data.key_problem, p.week)
     metrics = data.metrics
     suite_name = p.config.suite_for(data.name)
-    suite = load_suite(p.expectations_dir, suite_name)
+    suite = p.suite(data.name)
     given = parameters or {}
     missing = parameters_of(suite) - set(given)
     broken = ge.unbuildable(suite["expectations"])
@@ -444,12 +449,7 @@ def history_checks(
     """
     pulled = [d for d in got.pulled if d.key_problem is None]
     null_by_design = {
-        d.name: set(
-            load_suite(p.expectations_dir, p.config.suite_for(d.name))
-            .get("meta", {})
-            .get("null_by_design", {})
-        )
-        for d in pulled
+        d.name: set(p.suite(d.name).get("meta", {}).get("null_by_design", {})) for d in pulled
     }
     inputs = gather(p.monitor, p.config, p.week, store, pulled, got.metrics, null_by_design)
     results = judge(p.monitor, p.week, ge, p.expectations_dir, inputs)
