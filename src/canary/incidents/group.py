@@ -92,7 +92,7 @@ def _incident(
     where = f"{lead.dataset}: " if cause else f"{lead.dataset} ({lead.name}): "
     text = _WHERE.sub(where, lead.check.reason).split("; ")[0].rstrip(".")
     others = len(claimed) - 1
-    fields = len({e.family for e in claimed if e.family})
+    fields = len({e.family for e in claimed if e.family and not e.compared})  # pairs aside
     more = (
         f", with {others} more failed check{'s' if others > 1 else ''}"
         + (f" on {fields} fields" if fields > 1 else "")
