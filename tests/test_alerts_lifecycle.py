@@ -7,25 +7,43 @@ from pathlib import Path
 
 import pytest
 
-from canary.alerts.lifecycle import Tracked, active_mute, decide, is_flapping
+from canary.alerts.digest import digest, followed
+from canary.alerts.lifecycle import Tracked, Transition, active_mute, decide, is_flapping
 from canary.alerts.model import alert_from_check
 from canary.alerts.privacy import masked_reason, masked_rows
 from canary.alerts.routing import channel_for, mentions, owners_of
 from canary.config import Mute, SlackMasking
 from canary.errors import ConfigError
+from canary.incidents import incidents_of
+from canary.results import CheckResult
 from tests.slack_fake import W1, W2, W3, W4, check, make_config, run_of
+
+MONITOR = "code-insights-all-instances"
+
+
+def _decide(
+    tracked: dict[str, Tracked],
+    week: date,
+    *checks: CheckResult,
+    mutes: dict[str, Mute] | None = None,
+) -> list[Transition]:
+    """One run's lifecycle steps; its incidents' checks are known as a stored message would
+    know them."""
+    run = run_of(week, *checks)
+    d = digest(run, incidents_of([run]), SlackMasking())
+    members = {fp: [c.id for c in checks] for fp in tracked}
+    return decide(run, followed(d), tracked, members, mutes or {}, week)
 
 
 def _step(tracked: dict[str, Tracked], week: date, status: str, **kw: object) -> str:
     """Run one week of one check through ``decide``; keep the state as a store would."""
-    c = check(status=status)
-    steps = decide(run_of(week, c), tracked, kw.get("mutes", {}), week)  # type: ignore[arg-type]
+    steps = _decide(tracked, week, check(status=status), **kw)  # type: ignore[arg-type]
     if not steps:
         return "none"
     t = steps[0]
     if t.kind in ("new", "reopened"):
         t.after.posted, t.after.thread_key, t.after.channel = True, f"thread-{week}", "#x"
-    tracked[c.id] = t.after
+    tracked[t.check.id] = t.after
     return t.kind
 
 
@@ -34,13 +52,14 @@ def test_new_then_ongoing_then_resolved_then_reopened_and_flapping() -> None:
     assert _step(tracked, W1, "failed") == "new"
     assert _step(tracked, W1, "failed") == "unchanged"  # a rerun of the week
     assert _step(tracked, W2, "failed") == "ongoing"
-    state = next(iter(tracked.values()))
+    [(key, state)] = tracked.items()
+    assert key.startswith("inc-") and state.monitor == MONITOR
     assert state.opened_week == W1 and state.thread_key == f"thread-{W1}"
-    assert _step(tracked, W3, "passed") == "resolved"
-    assert _step(tracked, W3, "passed") == "unchanged"
-    assert _step(tracked, W4, "failed") == "reopened"
-    state = next(iter(tracked.values()))
-    assert is_flapping([s for _, s in state.history])
+    assert _step(tracked, W3, "passed") == "resolved"  # the incident is gone, its check passed
+    assert _step(tracked, W3, "passed") == "none"  # nothing open any more
+    assert _step(tracked, W4, "failed") == "reopened"  # the same breakage: the same id
+    [(again, state)] = tracked.items()
+    assert again == key and is_flapping([s for _, s in state.history])
     assert state.opened_week == W4 and state.thread_key == f"thread-{W4}"
 
 
@@ -53,8 +72,16 @@ def test_backfill_and_unchecked_weeks_change_nothing() -> None:
     assert _step(tracked, W4, "passed") == "resolved"
 
 
+def test_an_incident_gone_with_its_checks_unknown_resolves() -> None:
+    tracked: dict[str, Tracked] = {}
+    _step(tracked, W1, "failed")
+    run = run_of(W2, check(status="skipped"))
+    [step] = decide(run, [], tracked, {}, {}, W2)  # no stored message says what it was made of
+    assert step.kind == "resolved"
+
+
 def test_passing_checks_without_history_are_not_tracked() -> None:
-    assert decide(run_of(W1, check(status="passed")), {}, {}, W1) == []
+    assert _decide({}, W1, check(status="passed")) == []
 
 
 def test_mutes_by_fingerprint_and_pattern_until_expiry() -> None:
@@ -73,6 +100,20 @@ def test_mutes_by_fingerprint_and_pattern_until_expiry() -> None:
     assert _step(tracked, W2, "failed", mutes=by_id) == "muted"
     assert _step(tracked, W3, "failed", mutes=by_id) == "new"  # the mute has expired
     assert next(iter(tracked.values())).opened_week == W1  # failing since it was muted
+
+
+def test_an_incident_is_muted_when_all_its_checks_are_or_a_mute_names_it() -> None:
+    nulls = check("not null")
+    rate = check("null rate", segment={"version_minor": "5.3"})
+    one = {"a": Mute(fingerprint=nulls.id, until=W2, reason="known")}
+    both = {**one, "b": Mute(fingerprint=rate.id, until=W2, reason="known")}
+    [step] = _decide({}, W1, nulls, rate, mutes=one)  # one incident of two checks
+    assert step.kind == "new"  # one check muted: the other still tells the breakage
+    assert [t.kind for t in _decide({}, W1, nulls, rate, mutes=both)] == ["muted"]
+    run = run_of(W1, nulls, rate)
+    [incident] = incidents_of([run])
+    named = {"c": Mute(fingerprint=incident.id, until=W2, reason="the incident, by its id")}
+    assert [t.kind for t in _decide({}, W1, nulls, rate, mutes=named)] == ["muted"]
 
 
 def test_weeks_failing_counts_from_the_first_failed_week() -> None:
@@ -102,12 +143,9 @@ def test_routes_override_the_monitor_channel(tmp_path: Path) -> None:
         "U0123ABCDE",
         "S0123ABCDE",
     ]
-    critical = alert_from_check(check(), W1)
-    warning = alert_from_check(check(severity="warning", status="warning"), W1)
-    info = alert_from_check(check(severity="info", status="warning"), W1)
-    assert mentions(config.slack, [critical]) == ["<@U0123ABCDE>", "<!here>"]
-    assert mentions(config.slack, [warning]) == ["<@U0123ABCDE>"]
-    assert mentions(config.slack, [info]) == []
+    assert mentions(config.slack, [("critical", m, "page_views")]) == ["<@U0123ABCDE>", "<!here>"]
+    assert mentions(config.slack, [("warning", m, "page_views")]) == ["<@U0123ABCDE>"]
+    assert mentions(config.slack, [("info", m, "page_views")]) == []
 
 
 def test_sample_rows_are_masked_per_column_and_by_pattern() -> None:

@@ -1,24 +1,20 @@
-"""Renderers: golden files for Block Kit, plain text and markdown; Slack's limits folding."""
+"""Renderers of the channel-neutral body: golden files for Block Kit, plain text and
+markdown; Slack's limits folding; rendering at send time."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from canary.alerts.blocks import (
-    HEADER_LIMIT,
-    MAX_BLOCKS,
-    SECTION_LIMIT,
-    TEXT_LIMIT,
-    detail_blocks,
-    followup_blocks,
-    message_blocks,
-)
-from canary.alerts.model import Alert, Detail, Followup, Link, RunMessage, alert_from_check
-from canary.alerts.text import render_markdown, render_text
+from canary.alerts.blocks import HEADER_LIMIT, MAX_BLOCKS, SECTION_LIMIT, TEXT_LIMIT
+from canary.alerts.digest import Digest, IncidentView
+from canary.alerts.digest_render import markdown_part, overflow, rendered, slack_part
+from canary.alerts.model import Alert, Link, alert_from_check
+from canary.alerts.text import PLAIN
 from tests.slack_fake import blocks_error, check
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -86,21 +82,63 @@ def _alerts() -> list[Alert]:
     return alerts
 
 
-def _message(alerts: list[Alert]) -> RunMessage:
-    return RunMessage(
-        key="k" * 32,
+def _view(n: int, alerts: list[Alert], **fields: object) -> IncidentView:
+    lead = alerts[0]
+    view = IncidentView(
+        id=f"{n:016x}",
+        cause=None,
+        confidence=0.0,
+        headline=lead.reason,
+        scope="overall",
+        since=lead.first_failed_week or WEEK,
+        checks=len(alerts),
+        status=lead.status,
+        severity=lead.severity,
+        evidence=alerts,
+        key=f"inc-{n:028x}",
+        check_ids=[a.key for a in alerts],
+        datasets=sorted({a.dataset for a in alerts}),
+    )
+    for name, value in fields.items():
+        setattr(view, name, value)
+    return view
+
+
+def _incidents(alerts: list[Alert]) -> list[IncidentView]:
+    nulls, level, broken, warn = alerts
+    return [
+        _view(
+            1,
+            [nulls, level],
+            cause="object-null",
+            confidence=0.9,
+            headline="4 counters null on nearly every instance: page_views: "
+            "total_insights_page_views is null on 100% of 1,198 instances; since 2026-11-02 "
+            "(every version_minor). Looks like: the usage object is null (object-null)",
+            scope="every version_minor",
+            since=date(2026, 11, 2),
+            weeks_failing=3,
+            sample_rows=[{"site_id": "***", "total_insights_page_views": None}],
+        ),
+        _view(2, [broken], status="error"),
+        _view(3, [warn], state="ongoing", weeks_failing=4, flapping=True),
+    ]
+
+
+def _message(views: list[IncidentView]) -> Digest:
+    return Digest(
         monitor="code-insights-all-instances",
         week=WEEK,
-        channel="#code-insights",
         status="failed",
         counts={"passed": 120, "failed": 2, "warning": 1, "error": 1, "skipped": 3},
-        alerts=alerts,
-        muted=1,
-        mentions=["<@U0123ABCDE>", "<!subteam^S0123ABCDE>"],
+        incidents=views,
         more=Link(
             "full results", "https://canary.example.com/code-insights-all-instances/2026-11-16/"
         ),
-        dataset_links={"page_views": "https://looker.example.com/dashboards/7"},
+        key="k" * 32,
+        channel="#code-insights",
+        muted=1,
+        mentions=["<@U0123ABCDE>", "<!subteam^S0123ABCDE>"],
     )
 
 
@@ -110,48 +148,45 @@ def _dump(text: str, blocks: list[dict[str, object]]) -> str:
 
 def test_renderers_match_golden_files(golden: object) -> None:
     compare = golden  # a callable fixture
-    alerts = _alerts()
-    msg = _message(alerts)
-    details = [Detail(a, WEEK) for a in alerts[:3]]
-    followups = [
-        Followup("ongoing", WEEK, [alerts[3]]),
-        Followup("resolved", WEEK, [alerts[0]]),
+    views = _incidents(_alerts())
+    msg = _message(views)
+    gone = dataclasses.replace(views[1], state="resolved", resolved_week=WEEK, evidence=[])
+    parts = [
+        slack_part("ongoing", msg.with_incidents([views[2]])),
+        slack_part("resolved", msg.with_incidents([gone])),
     ]
-    compare("message.blocks.json", _dump(*message_blocks(msg)))  # type: ignore[operator]
-    compare("detail.blocks.json", _dump(*detail_blocks(details[1])))  # type: ignore[operator]
-    compare("followups.blocks.json", "".join(_dump(*followup_blocks(f)) for f in followups))  # type: ignore[operator]
-    compare("digest.txt", render_text(msg, details, followups))  # type: ignore[operator]
-    compare("digest.md", render_markdown(msg, details, followups))  # type: ignore[operator]
+    compare("message.blocks.json", _dump(*slack_part("run", msg)))  # type: ignore[operator]
+    compare("detail.blocks.json", _dump(*slack_part("incident", msg.with_incidents(views[:1]))))  # type: ignore[operator]
+    compare("followups.blocks.json", "".join(_dump(*p) for p in parts))  # type: ignore[operator]
+    compare("digest.txt", markdown_part("run", msg, PLAIN))  # type: ignore[operator]
+    compare("digest.md", markdown_part("run", msg))  # type: ignore[operator]
 
 
-def test_message_orders_by_severity_and_shows_what_was_derived() -> None:
-    alerts = _alerts()
-    text, blocks = message_blocks(_message(alerts))
+def test_message_lists_incidents_most_severe_first_and_the_thread_the_evidence() -> None:
+    views = _incidents(_alerts())
+    text, blocks = slack_part("run", _message(views))
     sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
     body = "\n".join(sections)
-    # failures (page_views, usage_by_version) before the error (creators) before the warning
-    assert body.index("page_views") < body.index("creators") < body.index("usage_by_deploy_type")
+    assert body.index("object-null") < body.index("could not be checked")
     assert "🔁 flapping" in body and "still failing, week 4" in body
-    detail = "\n".join(b["text"]["text"] for b in detail_blocks(Detail(alerts[1], WEEK))[1])
-    assert "from 8 training weeks, median ± 5 MAD" in detail
-    assert "-87.5%" in detail and "deploy_type=helm" in detail
-    assert "version_minor=5.3" in detail
+    assert "*not null*" not in body  # checks are the thread's, not the message's
+    assert "1 muted" in text and "2 new, 1 still failing" in text
+    _, thread = slack_part("incident", _message(views[:1]))
+    detail = "\n".join(b["text"]["text"] for b in thread)
+    assert (
+        "*not null*" in detail and "*level*" in detail and "*scope* every version_minor" in detail
+    )
+    assert "from 8 training weeks, median ± 5 MAD" not in detail  # the lead is the null check
+    assert "```" in thread[-1]["text"]["text"] and "***" in thread[-1]["text"]["text"]
     assert text.startswith("❌ code-insights-all-instances — week 2026-11-16: failed")
 
 
-def test_overflow_folds_into_and_n_more_with_a_link() -> None:
-    many = [
-        alert_from_check(
-            check(
-                f"check {i:03d}", dataset=f"dataset_{i % 7}", column=f"column_{i}", reason="x" * 900
-            ),
-            WEEK,
-        )
-        for i in range(400)
-    ]
+def test_overflow_folds_into_and_n_more_listed_in_the_thread() -> None:
+    alert = _alerts()[0]
+    many = [_view(i, [alert], headline="x" * 5000) for i in range(400)]
     msg = _message(many)
     msg.monitor = "m" * 300
-    text, blocks = message_blocks(msg)
+    text, blocks = slack_part("run", msg)
     assert blocks_error(blocks) is None  # what the stand-in (and Slack) accept
     assert len(blocks) <= MAX_BLOCKS
     assert len(blocks[0]["text"]["text"]) <= HEADER_LIMIT
@@ -159,22 +194,53 @@ def test_overflow_folds_into_and_n_more_with_a_link() -> None:
     assert len(text) <= TEXT_LIMIT
     sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
     fold = sections[-1]
-    assert fold.startswith("…and ") and "<https://canary.example.com/" in fold
-    shown = sum(s.count("check ") for s in sections[:-1])
-    assert shown + int(fold.split()[1]) == 400
+    assert fold.startswith("…and ") and "listed in the thread" in fold
+    assert "<https://canary.example.com/" in fold
+    shown = sum(s.count("unexplained") for s in sections[:-1])
+    rest = overflow(msg)
+    assert shown + int(fold.split()[1]) == 400 == shown + len(rest)
+    _, listed = slack_part("more", msg.with_incidents(rest))  # nothing is lost: the thread
+    assert blocks_error(listed) is None and len(listed) <= MAX_BLOCKS
+
+
+def test_a_few_incidents_all_fit_without_a_fold() -> None:
+    alert = _alerts()[0]
+    msg = _message([_view(i, [alert]) for i in range(45)])
+    _, blocks = slack_part("run", msg)
+    assert not overflow(msg) and len(blocks) <= MAX_BLOCKS
+    assert not any(b["text"]["text"].startswith("…and") for b in blocks if b["type"] == "section")
 
 
 def test_fold_names_the_json_path_without_a_report_url() -> None:
-    many = [alert_from_check(check(f"c{i}", reason="y" * 2000), WEEK) for i in range(400)]
-    msg = _message(many)
+    alert = _alerts()[0]
+    msg = _message([_view(i, [alert], headline="y" * 2000) for i in range(400)])
     msg.more = Link("/data/out.json", None)
-    _, blocks = message_blocks(msg)
+    _, blocks = slack_part("run", msg)
     assert blocks_error(blocks) is None
     assert any("`/data/out.json`" in b["text"]["text"] for b in blocks if b["type"] == "section")
 
 
-def test_message_model_round_trips_through_json() -> None:
-    msg = _message(_alerts())
-    again = RunMessage.from_json(msg.to_json())
-    assert again == RunMessage.from_json(again.to_json())
-    assert message_blocks(again) == message_blocks(msg)
+def test_the_body_round_trips_and_renders_at_send_time() -> None:
+    msg = _message(_incidents(_alerts()))
+    again = Digest.from_json(msg.to_json())
+    assert again == Digest.from_json(again.to_json()) == msg
+    payload = {"part": "incident", "digest": msg.with_incidents(msg.incidents[:1]).to_json()}
+    assert rendered(payload) == slack_part("incident", msg.with_incidents(msg.incidents[:1]))
+    text, blocks = rendered(payload, standalone=True)  # a reply whose message has no thread
+    assert text.startswith(f"code-insights-all-instances · week {WEEK}: ")
+    assert blocks[0] == {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": f"code-insights-all-instances · week {WEEK}"}],
+    }
+    legacy = {"text": "t", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "t"}}]}
+    assert rendered(legacy) == (legacy["text"], legacy["blocks"])  # queued by earlier versions
+
+
+def test_a_webhook_message_sends_the_fold_to_the_full_results_not_a_thread() -> None:
+    alert = _alerts()[0]
+    msg = _message([_view(i, [alert]) for i in range(60)])
+    payload = {"part": "run", "digest": msg.to_json()}
+    _, hook = rendered(payload, threaded=False)
+    texts = [b["text"]["text"] for b in hook if b["type"] == "section"]
+    fold = next(t for t in texts if t.startswith("…and"))
+    assert "more incidents in the full results" in fold and "thread" not in fold

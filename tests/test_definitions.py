@@ -13,7 +13,9 @@ import yaml
 from canary.cli import main
 from canary.config import load_config
 from canary.dashboards import catalog
+from canary.incidents import incidents_of
 from canary.pipeline import RunOptions, plan
+from canary.results import CheckResult, RunResult
 from canary.sources.sql import SqlSource
 from tests.conftest import AS_OF, LATEST_WEEK, NOW, REPO
 
@@ -198,3 +200,29 @@ def test_each_dataset_may_come_from_its_own_source(
     assert main(["run", "--config", str(config), "--as-of", AS_OF.isoformat()]) == 2
     err = capsys.readouterr().err
     assert "monitors.code-insights-canary.datasets.instance_usage.source: 'nowhere'" in err
+
+
+def test_incidents_read_the_tiles_a_config_declares(tmp_path: Path, sample_data_dir: Path) -> None:
+    """A custom tile's measure over a pings field joins that field's family in incidents."""
+    config = load_config(_config(tmp_path, sample_data_dir, DEFINITIONS))
+    tile = config.catalog.tiles["deploy_families"]
+
+    def drop(dataset: str, column: str) -> CheckResult:
+        return CheckResult(
+            "ops",
+            dataset,
+            "within usual range",
+            "failed",
+            "dropped",
+            column=column,
+            observed=0.0,
+            expected={"min": 10.0, "max": 20.0},
+            first_failed_week=LATEST_WEEK,
+        )
+
+    checks = [drop("deploy_families", "creators"), drop("creators", "total_insight_creators")]
+    bare = RunResult("ops", LATEST_WEEK, checks)
+    declared = RunResult("ops", LATEST_WEEK, checks, tiles={"deploy_families": tile})
+    assert len(incidents_of([bare])) == 2  # "creators" means nothing to the bundled tiles
+    (incident,) = incidents_of([declared])
+    assert sorted(incident.check_ids) == sorted(c.id for c in checks)

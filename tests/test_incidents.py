@@ -251,15 +251,40 @@ def test_markdown_lists_incidents_most_severe_first_for_the_summary_artifact() -
     assert incidents_markdown([]) == ""
 
 
-def test_an_ongoing_breakage_keeps_its_incident_id_week_after_week() -> None:
+def test_a_breakage_keeps_its_incident_id_week_after_week_and_when_it_returns() -> None:
     first = _object_null_run()
     later = _object_null_run()
     later.week = W + WEEK  # still failing: the checks' first failed week stays W
     (a,) = find_incidents([first], catalog().tiles)
     (b,) = find_incidents([later], catalog().tiles)
     assert a.id == b.id and b.week == W + WEEK and b.first_failed_week == W
-    fresh = _object_null_run()
-    for c in fresh.checks:
-        c.first_failed_week = W + WEEK
-    fresh.week = W + WEEK
-    assert find_incidents([fresh], catalog().tiles)[0].id != a.id  # a new breakage
+    back = _object_null_run()  # the same breakage again after a recovery: the same id
+    for c in back.checks:
+        c.first_failed_week = W + WEEK * 3
+    back.week = W + WEEK * 3
+    (c,) = find_incidents([back], catalog().tiles)
+    assert c.id == a.id and c.first_failed_week == W + WEEK * 3
+    odd = _check("level", "failed", "total_insight_creators", None, 9.0, dataset="creators")
+    other = RunResult(ALL, W, [odd])
+    assert find_incidents([other], catalog().tiles)[0].id != a.id  # another field, cause
+
+
+def test_two_breakages_of_one_kind_with_different_onsets_get_distinct_ids() -> None:
+    run = RunResult(
+        ALL,
+        W,
+        [
+            _check("level", "failed", "total_insight_creators", None, 9.0, dataset="creators"),
+            _check(
+                "volume",
+                "failed",
+                "total_insight_creators",
+                None,
+                9.0,
+                dataset="creators",
+                since=W - WEEK,
+            ),
+        ],
+    )
+    found = find_incidents([run], catalog().tiles)
+    assert len(found) == 2 and len({i.id for i in found}) == 2

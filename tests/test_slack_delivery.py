@@ -94,14 +94,18 @@ def test_a_failing_run_posts_one_message_per_channel_with_a_thread(
     [main] = slack.top_level(ALERTS)
     [errors] = slack.top_level(INTERNAL)
     assert "page_views" in _texts(main) and "<@U0123ABCDE>" in _texts(main)
-    assert "pull" in _texts(errors) and "page_views" not in _texts(errors)
+    assert "2 incidents" in _texts(main) and "unique &lt;= total" not in _texts(main)
+    assert "creators" in _texts(errors) and "page_views" not in _texts(errors)
     thread = slack.replies(ALERTS, main["ts"])
-    details = [m for m in thread if "fingerprint" in _texts(m)]
+    details = [m for m in thread if "*evidence*" in _texts(m)]  # one reply per incident
     charts = [m for m in thread if m.get("files")]
-    assert {nulls.id, pair.id} == {
-        k for m in details for k in (nulls.id, pair.id) if k in _texts(m)
-    }
+    named = ("*not null*", "*unique &lt;= total*")
+    assert [[c in _texts(m) for c in named] for m in details] in (
+        [[True, False], [False, True]],
+        [[False, True], [True, False]],
+    )
     assert len(details) == 2 and len(charts) == 1  # history exists for one column only
+    assert "*pull*" in _texts(slack.replies(INTERNAL, errors["ts"])[0])
     assert charts[0]["files"][0]["name"].startswith(f"canary-{nulls.id}")
     assert len(slack.replies(INTERNAL, errors["ts"])) == 1
     assert len(slack.calls("conversations.list")) == 2  # names resolved once (two pages)
@@ -152,7 +156,7 @@ def test_a_muted_check_posts_nothing_until_the_mute_expires(
     assert slack.requests == []
     _send(config, store, W3, check())  # the mute has expired
     [message] = slack.top_level(ALERTS)
-    assert "not null" in _texts(message) and "week 3" in _texts(message)
+    assert "total_insights_page_views" in _texts(message) and "week 3" in _texts(message)
 
 
 def test_slack_down_for_a_whole_run_loses_nothing_and_the_next_run_delivers_in_order(
@@ -305,7 +309,8 @@ def test_without_slack_alerts_go_to_the_file_outbox_and_the_console(
     )
     assert report.transport == "file" and report.ok
     [written] = (tmp_path / ".canary" / "outbox").glob("*.md")
-    assert "not null" in written.read_text() and "fingerprint" in written.read_text()
+    text = written.read_text()  # the message, with each new incident's evidence
+    assert "1 incident" in text and "**evidence**" in text and "**not null**" in text
     assert "code-insights-all-instances — week 2026-11-02" in capsys.readouterr().out
 
 
@@ -409,3 +414,54 @@ def test_the_run_links_its_slack_threads(slack: SlackFake, tmp_path: Path, store
         f"https://acme.slack.com/archives/{ALERTS}/p{message['ts'].replace('.', '')}"
     )
     assert not run_links(make_config(tmp_path, slack), run, None, store.url)
+
+
+def test_incidents_beyond_max_details_are_listed_in_one_reply_with_the_results_link(
+    slack: SlackFake, tmp_path: Path, store: Store
+) -> None:
+    config = make_config(tmp_path, slack, max_details=1, report_base_url="http://127.0.0.1:9/r")
+    assert _send(config, store, W1, check(), check("other", column="x")).ok
+    [message] = slack.top_level(ALERTS)
+    assert "2 incidents" in message["text"]
+    detail, more = slack.replies(ALERTS, message["ts"])
+    assert "*evidence*" in _texts(detail)
+    assert "1 more incident, details in the full results" in _texts(more)
+    assert "http://127.0.0.1:9/r" in _texts(more) and "*evidence*" not in _texts(more)
+    told = [c for c in ("total_insights_page_views", "page_views: x") if c in _texts(more)]
+    assert len(told) == 1 and told[0] not in _texts(detail)
+
+
+def test_the_other_monitors_recorded_verdicts_of_the_week_are_read_back_as_they_ran(
+    store: Store, tmp_path: Path
+) -> None:
+    import pandas as pd
+
+    canary = "code-insights-canary"
+    seg = check("null rate", monitor=canary, segment={"version_minor": "5.3"}, first_failed_week=W1)
+    run = run_of(W1, seg, check("ok", "passed", monitor=canary), monitor=canary)
+    store.record_run(run, pd.DataFrame(), datetime.now(UTC))
+    back = store.week_checks(W1, [canary, MONITOR])
+    assert list(back) == [canary]
+    assert [(c.id, c.status, c.segment, c.first_failed_week) for c in back[canary]] == [
+        (c.id, c.status, c.segment, c.first_failed_week) for c in run.checks
+    ]
+    assert store.week_checks(W2, [canary]) == {}
+    # a run delivered alone finds its incidents with them (they are not its evidence)
+    config = make_config(tmp_path, delivery="file")
+    assert deliver(config, store, [run_of(W1, check())], now=_now(W1), environ={}).ok
+    [written] = (tmp_path / ".canary" / "outbox").glob("*.md")
+    assert "1 incident" in written.read_text() and canary not in written.read_text()
+
+
+def test_an_incident_thread_links_the_data_of_its_checks(
+    slack: SlackFake, tmp_path: Path, store: Store
+) -> None:
+    from canary.results import DatasetInfo
+
+    config = make_config(tmp_path, slack)
+    run = run_of(W1, check())
+    run.datasets = [DatasetInfo("page_views", 1, "https://looker.example.com/dashboards/7")]
+    assert deliver(config, store, [run], now=_now(W1), environ=ENV).ok
+    [message] = slack.top_level(ALERTS)
+    [detail] = slack.replies(ALERTS, message["ts"])
+    assert "*data* <https://looker.example.com/dashboards/7|page_views>" in _texts(detail)

@@ -215,7 +215,9 @@ def test_alerts_queued_for_the_bot_go_out_through_the_webhook_once(
         "details of a run go only into the bot's thread" in d for d in report.rerouted.dropped
     )
     [message] = slack.webhook_messages
-    assert "not null" in json.dumps(message) and W1.isoformat() in json.dumps(message)
+    assert "total_insights_page_views" in json.dumps(message) and W1.isoformat() in json.dumps(
+        message
+    )
     assert "metadata" not in message and not slack.calls("chat.postMessage")
     print_delivery(Console(), report)
     out = capsys.readouterr()
@@ -290,7 +292,7 @@ def test_alerts_queued_for_the_bot_land_in_the_file_outbox_with_their_details(
     assert report.transport == "file" and report.ok and not report.open
     [written] = (tmp_path / ".canary" / "outbox").glob("*.md")
     text = written.read_text()
-    assert "not null" in text and "fingerprint" in text  # the details are in the file
+    assert "**not null**" in text and "**evidence**" in text  # the details are in the file
     assert report.rerouted is not None and len(report.rerouted.dropped) == 1
 
 
@@ -325,7 +327,7 @@ def test_auto_without_slack_secrets_keeps_alerts_queued_for_slack_until_they_res
     monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)  # the secret is back: Slack gets them
     assert main(args) == 0
     [message] = slack.top_level(ALERTS)
-    assert W1.isoformat() in message["text"] and "not null" in json.dumps(message)
+    assert W1.isoformat() in message["text"] and "total_insights_page_views" in message["text"]
     assert not any(e.status in outbox.OPEN for e in outbox.entries(store.engine))
     store.close()
 
@@ -381,11 +383,11 @@ def test_what_only_a_bot_can_do_is_not_carried_to_a_webhook_or_files() -> None:
     chart = Entry("k3", "upload", "#c", "m", W1, {"filename": "c.png", "title": "c"}, "k1")
     detail = Entry("k4", "reply", "#c", "m", W1, {"text": "d", "blocks": []}, "k1")
     for mode in ("webhook", "file"):
-        assert "cannot edit" in str(adapt(edit, post, mode, None))
-        assert "charts go only into a bot's thread" in str(adapt(chart, post, mode, None))
-        assert "details of a run" in str(adapt(detail, post, mode, None))
-        carried = adapt(post, None, mode, None)
+        assert "cannot edit" in str(adapt(edit, post, mode))
+        assert "charts go only into a bot's thread" in str(adapt(chart, post, mode))
+        assert "details of a run" in str(adapt(detail, post, mode))
+        carried = adapt(post, None, mode)
         assert isinstance(carried, Carried) and "metadata" not in carried.payload
-    back = adapt(Entry("k5", "post", "#c", "m", W1, {"text": "t", "blocks": []}), None, "bot", None)
+    back = adapt(Entry("k5", "post", "#c", "m", W1, {"text": "t", "blocks": []}), None, "bot")
     assert isinstance(back, Carried)
     assert back.payload["metadata"]["event_payload"]["key"] == "k5"

@@ -10,6 +10,7 @@ import pytest
 from canary.alerts.deliver import deliver
 from canary.checks.validate import GreatExpectations
 from canary.cli import main
+from canary.incidents import incidents_of
 from canary.pipeline import RunOptions, plan, run_monitor
 from canary.store.db import Store
 from tests.conftest import AS_OF, LATEST_WEEK, NOW
@@ -31,27 +32,24 @@ def test_object_null_week_alerts_once_per_channel_with_details_and_charts(
         run_monitor(plan(config, name, options, tmp_path), store, ge) for name in config.monitors
     ]
     assert {r.status for r in runs} == {"failed"}
-    # all details but one in the thread: the rest folds into "and 1 more" with a link
-    failed = min(sum(c.status == "failed" for c in r.checks) for r in runs)
-    slack_section = config.slack.model_copy(update={"max_details": failed - 1})
-    config = config.model_copy(update={"slack": slack_section})
     result = tmp_path / "out.json"
     report = deliver(config, store, runs, result_path=result, now=NOW, environ=ENV)
     assert report.ok, report
 
-    for channel in (ALERTS, INTERNAL):
+    channels = {"code-insights-all-instances": ALERTS, "code-insights-canary": INTERNAL}
+    for run in runs:
+        channel = channels[run.monitor]
         [message] = slack.top_level(channel)
         assert LATEST_WEEK.isoformat() in message["text"]
         assert message["metadata"]["event_type"] == "canary_alert"
+        told = len([i for i in incidents_of(runs) if run.monitor in i.monitors])
+        assert told == 1  # one breakage shared by both monitors: one incident in each channel
+        assert "1 incident" in message["text"] and "object-null" in message["text"]
         thread = slack.replies(channel, message["ts"])
-        details = [m for m in thread if "fingerprint" in json.dumps(m.get("blocks"))]
-        assert 1 <= len(details) <= config.slack.max_details
+        details = [m for m in thread if "*evidence*" in json.dumps(m.get("blocks"))]
+        assert len(details) == told  # one reply per incident
     thread = slack.replies(ALERTS, slack.top_level(ALERTS)[0]["ts"])
     assert any(m.get("files") for m in thread), "a chart of the metric's recent weeks"
-    assert any(
-        "details of" in json.dumps(m.get("blocks")) and str(result) in json.dumps(m.get("blocks"))
-        for m in thread
-    )
     sent = json.dumps([r.body for r in slack.requests])
     assert "site_id" in sent and CANARY_SITE not in sent
 

@@ -298,7 +298,8 @@ def finish(
     for check in checks:
         check.first_failed_week = first_failed_week(check.status, p.week, past.get(check.id))
     scope = ", ".join(p.dashboard.filter_values().values()) or None
-    run = RunResult(p.monitor, p.week, checks, got.datasets, scope, drill=p.drill)
+    tiles = {t.dataset: t for t in p.dashboard.tiles}
+    run = RunResult(p.monitor, p.week, checks, got.datasets, scope, drill=p.drill, tiles=tiles)
     frame = (
         pd.concat(got.metrics, ignore_index=True)
         if got.metrics

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from canary.dashboards import Tile
 from canary.weeks import WEEK
 
 Status = Literal["passed", "failed", "warning", "error", "skipped"]
@@ -70,6 +71,9 @@ class RunResult:
     datasets: list[DatasetInfo] = field(default_factory=list)
     scope: str | None = None  # the dashboard filter values it watches (None: every instance)
     drill: str | None = None  # the catalog scenario a drill injected (``--scenario``)
+    #: The tiles its datasets came from, by dataset (config ``definitions:`` included), for
+    #: the incident rules; empty: the bundled definitions.
+    tiles: dict[str, Tile] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def status(self) -> RunStatus:

@@ -1,34 +1,33 @@
 """From lifecycle steps to deliveries (pure): messages per channel, thread replies, updates.
 
-With a bot token: one message per monitor run and channel for what is new, details and
-charts in its thread, later weeks as replies in the original thread, recoveries as a
-"resolved" reply plus an update of the original. A webhook (or the file outbox) cannot
-thread or edit, so there each run becomes one message listing new, still failing and
-resolved alerts.
+With a bot token: one message per monitor run and channel listing the incidents that are
+new, one thread reply per incident with its evidence, chart and sample rows; later weeks
+as replies in the original thread; recoveries as a "resolved" reply plus an update of the
+original that marks the incident resolved. A webhook (or the file outbox) cannot thread
+or edit, so there each run becomes one message listing new, still failing and resolved
+incidents (the file's carries every new incident's evidence).
+
+Every delivery stores its channel-neutral body (a ``Digest`` and the part of it to tell);
+each transport renders it when it sends.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Literal
+from datetime import date
+from typing import Any, Literal
 
-from canary.alerts import blocks, text
+from canary.alerts.digest import Digest, IncidentView, Part
+from canary.alerts.digest_render import overflow
 from canary.alerts.lifecycle import Transition
-from canary.alerts.model import (
-    Alert,
-    AlertState,
-    Detail,
-    Followup,
-    Link,
-    RunMessage,
-    alert_from_check,
-)
+from canary.alerts.model import AlertState, Link
 from canary.alerts.outbox import Op
-from canary.alerts.privacy import masked_reason, masked_rows, masked_value
 from canary.alerts.routing import channel_for, mentions
 from canary.config import Config
+from canary.incidents.model import Incident
 from canary.results import RunResult
 
 Mode = Literal["bot", "webhook", "file"]
@@ -39,26 +38,31 @@ _STATE: dict[str, AlertState] = {
     "ongoing": "ongoing",
     "resolved": "resolved",
 }
+_ORDER = {"new": 0, "reopened": 0, "ongoing": 1, "resolved": 2}
+_SEVERITY = {"critical": 0, "warning": 1}
 
 
 @dataclass
 class Inputs:
-    """What composing a run needs besides its transitions (all read beforehand)."""
+    """What composing a run needs besides its transitions (all read beforehand).
+
+    ``threads``: the stored bodies of the messages earlier incidents were told in;
+    ``charts``: PNGs by check id; ``changes``: week-over-week change by check id."""
 
     config: Config
     mode: Mode
     more: Link | None = None
-    threads: dict[str, RunMessage] = field(default_factory=dict)
+    threads: dict[str, Digest] = field(default_factory=dict)
     charts: dict[str, bytes] = field(default_factory=dict)
     changes: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
 class Composed:
-    """The deliveries of a run and the message models to store with them."""
+    """The deliveries of a run and the message bodies to store with them."""
 
     ops: list[Op] = field(default_factory=list)
-    messages: list[RunMessage] = field(default_factory=list)
+    messages: list[Digest] = field(default_factory=list)
 
 
 def op_key(*parts: object) -> str:
@@ -75,6 +79,11 @@ def metadata(key: str, monitor: str, week: str) -> dict[str, object]:
     }
 
 
+def body(part: Part, d: Digest) -> dict[str, Any]:
+    """An outbox payload: what to tell, rendered by the transport when it sends."""
+    return {"part": part, "digest": d.to_json()}
+
+
 def threaded(t: Transition, mode: Mode) -> bool:
     return mode == "bot" and t.before is not None and t.before.thread_key is not None
 
@@ -86,118 +95,113 @@ def listed(t: Transition, mode: Mode) -> bool:
     return t.kind in ("ongoing", "resolved") and not threaded(t, mode)
 
 
-def detailed(transitions: list[Transition], inputs: Inputs) -> list[Transition]:
-    """New alerts that get a detail reply (bot only), most severe first."""
+def severity_order(view: IncidentView) -> tuple[int, int, int, int]:
+    """New before still failing before resolved; failures, critical, explained first."""
+    return (
+        _ORDER.get(view.state, 3),
+        0 if view.status == "failed" else 1,
+        _SEVERITY.get(view.severity, 2),
+        0 if view.cause else 1,
+    )
+
+
+def detailed(views: list[IncidentView], inputs: Inputs) -> list[IncidentView]:
+    """New incidents that get a thread reply of their own (bot only), most severe first."""
     if inputs.mode != "bot":
         return []
-    fresh = [t for t in transitions if t.kind in ("new", "reopened")]
-    fresh.sort(key=_order)
-    return fresh[: inputs.config.slack.max_details]
+    fresh = [v for v in views if v.state in ("new", "reopened")]
+    return sorted(fresh, key=severity_order)[: inputs.config.slack.max_details]
 
 
-def _order(t: Transition) -> tuple[int, int, str, str]:
-    return alert_from_check(t.check, t.after.last_week).order
-
-
-def to_alert(t: Transition, run: RunResult, inputs: Inputs) -> Alert:
-    masking = inputs.config.slack.masking
-    check = t.check
-    link = next((d.link for d in run.datasets if d.name == check.dataset and d.link), None)
-    alert = alert_from_check(
-        check,
-        run.week,
-        state=_STATE.get(t.kind, "new"),
-        opened=t.after.opened_week if t.kind != "resolved" else None,
-        flapping=t.flapping,
-        rows=masked_rows(check.sample_rows, masking),
-        link=link,
-    )
-    alert.reason = masked_reason(alert.reason, alert.column, masking)
-    alert.observed = masked_value(alert.observed)
-    alert.extras = masked_value(alert.extras)
-    if alert.change_pct is None:
-        alert.change_pct = inputs.changes.get(check.id)
+def _view(
+    t: Transition, views: dict[str, IncidentView], inputs: Inputs, week: date
+) -> IncidentView:
+    """The incident of ``t`` as told this week (one gone this week: as told before)."""
+    key = t.check.id
+    earlier = inputs.threads.get(t.before.thread_key or "") if t.before else None
+    told = next((v for v in earlier.incidents if v.key == key), None) if earlier else None
+    found = views.get(key) or told
+    if found is None:  # told by a message no longer stored
+        found = IncidentView(key, None, 0.0, "an incident told earlier", "", week, 0, "failed", "")
+        found.key = key
+    view = dataclasses.replace(found, state=_STATE.get(t.kind, "new"), flapping=t.flapping)
+    opened = t.after.opened_week
+    if t.kind != "resolved" and opened is not None:
+        view.since = min(view.since, opened)
+        view.weeks_failing = (week - view.since).days // 7 + 1
     if t.kind == "resolved":
-        alert.resolved_week = run.week
-        alert.sample_rows = []
-    return alert
+        view.resolved_week, view.sample_rows = week, []
+    change = inputs.changes.get(view.chart_check or "")
+    if view.evidence and change is not None and view.evidence[0].change_pct is None:
+        view.evidence = [
+            dataclasses.replace(view.evidence[0], change_pct=change),
+            *view.evidence[1:],
+        ]
+    return view
 
 
-def _channel(t: Transition, config: Config) -> str:
+def _channel(t: Transition, incidents: dict[str, Incident], run: RunResult, config: Config) -> str:
+    """A told incident stays in its channel; a new one is routed by its headline check."""
     if t.kind in ("ongoing", "resolved") and t.before is not None and t.before.channel:
         return t.before.channel
-    c = t.check
-    return channel_for(config, c.monitor, c.dataset, c.check, c.status)
+    incident = incidents.get(t.check.id)
+    lead = next(
+        (c for c in run.checks if incident is not None and c.id == incident.headline_check), None
+    )
+    if lead is None:
+        return config.monitors[run.monitor].alerts.channel
+    return channel_for(config, run.monitor, lead.dataset, lead.check, t.check.status)
 
 
-def file_renderings(msg: RunMessage) -> dict[str, str]:
-    """What the file outbox writes and prints: markdown with every new alert's details."""
-    details = [Detail(a, msg.week) for a in msg.alerts if a.state in ("new", "reopened")]
-    return {
-        "markdown": text.render_markdown(msg, details, []),
-        "plain": "\n".join(text.message_lines(msg, text.PLAIN)),
-    }
+def _reply(key: str, parent: str, channel: str, run: RunResult, part: Part, d: Digest) -> Op:
+    """A thread reply below ``parent`` (an outbox key), carrying its own key as metadata."""
+    payload = {**body(part, d), "metadata": metadata(key, run.monitor, run.week.isoformat())}
+    return Op(key, "reply", channel, run.monitor, run.week, payload, parent)
 
 
-def _message_ops(
-    msg: RunMessage, run: RunResult, fresh: list[Transition], inputs: Inputs
-) -> list[Op]:
-    week = run.week.isoformat()
-    txt, blks = blocks.message_blocks(msg)
-    payload: dict[str, object] = {"text": txt, "blocks": blks}
-    if inputs.mode == "file":
-        payload.update(file_renderings(msg))
+def _message_ops(msg: Digest, run: RunResult, inputs: Inputs) -> list[Op]:
+    """The run's message and, with a bot, its thread: one reply per new incident (as many
+    as ``max_details``), charts, and one listing the incidents not told one by one."""
+    payload = body("run", msg)
     if inputs.mode == "bot":
-        payload["metadata"] = metadata(msg.key, msg.monitor, week)
+        payload["metadata"] = metadata(msg.key, msg.monitor, run.week.isoformat())
     ops = [Op(msg.key, "post", msg.channel, run.monitor, run.week, payload)]
     if inputs.mode != "bot":
         return ops
-    chosen = detailed(fresh, inputs)
-    charts = [t for t in chosen if t.check.id in inputs.charts][: inputs.config.slack.max_charts]
-    for t in chosen:
-        alert = next(a for a in msg.alerts if a.key == t.check.id)
-        key = op_key("detail", msg.key, alert.key)
-        detail = blocks.detail_blocks(Detail(alert, run.week))
-        ops.append(_reply(key, msg.key, msg.channel, run, *detail))
-    for t in charts:
-        c = t.check
-        name = f"canary-{c.id}-{week}.png"
-        what = " · ".join(x for x in (c.dataset, c.column, c.check) if x)
-        key = op_key("chart", msg.key, c.id)
+    chosen = detailed(msg.incidents, inputs)
+    for view in chosen:
+        key = op_key("detail", msg.key, view.key)
+        ops.append(_reply(key, msg.key, msg.channel, run, "incident", msg.with_incidents([view])))
+    charted = [v for v in chosen if v.chart_check in inputs.charts]
+    for view in charted[: inputs.config.slack.max_charts]:
+        check = next(c for c in run.checks if c.id == view.chart_check)
+        what = " · ".join(x for x in (check.dataset, check.column, check.check) if x)
         ops.append(
             Op(
-                key,
+                op_key("chart", msg.key, view.key),
                 "upload",
                 msg.channel,
                 run.monitor,
                 run.week,
-                {"filename": name, "title": f"{what}: recent weeks"},
+                {"filename": f"canary-{check.id}-{run.week}.png", "title": f"{what}: recent weeks"},
                 msg.key,
-                inputs.charts[c.id],
+                inputs.charts[check.id],
             )
         )
-    skipped = len([t for t in fresh if t.kind in ("new", "reopened")]) - len(chosen)
-    if skipped > 0 and inputs.config.slack.max_details > 0:
-        more = blocks.more_blocks(skipped, msg)
-        ops.append(_reply(op_key("more", msg.key), msg.key, msg.channel, run, *more))
+    told = {v.key for v in chosen}
+    untold = [v for v in msg.incidents if v.state in ("new", "reopened") and v.key not in told]
+    rest = overflow(msg) + (untold if inputs.config.slack.max_details > 0 else [])
+    rest = list({v.key: v for v in rest}.values())
+    if rest:
+        key = op_key("more", msg.key)
+        ops.append(_reply(key, msg.key, msg.channel, run, "more", msg.with_incidents(rest)))
     return ops
-
-
-def _reply(
-    key: str, parent: str, channel: str, run: RunResult, txt: str, blks: list[blocks.Block]
-) -> Op:
-    """A thread reply below ``parent`` (an outbox key), carrying its own key as metadata."""
-    payload = {
-        "text": txt,
-        "blocks": blks,
-        "metadata": metadata(key, run.monitor, run.week.isoformat()),
-    }
-    return Op(key, "reply", channel, run.monitor, run.week, payload, parent)
 
 
 def _followups(
     kind: Literal["ongoing", "resolved"],
     steps: list[Transition],
+    views: dict[str, IncidentView],
     run: RunResult,
     inputs: Inputs,
     composed: Composed,
@@ -208,64 +212,68 @@ def _followups(
         assert t.before is not None and t.before.thread_key is not None
         by_thread.setdefault(t.before.thread_key, []).append(t)
     for thread, group in by_thread.items():
-        alerts = [to_alert(t, run, inputs) for t in group]
-        fps = sorted(a.key for a in alerts)
+        told = [_view(t, views, inputs, run.week) for t in group]
+        keys = sorted(v.key for v in told)
         original = inputs.threads.get(thread)
-        channel = original.channel if original else _channel(group[0], inputs.config)
-        followup = Followup(kind, run.week, alerts)
-        key = op_key(kind, thread, run.week, *fps)
-        composed.ops.append(_reply(key, thread, channel, run, *blocks.followup_blocks(followup)))
+        channel = original.channel if original else (group[0].before.channel or "")  # type: ignore[union-attr]
+        d = Digest(
+            run.monitor, run.week, run.status, run.counts(), told, inputs.more, bool(run.drill)
+        )
+        key = op_key(kind, thread, run.week, *keys)
+        composed.ops.append(_reply(key, thread, channel, run, kind, d))
         if kind != "resolved" or original is None:
             continue
-        for alert in original.alerts:
-            if alert.key in fps:
-                alert.state, alert.resolved_week, alert.sample_rows = "resolved", run.week, []
-        txt, blks = blocks.message_blocks(original)
-        update_key = op_key("update", thread, run.week, *fps)
-        payload = {"text": txt, "blocks": blks}
+        for view in original.incidents:
+            if view.key in keys:
+                view.state, view.resolved_week, view.sample_rows = "resolved", run.week, []
+        update = op_key("update", thread, run.week, *keys)
         composed.ops.append(
-            Op(update_key, "update", channel, run.monitor, run.week, payload, thread)
+            Op(update, "update", channel, run.monitor, run.week, body("run", original), thread)
         )
         composed.messages.append(original)
 
 
-def compose(run: RunResult, transitions: list[Transition], inputs: Inputs) -> Composed:
-    """The deliveries of one run and the message models to store with them.
+def compose(
+    run: RunResult,
+    d: Digest,
+    incidents: list[Incident],
+    transitions: list[Transition],
+    inputs: Inputs,
+) -> Composed:
+    """The deliveries of one run and the message bodies to store with them.
 
-    Transitions whose alert is posted get their ``after`` state marked posted (channel,
-    thread), ready to be stored in the same transaction as the deliveries.
+    ``d`` tells the run's incidents (``incidents``, in the same order). Transitions whose
+    incident is told get their ``after`` state marked posted (channel, and the message it
+    was told in), ready to be stored in the same transaction as the deliveries.
     """
     out = Composed()
-    slack = inputs.config.slack
+    views = {v.key: v for v in d.incidents}
+    by_key = {v.key: i for v, i in zip(d.incidents, incidents, strict=True)}
     by_channel: dict[str, list[Transition]] = {}
     for t in transitions:
-        by_channel.setdefault(_channel(t, inputs.config), []).append(t)
+        by_channel.setdefault(_channel(t, by_key, run, inputs.config), []).append(t)
     for channel, steps in by_channel.items():
         shown = [t for t in steps if listed(t, inputs.mode)]
         if shown:
-            alerts = [to_alert(t, run, inputs) for t in shown]
-            fresh = [t for t in shown if t.kind in ("new", "reopened")]
-            msg = RunMessage(
-                key=op_key("post", run.monitor, run.week, channel, *sorted(a.key for a in alerts)),
-                monitor=run.monitor,
-                week=run.week,
+            told = sorted((_view(t, views, inputs, run.week) for t in shown), key=severity_order)
+            fresh = [v for v in told if v.state in ("new", "reopened")]
+            pings = [(v.severity, run.monitor, ds) for v in fresh for ds in v.datasets]
+            msg = dataclasses.replace(
+                d,
+                incidents=told,
+                key=op_key("post", run.monitor, run.week, channel, *sorted(v.key for v in told)),
                 channel=channel,
-                status=run.status,
-                counts=run.counts(),
-                alerts=alerts,
                 muted=sum(t.kind == "muted" and t.check.status != "passed" for t in steps),
-                mentions=mentions(slack, [a for a in alerts if a.state in ("new", "reopened")]),
+                mentions=mentions(inputs.config.slack, pings),
                 more=inputs.more,
-                dataset_links={d.name: d.link for d in run.datasets if d.link},
             )
-            out.ops += _message_ops(msg, run, fresh, inputs)
+            out.ops += _message_ops(msg, run, inputs)
             out.messages.append(msg)
             for t in shown:
                 if t.kind != "resolved":
-                    t.after.posted, t.after.channel = True, channel
-                    t.after.thread_key = msg.key if inputs.mode == "bot" else None
+                    t.after.posted, t.after.channel, t.after.thread_key = True, channel, msg.key
         if inputs.mode == "bot":
             for kind in ("ongoing", "resolved"):
                 group = [t for t in steps if t.kind == kind and threaded(t, inputs.mode)]
-                _followups(kind, group, run, inputs, out)
+                _followups(kind, group, views, run, inputs, out)
     return out

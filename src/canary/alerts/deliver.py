@@ -30,11 +30,11 @@ from sqlalchemy import Connection
 
 from canary.alerts import chart, outbox
 from canary.alerts.compose import Inputs, Mode, compose, detailed
-from canary.alerts.digest import digest
+from canary.alerts.digest import IncidentView, digest, followed
 from canary.alerts.flush import FlushReport, flush
-from canary.alerts.lifecycle import Transition, decide
+from canary.alerts.lifecycle import decide
 from canary.alerts.model import Link
-from canary.alerts.outbox import NOTIFY, Op
+from canary.alerts.outbox import NOTIFY
 from canary.alerts.prefect_notify import NotifyTransport, notify_ops
 from canary.alerts.reroute import RerouteReport, reroute
 from canary.alerts.state import load_messages, load_tracked, write
@@ -134,37 +134,53 @@ def more_link(
 def _charts(
     store: Store,
     run: RunResult,
-    steps: list[Transition],
+    views: list[IncidentView],
     inputs: Inputs,
     current: pd.DataFrame | None = None,
 ) -> tuple[dict[str, bytes], dict[str, float]]:
-    """PNG charts for alerts that get details, and the week-over-week change of each.
+    """PNG charts for incidents that get a thread reply, and the week-over-week change of
+    each incident's headline check. An incident is charted by its headline check, else by
+    the first of its evidence checks with a history (its ``chart_check`` is set to it).
 
     ``current``: the run's metrics when they are not stored yet (they replace stored rows
     of the same dataset and week)."""
-    fresh = [t for t in steps if t.kind in ("new", "reopened", "ongoing")]
-    if not fresh:
+    if not views:
         return {}, {}
     history = store.metric_history(run.monitor)
     if current is not None and len(current):
         fresh_keys = set(zip(current["dataset"], current["week"], strict=True))
         stale = [k in fresh_keys for k in zip(history["dataset"], history["week"], strict=True)]
         history = pd.concat([history[~pd.Series(stale, index=history.index, dtype=bool)], current])
-    charted = {t.check.id for t in detailed(steps, inputs)[: inputs.config.slack.max_charts]}
+    charted = {v.key for v in detailed(views, inputs)[: inputs.config.slack.max_charts]}
+    by_id = {c.id: c for c in run.checks}
+    by_dataset = {name: frame for name, frame in history.groupby("dataset")} if len(history) else {}
     charts: dict[str, bytes] = {}
     changes: dict[str, float] = {}
-    by_dataset = {name: frame for name, frame in history.groupby("dataset")} if len(history) else {}
-    for t in fresh:
-        frame = by_dataset.get(t.check.dataset, pd.DataFrame())
-        data = chart.series(t.check, frame, run.week, inputs.config.slack.chart_weeks)
-        if data is None:
-            continue
-        change = chart.change_pct(data.points, run.week)
-        if change is not None:
-            changes[t.check.id] = change
-        if t.check.id in charted:
-            charts[t.check.id] = chart.png(data)
+    for view in views:
+        ids = [view.chart_check, *(a.key for a in view.evidence)]
+        for check in (by_id[i] for i in dict.fromkeys(ids) if i in by_id):
+            frame = by_dataset.get(check.dataset, pd.DataFrame())
+            data = chart.series(check, frame, run.week, inputs.config.slack.chart_weeks)
+            if data is None:
+                continue
+            change = chart.change_pct(data.points, run.week)
+            if change is not None and check.id == view.chart_check:
+                changes[check.id] = change
+            if view.key in charted:
+                view.chart_check = check.id
+                charts[check.id] = chart.png(data)
+            break
     return charts, changes
+
+
+def recorded_runs(store: Store, config: Config, week: date, monitors: list[str]) -> list[RunResult]:
+    """The runs of ``monitors`` in ``week`` as the store recorded their verdicts."""
+    found = []
+    for monitor, checks in store.week_checks(week, monitors).items():
+        dashboard = config.catalog.dashboards[config.monitors[monitor].dashboard]
+        scope = ", ".join(dashboard.filter_values().values()) or None
+        found.append(RunResult(monitor, week, checks, [], scope))
+    return found
 
 
 def compose_run(
@@ -176,17 +192,32 @@ def compose_run(
     more: Link | None,
     today: date,
     current: pd.DataFrame | None = None,
+    given: list[RunResult] | None = None,
 ) -> Callable[[Connection], int]:
-    """Decide and compose one run's deliveries (reads only); returns their writer."""
+    """Find the run's incidents, decide and compose its deliveries (reads only); returns
+    their writer. Incidents are found with the other monitors' runs of the week (those
+    ``given``, else as recorded), so that a breakage they share is one incident; checks of
+    ``given`` runs are shown as its evidence too (recorded ones carry no masked labels)."""
     engine = store.engine
-    tracked = load_tracked(engine, (c.id for c in run.checks))
-    steps = decide(run, tracked, config.slack.mutes, today)
-    threads = {t.before.thread_key for t in steps if t.before and t.before.thread_key}
+    same = [r for r in given or [] if r.week == run.week and r.monitor != run.monitor]
+    missing = [
+        m for m in config.monitors if m != run.monitor and m not in {r.monitor for r in same}
+    ]
+    recorded = recorded_runs(store, config, run.week, missing)
+    found = incidents_of([run, *same, *recorded], config.catalog.tiles)
+    d = digest(run, found, config.slack.masking, more, same, drill=bool(run.drill))
+    told = [i for i in found if run.monitor in i.monitors and i.week == run.week]
+    tracked = load_tracked(engine, (v.key for v in d.incidents), run.monitor)
+    threads = {t.thread_key for t in tracked.values() if t.thread_key}
     inputs = Inputs(config, mode, more, load_messages(engine, threads))
-    inputs.charts, inputs.changes = _charts(store, run, steps, inputs, current)
-    composed = compose(run, steps, inputs)
+    members = {v.key: v.check_ids for m in inputs.threads.values() for v in m.incidents if v.key}
+    steps = decide(run, followed(d), tracked, members, config.slack.mutes, today)
+    states = {t.check.id: t.kind for t in steps}
+    fresh = [v for v in d.incidents if states.get(v.key) in ("new", "reopened")]
+    inputs.charts, inputs.changes = _charts(store, run, fresh, inputs, current)
+    composed = compose(run, d, told, steps, inputs)
     after = [t.after for t in steps]
-    notices = _notices(config, run, more)
+    notices = notify_ops(config, [d]) if config.notify else []
 
     def writer(con: Connection) -> int:
         now = time.time()
@@ -194,14 +225,6 @@ def compose_run(
         return added + outbox.enqueue(con, notices, NOTIFY, now)
 
     return writer
-
-
-def _notices(config: Config, run: RunResult, more: Link | None) -> list[Op]:
-    """The run's messages to Prefect notification blocks (its digest, per routed channel)."""
-    if not config.notify:
-        return []
-    found = incidents_of([run], config.catalog.tiles)
-    return notify_ops(config, [digest(run, found, config.slack.masking, more)])
 
 
 def _send_notices(
@@ -228,9 +251,11 @@ def enqueue_run(
     name: str,
     more: Link | None,
     today: date,
+    given: list[RunResult] | None = None,
 ) -> int:
-    """Decide, compose and record one run's deliveries (one transaction)."""
-    writer = compose_run(store, config, run, mode, name, more, today)
+    """Decide, compose and record one run's deliveries (one transaction); ``given``: the
+    runs delivered with it."""
+    writer = compose_run(store, config, run, mode, name, more, today, given=given)
     with store.engine.begin() as con:
         return writer(con)
 
@@ -281,7 +306,7 @@ def deliver(
     for run in runs:
         more = more_link(config, run, result_path, docs_url)
         report.enqueued += enqueue_run(
-            store, config, run, MODES[choice.name], choice.name, more, today
+            store, config, run, MODES[choice.name], choice.name, more, today, runs
         )
     if choice.transport is None:
         report.problems.append(f"{choice.name}: not sent: {choice.problem}")

@@ -7,12 +7,14 @@ channel renders it when it sends (Slack Block Kit, a Prefect notification block,
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
-from canary.alerts.model import Alert, Link, alert_from_check, alert_from_json
+from canary.alerts.lifecycle import Followed
+from canary.alerts.model import Alert, AlertState, Link, alert_from_check, alert_from_json
 from canary.alerts.privacy import masked_reason, masked_rows, masked_value
 from canary.config import SlackMasking
 from canary.incidents.model import Incident
@@ -21,6 +23,16 @@ from canary.masking import mask_text
 from canary.results import CheckResult, RunResult
 
 EVIDENCE = 5  # checks shown per incident; the rest are counted
+#: Alert fingerprints of incidents start so, telling them from the per-check alert state
+#: that earlier versions kept in the same table.
+INCIDENT_PREFIX = "inc-"
+
+
+def fingerprint(monitor: str, incident_id: str) -> str:
+    """The key of an incident's alert in one monitor's lifecycle (an incident shared by two
+    monitors is told, and followed, in each of their messages)."""
+    raw = json.dumps([monitor, incident_id]).encode()
+    return INCIDENT_PREFIX + hashlib.sha256(raw).hexdigest()[:28]
 
 
 @dataclass
@@ -39,6 +51,20 @@ class IncidentView:
     evidence: list[Alert] = field(default_factory=list)
     sample_rows: list[dict[str, Any]] = field(default_factory=list)
     chart_check: str | None = None  # the headline check, whose chart goes in the thread
+    key: str = ""  # the alert's fingerprint in its monitor's lifecycle
+    check_ids: list[str] = field(default_factory=list)
+    datasets: list[str] = field(default_factory=list)
+    state: AlertState = "new"
+    weeks_failing: int = 1
+    flapping: bool = False
+    resolved_week: date | None = None
+
+
+#: What an outbox entry of a run tells: the run's message, one incident's thread reply, a
+#: reply about incidents still failing or resolved, or the incidents whose details are not
+#: posted one by one (and those a message had no room for).
+Part = Literal["run", "incident", "ongoing", "resolved", "more"]
+PARTS: tuple[Part, ...] = ("run", "incident", "ongoing", "resolved", "more")
 
 
 @dataclass
@@ -52,6 +78,14 @@ class Digest:
     incidents: list[IncidentView]
     more: Link | None = None
     drill: bool = False
+    key: str = ""  # the outbox key of the message that tells it
+    channel: str = ""
+    muted: int = 0  # incidents left out because every check of theirs is muted
+    mentions: list[str] = field(default_factory=list)
+
+    def with_incidents(self, views: list[IncidentView]) -> Digest:
+        """The same run, telling only ``views`` (a thread reply about some incidents)."""
+        return dataclasses.replace(self, incidents=views, mentions=[], muted=0)
 
     def to_json(self) -> str:
         """The body as stored in the outbox, rendered per channel when it is sent."""
@@ -68,6 +102,8 @@ class Digest:
 
 def _view_from(raw: dict[str, Any]) -> IncidentView:
     raw["since"] = date.fromisoformat(raw["since"])
+    if raw.get("resolved_week"):
+        raw["resolved_week"] = date.fromisoformat(raw["resolved_week"])
     raw["evidence"] = [alert_from_json(a) for a in raw["evidence"]]
     return IncidentView(**raw)
 
@@ -92,9 +128,15 @@ def _view(
     mine = [by_id[i] for i in incident.check_ids if i in by_id]
     ordered = _evidence_order(mine, by_id.get(incident.headline_check or ""))
     lead = ordered[0] if ordered else None
+    links = {  # where people can open the data (not a path on the machine that ran it)
+        d.name: d.link
+        for r in [run, *others]
+        for d in r.datasets
+        if d.link and d.link.startswith(("https://", "http://"))
+    }
     evidence = []
     for check in ordered[:EVIDENCE]:
-        alert = alert_from_check(check, run.week)
+        alert = alert_from_check(check, run.week, link=links.get(check.dataset))
         alert.reason = masked_reason(alert.reason, alert.column, masking)
         alert.observed = masked_value(alert.observed)
         alert.extras = masked_value(alert.extras)
@@ -108,12 +150,16 @@ def _view(
         headline=mask_text(incident.headline),
         scope=mask_text(incident.scope),
         since=incident.first_failed_week,
+        weeks_failing=(run.week - incident.first_failed_week).days // 7 + 1,
         checks=len(mine),
         status=incident.status,
         severity=incident.severity,
         evidence=evidence,
         sample_rows=masked_rows(rows, masking),
         chart_check=lead.id if lead is not None else None,
+        key=fingerprint(run.monitor, incident.id),
+        check_ids=[c.id for c in mine],
+        datasets=sorted({c.dataset for c in mine}),
     )
 
 
@@ -141,3 +187,10 @@ def digest(
         more,
         drill,
     )
+
+
+def followed(d: Digest) -> list[Followed]:
+    """The incidents of ``d`` as its monitor's alert lifecycle follows them."""
+    return [
+        Followed(v.key, d.monitor, v.status, v.since, v.id, tuple(v.check_ids)) for v in d.incidents
+    ]

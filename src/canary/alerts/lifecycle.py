@@ -1,10 +1,13 @@
-"""The alert lifecycle, pure: new, ongoing, resolved or muted, keyed by a check's fingerprint.
+"""The alert lifecycle, pure: new, ongoing, resolved or muted, keyed by an incident's
+fingerprint in its monitor.
 
-A failure that has not been posted is new; one posted and still failing a later week is
-ongoing (a thread reply, not a new alert); a posted one that passes again is resolved; one
-that fails again after recovering is reopened (and shown as flapping when it keeps doing
-so). Checks a run did not evaluate (a dataset that errored) keep their state; a week older
-than the state's last week (a backfill) changes nothing.
+An incident that has not been posted is new; one posted and still there a later week is
+ongoing (a thread reply, not a new message); a posted one gone from a later run whose
+checks were judged is resolved; one that comes back after recovering is reopened (and
+shown as flapping when it keeps doing so). An incident whose checks a run did not evaluate
+(a dataset that errored) keeps its state; a week older than the state's last week (a
+backfill) changes nothing. An incident is muted when a mute names it or every one of its
+checks.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 from fnmatch import fnmatchcase
-from typing import Literal
+from typing import Literal, Protocol
 
 from canary.config import Mute
 from canary.results import CheckResult, RunResult
@@ -39,11 +42,36 @@ class Tracked:
     history: list[tuple[date, str]] = field(default_factory=list)
 
 
+class Followable(Protocol):
+    """What the lifecycle follows: an id in a monitor, with a status each run."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def monitor(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def first_failed_week(self) -> date | None: ...
+
+
+@dataclass(frozen=True)
+class Followed:
+    """An incident of one monitor's run (or one told earlier, as this run judged it)."""
+
+    id: str  # the alert fingerprint (``canary.alerts.digest.fingerprint``)
+    monitor: str
+    status: str
+    first_failed_week: date | None = None
+    incident: str = ""  # the incident's own id, as the JSON result gives it
+    check_ids: tuple[str, ...] = ()
+
+
 @dataclass
 class Transition:
-    """What a run means for one check's alert, and the state to store after it."""
+    """What a run means for one incident's alert, and the state to store after it."""
 
-    check: CheckResult
+    check: Followable
     kind: Kind
     before: Tracked | None
     after: Tracked
@@ -85,7 +113,7 @@ def _history(before: Tracked | None, week: date, status: str) -> list[tuple[date
     return sorted([*past, (week, status)])[-HISTORY_WEEKS:]
 
 
-def _kind(check: CheckResult, before: Tracked | None, week: date, muted: bool) -> Kind:
+def _kind(check: Followable, before: Tracked | None, week: date, muted: bool) -> Kind:
     if check.status in ALERTING:
         if muted:
             return "muted"
@@ -102,9 +130,9 @@ def _kind(check: CheckResult, before: Tracked | None, week: date, muted: bool) -
 
 
 def transition(
-    check: CheckResult, before: Tracked | None, week: date, mute: Mute | None
+    check: Followable, before: Tracked | None, week: date, mute: Mute | None
 ) -> Transition | None:
-    """The lifecycle step of one check, or None when nothing is (or needs to be) tracked."""
+    """The lifecycle step of one subject, or None when nothing is (or needs to be) tracked."""
     if before is not None and before.last_week > week:
         return None
     kind = _kind(check, before, week, mute is not None)
@@ -130,13 +158,54 @@ def transition(
     return Transition(check, kind, before, after, mute)
 
 
+def incident_mute(
+    incident: Followed, checks: list[CheckResult], mutes: dict[str, Mute], today: date
+) -> Mute | None:
+    """The mute naming the incident (its id or fingerprint), else the first mute of its
+    checks when every one of them is muted."""
+    for mute in mutes.values():
+        if mute.until >= today and mute.fingerprint in (incident.id, incident.incident):
+            return mute
+    found = [active_mute(c, mutes, today) for c in checks]
+    if not found or any(m is None for m in found):
+        return None
+    return found[0]
+
+
+def _gone(run: RunResult, members: list[str] | None) -> str:
+    """How a run judged an incident it no longer shows: ``passed`` when any of its checks
+    was judged (or its checks are unknown), ``skipped`` when none was evaluated."""
+    if members is None:
+        return "passed"
+    statuses = {c.id: c.status for c in run.checks}
+    judged = [statuses[i] for i in members if statuses.get(i) in ("passed", *ALERTING)]
+    return "passed" if judged else "skipped"
+
+
 def decide(
-    run: RunResult, tracked: dict[str, Tracked], mutes: dict[str, Mute], today: date
+    run: RunResult,
+    incidents: list[Followed],
+    tracked: dict[str, Tracked],
+    members: dict[str, list[str]],
+    mutes: dict[str, Mute],
+    today: date,
 ) -> list[Transition]:
-    """Every check's lifecycle step in ``run`` (checks with nothing to track are left out)."""
+    """Every incident's lifecycle step in ``run``: the run's own, then those open before
+    that it no longer shows (``members``: their checks, as far as known)."""
+    by_id = {c.id: c for c in run.checks}
     out = []
-    for check in run.checks:
-        step = transition(check, tracked.get(check.id), run.week, active_mute(check, mutes, today))
+    for incident in incidents:
+        checks = [by_id[i] for i in incident.check_ids if i in by_id]
+        mute = incident_mute(incident, checks, mutes, today)
+        step = transition(incident, tracked.get(incident.id), run.week, mute)
+        if step is not None:
+            out.append(step)
+    shown = {i.id for i in incidents}
+    for key, before in sorted(tracked.items()):
+        if key in shown or before.monitor != run.monitor or before.status != "open":
+            continue
+        gone = Followed(key, run.monitor, _gone(run, members.get(key)))
+        step = transition(gone, before, run.week, None)
         if step is not None:
             out.append(step)
     return out

@@ -1,15 +1,12 @@
-"""The alert message model, independent of Slack: what renderers turn into blocks or text.
+"""The alert model of one check, independent of Slack: an incident's evidence.
 
-One ``Alert`` per check that needs attention; one ``RunMessage`` per monitor run and
-channel; thread parts (``Detail``, ``Followup``) hang below it. Everything here is plain
-data that round-trips through JSON, so a posted message can be re-rendered later (when one
-of its alerts recovers).
+Messages tell incidents (``canary.alerts.digest``); each shows a few of its checks as
+``Alert``s. Everything here is plain data that round-trips through JSON, so a posted
+message can be re-rendered later (when one of its incidents recovers).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -73,58 +70,6 @@ class Alert:
             return None
         how = f", {self.method}" if self.method else ""
         return f"from {self.training_weeks} training weeks{how}"
-
-
-@dataclass
-class RunMessage:
-    """The top-level message of one monitor run in one channel."""
-
-    key: str
-    monitor: str
-    week: date
-    channel: str
-    status: str
-    counts: dict[str, int]
-    alerts: list[Alert]
-    muted: int = 0
-    mentions: list[str] = field(default_factory=list)
-    more: Link | None = None
-    dataset_links: dict[str, str] = field(default_factory=dict)
-
-    def by_dataset(self) -> list[tuple[str, list[Alert]]]:
-        """Alerts grouped by dataset, the group with the most severe alert first."""
-        groups: dict[str, list[Alert]] = {}
-        for alert in sorted(self.alerts, key=lambda a: a.order):
-            groups.setdefault(alert.dataset, []).append(alert)
-        return sorted(groups.items(), key=lambda kv: (kv[1][0].rank, kv[0]))
-
-    def to_json(self) -> str:
-        return json.dumps(json_ready(dataclasses.asdict(self)))
-
-    @classmethod
-    def from_json(cls, text: str) -> RunMessage:
-        raw = json.loads(text)
-        raw["week"] = date.fromisoformat(raw["week"])
-        raw["more"] = Link(**raw["more"]) if raw.get("more") else None
-        raw["alerts"] = [alert_from_json(a) for a in raw["alerts"]]
-        return cls(**raw)
-
-
-@dataclass(frozen=True)
-class Detail:
-    """A thread reply with everything known about one alert."""
-
-    alert: Alert
-    week: date
-
-
-@dataclass(frozen=True)
-class Followup:
-    """A thread reply about earlier alerts: still failing, or resolved."""
-
-    kind: Literal["ongoing", "resolved"]
-    week: date
-    alerts: list[Alert]
 
 
 def alert_from_json(raw: dict[str, Any]) -> Alert:

@@ -3,8 +3,8 @@
 Switching delivery (bot token, incoming webhook, file outbox) must not strand what the old
 one left in the outbox. Each open entry of another transport is re-rendered for this one:
 
-- a run message keeps its content (for the bot with the Slack metadata that finds it
-  again; for the file outbox as markdown with the new alerts' details);
+- a run message keeps its body (for the bot with the Slack metadata that finds it again;
+  the file outbox renders it as markdown with the new incidents' evidence);
 - a "still failing" or "resolved" reply to an earlier message becomes a message of its
   own where there are no threads, naming its monitor;
 - what only a bot can do is dropped, with the reason: the detail replies and charts of a
@@ -25,10 +25,8 @@ from sqlalchemy import Engine
 
 from canary.alerts import outbox
 from canary.alerts.blocks import MAX_BLOCKS, context
-from canary.alerts.compose import Mode, file_renderings, metadata
-from canary.alerts.model import RunMessage
+from canary.alerts.compose import Mode, metadata
 from canary.alerts.outbox import Entry
-from canary.alerts.state import load_messages
 
 
 @dataclass(frozen=True)
@@ -47,7 +45,10 @@ class RerouteReport:
 
 
 def _standalone(entry: Entry) -> dict[str, Any]:
-    """A thread reply as a message of its own: the monitor and week come first."""
+    """A thread reply as a message of its own: the monitor and week come first (marked,
+    for the renderer, on a stored body; written in, on text queued by earlier versions)."""
+    if "digest" in entry.payload:
+        return {k: v for k, v in entry.payload.items() if k != "metadata"} | {"standalone": True}
     head = f"{entry.monitor} · week {entry.week.isoformat()}"
     return {
         "text": f"{head}: {entry.payload['text']}",
@@ -55,13 +56,10 @@ def _standalone(entry: Entry) -> dict[str, Any]:
     }
 
 
-def adapt(
-    entry: Entry, parent: Entry | None, mode: Mode, message: RunMessage | None
-) -> Carried | str:
-    """``entry`` rendered for ``mode``, or why it is not carried over (pure).
+def adapt(entry: Entry, parent: Entry | None, mode: Mode) -> Carried | str:
+    """``entry`` made fit for ``mode``, or why it is not carried over (pure).
 
-    ``parent`` is the entry it replies to or edits; ``message`` the stored model of a run
-    message (needed for the file outbox's markdown).
+    ``parent`` is the entry it replies to or edits.
     """
     if mode == "bot":
         if entry.kind in ("post", "reply") and "metadata" not in entry.payload:
@@ -80,10 +78,7 @@ def adapt(
                 return "details of a run go into its message in the file outbox, not one by one"
             return f"details of a run go only into the bot's thread, not through {sink}"
         return Carried(_standalone(entry), None)
-    text_and_blocks = {"text": entry.payload["text"], "blocks": entry.payload["blocks"]}
-    if mode == "file" and message is not None:
-        return Carried({**text_and_blocks, **file_renderings(message)}, None)
-    return Carried(text_and_blocks, None)
+    return Carried({k: v for k, v in entry.payload.items() if k != "metadata"}, None)
 
 
 def reroute(engine: Engine, transport: str, mode: Mode, now: float) -> RerouteReport:
@@ -98,9 +93,7 @@ def reroute(engine: Engine, transport: str, mode: Mode, now: float) -> RerouteRe
                 report.unverifiable.append(f"{entry.label()}: {error}")
             continue
         parent = outbox.by_key(engine, entry.parent_key) if entry.parent_key else None
-        wanted = mode == "file" and entry.kind == "post"
-        message = load_messages(engine, [entry.key]).get(entry.key) if wanted else None
-        carried = adapt(entry, parent, mode, message)
+        carried = adapt(entry, parent, mode)
         if isinstance(carried, str):
             if outbox.reassign(engine, entry, status="dropped", last_error=carried):
                 report.dropped.append(f"{entry.label()}: {carried}")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
-from canary.alerts.model import Alert
 from canary.config import Config, SlackConfig
 
 
@@ -42,13 +42,14 @@ def owners_of(slack: SlackConfig, monitor: str, dataset: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def mentions(slack: SlackConfig, alerts: list[Alert]) -> list[str]:
-    """Who to ping for ``alerts``: per severity, the datasets' owners, @here or @channel."""
+def mentions(slack: SlackConfig, found: Iterable[tuple[str, str, str]]) -> list[str]:
+    """Who to ping for what was ``found`` (severity, monitor, dataset): per severity, the
+    datasets' owners, @here or @channel."""
     out: list[str] = []
-    for alert in alerts:
-        for who in slack.ping.get(alert.severity, []):  # type: ignore[call-overload]
+    for severity, monitor, dataset in found:
+        for who in slack.ping.get(severity, []):  # type: ignore[call-overload]
             if who == "owners":
-                out += [mention(o) for o in owners_of(slack, alert.monitor, alert.dataset)]
+                out += [mention(o) for o in owners_of(slack, monitor, dataset)]
             else:
                 out.append(f"<!{who}>")
     return list(dict.fromkeys(out))

@@ -1,4 +1,4 @@
-"""Alert state in the store: tracked checks, posted message models, and the one
+"""Alert state in the store: tracked incidents, posted message bodies, and the one
 transaction that records a run's lifecycle together with the deliveries it causes.
 """
 
@@ -9,18 +9,26 @@ from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy.sql.elements import ColumnElement
 
+from canary.alerts.digest import INCIDENT_PREFIX, Digest
 from canary.alerts.lifecycle import Tracked
-from canary.alerts.model import RunMessage
 from canary.alerts.outbox import Op, enqueue
 from canary.store.schema import alert_messages, alert_state
 
 
-def load_tracked(engine: Engine, fingerprints: Iterable[str]) -> dict[str, Tracked]:
+def load_tracked(engine: Engine, fingerprints: Iterable[str], monitor: str) -> dict[str, Tracked]:
+    """The state of ``fingerprints``, and of every incident of ``monitor`` still open."""
     wanted = list(fingerprints)
-    if not wanted:
-        return {}
-    query = select(alert_state).where(alert_state.c.fingerprint.in_(wanted))
+    still_open = (
+        (alert_state.c.monitor == monitor)
+        & (alert_state.c.status == "open")
+        & alert_state.c.fingerprint.startswith(INCIDENT_PREFIX)
+    )
+    where: ColumnElement[bool] = still_open
+    if wanted:
+        where = alert_state.c.fingerprint.in_(wanted) | still_open
+    query = select(alert_state).where(where)
     with engine.connect() as con:
         rows = [r._mapping for r in con.execute(query)]
     return {
@@ -39,21 +47,29 @@ def load_tracked(engine: Engine, fingerprints: Iterable[str]) -> dict[str, Track
     }
 
 
-def load_messages(engine: Engine, keys: Iterable[str]) -> dict[str, RunMessage]:
+def load_messages(engine: Engine, keys: Iterable[str]) -> dict[str, Digest]:
+    """The bodies of posted messages (those stored by earlier versions, which told checks
+    rather than incidents, are left out)."""
     wanted = list(keys)
     if not wanted:
         return {}
     query = select(alert_messages.c.key, alert_messages.c.model).where(
         alert_messages.c.key.in_(wanted)
     )
+    found = {}
     with engine.connect() as con:
-        return {key: RunMessage.from_json(model) for key, model in con.execute(query)}
+        for key, model in con.execute(query):
+            try:
+                found[key] = Digest.from_json(model)
+            except (KeyError, TypeError):
+                continue
+    return found
 
 
 def write(
     con: Connection,
     tracked: list[Tracked],
-    messages: list[RunMessage],
+    messages: list[Digest],
     ops: list[Op],
     transport: str,
     now: float,

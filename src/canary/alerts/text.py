@@ -1,4 +1,4 @@
-"""Pure line builders shared by every renderer, and the plain-text and markdown renderers.
+"""Pure line builders shared by every renderer (see ``canary.alerts.digest_render``).
 
 A ``Style`` says how to write bold, code, links and strike-through: Slack mrkdwn (inside
 Block Kit sections), markdown (file outbox, reports) or plain text (console, notification
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from canary.alerts.model import Alert, Detail, Followup, Link, RunMessage
+from canary.alerts.model import Alert, Link
 from canary.report.artifacts import STATUS_ICON
 
 LINE_LIMIT = 600
@@ -103,33 +103,6 @@ def more_text(link: Link, style: Style) -> str:
     )
 
 
-def title(msg: RunMessage) -> str:
-    """The header line (plain text, Slack's header block)."""
-    resolved = all(a.state == "resolved" for a in msg.alerts) and msg.alerts
-    icon = "✅" if resolved else STATUS_ICON.get(msg.status, "❔")
-    return f"{icon} {msg.monitor} — week {msg.week.isoformat()}: {msg.status}"
-
-
-def summary(msg: RunMessage) -> str:
-    counts = [f"{n} {status}" for status, n in msg.counts.items() if n]
-    if msg.muted:
-        counts.append(f"{msg.muted} muted")
-    states: dict[str, int] = {}
-    for alert in msg.alerts:
-        states[_state_label(alert)] = states.get(_state_label(alert), 0) + 1
-    shown = ", ".join(f"{n} {label}" for label, n in states.items())
-    return " · ".join(counts) + (f" — {shown}" if shown else "")
-
-
-def _state_label(alert: Alert) -> str:
-    return {
-        "new": "new",
-        "reopened": "reopened",
-        "ongoing": "still failing",
-        "resolved": "resolved",
-    }[alert.state]
-
-
 def _where(alert: Alert, style: Style) -> str:
     parts = [style.bold(style.escape(alert.check))]
     if alert.column:
@@ -173,79 +146,3 @@ def rows_table(rows: list[dict[str, Any]]) -> str:
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
     return "\n".join(line.rstrip() for line in lines)
-
-
-def detail_lines(detail: Detail, style: Style) -> list[str]:
-    """Everything known about one alert, a line per fact (sample rows last, as a block)."""
-    a = detail.alert
-    lines = [
-        f"{STATUS_ICON.get(a.status, '❔')} {style.bold(style.escape(a.dataset))}: {_where(a, style)}"
-    ]
-    lines.append(style.escape(clip(a.reason, 2 * LINE_LIMIT)))
-    expected = show_expected(a.expected)
-    if a.derivation:
-        expected += f" ({a.derivation})"
-    lines.append(f"{style.bold('observed')} {style.code(style.escape(show(a.observed)))}")
-    lines.append(f"{style.bold('expected')} {style.escape(expected)}")
-    if a.change_pct is not None:
-        lines.append(f"{style.bold('change')} {a.change_pct:+.1f}%")
-    if a.first_failed_week is not None:
-        lines.append(
-            f"{style.bold('failing since')} week {a.first_failed_week.isoformat()} "
-            f"(week {a.weeks_failing})" + (" · 🔁 flapping" if a.flapping else "")
-        )
-    for name, value in a.extras.items():
-        lines.append(f"{style.bold(name.replace('_', ' '))} {style.escape(show(value))}")
-    for link in a.links:
-        lines.append(f"{style.bold('data')} {link_text(link, style)}")
-    lines.append(f"{style.bold('fingerprint')} {style.code(a.key)}")
-    if a.sample_rows:
-        lines.append(style.block(style.escape(rows_table(a.sample_rows))))
-    return lines
-
-
-def followup_lines(followup: Followup, style: Style) -> list[str]:
-    """A thread reply about earlier alerts."""
-    week = followup.week.isoformat()
-    if followup.kind == "resolved":
-        head = f"✅ {style.bold('resolved')} in week {week}"
-        items = [f"{style.bullet}{_where(a, style)}" for a in followup.alerts]
-    else:
-        weeks = sorted({a.weeks_failing for a in followup.alerts})
-        label = ", ".join(str(w) for w in weeks)
-        head = f"{style.bold('still failing')}, week {label} (week of {week})"
-        items = [
-            f"{style.bullet}{_where(a, style)}" + (" · 🔁 flapping" if a.flapping else "")
-            for a in followup.alerts
-        ]
-    return [head, *items]
-
-
-def message_lines(msg: RunMessage, style: Style) -> list[str]:
-    """A run message as lines: title, summary, mentions, alerts by dataset, links."""
-    lines = [style.bold(title(msg)), summary(msg)]
-    if msg.mentions:
-        lines.append("cc " + " ".join(msg.mentions))
-    for dataset, alerts in msg.by_dataset():
-        link = msg.dataset_links.get(dataset)
-        name = style.link(link, dataset) if link else dataset
-        lines.append("")
-        lines.append(style.bold(name))
-        lines += [style.bullet + alert_line(a, style) for a in alerts]
-    if msg.more is not None:
-        lines += ["", more_text(msg.more, style)]
-    return lines
-
-
-def render_text(
-    msg: RunMessage, details: list[Detail], followups: list[Followup], style: Style = PLAIN
-) -> str:
-    """A whole delivery (message, then what Slack would put in its thread) as text."""
-    parts = ["\n".join(message_lines(msg, style))]
-    parts += ["\n".join(followup_lines(f, style)) for f in followups]
-    parts += ["\n".join(detail_lines(d, style)) for d in details]
-    return "\n\n---\n\n".join(parts) + "\n"
-
-
-def render_markdown(msg: RunMessage, details: list[Detail], followups: list[Followup]) -> str:
-    return render_text(msg, details, followups, MARKDOWN)

@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
+from canary.alerts.digest_render import file_text, rendered
 from canary.alerts.outbox import Entry
 from canary.alerts.ratelimit import BudgetedRateLimit
 from canary.alerts.redact import Redactor
@@ -195,12 +196,13 @@ class SlackTransport(_SlackSender):
     def send(self, entry: Entry, parent: Entry | None) -> Sent:
         channel, thread = self._target(entry, parent)  # a failed lookup raises before any write
         p = entry.payload
+        if entry.kind != "upload":  # rendered now from the stored body
+            alone = entry.kind == "reply" and thread is None
+            text, blocks = rendered(p, standalone=alone)
         with self.errors(f"{entry.kind} to {entry.channel}"):
             if entry.kind == "update":
                 assert thread is not None
-                self.client.chat_update(
-                    channel=channel, ts=thread, text=p["text"], blocks=p["blocks"]
-                )
+                self.client.chat_update(channel=channel, ts=thread, text=text, blocks=blocks)
                 return channel, thread
             if entry.kind == "upload":
                 assert entry.blob is not None
@@ -215,8 +217,8 @@ class SlackTransport(_SlackSender):
             reply = self.client.chat_postMessage(
                 channel=channel,
                 thread_ts=thread,
-                text=p["text"],
-                blocks=p["blocks"],
+                text=text,
+                blocks=blocks,
                 metadata=p.get("metadata"),
                 unfurl_links=False,
                 unfurl_media=False,
@@ -282,8 +284,9 @@ class WebhookTransport(_SlackSender):
         )
 
     def send(self, entry: Entry, parent: Entry | None) -> Sent:
+        text, blocks = rendered(entry.payload, threaded=False)
         with self.errors("webhook post"):
-            reply = self.client.send(text=entry.payload["text"], blocks=entry.payload["blocks"])
+            reply = self.client.send(text=text, blocks=blocks)
         if reply.status_code == 200:
             return "webhook", None
         body = re.sub(r"[^a-z_ ]", "", str(reply.body))[:60]
@@ -318,13 +321,14 @@ class FileTransport:
 
     def send(self, entry: Entry, parent: Entry | None) -> Sent:
         path = self.path_for(entry)
+        markdown, plain = file_text(entry.payload)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(entry.payload.get("markdown") or entry.payload["text"])
+            path.write_text(markdown)
         except OSError as exc:
             raise DeliveryError(f"file outbox {path}: {exc.strerror}", "all") from None
         if self.console is not None:
-            self.console.print(entry.payload.get("plain") or entry.payload["text"], markup=False)
+            self.console.print(plain, markup=False)
             self.console.print(f"(alert for {entry.channel} written to {path})", markup=False)
         return "file", None
 

@@ -4,7 +4,8 @@ validated again (nor Great Expectations imported for it).
 An entry's key is a hash of everything its verdicts depend on: the parts a caller names
 (suite document, parameters, result format, monitor, dataset, week...), the batch's
 content and dtypes, the installed GE version and the source of canary's modules that turn
-GE's results into checks. Entries are JSON files under ``data_dir/cache/verdicts``.
+GE's results into checks. Entries are JSON files under ``data_dir/cache/verdicts``; one not
+read for ``KEEP`` is deleted by the first write of a later run.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable
+from datetime import timedelta
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -22,6 +25,9 @@ from typing import Any, TypeVar
 import pandas as pd
 
 T = TypeVar("T")
+
+#: How long an entry nobody reads is kept (a weekly run reads this week's and rewrites).
+KEEP = timedelta(days=30)
 
 #: Modules whose code shapes a cached verdict: editing one invalidates the cache.
 SHAPING_MODULES = (
@@ -60,8 +66,10 @@ def batch_digest(frame: pd.DataFrame) -> bytes | None:
 class VerdictCache:
     """JSON verdicts by key in ``directory`` (created on first write)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, keep: timedelta = KEEP) -> None:
         self.directory = directory
+        self.keep = keep
+        self._pruned = False
 
     def key(self, parts: Any, batch: pd.DataFrame) -> str | None:
         digest = batch_digest(batch)
@@ -74,12 +82,31 @@ class VerdictCache:
         return self.directory / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> Any | None:
+        path = self._path(key)
         try:
-            return json.loads(self._path(key).read_text())
+            value = json.loads(path.read_text())
+            os.utime(path)  # read: keep it another ``keep``
         except (OSError, ValueError):
             return None  # absent or unreadable: validate again
+        return value
+
+    def prune(self) -> int:
+        """Delete entries not read or written for ``keep``; how many were deleted."""
+        cutoff = time.time() - self.keep.total_seconds()
+        gone = 0
+        for path in self.directory.glob("*/*.json"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    gone += 1
+            except OSError:
+                continue  # another run pruned it first
+        return gone
 
     def put(self, key: str, value: Any) -> None:
+        if not self._pruned:
+            self._pruned = True
+            self.prune()
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")

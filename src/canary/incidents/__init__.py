@@ -15,6 +15,11 @@ __all__ = ["Incident", "find_incidents", "incidents_of"]
 def incidents_of(
     runs: Iterable[RunResult], tiles: Mapping[str, Tile] | None = None
 ) -> list[Incident]:
-    """Incidents of ``runs``, most severe first, over ``tiles`` (default: the bundled
-    definitions; pass ``config.catalog.tiles`` where the config defines its own)."""
-    return find_incidents(runs, catalog().tiles if tiles is None else tiles)
+    """Incidents of ``runs``, most severe first, over ``tiles`` (default: the tiles each run
+    came from, over the bundled definitions)."""
+    runs = list(runs)
+    if tiles is None:
+        tiles = {**catalog().tiles}
+        for run in runs:
+            tiles.update(run.tiles)
+    return find_incidents(runs, tiles)

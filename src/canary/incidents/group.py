@@ -45,9 +45,22 @@ def find_incidents(
         by_onset: dict[date, list[Evidence]] = defaultdict(list)
         for e in found:
             by_onset[e.since or week].append(e)
+        found_now: list[Incident] = []
         for onset, evidence in sorted(by_onset.items()):
-            out.extend(_incidents(week, onset, evidence, week_runs, scopes))
+            found_now.extend(_incidents(week, onset, evidence, week_runs, scopes))
+        out.extend(_distinct(found_now))
     return sorted(out, key=lambda i: (i.rank, i.week, i.headline))
+
+
+def _distinct(incidents: list[Incident]) -> list[Incident]:
+    """One week's incidents with distinct ids: of two of a kind with different onsets, the
+    one failing longest keeps the plain id, the other's id names its onset."""
+    seen: set[str] = set()
+    for incident in sorted(incidents, key=lambda i: i.first_failed_week):
+        if incident.id in seen:
+            incident.id = incident_id(incident.cause, incident.id, incident.first_failed_week)
+        seen.add(incident.id)
+    return incidents
 
 
 def _incidents(
@@ -105,7 +118,7 @@ def _incident(
         headline += f". Looks like: {CATALOG[cause].looks_like} ({cause})"
     failed = any(e.check.status == "failed" for e in claimed)
     return Incident(
-        id=incident_id(cause, key, onset),
+        id=incident_id(cause, key),
         week=week,
         cause=cause,
         confidence=match.confidence,

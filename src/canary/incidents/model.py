@@ -11,11 +11,14 @@ from typing import Any
 from canary.jsonable import json_ready
 
 
-def incident_id(cause: str | None, key: str, first_failed_week: date) -> str:
-    """Stable id: a breakage keeps its id on a rerun and every week it goes on failing
-    (its first failed week stays the same), so alert lifecycles can follow it."""
-    raw = json.dumps([cause, key, first_failed_week.isoformat()])
-    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+def incident_id(cause: str | None, key: str, onset: date | None = None) -> str:
+    """Stable id of a breakage: its cause and what it touches (the catalog slug, or the
+    field family or dataset of an unexplained failure), not the week. It keeps its id on a
+    rerun, every week it goes on failing, and when it comes back after a recovery, so alert
+    lifecycles can follow it (still failing, resolved, reopened). ``onset`` tells apart two
+    breakages of one kind failing since different weeks at once."""
+    parts = [cause, key] if onset is None else [cause, key, onset.isoformat()]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
 
 
 @dataclass

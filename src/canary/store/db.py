@@ -280,6 +280,38 @@ class Store:
         frame["value"] = frame["value"].astype("float64")
         return frame
 
+    def week_checks(self, week: date, monitors: Iterable[str]) -> dict[str, list[CheckResult]]:
+        """The verdicts recorded for ``monitors`` in ``week``, in their run's order (without
+        sample rows and details: what grouping them into incidents needs)."""
+        wanted = list(monitors)
+        if not wanted:
+            return {}
+        query = (
+            select(check_results)
+            .where(check_results.c.week == week, check_results.c.monitor.in_(wanted))
+            .order_by(check_results.c.monitor, check_results.c.position)
+        )
+        found: dict[str, list[CheckResult]] = {}
+        with self.engine.connect() as con:
+            for row in con.execute(query):
+                r = row._mapping
+                found.setdefault(r["monitor"], []).append(
+                    CheckResult(
+                        r["monitor"],
+                        r["dataset"],
+                        r["check_name"],
+                        r["status"],
+                        r["reason"],
+                        r["column_name"],
+                        json.loads(r["segment"]) if r["segment"] else None,
+                        json.loads(r["observed"]) if r["observed"] else None,
+                        json.loads(r["expected"]) if r["expected"] else None,
+                        r["severity"],
+                        r["first_failed_week"],
+                    )
+                )
+        return found
+
     def runs(self, monitor: str | None = None) -> list[dict[str, Any]]:
         query = select(runs).order_by(runs.c.week)
         if monitor is not None:
