@@ -98,11 +98,6 @@ class HttpError(Exception):
         self.headers = headers or {}
 
 
-def json_bi_type(f: LookerField) -> str:
-    """The type json_bi reports: the LookML type (``date_week``, ``string``, ``sum``...)."""
-    return f.type
-
-
 def _field_meta(f: LookerField, view_label: str) -> dict[str, Any]:
     return {
         "name": f.ref,
@@ -110,7 +105,7 @@ def _field_meta(f: LookerField, view_label: str) -> dict[str, Any]:
         "label_short": f.label,
         "view": f.view,
         "view_label": view_label,
-        "type": json_bi_type(f),
+        "type": f.type,  # the LookML type: date_week, string, number, sum, count...
         "category": f.category,
         "is_numeric": f.numeric,
         "sortable": True,
@@ -350,8 +345,7 @@ class LookerFake:
         try:
             compiled = compile_query(self.model, query, limit, self.today)
         except QueryError as exc:
-            status = 404 if "not found" in str(exc) else 400
-            raise HttpError(status, str(exc)) from None
+            raise HttpError(exc.status, str(exc)) from None
         cursor = self._db.cursor()
         try:
             rows = cursor.execute(compiled.sql).fetchall()

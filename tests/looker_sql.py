@@ -48,7 +48,12 @@ _REF = re.compile(r"\$\{(\w+)\}")
 
 
 class QueryError(ValueError):
-    """A query Looker refuses (answered 400 with this message)."""
+    """A query Looker refuses: answered with ``status`` (400, or 404 for an unknown model or
+    explore) and this message."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -182,10 +187,10 @@ def compile_query(
 
 def _view(model: Model, body: Mapping[str, Any]) -> LookerView:
     if body.get("model") != model.name:
-        raise QueryError(f"Model {body.get('model')!r} not found")
+        raise QueryError(f"Model {body.get('model')!r} not found", 404)
     explore = str(body.get("view"))
     if explore not in model.explores:
-        raise QueryError(f"Explore {explore!r} not found in {model.name}")
+        raise QueryError(f"Explore {explore!r} not found in {model.name}", 404)
     return model.views[model.explores[explore]]
 
 

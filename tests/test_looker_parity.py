@@ -168,8 +168,9 @@ def test_measure_filters_go_to_having(toy: Any) -> None:
 def test_queries_looker_refuses(tmp_path: Path, body: dict[str, Any], message: str) -> None:
     (tmp_path / "model.yaml").write_text(TOY_MODEL)
     model = load_model(tmp_path / "model.yaml")
-    with pytest.raises(QueryError, match=message):
+    with pytest.raises(QueryError, match=message) as err:
         compile_query(model, {"model": "toy", "view": "pings", **body}, None, TODAY)
+    assert err.value.status == (404 if "not found" in message else 400)
 
 
 # --- every tile: the stand-in against the sql source -----------------------------------
