@@ -239,7 +239,13 @@ def category_drift(found: list[Evidence]) -> Match | None:
 
 
 def version_undercount(found: list[Evidence]) -> Match | None:
-    below = [e for e in found if e.name in ("versions below others", "unique <= total")]
+    # a total below its parts because one side went null (summed to 0) is a dropped field
+    nulled = {e.family for e in found if e.name in NULLISH}
+    below = [
+        e
+        for e in found
+        if e.name in ("versions below others", "unique <= total") and not e.compared & nulled
+    ]
     if not below:
         return None
     families = {e.family for e in below} | {"weekly_insights_page_views"}
