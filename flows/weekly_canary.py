@@ -20,23 +20,25 @@ from prefect.futures import PrefectFuture
 from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from canary import pipeline
 from canary.alerts.deliver import alerts_with_run, results_link
 from canary.alerts.kept import deliver_or_keep
 from canary.alerts.lease import holder_name
 from canary.alerts.outbox import thread_links
 from canary.alerts.undelivered import Undelivered, undelivered
+from canary.checks.validate import GreatExpectations
 from canary.config import Config, load_config
 from canary.errors import CanaryError
 from canary.pipeline import (
+    Checked,
     Collected,
     Plan,
     RunOptions,
     check_dataset,
-    error_result,
+    collect,
     judge_and_finish,
     open_store,
     plan,
-    pull_dataset,
     recorded,
     scenario_dirs,
 )
@@ -55,7 +57,7 @@ from canary.replay import first_run
 from canary.report import drill as drill_marks
 from canary.report import json_result
 from canary.report.artifacts import artifact_key, check_table, links_markdown, summary_markdown
-from canary.results import CheckResult, DatasetInfo, RunResult
+from canary.results import CheckResult, RunResult
 from canary.sources.base import Dataset
 from canary.store.db import Store
 from canary.weeks import as_of_datetime, parse_week
@@ -87,57 +89,29 @@ def retry_transient(task: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
+def locked_check(
+    p: Plan, ge: GreatExpectations, data: Dataset
+) -> tuple[pd.DataFrame, list[CheckResult]]:
+    """``check_dataset`` one at a time: GE's current context is process-wide."""
+    with _GE_LOCK:
+        return check_dataset(p, ge, data)
+
+
 @task(
     retries=3,
     retry_delay_seconds=[2, 10, 30],
     retry_condition_fn=retry_transient,
     cache_policy=NO_CACHE,
+    task_run_name="pull and check {dataset}",
 )
-def pull(p: Plan, dataset: str) -> Dataset:
-    return pull_dataset(p, dataset)
+def pull_and_check(p: Plan, dataset: str) -> Checked:
+    """One dataset's pull and check; pulls of a run go concurrently, checks one at a time."""
+    return pipeline.pull_and_check(p, shared_ge(), dataset, check=locked_check)
 
 
-@task(cache_policy=NO_CACHE)
-def check(p: Plan, data: Dataset) -> tuple[pd.DataFrame, list[CheckResult]]:
-    ge = shared_ge()
-    with _GE_LOCK:
-        return check_dataset(p, ge, data)
-
-
-def collect_concurrently(p: Plan) -> Collected:
-    """``canary.pipeline.collect`` with every dataset's pull and check as concurrent tasks.
-
-    Results are assembled in the config's dataset order, so they equal a sequential run's.
-    """
-    pulls: dict[str, PrefectFuture[Dataset]] = {
-        name: pull.submit(p, name) for name in p.config.datasets
-    }
-    checks: dict[str, PrefectFuture[tuple[pd.DataFrame, list[CheckResult]]] | CanaryError] = {}
-    pulled: dict[str, Dataset] = {}
-    for name, future in pulls.items():
-        try:
-            pulled[name] = future.result()
-        except CanaryError as exc:
-            checks[name] = exc
-            continue
-        checks[name] = check.submit(p, pulled[name])
-    out = Collected()
-    for name in p.config.datasets:
-        got = checks[name]
-        try:
-            if isinstance(got, CanaryError):
-                raise got
-            frame, results = got.result()
-        except CanaryError as exc:
-            out.checks.append(error_result(p, name, exc))
-            out.datasets.append(DatasetInfo(name, None))
-            continue
-        data = pulled[name]
-        out.metrics.append(frame)
-        out.pulled.append(data)
-        out.checks.extend(results)
-        out.datasets.append(DatasetInfo(name, len(data.frame), data.link))
-    return out
+def submit_dataset(p: Plan, dataset: str) -> PrefectFuture[Checked]:
+    """``canary.pipeline.collect``'s seam: each dataset as a concurrent task of the flow."""
+    return pull_and_check.submit(p, dataset)
 
 
 @task(retries=2, retry_delay_seconds=5, retry_condition_fn=retry_transient, cache_policy=NO_CACHE)
@@ -317,7 +291,7 @@ def weekly_canary(
         docs_place = data_docs.place(docs_config, config_dir, p.monitor, p.week, docs_name)
         shared_ge().take()  # drop what an earlier run in this process left
         with tags(drill_marks.TAG) if p.drill else contextlib.nullcontext():
-            got = collect_concurrently(p)
+            got = collect(p, shared_ge(), submit=submit_dataset)
             alerts = scratch is None
             run = judge_and_record(p, config, store_url, got, started, docs_place.url, alerts)
             docs_url = build_data_docs(docs_config, config_dir, run, docs_name)

@@ -91,3 +91,25 @@ def test_bad_week_argument_is_a_usage_error(capsys: pytest.CaptureFixture[str]) 
         main(["run", "--week", "2026-11-17"])
     assert info.value.code == 2
     assert "Tuesday" in capsys.readouterr().err
+
+
+def test_outside_the_sources_only_the_sample_writer_opens_duckdb() -> None:
+    """Every read of a warehouse goes through the sql source (one code path for the sample
+    and a real warehouse); the sample's generator writes it, which no source does."""
+    import ast
+
+    src = Path(__file__).resolve().parent.parent / "src" / "canary"
+    opening = set()
+    for path in src.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            if any(n.split(".")[0] == "duckdb" for n in names):
+                opening.add(path.relative_to(src).as_posix())
+    outside = {p for p in opening if not p.startswith("sources/")}
+    assert outside == {"sample/warehouse.py"}

@@ -108,12 +108,13 @@ def test_flow_shows_failures_and_retries_only_transient_errors(
 ) -> None:
     import flows.weekly_canary as module
 
+    from canary import pipeline
     from canary.errors import SourceError, TransientSourceError
 
     config = failing_config(tmp_path)
 
     calls: list[str] = []
-    real_pull = module.pull_dataset
+    real_pull = pipeline.pull_dataset
 
     def flaky_pull(p: Any, dataset: str) -> Any:
         calls.append(dataset)
@@ -123,8 +124,9 @@ def test_flow_shows_failures_and_retries_only_transient_errors(
             raise SourceError("creators: permission denied")
         return real_pull(p, dataset)
 
-    monkeypatch.setattr(module, "pull_dataset", flaky_pull)
-    monkeypatch.setattr(module, "pull", module.pull.with_options(retry_delay_seconds=0))
+    monkeypatch.setattr(pipeline, "pull_dataset", flaky_pull)
+    fast = module.pull_and_check.with_options(retry_delay_seconds=0)
+    monkeypatch.setattr(module, "pull_and_check", fast)
     state = module.weekly_canary(
         monitor="code-insights-canary",
         config_path=str(config),

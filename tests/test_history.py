@@ -217,21 +217,31 @@ def test_accepted_shift_stops_failing(
 def test_backtest_reads_nothing_after_the_week_it_replays(
     config: Config, ge: GreatExpectations, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from canary import pipeline
     from canary.sources.sample import SampleWarehouseSource
 
-    seen: list[tuple[date, date]] = []
-    real = SampleWarehouseSource.pull
+    seen: list[tuple[date, date]] = []  # (week replayed, latest week its checks were given)
+    real_pull = pipeline.pull_dataset
 
-    def spying(self: SampleWarehouseSource, tile, week):  # type: ignore[no-untyped-def]
-        data = real(self, tile, week)
+    def spying(p, dataset):  # type: ignore[no-untyped-def]
+        data = real_pull(p, dataset)
         if len(data.frame):
-            seen.append((week, data.frame[tile.time_column].max().date()))
+            seen.append((p.week, data.frame[data.tile.time_column].max().date()))
         return data
 
-    monkeypatch.setattr(SampleWarehouseSource, "pull", spying)
+    asked: list[date] = []  # the last week of each read of the warehouse
+    real_query = SampleWarehouseSource.query
+
+    def querying(self: SampleWarehouseSource, tile, weeks):  # type: ignore[no-untyped-def]
+        asked.append(weeks[1])
+        return real_query(self, tile, weeks)
+
+    monkeypatch.setattr(pipeline, "pull_dataset", spying)
+    monkeypatch.setattr(SampleWarehouseSource, "query", querying)
     _replay(config, CANARY, LATEST_WEEK - WEEK * 2, LATEST_WEEK - WEEK, ge)
-    assert seen and all(latest <= asked for asked, latest in seen)
+    assert seen and all(latest <= week for week, latest in seen)
     assert max(latest for _, latest in seen) == LATEST_WEEK - WEEK
+    assert asked and max(asked) == LATEST_WEEK - WEEK
 
 
 def _verdicts(runs: list[RunResult]) -> list[tuple[object, ...]]:

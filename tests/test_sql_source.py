@@ -237,6 +237,17 @@ def test_doctor_reports_an_unreachable_warehouse_without_the_password(
     assert code == 3 and "unreachable" in out and "s3cr3t-pw" not in out
 
 
+def test_a_url_of_no_installed_dialect_says_which_to_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "postgres://canary:s3cr3t-pw@127.0.0.1:5432/warehouse"
+    code, out = _doctor(_sql_config(tmp_path, {"url": url, "retries": 0}), capsys)
+    flat = " ".join(out.split())
+    assert code == 2 and "s3cr3t-pw" not in flat, flat
+    assert "no installed SQLAlchemy dialect reads 'postgres' URLs" in flat
+    assert "postgresql+psycopg://" in flat
+
+
 def test_a_secret_url_is_listed_with_the_other_secrets(tmp_path: Path) -> None:
     from canary.config import load_config
     from canary.prefect_ops.secret_blocks import secret_refs
@@ -244,3 +255,20 @@ def test_a_secret_url_is_listed_with_the_other_secrets(tmp_path: Path) -> None:
     url = {"env": "CANARY_WAREHOUSE_URL", "prefect_block": "warehouse-url"}
     refs = secret_refs(load_config(_sql_config(tmp_path, {"url": url})))
     assert refs["sources.warehouse.url"].prefect_block == "warehouse-url"
+
+
+def test_doctor_says_when_weeks_are_not_named_by_their_monday(
+    tmp_path: Path, pg_warehouse: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with sa.create_engine(pg_warehouse).begin() as con:
+        con.exec_driver_sql("DROP TABLE IF EXISTS analytics.sunday_weeks")
+        con.exec_driver_sql(
+            "CREATE TABLE analytics.sunday_weeks AS SELECT * FROM analytics.weekly_pings"
+        )
+        con.exec_driver_sql("UPDATE analytics.sunday_weeks SET week = week - 1")
+    tables = {**TABLES, "weekly_pings": "analytics.sunday_weeks"}
+    code, out = _doctor(_sql_config(tmp_path, {"url": pg_warehouse, "tables": tables}), capsys)
+    assert code == 2, out
+    flat = " ".join(out.split())
+    assert "table analytics.sunday_weeks" in flat and "0 rows in week" in flat
+    assert "(a Sunday), but canary names a week by the Monday 00:00 UTC it starts" in flat

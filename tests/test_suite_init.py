@@ -74,3 +74,38 @@ def test_an_existing_suite_is_kept_and_unknown_names_are_listed(
     assert main(["suite", "init", "code-insights-canary", "nope", "--config", str(config)]) == 2
     err = capsys.readouterr().err
     assert "dataset 'nope'" in err and "instance_usage" in err
+
+
+def test_a_missing_suite_names_the_command_and_init_without_dataset_writes_every_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _config(tmp_path)
+    monitor = "code-insights-canary"
+    suites = tmp_path / "expectations"
+    suites.mkdir()
+    (suites / "history.json").write_text((REPO / "expectations" / "history.json").read_text())
+    out = tmp_path / "out.json"
+    args = ["run", "--config", str(config), "--monitor", monitor, "--quiet", "--json", str(out)]
+    assert main([*args, "--as-of", AS_OF.isoformat(), "--scenario", "object-null"]) == 3
+    reasons = {
+        c["dataset"]: c["reason"]
+        for c in json.loads(out.read_text())["runs"][0]["checks"]
+        if c["check"] == "suite"
+    }
+    assert (
+        "`canary suite init code-insights-canary creators` writes a starter suite"
+        in (reasons["creators"])
+    )
+
+    edited = suites / "canary.creators.json"
+    edited.write_text('{"expectations": []}\n')
+    capsys.readouterr()
+    assert main(["suite", "init", monitor, "--config", str(config)]) == 0
+    printed = capsys.readouterr().out
+    datasets = ("instances_reporting", "page_views", "creators", "instance_usage")
+    assert sorted(p.name for p in suites.glob("canary.*.json")) == sorted(
+        f"canary.{d}.json" for d in datasets
+    )
+    assert edited.read_text() == '{"expectations": []}\n' and "kept" in printed
+    assert main(["suite", "init", monitor, "--force", "--config", str(config)]) == 0
+    assert json.loads(edited.read_text())["expectations"]

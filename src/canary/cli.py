@@ -171,35 +171,29 @@ def cmd_sample(args: argparse.Namespace, console: Console) -> ExitCode:
         for slug, scenario in SCENARIOS.items():
             print(f"{slug}\t{scenario.summary}")
         return ExitCode.OK
-    import duckdb
-
     from canary.config import SampleSource, load_config
-    from canary.pipeline import sample_spec
-    from canary.sample.warehouse import WarehouseSpec, ensure
+    from canary.sources import sample
+    from canary.sources.registry import BuildContext
 
     config = load_config(args.config)
-    source = next((s for s in config.sources.values() if isinstance(s, SampleSource)), None)
-    if source is None:
+    found = next(((n, s) for n, s in config.sources.items() if isinstance(s, SampleSource)), None)
+    if found is None:
         raise ConfigError(f"{args.config}: sources: no source of kind 'sample' is configured")
     if args.scenario is not None and args.scenario not in SCENARIOS:
         raise ConfigError(
             f"--scenario {args.scenario!r} is unknown; allowed: {', '.join(SCENARIOS)}"
         )
-    spec = sample_spec(source, as_of_datetime(args.as_of))
-    path = ensure(args.data_dir or config.data_dir, WarehouseSpec(spec, args.scenario, args.week))
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        row = con.execute(
-            "SELECT count(*), count(DISTINCT week), min(week), max(week), count(DISTINCT site_id) "
-            "FROM pings"
-        ).fetchone()
-    finally:
-        con.close()
-    assert row is not None
-    console.print(
-        f"sample warehouse {path}: {row[0]:,} pings, {row[1]} weeks {row[2]}..{row[3]}, "
-        f"{row[4]:,} instances"
+    ctx = BuildContext(
+        dashboard=next(iter(config.catalog.dashboards.values())),  # any: no tile is read
+        views=config.catalog.views,
+        base_dir=args.config.resolve().parent,
+        data_dir=args.data_dir or config.data_dir,
+        environ=os.environ,
+        now=as_of_datetime(args.as_of),
+        scenario=args.scenario,
+        scenario_week=args.week,
     )
+    console.print(sample.build(*found, ctx).contents().summary())
     return ExitCode.OK
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 from sqlalchemy import Connection
@@ -76,6 +76,11 @@ class Plan:
 
     def source_of(self, dataset: str) -> Source:
         return self.dataset_sources.get(dataset, self.source)
+
+    def suite(self, dataset: str) -> dict[str, Any]:
+        """The suite that checks ``dataset``; a missing one's error says how to write it."""
+        hint = f"; `canary suite init {self.monitor} {dataset}` writes a starter suite"
+        return load_suite(self.expectations_dir, self.config.suite_for(dataset), missing=hint)
 
 
 def build_source(
@@ -183,7 +188,7 @@ def check_dataset(
         else pd.DataFrame(columns=METRIC_COLUMNS)
     )
     suite_name = p.config.suite_for(data.name)
-    suite = load_suite(p.expectations_dir, suite_name)
+    suite = p.suite(data.name)
     given = parameters or {}
     missing = parameters_of(suite) - set(given)
     broken = ge.unbuildable(suite["expectations"])
@@ -328,36 +333,75 @@ class Collected:
     pulled: list[Dataset] = field(default_factory=list)
 
 
-Puller = Callable[[Plan, str], Dataset]
 Checker = Callable[[Plan, GreatExpectations, Dataset], tuple[pd.DataFrame, list[CheckResult]]]
+
+
+@dataclass
+class Checked:
+    """One dataset pulled and checked: its data, metrics and check results."""
+
+    data: Dataset
+    metrics: pd.DataFrame
+    results: list[CheckResult]
+
+
+def pull_and_check(
+    p: Plan, ge: GreatExpectations, dataset: str, check: Checker = check_dataset
+) -> Checked:
+    """Pull one dataset and check it (raises what the pull or the suite raised)."""
+    data = pull_dataset(p, dataset)
+    metrics, results = check(p, ge, data)
+    return Checked(data, metrics, results)
+
+
+class Pending(Protocol):
+    """A dataset's pull and check, started: ``result()`` waits for it and raises its error."""
+
+    def result(self) -> Checked: ...
+
+
+#: Starts the pull and check of dataset ``name`` of a plan; returns a handle on it.
+Submit = Callable[[Plan, str], Pending]
+
+
+@dataclass
+class _Later:
+    """A dataset's pull and check, run in this thread when its result is asked for."""
+
+    run: Callable[[], Checked]
+
+    def result(self) -> Checked:
+        return self.run()
 
 
 def collect(
     p: Plan,
     ge: GreatExpectations,
-    pull: Puller = pull_dataset,
-    check: Checker = check_dataset,
+    submit: Submit | None = None,
     progress: Progress | None = None,
 ) -> Collected:
     """Pull and check every dataset; one that fails becomes an ``error`` check, the rest go on.
 
-    ``pull`` and ``check`` default to the plain stages; the Prefect flow passes its tasks.
+    ``submit`` starts each dataset's ``pull_and_check`` (the Prefect flow submits a task per
+    dataset, so they run concurrently); by default each runs in turn, in this thread.
+    Results keep the config's dataset order whatever order they finish in.
     """
+    start = submit or (lambda p, name: _Later(lambda: pull_and_check(p, ge, name)))
+    started = {name: start(p, name) for name in p.config.datasets}
     out = Collected()
-    for name in p.config.datasets:
+    for name, pending in started.items():
         if progress:
             progress(f"{p.monitor}: {name}")
         try:
-            data = pull(p, name)
-            frame, results = check(p, ge, data)
+            got = pending.result()
         except CanaryError as exc:
             out.checks.append(error_result(p, name, exc))
             out.datasets.append(DatasetInfo(name, None))
             continue
-        out.metrics.append(frame)
-        out.pulled.append(data)
-        out.checks.extend(results)
-        out.datasets.append(DatasetInfo(name, len(data.frame), data.link))
+        out.metrics.append(got.metrics)
+        out.pulled.append(got.data)
+        out.checks.extend(got.results)
+        out.datasets.append(DatasetInfo(name, len(got.data.frame), got.data.link))
     return out
 
 
@@ -405,12 +449,7 @@ def history_checks(
     """
     pulled = [d for d in got.pulled if row_key.problem(d.tile, d.frame) is None]
     null_by_design = {
-        d.name: set(
-            load_suite(p.expectations_dir, p.config.suite_for(d.name))
-            .get("meta", {})
-            .get("null_by_design", {})
-        )
-        for d in pulled
+        d.name: set(p.suite(d.name).get("meta", {}).get("null_by_design", {})) for d in pulled
     }
     inputs = gather(p.monitor, p.config, p.week, store, pulled, got.metrics, null_by_design)
     results = judge(p.monitor, p.week, ge, p.expectations_dir, inputs)

@@ -18,6 +18,7 @@ from canary.errors import CanaryError
 from canary.pipeline import Collected, Plan, collect, judge_and_finish, pull_dataset
 from canary.profile import profile
 from canary.results import RunResult
+from canary.sources.ranges import Outcome, Preread, RangeSource, read_weeks
 from canary.store.db import Store
 from canary.weeks import WEEK, weeks_between
 
@@ -30,7 +31,8 @@ def backfill(
     """Record metrics of weeks ``start..end``; weeks already stored are skipped unless ``force``.
 
     Series carry their own history: one pull as of ``end`` fills every week. Snapshots are
-    pulled week by week. Returns the number of weeks written per dataset.
+    read a run of weeks at a time and profiled week by week (``canary.sources.ranges``).
+    Returns the number of weeks written per dataset; raises the first week's pull error.
     """
     written: dict[str, int] = {}
     weeks = weeks_between(start, end)
@@ -46,16 +48,41 @@ def backfill(
                 p.monitor, end, schemas_of([data])
             )  # what "schema change" compares with
         else:
-            for week in todo:
-                data = pull_dataset(replace(p, week=week), name)
-                store.record_metrics(p.monitor, profile(name, tile, data.frame, week))
-                store.record_schemas(p.monitor, week, schemas_of([data]))
+            for week, got in read_weeks(p.source_of(name), tile, todo):
+                if isinstance(got, CanaryError):
+                    raise got
+                store.record_metrics(p.monitor, profile(name, tile, got.frame, week))
+                store.record_schemas(p.monitor, week, schemas_of([got]))
                 if tick:
                     tick(f"{name} {week}")
         written[name] = len(todo)
         if tick:
             tick(f"{name}: {len(todo)} weeks")
     return written
+
+
+def preread(p: Plan, weeks: list[date]) -> dict[str, dict[date, Outcome]]:
+    """The datasets of ``p`` whose source reads ranges, for each of ``weeks``, read a run of
+    weeks at a time. Others (Looker) are left to pull week by week where each week runs."""
+    return {
+        name: dict(read_weeks(p.source_of(name), p.dashboard.tile(name), weeks))
+        for name in p.config.datasets
+        if isinstance(p.source_of(name), RangeSource)
+    }
+
+
+def served(p: Plan, read: dict[str, dict[date, Outcome]], weeks: list[date]) -> Plan:
+    """``p`` pulling ``weeks`` from what ``preread`` read (other weeks from its sources)."""
+    return replace(
+        p,
+        dataset_sources={
+            **p.dataset_sources,
+            **{
+                name: Preread(p.source_of(name), name, {w: got[w] for w in weeks if w in got})
+                for name, got in read.items()
+            },
+        },
+    )
 
 
 def _warm_ranges(p: Plan, end: date | None = None) -> list[tuple[date, date]]:
@@ -128,16 +155,21 @@ def backtest(
 ) -> list[RunResult]:
     """Replay ``first``'s monitor for each week from its week to ``end``, as it ran then.
 
-    Each week sees only data known by that week (sources pull up to it); the store given
-    should be a scratch store: it is warmed with the snapshot history before the first week.
+    Each week sees only data known by that week (its pull is cut from one read of every
+    week); the store given should be a scratch store: it is warmed with the snapshot
+    history before the first week.
     ``workers`` processes pull and statically check the weeks ahead of the history stage,
     which goes week by week in this process (0: everything in this process).
     """
     weeks = weeks_between(first.week, end)
-    plans = [replace(first, week=week, sample_rows=False) for week in weeks]
+    warm = sorted(
+        {w for start, stop in _warm_ranges(first, end) for w in weeks_between(start, stop)}
+    )
+    read = preread(first, warm + weeks)  # each tile read once (a run of weeks at a time)
+    plans = [served(replace(first, week=w, sample_rows=False), read, [w]) for w in weeks]
     runs = []
     with _static_checks(plans, ge, workers) as collected:
-        warm_up(first, store, tick, end)  # while the workers start
+        warm_up(served(first, read, warm), store, tick, end)  # while the workers start
         for p, got in zip(plans, collected, strict=True):
             started = datetime.now(UTC)
             runs.append(judge_and_finish(p, store, ge, got, started))

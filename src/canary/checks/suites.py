@@ -56,13 +56,16 @@ def parameters_of(suite: dict[str, Any]) -> set[str]:
     return found
 
 
-def load_suite(expectations_dir: Path, name: str) -> dict[str, Any]:
-    """The suite document; ``SuiteError`` names the file and what is wrong with it."""
+def load_suite(expectations_dir: Path, name: str, missing: str = "") -> dict[str, Any]:
+    """The suite document; ``SuiteError`` names the file and what is wrong with it.
+
+    ``missing`` is added to the message of a file that does not exist (how to write one).
+    """
     path = suite_path(expectations_dir, name)
     try:
         doc = json.loads(path.read_text())
     except FileNotFoundError:
-        raise SuiteError(f"{path}: suite file not found") from None
+        raise SuiteError(f"{path}: suite file not found{missing}") from None
     except json.JSONDecodeError as exc:
         raise SuiteError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("expectations"), list):

@@ -7,14 +7,40 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
+
 from canary.config import SampleSource
 from canary.dashboards import Dashboard, Tile, View, catalog
 from canary.sample.generator import SampleSpec
-from canary.sample.warehouse import WarehouseSpec, ensure, url_of
+from canary.sample.warehouse import FILE_NAME, WarehouseSpec, ensure, url_of
 from canary.sources.base import Dataset
 from canary.sources.registry import BuildContext
 from canary.sources.sql import SqlSource
 from canary.weeks import latest_complete_week
+
+#: What ``canary sample`` says of a warehouse: its pings, weeks and instances.
+CONTENTS_SQL = (
+    "SELECT count(*) AS pings, count(DISTINCT week) AS weeks, min(week) AS first_week, "
+    "max(week) AS last_week, count(DISTINCT site_id) AS instances FROM pings"
+)
+
+
+@dataclass(frozen=True)
+class Contents:
+    """A built sample warehouse, as ``canary sample`` reports it."""
+
+    path: Path
+    pings: int
+    weeks: int
+    first_week: date
+    last_week: date
+    instances: int
+
+    def summary(self) -> str:
+        return (
+            f"sample warehouse {self.path}: {self.pings:,} pings, {self.weeks} weeks "
+            f"{self.first_week}..{self.last_week}, {self.instances:,} instances"
+        )
 
 
 def sample_spec(source: SampleSource, now: datetime) -> SampleSpec:
@@ -48,6 +74,23 @@ class SampleWarehouseSource:
 
     def pull(self, tile: Tile, week: date) -> Dataset:
         return self.sql().pull(tile, week)
+
+    def contents(self) -> Contents:
+        """What the warehouse holds (built first if need be), read through the sql source."""
+        sql = self.sql()
+        row = sql.read(CONTENTS_SQL, {}, sql.where("pings")).iloc[0]
+        return Contents(
+            self.data_dir / FILE_NAME,
+            int(row["pings"]),
+            int(row["weeks"]),
+            pd.Timestamp(row["first_week"]).date(),
+            pd.Timestamp(row["last_week"]).date(),
+            int(row["instances"]),
+        )
+
+    def query(self, tile: Tile, weeks: tuple[date | None, date | None]) -> Dataset:
+        """The tile's rows of the weeks ``weeks`` bounds (backfill reads many at once)."""
+        return self.sql().query(tile, weeks)
 
 
 def build(name: str, cfg: SampleSource, ctx: BuildContext) -> SampleWarehouseSource:

@@ -99,6 +99,14 @@ def _transient(exc: sa.exc.DBAPIError) -> bool:
     )
 
 
+def _unknown_kind(url: str) -> str:
+    kind = make_url(url).drivername
+    return (
+        f"no installed SQLAlchemy dialect reads {kind!r} URLs (for PostgreSQL write "
+        f"postgresql+psycopg://; another warehouse needs its dialect package in the venv)"
+    )
+
+
 def first_line(exc: BaseException) -> str:
     """The database's own message, first line only (no SQL, no parameters)."""
     orig = getattr(exc, "orig", None) or exc
@@ -137,6 +145,8 @@ def read_frame(
         if _transient(exc):
             raise TransientSourceError(message) from None
         raise SourceError(message) from None
-    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
+    except sa.exc.NoSuchModuleError:
+        raise SourceError(f"{where}: {_unknown_kind(url)}") from None
+    except sa.exc.ArgumentError as exc:
         raise SourceError(scrub(f"{where}: {exc}", url)) from None
     return frame

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from canary.config import SqlSource as SqlConfig
 from canary.dashboards import Dashboard, Field
 from canary.errors import CanaryError
@@ -15,7 +17,7 @@ from canary.sources.sql_connection import safe_url
 from canary.weeks import latest_complete_week
 
 if TYPE_CHECKING:
-    from canary.doctor import Context, Finding
+    from canary.doctor import Context, Finding, Status
 
 
 def _fields(ctx: Context, source: str) -> dict[str, dict[str, Field]]:
@@ -81,9 +83,25 @@ def _table(source: SqlSource, view: str, fields: list[Field], week: object) -> I
         yield Finding(check, "unreachable" if exc.transient else "fail", str(exc))
         return
     rows = int(count["n"].iloc[0])
-    yield Finding(
-        check,
-        "ok" if rows else "warn",
-        f"{len(columns)} columns, {len(fields)} fields of view {view} run; "
-        f"{rows:,} rows in week {week}",
-    )
+    found = f"{len(columns)} columns, {len(fields)} fields of view {view} run; "
+    if rows:
+        yield Finding(check, "ok", f"{found}{rows:,} rows in week {week}")
+        return
+    status, why = _empty_week(source, table, view, week_sql)
+    yield Finding(check, status, f"{found}0 rows in week {week}; {why}")
+
+
+def _empty_week(source: SqlSource, table: str, view: str, week_sql: str) -> tuple[Status, str]:
+    """Why the latest week has no rows: an empty or stale table, or weeks not named by Monday."""
+    latest = source.read(f"SELECT max({week_sql}) AS latest FROM {table}", {}, source.where(table))
+    value = latest["latest"].iloc[0]
+    if value is None or pd.isna(value):
+        return "warn", "the table has no rows"
+    stamp = pd.Timestamp(value)
+    if stamp.weekday() or stamp != stamp.normalize():
+        return "fail", (
+            f"its latest week is {stamp:%Y-%m-%d %H:%M} (a {stamp:%A}), but canary names a week "
+            f"by the Monday 00:00 UTC it starts: make view {view}'s field week that date "
+            f"(in PostgreSQL: date_trunc('week', ...)::date)"
+        )
+    return "warn", f"its latest week is {stamp:%Y-%m-%d} (the table is not up to date?)"

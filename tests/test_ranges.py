@@ -1,0 +1,185 @@
+"""Backfill and backtest read each tile's weeks in one query, and cut every week from it
+exactly as a pull of that week gives it."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from canary.checks.validate import GreatExpectations
+from canary.config import FileDataset, SampleSource, load_config
+from canary.dashboards import Tile, catalog
+from canary.errors import SourceError
+from canary.pipeline import RunOptions, plan
+from canary.replay import _warm_ranges, backfill, backtest
+from canary.sample.warehouse import WarehouseSpec
+from canary.sources.files import FilesSource
+from canary.sources.ranges import read_weeks, runs
+from canary.sources.sample import SampleWarehouseSource, sample_spec
+from canary.sources.sql import SqlSource
+from canary.store.db import Store
+from canary.weeks import WEEK, weeks_between
+from tests.conftest import LATEST_WEEK, NOW, write_config
+
+pytestmark = pytest.mark.integration
+ALL = "code-insights-all-instances"
+CANARY = "code-insights-canary"
+BOARD = catalog().dashboards["all-instances"]
+
+
+def _sample(data_dir: Path) -> SampleWarehouseSource:
+    spec = WarehouseSpec(sample_spec(SampleSource(kind="sample"), NOW))
+    return SampleWarehouseSource(data_dir, spec, BOARD, timedelta(days=1))
+
+
+def _count_queries(monkeypatch: pytest.MonkeyPatch, cls: type) -> Counter[str]:
+    """Queries of ``cls`` (a source class) per dataset, from now on: pulls run one too."""
+    reads: Counter[str] = Counter()
+    real = cls.query
+
+    def counting(self: object, tile: Tile, weeks: tuple[date | None, date | None]) -> object:
+        reads[tile.dataset] += 1
+        return real(self, tile, weeks)
+
+    monkeypatch.setattr(cls, "query", counting)
+    return reads
+
+
+def test_runs_are_consecutive_weeks_at_most_so_long() -> None:
+    w = LATEST_WEEK
+    weeks = [w, w - WEEK, w - WEEK * 2, w - WEEK * 5, w - WEEK * 6, w - WEEK * 9]
+    assert runs(weeks) == [
+        [w - WEEK * 9],
+        [w - WEEK * 6, w - WEEK * 5],
+        [w - WEEK * i for i in (2, 1, 0)],
+    ]
+    assert runs(weeks, most=2) == [
+        [w - WEEK * 9],
+        [w - WEEK * 6, w - WEEK * 5],
+        [w - WEEK * 2, w - WEEK],
+        [w],
+    ]
+
+
+def test_every_week_cut_from_one_read_is_what_its_pull_gives(
+    shared_sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _sample(shared_sample)
+    weeks = [LATEST_WEEK - WEEK * i for i in (12, 4, 3, 2, 1, 0)]  # two runs of weeks
+    expected = {(t.dataset, w): source.pull(t, w) for t in BOARD.tiles for w in weeks}
+    reads = _count_queries(monkeypatch, SqlSource)
+    for tile in BOARD.tiles:
+        for week, got in read_weeks(source, tile, weeks):
+            assert not isinstance(got, Exception)
+            want = expected[(tile.dataset, week)]
+            pd.testing.assert_frame_equal(got.frame, want.frame)
+            assert (got.name, got.link, got.warnings) == (want.name, want.link, want.warnings)
+    snapshots = {t.dataset for t in BOARD.tiles if t.shape == "snapshot"}
+    assert snapshots == {"instance_usage"}
+    # a series once up to the last week; a snapshot once per run of consecutive weeks
+    assert reads == {t.dataset: 2 if t.dataset in snapshots else 1 for t in BOARD.tiles}
+
+
+def test_a_week_that_cannot_be_read_is_its_own_error_not_every_weeks(
+    shared_sample: Path, tmp_path: Path
+) -> None:
+    tile = BOARD.tile("instance_usage")
+    frame = _sample(shared_sample).query(tile, (None, LATEST_WEEK)).frame
+    broken = LATEST_WEEK - WEEK * 2
+    frame["weekly_insights_page_views"] = frame["weekly_insights_page_views"].astype(object)
+    in_week = frame["week"] == pd.Timestamp(broken)
+    frame.loc[in_week, "weekly_insights_page_views"] = "lots"
+    # its rows first, where DuckDB samples the types: the column is read as text
+    pd.concat([frame[in_week], frame[~in_week]]).to_csv(tmp_path / "usage.csv", index=False)
+    files = FilesSource(
+        tmp_path, {"instance_usage": FileDataset(path="usage.csv")}, timedelta(days=1)
+    )
+    got = dict(read_weeks(files, tile, [LATEST_WEEK - WEEK * i for i in range(5)]))
+    bad = [week for week, outcome in got.items() if isinstance(outcome, SourceError)]
+    assert bad == [broken, broken + WEEK]  # the week itself, and the next that compares with it
+    assert "'lots'" in str(got[broken])
+    assert all(len(o.frame) > 1000 for w, o in got.items() if w not in bad)  # type: ignore[union-attr]
+
+
+def test_backfill_reads_each_tile_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_config(write_config(tmp_path), environ={})
+    p = plan(config, ALL, RunOptions(week=LATEST_WEEK, now=NOW), tmp_path)
+    p.source.pull(BOARD.tile("creators"), LATEST_WEEK)  # the sample is built before counting
+    reads = _count_queries(monkeypatch, SqlSource)
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    written = backfill(p, store, LATEST_WEEK - WEEK * 25, LATEST_WEEK)
+    assert written["instance_usage"] == 26
+    assert reads == {name: 1 for name in config.monitors[ALL].datasets}  # not one a week
+    assert store.metric_weeks(ALL, "instance_usage") == set(
+        weeks_between(LATEST_WEEK - WEEK * 25, LATEST_WEEK)
+    )
+
+
+def test_backfill_of_files_scans_each_export_once(
+    shared_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tile = BOARD.tile("instance_usage")
+    _sample(shared_sample).query(tile, (None, LATEST_WEEK)).frame.to_parquet(
+        tmp_path / "usage.parquet", index=False
+    )
+    config = load_config(
+        write_config(
+            tmp_path,
+            sources={
+                "exports": {
+                    "kind": "files",
+                    "datasets": {"instance_usage": {"path": "usage.parquet"}},
+                }
+            },
+            monitors={
+                ALL: {
+                    "source": "exports",
+                    "dashboard": "all-instances",
+                    "suite_prefix": "all_instances",
+                    "alerts": {"channel": "#code-insights"},
+                    "datasets": {"instance_usage": {}},
+                }
+            },
+        ),
+        environ={},
+    )
+    p = plan(config, ALL, RunOptions(week=LATEST_WEEK, now=NOW), tmp_path)
+    reads = _count_queries(monkeypatch, FilesSource)
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    assert backfill(p, store, LATEST_WEEK - WEEK * 51, LATEST_WEEK) == {"instance_usage": 52}
+    assert reads == {"instance_usage": 1}
+    row_counts = store.metric_history(ALL)
+    row_counts = row_counts[(row_counts["metric"] == "row_count") & (row_counts["segment"] == "")]
+    assert len(row_counts) == 52 and (row_counts["value"] > 1000).all()
+
+
+def _verdicts(runs: list) -> list[tuple[object, ...]]:  # type: ignore[type-arg]
+    return [(r.week, c.id, c.status, json.dumps(c.observed)) for r in runs for c in r.checks]
+
+
+def test_backtest_reads_each_run_of_weeks_once_and_judges_as_week_by_week_pulls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = load_config(write_config(tmp_path), environ={})
+    start, end = LATEST_WEEK - WEEK * 5, LATEST_WEEK
+    first = plan(config, CANARY, RunOptions(week=start, now=NOW, scenario="object-null"), tmp_path)
+    ge = GreatExpectations()
+    first.source.pull(BOARD.tile("creators"), start)  # the sample is built before counting
+    reads = _count_queries(monkeypatch, SqlSource)
+    once = backtest(first, end, Store(f"sqlite:///{tmp_path / 'once.db'}"), ge)
+    needed = [w for a, b in _warm_ranges(first, end) for w in weeks_between(a, b)]
+    needed += weeks_between(start, end)
+    datasets = config.monitors[CANARY].datasets
+    assert reads == {name: len(runs(needed)) for name in datasets}
+    assert len(runs(needed)) <= 3 < len(needed)
+
+    monkeypatch.delattr(SampleWarehouseSource, "query")  # a source that pulls a week at a time
+    weekly = backtest(first, end, Store(f"sqlite:///{tmp_path / 'weekly.db'}"), ge)
+    assert _verdicts(once) == _verdicts(weekly)
+    assert any(c.status == "failed" for r in once for c in r.checks)
+    assert reads["instance_usage"] > len(needed)
