@@ -1,11 +1,13 @@
 """A Looker API 4.0 stand-in for tests, on 127.0.0.1, answering from the sample warehouse.
 
 It serves what the real looker-sdk calls: login (form-encoded, a token with expires_in),
-logout, the current user, both canary dashboards of ``dashboards.yaml`` (dashboard filters,
-``result_maker.filterables`` listen mappings, a text tile and a merged-result tile), one saved
-look per tile, and query runs by id, by look and inline in ``json``, ``json_bi`` and ``csv``.
-Queries are answered with DuckDB through ``dashboards.build_query``, in their sort order and
-cut at their limit.
+logout, the current user, the dashboards of its own model (``looker_model.yaml``: dashboard
+filters, ``result_maker.filterables`` listen mappings, a text tile and a merged-result
+tile), its saved looks, and query runs by id, by look and inline in ``json``, ``json_bi``
+and ``csv``. Queries are compiled by ``looker_sql`` from that model, as Looker generates
+SQL (``COALESCE(SUM(x), 0)``, GROUP BY every dimension, sorts, row limits, Looker filter
+expressions), and run with DuckDB on a private copy of the warehouse file. Nothing from
+canary decides an answer: the stand-in checks canary's SQL rather than repeating it.
 
 It answers as real Looker does (API 4.0, per the spec and looker-sdk): every error body
 carries a ``documentation_url`` the SDK would look up on the internet, bad credentials get a
@@ -22,28 +24,30 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import secrets
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
+from decimal import Decimal
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import pandas as pd
+import duckdb
 import pytest
 import yaml
 
-from canary.checks.validate import GreatExpectations
-from canary.dashboards import Field, Tile, View, build_query, catalog
-from canary.sample.warehouse import query_fields
-from canary.sources.sql import bind, named
+from tests.looker_sql import LookerField, QueryError, compile_query, load_model
+
+if TYPE_CHECKING:  # the GE context is test setup, no part of any answer
+    from canary.checks.validate import GreatExpectations
 
 MODEL = "code_insights"
 CLIENT_ID = "canary-test-client"
@@ -51,9 +55,6 @@ CLIENT_SECRET = "Sx9/looker+client secret=4f1c&2a"  # characters a form encodes
 DASHBOARD_IDS = {"all-instances": "1", "canary": "2"}
 INSTANCE_FILTER = "Instance"  # filter titles, as users see them and configs name them
 WEEK_FILTER = "Week"
-FILTER_NAMES = {INSTANCE_FILTER: "instance", WEEK_FILTER: "week_range"}  # LookML names
-DEFAULT_LIMIT = 5000  # rows of a query run without a limit
-SAVED_LIMIT = "500"  # what tiles are commonly saved with (Query.limit is a string)
 TOKEN_SECONDS = 3600
 DROPPED, SLOW = 0, -1  # statuses logged for requests answered with nothing
 DOCS_ERRORS = "https://cloud.google.com/looker/docs/r/err/4.0"
@@ -66,7 +67,8 @@ HTML_PAGE = (
 
 @dataclass
 class Faults:
-    """Misbehaviour switches. ``tile`` limits run faults to one dataset's queries."""
+    """Misbehaviour switches. ``tile`` limits run faults to one element's queries (by the
+    element's name in the model)."""
 
     tile: str | None = None
     rate_limited: int = 0  # next N runs: 429 with Retry-After
@@ -96,76 +98,48 @@ class HttpError(Exception):
         self.headers = headers or {}
 
 
-def looker_type(f: Field) -> str:
-    """The Looker type json_bi reports for a canary field."""
-    if f.type == "date":
-        return "date_week" if f.name == "week" else "date_date"
-    if f.kind == "dimension":
-        return "number" if f.type in ("integer", "number") else "string"
-    sql = f.sql.lower().replace(" ", "")
-    if sql.startswith("count(distinct"):
-        return "count_distinct"
-    return "count" if sql.startswith("count(") else "sum"
-
-
-def _field_meta(f: Field, view: View) -> dict[str, Any]:
+def _field_meta(f: LookerField, view_label: str) -> dict[str, Any]:
     return {
         "name": f.ref,
-        "label": f"{view.label} {f.label}",
+        "label": f"{view_label} {f.label}",
         "label_short": f.label,
         "view": f.view,
-        "type": looker_type(f),
-        "category": f.kind,
-        "is_numeric": f.type in ("integer", "number"),
+        "view_label": view_label,
+        "type": f.type,  # the LookML type: date_week, string, number, sum, count...
+        "category": f.category,
+        "is_numeric": f.numeric,
+        "sortable": True,
     }
 
 
-def _cell(value: Any, f: Field) -> Any:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if f.type == "date":
-        return pd.Timestamp(value).strftime("%Y-%m-%d")
-    if f.type == "integer":
-        return int(value)
-    if f.type == "number":
-        return float(value)
-    return str(value)
-
-
-def _date_range(expr: str) -> tuple[date | None, date | None]:
-    """``before D`` / ``A to B`` (end exclusive) as inclusive bounds."""
-    text = expr.strip()
-    try:
-        if text.startswith("before "):
-            return None, date.fromisoformat(text[7:].strip()) - timedelta(days=1)
-        lo, sep, hi = text.partition(" to ")
-        if sep:
-            return date.fromisoformat(lo.strip()), date.fromisoformat(hi.strip()) - timedelta(
-                days=1
-            )
-    except ValueError:
-        pass
-    raise HttpError(400, f"Cannot parse date filter expression {expr!r}")
-
-
-def _equality(expr: str) -> str:
-    if re.search(r"(?<!\^)[,%]", expr) or expr.startswith("-"):
-        raise HttpError(400, f"The stand-in supports single-value filters only, not {expr!r}")
-    return re.sub(r"\^(.)", r"\1", expr)
+def _cell(value: Any) -> Any:
+    """A DuckDB value as Looker writes it in JSON (dates as ``YYYY-MM-DD``)."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
 
 
 @dataclass
 class SavedQuery:
+    """A saved query; ``element`` names the model element it belongs to."""
+
     id: str
-    dataset: str
+    element: str
     body: dict[str, Any]
 
 
 class LookerFake:
-    """The stand-in server. Use as a context manager; ``base_url`` is where it listens."""
+    """The stand-in server. Use as a context manager; ``base_url`` is where it listens.
 
-    def __init__(self, warehouse: Path, faults: Faults | None = None) -> None:
-        self.warehouse = warehouse
+    ``today`` anchors relative date filters such as ``7 days``."""
+
+    def __init__(
+        self, warehouse: Path, faults: Faults | None = None, today: date | None = None
+    ) -> None:
+        self.model = load_model()
+        self.today = today or date.today()
         self.faults = faults or Faults()
         self.lock = threading.Lock()
         self.tokens: dict[str, float] = {}
@@ -173,20 +147,25 @@ class LookerFake:
         self.logouts = 0
         self.log: list[tuple[str, str, int]] = []  # method, path, status (DROPPED, SLOW)
         self.queries: dict[str, SavedQuery] = {}
-        self.looks: dict[str, SavedQuery] = {}
+        self.sql: list[str] = []  # every query's SQL, in the order run
+        self._copy = Path(tempfile.mkdtemp(prefix="looker-fake-"))
+        shutil.copy(warehouse, self._copy / "warehouse.duckdb")
+        self._db = duckdb.connect(str(self._copy / "warehouse.duckdb"), read_only=True)
+        self.elements: dict[str, list[SavedQuery]] = {
+            did: [self._save(e) for e in board["elements"] if "fields" in e]
+            for did, board in self.model.dashboards.items()
+        }
+        by_name = {e["name"]: e for e in self._all_elements()}
+        self.looks: dict[str, SavedQuery] = {
+            look_id: self._save(by_name[name]) for look_id, name in self.model.looks.items()
+        }
         self._by_fields = {
-            frozenset(f.ref for f in t.fields): t.dataset for t in catalog().tiles.values()
+            frozenset(e["fields"]): name for name, e in by_name.items() if "fields" in e
         }
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._server.handle_error = lambda request, address: None  # type: ignore[method-assign]
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,))
-        self.elements: dict[str, list[SavedQuery]] = {
-            did: [self._save(t) for t in catalog().dashboards[name].tiles]
-            for name, did in DASHBOARD_IDS.items()
-        }
-        for tile in catalog().tiles.values():
-            self.looks[str(200 + len(self.looks) + 1)] = self._save(tile)
 
     @property
     def base_url(self) -> str:
@@ -201,6 +180,8 @@ class LookerFake:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+        self._db.close()
+        shutil.rmtree(self._copy, ignore_errors=True)
 
     # --- state -----------------------------------------------------------------------
 
@@ -214,38 +195,40 @@ class LookerFake:
         with self.lock:
             return [r for r in self.log if "/run/" in r[1] and (status is None or r[2] == status)]
 
-    def _save(self, tile: Tile) -> SavedQuery:
-        """A tile's saved query: 500 rows, and segmented tiles sorted oldest week first."""
+    def _all_elements(self) -> list[dict[str, Any]]:
+        return [e for board in self.model.dashboards.values() for e in board["elements"]]
+
+    def _save(self, element: dict[str, Any]) -> SavedQuery:
+        """An element's query as Looker saved it (Query.limit is a string)."""
         qid = str(1000 + len(self.queries) + 1)
-        week = f"{tile.view}.week"
         body = {
             "id": qid,
-            "model": MODEL,
-            "view": tile.view,
-            "fields": [f.ref for f in tile.fields],
-            "filters": {},
-            "sorts": [week] if tile.segments else [f"{week} desc"],
-            "limit": SAVED_LIMIT,
+            "model": self.model.name,
+            "view": element["explore"],
+            "fields": list(element["fields"]),
+            "filters": dict(element.get("filters") or {}),
+            "sorts": list(element.get("sorts") or []),
+            "limit": str(element["limit"]) if element.get("limit") is not None else None,
             "query_timezone": "UTC",
         }
-        saved = SavedQuery(qid, tile.dataset, body)
+        saved = SavedQuery(qid, element["name"], body)
         self.queries[qid] = saved
         return saved
 
     def query(self, saved: SavedQuery) -> dict[str, Any]:
         """A saved query as served now (the row-limit fault lowers its limit)."""
-        if self.faults.row_limit and self._hit(saved.dataset):
+        if self.faults.row_limit and self._hit(saved.element):
             return {**saved.body, "limit": str(self.faults.row_limit)}
         return saved.body
 
-    def _hit(self, dataset: str | None) -> bool:
-        return self.faults.tile is None or dataset == self.faults.tile
+    def _hit(self, element: str | None) -> bool:
+        return self.faults.tile is None or element == self.faults.tile
 
-    def _take(self, name: str, dataset: str | None) -> bool:
-        """Use up one count of fault ``name`` if it applies to ``dataset``."""
+    def _take(self, name: str, element: str | None) -> bool:
+        """Use up one count of fault ``name`` if it applies to ``element``."""
         with self.lock:
             left = getattr(self.faults, name)
-            if left > 0 and self._hit(dataset):
+            if left > 0 and self._hit(element):
                 setattr(self.faults, name, left - 1)
                 return True
             return False
@@ -253,196 +236,165 @@ class LookerFake:
     # --- resources -------------------------------------------------------------------
 
     def dashboard(self, dashboard_id: str) -> dict[str, Any]:
-        name = next((n for n, i in DASHBOARD_IDS.items() if i == dashboard_id), None)
-        if name is None:
+        board = self.model.dashboards.get(dashboard_id)
+        if board is None:
             raise HttpError(404, "Not found")
-        board = catalog().dashboards[name]
-        instance = board.filters[0].value if board.filters else None
         filters = [
             {
-                "id": f"{dashboard_id}1",
+                "id": f"{dashboard_id}{i}",
                 "dashboard_id": dashboard_id,
-                "name": FILTER_NAMES[INSTANCE_FILTER],
-                "title": INSTANCE_FILTER,
-                "type": "field_filter",
-                "default_value": instance or "",
-                "model": MODEL,
-                "explore": "weekly_pings",
-                "dimension": "weekly_pings.instance_label",
-            },
-            {
-                "id": f"{dashboard_id}2",
-                "dashboard_id": dashboard_id,
-                "name": FILTER_NAMES[WEEK_FILTER],
-                "title": WEEK_FILTER,
-                "type": "date_filter",  # not a field filter: no model, explore or dimension
-                "default_value": "",
-                "model": None,
-                "explore": None,
-                "dimension": None,
-            },
-        ]
-        elements: list[dict[str, Any]] = [
-            {
-                "id": f"{dashboard_id}00",
-                "dashboard_id": dashboard_id,
-                "type": "text",
-                "title": None,
-                "title_text": "About these numbers",
-                "body_text": "Weekly Code Insights usage from pings.",
+                "name": f["name"],
+                "title": f["title"],
+                "type": f["type"],
+                "default_value": f.get("default_value") or "",
+                # only field filters name a model, explore and dimension
+                "model": self.model.name if f.get("field") else None,
+                "explore": f.get("explore"),
+                "dimension": f.get("field"),
             }
+            for i, f in enumerate(board["filters"], start=1)
         ]
-        for i, (tile, saved) in enumerate(
-            zip(board.tiles, self.elements[dashboard_id], strict=True), start=1
-        ):
-            query = self.query(saved)
-            elements.append(
-                {
-                    "id": f"{dashboard_id}{i:02d}",
-                    "dashboard_id": dashboard_id,
-                    "type": "vis",
-                    "title": tile.title,
-                    "query_id": saved.id,
-                    "query": query,
-                    "result_maker": {
-                        "id": f"rm{saved.id}",
-                        "query_id": saved.id,
-                        "query": query,
-                        "filterables": [_filterable(tile.view, tile.title)],
-                    },
-                }
-            )
-        elements.append(
-            {
-                "id": f"{dashboard_id}99",
-                "dashboard_id": dashboard_id,
-                "type": "vis",
-                "title": "Reporting vs. usage (merged)",
-                "merge_result_id": "m1",
-                "result_maker": {
-                    "id": "rm-merge",
-                    "merge_result_id": "m1",
-                    "filterables": [_filterable("weekly_pings", "merged")],
-                },
-            }
-        )
+        saved = iter(self.elements[dashboard_id])
+        elements = [
+            self._element(dashboard_id, f"{dashboard_id}{i:02d}", e, saved)
+            for i, e in enumerate(board["elements"])
+        ]
         return {
             "id": dashboard_id,
-            "title": board.title,
+            "title": board["title"],
             "created_at": "2025-01-06T09:00:00.000+00:00",
             "dashboard_filters": filters,
             "dashboard_elements": elements,
+        }
+
+    def _element(
+        self, dashboard_id: str, element_id: str, e: dict[str, Any], saved: Iterator[SavedQuery]
+    ) -> dict[str, Any]:
+        base = {"id": element_id, "dashboard_id": dashboard_id}
+        kind = e.get("type", "vis")
+        if kind == "text":
+            return {
+                **base,
+                "type": "text",
+                "title": None,
+                "title_text": e["title_text"],
+                "body_text": e["body_text"],
+            }
+        filterable = {
+            "model": self.model.name,
+            "view": e.get("explore") or next(iter(self.model.explores)),
+            "name": e["title"],
+            "listen": [
+                {"dashboard_filter_name": name, "field": fld}
+                for name, fld in (e.get("listen") or {}).items()
+            ],
+        }
+        if kind == "merge":
+            return {
+                **base,
+                "type": "vis",
+                "title": e["title"],
+                "merge_result_id": e["merge_result_id"],
+                "result_maker": {
+                    "id": f"rm-{e['merge_result_id']}",
+                    "merge_result_id": e["merge_result_id"],
+                    "filterables": [filterable],
+                },
+            }
+        query_saved = next(saved)
+        query = self.query(query_saved)
+        return {
+            **base,
+            "type": "vis",
+            "title": e["title"],
+            "query_id": query_saved.id,
+            "query": query,
+            "result_maker": {
+                "id": f"rm{query_saved.id}",
+                "query_id": query_saved.id,
+                "query": query,
+                "filterables": [filterable],
+            },
         }
 
     def look(self, look_id: str) -> dict[str, Any]:
         saved = self.looks.get(look_id)
         if saved is None:
             raise HttpError(404, "Not found")
-        tile = catalog().tiles[saved.dataset]
+        title = next(e["title"] for e in self._all_elements() if e["name"] == saved.element)
         return {
             "id": look_id,
-            "title": tile.title,
+            "title": title,
             "query_id": saved.id,
             "query": self.query(saved),
-            "model": {"id": MODEL, "label": "Code Insights"},
+            "model": {"id": self.model.name, "label": "Code Insights"},
         }
 
     # --- query runs ------------------------------------------------------------------
 
-    def run(self, query: dict[str, Any], fmt: str, limit: str | None) -> tuple[str, str]:
+    def element_of(self, query: dict[str, Any]) -> str | None:
+        """The element whose fields an inline query asks for (faults aim at elements)."""
+        return self._by_fields.get(frozenset(query.get("fields") or []))
+
+    def run(
+        self, query: dict[str, Any], fmt: str, limit: str | None, element: str | None
+    ) -> tuple[str, str]:
         """(content type, body) of ``query`` run in ``fmt``."""
-        if query.get("model") != MODEL:
-            raise HttpError(404, f"Model {query.get('model')!r} not found")
-        view = catalog().views.get(str(query.get("view")))
-        if view is None:
-            raise HttpError(404, f"Explore {query.get('view')!r} not found in {MODEL}")
-        refs = [str(r) for r in query.get("fields") or []]
-        fields = [self._field(view, r) for r in refs]
-        equal: dict[str, str] = {}
-        weeks: tuple[date | None, date | None] = (None, None)
-        for ref, expr in (query.get("filters") or {}).items():
-            f = self._field(view, ref)
-            if not expr:
-                continue
-            if f.kind != "dimension":
-                raise HttpError(400, f"The stand-in filters dimensions only, not {ref}")
-            if f.type == "date":
-                weeks = _date_range(str(expr))
-            else:
-                equal[f.name] = _equality(str(expr))
-        rows_max = int(limit or query.get("limit") or DEFAULT_LIMIT)
-        sql, params = build_query(view, fields, equal, weeks, placeholder=named)
-        frame = query_fields(self.warehouse, sql, bind(params))
-        frame = self._sorted(frame, view, fields, query.get("sorts") or []).head(rows_max)
+        if fmt not in ("json", "json_bi", "csv"):
+            raise HttpError(400, f"Unsupported result format {fmt!r}")
+        try:
+            compiled = compile_query(self.model, query, limit, self.today)
+        except QueryError as exc:
+            raise HttpError(exc.status, str(exc)) from None
+        cursor = self._db.cursor()
+        try:
+            rows = cursor.execute(compiled.sql).fetchall()
+        except duckdb.Error as exc:  # Looker answers a failing SQL with a looker_error row
+            return self._render(fmt, compiled.fields, [], compiled.sql, query, element, str(exc))
+        finally:
+            cursor.close()
+        with self.lock:
+            self.sql.append(compiled.sql)
         records = [
-            {f.ref: _cell(row[f.column], f) for f in fields}
-            for row in frame.to_dict(orient="records")
+            {f.ref: _cell(v) for f, v in zip(compiled.fields, row, strict=True)} for row in rows
         ]
-        dataset = self._by_fields.get(frozenset(refs))
-        return self._render(fmt, view, fields, records, sql, dataset)
-
-    def _sorted(
-        self, frame: pd.DataFrame, view: View, fields: list[Field], sorts: list[str]
-    ) -> pd.DataFrame:
-        """Rows in the query's sort order: ``view.field`` ascending, ``view.field desc``
-        descending; unsorted queries go by the first date descending, else the first
-        measure descending, as Looker does."""
-        if not sorts:
-            first = next((f for f in fields if f.type == "date"), None) or next(
-                (f for f in fields if f.kind == "measure"), None
-            )
-            sorts = [f"{first.ref} desc"] if first else []
-        if not sorts:
-            return frame
-        chosen = {f.ref: f.column for f in fields}
-        unknown = [s for s in sorts if s.split()[0] not in chosen]
-        if unknown:
-            raise HttpError(400, f"Cannot sort by {unknown[0]!r}: it is not a field of the query")
-        keys = [chosen[s.split()[0]] for s in sorts]
-        ascending = [s.split()[-1].lower() != "desc" for s in sorts]
-        return frame.sort_values(keys, ascending=ascending, kind="stable")
-
-    def _field(self, view: View, ref: str) -> Field:
-        name = ref.split(".", 1)[1] if ref.startswith(view.name + ".") else None
-        if name is None or name not in view.fields:
-            raise HttpError(400, f"Unknown field {ref!r} in explore {view.name!r}")
-        return view.fields[name]
+        return self._render(fmt, compiled.fields, records, compiled.sql, query, element, None)
 
     def _render(
         self,
         fmt: str,
-        view: View,
-        fields: list[Field],
+        fields: list[LookerField],
         records: list[dict[str, Any]],
         sql: str,
-        dataset: str | None,
+        query: dict[str, Any],
+        element: str | None,
+        sql_error: str | None,
     ) -> tuple[str, str]:
-        hit = self._hit(dataset)
+        hit = self._hit(element)
         if self.faults.html and hit:
             return "text/html; charset=utf-8", HTML_PAGE
-        meta = [_field_meta(f, view) for f in fields]
+        meta = [_field_meta(f, self.model.views[f.view].label) for f in fields]
         if hit and self.faults.wrong_types:
             for record in records:
                 for f in fields:
-                    if f.kind == "measure" and record[f.ref] is not None:
+                    if f.category == "measure" and record[f.ref] is not None:
                         record[f.ref] = f"about {record[f.ref]}"
         if hit and self.faults.renamed:
             for m in meta:
                 m["name"] = self.faults.renamed.get(m["name"], m["name"])
             records = [{self.faults.renamed.get(k, k): v for k, v in r.items()} for r in records]
         if fmt == "json":
-            body = json.dumps(records)
+            body = json.dumps(records if sql_error is None else [{"looker_error": sql_error}])
         elif fmt == "json_bi":
-            doc = _json_bi(meta, records, sql, plain=hit and self.faults.plain_cells)
-            if hit and self.faults.looker_error:
-                doc["rows"] = [{"looker_error": self.faults.looker_error}]
+            doc = _json_bi(meta, records, sql, query, plain=hit and self.faults.plain_cells)
+            error = sql_error or (self.faults.looker_error if hit else None)
+            if error:
+                doc["rows"] = [{"looker_error": error}]
             if hit:
                 doc[self.faults.rows_key] = doc.pop("rows")
             body = json.dumps(doc)
-        elif fmt == "csv":
-            return "text/csv; charset=utf-8", _csv(meta, records)
         else:
-            raise HttpError(400, f"Unsupported result format {fmt!r}")
+            return "text/csv; charset=utf-8", _csv(meta, records)
         if hit and self.faults.truncated:
             body = body[: len(body) // 2]
         return "application/json", body
@@ -455,21 +407,6 @@ def documentation_url(status: int, method: str, path: str) -> str:
     return f"{DOCS_ERRORS}/{status}/{method.lower()}/{route}"
 
 
-def _filterable(view: str, name: str) -> dict[str, Any]:
-    return {
-        "model": MODEL,
-        "view": view,
-        "name": name,
-        "listen": [
-            {
-                "dashboard_filter_name": FILTER_NAMES[INSTANCE_FILTER],
-                "field": f"{view}.instance_label",
-            },
-            {"dashboard_filter_name": FILTER_NAMES[WEEK_FILTER], "field": f"{view}.week"},
-        ],
-    }
-
-
 def _rendered(value: Any) -> str:
     if value is None:
         return "∅"
@@ -479,7 +416,11 @@ def _rendered(value: Any) -> str:
 
 
 def _json_bi(
-    meta: list[dict[str, Any]], rows: list[dict[str, Any]], sql: str, plain: bool
+    meta: list[dict[str, Any]],
+    rows: list[dict[str, Any]],
+    sql: str,
+    query: dict[str, Any],
+    plain: bool,
 ) -> dict[str, Any]:
     """Looker's json_bi document; cells are {"value", "rendered"} objects unless ``plain``."""
     if not plain:
@@ -494,7 +435,7 @@ def _json_bi(
             },
             "pivots": [],
             "sql": sql,
-            "filters": {},
+            "filters": dict(query.get("filters") or {}),
             "has_totals": False,
             "has_row_totals": False,
         },
@@ -591,37 +532,36 @@ def _handler(fake: LookerFake) -> type[BaseHTTPRequestHandler]:
                 saved = fake.looks.get(rest[1])
                 if saved is None:
                     raise HttpError(404, "Not found")
-                return self._run(fake.query(saved), rest[3], limit, saved.dataset)
+                return self._run(fake.query(saved), rest[3], limit, saved.element)
             if method == "GET" and len(rest) == 4 and rest[0] == "queries" and rest[2] == "run":
                 saved = fake.queries.get(rest[1])
                 if saved is None:
                     raise HttpError(404, "Not found")
-                return self._run(fake.query(saved), rest[3], limit, saved.dataset)
+                return self._run(fake.query(saved), rest[3], limit, saved.element)
             if method == "POST" and rest[:2] == ["queries", "run"] and len(rest) == 3:
                 try:
                     query = json.loads(body)
                 except ValueError:
                     raise HttpError(400, "The request body is not JSON") from None
-                refs = frozenset(query.get("fields") or [])
-                return self._run(query, rest[2], limit, fake._by_fields.get(refs))
+                return self._run(query, rest[2], limit, fake.element_of(query))
             raise HttpError(404, "Not found")
 
         def _run(
-            self, query: dict[str, Any], fmt: str, limit: str | None, dataset: str | None
+            self, query: dict[str, Any], fmt: str, limit: str | None, element: str | None
         ) -> tuple[int, str, str]:
-            if fake._take("dropped", dataset):
+            if fake._take("dropped", element):
                 raise _Drop
-            if fake._take("rate_limited", dataset):
+            if fake._take("rate_limited", element):
                 raise HttpError(429, "Too many requests", {"Retry-After": fake.faults.retry_after})
-            if fake._take("server_error", dataset):
+            if fake._take("server_error", element):
                 status = 503 if fake.faults.server_error % 2 else 500
                 raise HttpError(status, "The server is busy")
-            if fake._take("slow", dataset):
+            if fake._take("slow", element):
                 with fake.lock:
                     fake.log.append((self.command, urlsplit(self.path).path, SLOW))
                 time.sleep(fake.faults.slow_seconds)
                 raise _Drop(logged=True)  # the client gave up long ago
-            ctype, text = fake.run(query, fmt, limit)
+            ctype, text = fake.run(query, fmt, limit, element)
             return 200, ctype, text
 
         def _login(self, body: bytes) -> tuple[int, str, str]:
@@ -773,4 +713,6 @@ def watching_egress(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 @cache
 def shared_ge() -> GreatExpectations:
     """One Great Expectations context for every Looker test (it takes seconds to build)."""
+    from canary.checks.validate import GreatExpectations
+
     return GreatExpectations()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from canary.dashboards import build_query, catalog
@@ -43,3 +44,15 @@ def test_build_query_groups_filters_and_bounds_weeks() -> None:
         c.views[snap.view], list(snap.fields), {}, (date(2026, 11, 16), date(2026, 11, 16))
     )
     assert "GROUP BY" not in sql
+
+
+def test_sums_are_coalesced_as_looker_writes_them_and_name_their_counter() -> None:
+    """Looker's sum measures are COALESCE(SUM(x), 0): a week without views sums to 0."""
+    views = catalog().views
+    sums = [f for v in views.values() for f in v.fields.values() if f.summed]
+    assert len(sums) == 7 and all(f.sql.startswith("coalesce(sum(") for f in sums)
+    page_views = catalog().field("weekly_pings.total_insights_page_views")
+    assert page_views.summed == "weekly_insights_page_views"
+    assert replace(page_views, sql="SUM(weekly_insights_page_views)").summed == page_views.summed
+    assert catalog().field("weekly_pings.instances_reporting").summed is None
+    assert catalog().field("weekly_pings.weekly_insights_page_views").summed is None

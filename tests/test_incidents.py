@@ -288,3 +288,27 @@ def test_two_breakages_of_one_kind_with_different_onsets_get_distinct_ids() -> N
     )
     found = find_incidents([run], catalog().tiles)
     assert len(found) == 2 and len({i.id for i in found}) == 2
+
+
+def test_a_total_summed_to_zero_is_not_an_undercount_and_stays_with_its_field() -> None:
+    """A counter gone null on the canary sums to 0 (as Looker sums): "unique <= total"
+    then fails too; that is the dropped field's doing, not a version undercount."""
+    pair = "total_insights_page_views,total_insights_unique_page_views"
+    checks = [
+        _check("unique <= total", "failed", pair, dataset="page_views", monitor=CANARY),
+        _check("usage reported", "failed", "weekly_insights_page_views", monitor=CANARY),
+        _check(
+            "canary uses Code Insights",
+            "failed",
+            "total_insights_page_views",
+            dataset="page_views",
+            monitor=CANARY,
+        ),
+    ]
+    incidents = find_incidents(
+        [RunResult(CANARY, W, checks, scope="Sourcegraph (S2)")], catalog().tiles
+    )
+    assert [(i.cause, len(i.check_ids)) for i in incidents] == [(None, 3)]
+    undercount = _check("unique <= total", "failed", pair, dataset="page_views")
+    found = find_incidents([RunResult(ALL, W, [undercount])], catalog().tiles)
+    assert [i.cause for i in found] == ["version-undercount"]  # lower, not null: undercount

@@ -173,8 +173,8 @@ def test_error_answers_never_send_the_sdk_beyond_the_base_url(
         assert ErrorDocHelper.pattern.match(link)  # what sets the SDK downloading
         with pytest.raises(SourceError, match="Looker said: Not found"):
             pull(looker, tmp_path, "creators", dashboard_id="404", retries=BUDGET)
-        with pytest.raises(SourceError, match="single-value filters only"):
-            pull(looker, tmp_path, "creators", filters={"Instance": "S1,S2"}, retries=BUDGET)
+        with pytest.raises(SourceError, match="Invalid date filter expression: 'soon'"):
+            pull(looker, tmp_path, "creators", filters={"Week": "soon"}, date_filter=None)
     assert [s for _, p, s in looker.log if s >= 400] == [401, 404, 400]
     assert egress == []
 

@@ -134,7 +134,7 @@ def test_tiles_sorted_oldest_first_with_500_rows_are_read_whole(
     saved = next(
         q.body
         for q in looker.elements[DASHBOARD_IDS["all-instances"]]
-        if q.dataset == "usage_by_version"
+        if q.element == "usage_by_version"
     )
     assert saved["sorts"] == ["weekly_pings.week"] and saved["limit"] == "500"
     tile = ALL.tile("usage_by_version")
@@ -174,7 +174,7 @@ def test_looks_and_inline_queries(looker: LookerFake, shared_sample: Path) -> No
     ref = reference(shared_sample, "all-instances")
     env = {"LOOKERSDK_CLIENT_SECRET": CLIENT_SECRET}
     common = {"base_url": looker.base_url, "client_id": CLIENT_ID, "retries": FAST}
-    looks = {saved.dataset: look_id for look_id, saved in looker.looks.items()}
+    looks = {saved.element: look_id for look_id, saved in looker.looks.items()}
     cfg = LookerLookSource.model_validate(
         {
             "kind": "looker_look",
@@ -409,7 +409,7 @@ def test_slugs_are_stable() -> None:
 def test_the_stand_in_answers_json_and_csv_too(looker: LookerFake, shared_sample: Path) -> None:
     source = dashboard_source(looker, "all-instances")
     saved = looker.elements[DASHBOARD_IDS["all-instances"]][1]  # page_views
-    tile = ALL.tile(saved.dataset)
+    tile = ALL.tile(saved.element)
     run_json = source.client().call("json", lambda sdk: sdk.run_query(saved.id, "json"))
     rows = json.loads(run_json)
     expected = reference(shared_sample, "all-instances").pull(tile, LATEST_WEEK).frame

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,6 +13,8 @@ from typing import Any, Literal
 import yaml
 
 FieldType = Literal["date", "integer", "number", "string"]
+#: A sum measure's SQL: ``sum(x)``, or ``coalesce(sum(x), 0)`` as Looker writes sums.
+_SUM_OF = re.compile(r"^\s*(?:coalesce\(\s*)?sum\((\w+)\)(?:\s*,\s*0\s*\))?\s*$", re.IGNORECASE)
 Shape = Literal["series", "snapshot"]
 
 
@@ -36,6 +39,12 @@ class Field:
     @property
     def column(self) -> str:
         return self.name
+
+    @property
+    def summed(self) -> str | None:
+        """The column a sum measure adds up (``coalesce(sum(x), 0)`` -> ``x``), else None."""
+        match = _SUM_OF.match(self.sql) if self.kind == "measure" else None
+        return match.group(1) if match else None
 
 
 @dataclass(frozen=True)

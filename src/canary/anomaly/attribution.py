@@ -8,7 +8,6 @@ breakage does not point at the largest segments.
 from __future__ import annotations
 
 import json
-import re
 
 import numpy as np
 import pandas as pd
@@ -17,7 +16,6 @@ from canary.anomaly.inputs import HistoryInput
 from canary.masking import mask_labels
 from canary.weeks import WEEK
 
-_SUM_OF = re.compile(r"^sum\((\w+)\)$", re.IGNORECASE)
 TOP = 3
 #: A segment carries "clearly more than its share" of a change when its share of the change
 #: exceeds its share of the usual level by this many points and by this factor.
@@ -32,10 +30,9 @@ MIN_POPULATION = 10  # fewer instances (a single-instance monitor): no segment s
 def underlying(h: HistoryInput, column: str) -> str:
     """The instance-level counter a measure sums (``sum(x)`` -> ``x``), else the column."""
     try:
-        match = _SUM_OF.match(h.tile.field_for(column).sql.strip())
+        return h.tile.field_for(column).summed or column
     except StopIteration:
         return column
-    return match.group(1) if match else column
 
 
 def _label(segment: str) -> str:

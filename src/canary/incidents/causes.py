@@ -177,7 +177,9 @@ def schema_rename(found: list[Evidence]) -> Match | None:
     columns = [e for e in found if e.name in ("columns present", "schema change")]
     if not columns and not (0 < len(gone) < MANY_FIELDS):
         return None
-    claimed = columns + [e for e in found if e.family in gone and e not in columns]
+    claimed = columns + [
+        e for e in found if (e.family in gone or e.compared & gone.keys()) and e not in columns
+    ]
     return _match(
         "schema-rename",
         0.8,
@@ -203,12 +205,17 @@ def version_field_drop(found: list[Evidence]) -> Match | None:
     ]
     if not hit:
         return None
-    families = {e.family for e in hit}
+    families = {str(e.family) for e in hit}
     claimed = [
         e
         for e in found
-        if e.family in families
-        and (e.name in NULLISH or e.name in CANARY_CHECKS or e.direction == "drop")
+        if (
+            e.family in families
+            and (e.name in NULLISH or e.name in CANARY_CHECKS or e.direction == "drop")
+        )
+        # Looker sums nothing to 0, not null: checks comparing a dropped counter's sum with
+        # another ("unique <= total") fail along with it
+        or e.compared & families
     ]
     return _match("version-field-drop", 0.8, claimed, ("null rate", "usage reported", "level"))
 
@@ -232,7 +239,13 @@ def category_drift(found: list[Evidence]) -> Match | None:
 
 
 def version_undercount(found: list[Evidence]) -> Match | None:
-    below = [e for e in found if e.name in ("versions below others", "unique <= total")]
+    # a total below its parts because one side went null (summed to 0) is a dropped field
+    nulled = {e.family for e in found if e.name in NULLISH}
+    below = [
+        e
+        for e in found
+        if e.name in ("versions below others", "unique <= total") and not e.compared & nulled
+    ]
     if not below:
         return None
     families = {e.family for e in below} | {"weekly_insights_page_views"}

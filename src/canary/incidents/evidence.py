@@ -11,7 +11,6 @@ from canary.dashboards import Tile
 from canary.results import CheckResult
 
 _COUNTER = re.compile(r"\b(weekly_\w+|total_\w+)\b")
-_SUM_OF = re.compile(r"^\s*sum\((\w+)\)\s*$", re.IGNORECASE)
 ROWS = "rows"  # the family of row and instance counts
 
 
@@ -30,9 +29,8 @@ def family_of(tile: Tile | None, column: str | None) -> str | None:
         return column
     if field.kind == "dimension":
         return column
-    summed = _SUM_OF.match(field.sql)
-    if summed:
-        return summed.group(1)
+    if field.summed:
+        return field.summed
     counter = _COUNTER.search(field.sql)
     return counter.group(1) if counter else ROWS
 
@@ -46,6 +44,7 @@ class Evidence:
     family: str | None
     direction: str | None  # "drop" / "rise" against the expected range, None if not numeric
     single_instance: bool  # the monitor watches one instance (the canary)
+    compared: frozenset[str] = frozenset()  # families a check over several columns compares
 
     @property
     def name(self) -> str:
@@ -97,7 +96,15 @@ def evidence_of(
             family_of(tiles.get(c.dataset), c.column),
             direction_of(c),
             single_instance,
+            compared_families(tiles.get(c.dataset), c.column),
         )
         for c in checks
         if c.status in ("failed", "error")
     ]
+
+
+def compared_families(tile: Tile | None, column: str | None) -> frozenset[str]:
+    """The families of each column a check over several columns (``a,b``) compares."""
+    if column is None or "," not in column:
+        return frozenset()
+    return frozenset(f for c in column.split(",") if (f := family_of(tile, c.strip())))

@@ -80,8 +80,11 @@ def _incidents(
         claimed = {id(e) for e in match.claimed}
         remaining = [e for e in remaining if id(e) not in claimed]
     groups: dict[tuple[str, str | None], list[Evidence]] = defaultdict(list)
+    single = {e.family for e in remaining if not e.compared}
     for e in remaining:
-        key = e.family if e.family is not None else f"{e.monitor}/{e.dataset}"
+        # a check comparing fields goes with the failures of a field it compares
+        shared = sorted(e.compared & single)
+        key = shared[0] if shared else e.family or f"{e.monitor}/{e.dataset}"
         groups[(key, e.direction)].append(e)
     for (key, direction), members in groups.items():
         lead = min(members, key=lambda e: (e.check.status != "failed", e.segment is not None))
@@ -105,7 +108,7 @@ def _incident(
     where = f"{lead.dataset}: " if cause else f"{lead.dataset} ({lead.name}): "
     text = _WHERE.sub(where, lead.check.reason).split("; ")[0].rstrip(".")
     others = len(claimed) - 1
-    fields = len({e.family for e in claimed if e.family})
+    fields = len({e.family for e in claimed if e.family and not e.compared})  # pairs aside
     more = (
         f", with {others} more failed check{'s' if others > 1 else ''}"
         + (f" on {fields} fields" if fields > 1 else "")
