@@ -272,3 +272,39 @@ def test_doctor_says_when_weeks_are_not_named_by_their_monday(
     flat = " ".join(out.split())
     assert "table analytics.sunday_weeks" in flat and "0 rows in week" in flat
     assert "(a Sunday), but canary names a week by the Monday 00:00 UTC it starts" in flat
+
+
+def test_a_dialect_push_down_is_not_written_for_summarises_the_pulled_week(
+    shared_sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Push-down SQL (GROUPING SETS, percentile_cont) runs only on dialects it is tested on;
+    elsewhere (BigQuery has no percentile_cont aggregate) the week is pulled instead."""
+    import canary.sources.sql as sql_module
+    from canary.summary import summary_of
+
+    source = _source(f"duckdb:///{shared_sample / FILE_NAME}")
+    tile = catalog().tiles["instance_usage"]
+    pushed = source.summarize(tile, LATEST_WEEK)
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("push-down SQL sent to a dialect it is not written for")
+
+    monkeypatch.setattr(sql_module, "PUSHDOWN_DIALECTS", frozenset({"postgresql"}))
+    monkeypatch.setattr(sql_module.pushdown, "summarize", refuse)
+    pulled = source.summarize(tile, LATEST_WEEK)
+    expected = summary_of(source.pull(tile, LATEST_WEEK), LATEST_WEEK)
+    assert (
+        (pulled.schema, pulled.rows)
+        == (expected.schema, expected.rows)
+        == (
+            pushed.schema,
+            pushed.rows,
+        )
+    )
+    keys = ["week", "column_name", "segment", "metric"]
+    pd.testing.assert_frame_equal(
+        pulled.metrics.sort_values(keys).reset_index(drop=True),
+        pushed.metrics.sort_values(keys).reset_index(drop=True),
+        check_dtype=False,
+        rtol=1e-12,
+    )

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
+from sqlalchemy.engine import make_url
 
 from canary.config import SqlSource as SqlConfig
 from canary.dashboards import Dashboard, Field, Tile, View, build_query, catalog
@@ -26,6 +27,12 @@ from canary.summary import TileSummary, summary_of
 def named(i: int) -> str:
     """SQLAlchemy's placeholder for the ``i``-th parameter of ``build_query``."""
     return f":p{i}"
+
+
+#: Dialects whose SQL the push-down queries are written in and tested on (``GROUPING SETS``,
+#: ``percentile_cont ... WITHIN GROUP``); on others a snapshot's week is pulled and
+#: summarised in Python, as for Looker.
+PUSHDOWN_DIALECTS = frozenset({"postgresql", "duckdb"})
 
 
 def bind(values: list[Any]) -> dict[str, Any]:
@@ -99,8 +106,9 @@ class SqlSource:
 
     def summarize(self, tile: Tile, week: date) -> TileSummary:
         """A snapshot's week summarised by SQL in the database; a series (its rows are
-        aggregates already) pulled and summarised from its frame."""
-        if tile.shape == "series":
+        aggregates already), or a snapshot on a dialect outside ``PUSHDOWN_DIALECTS``, pulled
+        and summarised from its frame."""
+        if tile.shape == "series" or make_url(self.url).get_backend_name() not in PUSHDOWN_DIALECTS:
             return summary_of(self.pull(tile, week), week)
         table = self.table(tile.view)
         sql, values = self._sql(tile, week_range(tile, week))
