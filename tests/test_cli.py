@@ -55,7 +55,7 @@ def test_internal_error_exits_4_with_traceback_in_a_log(
     import canary.pipeline
 
     calls = []
-    real = canary.pipeline.profile
+    real = canary.pipeline.pull_dataset
 
     def buggy(*args: object, **kwargs: object) -> object:
         calls.append(1)
@@ -63,7 +63,7 @@ def test_internal_error_exits_4_with_traceback_in_a_log(
             raise ZeroDivisionError("division by zero")
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(canary.pipeline, "profile", buggy)
+    monkeypatch.setattr(canary.pipeline, "pull_dataset", buggy)
     out = tmp_path / "out.json"
     code = main(
         [

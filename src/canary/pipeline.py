@@ -377,15 +377,17 @@ def collect(
     ge: GreatExpectations,
     submit: Submit | None = None,
     progress: Progress | None = None,
+    warm_ge: bool = True,
 ) -> Collected:
     """Pull and check every dataset; one that fails becomes an ``error`` check, the rest go on.
 
     ``submit`` starts each dataset's ``pull_and_check`` (the Prefect flow submits a task per
     dataset, so they run concurrently); by default each runs in turn, in this thread.
-    Results keep the config's dataset order whatever order they finish in. GE is imported
-    in the background meanwhile (``GreatExpectations.prepare``).
+    Results keep the config's dataset order whatever order they finish in. With
+    ``warm_ge``, GE is imported in the background meanwhile (``GreatExpectations.prepare``).
     """
-    ge.prepare()
+    if warm_ge:
+        ge.prepare()
     start = submit or (lambda p, name: _Later(lambda: pull_and_check(p, ge, name)))
     started = {name: start(p, name) for name in p.config.datasets}
     out = Collected()
@@ -414,8 +416,19 @@ def run_monitor(
 ) -> RunResult:
     """Run every dataset of a monitor in a row (the CLI path) and record the run."""
     started = datetime.now(UTC)
-    got = collect(p, ge, progress=progress)
+    got = collect(p, ge, progress=progress, warm_ge=_validates(p, store, ge))
     return judge_and_finish(p, store, ge, got, started, alerts)
+
+
+def _validates(p: Plan, store: Store, ge: GreatExpectations) -> bool:
+    """Whether this run is likely to validate (so GE is worth importing ahead): a first run
+    of its week does; a rerun of a recorded week usually finds every verdict in the cache."""
+    if ge.cache is None:
+        return True
+    try:
+        return not store.week_checks(p.week, [p.monitor])
+    except StoreError:
+        return True
 
 
 def judge_and_finish(
