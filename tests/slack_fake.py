@@ -15,18 +15,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
-
-from canary.config import Config, load_config
-from canary.results import CheckResult, DatasetInfo, RunResult
-from canary.store.db import Store
-from canary.weeks import WEEK
 
 TOKEN = "xoxb-test-0123456789-canary-secret"
 WEBHOOK_PATH = "/services/T000TEST/B000TEST/webhooksecret0123456789"
@@ -395,10 +388,8 @@ def running(page_size: int = 2) -> Iterator[SlackFake]:
         fake.stop()
 
 
-# --- fixtures and builders shared by the alert tests ------------------------------------
+# --- the fixture shared by the alert tests ------------------------------------------
 
-W1 = date(2026, 11, 2)
-W2, W3, W4 = W1 + WEEK, W1 + 2 * WEEK, W1 + 3 * WEEK
 ENV = {"SLACK_BOT_TOKEN": TOKEN}
 
 
@@ -407,36 +398,3 @@ def slack() -> Iterator[SlackFake]:
     """A running stand-in (conversations.list pages of two channels)."""
     with running() as fake:
         yield fake
-
-
-def make_config(directory: Path, fake: SlackFake | None = None, **slack: Any) -> Config:
-    """The repo's config with a ``slack:`` section (pointing at ``fake`` when given)."""
-    from tests.conftest import write_config
-
-    section = {"delivery": "bot", **slack}
-    if fake is not None:
-        section.setdefault("base_url", fake.url)
-    return load_config(write_config(directory, slack=section))
-
-
-def check(
-    name: str = "not null",
-    status: str = "failed",
-    *,
-    dataset: str = "page_views",
-    column: str | None = "total_insights_page_views",
-    monitor: str = "code-insights-all-instances",
-    **fields: Any,
-) -> CheckResult:
-    reason = fields.pop("reason", f"{dataset}: {column} {status}.")
-    return CheckResult(monitor, dataset, name, status, reason, column, **fields)  # type: ignore[arg-type]
-
-
-def run_of(
-    week: date, *checks: CheckResult, monitor: str = "code-insights-all-instances"
-) -> RunResult:
-    return RunResult(monitor, week, list(checks), [DatasetInfo("page_views", 1, None)])
-
-
-def open_store(directory: Path) -> Store:
-    return Store(f"sqlite:///{directory / 'store.db'}")

@@ -16,7 +16,7 @@ from canary.config import Mute, SlackMasking
 from canary.errors import ConfigError
 from canary.incidents import incidents_of
 from canary.results import CheckResult
-from tests.slack_fake import W1, W2, W3, W4, check, make_config, run_of
+from tests.alert_builders import W1, W2, W3, W4, check, make_config, run_of
 
 MONITOR = "code-insights-all-instances"
 

@@ -15,7 +15,8 @@ from canary.alerts.digest import Digest, IncidentView
 from canary.alerts.digest_render import markdown_part, overflow, rendered, slack_part
 from canary.alerts.model import Alert, Link, alert_from_check
 from canary.alerts.text import PLAIN
-from tests.slack_fake import blocks_error, check
+from tests.alert_builders import check
+from tests.slack_fake import blocks_error
 
 GOLDEN = Path(__file__).parent / "golden"
 WEEK = date(2026, 11, 16)

@@ -236,7 +236,8 @@ def test_undelivered_alerts_show_in_the_summary_and_a_delivery_pending_event(
 
     from canary.alerts.deliver import deliver
     from canary.store.db import Store
-    from tests.slack_fake import ENV, TOKEN, W1, check, make_config, run_of, running
+    from tests.alert_builders import W1, check, make_config, run_of
+    from tests.slack_fake import ENV, TOKEN, running
 
     with running() as slack:
         config = make_config(tmp_path, slack)

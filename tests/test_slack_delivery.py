@@ -16,18 +16,8 @@ from canary.config import Config
 from canary.results import CheckResult
 from canary.store.db import Store
 from canary.store.schema import metrics
-from tests.slack_fake import (
-    ENV,
-    W1,
-    W2,
-    W3,
-    W4,
-    SlackFake,
-    check,
-    make_config,
-    open_store,
-    run_of,
-)
+from tests.alert_builders import W1, W2, W3, W4, check, make_config, open_store, run_of
+from tests.slack_fake import ENV, SlackFake
 
 ALERTS, INTERNAL = "C0000ALERTS", "C0000INTERN"
 MONITOR = "code-insights-all-instances"

@@ -27,19 +27,9 @@ from canary.config import Config
 from canary.prefect_ops.events import delivery_pending_event
 from canary.results import CheckResult
 from canary.store.db import Store
+from tests.alert_builders import W1, W2, W3, check, make_config, open_store, run_of
 from tests.conftest import AS_OF
-from tests.slack_fake import (
-    ENV,
-    TOKEN,
-    W1,
-    W2,
-    W3,
-    SlackFake,
-    check,
-    make_config,
-    open_store,
-    run_of,
-)
+from tests.slack_fake import ENV, TOKEN, SlackFake
 
 ALERTS = "C0000ALERTS"
 

@@ -19,8 +19,9 @@ from canary.replay import backtest
 from canary.results import RunResult
 from canary.store.db import Store
 from canary.weeks import WEEK
+from tests.alert_builders import make_config, open_store
 from tests.conftest import LATEST_WEEK, NOW, write_config
-from tests.slack_fake import ENV, SlackFake, make_config, open_store
+from tests.slack_fake import ENV, SlackFake
 
 ALERTS = "C0000ALERTS"
 ALL = "code-insights-all-instances"

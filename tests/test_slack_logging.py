@@ -14,18 +14,9 @@ from canary.alerts.deliver import deliver
 from canary.alerts.redact import Redactor
 from canary.alerts.sdk_logging import slack_logger
 from canary.store.db import Store
+from tests.alert_builders import W1, check, make_config, open_store, run_of
 from tests.conftest import AS_OF
-from tests.slack_fake import (
-    ENV,
-    TOKEN,
-    W1,
-    WEBHOOK_PATH,
-    SlackFake,
-    check,
-    make_config,
-    open_store,
-    run_of,
-)
+from tests.slack_fake import ENV, TOKEN, WEBHOOK_PATH, SlackFake
 
 NOW = datetime.combine(W1 + timedelta(days=8), time(), UTC)
 

@@ -13,8 +13,9 @@ from canary.cli import main
 from canary.incidents import incidents_of
 from canary.pipeline import RunOptions, plan, run_monitor
 from canary.store.db import Store
+from tests.alert_builders import make_config
 from tests.conftest import AS_OF, LATEST_WEEK, NOW
-from tests.slack_fake import ENV, TOKEN, SlackFake, make_config
+from tests.slack_fake import ENV, TOKEN, SlackFake
 
 pytestmark = pytest.mark.integration
 ALERTS, INTERNAL = "C0000ALERTS", "C0000INTERN"

@@ -1,0 +1,49 @@
+"""Configs, checks and runs the alert tests build (canary's data, not the Slack stand-in's)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from canary.config import Config, load_config
+from canary.results import CheckResult, DatasetInfo, RunResult
+from canary.store.db import Store
+from canary.weeks import WEEK
+from tests.slack_fake import SlackFake
+
+W1 = date(2026, 11, 2)
+W2, W3, W4 = W1 + WEEK, W1 + 2 * WEEK, W1 + 3 * WEEK
+
+
+def make_config(directory: Path, fake: SlackFake | None = None, **slack: Any) -> Config:
+    """The repo's config with a ``slack:`` section (pointing at ``fake`` when given)."""
+    from tests.conftest import write_config
+
+    section = {"delivery": "bot", **slack}
+    if fake is not None:
+        section.setdefault("base_url", fake.url)
+    return load_config(write_config(directory, slack=section))
+
+
+def check(
+    name: str = "not null",
+    status: str = "failed",
+    *,
+    dataset: str = "page_views",
+    column: str | None = "total_insights_page_views",
+    monitor: str = "code-insights-all-instances",
+    **fields: Any,
+) -> CheckResult:
+    reason = fields.pop("reason", f"{dataset}: {column} {status}.")
+    return CheckResult(monitor, dataset, name, status, reason, column, **fields)  # type: ignore[arg-type]
+
+
+def run_of(
+    week: date, *checks: CheckResult, monitor: str = "code-insights-all-instances"
+) -> RunResult:
+    return RunResult(monitor, week, list(checks), [DatasetInfo("page_views", 1, None)])
+
+
+def open_store(directory: Path) -> Store:
+    return Store(f"sqlite:///{directory / 'store.db'}")
