@@ -251,6 +251,7 @@ def test_check_on_an_absent_column_fails_saying_so_in_one_sentence() -> None:
             monitor="m",
             dataset="instance_usage",
             week=date(2026, 11, 16),
+            columns=list(batch.columns),
             batch=batch,
             key_columns=["site_id"],
             personal_columns=set(),

@@ -6,6 +6,7 @@ runs each as a task. I/O stays at the edges (sources, store); the middle is pure
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from sqlalchemy import Connection
 from canary import logfiles
 from canary.anomaly.stage import changed_weeks_only, gather, judge, schemas_of
 from canary.checks import row_key
+from canary.checks.in_warehouse import in_warehouse
 from canary.checks.suites import (
     check_column,
     check_name,
@@ -42,6 +44,7 @@ from canary.sample.scenarios import SCENARIOS
 from canary.sources.base import Source
 from canary.sources.registry import BuildContext, build
 from canary.sources.sample import sample_spec as sample_spec
+from canary.sources.sql_connection import scrub
 from canary.store.db import Store
 from canary.store.fallback import NAME as FALLBACK_NAME
 from canary.summary import TileSummary
@@ -180,7 +183,6 @@ def check_dataset(
 ) -> tuple[pd.DataFrame, list[CheckResult]]:
     """The metrics and static checks of one dataset's week: metrics from its summary, the
     suite validated by GE on the week's rows (fetched only when the suite has checks to run)."""
-    tile = data.tile
     key = row_key.verdict(p.monitor, data.name, data.key_problem, p.week)
     metrics = data.metrics
     suite_name = p.config.suite_for(data.name)
@@ -219,43 +221,8 @@ def check_dataset(
         for i, why in broken.items()
     ]
     if runnable:
-        personal = {f.column for f in tile.fields if f.personal}
-        fmt = "SUMMARY" if p.sample_rows else "BASIC"
         checked = {**suite, "expectations": [e for e, _ in runnable]}
-
-        batch = data.batch()
-
-        def validate() -> list[CheckResult]:
-            raw = ge.run(checked, batch, given, fmt)
-            return [
-                to_check(
-                    r,
-                    monitor=p.monitor,
-                    dataset=data.name,
-                    week=p.week,
-                    batch=batch,
-                    key_columns=tile.row_key,
-                    personal_columns=personal,
-                    known_columns=tile.columns,
-                )
-                for r in raw
-            ]
-
-        parts = [
-            p.monitor,
-            data.name,
-            p.week,
-            checked,
-            given,
-            fmt,
-            tile.row_key,
-            sorted(personal),
-            tile.columns,
-        ]
-        validated: list[CheckResult] = ge.remember(
-            parts, batch, validate, checks_to_json, checks_from_json
-        )
-        results += validated
+        results += _validated(p, ge, data, checked, given)
     for expectation, needs in skipped:
         results.append(
             CheckResult(
@@ -269,6 +236,57 @@ def check_dataset(
             )
         )
     return metrics, results
+
+
+def _validated(
+    p: Plan, ge: GreatExpectations, data: TileSummary, suite: dict[str, Any], given: dict[str, Any]
+) -> list[CheckResult]:
+    """``suite`` validated by GE on the week's rows: in the warehouse when the summary says
+    they are there (``TileSummary.warehouse``), else on the pulled rows (verdicts cached)."""
+    tile = data.tile
+    personal = {f.column for f in tile.fields if f.personal}
+    fmt = "SUMMARY" if p.sample_rows else "BASIC"
+
+    def checks(raw: list[Any], batch: pd.DataFrame | None) -> list[CheckResult]:
+        return [
+            to_check(
+                r,
+                monitor=p.monitor,
+                dataset=data.name,
+                week=p.week,
+                columns=data.columns,
+                batch=batch,
+                key_columns=tile.row_key,
+                personal_columns=personal,
+                known_columns=tile.columns,
+            )
+            for r in raw
+        ]
+
+    rows = data.warehouse
+    if rows is not None:
+        raw = in_warehouse(ge, suite, rows, given, fmt, tile.row_key)
+        # GE's own errors may quote the connection string
+        return [dataclasses.replace(c, reason=scrub(c.reason, rows.url)) for c in checks(raw, None)]
+    batch = data.batch()
+    parts = [
+        p.monitor,
+        data.name,
+        p.week,
+        suite,
+        given,
+        fmt,
+        tile.row_key,
+        sorted(personal),
+        tile.columns,
+    ]
+    return ge.remember(
+        parts,
+        batch,
+        lambda: checks(ge.run(suite, batch, given, fmt), batch),
+        checks_to_json,
+        checks_from_json,
+    )
 
 
 def store_error_result(p: Plan, what: str, error: StoreError) -> CheckResult:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 
@@ -71,6 +72,22 @@ class Rows:
 
 
 @dataclass
+class WarehouseRows:
+    """The week's rows as one SELECT on a warehouse (values inlined), for GE's SQL engine.
+
+    Pickled without its URL (which may hold a password): GE validates them in the process
+    that pulled them."""
+
+    url: str = field(repr=False)
+    sql: str
+    timeout: timedelta
+    where: str  # "source NAME (URL without password), table TABLE", for messages
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "url": ""}
+
+
+@dataclass
 class TileSummary:
     """One tile's week: what profiling, the row-key check, GE and the detectors read."""
 
@@ -81,6 +98,7 @@ class TileSummary:
     key_problem: str | None
     metrics: pd.DataFrame  # METRIC_COLUMNS; empty while the key has a problem
     batch: Rows = field(repr=False)  # the week's rows, typed (for GE)
+    warehouse: WarehouseRows | None = None  # set: GE validates the week where it lives
     changes: WeekOverWeek | None = None
     labels: dict[str, tuple[set[str], set[str]]] = field(default_factory=dict)
     label_weeks: int = 0  # weeks the labels were seen over

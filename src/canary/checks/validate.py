@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import threading
 from collections.abc import Callable, Collection
 from datetime import date
@@ -11,13 +12,16 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from canary.checks import sql_types
 from canary.checks.reasons import missing_columns, reason
 from canary.checks.suites import check_column, check_name
 from canary.checks.verdict_cache import VerdictCache
-from canary.errors import SuiteError
+from canary.errors import SourceError, SuiteError
 from canary.jsonable import json_ready
 from canary.masking import mask_row, mask_value
 from canary.results import CheckResult, Status
+from canary.sources.sql_connection import engine_options, first_line, scrub
+from canary.summary import WarehouseRows
 
 SAMPLE_ROWS = 5
 T = TypeVar("T")
@@ -31,8 +35,11 @@ class GreatExpectations:
     def __init__(self, cache: VerdictCache | None = None) -> None:
         self.cache = cache
         self._gx: Any = None
+        self._context: Any = None
         self._batch: Any = None
         self._warming: threading.Thread | None = None
+        self._warehouses: dict[str, Any] = {}  # URL -> GE SQL datasource
+        self._queries: dict[tuple[str, str], Any] = {}  # (URL, SQL) -> batch definition
 
     def prepare(self) -> None:
         """Import GE and make its context in a background thread while sources query.
@@ -68,6 +75,7 @@ class GreatExpectations:
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
         asset = context.data_sources.add_pandas("canary").add_dataframe_asset("batch")
         self._batch = asset.add_batch_definition_whole_dataframe("whole")
+        self._context = context
         self._gx = gx
 
     def remember(
@@ -132,20 +140,86 @@ class GreatExpectations:
     ) -> list[Any]:
         """GE's expectation results for ``batch`` (in suite order)."""
         self._ready()
-        try:
-            suite = self._gx.ExpectationSuite(
-                name=str(suite_doc["name"]), expectations=suite_doc["expectations"]
-            )
-        except Exception as exc:  # GE raises many types for a bad suite document
-            raise SuiteError(f"suite {suite_doc['name']}: {exc}") from exc
+        suite = self._suite(suite_doc)
         # Batch.validate: no suite or result is added to the context's stores
         result = self._batch.get_batch(batch_parameters={"dataframe": batch}).validate(
             suite,
             expectation_parameters=parameters,
             result_format={"result_format": result_format},
         )
-        order = {check_name(e): i for i, e in enumerate(suite_doc["expectations"])}
-        return sorted(result.results, key=lambda r: order.get(_name_of(r), 0))
+        return in_suite_order(result.results, suite_doc)
+
+    def run_sql(
+        self,
+        suite_doc: dict[str, Any],
+        rows: WarehouseRows,
+        parameters: dict[str, Any],
+        result_format: str,
+        index_columns: list[str],
+    ) -> list[Any]:
+        """GE's expectation results for rows in a warehouse, computed there by GE's SQL
+        engine; a failing row comes back as its ``index_columns`` and the checked columns.
+
+        Raises ``SourceError`` (no password in it) when GE cannot reach the warehouse."""
+        self._ready()
+        suite = self._suite(suite_doc)
+        fmt: dict[str, Any] = {"result_format": result_format}
+        if result_format != "BASIC":
+            fmt["unexpected_index_column_names"] = index_columns
+        try:
+            batch = self._query_batch(rows).get_batch()
+        except Exception as exc:  # GE wraps the driver's errors in its own types
+            raise SourceError(scrub(f"{rows.where}: {first_line(exc)}", rows.url)) from None
+        result = batch.validate(suite, expectation_parameters=parameters, result_format=fmt)
+        return in_suite_order(result.results, suite_doc)
+
+    def _query_batch(self, rows: WarehouseRows) -> Any:
+        """GE's batch definition of ``rows`` (a datasource per URL, an asset per query)."""
+        if not rows.url:
+            raise SourceError(f"{rows.where}: the rows were not validated where they were pulled")
+        key = (rows.url, rows.sql)
+        if key not in self._queries:
+            source = self._warehouses.get(rows.url)
+            if source is None:
+                source = self._context.data_sources.add_sql(
+                    f"warehouse-{len(self._warehouses)}",
+                    connection_string=rows.url,
+                    kwargs=engine_options(rows.url, rows.timeout),
+                )
+                self._warehouses[rows.url] = source
+            name = hashlib.sha256(rows.sql.encode()).hexdigest()[:16]
+            asset = source.add_query_asset(name, query=rows.sql)
+            self._queries[key] = asset.add_batch_definition_whole_table("whole")
+        return self._queries[key]
+
+    def type_result(self, expectation: dict[str, Any], types: dict[str, str]) -> Any:
+        """A type expectation judged against the warehouse's column ``types``, as GE's
+        result (GE 1.24's SQL engine cannot read the column types of a query)."""
+        self._ready()
+        from great_expectations.core import ExpectationValidationResult
+        from great_expectations.expectations.expectation_configuration import (
+            ExpectationConfiguration,
+        )
+
+        success, observed = sql_types.verdict(expectation.get("kwargs") or {}, types)
+        return ExpectationValidationResult(
+            success=success,
+            expectation_config=ExpectationConfiguration(**expectation),
+            result={"observed_value": observed},
+        )
+
+    def _suite(self, suite_doc: dict[str, Any]) -> Any:
+        try:
+            return self._gx.ExpectationSuite(
+                name=str(suite_doc["name"]), expectations=suite_doc["expectations"]
+            )
+        except Exception as exc:  # GE raises many types for a bad suite document
+            raise SuiteError(f"suite {suite_doc['name']}: {exc}") from exc
+
+
+def in_suite_order(results: list[Any], suite_doc: dict[str, Any]) -> list[Any]:
+    order = {check_name(e): i for i, e in enumerate(suite_doc["expectations"])}
+    return sorted(results, key=lambda r: order.get(_name_of(r), 0))
 
 
 def _same(found: dict[str, str]) -> dict[str, str]:
@@ -184,13 +258,16 @@ def to_check(
     monitor: str,
     dataset: str,
     week: date,
-    batch: pd.DataFrame,
+    columns: list[str],
+    batch: pd.DataFrame | None,
     key_columns: list[str],
     personal_columns: set[str],
     known_columns: Collection[str] = (),
 ) -> CheckResult:
     """One GE expectation result as a ``CheckResult`` (masked sample rows included).
 
+    ``columns`` are those of the batch validated; sample rows are read from ``batch`` when
+    GE names failing rows by position, else (GE's SQL engine) from the rows GE returned.
     ``known_columns`` are those the dataset is defined with: a column of the pull outside
     them may be the new name of a missing one."""
     config = result.expectation_config
@@ -206,9 +283,9 @@ def to_check(
         if kwargs.get(v) is not None
     } or None
     broken: Status = "failed" if severity == "critical" else "warning"
-    absent = [c for c in (column or "").split(",") if c and c not in batch.columns]
+    absent = [c for c in (column or "").split(",") if c and c not in columns]
     if absent:  # a renamed or removed field: a broken pipeline, whatever GE made of it
-        new = [c for c in batch.columns if c not in known_columns]
+        new = [c for c in columns if c not in known_columns]
         text = missing_columns(absent, where, dataset, new)
         return CheckResult(
             monitor,
@@ -242,11 +319,15 @@ def to_check(
         }
     rows: list[dict[str, Any]] = []
     if status != "passed" and detail.get("partial_unexpected_index_list"):
-        wanted = [c for c in [*key_columns, *(column or "").split(",")] if c in batch.columns]
+        wanted = [c for c in [*key_columns, *(column or "").split(",")] if c in columns]
+        wanted = list(dict.fromkeys(wanted))
         indexes = detail["partial_unexpected_index_list"][:SAMPLE_ROWS]
         positions = [i for i in indexes if isinstance(i, int)]
-        picked = batch.iloc[positions][list(dict.fromkeys(wanted))]
-        rows = [mask_row(json_ready(r), personal_columns) for r in picked.to_dict("records")]
+        if positions and batch is not None:
+            picked = batch.iloc[positions][wanted].to_dict("records")
+        else:  # GE's SQL engine: each failing row's index columns and checked columns
+            picked = [{c: i[c] for c in wanted if c in i} for i in indexes if isinstance(i, dict)]
+        rows = [mask_row(json_ready(r), personal_columns) for r in picked]
     return CheckResult(
         monitor,
         dataset,

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from canary.config import SqlSource as SqlConfig
@@ -20,8 +21,8 @@ from canary.sources import pushdown
 from canary.sources.base import Dataset, week_range
 from canary.sources.pushdown import Relation
 from canary.sources.registry import BuildContext
-from canary.sources.sql_connection import link_of, read_frame, safe_url, scrub
-from canary.summary import TileSummary, summary_of
+from canary.sources.sql_connection import engine_for, link_of, read_frame, safe_url, scrub
+from canary.summary import TileSummary, WarehouseRows, summary_of
 
 
 def named(i: int) -> str:
@@ -33,10 +34,23 @@ def named(i: int) -> str:
 #: ``percentile_cont ... WITHIN GROUP``); on others a snapshot's week is pulled and
 #: summarised in Python, as for Looker.
 PUSHDOWN_DIALECTS = frozenset({"postgresql", "duckdb"})
+#: Dialects whose snapshot weeks GE validates in the database (``TileSummary.warehouse``).
+#: Not DuckDB: GE 1.24's SQL engine closes a connection before it fetches the rows of a
+#: metric query, and DuckDB's driver then returns none (every expectation errors); DuckDB is
+#: in-process, so its week is pulled and validated by GE's pandas engine.
+GE_SQL_DIALECTS = frozenset({"postgresql"})
 
 
 def bind(values: list[Any]) -> dict[str, Any]:
     return {named(i)[1:]: v for i, v in enumerate(values)}
+
+
+def inline(url: str, sql: str, params: Mapping[str, Any]) -> str:
+    """``sql`` with its bound values written in as literals of ``url``'s dialect (GE's query
+    assets take SQL text only)."""
+    statement = sa.text(sql).bindparams(**params)
+    dialect = engine_for(url).dialect
+    return str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 @dataclass
@@ -108,11 +122,12 @@ class SqlSource:
         """A snapshot's week summarised by SQL in the database; a series (its rows are
         aggregates already), or a snapshot on a dialect outside ``PUSHDOWN_DIALECTS``, pulled
         and summarised from its frame."""
-        if tile.shape == "series" or make_url(self.url).get_backend_name() not in PUSHDOWN_DIALECTS:
+        dialect = make_url(self.url).get_backend_name()
+        if tile.shape == "series" or dialect not in PUSHDOWN_DIALECTS:
             return summary_of(self.pull(tile, week), week)
         table = self.table(tile.view)
         sql, values = self._sql(tile, week_range(tile, week))
-        return pushdown.summarize(
+        summary = pushdown.summarize(
             tile.dataset,
             tile,
             week,
@@ -121,6 +136,15 @@ class SqlSource:
             lambda: self.query(tile, (week, week)).frame,
             link_of(self.url, table),
         )
+        if dialect in GE_SQL_DIALECTS:
+            week_sql, week_values = self._sql(tile, (week, week))
+            summary.warehouse = WarehouseRows(
+                self.url,
+                inline(self.url, week_sql, bind(week_values)),
+                self.query_timeout,
+                self.where(table),
+            )
+        return summary
 
     def _sql(self, tile: Tile, weeks: tuple[date | None, date | None]) -> tuple[str, list[Any]]:
         return build_query(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import sqlalchemy as sa
@@ -17,6 +17,8 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import NullPool
 
 from canary.errors import SourceError, TransientSourceError
+
+T = TypeVar("T")
 
 #: Statements that make a transaction read-only, per dialect (others run plain SELECTs).
 READ_ONLY = {"postgresql": "SET TRANSACTION READ ONLY"}
@@ -122,6 +124,46 @@ def read_frame(
     Raises ``TransientSourceError`` (unreachable, timed out) or ``SourceError`` (anything
     else, e.g. a missing table or a permission error); messages start with ``where``.
     """
+
+    def frame(result: sa.CursorResult[Any]) -> pd.DataFrame:
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+    return _read(url, sql, params, timeout, where, frame)
+
+
+def column_types(url: str, sql: str, timeout: timedelta, where: str) -> dict[str, str]:
+    """Column -> the database's type name for each column of ``sql`` (no row is read), as
+    ``read_frame`` runs it (``bigint``, ``text``, ``numeric(12,0)`` on PostgreSQL)."""
+
+    def types(result: sa.CursorResult[Any]) -> dict[str, str]:
+        return {str(d[0]): _type_name(d) for d in result.cursor.description or ()}
+
+    return _read(url, f"SELECT * FROM ({sql}) canary_rows WHERE 1 = 0", {}, timeout, where, types)
+
+
+def _type_name(column: Any) -> str:
+    """psycopg describes a column's type by name (``type_display``); DuckDB by its type."""
+    return str(getattr(column, "type_display", None) or column[1])
+
+
+def engine_options(url: str, timeout: timedelta) -> dict[str, Any]:
+    """``create_engine`` keywords for another client of the warehouse (GE's SQL engine):
+    on PostgreSQL, read-only transactions and ``timeout`` on every statement."""
+    if make_url(url).get_backend_name() != "postgresql":
+        return {}
+    ms = int(timeout.total_seconds() * 1000)
+    options = f"-c default_transaction_read_only=on -c statement_timeout={ms}"
+    return {"connect_args": {"options": options}}
+
+
+def _read(
+    url: str,
+    sql: str,
+    params: Mapping[str, Any],
+    timeout: timedelta,
+    where: str,
+    fetch: Callable[[sa.CursorResult[Any]], T],
+) -> T:
     try:
         with engine_for(url).connect() as con, con.begin() as tx:
             statement = READ_ONLY.get(con.dialect.name)
@@ -129,8 +171,7 @@ def read_frame(
                 con.exec_driver_sql(statement)
             try:
                 with _watchdog(con, timeout) as fired:
-                    result = con.execute(sa.text(sql), dict(params))
-                    frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+                    got = fetch(con.execute(sa.text(sql), dict(params)))
             except sa.exc.DBAPIError:
                 if fired.is_set():
                     raise TransientSourceError(
@@ -149,4 +190,4 @@ def read_frame(
         raise SourceError(f"{where}: {_unknown_kind(url)}") from None
     except sa.exc.ArgumentError as exc:
         raise SourceError(scrub(f"{where}: {exc}", url)) from None
-    return frame
+    return got
