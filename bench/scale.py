@@ -1,6 +1,7 @@
 """Scale: weekly pings generated in PostgreSQL, a canary run against the bare SQL it needs.
 
-    .venv/bin/python -m bench.scale [--sizes 10000x104,100000x104,1000000x8] [--backtest] [--keep]
+    .venv/bin/python -m bench.scale [--sizes 10000x104,100000x104,1000000x8] [--backtest]
+        [--backfill] [--keep]
 
 PostgreSQL from ``CANARY_TEST_PG`` (default postgres@127.0.0.1:5432).
 
@@ -8,8 +9,10 @@ For each size (instances x weeks) it generates the tables in a database of their
 ``generate_series``; with ``--keep`` the database stays and the next run reuses it), then prints: the tiles' bare SQL for one week; a warm weekly run of
 the all-instances monitor through the sql source (wall time, peak RSS of the canary
 process); the same tiles exported as Parquet, read by DuckDB alone and by a run through the
-files source; and with ``--backtest`` (60+ weeks) a 52-week backtest against one run. Targets
-(issue 11): run <= 2x bare SQL, RSS < 1 GB; files <= 3x DuckDB; backtest < 10x one run.
+files source; with ``--backfill`` a backfill of every week against the tiles' queries of
+those weeks; and with ``--backtest`` (60+ weeks) a 52-week backtest against one run. Targets
+(issue 11): run <= 2x bare SQL, RSS < 1 GB; backfill <= 3x; files <= 3x DuckDB; backtest
+< 10x one run.
 """
 
 from __future__ import annotations
@@ -95,8 +98,9 @@ WHERE weekly_insights_page_views > 0""",
     ]
 
 
-def _bare_sql(url: str, week: date) -> float:
-    """Seconds for the all-instances tiles' queries of ``week``, run alone."""
+def _bare_sql(url: str, week: date, weeks: int = 1) -> float:
+    """Seconds for the all-instances tiles' queries of ``week`` (of the ``weeks`` weeks up to
+    it, as a backfill reads them), run alone."""
     board = catalog().dashboards["all-instances"]
     engine = sa.create_engine(url)
     started = time.perf_counter()
@@ -106,7 +110,7 @@ def _bare_sql(url: str, week: date) -> float:
                 catalog().views[tile.view],
                 list(tile.fields),
                 board.filter_values(),
-                week_range(tile, week),
+                (None, week) if tile.shape == "series" else (week - timedelta(weeks=weeks), week),
                 table=f"analytics.{tile.view}",
                 placeholder=named,
             )
@@ -269,7 +273,19 @@ def _weekly_runs(what: str, config: Path, bare: float, against: str) -> float:
     return took
 
 
-def measure(instances: int, weeks: int, backtest: bool, keep: bool) -> None:
+def _backfill(config: Path, url: str, week: date, weeks: int) -> None:
+    """``canary backfill`` of every week the tables hold against their bare queries."""
+    start = week - timedelta(weeks=weeks - 1)
+    bare = _bare_sql(url, week, weeks - 1)
+    argv = ["backfill", "--config", str(config), "--monitor", MONITOR, "--force"]
+    took, rss = _canary(*argv, "--from", str(start), "--to", str(week), "--as-of", str(AS_OF))
+    print(
+        f"  sql  : backfill {weeks} weeks {took:6.2f} s, peak RSS {rss:5.0f} MB; bare SQL "
+        f"{bare:.2f} s -> {took / bare:.1f}x"
+    )
+
+
+def measure(instances: int, weeks: int, backtest: bool, keep: bool, backfill: bool) -> None:
     week = latest_complete_week(as_of_datetime(AS_OF), timedelta(days=1))
     admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     name, url = _database(instances, weeks, week, admin)
@@ -279,6 +295,8 @@ def measure(instances: int, weeks: int, backtest: bool, keep: bool) -> None:
             tables = {v: f"analytics.{v}" for v in catalog().views}
             config = _config(Path(tmp) / "s", {"kind": "sql", "url": url, "tables": tables})
             took = _weekly_runs("sql  ", config, bare, "bare SQL")
+            if backfill:
+                _backfill(config, url, week, weeks)
             files_dir = Path(tmp) / "exports"
             files_dir.mkdir()
             files = _export_parquet(url, files_dir)
@@ -315,13 +333,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000x104,100000x104,1000000x8")
     parser.add_argument("--backtest", action="store_true", help="also a 52-week backtest")
+    parser.add_argument("--backfill", action="store_true", help="also a backfill of every week")
     parser.add_argument(
         "--keep", action="store_true", help="keep the generated databases (reused next time)"
     )
     args = parser.parse_args()
     for size in args.sizes.split(","):
         instances, weeks = (int(p) for p in size.split("x"))
-        measure(instances, weeks, args.backtest, args.keep)
+        measure(instances, weeks, args.backtest, args.keep, args.backfill)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from canary.sources.ranges import read_weeks, runs
 from canary.sources.sample import SampleWarehouseSource, sample_spec
 from canary.sources.sql import SqlSource
 from canary.store.db import Store
+from canary.summary import summary_of
 from canary.weeks import WEEK, weeks_between
 from tests.conftest import LATEST_WEEK, NOW, write_config
 
@@ -114,10 +115,23 @@ def test_backfill_reads_each_tile_once(tmp_path: Path, monkeypatch: pytest.Monke
     store = Store(f"sqlite:///{tmp_path / 'store.db'}")
     written = backfill(p, store, LATEST_WEEK - WEEK * 25, LATEST_WEEK)
     assert written["instance_usage"] == 26
-    assert reads == {name: 1 for name in config.monitors[ALL].datasets}  # not one a week
+    # a series is read once; the snapshot's 26 weeks are one aggregate query, no rows pulled
+    assert reads == {name: 1 for name in config.monitors[ALL].datasets if name != "instance_usage"}
     assert store.metric_weeks(ALL, "instance_usage") == set(
         weeks_between(LATEST_WEEK - WEEK * 25, LATEST_WEEK)
     )
+    # what the database computed is what the pure code gives on the pulled weeks
+    stored = store.metric_history(ALL)
+    keys = ["week", "column_name", "segment", "metric"]
+    for week in (LATEST_WEEK - WEEK * 25, LATEST_WEEK - WEEK * 7, LATEST_WEEK):
+        pure = summary_of(p.source.pull(BOARD.tile("instance_usage"), week), week).metrics
+        got = stored[(stored["dataset"] == "instance_usage") & (stored["week"] == week)]
+        pd.testing.assert_frame_equal(
+            got[[*keys, "value"]].sort_values(keys).reset_index(drop=True),
+            pure[[*keys, "value"]].sort_values(keys).reset_index(drop=True),
+            check_dtype=False,
+            rtol=1e-12,
+        )
 
 
 def test_backfill_of_files_scans_each_export_once(
@@ -152,7 +166,7 @@ def test_backfill_of_files_scans_each_export_once(
     reads = _count_queries(monkeypatch, FilesSource)
     store = Store(f"sqlite:///{tmp_path / 'store.db'}")
     assert backfill(p, store, LATEST_WEEK - WEEK * 51, LATEST_WEEK) == {"instance_usage": 52}
-    assert reads == {"instance_usage": 1}
+    assert reads == {}  # one aggregate query by DuckDB over the file, no rows pulled
     row_counts = store.metric_history(ALL)
     row_counts = row_counts[(row_counts["metric"] == "row_count") & (row_counts["segment"] == "")]
     assert len(row_counts) == 52 and (row_counts["value"] > 1000).all()
@@ -178,7 +192,9 @@ def test_backtest_reads_each_run_of_weeks_once_and_judges_as_week_by_week_pulls(
     assert reads == {name: len(runs(needed)) for name in datasets}
     assert len(runs(needed)) <= 3 < len(needed)
 
-    monkeypatch.delattr(SampleWarehouseSource, "query")  # a source that pulls a week at a time
+    # a source that pulls a week at a time
+    monkeypatch.delattr(SampleWarehouseSource, "query")
+    monkeypatch.delattr(SampleWarehouseSource, "weekly_summaries")
     weekly = backtest(first, end, Store(f"sqlite:///{tmp_path / 'weekly.db'}"), ge)
     assert _verdicts(once) == _verdicts(weekly)
     assert any(c.status == "failed" for r in once for c in r.checks)

@@ -17,9 +17,8 @@ from canary.checks.validate import GreatExpectations
 from canary.errors import CanaryError
 from canary.pipeline import Collected, Plan, collect, judge_and_finish, pull_dataset
 from canary.results import RunResult
-from canary.sources.ranges import Outcome, Preread, RangeSource, read_weeks
+from canary.sources.ranges import Outcome, Preread, RangeSource, read_weeks, summarize_weeks
 from canary.store.db import Store
-from canary.summary import summary_of
 from canary.weeks import WEEK, weeks_between
 
 Tick = Callable[[str], None]
@@ -48,10 +47,9 @@ def backfill(
                 p.monitor, end, schemas_of([data])
             )  # what "schema change" compares with
         else:
-            for week, got in read_weeks(p.source_of(name), tile, todo):
-                if isinstance(got, CanaryError):
-                    raise got
-                summary = summary_of(got, week)
+            for week, summary in summarize_weeks(p.source_of(name), tile, todo):
+                if isinstance(summary, CanaryError):
+                    raise summary
                 store.record_metrics(p.monitor, summary.metrics)
                 store.record_schemas(p.monitor, week, schemas_of([summary]))
                 if tick:

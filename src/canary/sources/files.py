@@ -7,6 +7,7 @@ export of every week costs the rows of one week in memory, not the whole file.
 from __future__ import annotations
 
 import glob
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -92,9 +93,45 @@ class FilesSource:
     def summarize(self, tile: Tile, week: date) -> TileSummary:
         """A snapshot's week summarised by DuckDB over the files; a series (or an export
         without its time column) pulled and summarised from its frame."""
-        scan = self._scan(tile, week_range(tile, week))
-        if tile.shape == "series" or tile.time_column not in scan.present:
+        pushed = None if tile.shape == "series" else self._relation(tile, week_range(tile, week))
+        if pushed is None:
             return summary_of(self.pull(tile, week), week)
+        rel, scan = pushed
+        return pushdown.summarize(
+            tile.dataset,
+            tile,
+            week,
+            rel,
+            self._reader(scan),
+            lambda: self.query(tile, (week, week)).frame,
+            link=f"file://{scan.paths[0]}",
+        )
+
+    def weekly_summaries(
+        self, tile: Tile, weeks: Sequence[date]
+    ) -> list[tuple[date, TileSummary]] | None:
+        """A snapshot's ``weeks`` summarised for the store by one DuckDB query over the
+        files (``pushdown.weekly_summaries``); None for a series or without a time column."""
+        pushed = (
+            None
+            if tile.shape == "series" or not weeks
+            else self._relation(tile, (min(weeks), max(weeks)))
+        )
+        if pushed is None:
+            return None
+        rel, scan = pushed
+        return pushdown.weekly_summaries(tile.dataset, tile, weeks, rel, self._reader(scan))
+
+    def _reader(self, scan: _Scan) -> pushdown.Read:
+        return lambda text, params: read_frame(SCANNER, text, params, self.timeout, scan.where)
+
+    def _relation(
+        self, tile: Tile, weeks: tuple[date | None, date | None]
+    ) -> tuple[Relation, _Scan] | None:
+        """The export's rows of ``weeks`` as SQL for push-down (None without a time column)."""
+        scan = self._scan(tile, weeks)
+        if tile.time_column not in scan.present:
+            return None
         types = read_frame(SCANNER, f"DESCRIBE {scan.sql}", scan.params, self.timeout, scan.where)
         extra = {
             str(c): _dtype(str(t))
@@ -110,15 +147,7 @@ class FilesSource:
             if kind in NUMERIC and c in scan.present
         )
         sql = f"SELECT * REPLACE ({casts}) FROM ({scan.sql}) AS s" if casts else scan.sql
-        return pushdown.summarize(
-            tile.dataset,
-            tile,
-            week,
-            Relation(sql, scan.params, scan.present, extra),
-            lambda text, params: read_frame(SCANNER, text, params, self.timeout, scan.where),
-            lambda: self.query(tile, (week, week)).frame,
-            link=f"file://{scan.paths[0]}",
-        )
+        return Relation(sql, scan.params, scan.present, extra), scan
 
     def _scan(self, tile: Tile, weeks: tuple[date | None, date | None]) -> _Scan:
         """The SELECT reading the export's rows of ``weeks`` (inclusive; None: unbounded)."""

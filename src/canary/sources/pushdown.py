@@ -9,7 +9,7 @@ functions, ``percentile_cont ... WITHIN GROUP``).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -72,37 +72,74 @@ def summarize(
     link: str | None = None,
 ) -> TileSummary:
     """A snapshot's summary by SQL over ``rel`` (needs its time column)."""
-    params = {**rel.params, "wk": week, "wb": week - WEEK}
-    head = f"WITH r AS ({rel.sql})"
-
-    def run(body: str) -> pd.DataFrame:
-        """``body`` after the CTE ``r`` of the rows: a SELECT, or ``, more CTEs SELECT``."""
-        return read(f"{head}{body}" if body.startswith(",") else f"{head} {body}", params)
-
+    run = _runner(rel, read, {"wk": week, "wb": week - WEEK})
     segments = [s for s in tile.segments if s in rel.present]
     grouped = _grouped(tile, rel.present, segments, run)
     whole = grouped[grouped[[f"g{j}" for j in range(len(segments))]].eq(1).all(axis=1)]
     per_week = {pd.Timestamp(w).date(): int(n) for w, n in zip(whole["w"], whole["n"], strict=True)}
-    schema = {c: DTYPES[tile.dtypes[c]] if c in tile.dtypes else rel.extra[c] for c in rel.present}
     problem = row_key.problem(tile, pd.DataFrame(columns=rel.present))
     metrics = pd.DataFrame(columns=METRIC_COLUMNS)
     changes = None
     if problem is None:
-        this = grouped[[pd.Timestamp(w).date() == week for w in grouped["w"]]]
-        metrics = _profile(name, week, _numeric(tile, rel.present), segments, this)
+        metrics = _week_profile(name, tile, rel, segments, grouped, week)
         if per_week.get(week) and per_week.get(week - WEEK):
             changes = _changes(tile, rel.present, run)
     return TileSummary(
         name=name,
         tile=tile,
         rows=sum(per_week.values()),
-        schema=schema,
+        schema=_schema(tile, rel),
         key_problem=problem,
         metrics=metrics,
         batch=Rows(batch),
         changes=changes,
         link=link,
     )
+
+
+def weekly_summaries(
+    name: str, tile: Tile, weeks: Sequence[date], rel: Relation, read: Read
+) -> list[tuple[date, TileSummary]]:
+    """Each of ``weeks`` summarised for the store (metrics and schema: what a backfill
+    records) from one aggregate query over ``rel``, the rows of all of them."""
+    segments = [s for s in tile.segments if s in rel.present]
+    grouped = _grouped(tile, rel.present, segments, _runner(rel, read, {}))
+    problem = row_key.problem(tile, pd.DataFrame(columns=rel.present))
+    schema = _schema(tile, rel)
+    out = []
+    for week in weeks:
+        this = grouped[[pd.Timestamp(w).date() == week for w in grouped["w"]]]
+        metrics = (
+            _week_profile(name, tile, rel, segments, grouped, week)
+            if problem is None
+            else pd.DataFrame(columns=METRIC_COLUMNS)
+        )
+        rows = int(this["n"].max()) if len(this) else 0
+        out.append((week, TileSummary(name, tile, rows, dict(schema), problem, metrics, Rows())))
+    return out
+
+
+def _runner(rel: Relation, read: Read, extra: Mapping[str, Any]) -> Callable[[str], pd.DataFrame]:
+    """Runs a query over the CTE ``r`` of ``rel``'s rows with its parameters and ``extra``."""
+    params = {**rel.params, **extra}
+    head = f"WITH r AS ({rel.sql})"
+
+    def run(body: str) -> pd.DataFrame:
+        """``body`` after the CTE ``r`` of the rows: a SELECT, or ``, more CTEs SELECT``."""
+        return read(f"{head}{body}" if body.startswith(",") else f"{head} {body}", params)
+
+    return run
+
+
+def _schema(tile: Tile, rel: Relation) -> dict[str, str]:
+    return {c: DTYPES[tile.dtypes[c]] if c in tile.dtypes else rel.extra[c] for c in rel.present}
+
+
+def _week_profile(
+    name: str, tile: Tile, rel: Relation, segments: list[str], grouped: pd.DataFrame, week: date
+) -> pd.DataFrame:
+    this = grouped[[pd.Timestamp(w).date() == week for w in grouped["w"]]]
+    return _profile(name, week, _numeric(tile, rel.present), segments, this)
 
 
 def _numeric(tile: Tile, present: list[str]) -> list[str]:

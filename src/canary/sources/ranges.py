@@ -9,7 +9,7 @@ pulled week by week.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Protocol, runtime_checkable
@@ -93,6 +93,30 @@ def read_weeks(
             continue
         for week in block:
             yield week, cut(data, week)
+
+
+#: What a source that summarises many weeks of a snapshot in one aggregate query has (sql
+#: and files: ``canary.sources.pushdown.weekly_summaries``); it returns None where it cannot.
+WeeklySummaries = Callable[[Tile, Sequence[date]], list[tuple[date, TileSummary]] | None]
+
+
+def summarize_weeks(
+    source: Source, tile: Tile, weeks: Sequence[date]
+) -> Iterator[tuple[date, TileSummary | CanaryError]]:
+    """``(week, its summary for the store)`` for each of ``weeks``: from one aggregate
+    query where the source computes them, else from the weeks ``read_weeks`` reads."""
+    wanted = sorted(set(weeks))
+    weekly: WeeklySummaries | None = getattr(source, "weekly_summaries", None)
+    if weekly is not None:
+        try:
+            pushed = weekly(tile, wanted)
+        except CanaryError:
+            pushed = None  # read week by week below: a bad week is that week's error
+        if pushed is not None:
+            yield from pushed
+            return
+    for week, got in read_weeks(source, tile, wanted):
+        yield week, got if isinstance(got, CanaryError) else summary_of(got, week)
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -78,6 +78,11 @@ class SampleWarehouseSource:
 
     def summarize(self, tile: Tile, week: date) -> TileSummary:
         return self.sql().summarize(tile, week)
+
+    def weekly_summaries(
+        self, tile: Tile, weeks: Sequence[date]
+    ) -> list[tuple[date, TileSummary]] | None:
+        return self.sql().weekly_summaries(tile, weeks)
 
     def contents(self) -> Contents:
         """What the warehouse holds (built first if need be), read through the sql source."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -126,12 +126,11 @@ class SqlSource:
         if tile.shape == "series" or dialect not in PUSHDOWN_DIALECTS:
             return summary_of(self.pull(tile, week), week)
         table = self.table(tile.view)
-        sql, values = self._sql(tile, week_range(tile, week))
         summary = pushdown.summarize(
             tile.dataset,
             tile,
             week,
-            Relation(sql, bind(values), tile.columns, {}),
+            self._relation(tile, week_range(tile, week)),
             lambda text, params: self._read_checked(text, params, tile),
             lambda: self.query(tile, (week, week)).frame,
             link_of(self.url, table),
@@ -145,6 +144,26 @@ class SqlSource:
                 self.where(table),
             )
         return summary
+
+    def weekly_summaries(
+        self, tile: Tile, weeks: Sequence[date]
+    ) -> list[tuple[date, TileSummary]] | None:
+        """A snapshot's ``weeks`` summarised for the store by one aggregate query in the
+        database (``pushdown.weekly_summaries``); None where push-down does not apply."""
+        dialect = make_url(self.url).get_backend_name()
+        if tile.shape == "series" or dialect not in PUSHDOWN_DIALECTS or not weeks:
+            return None
+        return pushdown.weekly_summaries(
+            tile.dataset,
+            tile,
+            weeks,
+            self._relation(tile, (min(weeks), max(weeks))),
+            lambda text, params: self._read_checked(text, params, tile),
+        )
+
+    def _relation(self, tile: Tile, weeks: tuple[date | None, date | None]) -> Relation:
+        sql, values = self._sql(tile, weeks)
+        return Relation(sql, bind(values), tile.columns, {})
 
     def _sql(self, tile: Tile, weeks: tuple[date | None, date | None]) -> tuple[str, list[Any]]:
         return build_query(
