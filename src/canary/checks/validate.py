@@ -160,18 +160,38 @@ class GreatExpectations:
         """GE's expectation results for rows in a warehouse, computed there by GE's SQL
         engine; a failing row comes back as its ``index_columns`` and the checked columns.
 
-        Raises ``SourceError`` (no password in it) when GE cannot reach the warehouse."""
+        Counts first, for every expectation, without fetching a failing value (GE bundles
+        them into a few aggregate queries); then, unless ``result_format`` is BASIC, the
+        expectations that failed again, for their sample rows. Raises ``SourceError`` (no
+        password in it) when GE cannot reach the warehouse."""
         self._ready()
-        suite = self._suite(suite_doc)
-        fmt: dict[str, Any] = {"result_format": result_format}
-        if result_format != "BASIC":
-            fmt["unexpected_index_column_names"] = index_columns
         try:
             batch = self._query_batch(rows).get_batch()
         except Exception as exc:  # GE wraps the driver's errors in its own types
             raise SourceError(scrub(f"{rows.where}: {first_line(exc)}", rows.url)) from None
-        result = batch.validate(suite, expectation_parameters=parameters, result_format=fmt)
-        return in_suite_order(result.results, suite_doc)
+        counts = {"result_format": "BASIC", "partial_unexpected_count": 0}
+        results = batch.validate(
+            self._suite(suite_doc), expectation_parameters=parameters, result_format=counts
+        ).results
+        failed = {
+            _name_of(r) for r in results if not r.success and _raised(r.exception_info) is None
+        }
+        if result_format != "BASIC" and failed:
+            again = {
+                **suite_doc,
+                "expectations": [e for e in suite_doc["expectations"] if check_name(e) in failed],
+            }
+            fmt = {
+                "result_format": result_format,
+                "unexpected_index_column_names": index_columns,
+                "partial_unexpected_count": SAMPLE_ROWS,
+            }
+            sampled = batch.validate(
+                self._suite(again), expectation_parameters=parameters, result_format=fmt
+            ).results
+            by_key = {_key_of(r): r for r in sampled}
+            results = [by_key.get(_key_of(r), r) for r in results]
+        return in_suite_order(results, suite_doc)
 
     def _query_batch(self, rows: WarehouseRows) -> Any:
         """GE's batch definition of ``rows`` (a datasource per URL, an asset per query)."""
@@ -218,8 +238,8 @@ class GreatExpectations:
 
 
 def in_suite_order(results: list[Any], suite_doc: dict[str, Any]) -> list[Any]:
-    order = {check_name(e): i for i, e in enumerate(suite_doc["expectations"])}
-    return sorted(results, key=lambda r: order.get(_name_of(r), 0))
+    order = {_key(e): i for i, e in enumerate(suite_doc["expectations"])}
+    return sorted(results, key=lambda r: order.get(_key_of(r), 0))
 
 
 def _same(found: dict[str, str]) -> dict[str, str]:
@@ -248,8 +268,22 @@ def _raised(info: Any) -> str | None:
 
 
 def _name_of(result: Any) -> str:
+    return check_name(_document(result))
+
+
+def _document(result: Any) -> dict[str, Any]:
     config = result.expectation_config
-    return check_name({"type": config.type, "kwargs": config.kwargs, "meta": config.meta})
+    return {"type": config.type, "kwargs": config.kwargs, "meta": config.meta}
+
+
+def _key(expectation: dict[str, Any]) -> tuple[str, str, str | None]:
+    """What tells a suite's expectations apart (names repeat across columns)."""
+    kwargs = expectation.get("kwargs") or {}
+    return str(expectation.get("type")), check_name(expectation), check_column(kwargs)
+
+
+def _key_of(result: Any) -> tuple[str, str, str | None]:
+    return _key(_document(result))
 
 
 def to_check(
