@@ -24,6 +24,7 @@ from canary.pipeline import Plan, check_dataset
 from canary.sample.generator import SampleSpec
 from canary.sample.warehouse import WarehouseSpec, ensure, url_of
 from canary.sources.sql import SqlSource
+from canary.sources.sql_connection import columns_only
 from canary.summary import TileSummary, WarehouseRows
 from tests.conftest import LATEST_WEEK, REPO
 from tests.warehouse_db import TABLES, copy_sample, pg_database
@@ -175,3 +176,16 @@ def test_duckdb_weeks_are_pulled_for_gess_pandas_engine(tmp_path: Path) -> None:
     board = catalog().dashboards["all-instances"]
     source = SqlSource("duck", url_of(ensure(tmp_path, spec)), board, DAY)
     assert source.summarize(catalog().tiles["instance_usage"], LATEST_WEEK).warehouse is None
+
+
+def test_the_query_run_alone_for_its_column_names_fetches_no_row(pg: str) -> None:
+    rows = _summary(pg).warehouse
+    assert rows is not None
+    engine = sa.create_engine(pg)
+    columns_only(engine, {rows.sql})
+    with engine.connect() as con:
+        probe = con.execute(sa.text(rows.sql))  # what GE runs to learn the columns
+        assert list(probe.keys())[:2] == ["week", "site_id"] and probe.fetchall() == []
+        counted = con.execute(sa.text(f"SELECT count(*) FROM ({rows.sql}) AS r")).scalar()
+        assert counted is not None and counted > 1000  # as a subquery it runs unchanged
+    engine.dispose()

@@ -20,7 +20,7 @@ from canary.errors import SourceError, SuiteError
 from canary.jsonable import json_ready
 from canary.masking import mask_row, mask_value
 from canary.results import CheckResult, Status
-from canary.sources.sql_connection import engine_options, first_line, scrub
+from canary.sources.sql_connection import columns_only, engine_options, first_line, scrub
 from canary.summary import WarehouseRows
 
 SAMPLE_ROWS = 5
@@ -40,6 +40,8 @@ class GreatExpectations:
         self._warming: threading.Thread | None = None
         self._warehouses: dict[str, Any] = {}  # URL -> GE SQL datasource
         self._queries: dict[tuple[str, str], Any] = {}  # (URL, SQL) -> batch definition
+        self._adding = threading.Lock()  # the flow checks datasets in threads
+        self._texts: set[str] = set()  # the SQL of every query batch (``columns_only``)
 
     def prepare(self) -> None:
         """Import GE and make its context in a background thread while sources query.
@@ -198,7 +200,9 @@ class GreatExpectations:
         if not rows.url:
             raise SourceError(f"{rows.where}: the rows were not validated where they were pulled")
         key = (rows.url, rows.sql)
-        if key not in self._queries:
+        with self._adding:
+            if key in self._queries:
+                return self._queries[key]
             source = self._warehouses.get(rows.url)
             if source is None:
                 source = self._context.data_sources.add_sql(
@@ -206,11 +210,13 @@ class GreatExpectations:
                     connection_string=rows.url,
                     kwargs=engine_options(rows.url, rows.timeout),
                 )
+                columns_only(source.get_execution_engine().engine, self._texts)
                 self._warehouses[rows.url] = source
+            self._texts.add(rows.sql)
             name = hashlib.sha256(rows.sql.encode()).hexdigest()[:16]
             asset = source.add_query_asset(name, query=rows.sql)
             self._queries[key] = asset.add_batch_definition_whole_table("whole")
-        return self._queries[key]
+            return self._queries[key]
 
     def type_result(self, expectation: dict[str, Any], types: dict[str, str]) -> Any:
         """A type expectation judged against the warehouse's column ``types``, as GE's

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import lru_cache
@@ -154,6 +154,22 @@ def engine_options(url: str, timeout: timedelta) -> dict[str, Any]:
     ms = int(timeout.total_seconds() * 1000)
     options = f"-c default_transaction_read_only=on -c statement_timeout={ms}"
     return {"connect_args": {"options": options}}
+
+
+def columns_only(engine: Engine, queries: Collection[str]) -> None:
+    """Make ``engine`` run each of ``queries``, when executed as a statement of its own, with
+    no rows: GE runs a query asset's whole query to learn its column names, and a
+    client-side cursor (psycopg's) fetches every row of it (500 MB for a million rows). As a
+    subquery of GE's metric queries it runs unchanged."""
+
+    def limited(
+        conn: Connection, statement: Any, multiparams: Any, params: Any, options: Any
+    ) -> tuple[Any, Any, Any]:
+        if isinstance(statement, sa.TextClause) and statement.text in queries:
+            statement = sa.text(f"SELECT * FROM ({statement.text}) AS canary_columns LIMIT 0")
+        return statement, multiparams, params
+
+    sa.event.listen(engine, "before_execute", limited, retval=True)
 
 
 def _read(
