@@ -31,6 +31,7 @@ from tests.warehouse_db import TABLES, copy_sample, pg_database
 
 MONITOR = "code-insights-all-instances"
 DAY = timedelta(days=1)
+CANARY = "Sourcegraph (S2)"  # the canary instance every sample week holds
 
 
 @pytest.fixture(scope="module")
@@ -189,3 +190,24 @@ def test_the_query_run_alone_for_its_column_names_fetches_no_row(pg: str) -> Non
         counted = con.execute(sa.text(f"SELECT count(*) FROM ({rows.sql}) AS r")).scalar()
         assert counted is not None and counted > 1000  # as a subquery it runs unchanged
     engine.dispose()
+
+
+def test_a_set_the_column_should_contain_is_asked_of_the_warehouse(
+    pg: str, ge: GreatExpectations
+) -> None:
+    rows = _summary(pg).warehouse
+    assert rows is not None
+    contain = "expect_column_distinct_values_to_contain_set"
+    suite = {
+        "name": "t",
+        "expectations": [
+            {"type": contain, "kwargs": {"column": "instance_label", "value_set": [CANARY]}},
+            {"type": contain, "kwargs": {"column": "instance_label", "value_set": [CANARY, "x:y"]}},
+        ],
+    }
+    got = in_warehouse(ge, suite, rows, {}, "SUMMARY", [])
+    # only the wanted values come back, not every instance's label
+    assert [(r.success, r.result["observed_value"]) for r in got] == [
+        (True, [CANARY]),
+        (False, [CANARY]),
+    ]

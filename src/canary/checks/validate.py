@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from canary.checks import sql_types
 from canary.checks.reasons import missing_columns, reason
 from canary.checks.suites import check_column, check_name
 from canary.checks.verdict_cache import VerdictCache
@@ -218,16 +217,14 @@ class GreatExpectations:
             self._queries[key] = asset.add_batch_definition_whole_table("whole")
             return self._queries[key]
 
-    def type_result(self, expectation: dict[str, Any], types: dict[str, str]) -> Any:
-        """A type expectation judged against the warehouse's column ``types``, as GE's
-        result (GE 1.24's SQL engine cannot read the column types of a query)."""
+    def own_result(self, expectation: dict[str, Any], success: bool, observed: Any) -> Any:
+        """GE's result for an expectation canary judged itself (``canary.checks.in_warehouse``)."""
         self._ready()
         from great_expectations.core import ExpectationValidationResult
         from great_expectations.expectations.expectation_configuration import (
             ExpectationConfiguration,
         )
 
-        success, observed = sql_types.verdict(expectation.get("kwargs") or {}, types)
         return ExpectationValidationResult(
             success=success,
             expectation_config=ExpectationConfiguration(**expectation),

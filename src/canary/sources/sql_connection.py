@@ -132,13 +132,37 @@ def read_frame(
 
 
 def column_types(url: str, sql: str, timeout: timedelta, where: str) -> dict[str, str]:
-    """Column -> the database's type name for each column of ``sql`` (no row is read), as
+    """Column -> the database's type name for each column of ``sql`` (SQL with its values
+    written in; no row is read), as
     ``read_frame`` runs it (``bigint``, ``text``, ``numeric(12,0)`` on PostgreSQL)."""
 
     def types(result: sa.CursorResult[Any]) -> dict[str, str]:
         return {str(d[0]): _type_name(d) for d in result.cursor.description or ()}
 
-    return _read(url, f"SELECT * FROM ({sql}) canary_rows WHERE 1 = 0", {}, timeout, where, types)
+    probe = f"SELECT * FROM ({_literal(sql)}) canary_rows WHERE 1 = 0"
+    return _read(url, probe, {}, timeout, where, types)
+
+
+def _literal(sql: str) -> str:
+    """SQL whose values are written in, as ``sa.text`` reads it (a colon is not a parameter)."""
+    return sql.replace(":", "\\:")
+
+
+def values_present(
+    url: str, sql: str, column: str, values: list[Any], timeout: timedelta, where: str
+) -> set[Any]:
+    """Which of ``values`` column ``column`` of ``sql`` (SQL with its values written in)
+    holds: a read of at most ``len(values)`` rows."""
+    if not values:
+        return set()
+    quoted = '"' + column.replace('"', '""') + '"'
+    marks = ", ".join(f":v{i}" for i in range(len(values)))
+    query = (
+        f"SELECT DISTINCT {quoted} AS v FROM ({_literal(sql)}) canary_rows "
+        f"WHERE {quoted} IN ({marks})"
+    )
+    frame = read_frame(url, query, {f"v{i}": v for i, v in enumerate(values)}, timeout, where)
+    return set(frame["v"])
 
 
 def _type_name(column: Any) -> str:
