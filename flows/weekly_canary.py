@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from prefect import flow, get_run_logger, tags, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
@@ -26,15 +24,15 @@ from canary.alerts.kept import deliver_or_keep
 from canary.alerts.lease import holder_name
 from canary.alerts.outbox import thread_links
 from canary.alerts.undelivered import Undelivered, undelivered
-from canary.checks.validate import GreatExpectations
 from canary.config import Config, load_config
 from canary.errors import CanaryError
 from canary.pipeline import (
+    GE_TURN,
     Checked,
     Collected,
     Plan,
     RunOptions,
-    check_dataset,
+    checked_in_turn,
     collect,
     judge_and_finish,
     open_store,
@@ -57,14 +55,13 @@ from canary.replay import first_run
 from canary.report import drill as drill_marks
 from canary.report import json_result
 from canary.report.artifacts import artifact_key, check_table, links_markdown, summary_markdown
-from canary.results import CheckResult, RunResult
+from canary.results import RunResult
 from canary.store.db import Store
-from canary.summary import TileSummary
 from canary.weeks import as_of_datetime, parse_week
 
 #: Datasets of one monitor pulled and checked at once (threads of one flow run).
 MAX_WORKERS = 4
-_GE_LOCK = threading.Lock()
+_GE_LOCK = GE_TURN
 _GE: list[RecordingGE] = []
 quiet_data_failures()  # a run whose checks fail is Failed with its message, not a traceback
 
@@ -89,14 +86,6 @@ def retry_transient(task: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
-def locked_check(
-    p: Plan, ge: GreatExpectations, data: TileSummary
-) -> tuple[pd.DataFrame, list[CheckResult]]:
-    """``check_dataset`` one at a time: GE's current context is process-wide."""
-    with _GE_LOCK:
-        return check_dataset(p, ge, data)
-
-
 @task(
     retries=3,
     retry_delay_seconds=[2, 10, 30],
@@ -106,7 +95,7 @@ def locked_check(
 )
 def pull_and_check(p: Plan, dataset: str) -> Checked:
     """One dataset's pull and check; pulls of a run go concurrently, checks one at a time."""
-    return pipeline.pull_and_check(p, shared_ge(), dataset, check=locked_check)
+    return pipeline.pull_and_check(p, shared_ge(), dataset, check=checked_in_turn)
 
 
 def submit_dataset(p: Plan, dataset: str) -> PrefectFuture[Checked]:

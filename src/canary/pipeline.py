@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -51,6 +52,8 @@ from canary.summary import TileSummary
 from canary.weeks import latest_complete_week
 
 Progress = Callable[[str], None]
+#: Held by a validation with GE (``checked_in_turn``), one at a time per process.
+GE_TURN = threading.Lock()
 #: The dataset name of checks about the run's store rather than a dataset.
 STORE_DATASET = "store"
 
@@ -368,6 +371,15 @@ def pull_and_check(
     data = pull_dataset(p, dataset)
     metrics, results = check(p, ge, data)
     return Checked(data, metrics, results)
+
+
+def checked_in_turn(
+    p: Plan, ge: GreatExpectations, data: TileSummary
+) -> tuple[pd.DataFrame, list[CheckResult]]:
+    """``check_dataset`` under ``GE_TURN``: GE keeps a process-wide current context, so
+    validations run one at a time while pulls run concurrently."""
+    with GE_TURN:
+        return check_dataset(p, ge, data)
 
 
 class Pending(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -50,6 +51,10 @@ def sample_spec(source: SampleSource, now: datetime) -> SampleSpec:
     return SampleSpec(end_week=end, weeks=source.weeks, seed=source.seed)
 
 
+#: Held while the sample source checks (and if need be generates) its warehouse file.
+_BUILDING = threading.Lock()
+
+
 @dataclass
 class SampleWarehouseSource:
     """Generates the warehouse file when its spec changes, then queries it as SQL."""
@@ -65,13 +70,14 @@ class SampleWarehouseSource:
     def sql(self) -> SqlSource:
         """The sql source over the warehouse file of the current spec (generated if need be)."""
         key = self.spec.fingerprint()
-        if self._sql is None or self._key != key:
-            path = ensure(self.data_dir, self.spec)
-            self._sql = SqlSource(
-                "sample", url_of(path), self.dashboard, self.complete_after, views=self.views
-            )
-            self._key = key
-        return self._sql
+        with _BUILDING:  # datasets are pulled in threads: one of them generates the file
+            if self._sql is None or self._key != key:
+                path = ensure(self.data_dir, self.spec)
+                self._sql = SqlSource(
+                    "sample", url_of(path), self.dashboard, self.complete_after, views=self.views
+                )
+                self._key = key
+            return self._sql
 
     def pull(self, tile: Tile, week: date) -> Dataset:
         return self.sql().pull(tile, week)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -68,6 +68,16 @@ def _engine(url: str, pid: int) -> Engine:
         # after a new week) is read anew, and other processes may write it in between.
         return sa.create_engine(url, connect_args={"read_only": True}, poolclass=NullPool)
     return sa.create_engine(url, pool_pre_ping=True)
+
+
+#: DuckDB is in-process and its Python connections are not safe across threads (a pooled
+#: connection closed by one thread while another reads: "connection is busy with another
+#: call"): its reads run one at a time (DuckDB parallelises each query itself).
+_DUCKDB_TURN = threading.Lock()
+
+
+def _turn(url: str) -> AbstractContextManager[Any]:
+    return _DUCKDB_TURN if make_url(url).get_backend_name() == "duckdb" else nullcontext()
 
 
 @contextmanager
@@ -205,7 +215,7 @@ def _read(
     fetch: Callable[[sa.CursorResult[Any]], T],
 ) -> T:
     try:
-        with engine_for(url).connect() as con, con.begin() as tx:
+        with _turn(url), engine_for(url).connect() as con, con.begin() as tx:
             statement = READ_ONLY.get(con.dialect.name)
             if statement:
                 con.exec_driver_sql(statement)
