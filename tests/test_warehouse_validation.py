@@ -21,6 +21,7 @@ from canary.config import load_config
 from canary.dashboards import catalog
 from canary.errors import SourceError
 from canary.pipeline import Plan, check_dataset
+from canary.prefect_ops.data_docs import RecordingGE
 from canary.sample.generator import SampleSpec
 from canary.sample.warehouse import WarehouseSpec, ensure, url_of
 from canary.sources.sql import SqlSource
@@ -211,3 +212,13 @@ def test_a_set_the_column_should_contain_is_asked_of_the_warehouse(
         (True, [CANARY]),
         (False, [CANARY]),
     ]
+
+
+def test_a_suite_validated_in_the_warehouse_reaches_data_docs(pg: str) -> None:
+    rows = _summary(pg).warehouse
+    assert rows is not None
+    ge = RecordingGE()
+    suite = load_suite(REPO / "expectations", "all_instances.instance_usage")
+    got = in_warehouse(ge, suite, rows, {}, "BASIC", [])
+    assert ge.take() == [("all_instances.instance_usage", got)]
+    assert len(got) == len(suite["expectations"])  # type checks and GE's own, in suite order

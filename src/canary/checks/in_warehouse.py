@@ -65,4 +65,4 @@ def in_warehouse(
         )
         ok = all(v in present for v in wanted)
         raw.append(ge.own_result(expectation, ok, [v for v in wanted if v in present]))
-    return in_suite_order(raw, suite)
+    return ge.record(suite, in_suite_order(raw, suite))
