@@ -19,11 +19,11 @@ from canary.pipeline import RunOptions, plan
 from canary.replay import _warm_ranges, backfill, backtest
 from canary.sample.warehouse import WarehouseSpec
 from canary.sources.files import FilesSource
-from canary.sources.ranges import read_weeks, runs
+from canary.sources.ranges import read_weeks, runs, summarize_weeks
 from canary.sources.sample import SampleWarehouseSource, sample_spec
 from canary.sources.sql import SqlSource
 from canary.store.db import Store
-from canary.summary import summary_of
+from canary.summary import TileSummary, summary_of
 from canary.weeks import WEEK, weeks_between
 from tests.conftest import LATEST_WEEK, NOW, write_config
 
@@ -86,25 +86,48 @@ def test_every_week_cut_from_one_read_is_what_its_pull_gives(
     assert reads == {t.dataset: 2 if t.dataset in snapshots else 1 for t in BOARD.tiles}
 
 
+#: The week ``_broken_export`` writes a value that is not a number into.
+BROKEN = LATEST_WEEK - WEEK * 2
+
+
+def _broken_export(shared_sample: Path, directory: Path) -> FilesSource:
+    """The instance-level export as CSV, page views "lots" in week ``BROKEN``."""
+    tile = BOARD.tile("instance_usage")
+    frame = _sample(shared_sample).query(tile, (None, LATEST_WEEK)).frame
+    frame["weekly_insights_page_views"] = frame["weekly_insights_page_views"].astype(object)
+    in_week = frame["week"] == pd.Timestamp(BROKEN)
+    frame.loc[in_week, "weekly_insights_page_views"] = "lots"
+    # its rows first, where DuckDB samples the types: the column is read as text
+    pd.concat([frame[in_week], frame[~in_week]]).to_csv(directory / "usage.csv", index=False)
+    return FilesSource(
+        directory, {"instance_usage": FileDataset(path="usage.csv")}, timedelta(days=1)
+    )
+
+
 def test_a_week_that_cannot_be_read_is_its_own_error_not_every_weeks(
     shared_sample: Path, tmp_path: Path
 ) -> None:
     tile = BOARD.tile("instance_usage")
-    frame = _sample(shared_sample).query(tile, (None, LATEST_WEEK)).frame
-    broken = LATEST_WEEK - WEEK * 2
-    frame["weekly_insights_page_views"] = frame["weekly_insights_page_views"].astype(object)
-    in_week = frame["week"] == pd.Timestamp(broken)
-    frame.loc[in_week, "weekly_insights_page_views"] = "lots"
-    # its rows first, where DuckDB samples the types: the column is read as text
-    pd.concat([frame[in_week], frame[~in_week]]).to_csv(tmp_path / "usage.csv", index=False)
-    files = FilesSource(
-        tmp_path, {"instance_usage": FileDataset(path="usage.csv")}, timedelta(days=1)
-    )
+    files = _broken_export(shared_sample, tmp_path)
+    broken = BROKEN
     got = dict(read_weeks(files, tile, [LATEST_WEEK - WEEK * i for i in range(5)]))
     bad = [week for week, outcome in got.items() if isinstance(outcome, SourceError)]
     assert bad == [broken, broken + WEEK]  # the week itself, and the next that compares with it
     assert "'lots'" in str(got[broken])
     assert all(len(o.frame) > 1000 for w, o in got.items() if w not in bad)  # type: ignore[union-attr]
+
+
+def test_weeks_the_grouped_query_cannot_sum_are_summarised_week_by_week(
+    shared_sample: Path, tmp_path: Path
+) -> None:
+    files = _broken_export(shared_sample, tmp_path)
+    weeks = [LATEST_WEEK - WEEK * i for i in range(5)]
+    got = dict(summarize_weeks(files, BOARD.tile("instance_usage"), weeks))
+    # one bad value fails the query of every week; read again, it is its own week's error
+    assert [w for w, o in got.items() if isinstance(o, SourceError)] == [BROKEN]
+    assert "'lots'" in str(got[BROKEN])
+    good = [o for w, o in got.items() if w != BROKEN]
+    assert len(good) == 4 and all(isinstance(o, TileSummary) and o.rows > 1000 for o in good)
 
 
 def test_backfill_reads_each_tile_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -104,19 +104,33 @@ def summarize_weeks(
     source: Source, tile: Tile, weeks: Sequence[date]
 ) -> Iterator[tuple[date, TileSummary | CanaryError]]:
     """``(week, its summary for the store)`` for each of ``weeks``: from one aggregate
-    query where the source computes them, else from the weeks ``read_weeks`` reads."""
+    query where the source computes them (when it fails, one query a week, so that a bad
+    week is that week's error), else from the weeks ``read_weeks`` reads."""
     wanted = sorted(set(weeks))
     weekly: WeeklySummaries | None = getattr(source, "weekly_summaries", None)
-    if weekly is not None:
-        try:
-            pushed = weekly(tile, wanted)
-        except CanaryError:
-            pushed = None  # read week by week below: a bad week is that week's error
-        if pushed is not None:
-            yield from pushed
-            return
+    pushed = None if weekly is None else _attempt(weekly, tile, wanted)
+    if isinstance(pushed, list):
+        yield from pushed
+        return
+    if isinstance(pushed, CanaryError) and weekly is not None:
+        for week in wanted:
+            alone = _attempt(weekly, tile, [week])
+            if isinstance(alone, CanaryError):
+                yield week, alone
+            elif alone is not None:
+                yield from alone
+        return
     for week, got in read_weeks(source, tile, wanted):
         yield week, got if isinstance(got, CanaryError) else summary_of(got, week)
+
+
+def _attempt(
+    weekly: WeeklySummaries, tile: Tile, weeks: list[date]
+) -> list[tuple[date, TileSummary]] | CanaryError | None:
+    try:
+        return weekly(tile, weeks)
+    except CanaryError as exc:
+        return exc
 
 
 @dataclass
