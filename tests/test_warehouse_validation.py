@@ -25,7 +25,7 @@ from canary.prefect_ops.data_docs import RecordingGE
 from canary.sample.generator import SampleSpec
 from canary.sample.warehouse import WarehouseSpec, ensure, url_of
 from canary.sources.sql import SqlSource
-from canary.sources.sql_connection import columns_only
+from canary.sources.sql_connection import column_types, columns_only, values_present
 from canary.summary import TileSummary, WarehouseRows
 from tests.conftest import LATEST_WEEK, REPO
 from tests.warehouse_db import TABLES, copy_sample, pg_database
@@ -222,3 +222,11 @@ def test_a_suite_validated_in_the_warehouse_reaches_data_docs(pg: str) -> None:
     got = in_warehouse(ge, suite, rows, {}, "BASIC", [])
     assert ge.take() == [("all_instances.instance_usage", got)]
     assert len(got) == len(suite["expectations"])  # type checks and GE's own, in suite order
+
+
+def test_a_colon_in_written_in_sql_is_not_taken_for_a_parameter(pg: str) -> None:
+    sql = "SELECT 'deploy :kubernetes' AS label, CAST(1 AS bigint) AS n"
+    assert column_types(pg, sql, timedelta(seconds=5), "t") == {"label": "text", "n": "int8"}
+    assert values_present(pg, sql, "label", ["deploy :kubernetes"], timedelta(seconds=5), "t") == {
+        "deploy :kubernetes"
+    }
