@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -230,3 +231,31 @@ def test_a_colon_in_written_in_sql_is_not_taken_for_a_parameter(pg: str) -> None
     assert values_present(pg, sql, "label", ["deploy :kubernetes"], timedelta(seconds=5), "t") == {
         "deploy :kubernetes"
     }
+
+
+def test_only_the_expectations_that_failed_are_run_again_for_sample_rows(
+    pg: str, ge: GreatExpectations, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = _summary(pg).warehouse
+    assert rows is not None
+    null = "expect_column_values_to_not_be_null"
+    same_name = {"check": "not null"}  # names repeat across columns
+    suite = {
+        "name": "t",
+        "expectations": [
+            {"type": null, "kwargs": {"column": "site_id"}, "meta": same_name},
+            {"type": null, "kwargs": {"column": "weekly_insights_page_views"}, "meta": same_name},
+        ],
+    }
+    passes: list[list[str]] = []
+    real = ge._suite
+
+    def spy(doc: dict[str, Any]) -> Any:
+        passes.append([e["kwargs"]["column"] for e in doc["expectations"]])
+        return real(doc)
+
+    monkeypatch.setattr(ge, "_suite", spy)
+    got = in_warehouse(ge, suite, rows, {}, "SUMMARY", ["site_id"])
+    assert passes == [["site_id", "weekly_insights_page_views"], ["weekly_insights_page_views"]]
+    assert [r.success for r in got] == [True, False]
+    assert got[1].result["partial_unexpected_index_list"]  # its sample rows

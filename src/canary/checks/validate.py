@@ -180,12 +180,12 @@ class GreatExpectations:
             self._suite(suite_doc), expectation_parameters=parameters, result_format=counts
         ).results
         failed = {
-            _name_of(r) for r in results if not r.success and _raised(r.exception_info) is None
+            _key_of(r) for r in results if not r.success and _raised(r.exception_info) is None
         }
         if result_format != "BASIC" and failed:
             again = {
                 **suite_doc,
-                "expectations": [e for e in suite_doc["expectations"] if check_name(e) in failed],
+                "expectations": [e for e in suite_doc["expectations"] if _key(e) in failed],
             }
             fmt = {
                 "result_format": result_format,
