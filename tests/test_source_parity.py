@@ -127,3 +127,50 @@ def test_every_source_gives_the_same_check_ids_and_statuses(
     assert any(s == "failed" for _, s in verdicts["duckdb"]) != (slug in NEEDS_STORED_HISTORY)
     assert verdicts["postgresql"] == verdicts["duckdb"]
     assert verdicts["files"] == verdicts["duckdb"]
+
+
+def _instance_export(directory: Path, repeat: bool) -> FilesSource:
+    """The sample's instance tile as a CSV export; with ``repeat``, three instances send a
+    second, different ping in each of the last two weeks (one of them on a new version)."""
+    board = catalog().dashboards["all-instances"]
+    spec = WarehouseSpec(SampleSpec(end_week=LATEST_WEEK, weeks=4))
+    duck = SqlSource("duckdb", url_of(ensure(directory / "warehouse", spec)), board, DAY)
+    tile = catalog().tiles["instance_usage"]
+    frame = duck.query(tile, (None, LATEST_WEEK)).frame
+    if repeat:
+        recent = frame[frame["week"] >= pd.Timestamp(LATEST_WEEK - timedelta(weeks=1))]
+        extra = recent[recent["site_id"].isin(sorted(set(recent["site_id"]))[:3])].copy()
+        extra["weekly_insights_page_views"] = extra["weekly_insights_page_views"] * 3 + 7
+        extra.loc[extra.index[0], "version_minor"] = "9.9"
+        frame = pd.concat([extra, frame])
+    frame.to_csv(directory / "instance_usage.csv", index=False)
+    files = FilesSource(directory, {"instance_usage": FileDataset(path="instance_usage.csv")}, DAY)
+    return files
+
+
+@pytest.mark.parametrize("repeat", [False, True], ids=["one row per key", "repeated keys"])
+def test_week_over_week_in_the_database_matches_rows_as_the_pure_code(
+    repeat: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One grouped query compares the weeks when every key has one row a week; repeated
+    keys are matched as pandas matches them (every pair, or the first row per key)."""
+    from canary.sources import files as files_module
+
+    files = _instance_export(tmp_path, repeat)
+    tile = catalog().tiles["instance_usage"]
+    statements: list[str] = []
+    real = files_module.read_frame
+
+    def counted(*args: object, **kwargs: object) -> pd.DataFrame:
+        statements.append(str(args[1]))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(files_module, "read_frame", counted)
+    pushed = files.summarize(tile, LATEST_WEEK)
+    monkeypatch.undo()
+    pure = summary_of(files.pull(tile, LATEST_WEEK), LATEST_WEEK)
+    _assert_same_summary(pushed, pure)
+    assert pure.changes is not None and pure.changes.copied[0] > 0
+    # The weekly aggregates, then the comparison: one query, or three with repeated keys.
+    over_rows = [s for s in statements if s.startswith("WITH r AS")]
+    assert len(over_rows) == (4 if repeat else 2), over_rows

@@ -73,7 +73,9 @@ class Rows:
 
 @dataclass
 class WarehouseRows:
-    """The week's rows as one SELECT on a warehouse (values inlined), for GE's SQL engine.
+    """The week's rows as one SELECT on a warehouse (values inlined), for GE's SQL engine:
+    ``sql`` in no order (what GE counts over), ``ordered`` as the dashboard orders them
+    (what failing rows are sampled from: the same rows come back every run).
 
     Pickled without its URL (which may hold a password): GE validates them in the process
     that pulled them."""
@@ -82,6 +84,7 @@ class WarehouseRows:
     sql: str
     timeout: timedelta
     where: str  # "source NAME (URL without password), table TABLE", for messages
+    ordered: str = ""  # empty: ``sql``
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "url": ""}
@@ -159,11 +162,20 @@ def _copied(tile: Tile, now: pd.DataFrame, before: pd.DataFrame) -> tuple[int, i
     return eligible, same
 
 
+def _first_per_key(frame: pd.DataFrame, key: list[str], columns: list[str]) -> pd.DataFrame:
+    """Each key's first row in column order, as SQL's ``row_number() OVER (... ORDER BY``
+    the columns) picks it: the same row whatever order an export holds them in."""
+    if not frame.duplicated(key).any():
+        return frame
+    return frame.sort_values(columns, kind="stable", na_position="last").drop_duplicates(key)
+
+
 def _instances(tile: Tile, now: pd.DataFrame, before: pd.DataFrame) -> WeekOverWeek:
     """Counters and movers over instances present both weeks (first row per key)."""
     key = [c for c in tile.row_key if c != tile.time_column]
-    m = now.drop_duplicates(key).merge(
-        before.drop_duplicates(key), on=key, suffixes=("", "_before")
+    columns = [c for c in tile.columns if c in now.columns]
+    m = _first_per_key(now, key, columns).merge(
+        _first_per_key(before, key, columns), on=key, suffixes=("", "_before")
     )
     version = version_column(tile, list(now.columns))
     moved = m[version] != m[f"{version}_before"] if version else None

@@ -200,101 +200,183 @@ def _profile(
 
 
 def _changes(tile: Tile, present: list[str], run: Callable[[str], pd.DataFrame]) -> WeekOverWeek:
-    """``canary.summary.changes_of`` for a snapshot: rows matched by key across the weeks."""
-    t = q(tile.time_column)
+    """``canary.summary.changes_of`` for a snapshot: rows matched by key across the weeks.
+
+    One pass groups the two weeks' rows by key, side by side, and compares them. Should a
+    key repeat within a week (a broken export), rows are matched as the pure code matches
+    them instead: every pair for copies, the first row per key for the rest (two queries).
+    """
     key = [c for c in tile.row_key if c != tile.time_column]
-    on = " AND ".join(f"a.{q(k)} = b.{q(k)}" for k in key) or "TRUE"
-    weeks = f"a AS (SELECT * FROM r WHERE CAST({t} AS DATE) = :wk), b AS (SELECT * FROM r WHERE CAST({t} AS DATE) = :wb)"
+    counters = counter_columns(tile, present)
+    version = version_column(tile, present)
     numeric = _numeric(tile, present)
+    if not key:
+        empty = pd.DataFrame(columns=COUNTER_COLUMNS)
+        return WeekOverWeek(_copied_pairs(tile, key, numeric, run), empty, None, version)
+    values = list(dict.fromkeys([*numeric, *counters]))
+    copies = [values.index(c) for c in numeric]
+    pairs = [(c, values.index(c)) for c in counters]
+    weekly = f"(SELECT *, CAST({q(tile.time_column)} AS DATE) AS canary_w FROM r) x"
+    parts = ", ".join(q(k) for k in key)
+    side_by_side = _side_by_side(values, version)
+    counted = [j for _, j in pairs]
+    got = run(
+        f", p AS (SELECT {side_by_side} FROM {weekly} GROUP BY {parts}), "
+        f"{_matched('na > 0 AND nb > 0', version)} {_compared(copies, counted, version)}"
+    )
+    whole = _whole(got)
+    if not whole["repeats"]:
+        return _week_over_week(got, whole, pairs, version, _copied(whole, copies))
+    order = ", ".join(q(c) for c in tile.columns if c in present)
+    first = (
+        f"d AS (SELECT *, row_number() OVER (PARTITION BY {parts}, canary_w ORDER BY {order}) "
+        f"AS canary_rn FROM {weekly}), "
+        f"p AS (SELECT {side_by_side} FROM d WHERE canary_rn = 1 GROUP BY {parts})"
+    )
+    matched = _matched("na = 1 AND nb = 1", version)
+    got = run(f", {first}, {matched} {_compared([], counted, version)}")
+    copied = _copied_pairs(tile, key, numeric, run)
+    return _week_over_week(got, _whole(got), pairs, version, copied)
+
+
+def _side_by_side(values: list[str], version: str | None) -> str:
+    """Per key: each value of the week before (``b<i>``) and of the week (``a<i>``), the
+    version of each (``vb``, ``va``) and the key's rows in each (``nb``, ``na``)."""
+
+    def at(week: str, column: str) -> str:
+        return f"max(CASE WHEN canary_w = :{week} THEN {column} END)"
+
+    out = [
+        f"CAST({at('wb', q(c))} AS DOUBLE PRECISION) AS b{i}, "
+        f"CAST({at('wk', q(c))} AS DOUBLE PRECISION) AS a{i}"
+        for i, c in enumerate(values)
+    ]
+    if version:
+        out.append(f"{at('wk', q(version))} AS va, {at('wb', q(version))} AS vb")
+    return ", ".join(
+        [
+            *out,
+            "sum(CASE WHEN canary_w = :wk THEN 1 ELSE 0 END) AS na, "
+            "sum(CASE WHEN canary_w = :wb THEN 1 ELSE 0 END) AS nb",
+        ]
+    )
+
+
+def _matched(both: str, version: str | None) -> str:
+    """``m``: the keys of ``p`` present both weeks, flagged ``moved`` when their version
+    changed, ``label`` the version they moved to."""
+    moved = "(va IS NULL OR vb IS NULL OR va <> vb)" if version else "FALSE"
+    label = f"CASE WHEN {moved} THEN va END" if version else "NULL"
+    return f"m AS (SELECT *, {moved} AS moved, {label} AS label FROM p WHERE {both})"
+
+
+def _compared(numeric: list[int], counters: list[int], version: str | None) -> str:
+    """Over ``m``: copies (``e``, ``s``) and counters (``pm``, ``rn``, ``ri``) of all keys
+    (the row with ``whole`` 1), movers (``mn``, ``mp``, ``mr``) per moved and label
+    (``whole`` 0), and ``repeats``: keys with more than one row in a week."""
+    median = "percentile_cont(0.5) WITHIN GROUP (ORDER BY {})"
+    out = [
+        "moved, label, GROUPING(moved, label) AS whole" if version else "1 AS whole",
+        "sum(CASE WHEN na > 1 OR nb > 1 THEN 1 ELSE 0 END) AS repeats",
+    ]
+    for i in numeric:
+        out.append(
+            f"sum(CASE WHEN b{i} >= {COPY_FLOOR} THEN 1 ELSE 0 END) AS e{i}, "
+            f"sum(CASE WHEN b{i} >= {COPY_FLOOR} AND a{i} = b{i} THEN 1 ELSE 0 END) AS s{i}"
+        )
+    for j in counters:
+        out.append(
+            f"{median.format(f'b{j}')} AS pm{j}, "
+            f"sum(CASE WHEN b{j} >= 1 AND a{j} IS NOT NULL THEN 1 ELSE 0 END) AS rn{j}, "
+            f"sum(CASE WHEN b{j} >= 1 AND a{j} >= b{j} THEN 1 ELSE 0 END) AS ri{j}"
+        )
+        if version:
+            active = f"b{j} >= {ACTIVE} AND a{j} IS NOT NULL"
+            out.append(
+                f"sum(CASE WHEN {active} THEN 1 ELSE 0 END) AS mn{j}, "
+                f"{median.format(f'CASE WHEN {active} THEN b{j} END')} AS mp{j}, "
+                f"{median.format(f'CASE WHEN {active} THEN a{j} / b{j} END')} AS mr{j}"
+            )
+    sets = " GROUP BY GROUPING SETS ((), (moved, label))" if version else ""
+    return f"SELECT {', '.join(out)} FROM m{sets}"
+
+
+def _count(value: Any) -> int:
+    return 0 if value is None or pd.isna(value) else int(value)
+
+
+def _whole(got: pd.DataFrame) -> dict[str, Any]:
+    """The row of ``_compared`` over every key (counts of none when no key matched)."""
+    rows = got[got["whole"] != 0]
+    whole = {str(k): v for k, v in rows.iloc[0].items()} if len(rows) else {}
+    return {**whole, "repeats": _count(whole.get("repeats"))}
+
+
+def _copied(whole: Mapping[str, Any], numeric: list[int]) -> tuple[int, int]:
+    return (
+        sum(_count(whole.get(f"e{i}")) for i in numeric),
+        sum(_count(whole.get(f"s{i}")) for i in numeric),
+    )
+
+
+def _copied_pairs(
+    tile: Tile, key: list[str], numeric: list[str], run: Callable[[str], pd.DataFrame]
+) -> tuple[int, int]:
+    """Copies over every pair of rows sharing a key across the weeks (as pandas merges)."""
+    if not numeric:
+        return 0, 0
+    t = q(tile.time_column)
+    on = " AND ".join(f"a.{q(k)} = b.{q(k)}" for k in key) or "TRUE"
+    weeks = (
+        f"a AS (SELECT * FROM r WHERE CAST({t} AS DATE) = :wk), "
+        f"b AS (SELECT * FROM r WHERE CAST({t} AS DATE) = :wb)"
+    )
     sums = ", ".join(
         f"sum(CASE WHEN b.{q(c)} >= {COPY_FLOOR} THEN 1 ELSE 0 END) AS e{i}, "
         f"sum(CASE WHEN b.{q(c)} >= {COPY_FLOOR} AND a.{q(c)} = b.{q(c)} THEN 1 ELSE 0 END) AS s{i}"
         for i, c in enumerate(numeric)
     )
-    copied = (0, 0)
-    if numeric:
-        got = run(f", {weeks} SELECT {sums} FROM a JOIN b ON {on}").iloc[0]
-        copied = (
-            int(
-                sum(_number(got[f"e{i}"]) for i in range(len(numeric)) if not pd.isna(got[f"e{i}"]))
-            ),
-            int(
-                sum(_number(got[f"s{i}"]) for i in range(len(numeric)) if not pd.isna(got[f"s{i}"]))
-            ),
-        )
-    counters = counter_columns(tile, present)
-    version = version_column(tile, present)
-    if not counters or not key:
-        return WeekOverWeek(copied, pd.DataFrame(columns=COUNTER_COLUMNS), None, version)
-    order = ", ".join(q(c) for c in tile.columns if c in present)
-    parts = ", ".join(q(k) for k in key)
-    week_of = f"CAST({t} AS DATE)"
+    got = run(f", {weeks} SELECT {sums} FROM a JOIN b ON {on}").iloc[0]
+    return _copied(got, list(range(len(numeric))))
 
-    def at(week: str, column: str) -> str:
-        return f"max(CASE WHEN {week_of} = :{week} THEN {column} END)"
 
-    pairs = ", ".join(
-        f"CAST({at('wb', q(c))} AS DOUBLE PRECISION) AS b{i}, "
-        f"CAST({at('wk', q(c))} AS DOUBLE PRECISION) AS a{i}"
-        for i, c in enumerate(counters)
-    )
-    versions = f", {at('wk', q(version))} AS va, {at('wb', q(version))} AS vb" if version else ""
-    moved, label = (
-        ("(va IS NULL OR vb IS NULL OR va <> vb)", "va") if version else ("FALSE", "NULL")
-    )
-    # The first row per key of each week, both weeks side by side (grouped, not joined).
-    first = (
-        f"d AS (SELECT *, row_number() OVER (PARTITION BY {parts}, {week_of} ORDER BY {order}) "
-        f"AS canary_rn FROM r), "
-        f"p AS (SELECT {pairs}{versions}, sum(CASE WHEN {week_of} = :wk THEN 1 ELSE 0 END) AS "
-        f"na, sum(CASE WHEN {week_of} = :wb THEN 1 ELSE 0 END) AS nb FROM d WHERE canary_rn = 1 "
-        f"GROUP BY {parts}), "
-        f"m AS (SELECT *, {moved} AS moved, {label} AS label FROM p WHERE na = 1 AND nb = 1)"
-    )
-    long = " UNION ALL ".join(
-        f"SELECT {i} AS col, b{i} AS prev, a{i} AS cur, moved, label FROM m"
-        for i in range(len(counters))
-    )
-    both = f"{first}, l AS ({long})"
-    median = "percentile_cont(0.5) WITHIN GROUP (ORDER BY {})"
-    stats = run(
-        f", {both} SELECT col, {median.format('prev')} AS prev_median, "
-        "sum(CASE WHEN prev >= 1 AND cur IS NOT NULL THEN 1 ELSE 0 END) AS rising_n, "
-        "sum(CASE WHEN prev >= 1 AND cur >= prev THEN 1 ELSE 0 END) AS rises FROM l GROUP BY col"
-    )
-    by_col = {int(r["col"]): r for _, r in stats.iterrows()}
+def _week_over_week(
+    got: pd.DataFrame,
+    whole: Mapping[str, Any],
+    counters: list[tuple[str, int]],
+    version: str | None,
+    copied: tuple[int, int],
+) -> WeekOverWeek:
+    """``_compared``'s rows as the summary's comparisons (``counters``: name and index)."""
     counter_rows = [
-        (
-            c,
-            _number(by_col[i]["prev_median"]) if i in by_col else float("nan"),
-            int(_number(by_col[i]["rising_n"])) if i in by_col else 0,
-            int(_number(by_col[i]["rises"])) if i in by_col else 0,
-        )
-        for i, c in enumerate(counters)
+        (c, _number(whole.get(f"pm{j}")), _count(whole.get(f"rn{j}")), _count(whole.get(f"ri{j}")))
+        for c, j in counters
     ]
     movers = None
     if version:
-        got = run(
-            f", {both} SELECT col, moved, label, count(*) AS n, {median.format('prev')} AS "
-            f"prev_median, {median.format('cur / prev')} AS ratio_median FROM (SELECT col, "
-            f"moved, CASE WHEN moved THEN label END AS label, prev, cur FROM l WHERE prev >= "
-            f"{ACTIVE} AND cur IS NOT NULL) x WHERE NOT moved OR label IS NOT NULL "
-            "GROUP BY col, moved, label"
-        )
+        groups = [
+            r for _, r in got[got["whole"] == 0].iterrows() if not r["moved"] or _known(r["label"])
+        ]
         movers = pd.DataFrame(
             [
                 (
-                    counters[int(r["col"])],
+                    c,
                     bool(r["moved"]),
                     str(r["label"]) if r["moved"] else None,
-                    int(r["n"]),
-                    _number(r["prev_median"]),
-                    _number(r["ratio_median"]),
+                    _count(r[f"mn{j}"]),
+                    _number(r[f"mp{j}"]),
+                    _number(r[f"mr{j}"]),
                 )
-                for _, r in got.iterrows()
+                for c, j in counters
+                for r in groups
+                if _count(r[f"mn{j}"])
             ],
             columns=MOVER_COLUMNS,
         )
     return WeekOverWeek(
         copied, pd.DataFrame(counter_rows, columns=COUNTER_COLUMNS), movers, version
     )
+
+
+def _known(value: Any) -> bool:
+    return value is not None and not pd.isna(value)
