@@ -259,3 +259,32 @@ def test_only_the_expectations_that_failed_are_run_again_for_sample_rows(
     assert passes == [["site_id", "weekly_insights_page_views"], ["weekly_insights_page_views"]]
     assert [r.success for r in got] == [True, False]
     assert got[1].result["partial_unexpected_index_list"]  # its sample rows
+
+
+def test_counts_run_over_unsorted_rows_and_samples_come_in_the_dashboards_order(
+    pg: str, ge: GreatExpectations, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = _summary(pg).warehouse
+    assert rows is not None
+    assert "ORDER BY" not in rows.sql and "ORDER BY" in rows.ordered  # a sort only slows counts
+    asked: list[str] = []
+    real = ge._query_batch
+
+    def spy(where: WarehouseRows, sql: str) -> Any:
+        asked.append(sql)
+        return real(where, sql)
+
+    monkeypatch.setattr(ge, "_query_batch", spy)
+    null = {"type": "expect_column_values_to_not_be_null"}
+    suite = {
+        "name": "t",
+        "expectations": [{**null, "kwargs": {"column": "weekly_insights_page_views"}}],
+    }
+    got = in_warehouse(ge, suite, rows, {}, "SUMMARY", ["site_id"])
+    assert asked == [rows.sql, rows.ordered]
+    sampled = [i["site_id"] for i in got[0].result["partial_unexpected_index_list"]]
+    engine = sa.create_engine(pg)
+    with engine.connect() as con:
+        first = con.execute(sa.text(f"SELECT site_id FROM ({rows.ordered}) AS r LIMIT 20"))
+        assert sampled == [r[0] for r in first][: len(sampled)] and len(sampled) > 1
+    engine.dispose()

@@ -214,12 +214,14 @@ def build_query(
     limit: int | None = None,
     table: str | None = None,
     placeholder: Callable[[int], str] = lambda i: "?",
+    ordered: bool = True,
 ) -> tuple[str, list[Any]]:
     """SQL answering a Looker-style query over ``view`` (its ``table``, default its name).
 
     Dimensions group when any measure is asked for; ``filters`` are equalities on
     dimensions; ``week_range`` bounds the week dimension (inclusive). Parameter ``i`` is
-    written ``placeholder(i)`` (``?`` by default, ``:p0`` for SQLAlchemy).
+    written ``placeholder(i)`` (``?`` by default, ``:p0`` for SQLAlchemy). Rows come in
+    dimension order unless not ``ordered`` (rows only aggregated: sorting them is waste).
     """
     select = [f"{f.sql} AS {f.column}" for f in fields]
     where: list[str] = []
@@ -242,7 +244,7 @@ def build_query(
         sql += " WHERE " + " AND ".join(where)
     if dims and len(dims) < len(fields):
         sql += " GROUP BY " + ", ".join(f.sql for f in dims)
-    if dims:
+    if dims and ordered:
         sql += " ORDER BY " + ", ".join(f.sql for f in dims)
     if limit is not None:
         sql += f" LIMIT {int(limit)}"

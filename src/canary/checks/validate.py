@@ -171,10 +171,7 @@ class GreatExpectations:
         expectations that failed again, for their sample rows. Raises ``SourceError`` (no
         password in it) when GE cannot reach the warehouse."""
         self._ready()
-        try:
-            batch = self._query_batch(rows).get_batch()
-        except Exception as exc:  # GE wraps the driver's errors in its own types
-            raise SourceError(scrub(f"{rows.where}: {first_line(exc)}", rows.url)) from None
+        batch = self._warehouse_batch(rows, rows.sql)
         counts = {"result_format": "BASIC", "partial_unexpected_count": 0}
         results = batch.validate(
             self._suite(suite_doc), expectation_parameters=parameters, result_format=counts
@@ -192,18 +189,29 @@ class GreatExpectations:
                 "unexpected_index_column_names": index_columns,
                 "partial_unexpected_count": SAMPLE_ROWS,
             }
-            sampled = batch.validate(
-                self._suite(again), expectation_parameters=parameters, result_format=fmt
-            ).results
+            sampled = (
+                self._warehouse_batch(rows, rows.ordered or rows.sql)
+                .validate(self._suite(again), expectation_parameters=parameters, result_format=fmt)
+                .results
+            )
             by_key = {_key_of(r): r for r in sampled}
             results = [by_key.get(_key_of(r), r) for r in results]
         return in_suite_order(results, suite_doc)
 
-    def _query_batch(self, rows: WarehouseRows) -> Any:
-        """GE's batch definition of ``rows`` (a datasource per URL, an asset per query)."""
+    def _warehouse_batch(self, rows: WarehouseRows, sql: str) -> Any:
+        """GE's batch of ``sql`` over ``rows``' warehouse (raises ``SourceError``)."""
+        try:
+            return self._query_batch(rows, sql).get_batch()
+        except SourceError:
+            raise
+        except Exception as exc:  # GE wraps the driver's errors in its own types
+            raise SourceError(scrub(f"{rows.where}: {first_line(exc)}", rows.url)) from None
+
+    def _query_batch(self, rows: WarehouseRows, sql: str) -> Any:
+        """GE's batch definition of ``sql`` (a datasource per URL, an asset per query)."""
         if not rows.url:
             raise SourceError(f"{rows.where}: the rows were not validated where they were pulled")
-        key = (rows.url, rows.sql)
+        key = (rows.url, sql)
         with self._adding:
             if key in self._queries:
                 return self._queries[key]
@@ -216,9 +224,9 @@ class GreatExpectations:
                 )
                 columns_only(source.get_execution_engine().engine, self._texts)
                 self._warehouses[rows.url] = source
-            self._texts.add(rows.sql)
-            name = hashlib.sha256(rows.sql.encode()).hexdigest()[:16]
-            asset = source.add_query_asset(name, query=rows.sql)
+            self._texts.add(sql)
+            name = hashlib.sha256(sql.encode()).hexdigest()[:16]
+            asset = source.add_query_asset(name, query=sql)
             self._queries[key] = asset.add_batch_definition_whole_table("whole")
             return self._queries[key]
 

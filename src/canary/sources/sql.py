@@ -136,12 +136,13 @@ class SqlSource:
             link_of(self.url, table),
         )
         if dialect in GE_SQL_DIALECTS:
-            week_sql, week_values = self._sql(tile, (week, week))
+            rows, ordered = (self._sql(tile, (week, week), o) for o in (False, True))
             summary.warehouse = WarehouseRows(
                 self.url,
-                inline(self.url, week_sql, bind(week_values)),
+                inline(self.url, rows[0], bind(rows[1])),
                 self.query_timeout,
                 self.where(table),
+                inline(self.url, ordered[0], bind(ordered[1])),
             )
         return summary
 
@@ -162,10 +163,12 @@ class SqlSource:
         )
 
     def _relation(self, tile: Tile, weeks: tuple[date | None, date | None]) -> Relation:
-        sql, values = self._sql(tile, weeks)
+        sql, values = self._sql(tile, weeks, ordered=False)
         return Relation(sql, bind(values), tile.columns, {})
 
-    def _sql(self, tile: Tile, weeks: tuple[date | None, date | None]) -> tuple[str, list[Any]]:
+    def _sql(
+        self, tile: Tile, weeks: tuple[date | None, date | None], ordered: bool = True
+    ) -> tuple[str, list[Any]]:
         return build_query(
             self.views[tile.view],
             list(tile.fields),
@@ -173,6 +176,7 @@ class SqlSource:
             weeks,
             table=self.table(tile.view),
             placeholder=named,
+            ordered=ordered,
         )
 
     def _read_checked(self, sql: str, params: Mapping[str, Any], tile: Tile) -> pd.DataFrame:
