@@ -53,6 +53,7 @@ def test_internal_error_exits_4_with_traceback_in_a_log(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     import canary.pipeline
+    import canary.replay  # binds pull_dataset on import: not to the bug below, for later tests
 
     calls = []
     real = canary.pipeline.pull_dataset

@@ -393,13 +393,27 @@ Submit = Callable[[Plan, str], Pending]
 
 
 @dataclass
-class _Later:
-    """A dataset's pull and check, run in this thread when its result is asked for."""
+class _Pulled:
+    """A dataset pulled when started, in this thread; checked when its result is asked for.
 
-    run: Callable[[], Checked]
+    ``collect`` starts every pull before asking for any result, so the pulls (waiting on
+    their sources) run while GE imports in the background, not before each check."""
+
+    p: Plan
+    ge: GreatExpectations
+    got: TileSummary | CanaryError  # the pull's summary, or why it failed
 
     def result(self) -> Checked:
-        return self.run()
+        if isinstance(self.got, CanaryError):
+            raise self.got
+        return Checked(self.got, *check_dataset(self.p, self.ge, self.got))
+
+
+def _pull_now(p: Plan, ge: GreatExpectations, dataset: str) -> _Pulled:
+    try:
+        return _Pulled(p, ge, pull_dataset(p, dataset))
+    except CanaryError as exc:
+        return _Pulled(p, ge, exc)
 
 
 def collect(
@@ -412,18 +426,21 @@ def collect(
     """Pull and check every dataset; one that fails becomes an ``error`` check, the rest go on.
 
     ``submit`` starts each dataset's ``pull_and_check`` (the Prefect flow submits a task per
-    dataset, so they run concurrently); by default each runs in turn, in this thread.
-    Results keep the config's dataset order whatever order they finish in. With
-    ``warm_ge``, GE is imported in the background meanwhile (``GreatExpectations.prepare``).
+    dataset, so they run concurrently); by default every dataset is pulled in turn, in this
+    thread, then each is checked. Results keep the config's dataset order whatever order
+    they finish in. With ``warm_ge``, GE is imported in the background meanwhile
+    (``GreatExpectations.prepare``).
     """
     if warm_ge:
         ge.prepare()
-    start = submit or (lambda p, name: _Later(lambda: pull_and_check(p, ge, name)))
-    started = {name: start(p, name) for name in p.config.datasets}
-    out = Collected()
-    for name, pending in started.items():
+    start = submit or (lambda p, name: _pull_now(p, ge, name))
+    started: dict[str, Pending] = {}
+    for name in p.config.datasets:
         if progress:
             progress(f"{p.monitor}: {name}")
+        started[name] = start(p, name)
+    out = Collected()
+    for name, pending in started.items():
         try:
             got = pending.result()
         except CanaryError as exc:
