@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -134,13 +133,8 @@ _PEAK = (
 )
 
 
-def _canary(*argv: str, fresh: Path | None = None) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one canary command in its own process.
-
-    ``fresh``: a verdict cache emptied first, as on a new week (nothing validated before).
-    """
-    if fresh is not None:
-        shutil.rmtree(fresh, ignore_errors=True)
+def _canary(*argv: str) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one canary command in its own process."""
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", _PEAK, *argv], capture_output=True, text=True, check=False
@@ -262,12 +256,13 @@ def _database(instances: int, weeks: int, week: date, admin: sa.Engine) -> tuple
 
 
 def _weekly_runs(what: str, config: Path, bare: float, against: str) -> float:
-    """A first run (fills the store), a new week's run (verdict cache emptied: GE validates
-    as every week does) and a repeat of it (verdicts cached); prints each against ``bare``.
-    Returns the new week's seconds."""
-    run = ["run", "--config", str(config), "--quiet", "--no-deliver", "--as-of", str(AS_OF)]
-    _canary(*run)
-    took, rss = _canary(*run, fresh=config.parent / ".canary" / "cache")
+    """A first run a week before (fills the store), the new week's run (as every week: its
+    week not yet checked, GE validating) and a repeat of it (verdicts cached); prints each
+    against ``bare``. Returns the new week's seconds."""
+    run = ["run", "--config", str(config), "--quiet", "--no-deliver", "--as-of"]
+    _canary(*run, str(AS_OF - timedelta(weeks=1)))
+    run.append(str(AS_OF))
+    took, rss = _canary(*run)
     again, again_rss = _canary(*run)
     print(
         f"  {what}: weekly run {took:6.2f} s, peak RSS {rss:5.0f} MB; {against} {bare:.2f} s "
