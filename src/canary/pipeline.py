@@ -11,6 +11,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -393,27 +394,17 @@ Submit = Callable[[Plan, str], Pending]
 
 
 @dataclass
-class _Pulled:
-    """A dataset pulled when started, in this thread; checked when its result is asked for.
-
-    ``collect`` starts every pull before asking for any result, so the pulls (waiting on
-    their sources) run while GE imports in the background, not before each check."""
+class _PulledAhead:
+    """A dataset whose pull was started on the pulling thread; checked in this thread when
+    its result is asked for (while the next dataset is pulled)."""
 
     p: Plan
     ge: GreatExpectations
-    got: TileSummary | CanaryError  # the pull's summary, or why it failed
+    pull: Future[TileSummary]
 
     def result(self) -> Checked:
-        if isinstance(self.got, CanaryError):
-            raise self.got
-        return Checked(self.got, *check_dataset(self.p, self.ge, self.got))
-
-
-def _pull_now(p: Plan, ge: GreatExpectations, dataset: str) -> _Pulled:
-    try:
-        return _Pulled(p, ge, pull_dataset(p, dataset))
-    except CanaryError as exc:
-        return _Pulled(p, ge, exc)
+        data = self.pull.result()
+        return Checked(data, *check_dataset(self.p, self.ge, data))
 
 
 def collect(
@@ -426,21 +417,27 @@ def collect(
     """Pull and check every dataset; one that fails becomes an ``error`` check, the rest go on.
 
     ``submit`` starts each dataset's ``pull_and_check`` (the Prefect flow submits a task per
-    dataset, so they run concurrently); by default every dataset is pulled in turn, in this
-    thread, then each is checked. Results keep the config's dataset order whatever order
+    dataset, so they run concurrently); by default one thread pulls the datasets in turn, in
+    config order, while this one checks each pulled dataset (a pull waits on its source, a
+    check on GE: the two overlap). Results keep the config's dataset order whatever order
     they finish in. With ``warm_ge``, GE is imported in the background meanwhile
     (``GreatExpectations.prepare``).
     """
     if warm_ge:
         ge.prepare()
-    start = submit or (lambda p, name: _pull_now(p, ge, name))
-    started: dict[str, Pending] = {}
-    for name in p.config.datasets:
-        if progress:
-            progress(f"{p.monitor}: {name}")
-        started[name] = start(p, name)
+    pulls = ThreadPoolExecutor(max_workers=1, thread_name_prefix="canary-pull")
+    try:
+        start = submit or (lambda p, name: _PulledAhead(p, ge, pulls.submit(pull_dataset, p, name)))
+        return _gathered(p, {name: start(p, name) for name in p.config.datasets}, progress)
+    finally:
+        pulls.shutdown(cancel_futures=True)
+
+
+def _gathered(p: Plan, started: dict[str, Pending], progress: Progress | None) -> Collected:
     out = Collected()
     for name, pending in started.items():
+        if progress:
+            progress(f"{p.monitor}: {name}")
         try:
             got = pending.result()
         except CanaryError as exc:
