@@ -272,7 +272,7 @@ def _matched(both: str, version: str | None) -> str:
 
 def _compared(numeric: list[int], counters: list[int], version: str | None) -> str:
     """Over ``m``: copies (``e``, ``s``) and counters (``pm``, ``rn``, ``ri``) of all keys
-    (the row with ``whole`` 1), movers (``mn``, ``mp``, ``mr``) per moved and label
+    (the row whose ``whole`` is not 0), movers (``mn``, ``mp``, ``mr``) per moved and label
     (``whole`` 0), and ``repeats``: keys with more than one row in a week."""
     median = "percentile_cont(0.5) WITHIN GROUP (ORDER BY {})"
     out = [

@@ -136,13 +136,14 @@ class SqlSource:
             link_of(self.url, table),
         )
         if dialect in GE_SQL_DIALECTS:
-            rows, ordered = (self._sql(tile, (week, week), o) for o in (False, True))
+            any_order, values = self._sql(tile, (week, week), ordered=False)
+            in_order, _ = self._sql(tile, (week, week))
             summary.warehouse = WarehouseRows(
                 self.url,
-                inline(self.url, rows[0], bind(rows[1])),
+                inline(self.url, any_order, bind(values)),
                 self.query_timeout,
                 self.where(table),
-                inline(self.url, ordered[0], bind(ordered[1])),
+                inline(self.url, in_order, bind(values)),
             )
         return summary
 
