@@ -61,15 +61,14 @@ from canary.weeks import as_of_datetime, parse_week
 
 #: Datasets of one monitor pulled and checked at once (threads of one flow run).
 MAX_WORKERS = 4
-_GE_LOCK = GE_TURN
 _GE: list[RecordingGE] = []
 quiet_data_failures()  # a run whose checks fail is Failed with its message, not a traceback
 
 
 def shared_ge() -> RecordingGE:
     """The process's GE context. GE keeps a process-wide current context, so validations
-    run one at a time (under ``_GE_LOCK``) while pulls run concurrently."""
-    with _GE_LOCK:
+    run one at a time (under ``GE_TURN``) while pulls run concurrently."""
+    with GE_TURN:
         if not _GE:
             _GE.append(RecordingGE())
         return _GE[0]
@@ -120,7 +119,7 @@ def judge_and_record(
     writer = alerts_with_run(config, docs_url=docs_url) if alerts else None
     try:
         ge = shared_ge()
-        with store.lock(p.monitor, p.week), _GE_LOCK:
+        with store.lock(p.monitor, p.week), GE_TURN:
             return judge_and_finish(p, store, ge, got, started, writer)
     finally:
         store.close()

@@ -125,7 +125,8 @@ def test_an_unreachable_warehouse_is_a_source_error_without_its_password(
     ge: GreatExpectations,
 ) -> None:
     url = "postgresql+psycopg://canary:s3cret-pw@127.0.0.1:1/nowhere"
-    rows = WarehouseRows(url, "SELECT 1 AS n", timedelta(seconds=5), "source wh, table t")
+    one = "SELECT 1 AS n"
+    rows = WarehouseRows(url, one, timedelta(seconds=5), "source wh, table t", one)
     suite = load_suite(REPO / "expectations", "all_instances.instance_usage")
     with pytest.raises(SourceError) as raised:
         in_warehouse(

@@ -425,10 +425,15 @@ def collect(
     """
     if warm_ge:
         ge.prepare()
+    if submit is not None:
+        return _gathered(p, {name: submit(p, name) for name in p.config.datasets}, progress)
     pulls = ThreadPoolExecutor(max_workers=1, thread_name_prefix="canary-pull")
     try:
-        start = submit or (lambda p, name: _PulledAhead(p, ge, pulls.submit(pull_dataset, p, name)))
-        return _gathered(p, {name: start(p, name) for name in p.config.datasets}, progress)
+        ahead: dict[str, Pending] = {
+            name: _PulledAhead(p, ge, pulls.submit(pull_dataset, p, name))
+            for name in p.config.datasets
+        }
+        return _gathered(p, ahead, progress)
     finally:
         pulls.shutdown(cancel_futures=True)
 

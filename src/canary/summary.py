@@ -84,7 +84,7 @@ class WarehouseRows:
     sql: str
     timeout: timedelta
     where: str  # "source NAME (URL without password), table TABLE", for messages
-    ordered: str = ""  # empty: ``sql``
+    ordered: str
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "url": ""}

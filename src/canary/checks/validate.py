@@ -190,7 +190,7 @@ class GreatExpectations:
                 "partial_unexpected_count": SAMPLE_ROWS,
             }
             sampled = (
-                self._warehouse_batch(rows, rows.ordered or rows.sql)
+                self._warehouse_batch(rows, rows.ordered)
                 .validate(self._suite(again), expectation_parameters=parameters, result_format=fmt)
                 .results
             )
