@@ -1,0 +1,62 @@
+"""``pipeline.collect`` on the CLI path: one thread pulls the datasets in config order, one at
+a time, while the calling thread checks each pulled one."""
+
+from __future__ import annotations
+
+import threading
+from types import SimpleNamespace
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from canary import pipeline
+from canary.errors import SourceError
+
+DATASETS = ["first", "second", "third"]
+
+
+def test_the_next_pull_runs_while_a_dataset_is_checked_in_config_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    second_pulling = threading.Event()
+    events: list[str] = []
+    pulling: list[str] = []  # pulls under way now
+
+    def pull(p: Any, name: str) -> Any:
+        pulling.append(name)
+        events.append(f"pull {name} ({len(pulling)} at once)")
+        if name == "second":
+            second_pulling.set()
+        if name == "third":
+            pulling.remove(name)
+            raise SourceError("third: unreachable")
+        pulling.remove(name)
+        return SimpleNamespace(name=name, rows=1, link=None)
+
+    def check(p: Any, ge: Any, data: Any) -> tuple[pd.DataFrame, list[Any]]:
+        if data.name == "first":  # without a pull ahead, this waits in vain
+            events.append(f"second pulled during the first check: {second_pulling.wait(10)}")
+        events.append(f"check {data.name} on {threading.current_thread().name}")
+        return pd.DataFrame(), []
+
+    monkeypatch.setattr(pipeline, "pull_dataset", pull)
+    monkeypatch.setattr(pipeline, "check_dataset", check)
+    p = SimpleNamespace(monitor="m", week=None, config=SimpleNamespace(datasets=DATASETS))
+    got = pipeline.collect(p, SimpleNamespace(), warm_ge=False)  # type: ignore[arg-type]
+    main = threading.current_thread().name
+    assert [e for e in events if e.startswith("pull")] == [
+        f"pull {name} (1 at once)" for name in DATASETS
+    ]
+    assert "second pulled during the first check: True" in events
+    assert [e for e in events if e.startswith("check")] == [
+        f"check first on {main}",
+        f"check second on {main}",
+    ]
+    assert [(d.name, d.rows) for d in got.datasets] == [
+        ("first", 1),
+        ("second", 1),
+        ("third", None),
+    ]
+    (error,) = got.checks
+    assert error.dataset == "third" and error.status == "error" and "unreachable" in error.reason
