@@ -27,11 +27,12 @@ from canary.sample.generator import (
     CANARY_LABEL,
     CANARY_SITE_ID,
     INSIGHT_TYPES,
-    RELEASES,
     TYPES_PREFIX,
     USAGE,
     SampleSpec,
-    release_weeks,
+    release_at,
+    release_name,
+    week_index,
 )
 from canary.sample.scenarios import inject
 from canary.sample.warehouse import WarehouseSpec, url_of, write
@@ -110,14 +111,12 @@ def _sizes(rng: np.random.Generator, users: np.ndarray) -> np.ndarray:
 
 def _release_index(rng: np.random.Generator, spec: CalendarSpec, n: int) -> np.ndarray:
     """Release each instance runs each week: upgrades on random weeks, some weeks behind."""
-    shipped = release_weeks(spec.sample_spec())
-    t = np.arange(spec.weeks)
+    t = week_index(spec.end_week) - spec.weeks + 1 + np.arange(spec.weeks)
     behind = np.minimum(rng.exponential(6.0, n), 80).astype(int)
     upgrades = rng.random((n, spec.weeks)) < rng.uniform(0.1, 0.5, n)[:, None]
     upgrades[:, 0] = True
-    newest = np.searchsorted(shipped, t[None, :] - behind[:, None], side="right") - 1
-    held = np.where(upgrades, newest, -1)
-    return np.clip(np.maximum.accumulate(held, axis=1), 0, len(RELEASES) - 1)
+    held = np.where(upgrades, release_at(t[None, :] - behind[:, None]), -1)
+    return np.maximum.accumulate(held, axis=1)
 
 
 def generate(spec: CalendarSpec) -> pd.DataFrame:
@@ -171,7 +170,9 @@ def generate(spec: CalendarSpec) -> pd.DataFrame:
             "instance_label": labels[inst],
             "admin_email": [f"it@org-{i:05d}.example.org" for i in inst],
             "license_key": [f"CAL-{i:05d}-{(i * 2654435761) % 99991:05d}" for i in inst],
-            "version": [f"{RELEASES[r]}.{p}" for r, p in zip(release[cells], patch, strict=True)],
+            "version": [
+                f"{release_name(r)}.{p}" for r, p in zip(release[cells], patch, strict=True)
+            ],
             "deploy_type": rng.choice(DEPLOY_TYPES, n, p=[0.4, 0.3, 0.15, 0.1, 0.05])[inst],
             "release_index": release[cells],
             # instances without Code Insights report zeros; a few an empty or null object

@@ -11,11 +11,14 @@ import pytest
 from canary.sample.generator import (
     CANARY_SITE_ID,
     COUNTERS,
+    RELEASES,
     TYPES_PREFIX,
     USAGE,
     SampleSpec,
     generate,
+    release_name,
 )
+from canary.weeks import WEEK
 
 END = date(2026, 11, 16)
 
@@ -133,3 +136,24 @@ def test_year_end_and_summer_are_quieter(pings: pd.DataFrame) -> None:
     spring = views[(iso >= 20) & (iso <= 26)].mean()
     assert summer < spring
     assert np.isfinite(summer)
+
+
+@pytest.mark.parametrize("later", [1, 2, 3])
+def test_a_later_end_week_appends_a_week_and_keeps_the_past(
+    pings: pd.DataFrame, later: int
+) -> None:
+    """Like a warehouse: the same seed gives the same past whatever the end week."""
+    newer = generate(SampleSpec(end_week=END + WEEK * later))
+    assert newer["week"].max() == END + WEEK * later
+    shared = newer[newer["week"] <= END].reset_index(drop=True)
+    past = pings[pings["week"] >= newer["week"].min()].reset_index(drop=True)
+    assert len(past) > 100_000
+    pd.testing.assert_frame_equal(shared, past)
+
+
+def test_releases_continue_past_the_named_ones() -> None:
+    assert release_name(0) == "3.20" and release_name(len(RELEASES) - 1) == "5.29"
+    assert release_name(len(RELEASES)) == "6.0" and release_name(len(RELEASES) + 31) == "7.1"
+    years_on = generate(SampleSpec(end_week=date(2029, 6, 4), weeks=2))
+    assert years_on["version"].str.match(r"^(v?\d+\.\d+\.\d|\d{5}_|2023\.)").all()
+    assert years_on["version"].str.startswith("7.").mean() > 0.5

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from canary.cli import main
@@ -223,3 +225,32 @@ def test_first_run_backfills_the_history_it_needs_then_judges_with_it(
     assert all("judged" in c["reason"] for c in skipped), [c["reason"] for c in skipped]
     main(["run", "--config", str(config_path), "--json", str(out), *ARGS])
     assert "backfilled" not in capsys.readouterr().out  # history exists now
+
+
+def test_the_weeks_after_a_first_run_pass_as_the_sample_grows(
+    config_path: Path, sample_data_dir: Path, tmp_path: Path
+) -> None:
+    """A scheduled run each later week sees the sample append a week, its past unchanged:
+    no history-rewritten alarm, no failed check, and the warehouse's past rows identical."""
+
+    def pings() -> dict[date, list[tuple[Any, ...]]]:
+        with duckdb.connect(str(sample_data_dir / "sample.duckdb"), read_only=True) as con:
+            rows = con.execute("SELECT * FROM pings ORDER BY week, site_id").fetchall()
+        by_week: dict[date, list[tuple[Any, ...]]] = {}
+        for row in rows:
+            by_week.setdefault(row[1], []).append(row)
+        return by_week
+
+    assert _run(config_path, tmp_path / "first.json")[0] == 0
+    before = pings()
+    for later in (1, 2, 3):
+        as_of = (AS_OF + timedelta(weeks=later)).isoformat()
+        code, doc = _run(config_path, tmp_path / f"week{later}.json", "--as-of", as_of)
+        week = LATEST_WEEK + timedelta(weeks=later)
+        assert {r["week"] for r in doc["runs"]} == {week.isoformat()}
+        assert _failed(doc) == set() and code == 0
+        now = pings()
+        assert max(now) == week and week not in before
+        shared = [w for w in now if w in before]
+        assert len(shared) == 103 and all(now[w] == before[w] for w in shared)
+        before = now

@@ -41,7 +41,7 @@ def _object_null(f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generat
 def _version_field_drop(
     f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator
 ) -> pd.DataFrame:
-    hit = (f["week"] >= w) & (f["release_index"] == release_of(s, w))
+    hit = (f["week"] >= w) & (f["release_index"] == release_of(w))
     f.loc[hit, PAGE_VIEWS] = pd.NA
     return f
 
@@ -113,7 +113,7 @@ def _schema_rename(
 def _version_undercount(
     f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator
 ) -> pd.DataFrame:
-    hit = (f["week"] >= w) & (f["release_index"] >= release_of(s, w))
+    hit = (f["week"] >= w) & (f["release_index"] >= release_of(w))
     factor = rng.uniform(0.3, 0.6)
     f.loc[hit, PAGE_VIEWS] = (f.loc[hit, PAGE_VIEWS] * factor).round().astype("Int64")
     return f

@@ -20,7 +20,7 @@ from canary.sample.scenarios import inject
 from canary.sources.sql_connection import read_frame
 
 #: Bump when the generator's output changes, so cached warehouses are rebuilt.
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 FILE_NAME = "sample.duckdb"
 
 
