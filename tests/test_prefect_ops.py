@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from canary.config import load_config
 from canary.doctor import Context
-from canary.prefect_ops.doctor_checks import secret_origins, store_location
+from canary.prefect_ops.doctor_checks import schedules, secret_origins, store_location
 from canary.prefect_ops.events import run_events
+from canary.prefect_ops.schedules import scheduled_weeks
 from canary.prefect_ops.secret_blocks import secret_refs
 from canary.prefect_ops.states import ChecksFailed, failure_message
 from canary.results import CheckResult, DatasetInfo, PastCheck, RunResult
-from tests.conftest import write_config
+from canary.weeks import week_start
+from tests.conftest import REPO, write_config
 
 WEEK = date(2026, 11, 16)
 
@@ -191,3 +193,33 @@ def test_summary_shows_attribution_and_links() -> None:
     assert "## Attribution\n- ds0 / check 0: 62% on version 5.3; 30% on deploy_type helm\n" in text
     assert text.endswith("## Links\n- [Data Docs](https://docs.example.com/x/index.html)\n")
     assert "## Attribution" not in summary_markdown(_run("failed"))
+
+
+def test_the_bundled_schedules_test_the_week_that_just_ended() -> None:
+    """prefect.yaml's next scheduled run of each monitor tests the week that ended before it,
+    from any moment of the week."""
+    config = load_config(REPO / "canary.yaml")
+    for hours in range(0, 24 * 7, 5):
+        after = datetime(2026, 12, 7, tzinfo=UTC) + timedelta(hours=hours)
+        found = scheduled_weeks(REPO / "prefect.yaml", config, after)
+        assert {s.monitor for s in found} == set(config.monitors)
+        for s in found:
+            assert s.fires > after and s.fires.weekday() == 0
+            assert s.tests == s.ended == week_start(s.fires.date()) - timedelta(weeks=1)
+
+
+def test_doctor_warns_when_a_schedule_tests_the_week_before_last(tmp_path: Path) -> None:
+    (tmp_path / "prefect.yaml").write_text((REPO / "prefect.yaml").read_text())
+    config = load_config(write_config(tmp_path, sources={"sample": {"kind": "sample"}}))
+    monday = datetime(2026, 12, 7, 8, tzinfo=UTC)
+    findings = list(schedules(Context(config, {}, config_dir=tmp_path, now=monday)))
+    assert [f.status for f in findings] == ["warn", "warn"]
+    assert findings[0].detail == (
+        "next run Mon 2026-12-07 09:00 UTC tests week 2026-11-23, not week 2026-11-30 which "
+        "has just ended: monitor code-insights-all-instances's sources count a week complete "
+        "1d after it ends. Set complete_after to at most 9h or schedule the run later"
+    )
+    config = load_config(write_config(tmp_path))  # the bundled 6h
+    findings = list(schedules(Context(config, {}, config_dir=tmp_path, now=monday)))
+    assert [f.status for f in findings] == ["ok", "ok"]
+    assert "tests week 2026-11-30, the week that just ended" in findings[1].detail

@@ -62,6 +62,15 @@ def _duration(value: Any) -> Any:
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
 
 
+def duration_text(value: timedelta) -> str:
+    """A duration as config writes it (``1d``, ``6h``, ``90m``): its largest whole unit."""
+    seconds = int(value.total_seconds())
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -317,6 +326,10 @@ class MonitorConfig(Strict):
     def source_for(self, dataset: str) -> str:
         """The source a dataset is pulled from: its own ``source``, else the monitor's."""
         return self.datasets[dataset].source or self.source
+
+    def source_names(self) -> list[str]:
+        """Every source the monitor pulls from, sorted."""
+        return sorted({self.source, *(self.source_for(d) for d in self.datasets)})
 
     def suite_for(self, dataset: str) -> str:
         return self.datasets[dataset].suite or f"{self.suite_prefix}.{dataset}"

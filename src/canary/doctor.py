@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -20,7 +21,12 @@ from rich.markup import escape
 from canary.config import LOOKER_KINDS, Config, LookerSource, load_config
 from canary.dashboards import Dashboard
 from canary.errors import CanaryError, ConfigError, ExitCode, exit_code_for
-from canary.prefect_ops.doctor_checks import PREFIXES, secret_origins, store_location
+from canary.prefect_ops.doctor_checks import (
+    PREFIXES,
+    schedules,
+    secret_origins,
+    store_location,
+)
 from canary.sources.sql_doctor import sql_sources
 
 if TYPE_CHECKING:
@@ -45,6 +51,8 @@ class Context:
     config: Config
     environ: Mapping[str, str]
     sources: tuple[str, ...] = ()  # only these sources; empty: all
+    config_dir: Path = Path(".")  # where prefect.yaml, if any, lies beside the config
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def wants(self, source: str) -> bool:
         return not self.sources or source in self.sources
@@ -167,7 +175,13 @@ def _dashboard(source: DashboardSource, monitored: Mapping[str, list[str]]) -> I
         yield Finding(check, "warn", "merged-result tiles are skipped: canary cannot pull them")
 
 
-CHECKS: list[DoctorCheck] = [looker_sources, sql_sources, store_location, secret_origins]
+CHECKS: list[DoctorCheck] = [
+    looker_sources,
+    sql_sources,
+    store_location,
+    secret_origins,
+    schedules,
+]
 
 
 def diagnose(ctx: Context, checks: Sequence[DoctorCheck] = CHECKS) -> list[Finding]:
@@ -203,7 +217,7 @@ def doctor(config_path: Path, sources: Sequence[str], console: Console) -> ExitC
             f"--source {', '.join(unknown)} is not in {config_path}; "
             f"allowed: {', '.join(sorted(config.sources))}"
         )
-    findings = diagnose(Context(config, os.environ, tuple(sources)))
+    findings = diagnose(Context(config, os.environ, tuple(sources), config_path.resolve().parent))
     render(console, findings)
     return exit_code(findings)
 

@@ -138,8 +138,9 @@ def plan(config: Config, name: str, options: RunOptions, base_dir: Path) -> Plan
             f"--scenario {options.scenario!r} is unknown; allowed: {', '.join(sorted(SCENARIOS))}"
         )
     monitor = config.monitors[name]
-    names = {monitor.source, *(monitor.source_for(d) for d in monitor.datasets)}
-    sources = {n: build_source(config, monitor, options, base_dir, n) for n in sorted(names)}
+    sources = {
+        n: build_source(config, monitor, options, base_dir, n) for n in monitor.source_names()
+    }
     slowest = max(sorted(sources), key=lambda n: sources[n].complete_after)
     latest = latest_complete_week(options.now, sources[slowest].complete_after)
     week = options.week or latest

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from canary.config import duration_text
 from canary.errors import SecretError
+from canary.prefect_ops.schedules import scheduled_weeks
 from canary.prefect_ops.secret_blocks import secret_refs
 from canary.secrets import resolve
 
@@ -18,7 +21,7 @@ if TYPE_CHECKING:
     from canary.doctor import Context, Finding
 
 #: Check names of these findings start with one of these (the doctor's own checks do not).
-PREFIXES = ("store", "secret ")
+PREFIXES = ("store", "secret ", "schedule ")
 
 
 def _temporary(path: Path) -> bool:
@@ -74,3 +77,28 @@ def secret_origins(ctx: Context) -> Iterator[Finding]:
             yield Finding(f"secret {name}", "unreachable" if exc.transient else "warn", str(exc))
             continue
         yield Finding(f"secret {name}", "ok", f"from {got.origin}")
+
+
+def schedules(ctx: Context) -> Iterator[Finding]:
+    """Which week each deployment's next scheduled run tests (``prefect.yaml`` beside the
+    config): the week that has just ended, or a warning saying why not."""
+    from canary.doctor import Finding
+
+    path = ctx.config_dir / "prefect.yaml"
+    if not path.is_file():
+        return
+    for s in scheduled_weeks(path, ctx.config, ctx.now):
+        when = f"next run {s.fires:%a %Y-%m-%d %H:%M} {s.fires.tzname()}"
+        check = f"schedule {s.deployment}"
+        if s.behind <= 0:
+            yield Finding(check, "ok", f"{when} tests week {s.tests}, the week that just ended")
+            continue
+        ended_at = datetime.combine(s.ended + timedelta(days=7), time(), UTC)
+        yield Finding(
+            check,
+            "warn",
+            f"{when} tests week {s.tests}, not week {s.ended} which has just ended: "
+            f"monitor {s.monitor}'s sources count a week complete "
+            f"{duration_text(s.complete_after)} after it ends. Set complete_after to at most "
+            f"{duration_text(s.fires - ended_at)} or schedule the run later",
+        )
