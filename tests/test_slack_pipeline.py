@@ -106,3 +106,46 @@ def test_slack_test_posts_to_every_channel_and_reports_failures(
     assert main(args) == 0
     assert len(slack.webhook_messages) == 1
     assert "/services/" not in capsys.readouterr().out
+
+
+def test_a_delivered_drill_reaches_the_real_channels_marked_and_the_next_run_resolves_it(
+    slack: SlackFake,
+    tmp_path: Path,
+    sample_data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    make_config(tmp_path, slack)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    args = ["run", "--config", str(tmp_path / "canary.yaml"), "--as-of", AS_OF.isoformat()]
+    assert main([*args, "--quiet"]) == 0
+    store = Store(f"sqlite:///{sample_data_dir / 'store.db'}")
+    weeks_before = store.metric_history("code-insights-all-instances")["week"].max()
+
+    assert main([*args, "--scenario", "object-null", "--deliver", "--quiet"]) == 1
+    for channel in (ALERTS, INTERNAL):
+        [message] = slack.top_level(channel)
+        thread = slack.replies(channel, message["ts"])
+        assert len(thread) > 1  # the incident's details, marked too
+        for posted in [message, *thread]:
+            shown = json.dumps([posted["text"], posted.get("blocks"), posted.get("files")])
+            assert "DRILL" in shown, posted
+    # the drill's history stayed in its throwaway store
+    assert store.metric_history("code-insights-all-instances")["week"].max() == weeks_before
+
+    assert main([*args, "--quiet"]) == 0  # the next real run resolves the drill
+    for channel in (ALERTS, INTERNAL):
+        [message] = slack.top_level(channel)
+        assert "resolved" in json.dumps(message.get("blocks")), "the original marked resolved"
+        last = slack.replies(channel, message["ts"])[-1]
+        assert "resolved" in last["text"] and "DRILL" in last["text"]
+    posts = len(slack.calls("chat.postMessage"))
+    assert main([*args, "--quiet"]) == 0
+    assert len(slack.calls("chat.postMessage")) == posts  # resolved once
+    store.close()
+
+
+def test_deliver_needs_a_drill(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_config(tmp_path, None)
+    assert main(["run", "--config", str(tmp_path / "canary.yaml"), "--deliver"]) == 2
+    assert "--deliver sends a drill's alerts" in capsys.readouterr().err

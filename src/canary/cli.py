@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -30,6 +31,13 @@ from canary.prefect_ops.commands import cmd_deploy, cmd_secrets
 from canary.suite_commands import add_parser as add_suite_parser
 from canary.suite_commands import cmd_suite
 from canary.weeks import as_of_datetime
+
+if TYPE_CHECKING:
+    from canary.alerts.deliver import DeliveryReport
+    from canary.config import Config
+    from canary.pipeline import Plan, RunOptions
+    from canary.results import RunResult
+    from canary.store.db import Store
 
 DEFAULT_CONFIG = "canary.yaml"
 
@@ -51,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--no-deliver", action="store_true", help="record results but send no alerts (Slack)"
     )
+    run.add_argument(
+        "--deliver",
+        action="store_true",
+        help="with --scenario: send the drill's alerts to the real channels, marked DRILL",
+    )
 
     sample = sub.add_parser("sample", help="build the bundled sample warehouse")
     sample.add_argument("--config", type=Path, default=Path(DEFAULT_CONFIG))
@@ -60,8 +73,6 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument(
         "--data-dir", type=Path, help="where to write it (default: config data_dir)"
     )
-    sample.add_argument("--scenario", help="inject a catalog breakage")
-    sample.add_argument("--week", type=week_arg, help="week the breakage starts")
     sample.add_argument(
         "--list-scenarios", action="store_true", help="print slug<TAB>summary lines"
     )
@@ -89,11 +100,13 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
     )
     from canary.report import json_result
     from canary.report.console import backfill_first_run, print_report
-    from canary.results import RunResult
     from canary.sources.registry import end_run
     from canary.store.db import Store
 
     config = load_config(args.config)
+    if args.deliver and (args.scenario is None or args.no_deliver):
+        raise ConfigError("--deliver sends a drill's alerts: give it --scenario, not --no-deliver")
+    real_config = config
     options = RunOptions(week=args.week, now=as_of_datetime(args.as_of), scenario=args.scenario)
     names = args.monitor or list(config.monitors)
     runs: list[RunResult] = []
@@ -147,6 +160,10 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
                         )
                     except StoreError as exc:  # the fallback store failed too
                         undelivered = f"alerts: not recorded nor sent: {exc}"
+                elif args.deliver:
+                    delivery, fell_back = _deliver_drill(
+                        real_config, plans, runs, store, options, console
+                    )
         finally:
             store.close()
             if args.json:
@@ -164,6 +181,31 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
     return exit_code_for([r.status for r in runs] + (["error"] if undelivered else []))
 
 
+def _deliver_drill(
+    config: Config,
+    plans: list[Plan],
+    runs: list[RunResult],
+    scratch: Store,
+    options: RunOptions,
+    console: Console,
+) -> tuple[DeliveryReport, str | None]:
+    """Send a drill's alerts to the real channels: its alert state and outbox go to the real
+    store (so the next real run resolves them), its history stays in ``scratch``."""
+    from canary.alerts.kept import deliver_or_keep
+    from canary.pipeline import open_store
+
+    store = open_store(config, config.store_url(os.environ))
+    try:
+        with ExitStack() as held:  # a real run of the same monitor and week waits
+            for p in sorted(plans, key=lambda p: p.monitor):
+                held.enter_context(store.lock(p.monitor, p.week))
+            return deliver_or_keep(
+                config, store, runs, now=options.now, console=console, history=scratch
+            )
+    finally:
+        store.close()
+
+
 def cmd_sample(args: argparse.Namespace, console: Console) -> ExitCode:
     from canary.sample.scenarios import SCENARIOS
 
@@ -179,10 +221,6 @@ def cmd_sample(args: argparse.Namespace, console: Console) -> ExitCode:
     found = next(((n, s) for n, s in config.sources.items() if isinstance(s, SampleSource)), None)
     if found is None:
         raise ConfigError(f"{args.config}: sources: no source of kind 'sample' is configured")
-    if args.scenario is not None and args.scenario not in SCENARIOS:
-        raise ConfigError(
-            f"--scenario {args.scenario!r} is unknown; allowed: {', '.join(SCENARIOS)}"
-        )
     ctx = BuildContext(
         dashboard=next(iter(config.catalog.dashboards.values())),  # any: no tile is read
         views=config.catalog.views,
@@ -190,8 +228,6 @@ def cmd_sample(args: argparse.Namespace, console: Console) -> ExitCode:
         data_dir=args.data_dir or config.data_dir,
         environ=os.environ,
         now=as_of_datetime(args.as_of),
-        scenario=args.scenario,
-        scenario_week=args.week,
     )
     console.print(sample.build(*found, ctx).contents().summary())
     return ExitCode.OK

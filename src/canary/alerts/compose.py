@@ -175,7 +175,9 @@ def _message_ops(msg: Digest, run: RunResult, inputs: Inputs) -> list[Op]:
     charted = [v for v in chosen if v.chart_check in inputs.charts]
     for view in charted[: inputs.config.slack.max_charts]:
         check = next(c for c in run.checks if c.id == view.chart_check)
-        what = " · ".join(x for x in (check.dataset, check.column, check.check) if x)
+        what = " · ".join(
+            x for x in ("DRILL" if msg.drill else "", check.dataset, check.column, check.check) if x
+        )
         ops.append(
             Op(
                 op_key("chart", msg.key, view.key),
@@ -216,9 +218,8 @@ def _followups(
         keys = sorted(v.key for v in told)
         original = inputs.threads.get(thread)
         channel = original.channel if original else (group[0].before.channel or "")  # type: ignore[union-attr]
-        d = Digest(
-            run.monitor, run.week, run.status, run.counts(), told, inputs.more, bool(run.drill)
-        )
+        drill = original.drill if original else bool(run.drill)
+        d = Digest(run.monitor, run.week, run.status, run.counts(), told, inputs.more, drill)
         key = op_key(kind, thread, run.week, *keys)
         composed.ops.append(_reply(key, thread, channel, run, kind, d))
         if kind != "resolved" or original is None:

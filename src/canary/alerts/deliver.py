@@ -30,7 +30,7 @@ from sqlalchemy import Connection
 
 from canary.alerts import chart, outbox
 from canary.alerts.compose import Inputs, Mode, compose, detailed
-from canary.alerts.digest import IncidentView, digest, followed
+from canary.alerts.digest import DRILL_PREFIX, IncidentView, digest, followed
 from canary.alerts.flush import FlushReport, flush
 from canary.alerts.lifecycle import decide
 from canary.alerts.model import Link
@@ -193,28 +193,36 @@ def compose_run(
     today: date,
     current: pd.DataFrame | None = None,
     given: list[RunResult] | None = None,
+    history: Store | None = None,
 ) -> Callable[[Connection], int]:
     """Find the run's incidents, decide and compose its deliveries (reads only); returns
     their writer. Incidents are found with the other monitors' runs of the week (those
     ``given``, else as recorded), so that a breakage they share is one incident; checks of
-    ``given`` runs are shown as its evidence too (recorded ones carry no masked labels)."""
+    ``given`` runs are shown as its evidence too (recorded ones carry no masked labels).
+
+    ``history``: where the run's metrics and the week's other runs are recorded, when not
+    in ``store`` (a drill's throwaway store; its alert state is the real store's). A drill
+    follows only drill incidents: it never touches a real one's alert."""
     engine = store.engine
+    history = history or store
     same = [r for r in given or [] if r.week == run.week and r.monitor != run.monitor]
     missing = [
         m for m in config.monitors if m != run.monitor and m not in {r.monitor for r in same}
     ]
-    recorded = recorded_runs(store, config, run.week, missing)
+    recorded = recorded_runs(history, config, run.week, missing)
     found = incidents_of([run, *same, *recorded], config.catalog.tiles)
     d = digest(run, found, config.slack.masking, more, same, drill=bool(run.drill))
     told = [i for i in found if run.monitor in i.monitors and i.week == run.week]
     tracked = load_tracked(engine, (v.key for v in d.incidents), run.monitor)
+    if run.drill:
+        tracked = {k: t for k, t in tracked.items() if k.startswith(DRILL_PREFIX)}
     threads = {t.thread_key for t in tracked.values() if t.thread_key}
     inputs = Inputs(config, mode, more, load_messages(engine, threads))
     members = {v.key: v.check_ids for m in inputs.threads.values() for v in m.incidents if v.key}
     steps = decide(run, followed(d), tracked, members, config.slack.mutes, today)
     states = {t.check.id: t.kind for t in steps}
     fresh = [v for v in d.incidents if states.get(v.key) in ("new", "reopened")]
-    inputs.charts, inputs.changes = _charts(store, run, fresh, inputs, current)
+    inputs.charts, inputs.changes = _charts(history, run, fresh, inputs, current)
     composed = compose(run, d, told, steps, inputs)
     after = [t.after for t in steps]
     notices = notify_ops(config, [d]) if config.notify else []
@@ -252,10 +260,11 @@ def enqueue_run(
     more: Link | None,
     today: date,
     given: list[RunResult] | None = None,
+    history: Store | None = None,
 ) -> int:
     """Decide, compose and record one run's deliveries (one transaction); ``given``: the
-    runs delivered with it."""
-    writer = compose_run(store, config, run, mode, name, more, today, given=given)
+    runs delivered with it; ``history``: as ``compose_run`` takes it."""
+    writer = compose_run(store, config, run, mode, name, more, today, given=given, history=history)
     with store.engine.begin() as con:
         return writer(con)
 
@@ -293,20 +302,22 @@ def deliver(
     console: Console | None = None,
     docs_url: str | None = None,
     holder: str | None = None,
+    history: Store | None = None,
 ) -> DeliveryReport:
     """Record the alerts of ``runs`` and send everything the outbox holds.
 
     Messages link the full results: the report site if configured, else ``docs_url`` (the
-    run's Data Docs), else the JSON result's path. ``holder`` names this delivery in the
-    claims it takes (default: this process).
+    run's Data Docs), else the JSON result's path; a drill's link nothing (its results are
+    thrown away). ``holder`` names this delivery in the claims it takes (default: this
+    process); ``history``: where the runs were recorded, when not in ``store`` (a drill's).
     """
     choice = choose(config, environ, console)
     report = DeliveryReport(choice.name)
     today = (now or datetime.now(UTC)).date()
     for run in runs:
-        more = more_link(config, run, result_path, docs_url)
+        more = None if run.drill else more_link(config, run, result_path, docs_url)
         report.enqueued += enqueue_run(
-            store, config, run, MODES[choice.name], choice.name, more, today, runs
+            store, config, run, MODES[choice.name], choice.name, more, today, runs, history
         )
     if choice.transport is None:
         report.problems.append(f"{choice.name}: not sent: {choice.problem}")

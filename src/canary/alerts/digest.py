@@ -26,13 +26,16 @@ EVIDENCE = 5  # checks shown per incident; the rest are counted
 #: Alert fingerprints of incidents start so, telling them from the per-check alert state
 #: that earlier versions kept in the same table.
 INCIDENT_PREFIX = "inc-"
+#: A drill's incidents (``canary run --scenario --deliver``) are followed apart from real
+#: ones: a drill never touches a real incident's alert, and a real run resolves a drill's.
+DRILL_PREFIX = INCIDENT_PREFIX + "drill-"
 
 
-def fingerprint(monitor: str, incident_id: str) -> str:
+def fingerprint(monitor: str, incident_id: str, drill: bool = False) -> str:
     """The key of an incident's alert in one monitor's lifecycle (an incident shared by two
     monitors is told, and followed, in each of their messages)."""
     raw = json.dumps([monitor, incident_id]).encode()
-    return INCIDENT_PREFIX + hashlib.sha256(raw).hexdigest()[:28]
+    return (DRILL_PREFIX if drill else INCIDENT_PREFIX) + hashlib.sha256(raw).hexdigest()[:28]
 
 
 @dataclass
@@ -58,6 +61,7 @@ class IncidentView:
     weeks_failing: int = 1
     flapping: bool = False
     resolved_week: date | None = None
+    drill: bool = False  # injected by a drill, whatever run tells it
 
 
 #: What an outbox entry of a run tells: the run's message, one incident's thread reply, a
@@ -122,7 +126,11 @@ def _evidence_order(checks: list[CheckResult], lead: CheckResult | None) -> list
 
 
 def _view(
-    incident: Incident, run: RunResult, others: list[RunResult], masking: SlackMasking
+    incident: Incident,
+    run: RunResult,
+    others: list[RunResult],
+    masking: SlackMasking,
+    drill: bool,
 ) -> IncidentView:
     by_id = {c.id: c for r in [run, *others] for c in r.checks}
     mine = [by_id[i] for i in incident.check_ids if i in by_id]
@@ -157,7 +165,8 @@ def _view(
         evidence=evidence,
         sample_rows=masked_rows(rows, masking),
         chart_check=lead.id if lead is not None else None,
-        key=fingerprint(run.monitor, incident.id),
+        key=fingerprint(run.monitor, incident.id, drill),
+        drill=drill,
         check_ids=[c.id for c in mine],
         datasets=sorted({c.dataset for c in mine}),
     )
@@ -183,7 +192,7 @@ def digest(
         run.week,
         run.status,
         run.counts(),
-        [_view(i, run, rest, masking) for i in mine],
+        [_view(i, run, rest, masking, drill) for i in mine],
         more,
         drill,
     )

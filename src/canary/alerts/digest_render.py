@@ -78,13 +78,14 @@ def _cause(view: IncidentView) -> str:
 
 def incident_head(view: IncidentView, style: Style) -> str:
     """The incident's first line: cause, confidence, since when, how many checks, state."""
+    drill = "DRILL · " if view.drill else ""
     if view.state == "resolved":
         week = view.resolved_week.isoformat() if view.resolved_week else "?"
-        return f"✅ {style.strike(_cause(view))} · since {view.since.isoformat()} · resolved in week {week}"
+        return f"✅ {drill}{style.strike(_cause(view))} · since {view.since.isoformat()} · resolved in week {week}"
     sure = f" ({view.confidence:.0%})" if view.cause else ""
     checks = f"{view.checks} check{'s' if view.checks != 1 else ''}"
     icon = STATUS_ICON.get(view.status, "❔")
-    head = f"{icon} {style.bold(_cause(view))}{sure} · since {view.since.isoformat()} · {checks}"
+    head = f"{icon} {drill}{style.bold(_cause(view))}{sure} · since {view.since.isoformat()} · {checks}"
     return head + _marks(view)
 
 
