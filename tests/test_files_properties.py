@@ -215,3 +215,43 @@ def test_a_pull_lacking_a_column_keeps_its_history_in_the_weeks_it_restates(
             (str(frame.loc[5, "week"]), "total_standalone_dashboard_clicks"),
         ).fetchall()
     assert clicks == frame.loc[5, "total_standalone_dashboard_clicks"]  # restated, as pulled
+
+
+def test_a_past_value_blanked_in_a_pull_keeps_its_stored_value(
+    world: World, tmp_path: Path
+) -> None:
+    """A restated week is written, but a value the pull no longer has (a blank cell, NaN)
+    never erases the number stored for it: a pull restates history, it never erases it."""
+    frame = pd.read_csv(io.StringIO(world.good["page_views"]))
+    frame["total_insights_page_views"] = frame["total_insights_page_views"].astype("float64")
+    frame.loc[5, "total_insights_page_views"] = float("nan")
+    frame.loc[5, "total_standalone_dashboard_clicks"] += 100  # the same week restated
+    path = world.base / "exports" / "page_views.csv"
+    path.write_text(frame.to_csv(index=False))
+    database = tmp_path / "store.db"
+    shutil.copyfile(world.store, database)
+    store = Store(f"sqlite:///{database}")
+    try:
+        p = plan(world.config, "canary-series", RunOptions(week=LATEST_WEEK, now=NOW), world.base)
+        run = run_monitor(p, store, world.ge)
+    finally:
+        store.close()
+        path.write_text(world.good["page_views"])
+    assert any(c.check == "history rewritten" and c.status != "passed" for c in run.checks)
+    with sqlite3.connect(database) as con:
+        stored = dict(
+            con.execute(
+                "SELECT column_name, value FROM metrics WHERE week = ? AND column_name IN (?, ?)",
+                (
+                    str(frame.loc[5, "week"]),
+                    "total_insights_page_views",
+                    "total_standalone_dashboard_clicks",
+                ),
+            ).fetchall()
+        )
+    good = pd.read_csv(io.StringIO(world.good["page_views"])).loc[5]
+    assert stored["total_insights_page_views"] == good["total_insights_page_views"]
+    assert (
+        stored["total_standalone_dashboard_clicks"]
+        == frame.loc[5, "total_standalone_dashboard_clicks"]
+    )
