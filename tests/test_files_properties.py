@@ -30,6 +30,7 @@ from canary.checks.validate import GreatExpectations
 from canary.config import Config, load_config
 from canary.errors import ExitCode, exit_code_for
 from canary.pipeline import RunOptions, plan, run_monitor
+from canary.results import RunResult
 from canary.store.db import Store
 from canary.weeks import WEEK
 from tests.conftest import LATEST_WEEK, NOW, FuzzTally, sample_exports, write_config
@@ -277,6 +278,21 @@ def test_no_export_crashes_a_run_or_loses_stored_history(
         assert before <= after, sorted(before - after)[:5]
 
 
+def _run_series(world: World, frame: pd.DataFrame, database: Path) -> RunResult:
+    """The series monitor's run of the week over ``frame`` as its page_views export, on a
+    copy of the world's store at ``database``."""
+    path = world.base / "exports" / "page_views.csv"
+    path.write_text(frame.to_csv(index=False))
+    shutil.copyfile(world.store, database)
+    store = Store(f"sqlite:///{database}")
+    try:
+        p = plan(world.config, "canary-series", RunOptions(week=LATEST_WEEK, now=NOW), world.base)
+        return run_monitor(p, store, world.ge)
+    finally:
+        store.close()
+        path.write_text(world.good["page_views"])
+
+
 def test_a_pull_lacking_a_column_keeps_its_history_in_the_weeks_it_restates(
     world: World, tmp_path: Path
 ) -> None:
@@ -285,18 +301,9 @@ def test_a_pull_lacking_a_column_keeps_its_history_in_the_weeks_it_restates(
     frame = pd.read_csv(io.StringIO(world.good["page_views"]))
     frame = frame.drop(columns="total_insights_page_views")
     frame.loc[5, "total_standalone_dashboard_clicks"] += 100  # late data restates a week
-    path = world.base / "exports" / "page_views.csv"
-    path.write_text(frame.to_csv(index=False))
     database = tmp_path / "store.db"
-    shutil.copyfile(world.store, database)
-    before = _history(database, LATEST_WEEK.isoformat())
-    store = Store(f"sqlite:///{database}")
-    try:
-        p = plan(world.config, "canary-series", RunOptions(week=LATEST_WEEK, now=NOW), world.base)
-        run = run_monitor(p, store, world.ge)
-    finally:
-        store.close()
-        path.write_text(world.good["page_views"])
+    before = _history(world.store, LATEST_WEEK.isoformat())
+    run = _run_series(world, frame, database)
     assert any(c.check == "history rewritten" and c.status != "passed" for c in run.checks)
     assert before <= _history(database, LATEST_WEEK.isoformat())
     with sqlite3.connect(database) as con:
@@ -316,17 +323,8 @@ def test_a_past_value_blanked_in_a_pull_keeps_its_stored_value(
     frame["total_insights_page_views"] = frame["total_insights_page_views"].astype("float64")
     frame.loc[5, "total_insights_page_views"] = float("nan")
     frame.loc[5, "total_standalone_dashboard_clicks"] += 100  # the same week restated
-    path = world.base / "exports" / "page_views.csv"
-    path.write_text(frame.to_csv(index=False))
     database = tmp_path / "store.db"
-    shutil.copyfile(world.store, database)
-    store = Store(f"sqlite:///{database}")
-    try:
-        p = plan(world.config, "canary-series", RunOptions(week=LATEST_WEEK, now=NOW), world.base)
-        run = run_monitor(p, store, world.ge)
-    finally:
-        store.close()
-        path.write_text(world.good["page_views"])
+    run = _run_series(world, frame, database)
     assert any(c.check == "history rewritten" and c.status != "passed" for c in run.checks)
     with sqlite3.connect(database) as con:
         stored = dict(
