@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections import Counter
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -105,3 +107,50 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="rewrite the golden files in tests/golden/ from the current output",
     )
+
+
+class FuzzTally:
+    """What a property test tried: kinds of input generated and outcomes seen, counted.
+
+    A test adds to it per example; at teardown its one-line summary goes into the test's
+    report, and the terminal summary prints it even when the test passes (under xdist too).
+    """
+
+    def __init__(self) -> None:
+        self.tried: Counter[str] = Counter()
+        self.seen: Counter[str] = Counter()
+        self.examples = 0
+
+    def example(self, kinds: list[str], outcome: str) -> None:
+        self.examples += 1
+        self.tried.update(kinds)
+        self.seen[outcome] += 1
+
+    def line(self) -> str:
+        def counts(c: Counter[str]) -> str:
+            return ", ".join(f"{k} {n}" for k, n in sorted(c.items())) or "none"
+
+        return f"{self.examples} examples; tried: {counts(self.tried)}; seen: {counts(self.seen)}"
+
+
+@pytest.fixture
+def fuzz_tally(request: pytest.FixtureRequest) -> Iterator[FuzzTally]:
+    tally = FuzzTally()
+    yield tally
+    request.node.user_properties.append(("fuzz", tally.line()))
+
+
+_FUZZ_LINES: dict[str, str] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    for name, value in report.user_properties:
+        if name == "fuzz":
+            _FUZZ_LINES[report.nodeid] = str(value)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _FUZZ_LINES:
+        terminalreporter.section("what the property tests tried")
+        for nodeid, line in sorted(_FUZZ_LINES.items()):
+            terminalreporter.write_line(f"{nodeid}: {line}")

@@ -261,3 +261,44 @@ def test_a_definitions_file_is_held_to_the_same_rules(tmp_path: Path) -> None:
     defs.write_bytes(b"views: {}\n# caf\xe9\n")
     with pytest.raises(ConfigError, match=r"defs.yaml is not UTF-8"):
         load_config(path, environ={})
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "where"),
+    [
+        ("token", "xoxb-1234-5678-notshownever", "slack.token"),
+        ("webhook", "https://hooks.slack.com/services/T0/B0/notshownever", "slack.webhook"),
+        ("base_url", "https://canary:notshownever@slack.example/api", "slack.base_url"),
+    ],
+)
+def test_a_secret_written_where_a_reference_belongs_is_never_echoed(
+    key: str, value: str, where: str
+) -> None:
+    """A token pasted into the config (or an override) is a config error that names the key
+    and says what to write, without repeating the secret."""
+    raw = _raw()
+    raw["slack"] = {key: value}
+    for text in (
+        _error(raw),
+        _error(_raw(), {f"CANARY__SLACK__{key.upper()}": value}),
+    ):
+        assert f"{where}: " in text
+        assert "notshownever" not in text
+    if key != "base_url":
+        assert "{env: NAME}" in _error(raw)
+
+
+def test_a_long_value_is_shown_cut_short() -> None:
+    raw = _raw()
+    raw["sources"]["sample"]["complete_after"] = "x" * 5000
+    text = _error(raw)
+    assert "sources.sample.complete_after: a duration such as" in text
+    assert len(text) < 400 and "xxx..." in text
+
+
+def test_a_definitions_file_that_is_not_a_mapping_is_not_printed(tmp_path: Path) -> None:
+    (tmp_path / "defs.yaml").write_text("just some text " * 200)
+    raw = _raw()
+    raw["definitions"] = str(tmp_path / "defs.yaml")
+    text = _error(raw)
+    assert str(tmp_path / "defs.yaml") in text and len(text) < 400

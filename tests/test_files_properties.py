@@ -1,9 +1,12 @@
 """Property: no export file makes a run crash (exit 4) or lose the history already stored.
 
 Inputs are real exports of the canary dashboard's tiles with random edits (cells replaced
-by any text or number, columns dropped, renamed or blanked, rows dropped or repeated, bytes
-inserted or cut, other encodings, random bytes), pulled by the files source and run through
-the same per-monitor path as ``canary run`` against a store holding earlier weeks.
+by any text or number, NaN or infinity, counters made negative; columns dropped, added,
+renamed, retyped or blanked; rows dropped or repeated, a week removed (a gap) or one after
+the week under test added; only the header left; bytes inserted or cut, a UTF-8 BOM, other
+encodings, random bytes, an empty file), written as CSV or Parquet, pulled by the files
+source and run through the same per-monitor path as ``canary run`` against a store holding
+earlier weeks. The terminal summary says which edits were tried and which exit codes seen.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import traceback
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,17 +28,18 @@ from hypothesis import strategies as st
 
 from canary.checks.validate import GreatExpectations
 from canary.config import Config, load_config
-from canary.errors import CanaryError
+from canary.errors import ExitCode, exit_code_for
 from canary.pipeline import RunOptions, plan, run_monitor
+from canary.results import RunResult
 from canary.store.db import Store
 from canary.weeks import WEEK
-from tests.conftest import LATEST_WEEK, NOW, sample_exports, write_config
+from tests.conftest import LATEST_WEEK, NOW, FuzzTally, sample_exports, write_config
 
 pytestmark = pytest.mark.integration
 #: one monitor per shape, one dataset each: a series carries its history, a snapshot does not
 MONITORS = {"canary-series": "page_views", "canary-snapshot": "instance_usage"}
 SETTINGS = settings(
-    max_examples=int(os.environ.get("CANARY_PROPERTY_EXAMPLES", "8")),
+    max_examples=int(os.environ.get("CANARY_PROPERTY_EXAMPLES", "14")),
     deadline=None,
     derandomize="CANARY_PROPERTY_EXAMPLES" not in os.environ,  # set it to explore
     database=None,
@@ -70,7 +75,7 @@ def world(shared_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Worl
             sources={
                 "exports": {
                     "kind": "files",
-                    "datasets": {d: {"path": f"exports/{d}.csv"} for d in MONITORS.values()},
+                    "datasets": {d: {"path": f"exports/{d}.*"} for d in MONITORS.values()},
                 }
             },
             monitors={
@@ -103,18 +108,60 @@ cells = st.one_of(
     st.floats().map(str),
     st.sampled_from(["", "NaN", "null", "1e309", "-1", "1.5", "2026-02-30", "0x1F", "5.28"]),
 )
+#: edits that may restate a past week with a number (which a run records, as designed)
+RESTATING = {"cell", "blank", "insert", "cut"}
+
+
+@dataclass
+class Export:
+    """One edited export: its file's suffix and bytes, and the edits that made it."""
+
+    suffix: str
+    data: bytes
+    kinds: list[str]
+
+    @property
+    def restates(self) -> bool:
+        return bool(RESTATING.intersection(self.kinds))
+
+
+def _numbers(frame: pd.DataFrame) -> list[str]:
+    return [
+        c for c in frame.columns if c not in ("week", "site_id") and frame[c].str.isdigit().all()
+    ]
 
 
 @st.composite
-def edited(draw: st.DrawFn, good: str) -> bytes:
+def edited(draw: st.DrawFn, good: str) -> Export:
     """``good`` (a CSV export) with table-level edits, then perhaps byte-level ones."""
     frame = pd.read_csv(io.StringIO(good), dtype=str, keep_default_na=False)
+    latest = frame["week"] == LATEST_WEEK.isoformat()
+    numbers = _numbers(frame)
+    kinds = []
     for _ in range(draw(st.integers(1, 3))):
         columns = list(frame.columns)
         edit = draw(
-            st.sampled_from(["cell", "drop", "rename", "blank", "drop rows", "repeat rows"])
+            st.sampled_from(
+                [
+                    "cell",
+                    "drop",
+                    "rename",
+                    "blank",
+                    "drop rows",
+                    "repeat rows",
+                    "extra",
+                    "retype",
+                    "nan/inf",
+                    "negative",
+                    "future week",
+                    "gap",
+                    "header only",
+                ]
+            )
         )
+        kinds.append(edit)
         column = draw(st.sampled_from(columns)) if columns else None
+        number = draw(st.sampled_from(numbers)) if numbers else None
         if edit == "cell" and column is not None and len(frame):
             frame.loc[draw(st.integers(0, len(frame) - 1)), column] = draw(cells)
         elif edit == "drop" and column is not None:
@@ -127,25 +174,54 @@ def edited(draw: st.DrawFn, good: str) -> bytes:
             frame = frame.iloc[draw(st.integers(0, len(frame))) :]
         elif edit == "repeat rows" and len(frame):
             frame = pd.concat([frame, frame.sample(n=1, random_state=draw(st.integers(0, 9)))])
+        elif edit == "extra":
+            frame[draw(st.text(min_size=1, max_size=8)).strip() or "extra"] = draw(cells)
+        elif edit == "retype" and number in frame.columns:
+            frame[number] = frame[number] + draw(st.sampled_from([" views", ".5", "e400", "%"]))
+        elif edit == "nan/inf" and column is not None and len(frame):
+            cell = draw(st.sampled_from(["NaN", "nan", "inf", "-inf", "Infinity", ""]))
+            frame.loc[draw(st.integers(0, len(frame) - 1)), column] = cell
+        elif edit == "negative" and number in frame.columns:
+            here = latest.reindex(frame.index, fill_value=False)
+            frame.loc[here, number] = f"-{draw(st.integers(1, 10**6))}"
+        elif edit == "future week" and "week" in frame.columns and len(frame):
+            ahead = frame[frame["week"] == frame["week"].max()].copy()
+            ahead["week"] = (LATEST_WEEK + WEEK * draw(st.integers(1, 60))).isoformat()
+            frame = pd.concat([frame, ahead])
+        elif edit == "gap" and "week" in frame.columns and len(frame):
+            frame = frame[frame["week"] != draw(st.sampled_from(sorted(set(frame["week"]))))]
+        elif edit == "header only":
+            frame = frame.iloc[:0]
+    if draw(st.booleans()) and len(frame.columns) == len(set(frame.columns)):
+        kinds.append("parquet")
+        typed = frame.apply(lambda c: pd.to_numeric(c, errors="ignore"))  # type: ignore[call-overload]
+        out = io.BytesIO()
+        typed.to_parquet(out, index=False)
+        return Export("parquet", out.getvalue(), kinds)
     text = frame.to_csv(index=False)
-    raw = draw(st.sampled_from(["csv", "insert", "cut", "latin-1", "bytes", "empty"]))
+    raw = draw(st.sampled_from(["csv", "bom", "insert", "cut", "latin-1", "bytes", "empty"]))
+    kinds.append(raw)
+    if raw == "bom":
+        return Export("csv", ("\ufeff" + text).encode(), kinds)
     if raw == "insert":
         at = draw(st.integers(0, len(text)))
-        return (text[:at] + draw(st.text(max_size=20)) + text[at:]).encode()
+        return Export("csv", (text[:at] + draw(st.text(max_size=20)) + text[at:]).encode(), kinds)
     if raw == "cut":
-        return text[: draw(st.integers(0, len(text)))].encode()
+        return Export("csv", text[: draw(st.integers(0, len(text)))].encode(), kinds)
     if raw == "latin-1":
-        return (text + "café\n").encode("latin-1", "replace")
+        return Export("csv", (text + "café\n").encode("latin-1", "replace"), kinds)
     if raw == "bytes":
-        return draw(st.binary(max_size=300))
-    return b"" if raw == "empty" else text.encode()
+        return Export("csv", draw(st.binary(max_size=300)), kinds)
+    return Export("csv", b"" if raw == "empty" else text.encode(), kinds)
 
 
-def _history(store: Path, before: str) -> set[tuple[object, ...]]:
-    """The keys of everything stored for weeks before ``before``."""
+def _history(store: Path, before: str, values: bool = False) -> set[tuple[object, ...]]:
+    """Everything stored for weeks before ``before``: the keys, or with ``values`` the
+    metrics' values too."""
+    value = ", value" if values else ""
     with sqlite3.connect(store) as con:
         metrics = con.execute(
-            "SELECT monitor, dataset, week, column_name, segment, metric FROM metrics "
+            f"SELECT monitor, dataset, week, column_name, segment, metric{value} FROM metrics "
             "WHERE week < ?",
             (before,),
         ).fetchall()
@@ -160,31 +236,61 @@ def _history(store: Path, before: str) -> set[tuple[object, ...]]:
     )
 
 
+def _write(world: World, dataset: str, suffix: str, data: bytes) -> Path:
+    """The export of ``dataset`` as the only file its glob matches."""
+    for old in (world.base / "exports").glob(f"{dataset}.*"):
+        old.unlink()
+    path = world.base / "exports" / f"{dataset}.{suffix}"
+    path.write_bytes(data)
+    return path
+
+
 @SETTINGS
 @given(data=st.data())
-def test_no_export_crashes_a_run_or_loses_stored_history(world: World, data: st.DataObject) -> None:
+def test_no_export_crashes_a_run_or_loses_stored_history(
+    world: World, fuzz_tally: FuzzTally, data: st.DataObject
+) -> None:
     monitor = data.draw(st.sampled_from(sorted(MONITORS)))
     dataset = MONITORS[monitor]
-    path = world.base / "exports" / f"{dataset}.csv"
-    path.write_bytes(data.draw(edited(world.good[dataset])))
+    export = data.draw(edited(world.good[dataset]))
+    _write(world, dataset, export.suffix, export.data)
     with tempfile.TemporaryDirectory() as tmp:
         database = Path(tmp) / "store.db"
         shutil.copyfile(world.store, database)
-        before = _history(database, LATEST_WEEK.isoformat())
+        before = _history(database, LATEST_WEEK.isoformat(), values=not export.restates)
         store = Store(f"sqlite:///{database}")
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # as in production, a warning is no failure
                 p = plan(world.config, monitor, RunOptions(week=LATEST_WEEK, now=NOW), world.base)
                 run = run_monitor(p, store, world.ge)
-        except CanaryError:
-            pass  # the CLI's one-line exit 3; anything else would be exit 4
+        except Exception as exc:  # the CLI's exit code for it: 3 for canary's own errors
+            code = exit_code_for((), exc)
+            assert code != ExitCode.INTERNAL, "".join(traceback.format_exception(exc))
         else:
             assert run.checks and run.status in ("passed", "failed", "error")
+            code = exit_code_for([run.status])
         finally:
             store.close()
-            path.write_text(world.good[dataset])
-        assert before <= _history(database, LATEST_WEEK.isoformat())
+            _write(world, dataset, "csv", world.good[dataset].encode())
+        fuzz_tally.example([f"{monitor.split('-')[-1]} {k}" for k in export.kinds], f"exit {code}")
+        after = _history(database, LATEST_WEEK.isoformat(), values=not export.restates)
+        assert before <= after, sorted(before - after)[:5]
+
+
+def _run_series(world: World, frame: pd.DataFrame, database: Path) -> RunResult:
+    """The series monitor's run of the week over ``frame`` as its page_views export, on a
+    copy of the world's store at ``database``."""
+    path = world.base / "exports" / "page_views.csv"
+    path.write_text(frame.to_csv(index=False))
+    shutil.copyfile(world.store, database)
+    store = Store(f"sqlite:///{database}")
+    try:
+        p = plan(world.config, "canary-series", RunOptions(week=LATEST_WEEK, now=NOW), world.base)
+        return run_monitor(p, store, world.ge)
+    finally:
+        store.close()
+        path.write_text(world.good["page_views"])
 
 
 def test_a_pull_lacking_a_column_keeps_its_history_in_the_weeks_it_restates(
@@ -195,18 +301,9 @@ def test_a_pull_lacking_a_column_keeps_its_history_in_the_weeks_it_restates(
     frame = pd.read_csv(io.StringIO(world.good["page_views"]))
     frame = frame.drop(columns="total_insights_page_views")
     frame.loc[5, "total_standalone_dashboard_clicks"] += 100  # late data restates a week
-    path = world.base / "exports" / "page_views.csv"
-    path.write_text(frame.to_csv(index=False))
     database = tmp_path / "store.db"
-    shutil.copyfile(world.store, database)
-    before = _history(database, LATEST_WEEK.isoformat())
-    store = Store(f"sqlite:///{database}")
-    try:
-        p = plan(world.config, "canary-series", RunOptions(week=LATEST_WEEK, now=NOW), world.base)
-        run = run_monitor(p, store, world.ge)
-    finally:
-        store.close()
-        path.write_text(world.good["page_views"])
+    before = _history(world.store, LATEST_WEEK.isoformat())
+    run = _run_series(world, frame, database)
     assert any(c.check == "history rewritten" and c.status != "passed" for c in run.checks)
     assert before <= _history(database, LATEST_WEEK.isoformat())
     with sqlite3.connect(database) as con:
@@ -215,3 +312,34 @@ def test_a_pull_lacking_a_column_keeps_its_history_in_the_weeks_it_restates(
             (str(frame.loc[5, "week"]), "total_standalone_dashboard_clicks"),
         ).fetchall()
     assert clicks == frame.loc[5, "total_standalone_dashboard_clicks"]  # restated, as pulled
+
+
+def test_a_past_value_blanked_in_a_pull_keeps_its_stored_value(
+    world: World, tmp_path: Path
+) -> None:
+    """A restated week is written, but a value the pull no longer has (a blank cell, NaN)
+    never erases the number stored for it: a pull restates history, it never erases it."""
+    frame = pd.read_csv(io.StringIO(world.good["page_views"]))
+    frame["total_insights_page_views"] = frame["total_insights_page_views"].astype("float64")
+    frame.loc[5, "total_insights_page_views"] = float("nan")
+    frame.loc[5, "total_standalone_dashboard_clicks"] += 100  # the same week restated
+    database = tmp_path / "store.db"
+    run = _run_series(world, frame, database)
+    assert any(c.check == "history rewritten" and c.status != "passed" for c in run.checks)
+    with sqlite3.connect(database) as con:
+        stored = dict(
+            con.execute(
+                "SELECT column_name, value FROM metrics WHERE week = ? AND column_name IN (?, ?)",
+                (
+                    str(frame.loc[5, "week"]),
+                    "total_insights_page_views",
+                    "total_standalone_dashboard_clicks",
+                ),
+            ).fetchall()
+        )
+    good = pd.read_csv(io.StringIO(world.good["page_views"])).loc[5]
+    assert stored["total_insights_page_views"] == good["total_insights_page_views"]
+    assert (
+        stored["total_standalone_dashboard_clicks"]
+        == frame.loc[5, "total_standalone_dashboard_clicks"]
+    )

@@ -146,3 +146,21 @@ def test_only_the_weeks_a_pull_asks_for_leave_the_scan(tmp_path: Path) -> None:
     frame.to_csv(exports / "instance_usage.csv", index=False)
     code, doc = _run(files_config(tmp_path, "exports/{name}.csv"), tmp_path / "out.json")
     assert code == 0, [c["reason"] for c in doc["runs"][0]["checks"] if c["status"] != "passed"]
+
+
+@pytest.mark.parametrize("dataset", ["instance_usage", "page_views"])
+def test_an_export_of_only_its_header_fails_the_week_without_crashing(
+    tmp_path: Path, dataset: str
+) -> None:
+    """A header and no rows (an export of an empty query) is a missing week: exit 1."""
+    exports = export_tiles(tmp_path / "exports", "code-insights-canary")
+    header = (exports / f"{dataset}.csv").read_text().splitlines()[0]
+    (exports / f"{dataset}.csv").write_text(header + "\n")
+    code, doc = _run(files_config(tmp_path, "exports/{name}.csv"), tmp_path / "out.json")
+    assert code == 1
+    latest = next(
+        c
+        for c in doc["runs"][0]["checks"]
+        if c["dataset"] == dataset and c["check"] == "latest week present"
+    )
+    assert latest["status"] == "failed" and latest["observed"] == 0

@@ -292,6 +292,7 @@ def test_backfill_is_resumable_and_idempotent(config: Config, tmp_path: Path) ->
     again = backfill(p, store, start, LATEST_WEEK)
     assert again["instance_usage"] == 1  # only the week not stored yet
     assert len(store.metric_history(ALL)) > rows
+    assert set(backfill(p, store, start, LATEST_WEEK).values()) == {0}  # every week stored
     forced = backfill(p, store, start, LATEST_WEEK, force=True)
     assert forced["instance_usage"] == 4
     assert store.metric_weeks(ALL, "instance_usage") == {start + WEEK * i for i in range(4)}

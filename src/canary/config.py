@@ -610,6 +610,48 @@ def _locate(loc: tuple[Any, ...]) -> tuple[str, list[str]]:
     return ".".join(shown), allowed
 
 
+#: A URL's password (``scheme://user:password@``) and a Slack token, masked when a value is shown.
+_CREDENTIALS = (
+    (re.compile(r"(://[^/\s:@]*:)[^/\s@]+@"), r"\1***@"),
+    (re.compile(r"\b(xox[a-z]-)[\w-]+"), r"\1***"),
+)
+SHOWN_LENGTH = 80
+
+
+def shown(value: Any) -> str:
+    """`` (got VALUE)`` for an error message: credentials masked, long values cut short;
+    nothing for a mapping or a list (the key path names them)."""
+    if isinstance(value, dict | list):
+        return ""
+    text = repr(value)
+    for pattern, mask in _CREDENTIALS:
+        text = pattern.sub(mask, text)
+    if len(text) > SHOWN_LENGTH:
+        text = text[: SHOWN_LENGTH - 3] + "..."
+    return f" (got {text})"
+
+
+def _takes_secret(loc: tuple[Any, ...]) -> bool:
+    """Whether the key at ``loc`` names where a secret comes from (a ``SecretRef``): a
+    value written there may be the secret itself."""
+    tp: Any = Config
+    for part in loc:
+        tp, _ = _step(tp, str(part))
+        if tp is None:
+            return False
+        if SecretRef in _flat(tp):
+            return True
+    return False
+
+
+def _flat(tp: Any) -> set[Any]:
+    """``tp`` and every type its unions and annotations hold."""
+    found = {tp}
+    for arg in get_args(tp):
+        found |= _flat(arg)
+    return found
+
+
 def _describe(err: dict[str, Any]) -> tuple[str, str]:
     """The dotted key path of a validation error and a sentence saying what is wrong."""
     cause = (err.get("ctx") or {}).get("error")
@@ -626,9 +668,12 @@ def _describe(err: dict[str, Any]) -> tuple[str, str]:
     if kind == "missing":
         return path, "required key is missing"
     msg = err["msg"].removeprefix("Value error, ")
-    got = err.get("input")
-    shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
-    return path, f"{msg}{shown}"
+    if _takes_secret(loc):
+        return path, (
+            f"{msg}; write where the secret comes from, e.g. {{env: NAME}} or "
+            "{prefect_block: NAME}, never the secret itself (the value is not shown)"
+        )
+    return path, f"{msg}{shown(err.get('input'))}"
 
 
 def _report(problems: list[tuple[str, str]], file: str, env_names: dict[str, str]) -> str:
@@ -719,8 +764,7 @@ def _definitions(raw: Any, file: str) -> Catalog:
         defs = Definitions.model_validate(raw)
     except ValidationError as exc:
         lines = [
-            f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
-            + ("" if isinstance(e.get("input"), dict | list) else f" (got {e.get('input')!r})")
+            f"{'.'.join(map(str, e['loc'])) or '(top level)'}: {e['msg']}{shown(e.get('input'))}"
             for e in exc.errors()
         ]
         raise ConfigError(f"{where}: invalid definitions\n  " + "\n  ".join(lines)) from None

@@ -80,17 +80,20 @@ def changed_weeks_only(rows: pd.DataFrame, stored: pd.DataFrame | None, week: da
     """A series' metric rows of the weeks worth writing: new or changed since the last pull,
     and the week under test (rewriting 104 identical weeks every run is waste).
 
-    A week is written whole, so a column or segment this pull lacks (a renamed field)
-    keeps its stored value there: a pull restates history, it never erases it.
+    A week is written whole, so a column or segment this pull lacks (a renamed field), or
+    a past value it has as null (a blanked cell), keeps its stored value there: a pull
+    restates history, it never erases it.
     """
     if stored is None or stored.empty or rows.empty:
         return rows
     keys = ["week", "column_name", "segment"]
     merged = rows.merge(stored, on=keys, how="left", suffixes=("", "_stored"), indicator=True)
     a, b = merged["value"], merged["value_stored"]
-    differs = (merged["_merge"] == "left_only") | ~((a == b) | (a.isna() & b.isna()))
+    erased = a.isna() & b.notna() & (merged["week"] != week)
+    differs = ((merged["_merge"] == "left_only") | ~((a == b) | (a.isna() & b.isna()))) & ~erased
     weeks = set(merged.loc[differs.to_numpy(), "week"]) | {week}
-    written = rows[rows["week"].isin(weeks)]
+    restated = merged.assign(value=a.where(~erased, b))[rows.columns]
+    written = restated[restated["week"].isin(weeks)]
     past = stored[stored["week"].isin(weeks)].merge(
         written[keys], on=keys, how="left", indicator=True
     )

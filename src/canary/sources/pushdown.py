@@ -108,7 +108,7 @@ def weekly_summaries(
     schema = _schema(tile, rel)
     out = []
     for week in weeks:
-        this = grouped[[pd.Timestamp(w).date() == week for w in grouped["w"]]]
+        this = _of_week(grouped, week)
         metrics = (
             _week_profile(name, tile, rel, segments, grouped, week)
             if problem is None
@@ -138,8 +138,12 @@ def _schema(tile: Tile, rel: Relation) -> dict[str, str]:
 def _week_profile(
     name: str, tile: Tile, rel: Relation, segments: list[str], grouped: pd.DataFrame, week: date
 ) -> pd.DataFrame:
-    this = grouped[[pd.Timestamp(w).date() == week for w in grouped["w"]]]
-    return _profile(name, week, _numeric(tile, rel.present), segments, this)
+    return _profile(name, week, _numeric(tile, rel.present), segments, _of_week(grouped, week))
+
+
+def _of_week(grouped: pd.DataFrame, week: date) -> pd.DataFrame:
+    """The rows of ``_grouped`` for ``week`` (none when the export has no rows at all)."""
+    return grouped.loc[[pd.Timestamp(w).date() == week for w in grouped["w"]]]
 
 
 def _numeric(tile: Tile, present: list[str]) -> list[str]:

@@ -77,7 +77,7 @@ def read_weeks(
     if not isinstance(source, RangeSource):
         yield from _one_by_one(source, tile, wanted)
         return
-    blocks = [wanted] if tile.shape == "series" else runs(wanted, most)
+    blocks = ([wanted] if wanted else []) if tile.shape == "series" else runs(wanted, most)
     for block in blocks:
         if len(block) == 1:
             yield from _one_by_one(source, tile, block)
