@@ -158,3 +158,25 @@ def test_unreachable_store_is_a_clear_error_without_the_password() -> None:
     text = str(info.value)
     assert "s3cr3t-pw" not in text and "127.0.0.1:1" in text and "cannot open" in text
     assert info.value.transient
+
+
+def test_a_bad_rerun_keeps_the_numbers_of_the_week_and_a_clean_one_replaces_them(
+    tmp_path: Path,
+) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    good, metrics = _run("passed")
+    now = datetime.now(UTC)
+    store.record_run(good, metrics, now, {"d": {"x": "int64"}})
+    bad = RunResult("m", W, [CheckResult("m", "d", "c", "failed", "column x is missing")])
+    lost = metrics.iloc[:1].assign(value=0.0)  # the rerun's export lost column x, rows gone
+    for _ in range(2):  # however often it is rerun
+        store.record_run(bad, lost, now, {"d": {}})
+        kept = store.metric_history("m")
+        assert len(kept) == 2 and kept["value"].iloc[0] == 3.0  # the good week's numbers
+        assert [r["status"] for r in store.runs("m")] == ["failed"]  # the rerun's verdict
+    store.record_run(good, lost, now)  # a clean rerun: its numbers are the week's
+    assert store.metric_history("m")["value"].tolist() == [0.0]
+    first = RunResult("m", W + WEEK, bad.checks)  # a week's first run records what it has
+    store.record_run(first, lost.assign(week=W + WEEK), now)
+    assert len(store.metric_history("m")) == 2
+    store.close()

@@ -26,6 +26,8 @@ from canary.store.locks import store_lock
 from canary.store.schema import check_results, dataset_schemas, metrics, runs
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: Verdicts that make a week's numbers suspect.
+BAD = ("failed", "error")
 DEFAULT_LOCK_TIMEOUT = 600.0
 
 
@@ -124,12 +126,21 @@ class Store:
     ) -> None:
         """Replace everything stored for the run's monitor and week (a rerun never duplicates),
         with ``schemas`` (dataset -> column -> dtype of its pull) and what ``also`` writes
-        (its alert state and outbox), in one transaction."""
+        (its alert state and outbox), in one transaction.
+
+        A rerun never overwrites a week's numbers with worse ones: a dataset the rerun judges
+        bad (a failed or errored check) keeps the metrics and schema stored for the week, if
+        any (the rerun's verdicts are stored, its numbers are not); a clean rerun replaces
+        them, and a week's first run records its numbers whatever its verdicts."""
         key = {"monitor": run.monitor, "week": run.week}
         checks = [_check_row(run, c, i) for i, c in enumerate(run.checks)]
-        metric_records = _metric_records(run.monitor, metric_rows)
         try:
             with self.engine.begin() as con:
+                kept = _already_measured(con, run)
+                if kept and "dataset" in metric_rows:
+                    metric_rows = metric_rows[~metric_rows["dataset"].isin(kept)]
+                schemas = {d: c for d, c in (schemas or {}).items() if d not in kept}
+                metric_records = _metric_records(run.monitor, metric_rows)
                 for table in (check_results, runs):
                     con.execute(
                         delete(table).where(
@@ -318,6 +329,23 @@ class Store:
             query = query.where(runs.c.monitor == monitor)
         with self.engine.connect() as con:
             return [dict(r._mapping) for r in con.execute(query)]
+
+
+def _already_measured(con: Connection, run: RunResult) -> set[str]:
+    """Datasets the run judged bad whose numbers of the week are stored already."""
+    bad_now = {c.dataset for c in run.checks if c.status in BAD}
+    if not bad_now:
+        return set()
+    query = (
+        select(metrics.c.dataset)
+        .where(
+            metrics.c.monitor == run.monitor,
+            metrics.c.week == run.week,
+            metrics.c.dataset.in_(sorted(bad_now)),
+        )
+        .distinct()
+    )
+    return {d for (d,) in con.execute(query)}
 
 
 def _metric_records(monitor: str, rows: pd.DataFrame) -> list[dict[str, Any]]:
