@@ -137,7 +137,7 @@ class SqlSource(Strict):
         return value
 
 
-# --- Looker sources (README "Looker source") ----------------------------------------------
+# --- Looker sources (docs/looker.md) ----------------------------------------------
 
 
 def _looker_id(value: Any) -> Any:
@@ -335,7 +335,7 @@ class MonitorConfig(Strict):
         return self.datasets[dataset].suite or f"{self.suite_prefix}.{dataset}"
 
 
-# --- Slack alerts (README "Slack alerts") -------------------------------------------------
+# --- Slack alerts (docs/slack.md) -------------------------------------------------
 
 
 def _owner_id(value: str) -> str:
@@ -422,7 +422,7 @@ class StoreConfig(Strict):
 
 
 class DataDocsConfig(Strict):
-    """Great Expectations Data Docs built per Prefect flow run (README "Production on Prefect")."""
+    """Great Expectations Data Docs built per Prefect flow run (docs/prefect.md)."""
 
     dir: Path | None = Field(default=None, description="default: data_dir/data-docs")
     base_url: str | None = Field(
