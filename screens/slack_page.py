@@ -168,10 +168,12 @@ def day_label(day: date, today: date) -> str:
     gap = (today - day).days
     if gap in (0, 1):
         return ("Today", "Yesterday")[gap]
-    suffix = (
-        "th" if 10 <= day.day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day.day % 10, "th")
-    )
+    suffix = "th" if 10 <= day.day <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day.day % 10, "th")
     return f"{day:%A, %B} {day.day}{suffix}"
+
+
+def _replies(n: int) -> str:
+    return f"{n} {'reply' if n == 1 else 'replies'}"
 
 
 def _upload(upload: Upload) -> str:
@@ -192,13 +194,12 @@ def _body(message: Message) -> str:
 def _reply_bar(message: Message, today: date) -> str:
     if not message.replies:
         return ""
-    n = len(message.replies)
     last = message.replies[-1].when
     when = day_label(last.date(), today)
     when = when.lower() if when in ("Today", "Yesterday") else f"on {when}"
     return (
         f'<div class="reply-bar"><span class="avatar small">{AVATAR}</span>'
-        f'<span class="count">{n} {"reply" if n == 1 else "replies"}</span>'
+        f'<span class="count">{_replies(len(message.replies))}</span>'
         f'<span class="last">Last reply {when} at {clock(last)}</span></div>'
     )
 
@@ -261,8 +262,7 @@ def _thread(screen: Screen) -> str:
     if screen.thread is None:
         return ""
     parent = screen.messages[screen.thread]
-    n = len(parent.replies)
-    count = f'<div class="replies-rule"><span>{n} {"reply" if n == 1 else "replies"}</span></div>'
+    count = f'<div class="replies-rule"><span>{_replies(len(parent.replies))}</span></div>'
     return (
         f'<aside class="thread"><header><span class="title">Thread</span>'
         f'<span class="where"># {escape(screen.channel)}</span><span class="close">&times;</span></header>'

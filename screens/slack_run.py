@@ -9,15 +9,14 @@ after: a real breakage, not a drill. The first run backfills the healthy weeks b
 from __future__ import annotations
 
 import copy
-import os
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 import yaml
 
 from canary.cli import main as canary
@@ -67,9 +66,8 @@ def build_warehouse(path: Path, sample: Mapping[str, Any], healthy_week: date) -
     spec = sample_spec(SampleSource(**sample), as_of_datetime(as_of(healthy_week)))
     frame = generate(spec)
     broken = inject(frame, SCENARIO, BROKEN_WEEK, spec)
-    weeks = frame["week"].map(lambda w: pd.Timestamp(w).date())
     healed = pd.concat(
-        [broken[weeks.values <= BROKEN_WEEK], frame[weeks.values > BROKEN_WEEK]],
+        [broken[broken["week"] <= BROKEN_WEEK], frame[frame["week"] > BROKEN_WEEK]],
         ignore_index=True,
     )
     write(healed, path, WarehouseSpec(spec, SCENARIO, BROKEN_WEEK))
@@ -94,20 +92,6 @@ def write_config(root: Path, warehouse: Path, slack_url: str) -> Path:
     return path
 
 
-@contextmanager
-def _environ(values: Mapping[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def run_weeks(root: Path) -> tuple[list[Snapshot], dict[str, bytes]]:
     """``canary run`` for the broken week, then for the week after; what Slack held after
     each run, and the files uploaded (by file id)."""
@@ -116,7 +100,9 @@ def run_weeks(root: Path) -> tuple[list[Snapshot], dict[str, bytes]]:
     warehouse = root / "warehouse.duckdb"
     build_warehouse(warehouse, raw["sources"]["sample"], healthy_week)
     snapshots = []
-    with running() as fake, _environ({**ENV, "SLACK_BOT_TOKEN": TOKEN}):
+    with running() as fake, pytest.MonkeyPatch.context() as env:
+        for key, value in {**ENV, "SLACK_BOT_TOKEN": TOKEN}.items():
+            env.setenv(key, value)
         config = write_config(root, warehouse, fake.url)
         for week, expected in ((BROKEN_WEEK, 1), (healthy_week, 0)):
             day = as_of(week)
