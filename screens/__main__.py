@@ -15,7 +15,10 @@ WIDTH = 1360
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m screens", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m screens",
+        description="Write the README's Slack pictures, from real runs, into a folder.",
+    )
     parser.add_argument("out", nargs="?", type=Path, default=Path("docs"), help="default: docs")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="canary-screens-") as tmp:
