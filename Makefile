@@ -23,15 +23,16 @@ run: $(STAMP) ## Run every monitor of canary.yaml on the bundled sample warehous
 test: $(STAMP) ## Run the whole test suite (two workers; PYTEST_ARGS adds options)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
-screenshot: $(STAMP) ## Refresh the Prefect UI screenshot in docs/ (needs Debian's chromium)
+screenshot: $(STAMP) ## Regenerate the README's pictures in docs/ (Slack and the Prefect UI; Debian's chromium, fonts-lato)
+	$(BIN)/python -m screens docs
 	CANARY_UI_SCREENSHOT=$(CURDIR)/docs/prefect-ui-failed-run.png $(BIN)/python -m pytest -m prefect_ui
 
 lint: $(STAMP) ## ruff on the code
-	$(BIN)/ruff check src tests flows $(wildcard bench)
-	$(BIN)/ruff format --check src tests flows $(wildcard bench)
+	$(BIN)/ruff check src tests flows screens $(wildcard bench)
+	$(BIN)/ruff format --check src tests flows screens $(wildcard bench)
 
-typecheck: $(STAMP) ## mypy on src
-	$(BIN)/mypy src
+typecheck: $(STAMP) ## mypy on src and screens
+	$(BIN)/mypy src screens
 
 check: lint typecheck test ## Everything CI runs
 

@@ -22,6 +22,7 @@ import httpx
 import pytest
 import yaml
 
+from screens.browser import chromium
 from tests.conftest import AS_OF, REPO
 
 pytestmark = [pytest.mark.xdist_group("prefect_server"), pytest.mark.timeout(480)]
@@ -381,7 +382,6 @@ def test_secret_blocks_doctor_and_dead_mans_switch(server: Server) -> None:
     assert all(TOKEN not in str(e) for e in server.events("canary."))
 
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's package, installed by .ci/run
 # `make screenshot` refreshes the README's picture; other runs keep theirs in a temp dir.
 # Read at import: the tests' isolated environment drops CANARY_* variables.
 SCREENSHOT = os.environ.get("CANARY_UI_SCREENSHOT")
@@ -389,7 +389,7 @@ SCREENSHOT = os.environ.get("CANARY_UI_SCREENSHOT")
 
 @pytest.mark.prefect_ui
 def test_flow_run_page_shows_the_canary_artifacts(server: Server, tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     shot = Path(SCREENSHOT or tmp_path / "failed-run.png")
     run_id = server.runs[BROKEN]
@@ -398,62 +398,43 @@ def test_flow_run_page_shows_the_canary_artifacts(server: Server, tmp_path: Path
     summary, checks = arts[f"{drill_key}-summary"], arts[f"{drill_key}-checks"]
     docs = re.search(r"\(file://([^)]+)\)", arts[f"{drill_key}-links"]["data"])
     assert docs
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-            viewport={"width": 1400, "height": 1000},
+    with chromium(tmp_path / "chromium-profile", 1400, 1000) as browser:
+        page = browser.new_page()
+        page.goto(f"{server.url}/runs/flow-run/{run_id}")
+        run_name = f"{BROKEN} 2026-11-16 (DRILL object-null)"
+        expect(page.get_by_text(run_name).first).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("Failed").first).to_be_visible()
+        expect(page.get_by_text("Finished in state").first).to_be_visible(timeout=30_000)
+        logs = page.locator("body").inner_text()  # the Logs tab opens first
+        assert "Traceback" not in logs and "ChecksFailed" not in logs
+        page.get_by_role("tablist").get_by_text("Artifacts").click()
+        expect(page.get_by_text(f"{drill_key}-summary").first).to_be_visible(timeout=30_000)
+        page.goto(f"{server.url}/artifacts/artifact/{checks['id']}")
+        table = page.get_by_role("table").first
+        expect(table).to_be_visible(timeout=30_000)
+        for column in ("status", "dataset", "check", "observed", "expected", "reason"):
+            expect(table.get_by_role("columnheader", name=column)).to_be_in_viewport(ratio=1)
+        sideways = page.locator(".p-table").first.evaluate("e => e.scrollWidth - e.clientWidth")
+        assert sideways <= 0  # the whole table shows in 1400 px, nothing scrolled off
+        page.goto(f"{server.url}/artifacts/artifact/{summary['id']}")
+        heading = page.get_by_role(
+            "heading", name=f"❌ DRILL object-null: {BROKEN} — week 2026-11-16: failed"
         )
-        try:
-            page = browser.new_page()
-            page.goto(f"{server.url}/runs/flow-run/{run_id}")
-            run_name = f"{BROKEN} 2026-11-16 (DRILL object-null)"
-            expect(page.get_by_text(run_name).first).to_be_visible(timeout=30_000)
-            expect(page.get_by_text("Failed").first).to_be_visible()
-            expect(page.get_by_text("Finished in state").first).to_be_visible(timeout=30_000)
-            logs = page.locator("body").inner_text()  # the Logs tab opens first
-            assert "Traceback" not in logs and "ChecksFailed" not in logs
-            page.get_by_role("tablist").get_by_text("Artifacts").click()
-            expect(page.get_by_text(f"{drill_key}-summary").first).to_be_visible(timeout=30_000)
-            page.goto(f"{server.url}/artifacts/artifact/{checks['id']}")
-            table = page.get_by_role("table").first
-            expect(table).to_be_visible(timeout=30_000)
-            for column in ("status", "dataset", "check", "observed", "expected", "reason"):
-                expect(table.get_by_role("columnheader", name=column)).to_be_in_viewport(ratio=1)
-            sideways = page.locator(".p-table").first.evaluate("e => e.scrollWidth - e.clientWidth")
-            assert sideways <= 0  # the whole table shows in 1400 px, nothing scrolled off
-            page.goto(f"{server.url}/artifacts/artifact/{summary['id']}")
-            heading = page.get_by_role(
-                "heading", name=f"❌ DRILL object-null: {BROKEN} — week 2026-11-16: failed"
-            )
-            expect(heading).to_be_visible(timeout=30_000)
-            expect(page.get_by_role("heading", name="Incidents")).to_be_visible()
-            shot.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(shot), full_page=False)
+        expect(heading).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("heading", name="Incidents")).to_be_in_viewport()
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shot), full_page=False)
 
-            # Data Docs offline: no request leaves the machine, the pages keep their styling
-            page.route("http*://**/*", lambda route: route.abort())
-            index = Path(docs[1])
-            page.goto(index.as_uri())
-            expect(page.get_by_role("heading", name="Checks by dataset")).to_be_visible()
-            page.get_by_role("link", name="all_instances.instance_usage").click()
-            border = page.locator("table.table td").first.evaluate(
-                "e => getComputedStyle(e).borderTopStyle"
-            )
-            assert border == "solid"  # canary's sheet, not a CDN's, styles GE's tables
-            page.get_by_role("link", name="Home").first.click()
-            assert page.url == index.as_uri()
-        finally:
-            browser.close()
+        # Data Docs offline: no request leaves the machine, the pages keep their styling
+        page.route("http*://**/*", lambda route: route.abort())
+        index = Path(docs[1])
+        page.goto(index.as_uri())
+        expect(page.get_by_role("heading", name="Checks by dataset")).to_be_visible()
+        page.get_by_role("link", name="all_instances.instance_usage").click()
+        border = page.locator("table.table td").first.evaluate(
+            "e => getComputedStyle(e).borderTopStyle"
+        )
+        assert border == "solid"  # canary's sheet, not a CDN's, styles GE's tables
+        page.get_by_role("link", name="Home").first.click()
+        assert page.url == index.as_uri()
     assert shot.stat().st_size > 10_000
