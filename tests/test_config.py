@@ -11,7 +11,7 @@ import yaml
 from canary.cli import main
 from canary.config import load_config, parse_config
 from canary.errors import ConfigError
-from tests.conftest import REPO
+from tests.conftest import REPO, write_config
 
 
 def _raw() -> dict:  # type: ignore[type-arg]
@@ -180,8 +180,8 @@ def test_a_config_that_is_not_utf8_is_a_config_error(
     ("url", "needle"),
     [
         ("notaurl", "not a database URL"),
-        ("mongodb://db.internal/canary", "unknown or uninstalled database kind 'mongodb'"),
-        ("sqlite+nodriver:///x.db", "unknown or uninstalled database kind 'sqlite+nodriver'"),
+        ("mongodb://db.internal/canary", "no installed SQLAlchemy dialect reads 'mongodb' URLs"),
+        ("sqlite+nodriver:///x.db", "no installed SQLAlchemy dialect reads 'sqlite+nodriver' URLs"),
     ],
 )
 def test_a_bad_store_url_is_a_config_error_naming_where_it_came_from(
@@ -211,6 +211,28 @@ def test_a_bad_store_url_is_a_config_error_naming_where_it_came_from(
     config.write_text(yaml.safe_dump(raw))
     assert main(args) == 2
     assert f"{config}: invalid config\n  store.url: {needle}" in capsys.readouterr().err
+
+
+def test_a_warehouse_url_of_no_installed_dialect_is_a_config_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_config(
+        tmp_path,
+        sources={"wh": {"kind": "sql", "url": "postgres://canary:s3cr3t@db.internal/pings"}},
+        monitors={
+            "m": {
+                "source": "wh",
+                "dashboard": "canary",
+                "suite_prefix": "canary",
+                "alerts": {"channel": "#x"},
+                "datasets": {"page_views": {}},
+            }
+        },
+    )
+    assert main(["run", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "sources.wh.url: no installed SQLAlchemy dialect reads 'postgres' URLs" in err
+    assert "postgresql+psycopg://" in err and "s3cr3t" not in err
 
 
 def test_environment_override_errors_name_the_variable_not_the_file() -> None:

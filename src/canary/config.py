@@ -688,12 +688,19 @@ def _report(problems: list[tuple[str, str]], file: str, env_names: dict[str, str
     )
 
 
-def store_url_problem(url: str) -> str | None:
-    """Why ``url`` cannot be a store (not a SQLAlchemy URL, or an unknown database kind)."""
+STORE_EXAMPLE = "e.g. sqlite:////abs/path/store.db or postgresql+psycopg://user@host/db"
+WAREHOUSE_EXAMPLE = (
+    "for PostgreSQL write postgresql+psycopg://; another warehouse needs its dialect package "
+    "in the venv"
+)
+
+
+def database_url_problem(url: str, example: str) -> str | None:
+    """Why ``url`` cannot reach a database (not a SQLAlchemy URL, or a database kind with no
+    installed dialect); ``example`` shows a good one."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
-    example = "e.g. sqlite:////abs/path/store.db or postgresql+psycopg://user@host/db"
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -701,7 +708,7 @@ def store_url_problem(url: str) -> str | None:
     try:
         parsed.get_dialect().import_dbapi()
     except (ArgumentError, ImportError):  # NoSuchModuleError is an ArgumentError
-        return f"unknown or uninstalled database kind {parsed.drivername!r} ({example})"
+        return f"no installed SQLAlchemy dialect reads {parsed.drivername!r} URLs ({example})"
     return None
 
 
@@ -722,11 +729,19 @@ def parse_config(raw: Any, file: str, environ: Mapping[str, str] | None = None) 
         problems = [_describe(dict(err)) for err in exc.errors()]
         raise ConfigError(_report(problems, file, env_names)) from None
     config._catalog = cat
-    store_problem = config.store.url and store_url_problem(config.store.url)
+    problems = [
+        (f"sources.{name}.url", problem)
+        for name, source in config.sources.items()
+        if isinstance(source, SqlSource) and isinstance(source.url, str)
+        if (problem := database_url_problem(source.url, WAREHOUSE_EXAMPLE))
+    ]
+    store_problem = config.store.url and database_url_problem(config.store.url, STORE_EXAMPLE)
     if store_problem:
-        raise ConfigError(_report([("store.url", store_problem)], file, env_names))
+        problems.append(("store.url", store_problem))
+    if problems:
+        raise ConfigError(_report(problems, file, env_names))
     env_url = env.get(STORE_URL_ENV)
-    env_problem = env_url and store_url_problem(env_url)
+    env_problem = env_url and database_url_problem(env_url, STORE_EXAMPLE)
     if env_problem:
         raise ConfigError(f"environment variable {STORE_URL_ENV}: {env_problem}")
     return config

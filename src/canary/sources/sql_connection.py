@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import NullPool
 
+from canary.config import WAREHOUSE_EXAMPLE, database_url_problem
 from canary.errors import SourceError, TransientSourceError
 
 T = TypeVar("T")
@@ -108,14 +109,6 @@ def _transient(exc: sa.exc.DBAPIError) -> bool:
     return exc.connection_invalidated or (
         isinstance(exc, sa.exc.OperationalError)
         and (not state or state.startswith(TRANSIENT_SQLSTATE))
-    )
-
-
-def _unknown_kind(url: str) -> str:
-    kind = make_url(url).drivername
-    return (
-        f"no installed SQLAlchemy dialect reads {kind!r} URLs (for PostgreSQL write "
-        f"postgresql+psycopg://; another warehouse needs its dialect package in the venv)"
     )
 
 
@@ -237,7 +230,7 @@ def _read(
             raise TransientSourceError(message) from None
         raise SourceError(message) from None
     except sa.exc.NoSuchModuleError:
-        raise SourceError(f"{where}: {_unknown_kind(url)}") from None
+        raise SourceError(f"{where}: {database_url_problem(url, WAREHOUSE_EXAMPLE)}") from None
     except sa.exc.ArgumentError as exc:
         raise SourceError(scrub(f"{where}: {exc}", url)) from None
     return got
