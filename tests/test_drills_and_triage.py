@@ -70,12 +70,13 @@ def test_checks_table_shows_status_dataset_check_observed_expected_reason() -> N
     run.checks[0].reason = "page_views, week 2026-11-16: views fell " + "far " * 30
     (row, _) = check_table(run)
     assert list(row) == ["status", "dataset", "check", "observed", "expected", "reason"]
-    assert row["check"] == "level" and len(row["observed"]) <= 10
-    assert row["expected"] == "1,235..9,876"
+    assert row["check"] == "level" and len(row["observed"]) <= 12
+    assert row["expected"] == "1,235 to 9,876"
     assert row["reason"].startswith("views fell far") and len(row["reason"]) <= 26
-    run.checks[0].expected, run.checks[0].observed = {"min": 0.5}, {"unexpected_percent": 100.0}
+    run.checks[0].expected = {"min": 0.5}
+    run.checks[0].observed = {"unexpected_count": 3, "unexpected_percent": 100.0, "rows": 3}
     (row, _) = check_table(run)
-    assert (row["observed"], row["expected"]) == ("100% rows", "≥ 0.5")
+    assert (row["observed"], row["expected"]) == ("3 of 3 ro...", "at least 0.5")
 
 
 def test_a_data_failure_leaves_no_traceback_in_the_run_logs() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from canary import readable
 from canary.alerts.blocks import (
     MAX_BLOCKS,
     Block,
@@ -29,7 +30,6 @@ from canary.alerts.text import (
     more_text,
     rows_table,
     show,
-    show_expected,
 )
 from canary.report.artifacts import STATUS_ICON
 
@@ -111,11 +111,11 @@ def _evidence(alert: Alert, monitor: str, style: Style) -> str:
 
 def _lead_lines(lead: Alert, style: Style) -> list[str]:
     """What the headline check measured, how its range was derived, where its data is."""
-    expected = show_expected(lead.expected)
+    expected = readable.expected(lead.expected, lead.check)
     if lead.derivation:
         expected += f" ({lead.derivation})"
     numbers = (
-        f"{style.bold('observed')} {style.code(style.escape(show(lead.observed)))} · "
+        f"{style.bold('observed')} {style.code(style.escape(show(lead.observed, lead.check)))} · "
         f"{style.bold('expected')} {style.escape(expected)}"
     )
     if lead.change_pct is not None:

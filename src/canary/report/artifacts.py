@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from canary import readable
 from canary.incidents import incidents_of
 from canary.incidents.render import incidents_markdown
 from canary.report.drill import banner
@@ -41,26 +42,7 @@ def _short(value: Any, width: int = 80) -> str:
 
 #: Characters per cell of the checks table: Prefect's tables never wrap, and the six
 #: columns must fit the artifact page's table (about 840 px of a 1400 px window).
-CELL_WIDTHS = {"check": 21, "observed": 10, "expected": 12, "reason": 26}
-
-
-def _number(value: Any) -> str:
-    if not isinstance(value, float):
-        return str(value)
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
-
-
-def _compact(value: Any) -> Any:
-    """Numbers rounded, a range as ``a..b`` (``≥ a``, ``≤ b`` when open), a share of
-    unexpected rows as a percentage."""
-    if isinstance(value, dict) and value and set(value) <= {"min", "max"}:
-        low, high = value.get("min"), value.get("max")
-        if low is not None and high is not None:
-            return f"{_number(low)}..{_number(high)}"
-        return f"≥ {_number(low)}" if low is not None else f"≤ {_number(high)}"
-    if isinstance(value, dict) and isinstance(value.get("unexpected_percent"), int | float):
-        return f"{value['unexpected_percent']:.3g}% rows"
-    return _number(value) if isinstance(value, int | float) else value
+CELL_WIDTHS = {"check": 21, "observed": 12, "expected": 14, "reason": 26}
 
 
 def check_table(run: RunResult) -> list[dict[str, str]]:
@@ -74,8 +56,8 @@ def check_table(run: RunResult) -> list[dict[str, str]]:
             "status": c.status,
             "dataset": c.dataset,
             "check": _short(c.check, CELL_WIDTHS["check"]),
-            "observed": _short(_compact(c.observed), CELL_WIDTHS["observed"]),
-            "expected": _short(_compact(c.expected), CELL_WIDTHS["expected"]),
+            "observed": _short(readable.observed(c.observed, c.check), CELL_WIDTHS["observed"]),
+            "expected": _short(readable.expected(c.expected, c.check), CELL_WIDTHS["expected"]),
             "reason": _short(c.reason.removeprefix(c.dataset + prefix), CELL_WIDTHS["reason"]),
         }
         for c in ordered
