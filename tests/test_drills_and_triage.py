@@ -58,9 +58,14 @@ def test_a_drill_summary_has_a_banner_and_no_links_into_its_deleted_sample() -> 
     assert "canary-scenario" not in text and "[Data Docs](https://d.example/x)" in text
     links = links_markdown(_run("object-null"), {"Data Docs": "https://d.example/x"})
     assert "canary-scenario" not in links and "| [Data Docs](https://d.example/x) |" in links
-    real = summary_markdown(_run(None))
-    assert "DRILL" not in real and "[page_views](file:///tmp/canary-scenario-x" in real
-    assert "| [dataset page_views](file://" in links_markdown(_run(None), {})
+    real = summary_markdown(_run(None), links={"Data Docs": "file:///srv/docs/index.html"})
+    assert "DRILL" not in real and "file://" not in real  # a path on the worker opens nowhere
+    web = _run(None)
+    web.datasets[0].link = "https://looker.example.com/dashboards/7"
+    assert "| [dataset page_views](https://looker.example.com/dashboards/7) |" in links_markdown(
+        web, {"Data Docs": "file:///srv/docs/index.html"}
+    )
+    assert "file://" not in links_markdown(_run(None), {"Data Docs": "file:///srv/docs/x"})
 
 
 def test_checks_table_shows_status_dataset_check_observed_expected_reason() -> None:

@@ -76,7 +76,8 @@ def test_flow_publishes_table_and_summary_artifacts(prefect_api: None, tmp_path:
     assert f"[Data Docs]({url})" in summary.data
     links = by_key["canary-code-insights-canary-links"]
     assert links.type == "markdown" and f"| [Data Docs]({url}) |" in links.data
-    assert "| [dataset page_views](" in links.data  # one table, not a link artifact each
+    assert "| link | where |" in links.data  # one table, not a link artifact each
+    assert "file://" not in links.data + summary.data  # the sample's file is on the worker
     assert not [k for k in by_key if "-link-" in k]
     # the summary is the flow run's own artifact: the UI lists it before the tasks' ones
     assert summary.task_run_id is None and table.task_run_id is not None

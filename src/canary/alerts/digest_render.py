@@ -27,6 +27,7 @@ from canary.alerts.text import (
     alert_line,
     clip,
     link_text,
+    links_text,
     more_text,
     rows_table,
     show,
@@ -44,19 +45,31 @@ def digest_title(d: Digest) -> str:
     return f"{icon} {drill}{d.monitor} — week {d.week.isoformat()}: {d.status}"
 
 
+def _incidents(n: int) -> str:
+    return f"{n:,} incident{'s' if n != 1 else ''}" if n else "no incident"
+
+
 def digest_summary(d: Digest) -> str:
-    """How many incidents, the run's check counts, mutes, and the incidents' states."""
-    n = len(d.incidents)
-    told = f"{n} incident{'s' if n != 1 else ''}" if n else "no incident"
-    counts = [f"{k} {status}" for status, k in d.counts.items() if k]
-    if d.muted:
-        counts.append(f"{d.muted} muted")
-    states: dict[str, int] = {}
-    for view in d.incidents:
-        states[STATES[view.state]] = states.get(STATES[view.state], 0) + 1
-    shown = ", ".join(f"{k} {label}" for label, k in states.items())
-    told_states = shown and d.key  # only a message of the lifecycle tells states
-    return f"{told} · " + " · ".join(counts) + (f" — {shown}" if told_states else "")
+    """How many incidents and in which states, mutes, then the run's check counts. A
+    message of the lifecycle counts every incident still failing (also those followed in
+    earlier threads) and those it tells resolved."""
+    checks = "checks: " + ", ".join(f"{k:,} {status}" for status, k in d.counts.items() if k)
+    muted = [f"{d.muted:,} muted"] if d.muted else []
+    if not d.key:  # a run's body before the lifecycle: its incidents, no states
+        return " · ".join([_incidents(len(d.incidents)), *muted, checks])
+    states = dict(d.failing)
+    if not states:  # a body stored before bodies counted them: the incidents it lists
+        for view in d.incidents:
+            if view.state != "resolved":
+                states[STATES[view.state]] = states.get(STATES[view.state], 0) + 1
+    failing = sum(states.values())
+    told = f"{_incidents(failing)} failing" if failing else "no incident failing"
+    if states:
+        told += " (" + ", ".join(f"{k:,} {label}" for label, k in states.items()) + ")"
+    resolved = sum(v.state == "resolved" for v in d.incidents)
+    if resolved:
+        told += f", {resolved:,} resolved"
+    return " · ".join([told, *muted, checks])
 
 
 def _marks(view: IncidentView) -> str:
@@ -77,14 +90,14 @@ def _cause(view: IncidentView) -> str:
 
 
 def incident_head(view: IncidentView, style: Style) -> str:
-    """The incident's first line: cause, confidence, since when, how many checks, state."""
+    """The incident's first line: cause, confidence, since when, state (the same in every
+    monitor's message: how many checks each saw is their evidence's)."""
     if view.state == "resolved":
         week = view.resolved_week.isoformat() if view.resolved_week else "?"
         return f"✅ {style.strike(_cause(view))} · since {view.since.isoformat()} · resolved in week {week}"
     sure = f" ({view.confidence:.0%})" if view.cause else ""
-    checks = f"{view.checks} check{'s' if view.checks != 1 else ''}"
     icon = STATUS_ICON.get(view.status, "❔")
-    head = f"{icon} {style.bold(_cause(view))}{sure} · since {view.since.isoformat()} · {checks}"
+    head = f"{icon} {style.bold(_cause(view))}{sure} · since {view.since.isoformat()}"
     return head + _marks(view)
 
 
@@ -98,8 +111,8 @@ def digest_lines(d: Digest, style: Style) -> list[str]:
         lines.append("cc " + " ".join(d.mentions))
     for view in d.incidents:
         lines += ["", *incident_lines(view, style)]
-    if d.more is not None:
-        lines += ["", more_text(d.more, style)]
+    if d.footer:
+        lines += ["", links_text(d.footer, style)]
     return lines
 
 
@@ -170,7 +183,7 @@ def more_lines(d: Digest, style: Style) -> list[str]:
 
 def _listed(d: Digest) -> int:
     """How many incidents the run's Slack message has room for (the rest: "…and N more")."""
-    fixed = 2 + bool(d.mentions) + bool(d.more)
+    fixed = 2 + bool(d.mentions) + bool(d.remote().footer)
     budget = MAX_BLOCKS - fixed - 1
     return len(d.incidents) if len(d.incidents) <= budget + 1 else budget
 
@@ -182,7 +195,9 @@ def overflow(d: Digest) -> list[IncidentView]:
 
 def slack_message(d: Digest, threaded: bool = True) -> tuple[str, list[Block]]:
     """The run's top-level Slack message: one section per incident, most severe first;
-    what does not fit folds into "…and N more" (listed in the thread, where there is one)."""
+    what does not fit folds into "…and N more" (listed in the thread, where there is one).
+    Only http(s) links are shown."""
+    d = d.remote()
     blocks: list[Block] = [header(digest_title(d)), context(digest_summary(d))]
     if d.mentions:
         blocks.append(section("cc " + " ".join(d.mentions)))
@@ -193,8 +208,8 @@ def slack_message(d: Digest, threaded: bool = True) -> tuple[str, list[Block]]:
         rest = len(d.incidents) - shown
         listed = ", listed in the thread" if threaded else " in the full results"
         blocks.append(section(f"…and {rest} more incidents{listed}{where}"))
-    if d.more:
-        blocks.append(context(more_text(d.more, MRKDWN)))
+    if d.footer:
+        blocks.append(context(links_text(d.footer, MRKDWN)))
     return fallback(digest_lines(d, PLAIN)), blocks
 
 
@@ -220,7 +235,9 @@ def _sections(lines: list[str], limit: int = MAX_BLOCKS) -> list[Block]:
 
 
 def slack_part(part: Part, d: Digest, threaded: bool = True) -> tuple[str, list[Block]]:
-    """Text and blocks of one outbox entry's part (``threaded``: sent where threads are)."""
+    """Text and blocks of one outbox entry's part (``threaded``: sent where threads are);
+    only http(s) links are shown."""
+    d = d.remote()
     if part == "run":
         return slack_message(d, threaded)
     if part == "incident":
@@ -243,8 +260,8 @@ def markdown_part(part: Part, d: Digest, style: Style = MARKDOWN) -> str:
                 "",
                 *(evidence_lines(view, d.monitor, style) if told else incident_lines(view, style)),
             ]
-        if d.more is not None:
-            lines += ["", more_text(d.more, style)]
+        if d.footer:
+            lines += ["", links_text(d.footer, style)]
     elif part == "incident":
         lines = evidence_lines(d.incidents[0], d.monitor, style)
     elif part == "more":
@@ -290,10 +307,11 @@ def file_text(payload: dict[str, Any]) -> tuple[str, str]:
 
 def prefect_notification(d: Digest) -> tuple[str, str]:
     """Subject and markdown body for a Prefect notification block (any kind): the summary,
-    then each incident with its evidence."""
+    then each incident with its evidence; only http(s) links are shown."""
+    d = d.remote()
     body = [digest_summary(d)]
     for view in d.incidents:
         body += ["", *evidence_lines(view, d.monitor, MARKDOWN)]
-    if d.more is not None:
-        body += ["", more_text(d.more, MARKDOWN)]
+    if d.footer:
+        body += ["", links_text(d.footer, MARKDOWN)]
     return digest_title(d), "\n".join(body) + "\n"

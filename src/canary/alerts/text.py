@@ -77,10 +77,15 @@ def link_text(link: Link, style: Style) -> str:
 
 
 def more_text(link: Link, style: Style) -> str:
-    """Where the full results are: a link, or the JSON result's path."""
+    """Where the full results are: a link, or the JSON result's path (on this machine)."""
     return (
         style.link(link.url, link.label) if link.url else f"full results: {style.code(link.label)}"
     )
+
+
+def links_text(links: list[Link], style: Style) -> str:
+    """A message's closing links on one line."""
+    return " · ".join(more_text(link, style) for link in links)
 
 
 def _where(alert: Alert, style: Style) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from canary import readable
+from canary.alerts.model import is_web
 from canary.incidents import incidents_of
 from canary.incidents.render import incidents_markdown
 from canary.report.drill import banner
@@ -65,10 +66,11 @@ def check_table(run: RunResult) -> list[dict[str, str]]:
 
 
 def links_markdown(run: RunResult, links: Mapping[str, str]) -> str:
-    """Every link of a run in one table: Data Docs, results, Slack threads, datasets."""
-    rows = [(label, url) for label, url in links.items()]
+    """Every link of a run in one table: Data Docs, results, Slack threads, datasets (those
+    with an http(s) address: a path on the worker opens nowhere else)."""
+    rows = [(label, url) for label, url in links.items() if is_web(url)]
     if run.drill is None:  # a drill's sample lived in a deleted temporary folder
-        rows += [(f"dataset {d.name}", d.link) for d in run.datasets if d.link]
+        rows += [(f"dataset {d.name}", d.link) for d in run.datasets if d.link and is_web(d.link)]
     lines = [f"# Links: {run.monitor}, week {run.week.isoformat()}", ""]
     if not rows:
         return "\n".join([*lines, "No links for this run."]) + "\n"
@@ -162,11 +164,14 @@ def summary_markdown(
     ]
     if attributed:
         lines += ["", "## Attribution", *attributed]
-    dataset_links = [f"- [{d.name}]({d.link})" for d in run.datasets if d.link and not run.drill]
+    dataset_links = [
+        f"- [{d.name}]({d.link})" for d in run.datasets if is_web(d.link) and not run.drill
+    ]
     if dataset_links:
         lines += ["", "## Datasets", *dataset_links]
     if links:
-        lines += ["", "## Links", *(f"- [{label}]({url})" for label, url in links.items())]
+        shown = [f"- [{label}]({url})" for label, url in links.items() if is_web(url)]
+        lines += ["", "## Links", *shown] if shown else []
     return "\n".join(lines) + "\n"
 
 
