@@ -23,7 +23,7 @@ run: $(STAMP) ## Run every monitor of canary.yaml on the bundled sample warehous
 test: $(STAMP) ## Run the whole test suite (two workers; PYTEST_ARGS adds options)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
-screenshot: $(STAMP) ## Refresh the README's Prefect UI screenshot (needs Debian's chromium)
+screenshot: $(STAMP) ## Refresh the README's Prefect UI screenshots (needs Debian's chromium)
 	CANARY_UI_SCREENSHOT=$(CURDIR)/docs/prefect-ui-failed-run.png $(BIN)/python -m pytest -m prefect_ui
 
 lint: $(STAMP) ## ruff on the code

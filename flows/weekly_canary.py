@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, tags, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.states import Completed, Failed, State
@@ -55,10 +55,12 @@ from canary.prefect_ops.states import (
 from canary.replay import first_run
 from canary.report import drill as drill_marks
 from canary.report import json_result
-from canary.report.artifacts import artifact_key, check_table, links_markdown, summary_markdown
+from canary.report.artifacts import artifact_key, links_markdown, summary_markdown
+from canary.report.checks_table import checks_markdown
+from canary.report.key_numbers import KeyNumber, key_numbers
 from canary.results import RunResult
 from canary.store.db import Store
-from canary.weeks import as_of_datetime, parse_week
+from canary.weeks import WEEK, as_of_datetime, parse_week
 
 #: Datasets of one monitor pulled and checked at once (threads of one flow run).
 MAX_WORKERS = 4
@@ -203,12 +205,25 @@ def run_links(
     return links
 
 
+def week_numbers(config: Config, store_url: str, run: RunResult) -> list[KeyNumber]:
+    """The week's key numbers of the run's weekly tiles, against the week before (stored)."""
+    store = Store(store_url)
+    try:
+        history = store.metric_history(run.monitor, since=run.week - WEEK)
+    finally:
+        store.close()
+    return key_numbers(history, run.tiles or config.catalog.tiles, run.week)
+
+
 def publish_summary(
-    run: RunResult, links: dict[str, str], missing: Undelivered | None = None
+    run: RunResult,
+    links: dict[str, str],
+    missing: Undelivered | None = None,
+    numbers: list[KeyNumber] | None = None,
 ) -> None:
     """The summary, made by the flow itself: the UI lists a flow run's own artifacts before
     those of its tasks, so it is the first thing a data engineer reads."""
-    summary = summary_markdown(run, links=links)
+    summary = summary_markdown(run, links=links, numbers=numbers)
     if missing:
         summary += "\n" + missing.markdown()
     create_markdown_artifact(
@@ -220,11 +235,12 @@ def publish_summary(
 
 @task(cache_policy=NO_CACHE)
 def publish(run: RunResult, links: dict[str, str]) -> None:
-    """The checks table and one table of every link of the run."""
+    """The checks (a markdown table: the UI wraps its cells, not a table artifact's) and one
+    table of every link of the run."""
     name = drill_marks.run_name(run.monitor, run.week, run.drill)
-    create_table_artifact(
+    create_markdown_artifact(
         key=artifact_key(run.monitor, "checks", run.drill),
-        table=check_table(run),
+        markdown=checks_markdown(run),
         description=f"canary checks of {name}",
     )
     create_markdown_artifact(
@@ -295,7 +311,7 @@ def weekly_canary(
             missing = send_alerts(config, store_url, run, docs_url, run_url) if alerts else None
             emit_events(store_url, run)
             links = run_links(config, run, docs_url, store_url)
-            publish_summary(run, links, missing)
+            publish_summary(run, links, missing, week_numbers(config, store_url, run))
             publish(run, links)
     finally:
         if scratch is not None:

@@ -28,13 +28,13 @@ def count(n: float) -> str:
 
 
 def number(x: float) -> str:
-    """A count with separators; other numbers to three significant digits (``0.299``),
-    whole from 100 on (``2,075``)."""
+    """A count with separators; other numbers to three significant digits (``0.299``,
+    ``4.25``), whole from 10 on (``55``, ``2,075``: the bounds of counts)."""
     if isinstance(x, bool):
         return str(x).lower()
     if isinstance(x, float) and not math.isfinite(x):
         return NONE if math.isnan(x) else ("∞" if x > 0 else "-∞")
-    if isinstance(x, int) or float(x).is_integer() or abs(x) >= 100:
+    if isinstance(x, int) or float(x).is_integer() or abs(x) >= 10:
         return count(x)
     text = f"{x:.3g}"
     return text if "e" not in text else f"{x:.2e}"

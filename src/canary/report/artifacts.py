@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from canary import readable
 from canary.alerts.model import is_web
 from canary.incidents import incidents_of
 from canary.incidents.render import incidents_markdown
 from canary.report.drill import banner
+from canary.report.key_numbers import KeyNumber, key_numbers_markdown
 from canary.results import CheckResult, RunResult
 
 FIELDS_SHOWN = 15
@@ -32,37 +31,6 @@ def artifact_key(monitor: str, kind: str, drill: str | None = None) -> str:
     """
     middle = f"{_slug(monitor)}-drill-{_slug(drill)}" if drill else _slug(monitor)
     return f"canary-{middle}-{kind}"
-
-
-def _short(value: Any, width: int = 80) -> str:
-    if value is None:
-        return ""
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
-#: Characters per cell of the checks table: Prefect's tables never wrap, and the six
-#: columns must fit the artifact page's table (about 840 px of a 1400 px window).
-CELL_WIDTHS = {"check": 21, "observed": 12, "expected": 14, "reason": 26}
-
-
-def check_table(run: RunResult) -> list[dict[str, str]]:
-    """One row per check, problems first: status, dataset, check, observed, expected and
-    reason (which names the column; without the dataset and week the row already shows),
-    cut to fit the UI's width; the summary and the JSON result keep every reason whole."""
-    ordered = run.problems() + [c for c in run.checks if c.status == "passed"]
-    prefix = f", week {run.week.isoformat()}: "
-    return [
-        {
-            "status": c.status,
-            "dataset": c.dataset,
-            "check": _short(c.check, CELL_WIDTHS["check"]),
-            "observed": _short(readable.observed(c.observed, c.check), CELL_WIDTHS["observed"]),
-            "expected": _short(readable.expected(c.expected, c.check), CELL_WIDTHS["expected"]),
-            "reason": _short(c.reason.removeprefix(c.dataset + prefix), CELL_WIDTHS["reason"]),
-        }
-        for c in ordered
-    ]
 
 
 def links_markdown(run: RunResult, links: Mapping[str, str]) -> str:
@@ -111,10 +79,13 @@ def broken_fields(run: RunResult) -> list[BrokenField]:
 
 
 def summary_markdown(
-    run: RunResult, limit: int = 30, links: Mapping[str, str] | None = None
+    run: RunResult,
+    limit: int = 30,
+    links: Mapping[str, str] | None = None,
+    numbers: list[KeyNumber] | None = None,
 ) -> str:
-    """What a person reads first in the Prefect UI: status, counts, the incidents, then the
-    failures as evidence, and the links last."""
+    """What a person reads first in the Prefect UI: status, counts, the incidents, the
+    week's key ``numbers``, then the failures as evidence, and the links last."""
     counts = run.counts()
     drill = f"DRILL {run.drill}: " if run.drill else ""
     lines = [
@@ -128,6 +99,8 @@ def summary_markdown(
     incidents = incidents_markdown(incidents_of([run]))
     if incidents:  # what broke, told once per cause, before the evidence
         lines += [incidents.rstrip("\n"), ""]
+    if numbers:
+        lines += [*key_numbers_markdown(numbers), ""]
     problems = run.problems()
     fields = broken_fields(run)
     if len(fields) > 1:  # one breakage often fails many checks: the fields first
