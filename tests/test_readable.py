@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -62,29 +63,31 @@ def test_bounds_are_rounded_to_what_tells_them_apart() -> None:
     assert readable.expected(None, "level") == "—"
 
 
-def test_reasons_show_bounds_and_shares_for_people() -> None:
+@pytest.mark.parametrize(
+    ("kind", "kwargs", "result", "said"),
+    [
+        (
+            "expect_table_row_count_to_be_between",
+            {"min_value": 1012.4, "max_value": 1388.25},
+            {"observed_value": 2000},
+            "2,000 rows; expected 1,012 to 1,388.",
+        ),
+        (
+            "expect_column_values_to_be_between",
+            {"column": "views", "min_value": 1.0},
+            {"unexpected_count": 1, "element_count": 1, "partial_unexpected_list": [0]},
+            "views below the minimum 1 on 1 of 1 rows; e.g. 0.",
+        ),
+        (
+            "expect_column_values_to_not_be_null",
+            {"column": "views", "mostly": 0.8},
+            {"unexpected_count": 1198, "element_count": 1198, "unexpected_percent": 100.0},
+            "views is null on 100% (1,198 of 1,198 rows); at most 20% allowed.",
+        ),
+    ],
+)
+def test_reasons_show_bounds_and_shares_for_people(
+    kind: str, kwargs: dict[str, Any], result: dict[str, Any], said: str
+) -> None:
     where = "page_views, week 2026-11-16"
-    text = reason(
-        "expect_table_row_count_to_be_between",
-        {"min_value": 1012.4, "max_value": 1388.25},
-        {"observed_value": 2000},
-        False,
-        where,
-    )
-    assert text == f"{where}: 2,000 rows; expected 1,012 to 1,388."
-    text = reason(
-        "expect_column_values_to_be_between",
-        {"column": "views", "min_value": 1.0},
-        {"unexpected_count": 1, "element_count": 1, "partial_unexpected_list": [0]},
-        False,
-        where,
-    )
-    assert text == f"{where}: views below the minimum 1 on 1 of 1 rows; e.g. 0."
-    text = reason(
-        "expect_column_values_to_not_be_null",
-        {"column": "views", "mostly": 0.8},
-        {"unexpected_count": 1198, "element_count": 1198, "unexpected_percent": 100.0},
-        False,
-        where,
-    )
-    assert text == f"{where}: views is null on 100% (1,198 of 1,198 rows); at most 20% allowed."
+    assert reason(kind, kwargs, result, False, where) == f"{where}: {said}"

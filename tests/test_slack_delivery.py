@@ -113,11 +113,11 @@ def test_a_new_messages_header_counts_the_incidents_still_failing_in_older_threa
     slack: SlackFake, tmp_path: Path, store: Store
 ) -> None:
     config = make_config(tmp_path, slack)
-    _send(config, store, W1, check())
-    [first] = slack.top_level(ALERTS)
+    level = check("level", dataset="creators", column="creators")
+    for week, checks in ((W1, [check()]), (W2, [check(), level])):
+        assert _send(config, store, week, *checks).ok
+    first, second = slack.top_level(ALERTS)
     assert "1 incident failing (1 new)" in first["text"]
-    _send(config, store, W2, check(), check("level", dataset="creators", column="creators"))
-    [_, second] = slack.top_level(ALERTS)
     assert (
         second["text"]
         .splitlines()[1]
@@ -125,7 +125,7 @@ def test_a_new_messages_header_counts_the_incidents_still_failing_in_older_threa
     )
     sections = [b for b in second["blocks"] if b["type"] == "section"]
     assert len(sections) == 1  # the one still failing is told in its own thread
-    _send(config, store, W3, check(), check("level", dataset="creators", column="creators"))
+    _send(config, store, W3, check(), level)
     assert len(slack.top_level(ALERTS)) == 2  # nothing new: replies in both threads only
 
 

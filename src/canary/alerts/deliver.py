@@ -253,22 +253,34 @@ def _send_notices(
     return flushed.delivered["notify"], problems
 
 
-def enqueue_run(
-    store: Store,
+Composer = Callable[..., Callable[[Connection], int]]
+
+
+def _composer(
     config: Config,
-    run: RunResult,
-    mode: Mode,
-    name: str,
-    more: Link | None,
-    today: date,
-    given: list[RunResult] | None = None,
-    links: list[Link] | None = None,
-) -> int:
-    """Decide, compose and record one run's deliveries (one transaction); ``given``: the
-    runs delivered with it."""
-    writer = compose_run(store, config, run, mode, name, more, today, given=given, links=links)
-    with store.engine.begin() as con:
-        return writer(con)
+    choice: Choice,
+    now: datetime | None,
+    result_path: Path | None,
+    docs_url: str | None,
+    run_url: str | None,
+) -> Composer:
+    """``compose_run`` for ``choice``'s transport, the messages linking the full results
+    (``more_link``) and the Prefect run's page."""
+    today = (now or datetime.now(UTC)).date()
+
+    def compose(
+        store: Store,
+        run: RunResult,
+        metrics: pd.DataFrame | None = None,
+        given: list[RunResult] | None = None,
+    ) -> Callable[[Connection], int]:
+        more = more_link(config, run, result_path, docs_url)
+        mode, name = MODES[choice.name], choice.name
+        return compose_run(
+            store, config, run, mode, name, more, today, metrics, given, run_page(run_url)
+        )
+
+    return compose
 
 
 def alerts_with_run(
@@ -282,24 +294,7 @@ def alerts_with_run(
 ) -> Callable[[Store, RunResult, pd.DataFrame], Callable[[Connection], int]]:
     """For ``Store.record_run``: a run's alert state and outbox, written in the run's own
     transaction (then ``deliver`` with no runs only sends). Links as ``deliver`` does."""
-    choice = choose(config, environ)
-    today = (now or datetime.now(UTC)).date()
-
-    def prepare(store: Store, run: RunResult, metrics: pd.DataFrame) -> Callable[[Connection], int]:
-        more = more_link(config, run, result_path, docs_url)
-        return compose_run(
-            store,
-            config,
-            run,
-            MODES[choice.name],
-            choice.name,
-            more,
-            today,
-            metrics,
-            links=run_page(run_url),
-        )
-
-    return prepare
+    return _composer(config, choose(config, environ), now, result_path, docs_url, run_url)
 
 
 def deliver(
@@ -323,20 +318,11 @@ def deliver(
     """
     choice = choose(config, environ, console)
     report = DeliveryReport(choice.name)
-    today = (now or datetime.now(UTC)).date()
-    for run in runs:
-        more = more_link(config, run, result_path, docs_url)
-        report.enqueued += enqueue_run(
-            store,
-            config,
-            run,
-            MODES[choice.name],
-            choice.name,
-            more,
-            today,
-            runs,
-            links=run_page(run_url),
-        )
+    compose = _composer(config, choice, now, result_path, docs_url, run_url)
+    for run in runs:  # each run's deliveries in one transaction
+        writer = compose(store, run, given=runs)
+        with store.engine.begin() as con:
+            report.enqueued += writer(con)
     if choice.transport is None:
         report.problems.append(f"{choice.name}: not sent: {choice.problem}")
     else:
