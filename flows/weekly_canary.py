@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, tags, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.states import Completed, Failed, State
@@ -22,6 +22,7 @@ from canary import pipeline
 from canary.alerts.deliver import alerts_with_run, results_link
 from canary.alerts.kept import deliver_or_keep
 from canary.alerts.lease import holder_name
+from canary.alerts.model import is_web
 from canary.alerts.outbox import thread_links
 from canary.alerts.undelivered import Undelivered, undelivered
 from canary.config import Config, load_config
@@ -54,10 +55,12 @@ from canary.prefect_ops.states import (
 from canary.replay import first_run
 from canary.report import drill as drill_marks
 from canary.report import json_result
-from canary.report.artifacts import artifact_key, check_table, links_markdown, summary_markdown
+from canary.report.artifacts import artifact_key, links_markdown, summary_markdown
+from canary.report.checks_table import checks_markdown
+from canary.report.key_numbers import KeyNumber, key_numbers
 from canary.results import RunResult
 from canary.store.db import Store
-from canary.weeks import as_of_datetime, parse_week
+from canary.weeks import WEEK, as_of_datetime, parse_week
 
 #: Datasets of one monitor pulled and checked at once (threads of one flow run).
 MAX_WORKERS = 4
@@ -111,12 +114,14 @@ def judge_and_record(
     started: datetime,
     docs_url: str,
     alerts: bool,
+    run_url: str | None = None,
 ) -> RunResult:
     """History-aware checks (they read the store), then record the run (under its lock)
     and, with ``alerts``, its alert state and outbox in the same transaction (as
-    ``canary run`` does); the alerts link ``docs_url``, the run's Data Docs to be built."""
+    ``canary run`` does); the alerts link ``docs_url``, the run's Data Docs to be built,
+    and ``run_url``, this flow run's page."""
     store = open_store(config, store_url)
-    writer = alerts_with_run(config, docs_url=docs_url) if alerts else None
+    writer = alerts_with_run(config, docs_url=docs_url, run_url=run_url) if alerts else None
     try:
         ge = shared_ge()
         with store.lock(p.monitor, p.week), GE_TURN:
@@ -137,7 +142,9 @@ def emit_events(store_url: str, run: RunResult) -> int:
 
 
 @task(retries=2, retry_delay_seconds=5, retry_condition_fn=retry_transient, cache_policy=NO_CACHE)
-def send_alerts(config: Config, store_url: str, run: RunResult, docs_url: str) -> Undelivered:
+def send_alerts(
+    config: Config, store_url: str, run: RunResult, docs_url: str, run_url: str | None = None
+) -> Undelivered:
     """Send the outbox, which took the run's alerts with the run (a run the store did not
     take enqueues them here, in the fallback store when the store is down). Durable: a
     retried task never shows anyone an alert twice.
@@ -153,7 +160,7 @@ def send_alerts(config: Config, store_url: str, run: RunResult, docs_url: str) -
         holder = holder_name(f"flow run {flow_run.get_name() or flow_run.get_id()}")
         unrecorded = [] if took else [run]
         report, fell_back = deliver_or_keep(
-            config, store, unrecorded, docs_url=docs_url, holder=holder
+            config, store, unrecorded, docs_url=docs_url, holder=holder, run_url=run_url
         )
     finally:
         store.close()
@@ -178,10 +185,11 @@ def build_data_docs(config: Config, config_dir: Path, run: RunResult, name: str)
 def run_links(
     config: Config, run: RunResult, docs_url: str | None = None, store_url: str | None = None
 ) -> dict[str, str]:
-    """Links shown with a run: its Data Docs, the report site (``slack.report_base_url``) and
-    the Slack thread of each channel alerted (with ``slack.workspace_url`` set). A drill
-    delivers nothing, so it links its Data Docs only."""
-    links: dict[str, str] = {"Data Docs": docs_url} if docs_url else {}
+    """Links shown with a run: its Data Docs (when served over http(s): a path on the worker
+    opens nowhere else), the report site (``slack.report_base_url``) and the Slack thread
+    of each channel alerted (with ``slack.workspace_url`` set). A drill delivers nothing, so
+    it links its Data Docs only."""
+    links: dict[str, str] = {"Data Docs": docs_url} if is_web(docs_url) and docs_url else {}
     if run.drill:
         return links
     report = results_link(config, run, None)
@@ -197,12 +205,25 @@ def run_links(
     return links
 
 
+def week_numbers(config: Config, store_url: str, run: RunResult) -> list[KeyNumber]:
+    """The week's key numbers of the run's weekly tiles, against the week before (stored)."""
+    store = Store(store_url)
+    try:
+        history = store.metric_history(run.monitor, since=run.week - WEEK)
+    finally:
+        store.close()
+    return key_numbers(history, run.tiles or config.catalog.tiles, run.week)
+
+
 def publish_summary(
-    run: RunResult, links: dict[str, str], missing: Undelivered | None = None
+    run: RunResult,
+    links: dict[str, str],
+    missing: Undelivered | None = None,
+    numbers: list[KeyNumber] | None = None,
 ) -> None:
     """The summary, made by the flow itself: the UI lists a flow run's own artifacts before
     those of its tasks, so it is the first thing a data engineer reads."""
-    summary = summary_markdown(run, links=links)
+    summary = summary_markdown(run, links=links, numbers=numbers)
     if missing:
         summary += "\n" + missing.markdown()
     create_markdown_artifact(
@@ -214,11 +235,12 @@ def publish_summary(
 
 @task(cache_policy=NO_CACHE)
 def publish(run: RunResult, links: dict[str, str]) -> None:
-    """The checks table and one table of every link of the run."""
+    """The checks (a markdown table: the UI wraps its cells, not a table artifact's) and one
+    table of every link of the run."""
     name = drill_marks.run_name(run.monitor, run.week, run.drill)
-    create_table_artifact(
+    create_markdown_artifact(
         key=artifact_key(run.monitor, "checks", run.drill),
-        table=check_table(run),
+        markdown=checks_markdown(run),
         description=f"canary checks of {name}",
     )
     create_markdown_artifact(
@@ -281,12 +303,15 @@ def weekly_canary(
         with tags(drill_marks.TAG) if p.drill else contextlib.nullcontext():
             got = collect(p, shared_ge(), submit=submit_dataset)
             alerts = scratch is None
-            run = judge_and_record(p, config, store_url, got, started, docs_place.url, alerts)
+            run_url = flow_run.get_flow_run_ui_url()
+            run = judge_and_record(
+                p, config, store_url, got, started, docs_place.url, alerts, run_url
+            )
             docs_url = build_data_docs(docs_config, config_dir, run, docs_name)
-            missing = send_alerts(config, store_url, run, docs_url) if alerts else None
+            missing = send_alerts(config, store_url, run, docs_url, run_url) if alerts else None
             emit_events(store_url, run)
             links = run_links(config, run, docs_url, store_url)
-            publish_summary(run, links, missing)
+            publish_summary(run, links, missing, week_numbers(config, store_url, run))
             publish(run, links)
     finally:
         if scratch is not None:

@@ -12,7 +12,13 @@ import pytest
 
 from canary.alerts.blocks import HEADER_LIMIT, MAX_BLOCKS, SECTION_LIMIT, TEXT_LIMIT
 from canary.alerts.digest import Digest, IncidentView
-from canary.alerts.digest_render import markdown_part, overflow, rendered, slack_part
+from canary.alerts.digest_render import (
+    markdown_part,
+    overflow,
+    prefect_notification,
+    rendered,
+    slack_part,
+)
 from canary.alerts.model import Alert, Link, alert_from_check
 from canary.alerts.text import PLAIN
 from tests.alert_builders import check
@@ -171,7 +177,7 @@ def test_message_lists_incidents_most_severe_first_and_the_thread_the_evidence()
     assert body.index("object-null") < body.index("could not be checked")
     assert "🔁 flapping" in body and "still failing, week 4" in body
     assert "*not null*" not in body  # checks are the thread's, not the message's
-    assert "1 muted" in text and "2 new, 1 still failing" in text
+    assert "1 muted" in text and "3 incidents failing (2 new, 1 still failing)" in text
     _, thread = slack_part("incident", _message(views[:1]))
     detail = "\n".join(b["text"]["text"] for b in thread)
     assert (
@@ -212,13 +218,27 @@ def test_a_few_incidents_all_fit_without_a_fold() -> None:
     assert not any(b["text"]["text"].startswith("…and") for b in blocks if b["type"] == "section")
 
 
-def test_fold_names_the_json_path_without_a_report_url() -> None:
+def test_only_the_file_outbox_names_a_path_on_this_machine() -> None:
     alert = _alerts()[0]
     msg = _message([_view(i, [alert], headline="y" * 2000) for i in range(400)])
     msg.more = Link("/data/out.json", None)
+    msg.links = [Link("Data Docs", "file:///data/docs/index.html")]
     _, blocks = slack_part("run", msg)
     assert blocks_error(blocks) is None
-    assert any("`/data/out.json`" in b["text"]["text"] for b in blocks if b["type"] == "section")
+    for part in ("run", "more", "ongoing"):
+        shown = json.dumps(slack_part(part, msg))  # type: ignore[arg-type]
+        assert "/data/" not in shown and "full results:" not in shown
+    assert "/data/" not in json.dumps(prefect_notification(msg))
+    assert "full results: `/data/out.json`" in markdown_part("run", msg)
+    assert "[Data Docs](file:///data/docs/index.html)" in markdown_part("run", msg)
+    msg.links = [Link("Prefect run", "https://prefect.example.com/runs/flow-run/1")]
+    _, blocks = slack_part("run", msg)
+    assert blocks[-1] == {
+        "type": "context",
+        "elements": [
+            {"type": "mrkdwn", "text": "<https://prefect.example.com/runs/flow-run/1|Prefect run>"}
+        ],
+    }
 
 
 def test_the_body_round_trips_and_renders_at_send_time() -> None:

@@ -72,9 +72,67 @@ def test_slack_and_prefect_renderings_match_golden_files(
     golden(f"digest-{slug}.slack.json", json.dumps(slack, indent=2, ensure_ascii=False) + "\n")
     subject, body = prefect_notification(d)
     golden(f"digest-{slug}.prefect.md", f"{subject}\n\n{body}")
+    _no_path_nor_json([slack, body])
     # the first message lists incidents, not checks; the thread carries the evidence
     assert len(blocks) == 3 and slug in blocks[2]["text"]["text"]
     assert "evidence" in json.dumps(thread)
+
+
+def _strings(rendering: Any) -> str:
+    """Every text a rendering shows (its strings, not its JSON structure)."""
+    if isinstance(rendering, str):
+        return rendering + "\n"
+    items = rendering.values() if isinstance(rendering, dict) else rendering
+    return "".join(_strings(x) for x in items)
+
+
+def _no_path_nor_json(rendering: Any) -> None:
+    """What people read: no path on the worker, no raw JSON of a value."""
+    text = _strings(rendering)
+    assert "file://" not in text and "/tmp/" not in text and ".json" not in text
+    assert '{"' not in text and "unexpected_count" not in text
+
+
+@pytest.mark.integration
+def test_both_monitors_tell_their_shared_incident_alike(
+    tmp_path: Path, ge: GreatExpectations, golden: Any
+) -> None:
+    """As `canary run` and the flows record them: one monitor after the other, each run's
+    alerts composed in its own transaction, the first before the second's checks exist."""
+    import pandas as pd
+
+    from canary.alerts.deliver import alerts_with_run
+    from canary.alerts.digest_render import rendered
+
+    runs = _scenario_runs(tmp_path, "object-null", ge)
+    config = load_config(write_config(tmp_path, slack={"delivery": "bot"}), environ={})
+    store = Store(f"sqlite:///{tmp_path / 'alerts.db'}")
+    prepare = alerts_with_run(
+        config,
+        now=NOW,
+        environ={"SLACK_BOT_TOKEN": "xoxb-test"},
+        result_path=tmp_path / "result.json",
+        run_url="http://127.0.0.1:4200/flow-runs/flow-run/7",
+    )
+    for run in runs:
+        store.record_run(run, pd.DataFrame(), NOW, also=prepare(store, run, pd.DataFrame()))
+    posts = [e for e in outbox.entries(store.engine) if e.kind == "post"]
+    assert [e.monitor for e in posts] == [r.monitor for r in runs]
+    messages = {e.monitor: rendered(e.payload) for e in posts}
+    golden(
+        "digest-object-null.both.slack.json",
+        json.dumps(messages, indent=2, ensure_ascii=False) + "\n",
+    )
+    _no_path_nor_json(messages)
+    told = {}
+    for monitor, (text, blocks) in messages.items():
+        sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+        [shared] = [t for t in sections if "object-null" in t]
+        told[monitor] = shared
+        assert "1 incident failing" in blocks[1]["elements"][0]["text"]
+        assert "Prefect run" in text
+    assert len(set(told.values())) == 1, told  # one story, in both channels
+    store.close()
 
 
 class _Hook(BaseHTTPRequestHandler):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -14,7 +14,8 @@ from canary.prefect_ops.states import (
     completed_message,
     failure_message,
 )
-from canary.report.artifacts import artifact_key, check_table, links_markdown, summary_markdown
+from canary.report.artifacts import artifact_key, links_markdown, summary_markdown
+from canary.report.checks_table import WIDTHS, checks_markdown, rows, wrap
 from canary.report.drill import run_name
 from canary.results import CheckResult, DatasetInfo, RunResult
 
@@ -58,24 +59,89 @@ def test_a_drill_summary_has_a_banner_and_no_links_into_its_deleted_sample() -> 
     assert "canary-scenario" not in text and "[Data Docs](https://d.example/x)" in text
     links = links_markdown(_run("object-null"), {"Data Docs": "https://d.example/x"})
     assert "canary-scenario" not in links and "| [Data Docs](https://d.example/x) |" in links
-    real = summary_markdown(_run(None))
-    assert "DRILL" not in real and "[page_views](file:///tmp/canary-scenario-x" in real
-    assert "| [dataset page_views](file://" in links_markdown(_run(None), {})
+    real = summary_markdown(_run(None), links={"Data Docs": "file:///srv/docs/index.html"})
+    assert "DRILL" not in real and "file://" not in real  # a path on the worker opens nowhere
+    web = _run(None)
+    web.datasets[0].link = "https://looker.example.com/dashboards/7"
+    assert "| [dataset page_views](https://looker.example.com/dashboards/7) |" in links_markdown(
+        web, {"Data Docs": "file:///srv/docs/index.html"}
+    )
+    assert "file://" not in links_markdown(_run(None), {"Data Docs": "file:///srv/docs/x"})
 
 
-def test_checks_table_shows_status_dataset_check_observed_expected_reason() -> None:
+def test_checks_table_wraps_names_column_and_segment_and_groups_alike_checks() -> None:
     run = _run(None)
-    run.checks[0].observed = {"values": list(range(100))}
-    run.checks[0].expected = {"min": 1234.5678, "max": 9876.4321}
-    run.checks[0].reason = "page_views, week 2026-11-16: views fell " + "far " * 30
-    (row, _) = check_table(run)
-    assert list(row) == ["status", "dataset", "check", "observed", "expected", "reason"]
-    assert row["check"] == "level" and len(row["observed"]) <= 10
-    assert row["expected"] == "1,235..9,876"
-    assert row["reason"].startswith("views fell far") and len(row["reason"]) <= 26
-    run.checks[0].expected, run.checks[0].observed = {"min": 0.5}, {"unexpected_percent": 100.0}
-    (row, _) = check_table(run)
-    assert (row["observed"], row["expected"]) == ("100% rows", "≥ 0.5")
+    run.checks[0].observed, run.checks[0].expected = 120.0, {"min": 1234.5678, "max": 9876.4321}
+    run.checks[0].reason = "page_views, week 2026-11-16: views fell " + "far " * 30 + "a|b <x>"
+    run.checks[0].segment = {"version_minor": "5.3"}
+    alike = [  # one passed check per column, saying the same: one row, counted
+        CheckResult(
+            "mon",
+            "page_views",
+            "type",
+            "passed",
+            "page_views, week 2026-11-16: passed.",
+            column,
+            observed="int64",
+        )
+        for column in ("a", "b", "c", "weekly_standalone_dashboard_clicks")
+    ]
+    run.checks += alike
+    found = rows(run)
+    assert [(r.status, r.check, r.count) for r in found] == [
+        ("failed", "level", 1),
+        ("passed", "not null", 1),
+        ("passed", "type", 4),
+    ]
+    assert found[2].columns == ["a", "b", "c", "weekly_standalone_dashboard_clicks"]
+    text = checks_markdown(run)
+    lines = text.splitlines()
+    assert lines[0] == "# Checks of mon, week 2026-11-16"
+    assert lines[2] == "1 failed · 5 passed · 3 rows (checks that read alike counted in one)"
+    assert lines[4] == "| | check | column · segment | observed | reason |"
+    failed, _, grouped = lines[6:]
+    cells = failed.split(" | ")
+    assert cells[0] == "| ❌" and cells[1] == "**level**<br>page_views"
+    assert cells[2] == "views<br>version_minor 5.3"
+    assert cells[3] == "120<br>expected 1,235<br>to 9,876"
+    assert cells[4].startswith("views fell far far") and "<br>" in cells[4]
+    assert all(len(line) <= WIDTHS["reason"] for line in cells[4].removesuffix(" |").split("<br>"))
+    assert "a\\|b &lt;x&gt;" in failed  # no cell broken by a pipe, no HTML from a reason
+    assert grouped == (
+        "| ✅ x4 | **type**<br>page_views | 4 columns: a, b, c and<br>1 more | int64 | passed. |"
+    )
+    assert wrap("weekly_standalone_dashboard_clicks is null", 22) == [
+        "weekly_standalone_",
+        "dashboard_clicks is",
+        "null",
+    ]
+
+
+def test_the_summary_shows_the_weeks_key_numbers() -> None:
+    import pandas as pd
+
+    from canary.dashboards import catalog
+    from canary.report.key_numbers import key_numbers
+
+    rows_ = [
+        ("instances_reporting", WEEK - timedelta(days=7), "instances_reporting", 1000.0),
+        ("instances_reporting", WEEK, "instances_reporting", 1189.0),
+        ("page_views", WEEK, "total_insights_page_views", 53210.0),
+        ("instance_usage", WEEK, "weekly_insights_page_views", 7.0),  # a snapshot: no tile sum
+    ]
+    metrics = pd.DataFrame(
+        [(d, w, c, "", "value", v) for d, w, c, v in rows_],
+        columns=["dataset", "week", "column_name", "segment", "metric", "value"],
+    )
+    numbers = key_numbers(metrics, catalog().tiles, WEEK)
+    assert [(n.label, n.value, n.change) for n in numbers] == [
+        ("Instances reporting", 1189.0, "+18.9%"),
+        ("Insights page views", 53210.0, "—"),
+    ]
+    text = summary_markdown(_run(None), numbers=numbers)
+    assert "## Key numbers" in text
+    assert "| Instances reporting | 1,189 | 1,000 | +18.9% |" in text
+    assert "| Insights page views | 53,210 | — | — |" in text
 
 
 def test_a_data_failure_leaves_no_traceback_in_the_run_logs() -> None:

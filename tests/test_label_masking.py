@@ -13,7 +13,8 @@ from canary.alerts.deliver import deliver
 from canary.checks.validate import GreatExpectations
 from canary.config import load_config
 from canary.pipeline import RunOptions, plan, run_monitor
-from canary.report.artifacts import check_table, summary_markdown
+from canary.report.artifacts import summary_markdown
+from canary.report.checks_table import checks_markdown
 from canary.report.console import print_report
 from canary.report.json_result import document, validate
 from canary.store.db import Store
@@ -95,7 +96,7 @@ def test_personal_data_in_segment_labels_is_masked_everywhere_it_is_shown(
     shown = {
         "json": json.dumps(doc),
         "console": console.export_text(),
-        "artifacts": summary_markdown(run) + json.dumps(check_table(run)),
+        "artifacts": summary_markdown(run) + checks_markdown(run),
         "slack": json.dumps([r.body for r in slack.requests]),
     }
     for where, text in shown.items():

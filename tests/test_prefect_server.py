@@ -7,7 +7,6 @@ One server per module (both tests share it: the xdist group keeps them on one wo
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -264,17 +263,18 @@ def test_deployed_runs_end_in_states_with_artifacts_and_events(server: Server) -
     arts = {a["key"]: a for a in server.artifacts(healthy["id"])}
     assert set(arts) == {f"canary-{HEALTHY}-{kind}" for kind in ("summary", "checks", "links")}
     table = arts[f"canary-{HEALTHY}-checks"]
-    assert table["type"] == "table" and "instances_reporting" in table["data"]
+    assert table["type"] == "markdown" and "instances_reporting" in table["data"]
     summary = arts[f"canary-{HEALTHY}-summary"]
     assert summary["task_run_id"] is None  # the flow run's own: listed before the tasks'
     assert summary["data"].startswith(f"# ✅ {HEALTHY} — week 2026-11-16: passed")
+    assert "## Key numbers" in summary["data"] and "| Insights page views |" in summary["data"]
     report = f"https://canary.example.com/results/{HEALTHY}/2026-11-16/"
     assert f"[Full results]({report})" in summary["data"]
     links = arts[f"canary-{HEALTHY}-links"]["data"]
     assert f"| [Full results]({report}) |" in links
-    docs = re.search(r"\| \[Data Docs\]\(file://([^)]+)\)", links)  # in the clone's data_dir
-    assert docs and docs[1].startswith(f"{server.work}/.canary/data-docs/{HEALTHY}/")
-    assert Path(docs[1]).exists()
+    # Data Docs are not served here: written in the clone's data_dir, not linked as file://
+    assert "file://" not in links + summary["data"]
+    assert list((server.work / ".canary/data-docs" / HEALTHY).glob("2026-11-16/*/index.html"))
     # the store is where prefect.yaml put it: outside the clone, at an absolute path
     assert (Path(server.env["HOME"]) / ".local/share/canary/store.db").exists()
 
@@ -297,14 +297,13 @@ def test_deployed_runs_end_in_states_with_artifacts_and_events(server: Server) -
     text = arts[f"{drill_key}-summary"]["data"]
     assert text.startswith(f"# ❌ DRILL object-null: {BROKEN} — week 2026-11-16: failed")
     assert "> 🧪 **DRILL object-null:" in text
-    # the incidents open the summary; the failed checks follow as evidence, links last
+    # the incidents open the summary; the failed checks follow as evidence
     assert "## Incidents\n\n1. **object-null**" in text
-    assert text.index("## Incidents") < text.index("fields failed") < text.index("## Links")
+    assert text.index("## Incidents") < text.index("fields failed")
     assert all("canary-scenario-" not in str(a["data"]) for a in arts.values())
-    docs = re.search(r"\| \[Data Docs\]\(file://([^)]+)\)", arts[f"{drill_key}-links"]["data"])
-    assert docs  # kept although the scenario's data is not
-    index = Path(docs[1])
-    assert index.is_relative_to(server.work / ".canary" / "data-docs" / BROKEN)
+    assert all("file://" not in str(a["data"]) for a in arts.values())  # no path on the worker
+    # Data Docs are kept although the scenario's data is not
+    (index,) = (server.work / ".canary" / "data-docs" / BROKEN).glob("2026-11-16/*/index.html")
     assert "failed" in index.read_text()
     # a data failure is not a crash: the logs end with the state, without a traceback
     logs = [g["message"] for g in server.logs(broken["id"])]
@@ -382,7 +381,7 @@ def test_secret_blocks_doctor_and_dead_mans_switch(server: Server) -> None:
     assert all(TOKEN not in str(e) for e in server.events("canary."))
 
 
-# `make screenshot` refreshes the README's picture; other runs keep theirs in a temp dir.
+# `make screenshot` refreshes the README's pictures; other runs keep theirs in a temp dir.
 # Read at import: the tests' isolated environment drops CANARY_* variables.
 SCREENSHOT = os.environ.get("CANARY_UI_SCREENSHOT")
 
@@ -396,8 +395,7 @@ def test_flow_run_page_shows_the_canary_artifacts(server: Server, tmp_path: Path
     arts = {a["key"]: a for a in server.artifacts(run_id)}
     drill_key = f"canary-{BROKEN}-drill-object-null"
     summary, checks = arts[f"{drill_key}-summary"], arts[f"{drill_key}-checks"]
-    docs = re.search(r"\(file://([^)]+)\)", arts[f"{drill_key}-links"]["data"])
-    assert docs
+    (docs,) = (server.work / ".canary/data-docs" / BROKEN).glob("2026-11-16/*/index.html")
     with chromium(tmp_path / "chromium-profile", 1400, 1000) as browser:
         page = browser.new_page()
         page.goto(f"{server.url}/runs/flow-run/{run_id}")
@@ -412,10 +410,17 @@ def test_flow_run_page_shows_the_canary_artifacts(server: Server, tmp_path: Path
         page.goto(f"{server.url}/artifacts/artifact/{checks['id']}")
         table = page.get_by_role("table").first
         expect(table).to_be_visible(timeout=30_000)
-        for column in ("status", "dataset", "check", "observed", "expected", "reason"):
+        for column in ("check", "column · segment", "observed", "reason"):
             expect(table.get_by_role("columnheader", name=column)).to_be_in_viewport(ratio=1)
         sideways = page.locator(".p-table").first.evaluate("e => e.scrollWidth - e.clientWidth")
         assert sideways <= 0  # the whole table shows in 1400 px, nothing scrolled off
+        # reasons wrap: a cell's <br> breaks its line (the UI never wraps a cell itself)
+        breaks = table.locator("td br").count()
+        assert breaks > 100, breaks
+        reason = table.locator("tbody tr").first.locator("td").last
+        assert reason.evaluate("e => e.getBoundingClientRect().height") > 40
+        if SCREENSHOT:
+            page.screenshot(path=str(shot.with_name("prefect-ui-checks.png")), full_page=False)
         page.goto(f"{server.url}/artifacts/artifact/{summary['id']}")
         heading = page.get_by_role(
             "heading", name=f"❌ DRILL object-null: {BROKEN} — week 2026-11-16: failed"
@@ -427,8 +432,7 @@ def test_flow_run_page_shows_the_canary_artifacts(server: Server, tmp_path: Path
 
         # Data Docs offline: no request leaves the machine, the pages keep their styling
         page.route("http*://**/*", lambda route: route.abort())
-        index = Path(docs[1])
-        page.goto(index.as_uri())
+        page.goto(docs.as_uri())
         expect(page.get_by_role("heading", name="Checks by dataset")).to_be_visible()
         page.get_by_role("link", name="all_instances.instance_usage").click()
         border = page.locator("table.table td").first.evaluate(
@@ -436,5 +440,5 @@ def test_flow_run_page_shows_the_canary_artifacts(server: Server, tmp_path: Path
         )
         assert border == "solid"  # canary's sheet, not a CDN's, styles GE's tables
         page.get_by_role("link", name="Home").first.click()
-        assert page.url == index.as_uri()
+        assert page.url == docs.as_uri()
     assert shot.stat().st_size > 10_000

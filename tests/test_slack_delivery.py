@@ -84,7 +84,9 @@ def test_a_failing_run_posts_one_message_per_channel_with_a_thread(
     [main] = slack.top_level(ALERTS)
     [errors] = slack.top_level(INTERNAL)
     assert "page_views" in _texts(main) and "<@U0123ABCDE>" in _texts(main)
-    assert "2 incidents" in _texts(main) and "unique &lt;= total" not in _texts(main)
+    assert "2 incidents failing (2 new)" in _texts(main) and "unique &lt;= total" not in _texts(
+        main
+    )
     assert "creators" in _texts(errors) and "page_views" not in _texts(errors)
     thread = slack.replies(ALERTS, main["ts"])
     details = [m for m in thread if "*evidence*" in _texts(m)]  # one reply per incident
@@ -105,6 +107,26 @@ def test_a_failing_run_posts_one_message_per_channel_with_a_thread(
     assert _send(config, store, W1, nulls, pair, broken).ok  # a rerun of the week: nothing new
     assert len(slack.calls("chat.postMessage")) == 5
     _no_duplicates(slack)
+
+
+def test_a_new_messages_header_counts_the_incidents_still_failing_in_older_threads(
+    slack: SlackFake, tmp_path: Path, store: Store
+) -> None:
+    config = make_config(tmp_path, slack)
+    level = check("level", dataset="creators", column="creators")
+    for week, checks in ((W1, [check()]), (W2, [check(), level])):
+        assert _send(config, store, week, *checks).ok
+    first, second = slack.top_level(ALERTS)
+    assert "1 incident failing (1 new)" in first["text"]
+    assert (
+        second["text"]
+        .splitlines()[1]
+        .startswith("2 incidents failing (1 new, 1 still failing) · checks: 2 failed")
+    )
+    sections = [b for b in second["blocks"] if b["type"] == "section"]
+    assert len(sections) == 1  # the one still failing is told in its own thread
+    _send(config, store, W3, check(), level)
+    assert len(slack.top_level(ALERTS)) == 2  # nothing new: replies in both threads only
 
 
 def test_still_failing_replies_in_thread_and_recovery_updates_the_original(
@@ -390,6 +412,32 @@ def test_messages_link_the_runs_data_docs_unless_a_report_site_is_set(
     site_store.close()
     newest = slack.top_level(ALERTS)[-1]
     assert "http://127.0.0.1:9/reports" in _texts(newest) and docs not in _texts(newest)
+
+
+def test_slack_shows_web_links_only_and_the_file_outbox_says_where_results_are(
+    slack: SlackFake, tmp_path: Path, store: Store
+) -> None:
+    local_docs = (tmp_path / "docs" / "index.html").as_uri()
+    result = tmp_path / "result.json"
+    run_page = "http://127.0.0.1:4200/flow-runs/flow-run/f1"
+    config = make_config(tmp_path, slack, max_details=0)
+    run = run_of(W1, check(), check("other", column="x"))
+    options: dict[str, Any] = {"now": _now(W1), "result_path": result, "run_url": run_page}
+    assert deliver(config, store, [run], environ=ENV, docs_url=local_docs, **options).ok
+    sent = json.dumps([r.body for r in slack.requests])
+    assert str(tmp_path) not in sent and "file://" not in sent and "full results" not in sent
+    [message] = slack.top_level(ALERTS)
+    assert f"<{run_page}|Prefect run>" in _texts(message)  # in the blocks and the fallback
+    assert f"Prefect run ({run_page})" in message["text"]
+    # a file outbox is read where it was written: it may say where the results are
+    (tmp_path / "file").mkdir()
+    filed = make_config(tmp_path / "file", delivery="file")
+    file_store = Store(filed.store_url({}))
+    assert deliver(filed, file_store, [run], environ={}, **options).ok
+    file_store.close()
+    [written] = (tmp_path / "file" / ".canary" / "outbox").glob("*.md")
+    text = written.read_text()
+    assert f"full results: `{result.resolve()}`" in text and f"]({run_page})" in text
 
 
 def test_the_run_links_its_slack_threads(slack: SlackFake, tmp_path: Path, store: Store) -> None:

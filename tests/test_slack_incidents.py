@@ -76,7 +76,7 @@ def test_the_object_null_drill_is_one_incident_followed_in_its_thread(
     [message] = slack.top_level(ALERTS)
     sections = [b for b in message["blocks"] if b["type"] == "section"]
     assert len(sections) == 1 and "*object-null* (90%)" in sections[0]["text"]["text"]
-    assert "1 incident" in message["text"] and "— 1 new" in message["text"]
+    assert "1 incident failing (1 new)" in message["text"]
     assert "*null rate*" not in _texts(message)  # checks are evidence, in the thread
     [detail] = slack.replies(ALERTS, message["ts"])
     assert "*evidence*" in _texts(detail) and "…and " in _texts(detail)
@@ -98,6 +98,7 @@ def test_the_object_null_drill_is_one_incident_followed_in_its_thread(
     assert update.body["ts"] == message["ts"]
     assert message.get("edited") and "~object-null~" in _texts(message)
     assert message["text"].startswith("✅")
+    assert "no incident failing, 1 resolved" in message["text"]
 
     # it comes back: a new message says the incident reopened
     send(_as_of(broken, weeks[3], onset=weeks[3]))

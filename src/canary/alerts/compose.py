@@ -40,18 +40,21 @@ _STATE: dict[str, AlertState] = {
 }
 _ORDER = {"new": 0, "reopened": 0, "ongoing": 1, "resolved": 2}
 _SEVERITY = {"critical": 0, "warning": 1}
+_FAILING = {"ongoing": "still failing", "unchanged": "still failing"}  # a header's labels
 
 
 @dataclass
 class Inputs:
     """What composing a run needs besides its transitions (all read beforehand).
 
-    ``threads``: the stored bodies of the messages earlier incidents were told in;
+    ``more``: the full results; ``links``: the other links messages end with (the Prefect
+    run); ``threads``: the stored bodies of the messages earlier incidents were told in;
     ``charts``: PNGs by check id; ``changes``: week-over-week change by check id."""
 
     config: Config
     mode: Mode
     more: Link | None = None
+    links: list[Link] = field(default_factory=list)
     threads: dict[str, Digest] = field(default_factory=dict)
     charts: dict[str, bytes] = field(default_factory=dict)
     changes: dict[str, float] = field(default_factory=dict)
@@ -103,6 +106,20 @@ def severity_order(view: IncidentView) -> tuple[int, int, int, int]:
         _SEVERITY.get(view.severity, 2),
         0 if view.cause else 1,
     )
+
+
+def still_failing(transitions: list[Transition], week: date) -> dict[str, int]:
+    """Incidents of ``transitions`` (a channel's) still failing by state: new (or
+    reopened) this week, or still failing since an earlier one; muted ones aside."""
+    found: dict[str, int] = {}
+    for t in transitions:
+        if t.kind in ("muted", "resolved", "silent") or t.check.status == "passed":
+            continue
+        opened = t.before.opened_week if t.before is not None else None
+        kind = "new" if t.kind == "unchanged" and opened == week else t.kind
+        label = _FAILING.get(kind, kind)
+        found[label] = found.get(label, 0) + 1
+    return {label: found[label] for label in ("new", "reopened", "still failing") if label in found}
 
 
 def detailed(views: list[IncidentView], inputs: Inputs) -> list[IncidentView]:
@@ -219,13 +236,28 @@ def _followups(
         original = inputs.threads.get(thread)
         channel = original.channel if original else (group[0].before.channel or "")  # type: ignore[union-attr]
         drill = original.drill if original else bool(run.drill)
-        d = Digest(run.monitor, run.week, run.status, run.counts(), told, inputs.more, drill)
+        d = Digest(
+            run.monitor,
+            run.week,
+            run.status,
+            run.counts(),
+            told,
+            inputs.more,
+            drill,
+            links=inputs.links,
+        )
         key = op_key(kind, thread, run.week, *keys)
         composed.ops.append(_reply(key, thread, channel, run, kind, d))
         if kind != "resolved" or original is None:
             continue
         for view in original.incidents:
-            if view.key in keys:
+            if view.key in keys and view.state != "resolved":
+                label = _FAILING.get(view.state, view.state)
+                left = original.failing.get(label, 0) - 1
+                if left > 0:
+                    original.failing[label] = left
+                else:
+                    original.failing.pop(label, None)
                 view.state, view.resolved_week, view.sample_rows = "resolved", run.week, []
         update = op_key("update", thread, run.week, *keys)
         composed.ops.append(
@@ -267,6 +299,8 @@ def compose(
                 muted=sum(t.kind == "muted" and t.check.status != "passed" for t in steps),
                 mentions=mentions(inputs.config.slack, pings),
                 more=inputs.more,
+                links=inputs.links,
+                failing=still_failing(steps, run.week),
             )
             out.ops += _message_ops(msg, run, inputs)
             out.messages.append(msg)

@@ -33,7 +33,7 @@ from canary.alerts.compose import Inputs, Mode, compose, detailed
 from canary.alerts.digest import DRILL_PREFIX, IncidentView, digest, followed
 from canary.alerts.flush import FlushReport, flush
 from canary.alerts.lifecycle import decide
-from canary.alerts.model import Link
+from canary.alerts.model import Link, is_web
 from canary.alerts.outbox import NOTIFY
 from canary.alerts.prefect_notify import NotifyTransport, notify_ops
 from canary.alerts.reroute import RerouteReport, reroute
@@ -125,10 +125,18 @@ def more_link(
     config: Config, run: RunResult, result_path: Path | None, docs_url: str | None
 ) -> Link | None:
     """What a run's messages link as its full results: the report site if configured, else
-    ``docs_url`` (the run's Data Docs), else the JSON result's path."""
-    if docs_url and not config.slack.report_base_url:
+    ``docs_url`` (the run's Data Docs) when served over http(s), else where the results are
+    on this machine (Data Docs or the JSON result), which only the file outbox shows."""
+    if config.slack.report_base_url:
+        return results_link(config, run, result_path)
+    if docs_url and (is_web(docs_url) or result_path is None):
         return Link("Data Docs", docs_url)
     return results_link(config, run, result_path)
+
+
+def run_page(url: str | None) -> list[Link]:
+    """The Prefect run's page as a message link (when it has an http(s) address)."""
+    return [Link("Prefect run", url)] if is_web(url) else []
 
 
 def _charts(
@@ -193,10 +201,11 @@ def compose_run(
     today: date,
     current: pd.DataFrame | None = None,
     given: list[RunResult] | None = None,
+    links: list[Link] | None = None,
     history: Store | None = None,
 ) -> Callable[[Connection], int]:
     """Find the run's incidents, decide and compose its deliveries (reads only); returns
-    their writer. Incidents are found with the other monitors' runs of the week (those
+    their writer; messages end with ``more`` and ``links``. Incidents are found with the other monitors' runs of the week (those
     ``given``, else as recorded), so that a breakage they share is one incident; checks of
     ``given`` runs are shown as its evidence too (recorded ones carry no masked labels).
 
@@ -212,12 +221,13 @@ def compose_run(
     recorded = recorded_runs(history, config, run.week, missing)
     found = incidents_of([run, *same, *recorded], config.catalog.tiles)
     d = digest(run, found, config.slack.masking, more, same, drill=bool(run.drill))
+    d.links = list(links or [])
     told = [i for i in found if run.monitor in i.monitors and i.week == run.week]
     tracked = load_tracked(engine, (v.key for v in d.incidents), run.monitor)
     if run.drill:
         tracked = {k: t for k, t in tracked.items() if k.startswith(DRILL_PREFIX)}
     threads = {t.thread_key for t in tracked.values() if t.thread_key}
-    inputs = Inputs(config, mode, more, load_messages(engine, threads))
+    inputs = Inputs(config, mode, more, d.links, load_messages(engine, threads))
     members = {v.key: v.check_ids for m in inputs.threads.values() for v in m.incidents if v.key}
     steps = decide(run, followed(d), tracked, members, config.slack.mutes, today)
     states = {t.check.id: t.kind for t in steps}
@@ -251,22 +261,46 @@ def _send_notices(
     return flushed.delivered["notify"], problems
 
 
-def enqueue_run(
-    store: Store,
+Composer = Callable[..., Callable[[Connection], int]]
+
+
+def _composer(
     config: Config,
-    run: RunResult,
-    mode: Mode,
-    name: str,
-    more: Link | None,
-    today: date,
-    given: list[RunResult] | None = None,
+    choice: Choice,
+    now: datetime | None,
+    result_path: Path | None,
+    docs_url: str | None,
+    run_url: str | None,
     history: Store | None = None,
-) -> int:
-    """Decide, compose and record one run's deliveries (one transaction); ``given``: the
-    runs delivered with it; ``history``: as ``compose_run`` takes it."""
-    writer = compose_run(store, config, run, mode, name, more, today, given=given, history=history)
-    with store.engine.begin() as con:
-        return writer(con)
+) -> Composer:
+    """``compose_run`` for ``choice``'s transport, the messages linking the full results
+    (``more_link``; a drill's nothing: its results are thrown away) and the Prefect run's
+    page; ``history`` as ``compose_run`` takes it."""
+    today = (now or datetime.now(UTC)).date()
+
+    def compose(
+        store: Store,
+        run: RunResult,
+        metrics: pd.DataFrame | None = None,
+        given: list[RunResult] | None = None,
+    ) -> Callable[[Connection], int]:
+        more = None if run.drill else more_link(config, run, result_path, docs_url)
+        mode, name = MODES[choice.name], choice.name
+        return compose_run(
+            store,
+            config,
+            run,
+            mode,
+            name,
+            more,
+            today,
+            metrics,
+            given,
+            run_page(run_url),
+            history,
+        )
+
+    return compose
 
 
 def alerts_with_run(
@@ -276,19 +310,11 @@ def alerts_with_run(
     now: datetime | None = None,
     environ: Mapping[str, str] | None = None,
     docs_url: str | None = None,
+    run_url: str | None = None,
 ) -> Callable[[Store, RunResult, pd.DataFrame], Callable[[Connection], int]]:
     """For ``Store.record_run``: a run's alert state and outbox, written in the run's own
     transaction (then ``deliver`` with no runs only sends). Links as ``deliver`` does."""
-    choice = choose(config, environ)
-    today = (now or datetime.now(UTC)).date()
-
-    def prepare(store: Store, run: RunResult, metrics: pd.DataFrame) -> Callable[[Connection], int]:
-        more = more_link(config, run, result_path, docs_url)
-        return compose_run(
-            store, config, run, MODES[choice.name], choice.name, more, today, metrics
-        )
-
-    return prepare
+    return _composer(config, choose(config, environ), now, result_path, docs_url, run_url)
 
 
 def deliver(
@@ -302,23 +328,23 @@ def deliver(
     console: Console | None = None,
     docs_url: str | None = None,
     holder: str | None = None,
+    run_url: str | None = None,
     history: Store | None = None,
 ) -> DeliveryReport:
     """Record the alerts of ``runs`` and send everything the outbox holds.
 
-    Messages link the full results: the report site if configured, else ``docs_url`` (the
-    run's Data Docs), else the JSON result's path; a drill's link nothing (its results are
-    thrown away). ``holder`` names this delivery in the claims it takes (default: this
-    process); ``history``: where the runs were recorded, when not in ``store`` (a drill's).
+    Messages link the full results (``more_link``) and ``run_url``, the Prefect run's page
+    (Slack and Prefect notifications show http(s) links only). ``holder`` names this
+    delivery in the claims it takes (default: this process); ``history``: where the runs
+    were recorded, when not in ``store`` (a drill's).
     """
     choice = choose(config, environ, console)
     report = DeliveryReport(choice.name)
-    today = (now or datetime.now(UTC)).date()
-    for run in runs:
-        more = None if run.drill else more_link(config, run, result_path, docs_url)
-        report.enqueued += enqueue_run(
-            store, config, run, MODES[choice.name], choice.name, more, today, runs, history
-        )
+    compose = _composer(config, choice, now, result_path, docs_url, run_url, history)
+    for run in runs:  # each run's deliveries in one transaction
+        writer = compose(store, run, given=runs)
+        with store.engine.begin() as con:
+            report.enqueued += writer(con)
     if choice.transport is None:
         report.problems.append(f"{choice.name}: not sent: {choice.problem}")
     else:

@@ -14,7 +14,14 @@ from datetime import date
 from typing import Any, Literal
 
 from canary.alerts.lifecycle import Followed
-from canary.alerts.model import Alert, AlertState, Link, alert_from_check, alert_from_json
+from canary.alerts.model import (
+    Alert,
+    AlertState,
+    Link,
+    alert_from_check,
+    alert_from_json,
+    is_web,
+)
 from canary.alerts.privacy import masked_reason, masked_rows, masked_value
 from canary.config import SlackMasking
 from canary.incidents.model import Incident
@@ -86,6 +93,21 @@ class Digest:
     channel: str = ""
     muted: int = 0  # incidents left out because every check of theirs is muted
     mentions: list[str] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)  # besides ``more``: the Prefect run
+    #: every incident of the run still failing, by state ("new", "still failing"...),
+    #: whether this message lists it or an earlier thread follows it
+    failing: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def footer(self) -> list[Link]:
+        """Every link the message ends with: the full results, then the others."""
+        return [link for link in (self.more, *self.links) if link is not None]
+
+    def remote(self) -> Digest:
+        """What a channel read away from this machine may show (Slack, webhooks, Prefect
+        notifications): its http(s) links only, never a path or a file:// address."""
+        more = self.more if self.more is not None and self.more.web else None
+        return dataclasses.replace(self, more=more, links=[k for k in self.links if k.web])
 
     def with_incidents(self, views: list[IncidentView]) -> Digest:
         """The same run, telling only ``views`` (a thread reply about some incidents)."""
@@ -100,6 +122,7 @@ class Digest:
         raw = json.loads(text)
         raw["week"] = date.fromisoformat(raw["week"])
         raw["more"] = Link(**raw["more"]) if raw.get("more") else None
+        raw["links"] = [Link(**link) for link in raw.get("links", [])]
         raw["incidents"] = [_view_from(v) for v in raw["incidents"]]
         return cls(**raw)
 
@@ -137,10 +160,7 @@ def _view(
     ordered = _evidence_order(mine, by_id.get(incident.headline_check or ""))
     lead = ordered[0] if ordered else None
     links = {  # where people can open the data (not a path on the machine that ran it)
-        d.name: d.link
-        for r in [run, *others]
-        for d in r.datasets
-        if d.link and d.link.startswith(("https://", "http://"))
+        d.name: d.link for r in [run, *others] for d in r.datasets if is_web(d.link)
     }
     evidence = []
     for check in ordered[:EVIDENCE]:

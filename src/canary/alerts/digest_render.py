@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from canary import readable
 from canary.alerts.blocks import (
     MAX_BLOCKS,
     Block,
@@ -26,10 +27,10 @@ from canary.alerts.text import (
     alert_line,
     clip,
     link_text,
+    links_text,
     more_text,
     rows_table,
     show,
-    show_expected,
 )
 from canary.report.artifacts import STATUS_ICON
 
@@ -44,19 +45,31 @@ def digest_title(d: Digest) -> str:
     return f"{icon} {drill}{d.monitor} — week {d.week.isoformat()}: {d.status}"
 
 
+def _incidents(n: int) -> str:
+    return f"{n:,} incident{'s' if n != 1 else ''}" if n else "no incident"
+
+
 def digest_summary(d: Digest) -> str:
-    """How many incidents, the run's check counts, mutes, and the incidents' states."""
-    n = len(d.incidents)
-    told = f"{n} incident{'s' if n != 1 else ''}" if n else "no incident"
-    counts = [f"{k} {status}" for status, k in d.counts.items() if k]
-    if d.muted:
-        counts.append(f"{d.muted} muted")
-    states: dict[str, int] = {}
-    for view in d.incidents:
-        states[STATES[view.state]] = states.get(STATES[view.state], 0) + 1
-    shown = ", ".join(f"{k} {label}" for label, k in states.items())
-    told_states = shown and d.key  # only a message of the lifecycle tells states
-    return f"{told} · " + " · ".join(counts) + (f" — {shown}" if told_states else "")
+    """How many incidents and in which states, mutes, then the run's check counts. A
+    message of the lifecycle counts every incident still failing (also those followed in
+    earlier threads) and those it tells resolved."""
+    checks = "checks: " + ", ".join(f"{k:,} {status}" for status, k in d.counts.items() if k)
+    muted = [f"{d.muted:,} muted"] if d.muted else []
+    if not d.key:  # a run's body before the lifecycle: its incidents, no states
+        return " · ".join([_incidents(len(d.incidents)), *muted, checks])
+    states = dict(d.failing)
+    if not states:  # a body stored before bodies counted them: the incidents it lists
+        for view in d.incidents:
+            if view.state != "resolved":
+                states[STATES[view.state]] = states.get(STATES[view.state], 0) + 1
+    failing = sum(states.values())
+    told = f"{_incidents(failing)} failing" if failing else "no incident failing"
+    if states:
+        told += " (" + ", ".join(f"{k:,} {label}" for label, k in states.items()) + ")"
+    resolved = sum(v.state == "resolved" for v in d.incidents)
+    if resolved:
+        told += f", {resolved:,} resolved"
+    return " · ".join([told, *muted, checks])
 
 
 def _marks(view: IncidentView) -> str:
@@ -77,15 +90,15 @@ def _cause(view: IncidentView) -> str:
 
 
 def incident_head(view: IncidentView, style: Style) -> str:
-    """The incident's first line: cause, confidence, since when, how many checks, state."""
+    """The incident's first line: cause, confidence, since when, state (the same in every
+    monitor's message: how many checks each saw is their evidence's)."""
     drill = "DRILL · " if view.drill else ""
     if view.state == "resolved":
         week = view.resolved_week.isoformat() if view.resolved_week else "?"
         return f"✅ {drill}{style.strike(_cause(view))} · since {view.since.isoformat()} · resolved in week {week}"
     sure = f" ({view.confidence:.0%})" if view.cause else ""
-    checks = f"{view.checks} check{'s' if view.checks != 1 else ''}"
     icon = STATUS_ICON.get(view.status, "❔")
-    head = f"{icon} {drill}{style.bold(_cause(view))}{sure} · since {view.since.isoformat()} · {checks}"
+    head = f"{icon} {drill}{style.bold(_cause(view))}{sure} · since {view.since.isoformat()}"
     return head + _marks(view)
 
 
@@ -99,8 +112,8 @@ def digest_lines(d: Digest, style: Style) -> list[str]:
         lines.append("cc " + " ".join(d.mentions))
     for view in d.incidents:
         lines += ["", *incident_lines(view, style)]
-    if d.more is not None:
-        lines += ["", more_text(d.more, style)]
+    if d.footer:
+        lines += ["", links_text(d.footer, style)]
     return lines
 
 
@@ -112,11 +125,11 @@ def _evidence(alert: Alert, monitor: str, style: Style) -> str:
 
 def _lead_lines(lead: Alert, style: Style) -> list[str]:
     """What the headline check measured, how its range was derived, where its data is."""
-    expected = show_expected(lead.expected)
+    expected = readable.expected(lead.expected, lead.check)
     if lead.derivation:
         expected += f" ({lead.derivation})"
     numbers = (
-        f"{style.bold('observed')} {style.code(style.escape(show(lead.observed)))} · "
+        f"{style.bold('observed')} {style.code(style.escape(show(lead.observed, lead.check)))} · "
         f"{style.bold('expected')} {style.escape(expected)}"
     )
     if lead.change_pct is not None:
@@ -171,7 +184,7 @@ def more_lines(d: Digest, style: Style) -> list[str]:
 
 def _listed(d: Digest) -> int:
     """How many incidents the run's Slack message has room for (the rest: "…and N more")."""
-    fixed = 2 + bool(d.mentions) + bool(d.more)
+    fixed = 2 + bool(d.mentions) + bool(d.remote().footer)
     budget = MAX_BLOCKS - fixed - 1
     return len(d.incidents) if len(d.incidents) <= budget + 1 else budget
 
@@ -183,7 +196,9 @@ def overflow(d: Digest) -> list[IncidentView]:
 
 def slack_message(d: Digest, threaded: bool = True) -> tuple[str, list[Block]]:
     """The run's top-level Slack message: one section per incident, most severe first;
-    what does not fit folds into "…and N more" (listed in the thread, where there is one)."""
+    what does not fit folds into "…and N more" (listed in the thread, where there is one).
+    Only http(s) links are shown."""
+    d = d.remote()
     blocks: list[Block] = [header(digest_title(d)), context(digest_summary(d))]
     if d.mentions:
         blocks.append(section("cc " + " ".join(d.mentions)))
@@ -194,8 +209,8 @@ def slack_message(d: Digest, threaded: bool = True) -> tuple[str, list[Block]]:
         rest = len(d.incidents) - shown
         listed = ", listed in the thread" if threaded else " in the full results"
         blocks.append(section(f"…and {rest} more incidents{listed}{where}"))
-    if d.more:
-        blocks.append(context(more_text(d.more, MRKDWN)))
+    if d.footer:
+        blocks.append(context(links_text(d.footer, MRKDWN)))
     return fallback(digest_lines(d, PLAIN)), blocks
 
 
@@ -221,7 +236,9 @@ def _sections(lines: list[str], limit: int = MAX_BLOCKS) -> list[Block]:
 
 
 def slack_part(part: Part, d: Digest, threaded: bool = True) -> tuple[str, list[Block]]:
-    """Text and blocks of one outbox entry's part (``threaded``: sent where threads are)."""
+    """Text and blocks of one outbox entry's part (``threaded``: sent where threads are);
+    only http(s) links are shown."""
+    d = d.remote()
     if part == "run":
         return slack_message(d, threaded)
     if part == "incident":
@@ -244,8 +261,8 @@ def markdown_part(part: Part, d: Digest, style: Style = MARKDOWN) -> str:
                 "",
                 *(evidence_lines(view, d.monitor, style) if told else incident_lines(view, style)),
             ]
-        if d.more is not None:
-            lines += ["", more_text(d.more, style)]
+        if d.footer:
+            lines += ["", links_text(d.footer, style)]
     elif part == "incident":
         lines = evidence_lines(d.incidents[0], d.monitor, style)
     elif part == "more":
@@ -291,10 +308,11 @@ def file_text(payload: dict[str, Any]) -> tuple[str, str]:
 
 def prefect_notification(d: Digest) -> tuple[str, str]:
     """Subject and markdown body for a Prefect notification block (any kind): the summary,
-    then each incident with its evidence."""
+    then each incident with its evidence; only http(s) links are shown."""
+    d = d.remote()
     body = [digest_summary(d)]
     for view in d.incidents:
         body += ["", *evidence_lines(view, d.monitor, MARKDOWN)]
-    if d.more is not None:
-        body += ["", more_text(d.more, MARKDOWN)]
+    if d.footer:
+        body += ["", links_text(d.footer, MARKDOWN)]
     return digest_title(d), "\n".join(body) + "\n"

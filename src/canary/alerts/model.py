@@ -25,6 +25,15 @@ class Link:
     label: str
     url: str | None  # None: ``label`` is a path or hint to show as code
 
+    @property
+    def web(self) -> bool:
+        """An http(s) address anyone can open (not a path on the machine that ran canary)."""
+        return is_web(self.url)
+
+
+def is_web(url: str | None) -> bool:
+    return url is not None and url.startswith(("https://", "http://"))
+
 
 @dataclass
 class Alert:

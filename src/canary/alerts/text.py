@@ -7,11 +7,11 @@ fallback). The lines are the same for all three, so the renderers cannot drift a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from canary import readable
 from canary.alerts.model import Alert, Link
 from canary.report.artifacts import STATUS_ICON
 
@@ -67,29 +67,9 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def show(value: Any) -> str:
-    """A value as one short line of text."""
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:,.6g}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    return clip(text, VALUE_LIMIT)
-
-
-def show_expected(expected: dict[str, Any] | None) -> str:
-    if not expected:
-        return "—"
-    lo, hi = expected.get("min"), expected.get("max")
-    if lo is not None and hi is not None:
-        return f"{show(lo)} … {show(hi)}"
-    if lo is not None:
-        return f"at least {show(lo)}"
-    if hi is not None:
-        return f"at most {show(hi)}"
-    return show(expected)
+def show(value: Any, check: str | None = None) -> str:
+    """A value as one short line of text (``check``: the check that observed it)."""
+    return clip(readable.observed(value, check), VALUE_LIMIT)
 
 
 def link_text(link: Link, style: Style) -> str:
@@ -97,10 +77,15 @@ def link_text(link: Link, style: Style) -> str:
 
 
 def more_text(link: Link, style: Style) -> str:
-    """Where the full results are: a link, or the JSON result's path."""
+    """Where the full results are: a link, or the JSON result's path (on this machine)."""
     return (
         style.link(link.url, link.label) if link.url else f"full results: {style.code(link.label)}"
     )
+
+
+def links_text(links: list[Link], style: Style) -> str:
+    """A message's closing links on one line."""
+    return " · ".join(more_text(link, style) for link in links)
 
 
 def _where(alert: Alert, style: Style) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from difflib import get_close_matches
 from typing import Any
 
+from canary import readable
 from canary.jsonable import json_ready
 
 
@@ -16,18 +17,22 @@ def _known(value: Any) -> bool:
 
 def _shown(value: Any) -> str:
     """A value as a sentence shows it: None and NaN read "no value"."""
-    return str(value) if _known(value) else "no value"
+    return readable.value(value) if _known(value) else "no value"
 
 
 def _rows(count: Any, total: Any) -> str:
     """ "12 of 1,000 rows", "12 rows", or "some rows" when GE gave no count."""
     if not _known(count):
         return "some rows"
-    return f"{count:,} of {total:,} rows" if _known(total) and total else f"{count:,} rows"
+    return (
+        f"{readable.count(count)} of {readable.count(total)} rows"
+        if _known(total) and total
+        else f"{readable.count(count)} rows"
+    )
 
 
 def _null_share(percent: Any, of: str) -> str:
-    return f"{float(percent):.1f}% ({of})" if _known(percent) else of
+    return f"{readable.percent(float(percent) / 100)} ({of})" if _known(percent) else of
 
 
 def _fold(name: str) -> str:
@@ -75,16 +80,10 @@ def reason(
     of = _rows(count, total)
     if kind == "expect_table_row_count_to_be_between":
         lo, hi = kwargs.get("min_value"), kwargs.get("max_value")
-        bounds = (
-            f"{lo}..{hi}"
-            if _known(lo) and _known(hi)
-            else f"at most {hi}"
-            if _known(hi)
-            else f"at least {lo}"
-        )
+        given = {k: v for k, v in (("min", lo), ("max", hi)) if _known(v)}
         observed = result.get("observed_value")
-        counted = f"{observed:,} rows" if _known(observed) else "no row count"
-        return f"{where}: {counted}; expected {bounds}."
+        counted = f"{_shown(observed)} rows" if _known(observed) else "no row count"
+        return f"{where}: {counted}; expected {readable.bounds(given)}."
     if kind == "expect_table_columns_to_match_set":
         columns = set(result.get("observed_value") or [])
         missing = [c for c in kwargs.get("column_set", []) if c not in columns]
@@ -102,11 +101,11 @@ def reason(
     if kind == "expect_column_values_to_be_between":
         lo, hi = kwargs.get("min_value"), kwargs.get("max_value")
         if hi is None:
-            bounds = f"below the minimum {lo}"
+            bounds = f"below the minimum {_shown(lo)}"
         elif lo is None:
-            bounds = f"above the maximum {hi}"
+            bounds = f"above the maximum {_shown(hi)}"
         else:
-            bounds = f"outside [{lo}, {hi}]"
+            bounds = f"outside {readable.bounds({'min': lo, 'max': hi})}"
         return f"{where}: {column} {bounds} on {of}{_examples(result)}."
     if kind in ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"):
         key = column or ", ".join(kwargs.get("column_list", []))

@@ -107,16 +107,10 @@ def _incident(
     scope = scope_of(match, runs, scopes)
     where = f"{lead.dataset}: " if cause else f"{lead.dataset} ({lead.name}): "
     text = _WHERE.sub(where, lead.check.reason).split("; ")[0].rstrip(".")
-    others = len(claimed) - 1
-    fields = len({e.family for e in claimed if e.family and not e.compared})  # pairs aside
-    more = (
-        f", with {others} more failed check{'s' if others > 1 else ''}"
-        + (f" on {fields} fields" if fields > 1 else "")
-        if others
-        else ""
-    )
     lead_in = f"{match.summary}: " if match.summary else ""
-    headline = f"{lead_in}{text}{more}; since {onset} ({scope})"
+    # no count of checks: the monitors sharing an incident each tell it (the first before
+    # the other's checks are in), and both must tell the same story
+    headline = f"{lead_in}{text}; since {onset} ({scope})"
     if cause:
         headline += f". Looks like: {CATALOG[cause].looks_like} ({cause})"
     failed = any(e.check.status == "failed" for e in claimed)

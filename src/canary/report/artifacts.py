@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from canary.alerts.model import is_web
 from canary.incidents import incidents_of
 from canary.incidents.render import incidents_markdown
 from canary.report.drill import banner
+from canary.report.key_numbers import KeyNumber, key_numbers_markdown
 from canary.results import CheckResult, RunResult
 
 FIELDS_SHOWN = 15
@@ -32,61 +33,12 @@ def artifact_key(monitor: str, kind: str, drill: str | None = None) -> str:
     return f"canary-{middle}-{kind}"
 
 
-def _short(value: Any, width: int = 80) -> str:
-    if value is None:
-        return ""
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
-#: Characters per cell of the checks table: Prefect's tables never wrap, and the six
-#: columns must fit the artifact page's table (about 840 px of a 1400 px window).
-CELL_WIDTHS = {"check": 21, "observed": 10, "expected": 12, "reason": 26}
-
-
-def _number(value: Any) -> str:
-    if not isinstance(value, float):
-        return str(value)
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
-
-
-def _compact(value: Any) -> Any:
-    """Numbers rounded, a range as ``a..b`` (``≥ a``, ``≤ b`` when open), a share of
-    unexpected rows as a percentage."""
-    if isinstance(value, dict) and value and set(value) <= {"min", "max"}:
-        low, high = value.get("min"), value.get("max")
-        if low is not None and high is not None:
-            return f"{_number(low)}..{_number(high)}"
-        return f"≥ {_number(low)}" if low is not None else f"≤ {_number(high)}"
-    if isinstance(value, dict) and isinstance(value.get("unexpected_percent"), int | float):
-        return f"{value['unexpected_percent']:.3g}% rows"
-    return _number(value) if isinstance(value, int | float) else value
-
-
-def check_table(run: RunResult) -> list[dict[str, str]]:
-    """One row per check, problems first: status, dataset, check, observed, expected and
-    reason (which names the column; without the dataset and week the row already shows),
-    cut to fit the UI's width; the summary and the JSON result keep every reason whole."""
-    ordered = run.problems() + [c for c in run.checks if c.status == "passed"]
-    prefix = f", week {run.week.isoformat()}: "
-    return [
-        {
-            "status": c.status,
-            "dataset": c.dataset,
-            "check": _short(c.check, CELL_WIDTHS["check"]),
-            "observed": _short(_compact(c.observed), CELL_WIDTHS["observed"]),
-            "expected": _short(_compact(c.expected), CELL_WIDTHS["expected"]),
-            "reason": _short(c.reason.removeprefix(c.dataset + prefix), CELL_WIDTHS["reason"]),
-        }
-        for c in ordered
-    ]
-
-
 def links_markdown(run: RunResult, links: Mapping[str, str]) -> str:
-    """Every link of a run in one table: Data Docs, results, Slack threads, datasets."""
-    rows = [(label, url) for label, url in links.items()]
+    """Every link of a run in one table: Data Docs, results, Slack threads, datasets (those
+    with an http(s) address: a path on the worker opens nowhere else)."""
+    rows = [(label, url) for label, url in links.items() if is_web(url)]
     if run.drill is None:  # a drill's sample lived in a deleted temporary folder
-        rows += [(f"dataset {d.name}", d.link) for d in run.datasets if d.link]
+        rows += [(f"dataset {d.name}", d.link) for d in run.datasets if d.link and is_web(d.link)]
     lines = [f"# Links: {run.monitor}, week {run.week.isoformat()}", ""]
     if not rows:
         return "\n".join([*lines, "No links for this run."]) + "\n"
@@ -127,10 +79,13 @@ def broken_fields(run: RunResult) -> list[BrokenField]:
 
 
 def summary_markdown(
-    run: RunResult, limit: int = 30, links: Mapping[str, str] | None = None
+    run: RunResult,
+    limit: int = 30,
+    links: Mapping[str, str] | None = None,
+    numbers: list[KeyNumber] | None = None,
 ) -> str:
-    """What a person reads first in the Prefect UI: status, counts, the incidents, then the
-    failures as evidence, and the links last."""
+    """What a person reads first in the Prefect UI: status, counts, the incidents, the
+    week's key ``numbers``, then the failures as evidence, and the links last."""
     counts = run.counts()
     drill = f"DRILL {run.drill}: " if run.drill else ""
     lines = [
@@ -144,6 +99,8 @@ def summary_markdown(
     incidents = incidents_markdown(incidents_of([run]))
     if incidents:  # what broke, told once per cause, before the evidence
         lines += [incidents.rstrip("\n"), ""]
+    if numbers:
+        lines += [*key_numbers_markdown(numbers), ""]
     problems = run.problems()
     fields = broken_fields(run)
     if len(fields) > 1:  # one breakage often fails many checks: the fields first
@@ -180,11 +137,14 @@ def summary_markdown(
     ]
     if attributed:
         lines += ["", "## Attribution", *attributed]
-    dataset_links = [f"- [{d.name}]({d.link})" for d in run.datasets if d.link and not run.drill]
+    dataset_links = [
+        f"- [{d.name}]({d.link})" for d in run.datasets if is_web(d.link) and not run.drill
+    ]
     if dataset_links:
         lines += ["", "## Datasets", *dataset_links]
     if links:
-        lines += ["", "## Links", *(f"- [{label}]({url})" for label, url in links.items())]
+        shown = [f"- [{label}]({url})" for label, url in links.items() if is_web(url)]
+        lines += ["", "## Links", *shown] if shown else []
     return "\n".join(lines) + "\n"
 
 

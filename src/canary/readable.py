@@ -1,0 +1,115 @@
+"""Values as people read them (pure): counts with separators, shares as percentages, bounds
+rounded to the digits that matter, a check's observed dict as the sentence it stands for.
+
+Slack, the console, the Prefect summary and check reasons show values through here; the
+JSON result keeps the raw numbers (a machine contract).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+#: Checks whose observed value and bounds are shares of 0..1 (history-aware detectors).
+SHARE_CHECKS = frozenset(
+    {"null rate", "copy of last week", "cumulative counter", "versions below others"}
+)
+NONE = "—"
+
+
+def is_share(check: str | None) -> bool:
+    return check in SHARE_CHECKS
+
+
+def count(n: float) -> str:
+    """``1198`` -> ``1,198``."""
+    return f"{round(n):,}"
+
+
+def number(x: float) -> str:
+    """A count with separators; other numbers to three significant digits (``0.299``,
+    ``4.25``), whole from 10 on (``55``, ``2,075``: the bounds of counts)."""
+    if isinstance(x, bool):
+        return str(x).lower()
+    if isinstance(x, float) and not math.isfinite(x):
+        return NONE if math.isnan(x) else ("∞" if x > 0 else "-∞")
+    if isinstance(x, int) or float(x).is_integer() or abs(x) >= 10:
+        return count(x)
+    text = f"{x:.3g}"
+    return text if "e" not in text else f"{x:.2e}"
+
+
+def percent(share: float) -> str:
+    """A share of 0..1 as a percentage: ``100%``, ``29.9%``, ``0.1%``, ``<0.1%``."""
+    if isinstance(share, float) and not math.isfinite(share):
+        return NONE
+    pct = 100 * share
+    if pct and abs(pct) < 0.05:
+        return "<0.1%" if pct > 0 else ">-0.1%"
+    text = f"{pct:.0f}" if abs(pct) >= 99.95 else f"{pct:.1f}".removesuffix(".0")
+    return f"{text}%"
+
+
+def value(x: Any, share: bool = False) -> str:
+    """Any observed value on one line: numbers as above (a share as a percentage), a list
+    comma-separated, a dict as its meaningful parts, None as a dash."""
+    if x is None:
+        return NONE
+    if isinstance(x, int | float) and not isinstance(x, bool):
+        return percent(x) if share else number(x)
+    if isinstance(x, str):
+        return x
+    if isinstance(x, list | tuple):
+        return ", ".join(value(v) for v in x) or "none"
+    if isinstance(x, dict):
+        return _dict(x)
+    return str(x)
+
+
+def rows_failing(unexpected: Any, rows: Any, pct: Any = None) -> str:
+    """``1 of 1,198 rows (0.1%)``; ``no rows`` when there were none to check."""
+    if not isinstance(unexpected, int | float):
+        return "some rows"
+    if not isinstance(rows, int | float) or not rows:
+        return "no rows" if rows == 0 else f"{count(unexpected)} rows"
+    share = pct / 100 if isinstance(pct, int | float) else unexpected / rows
+    return f"{count(unexpected)} of {count(rows)} rows ({percent(share)})"
+
+
+def _dict(x: dict[str, Any]) -> str:
+    if "unexpected_count" in x:
+        return rows_failing(x["unexpected_count"], x.get("rows"), x.get("unexpected_percent"))
+    if set(x) == {"missing_columns"}:
+        return f"missing {value(x['missing_columns'])}"
+    if x and set(x) <= {"min", "max"}:
+        return bounds(x)
+    return ", ".join(f"{k} {value(v)}" for k, v in x.items()) or json.dumps(x)
+
+
+def bounds(expected: dict[str, Any] | None, share: bool = False) -> str:
+    """An expected range: ``889 to 2,075``, ``at least 1``, ``at most 29.9%``; a dash when
+    open on both ends."""
+    if not expected:
+        return NONE
+    lo, hi = expected.get("min"), expected.get("max")
+    if lo is not None and hi is not None:
+        low, high = value(lo, share), value(hi, share)
+        if low == high and lo != hi:  # rounding made them one: show the digits that differ
+            low, high = (f"{100 * v:.4g}%" if share else f"{v:,.6g}" for v in (lo, hi))
+        return f"{low} to {high}"
+    if lo is not None:
+        return f"at least {value(lo, share)}"
+    if hi is not None:
+        return f"at most {value(hi, share)}"
+    return NONE
+
+
+def observed(x: Any, check: str | None) -> str:
+    """A check's observed value (a share for the share checks)."""
+    return value(x, is_share(check))
+
+
+def expected(x: dict[str, Any] | None, check: str | None) -> str:
+    """A check's expected range (shares for the share checks)."""
+    return bounds(x, is_share(check))

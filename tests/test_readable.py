@@ -1,0 +1,93 @@
+"""Values as people read them: counts, shares, bounds and observed dicts."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from canary import readable
+from canary.checks.reasons import reason
+
+
+@pytest.mark.parametrize(
+    ("x", "shown"),
+    [
+        (1198, "1,198"),
+        (1198.0, "1,198"),
+        (2074.625, "2,075"),
+        (889.125, "889"),
+        (0.2987042792598348, "0.299"),
+        (55.4, "55"),
+        (4.256, "4.26"),
+        (0.5, "0.5"),
+        (-3, "-3"),
+        (math.nan, "—"),
+        (math.inf, "∞"),
+        (True, "true"),
+    ],
+)
+def test_numbers_read_with_separators_and_three_significant_digits(x: float, shown: str) -> None:
+    assert readable.number(x) == shown
+
+
+@pytest.mark.parametrize(
+    ("share", "shown"),
+    [(1.0, "100%"), (0.2987, "29.9%"), (0.05, "5%"), (0.001, "0.1%"), (0.0001, "<0.1%"), (0, "0%")],
+)
+def test_shares_read_as_percentages(share: float, shown: str) -> None:
+    assert readable.percent(share) == shown
+
+
+def test_observed_dicts_read_as_the_sentence_they_stand_for() -> None:
+    failing = {"unexpected_count": 1, "unexpected_percent": 0.0834, "rows": 1198}
+    assert readable.observed(failing, "not null") == "1 of 1,198 rows (0.1%)"
+    none = {"unexpected_count": 0, "unexpected_percent": None, "rows": 0}
+    assert readable.observed(none, "type") == "no rows"
+    assert readable.observed({"missing_columns": ["a", "b"]}, "x") == "missing a, b"
+    assert readable.observed(["week", "views"], "columns present") == "week, views"
+    assert readable.observed(None, "level") == "—"
+    assert "{" not in readable.observed({"values": [1, 2]}, "x")
+
+
+def test_bounds_are_rounded_to_what_tells_them_apart() -> None:
+    assert readable.expected({"min": None, "max": 0.2987042792598348}, "null rate") == (
+        "at most 29.9%"
+    )
+    assert readable.observed(1.0, "null rate") == "100%"
+    assert readable.expected({"min": 889.125, "max": 2074.625}, "level") == "889 to 2,075"
+    assert readable.expected({"min": 1}, "latest week present") == "at least 1"
+    assert readable.expected({"min": 0.50001, "max": 0.50002}, "x") == "0.50001 to 0.50002"
+    assert readable.expected({"min": 0.1, "max": 0.1001}, "null rate") == "10% to 10.01%"
+    assert readable.expected(None, "level") == "—"
+
+
+@pytest.mark.parametrize(
+    ("kind", "kwargs", "result", "said"),
+    [
+        (
+            "expect_table_row_count_to_be_between",
+            {"min_value": 1012.4, "max_value": 1388.25},
+            {"observed_value": 2000},
+            "2,000 rows; expected 1,012 to 1,388.",
+        ),
+        (
+            "expect_column_values_to_be_between",
+            {"column": "views", "min_value": 1.0},
+            {"unexpected_count": 1, "element_count": 1, "partial_unexpected_list": [0]},
+            "views below the minimum 1 on 1 of 1 rows; e.g. 0.",
+        ),
+        (
+            "expect_column_values_to_not_be_null",
+            {"column": "views", "mostly": 0.8},
+            {"unexpected_count": 1198, "element_count": 1198, "unexpected_percent": 100.0},
+            "views is null on 100% (1,198 of 1,198 rows); at most 20% allowed.",
+        ),
+    ],
+)
+def test_reasons_show_bounds_and_shares_for_people(
+    kind: str, kwargs: dict[str, Any], result: dict[str, Any], said: str
+) -> None:
+    where = "page_views, week 2026-11-16"
+    assert reason(kind, kwargs, result, False, where) == f"{where}: {said}"
