@@ -91,3 +91,17 @@ def test_reasons_show_bounds_and_shares_for_people(
 ) -> None:
     where = "page_views, week 2026-11-16"
     assert reason(kind, kwargs, result, False, where) == f"{where}: {said}"
+
+
+@pytest.mark.parametrize(
+    ("n", "noun", "shown"),
+    [
+        (1, "reply", "1 reply"),
+        (2, "reply", "2 replies"),
+        (0, "post", "0 posts"),
+        (1200, "update", "1,200 updates"),
+        (3, "day", "3 days"),
+    ],
+)
+def test_counted_nouns_are_plural_unless_one(n: int, noun: str, shown: str) -> None:
+    assert readable.counted(n, noun) == shown

@@ -22,6 +22,14 @@ def is_share(check: str | None) -> bool:
     return check in SHARE_CHECKS
 
 
+def counted(n: int, noun: str) -> str:
+    """``n`` and the noun, plural unless one: "1 reply", "2 replies", "1,200 posts"."""
+    if n == 1:
+        return f"1 {noun}"
+    plural = noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s"
+    return f"{n:,} {plural}"
+
+
 def count(n: float) -> str:
     """``1198`` -> ``1,198``."""
     return f"{round(n):,}"

@@ -48,13 +48,12 @@ def cmd_slack(args: argparse.Namespace, console: Console) -> ExitCode:
 def print_delivery(console: Console, report: DeliveryReport) -> None:
     """What the alerts did; then, on stderr, what was not delivered, how many and why."""
     from canary.alerts.undelivered import undelivered
+    from canary.readable import counted
 
     flushed = report.flushed
     parts = []
     if flushed is not None:
-        parts += [
-            f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in sorted(flushed.delivered.items())
-        ]
+        parts += [counted(n, kind) for kind, n in sorted(flushed.delivered.items())]
         if flushed.adopted:
             parts.append(f"{flushed.adopted} found already delivered")
     sent = ", ".join(parts) or "nothing new"
