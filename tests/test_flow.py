@@ -309,13 +309,15 @@ def _count(db: Path, sql: str) -> int:
 def test_flow_records_the_run_with_its_alerts_and_links_its_data_docs(
     prefect_api: None, tmp_path: Path
 ) -> None:
-    _, url = _run_failing_week(tmp_path)
+    state, url = _run_failing_week(tmp_path)
     db = tmp_path / ".canary" / "store.db"
     assert _count(db, "SELECT count(*) FROM runs WHERE week = ?") == 1
     assert _count(db, "SELECT count(*) FROM alert_state WHERE 1 OR ? IS NULL") >= 1
     assert _count(db, "SELECT count(*) FROM outbox WHERE week = ? AND status = 'delivered'") >= 1
     alerts = [m for m in _sent(tmp_path) if "canary uses Code Insights" in m]
     assert alerts and all(url in m for m in alerts)  # the link of the Data Docs built
+    page = f"/flow-runs/flow-run/{state.state_details.flow_run_id})"
+    assert any(page in m for m in alerts)  # and the flow run's page, an http(s) address
 
 
 def test_flow_run_whose_outbox_write_fails_is_not_recorded_without_its_alerts(
