@@ -136,7 +136,8 @@ def test_a_delivered_drill_reaches_the_real_channels_marked_and_the_next_run_res
     assert main([*args, "--quiet"]) == 0  # the next real run resolves the drill
     for channel in (ALERTS, INTERNAL):
         [message] = slack.top_level(channel)
-        assert "resolved" in json.dumps(message.get("blocks")), "the original marked resolved"
+        header = message["blocks"][0]["text"]["text"]
+        assert header.startswith("✅ DRILL · ") and header.endswith(": failed, since resolved")
         last = slack.replies(channel, message["ts"])[-1]
         assert "resolved" in last["text"] and "DRILL" in last["text"]
     posts = len(slack.calls("chat.postMessage"))

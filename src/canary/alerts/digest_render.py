@@ -41,7 +41,9 @@ STATES = {"new": "new", "reopened": "reopened", "ongoing": "still failing", "res
 def digest_title(d: Digest) -> str:
     drill = "DRILL · " if d.drill else ""
     told = [v for v in d.incidents if v.state != "resolved"]
-    icon = "✅" if d.incidents and not told else STATUS_ICON.get(d.status, "❔")
+    if d.incidents and not told:  # a message updated once every incident it told is gone
+        return f"✅ {drill}{d.monitor} — week {d.week.isoformat()}: {d.status}, since resolved"
+    icon = STATUS_ICON.get(d.status, "❔")
     return f"{icon} {drill}{d.monitor} — week {d.week.isoformat()}: {d.status}"
 
 
