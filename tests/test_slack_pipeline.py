@@ -62,6 +62,13 @@ def test_object_null_week_alerts_once_per_channel_with_details_and_charts(
     store.close()
 
 
+def _run_with_slack(tmp_path: Path, slack: SlackFake, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """``canary run`` on the sample as of AS_OF, its bot token the Slack stand-in's."""
+    make_config(tmp_path, slack)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    return ["run", "--config", str(tmp_path / "canary.yaml"), "--as-of", AS_OF.isoformat()]
+
+
 def test_cli_run_delivers_but_scenarios_do_not(
     slack: SlackFake,
     tmp_path: Path,
@@ -69,9 +76,7 @@ def test_cli_run_delivers_but_scenarios_do_not(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    make_config(tmp_path, slack)
-    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
-    args = ["run", "--config", str(tmp_path / "canary.yaml"), "--as-of", AS_OF.isoformat()]
+    args = _run_with_slack(tmp_path, slack, monkeypatch)
     assert main(args) == 0
     assert "alerts via slack: nothing new" in capsys.readouterr().out
     assert main([*args, "--scenario", "object-null", "--quiet"]) == 1
@@ -113,11 +118,8 @@ def test_a_delivered_drill_reaches_the_real_channels_marked_and_the_next_run_res
     tmp_path: Path,
     sample_data_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    make_config(tmp_path, slack)
-    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
-    args = ["run", "--config", str(tmp_path / "canary.yaml"), "--as-of", AS_OF.isoformat()]
+    args = _run_with_slack(tmp_path, slack, monkeypatch)
     assert main([*args, "--quiet"]) == 0
     store = Store(f"sqlite:///{sample_data_dir / 'store.db'}")
     weeks_before = store.metric_history("code-insights-all-instances")["week"].max()
