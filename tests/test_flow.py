@@ -182,7 +182,14 @@ def test_prefect_yaml_deploys_both_monitors_weekly() -> None:
     assert set(deployments) == set(monitors)
     for name, d in deployments.items():
         assert d["parameters"]["monitor"] == name
-        assert d["schedules"][0]["cron"] == "0 9 * * 1" and d["schedules"][0]["timezone"] == "UTC"
+        assert d["schedules"][0]["timezone"] == "UTC"
+        assert (
+            d["schedules"][0]["cron"]
+            == {  # all-instances first, then the canary's
+                "code-insights-all-instances": "0 9 * * 1",
+                "code-insights-canary": "15 9 * * 1",
+            }[name]
+        )
         path, _, func = d["entrypoint"].partition(":")
         assert (REPO / path).exists() and func == "weekly_canary"
         assert d["work_pool"]["name"] == "canary"

@@ -29,6 +29,8 @@ pytestmark = [pytest.mark.xdist_group("prefect_server"), pytest.mark.timeout(480
 BIN = Path(sys.executable).parent
 HEALTHY = "code-insights-canary"
 BROKEN = "code-insights-all-instances"  # run with scenario object-null
+#: The all-instances monitor first, so the canary instance's run finds it recorded.
+CRONS = {BROKEN: "0 9 * * 1", HEALTHY: "15 9 * * 1"}
 TOKEN = "xoxb-canary-test-token-4711"  # must never appear in output, artifacts or events
 
 
@@ -246,8 +248,8 @@ def test_deployed_runs_end_in_states_with_artifacts_and_events(server: Server) -
     deployments = server.post("/deployments/filter", {})
     by_name = {d["name"]: d for d in deployments}
     assert set(by_name) == {HEALTHY, BROKEN}
-    for d in by_name.values():  # what prefect.yaml asked for
-        assert d["schedules"][0]["schedule"]["cron"] == "0 9 * * 1"
+    for name, d in by_name.items():  # what prefect.yaml asked for
+        assert d["schedules"][0]["schedule"]["cron"] == CRONS[name]
         assert d["schedules"][0]["schedule"]["timezone"] == "UTC"
         assert d["work_pool_name"] == "canary"
         assert d["global_concurrency_limit"]["limit"] == 1
