@@ -9,6 +9,7 @@ import pytest
 
 from canary.config import load_config
 from canary.doctor import Context
+from canary.errors import ConfigError
 from canary.prefect_ops.doctor_checks import schedules, secret_origins, store_location
 from canary.prefect_ops.events import run_events
 from canary.prefect_ops.schedules import scheduled_weeks
@@ -223,3 +224,14 @@ def test_doctor_warns_when_a_schedule_tests_the_week_before_last(tmp_path: Path)
     findings = list(schedules(Context(config, {}, config_dir=tmp_path, now=monday)))
     assert [f.status for f in findings] == ["ok", "ok"]
     assert "tests week 2026-11-30, the week that just ended" in findings[1].detail
+
+
+def test_a_bad_schedule_names_the_file_the_deployment_and_the_cron(tmp_path: Path) -> None:
+    text = (REPO / "prefect.yaml").read_text().replace('"15 9 * * 1"', '"61 9 * * 1"')
+    (tmp_path / "prefect.yaml").write_text(text)
+    config = load_config(write_config(tmp_path))
+    with pytest.raises(ConfigError) as caught:
+        scheduled_weeks(tmp_path / "prefect.yaml", config, datetime(2026, 12, 7, tzinfo=UTC))
+    message = str(caught.value)
+    assert f"{tmp_path / 'prefect.yaml'}: deployments.code-insights-canary.schedules:" in message
+    assert "cron '61 9 * * 1' is not valid" in message

@@ -46,12 +46,16 @@ class ScheduledWeek:
 
 def next_fire(cron: str, timezone: str, after: datetime) -> datetime:
     """The first time after ``after`` that ``cron`` fires in ``timezone`` (Prefect's own
-    cron library, so the same instant the Prefect scheduler picks)."""
+    cron library, so the same instant the Prefect scheduler picks); ValueError if either
+    is not valid."""
     try:
         zone = ZoneInfo(timezone)
+    except (KeyError, ValueError):  # ZoneInfoNotFoundError is a KeyError
+        raise ValueError(f"unknown timezone {timezone!r}") from None
+    try:
         return next(CronSim(cron, after.astimezone(zone)))
-    except (CronSimError, KeyError, ValueError) as exc:
-        raise ConfigError(f"schedule {cron!r} ({timezone}) is not a valid cron: {exc}") from exc
+    except CronSimError as exc:
+        raise ValueError(f"cron {cron!r} is not valid: {exc}") from None
 
 
 def completes_after(config: Config, monitor: str) -> timedelta:
@@ -81,7 +85,11 @@ def scheduled_weeks(path: Path, config: Config, after: datetime) -> list[Schedul
         for schedule in deployment.get("schedules") or []:
             if not schedule.get("cron") or not schedule.get("active", True):
                 continue
-            fires = next_fire(schedule["cron"], schedule.get("timezone") or "UTC", after)
+            try:
+                fires = next_fire(schedule["cron"], schedule.get("timezone") or "UTC", after)
+            except ValueError as exc:
+                where = f"deployments.{deployment.get('name')}.schedules"
+                raise ConfigError(f"{path}: {where}: {exc}") from None
             found.append(
                 ScheduledWeek(
                     str(deployment.get("name")),
