@@ -86,7 +86,7 @@ class SampleSpec:
     end_week: date
     weeks: int = 104
     seed: int = 7
-    instances: int = 1100
+    instances: int = 1100  # the fleet at EPOCH; joins and churn move it from there
     joins_per_week: float = 4.5
     churn_per_week: float = 0.0025
     offline_share: float = 0.10
@@ -138,7 +138,8 @@ class _Draws:
         self.seed = seed
 
     def __call__(self, stream: int, week: int | None = None) -> np.random.Generator:
-        key = [self.seed, stream] if week is None else [self.seed, stream, week + 10**6]
+        # seed sequences take non-negative integers: weeks before EPOCH are shifted up
+        key = [self.seed, stream] if week is None else [self.seed, stream, week - BEFORE]
         return np.random.default_rng(key)
 
 
@@ -223,7 +224,9 @@ PARTS: dict[str, float] = {
 INSIGHTS_PER_DASHBOARD = dict(zip(INSIGHT_TYPES, (2.0, 0.8, 0.5), strict=True))
 
 
-def _week(spec: SampleSpec, fleet: _Fleet, k: int, season: float, draw: _Draws) -> dict:
+def _week(
+    spec: SampleSpec, fleet: _Fleet, k: int, season: float, draw: _Draws
+) -> dict[str, np.ndarray]:
     """Columns of calendar week ``k``'s rows, one per reporting instance."""
     n = fleet.size
     streams = iter(range(20, 60))
