@@ -3,7 +3,14 @@
 It keeps channels, messages (with metadata and threads) and uploaded files, records every
 request, enforces the limits Slack enforces on blocks, and injects faults on demand:
 HTTP 429 with Retry-After, 500/503, ``ok: false`` errors, a connection dropped before or
-after the message is stored, and a body that is not JSON.
+after the request is done, a body that is not JSON, and an HTML error page.
+
+Files go as Slack takes them (what slack_sdk's ``files_upload_v2`` sends):
+``files.getUploadURLExternal`` reserves a file id, a raw POST to the upload URL carries the
+bytes (answered ``OK - <length>``), and ``files.completeUploadExternal`` completes the file
+and answers with it before it is shared: like Slack, it shares the file into the channel or
+thread a moment later (``share_delay`` seconds; the answer's ``shares`` are empty).
+``files.list`` and ``files.info`` show completed files only.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
@@ -26,6 +34,11 @@ WEBHOOK_PATH = "/services/T000TEST/B000TEST/webhooksecret0123456789"
 MAX_BLOCKS = 50
 SECTION_LIMIT = 3000
 HEADER_LIMIT = 150
+HTML_ERROR = (  # what a proxy in front of Slack answers an error with
+    "<html>\r\n<head><title>{status} {phrase}</title></head>\r\n<body>\r\n"
+    "<center><h1>{status} {phrase}</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
 
 
 @dataclass
@@ -33,8 +46,11 @@ class Fault:
     """Inject ``kind`` on the next ``times`` requests to ``method`` ("*" for any).
 
     kinds: "429" (``Retry-After: 0``), "429:<seconds>", "500", "503", "error:<code>",
-    "drop_before", "drop_after", "non_json", "delay:<seconds>" (a slow answer: the request
-    is handled only after that long, as a busy Slack would).
+    "drop_before", "drop_after" (the request is done, its answer lost), "non_json",
+    "html:<status>" (a proxy's HTML error page with that status), "delay:<seconds>" (a slow
+    answer: the request is handled only after that long, as a busy Slack would), "hold"
+    (the request is done, then its answer waits until ``release()``: a client killed in
+    between never learns the outcome).
     """
 
     method: str
@@ -68,7 +84,11 @@ class SlackFake:
         self.webhook_messages: list[dict[str, Any]] = []
         self.uploads: dict[str, dict[str, Any]] = {}
         self.page_size = page_size
+        self.share_delay = 0.0
         self.down = False
+        self.held = threading.Event()  # a "hold" fault's request is done and waits
+        self._release = threading.Event()
+        self._shares: list[tuple[float, str, str | None, str, list[str]]] = []
         self._ts = 0.0
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -98,6 +118,10 @@ class SlackFake:
     def inject(self, method: str, kind: str, times: int = 1) -> None:
         self.faults.append(Fault(method, kind, times))
 
+    def release(self) -> None:
+        """Let every answer a "hold" fault keeps waiting go out."""
+        self._release.set()
+
     def start(self) -> SlackFake:
         self._thread.start()
         return self
@@ -109,15 +133,24 @@ class SlackFake:
     # --- what tests look at -------------------------------------------------------------
 
     def top_level(self, cid: str) -> list[dict[str, Any]]:
+        self.share_due()
         return [m for m in self.channels[cid].messages if m.get("thread_ts") in (None, m["ts"])]
 
     def replies(self, cid: str, ts: str) -> list[dict[str, Any]]:
+        self.share_due()
         return [
             m for m in self.channels[cid].messages if m.get("thread_ts") == ts and m["ts"] != ts
         ]
 
     def calls(self, method: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method]
+
+    def shared_files(self) -> list[str]:
+        """Ids of every file shared in any conversation (duplicates show up twice)."""
+        self.share_due(wait=True)
+        return [
+            f["id"] for c in self.channels.values() for m in c.messages for f in m.get("files", [])
+        ]
 
     def stored_keys(self) -> list[str]:
         """Metadata keys of every stored message (duplicates show up twice)."""
@@ -135,6 +168,39 @@ class SlackFake:
         with self._lock:
             self._ts = max(self._ts + 0.0001, time.time())
             return f"{self._ts:.6f}"
+
+    def complete(self, ids: list[str], cid: str, thread: str | None, comment: str) -> None:
+        """Complete the files ``ids``; they are shared into ``cid`` after ``share_delay``."""
+        with self._lock:
+            for file_id in ids:
+                self.uploads[file_id].update(complete=True, created=int(time.time()))
+            self._shares.append((time.monotonic() + self.share_delay, cid, thread, comment, ids))
+
+    def share_due(self, wait: bool = False) -> None:
+        """Share the completed files whose moment has come (``wait``: all of them, waiting
+        for the last)."""
+        if wait and self._shares:
+            time.sleep(max(0.0, max(s[0] for s in self._shares) - time.monotonic()))
+        with self._lock:
+            due = [s for s in self._shares if s[0] <= time.monotonic()]
+            self._shares = [s for s in self._shares if s[0] > time.monotonic()]
+        for _, cid, thread, comment, ids in due:
+            ts = self.next_ts()
+            shared = [file_object(self.uploads[i], i) for i in ids]
+            for file_id in ids:
+                share = {"ts": ts, "channel_name": self.channels[cid].name}
+                if thread:
+                    share["thread_ts"] = thread
+                self.uploads[file_id]["shares"] = {"public": {cid: [share]}}
+            message = {
+                "ts": ts,
+                "text": comment,
+                "files": shared,
+                "upload": True,
+                "user": "U0000CANARY",
+                "thread_ts": thread,
+            }
+            self.channels[cid].messages.append(message)
 
     def take_fault(self, method: str) -> str | None:
         with self._lock:
@@ -187,10 +253,16 @@ def _handler(fake: SlackFake) -> type[BaseHTTPRequestHandler]:
             query = self.path.partition("?")[2]
             return dict(parse_qsl(raw.decode() + ("&" + query if query else ""))), raw
 
-        def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        def _send(
+            self,
+            status: int,
+            body: Any,
+            headers: dict[str, str] | None = None,
+            kind: str = "application/json; charset=utf-8",
+        ) -> None:
             data = body if isinstance(body, bytes) else json.dumps(body).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(data)))
             for k, v in (headers or {}).items():
                 self.send_header(k, v)
@@ -211,10 +283,15 @@ def _handler(fake: SlackFake) -> type[BaseHTTPRequestHandler]:
                 method = "upload"
             else:
                 method = path.removeprefix("/api/")
+            fake.share_due()
             fault = None if fake.down else fake.take_fault(method)
             fake.requests.append(Recorded(method, body, dict(self.headers), fault))
             if fake.down or fault == "drop_before":
                 return self._drop()
+            if fault and fault.startswith("html:"):
+                status = int(fault.partition(":")[2])
+                page = HTML_ERROR.format(status=status, phrase=HTTPStatus(status).phrase).encode()
+                return self._send(status, page, kind="text/html; charset=utf-8")
             if fault and fault.startswith("delay:"):
                 time.sleep(float(fault.partition(":")[2]))
             if fault and fault.partition(":")[0] in ("429", "500", "503"):
@@ -235,20 +312,27 @@ def _handler(fake: SlackFake) -> type[BaseHTTPRequestHandler]:
             if method == "webhook":
                 reply: Any = _attach_webhook(fake, body)
             elif method == "upload":
-                fake.uploads.setdefault(path.rsplit("/", 1)[1], {})["data"] = raw
-                reply = b"OK"
+                upload = fake.uploads.get(path.rsplit("/", 1)[1])
+                if upload is None:
+                    return self._send(404, b"not found", kind="text/plain")
+                upload["data"] = raw
+                reply = f"OK - {len(raw)}".encode()
             else:
                 if self.headers.get("Authorization") != f"Bearer {TOKEN}":
                     return self._send(200, {"ok": False, "error": "invalid_auth"})
                 reply = _api(fake, method, body)
             if fault == "drop_after":
                 return self._drop()
+            if fault == "hold":
+                fake.held.set()
+                fake._release.wait()
             if fault == "non_json":
                 return self._send(200, b"<html>upstream error</html>")
             status = 200
             if method == "webhook" and reply != b"ok":
                 status = 400
-            self._send(status, reply)
+            plain = isinstance(reply, bytes)
+            self._send(status, reply, kind="text/plain" if plain else "application/json")
 
     return Handler
 
@@ -297,13 +381,22 @@ def _api(fake: SlackFake, method: str, body: dict[str, Any]) -> dict[str, Any]:
             "response_metadata": page["response_metadata"],
         }
     if method == "files.getUploadURLExternal":
+        if not body.get("filename") or not str(body.get("length") or "").isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
         file_id = f"F{len(fake.uploads) + 1:08d}"
-        fake.uploads[file_id] = {"name": body.get("filename"), "length": body.get("length")}
+        fake.uploads[file_id] = {"name": body["filename"], "length": int(body["length"])}
         return {
             "ok": True,
             "upload_url": f"http://127.0.0.1:{fake.port}/upload/{file_id}",
             "file_id": file_id,
         }
+    if method == "files.info":
+        known = fake.uploads.get(str(body.get("file")))
+        if known is None or not known.get("complete"):
+            return {"ok": False, "error": "file_not_found"}
+        return {"ok": True, "file": file_object(known, str(body["file"]))}
+    if method == "files.list":
+        return _files_list(fake, body)
     channel = fake.channel(str(body.get("channel") or body.get("channel_id") or ""))
     if isinstance(channel, str):
         return {"ok": False, "error": channel}
@@ -354,22 +447,60 @@ def _api(fake: SlackFake, method: str, body: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "channel": channel.id, "ts": target["ts"]}
     if method == "files.completeUploadExternal":
         files = json.loads(body["files"])
-        shared = []
         for f in files:
             upload = fake.uploads.get(f["id"])
             if upload is None or "data" not in upload:
                 return {"ok": False, "error": "file_not_found"}
-            shared.append({"id": f["id"], "name": upload["name"], "title": f.get("title")})
-        channel.messages.append(
-            {
-                "ts": fake.next_ts(),
-                "text": body.get("initial_comment") or "",
-                "files": shared,
-                "thread_ts": body.get("thread_ts"),
-            }
-        )
-        return {"ok": True, "files": [{"id": s["id"], "title": s["title"]} for s in shared]}
+            upload["title"] = f.get("title") or upload["name"]
+        thread = body.get("thread_ts") or None
+        if thread and not any(m["ts"] == thread for m in channel.messages):
+            return {"ok": False, "error": "invalid_thread_ts"}
+        ids = [f["id"] for f in files]
+        fake.complete(ids, channel.id, thread, body.get("initial_comment") or "")
+        return {"ok": True, "files": [file_object(fake.uploads[i], i) for i in ids]}
     return {"ok": False, "error": "unknown_method"}
+
+
+def file_object(upload: dict[str, Any], file_id: str) -> dict[str, Any]:
+    """A file as Slack's methods show it (``shares`` empty until it is shared)."""
+    png = str(upload["name"]).endswith(".png")
+    shares = upload.get("shares") or {}
+    return {
+        "id": file_id,
+        "name": upload["name"],
+        "title": upload.get("title") or upload["name"],
+        "mimetype": "image/png" if png else "application/octet-stream",
+        "filetype": "png" if png else "binary",
+        "size": len(upload.get("data") or b""),
+        "created": upload.get("created", 0),
+        "timestamp": upload.get("created", 0),
+        "user": "U0000CANARY",
+        "channels": [c for c in shares.get("public", {})],
+        "shares": shares,
+    }
+
+
+def _files_list(fake: SlackFake, body: dict[str, Any]) -> dict[str, Any]:
+    """Completed files, newest first, paged by ``count`` and ``page`` as Slack pages them."""
+    channel = body.get("channel")
+    since, until = int(body.get("ts_from") or 0), int(body.get("ts_to") or 0) or None
+    found = [
+        file_object(f, fid)
+        for fid, f in fake.uploads.items()
+        if f.get("complete")
+        and f["created"] >= since
+        and (until is None or f["created"] <= until)
+        and (not channel or channel in (f.get("shares") or {}).get("public", {}))
+        and (body.get("types") in (None, "", "all") or str(f["name"]).endswith(".png"))
+    ]
+    found.reverse()
+    count, page = int(body.get("count") or 100), int(body.get("page") or 1)
+    pages = max(1, -(-len(found) // count))
+    return {
+        "ok": True,
+        "files": found[(page - 1) * count : page * count],
+        "paging": {"count": count, "total": len(found), "page": page, "pages": pages},
+    }
 
 
 def _attach_webhook(fake: SlackFake, body: dict[str, Any]) -> bytes:

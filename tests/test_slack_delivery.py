@@ -209,6 +209,29 @@ def test_an_unknown_outcome_is_looked_up_before_it_is_sent_again(
     _no_duplicates(slack)
 
 
+@pytest.mark.parametrize(("fault", "completions"), [("drop_after", 1), ("drop_before", 2)])
+def test_a_chart_whose_upload_outcome_is_lost_is_shared_once(
+    slack: SlackFake, tmp_path: Path, store: Store, fault: str, completions: int
+) -> None:
+    """A lost answer of a completed upload: Slack shares the file a moment later, so it is
+    not in the thread yet when it is looked up; it is found among the files instead. An
+    upload that never completed is sent again."""
+    config = make_config(tmp_path, slack)
+    _seed_history(store, "total_insights_page_views")
+    slack.share_delay = 1.0
+    slack.inject("files.completeUploadExternal", fault)
+    report = _send(config, store, W1, check())
+    assert report.ok and not report.open
+    assert len(slack.calls("files.completeUploadExternal")) == completions
+    [shared] = slack.shared_files()
+    [upload] = [e for e in outbox.entries(store.engine) if e.kind == "upload"]
+    assert upload.ts == shared
+    [thread] = slack.top_level(ALERTS)
+    assert [m["files"][0]["id"] for m in slack.replies(ALERTS, thread["ts"]) if "files" in m] == [
+        shared
+    ]
+
+
 def test_a_rerun_after_an_unverified_post_adopts_it_instead_of_posting_again(
     slack: SlackFake, tmp_path: Path, store: Store
 ) -> None:
@@ -308,6 +331,17 @@ def test_an_incoming_webhook_degrades_to_one_message_per_run(
     assert "still failing, week 2" in second
     assert "resolved in week" in third
     assert not slack.calls("chat.postMessage") and not slack.calls("chat.update")
+
+
+def test_a_webhook_error_page_is_told_by_its_title(
+    slack: SlackFake, tmp_path: Path, store: Store
+) -> None:
+    config = make_config(tmp_path, slack, delivery="webhook", webhook={"env": "HOOK"})
+    slack.inject("webhook", "html:502", times=3)  # a proxy's page, retried twice
+    report = _send(config, store, W1, check(), env={"HOOK": slack.webhook_url})
+    assert report.flushed is not None
+    assert report.flushed.errors == ["webhook post: HTTP 502 502 Bad Gateway"]
+    assert report.open == {"pending": 1}
 
 
 def test_without_slack_alerts_go_to_the_file_outbox_and_the_console(

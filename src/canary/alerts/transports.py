@@ -28,6 +28,7 @@ from canary.alerts.ratelimit import BudgetedRateLimit
 from canary.alerts.redact import Redactor
 from canary.alerts.sdk_logging import slack_logger
 from canary.config import SlackConfig
+from canary.reply_text import reply_text
 
 Scope = Literal["entry", "channel", "all"]
 Sent = tuple[str, str | None]  # channel id (or sink name), message ts
@@ -50,6 +51,7 @@ TRANSIENT_ERRORS = {
     "request_timeout",
 }
 HISTORY_PAGES = 5
+BODY_LIMIT = 80  # characters of a webhook's error reply shown
 
 
 class DeliveryError(Exception):
@@ -253,19 +255,45 @@ class SlackTransport(_SlackSender):
             return None  # an update is idempotent: sending it again is safe
         channel, thread = self._target(entry, parent)
         with self.errors(f"looking up {entry.kind} in {entry.channel}", read=True):
+            if entry.kind == "upload":
+                return self._find_upload(entry, channel, thread)
             for message in self._messages(channel, thread, entry.created_at - 300):
-                if entry.kind == "upload":
-                    files = message.get("files") or []
-                    hit = next(
-                        (f for f in files if f.get("name") == entry.payload["filename"]), None
-                    )
-                    if hit is not None:
-                        return channel, str(hit.get("id"))
-                    continue
                 payload = (message.get("metadata") or {}).get("event_payload") or {}
                 if payload.get("key") == entry.key:
                     return channel, str(message["ts"])
         return None
+
+    def _find_upload(self, entry: Entry, channel: str, thread: str | None) -> Sent | None:
+        """The file an earlier attempt of ``entry`` shared, or is sharing, into ``thread``.
+
+        Slack shares a completed upload a moment after it answers: until then the file is
+        in ``files.list`` (with no shares yet) but in no conversation. An upload that never
+        completed is in neither, and is sent again.
+        """
+        name = entry.payload["filename"]
+        for message in self._messages(channel, thread, entry.created_at - 300):
+            hit = next((f for f in message.get("files") or [] if f.get("name") == name), None)
+            if hit is not None:
+                return channel, str(hit["id"])
+        for page in range(1, HISTORY_PAGES + 1):
+            listed = self.client.files_list(
+                ts_from=str(int(entry.created_at) - 300), types="images", count=100, page=page
+            )
+            for file in listed.get("files") or []:
+                if file.get("name") == name and _shared_into(file, channel, thread):
+                    return channel, str(file["id"])
+            if page >= int((listed.get("paging") or {}).get("pages") or 1):
+                break
+        return None
+
+
+def _shared_into(file: dict[str, Any], channel: str, thread: str | None) -> bool:
+    """Whether ``file`` is shared into ``channel`` (its ``thread``), or not shared yet."""
+    shares = file.get("shares") or {}
+    found = [s for kind in ("public", "private") for s in (shares.get(kind) or {}).get(channel, [])]
+    if not found:
+        return not any(shares.get(kind) for kind in ("public", "private"))
+    return thread is None or any(s.get("thread_ts") == thread for s in found)
 
 
 class WebhookTransport(_SlackSender):
@@ -289,7 +317,7 @@ class WebhookTransport(_SlackSender):
             reply = self.client.send(text=text, blocks=blocks)
         if reply.status_code == 200:
             return "webhook", None
-        body = re.sub(r"[^a-z_ ]", "", str(reply.body))[:60]
+        body = reply_text(self.redactor.scrub(str(reply.body or "")), BODY_LIMIT)
         what = f"webhook post: HTTP {reply.status_code} {body}".strip()
         refusal = self.rate_limit.take_refusal() if reply.status_code == 429 else None
         if refusal is not None:
