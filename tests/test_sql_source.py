@@ -127,6 +127,20 @@ def test_an_unreachable_warehouse_is_an_error_check_without_the_password(
     assert "s3cr3t-pw" not in seen
 
 
+def test_a_first_run_on_an_unreachable_warehouse_says_it_judges_without_history(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "postgresql+psycopg://canary:s3cr3t-pw@127.0.0.1:1/warehouse"
+    config = _sql_config(tmp_path, {"url": url, "retries": 1})
+    args = ["run", "--config", str(config), "--as-of", AS_OF.isoformat()]
+    assert main(args) == 3
+    out = " ".join(capsys.readouterr().out.split())
+    assert "no history in the store yet and none backfilled" in out
+    assert "the source could not be reached: source warehouse" in out
+    assert "this run judges without history" in out
+    assert "judges with history" not in out and "s3cr3t-pw" not in out
+
+
 @pytest.fixture
 def renamed(pg_warehouse: str) -> str:
     """A copy of weekly_pings where weekly_insights_page_views is renamed page_views."""

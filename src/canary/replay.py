@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
@@ -98,12 +97,17 @@ def _warm_ranges(p: Plan, end: date | None = None) -> list[tuple[date, date]]:
     return ranges
 
 
-def warm_up(p: Plan, store: Store, tick: Tick | None = None, end: date | None = None) -> None:
-    """Backfill the weeks a scratch store needs for history to judge ``p.week`` (to ``end``)."""
+def warm_up(p: Plan, store: Store, tick: Tick | None = None, end: date | None = None) -> list[str]:
+    """Backfill the weeks a scratch store needs for history to judge ``p.week`` (to ``end``);
+    returns why a range could not be backfilled (a source that cannot be read), if any."""
     # A source without those weeks leaves the first weeks skipped for lack of history.
+    failed: list[str] = []
     for start, stop in _warm_ranges(p, end):
-        with contextlib.suppress(CanaryError):
+        try:
             backfill(p, store, start, stop, tick=tick)
+        except CanaryError as exc:
+            failed.append(str(exc))
+    return list(dict.fromkeys(failed))
 
 
 @dataclass(frozen=True)
@@ -115,13 +119,26 @@ class FirstRun:
     end: date
     datasets: int
     weeks: int  # weeks stored after the backfill (fewer when the source lacks some)
+    failed: tuple[str, ...] = ()  # why the source could not be read, if it could not
 
     def summary(self) -> str:
-        return (
+        span = f"{self.start}..{self.end}"
+        why = f": {self.failed[0]}" if self.failed else ""
+        if self.weeks == 0:
+            cause = (
+                "the source could not be reached"
+                if self.failed
+                else "the source has none of those weeks"
+            )
+            return (
+                f"{self.monitor}: no history in the store yet and none backfilled ({span}): "
+                f"{cause}{why}; this run judges without history"
+            )
+        told = (
             f"{self.monitor}: no history in the store yet: backfilled {self.weeks} weeks "
-            f"({self.start}..{self.end}) of {self.datasets} datasets, so this run judges "
-            "with history"
+            f"({span}) of {self.datasets} datasets, so this run judges with history"
         )
+        return f"{told} (some weeks could not be backfilled{why})" if self.failed else told
 
 
 def backfill_steps(p: Plan) -> int:
@@ -139,9 +156,10 @@ def first_run(p: Plan, store: Store, tick: Tick | None = None) -> FirstRun | Non
     if any(store.metric_weeks(p.monitor, d) for d in p.config.datasets):
         return None
     ranges = _warm_ranges(p)
-    warm_up(p, store, tick)
+    failed = warm_up(p, store, tick)
     stored = set().union(*(store.metric_weeks(p.monitor, d) for d in p.config.datasets))
-    return FirstRun(p.monitor, ranges[0][0], ranges[-1][1], len(p.config.datasets), len(stored))
+    start, end = ranges[0][0], ranges[-1][1]
+    return FirstRun(p.monitor, start, end, len(p.config.datasets), len(stored), tuple(failed))
 
 
 def backtest(
