@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import insert
 
 from canary.config import Config, load_config
 from canary.results import CheckResult, DatasetInfo, RunResult
 from canary.store.db import Store
+from canary.store.schema import metrics
 from canary.weeks import WEEK
 from tests.slack_fake import SlackFake
 
@@ -47,3 +50,24 @@ def run_of(
 
 def open_store(directory: Path) -> Store:
     return Store(f"sqlite:///{directory / 'store.db'}")
+
+
+def seed_history(
+    store: Store, column: str, weeks: int = 8, monitor: str = "code-insights-all-instances"
+) -> None:
+    """``weeks`` healthy weeks of ``page_views.column`` before W1 (so its failures get charts)."""
+    rows = [
+        {
+            "monitor": monitor,
+            "dataset": "page_views",
+            "week": W1 - timedelta(weeks=weeks - i),
+            "column_name": column,
+            "segment": "",
+            "metric": metric,
+            "value": value,
+        }
+        for i in range(weeks)
+        for metric, value in (("sum", 1000.0 + 10 * i), ("null_rate", 0.0))
+    ]
+    with store.engine.begin() as con:
+        con.execute(insert(metrics), rows)

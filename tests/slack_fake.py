@@ -50,7 +50,7 @@ class Fault:
     "html:<status>" (a proxy's HTML error page with that status), "delay:<seconds>" (a slow
     answer: the request is handled only after that long, as a busy Slack would), "hold"
     (the request is done, then its answer waits until ``release()``: a client killed in
-    between never learns the outcome).
+    between never learns the outcome), "pass" (answered as usual: to fault a later request).
     """
 
     method: str

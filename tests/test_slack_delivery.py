@@ -8,15 +8,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from canary.alerts import outbox
 from canary.alerts.deliver import DeliveryReport, deliver
 from canary.config import Config
 from canary.results import CheckResult
 from canary.store.db import Store
-from canary.store.schema import metrics
-from tests.alert_builders import W1, W2, W3, W4, check, make_config, open_store, run_of
+from tests.alert_builders import (
+    W1,
+    W2,
+    W3,
+    W4,
+    check,
+    make_config,
+    open_store,
+    run_of,
+    seed_history,
+)
 from tests.slack_fake import ENV, SlackFake
 
 ALERTS, INTERNAL = "C0000ALERTS", "C0000INTERN"
@@ -31,24 +40,6 @@ def _send(
     config: Config, store: Store, week: date, *checks: CheckResult, env: dict[str, str] = ENV
 ) -> DeliveryReport:
     return deliver(config, store, [run_of(week, *checks)], now=_now(week), environ=env)
-
-
-def _seed_history(store: Store, column: str, weeks: int = 8) -> None:
-    rows = [
-        {
-            "monitor": MONITOR,
-            "dataset": "page_views",
-            "week": W1 - timedelta(weeks=weeks - i),
-            "column_name": column,
-            "segment": "",
-            "metric": metric,
-            "value": value,
-        }
-        for i in range(weeks)
-        for metric, value in (("sum", 1000.0 + 10 * i), ("null_rate", 0.0))
-    ]
-    with store.engine.begin() as con:
-        con.execute(insert(metrics), rows)
 
 
 def _texts(message: dict[str, Any]) -> str:
@@ -75,7 +66,7 @@ def test_a_failing_run_posts_one_message_per_channel_with_a_thread(
         routes={"errors": {"status": "error", "channel": "#code-insights-internal"}},
         owners={"page_views": ["U0123ABCDE"]},
     )
-    _seed_history(store, "total_insights_page_views")
+    seed_history(store, "total_insights_page_views")
     nulls = check(sample_rows=[{"week": "2026-11-02", "total_insights_page_views": None}])
     pair = check("unique <= total", column="total_insights_unique_page_views")
     broken = check("pull", "error", dataset="creators", column=None)
@@ -217,7 +208,7 @@ def test_a_chart_whose_upload_outcome_is_lost_is_shared_once(
     not in the thread yet when it is looked up; it is found among the files instead. An
     upload that never completed is sent again."""
     config = make_config(tmp_path, slack)
-    _seed_history(store, "total_insights_page_views")
+    seed_history(store, "total_insights_page_views")
     slack.share_delay = 1.0
     slack.inject("files.completeUploadExternal", fault)
     report = _send(config, store, W1, check())
@@ -369,7 +360,7 @@ def test_no_secret_in_logs_store_files_or_errors(
     slack.inject("chat.postMessage", "429")
     slack.inject("chat.postMessage", "drop_before")
     slack.inject("files.completeUploadExternal", "503")
-    _seed_history(store, "total_insights_page_views")
+    seed_history(store, "total_insights_page_views")
     reports = [_send(config, store, W1, check())]
     reports.append(_send(config, store, W2, check(), env={"SLACK_BOT_TOKEN": "xoxb-bad-0000"}))
     (tmp_path / "hook").mkdir()
