@@ -223,6 +223,23 @@ def test_a_chart_whose_upload_outcome_is_lost_is_shared_once(
     ]
 
 
+def test_without_files_read_a_lost_upload_is_reported_never_sent_twice(
+    slack: SlackFake, tmp_path: Path, store: Store
+) -> None:
+    config = make_config(tmp_path, slack)
+    seed_history(store, "total_insights_page_views")
+    slack.share_delay = 1.0
+    slack.inject("files.completeUploadExternal", "drop_after")
+    slack.inject("files.list", "error:missing_scope")
+    report = _send(config, store, W1, check(), check("other", column="x"))
+    assert report.flushed is not None and report.flushed.delivered["reply"] == 2
+    assert report.flushed.failed == [
+        "upload to #code-insights: it may have gone through and cannot be looked up without "
+        "the files:read scope; not sent again"
+    ]
+    assert len(slack.shared_files()) == 1 and not report.open
+
+
 def test_a_rerun_after_an_unverified_post_adopts_it_instead_of_posting_again(
     slack: SlackFake, tmp_path: Path, store: Store
 ) -> None:

@@ -276,9 +276,18 @@ class SlackTransport(_SlackSender):
             if hit is not None:
                 return channel, str(hit["id"])
         for page in range(1, HISTORY_PAGES + 1):
-            listed = self.client.files_list(
-                ts_from=str(int(entry.created_at) - 300), types="images", count=100, page=page
-            )
+            try:
+                listed = self.client.files_list(
+                    ts_from=str(int(entry.created_at) - 300), types="images", count=100, page=page
+                )
+            except SlackApiError as exc:
+                if exc.response.get("error") not in ("missing_scope", "no_permission"):
+                    raise
+                raise DeliveryError(
+                    f"upload to {entry.channel}: it may have gone through and cannot be looked "
+                    "up without the files:read scope; not sent again",
+                    "entry",
+                ) from None
             for file in listed.get("files") or []:
                 if file.get("name") == name and _shared_into(file, channel, thread):
                     return channel, str(file["id"])
