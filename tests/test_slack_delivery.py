@@ -345,11 +345,26 @@ def test_a_webhook_error_page_is_told_by_its_title(
     slack: SlackFake, tmp_path: Path, store: Store
 ) -> None:
     config = make_config(tmp_path, slack, delivery="webhook", webhook={"env": "HOOK"})
-    slack.inject("webhook", "html:502", times=3)  # a proxy's page, retried twice
+    slack.inject("webhook", "html:502")  # a proxy's page (502 is not retried)
     report = _send(config, store, W1, check(), env={"HOOK": slack.webhook_url})
     assert report.flushed is not None
     assert report.flushed.errors == ["webhook post: HTTP 502 502 Bad Gateway"]
     assert report.open == {"pending": 1}
+
+
+def test_an_error_page_in_front_of_the_web_api_is_told_by_its_title(
+    slack: SlackFake, tmp_path: Path, store: Store
+) -> None:
+    config = make_config(tmp_path, slack, max_details=0)
+    slack.inject("chat.postMessage", "html:502")
+    slack.inject("conversations.history", "drop_before")  # and it cannot be looked up
+    _send(config, store, W1, check())
+    [post] = outbox.entries(store.engine)
+    assert post.status == "unknown"
+    assert (
+        post.last_error
+        == "post to #code-insights: outcome unknown (HTTP 502, unreadable reply: 502 Bad Gateway)"
+    )
 
 
 def test_without_slack_alerts_go_to_the_file_outbox_and_the_console(

@@ -51,7 +51,8 @@ TRANSIENT_ERRORS = {
     "request_timeout",
 }
 HISTORY_PAGES = 5
-BODY_LIMIT = 80  # characters of a webhook's error reply shown
+BODY_LIMIT = 80  # characters of an error reply shown
+NOT_JSON = "Received a response in a non-JSON format"  # slack_sdk's words
 
 
 class DeliveryError(Exception):
@@ -83,13 +84,17 @@ def _refused(exc: BaseException) -> bool:
     return isinstance(exc, ConnectionRefusedError) or isinstance(reason, ConnectionRefusedError)
 
 
-def _api_error(what: str, exc: SlackApiError, rate_limit: BudgetedRateLimit) -> DeliveryError:
+def _api_error(
+    what: str, exc: SlackApiError, rate_limit: BudgetedRateLimit, redactor: Redactor
+) -> DeliveryError:
     response = exc.response
     status = getattr(response, "status_code", 0)
     code = response.get("error") if isinstance(response.data, dict) else None
     code = code or f"HTTP {status}"
-    if code.startswith("Received a response in a non-JSON format"):
-        return DeliveryError(f"{what}: outcome unknown (unreadable reply)", "all", unknown=True)
+    if code.startswith(NOT_JSON):  # a proxy's error page, say: the body's start follows
+        body = reply_text(redactor.scrub(code.removeprefix(NOT_JSON).lstrip(": ")), BODY_LIMIT)
+        told = f"HTTP {status}, unreadable reply: {body}" if body else "unreadable reply"
+        return DeliveryError(f"{what}: outcome unknown ({told})", "all", unknown=True)
     refusal = rate_limit.take_refusal() if status == 429 else None
     if refusal is not None:
         return DeliveryError(f"{what}: {refusal}", "all")
@@ -115,7 +120,7 @@ def slack_errors(
     except DeliveryError:
         raise
     except SlackApiError as exc:
-        err = _api_error(what, exc, rate_limit)
+        err = _api_error(what, exc, rate_limit, redactor)
         err.unknown = err.unknown and not read
         raise err from None
     except SlackRequestError as exc:
