@@ -381,3 +381,18 @@ def test_what_only_a_bot_can_do_is_not_carried_to_a_webhook_or_files() -> None:
     back = adapt(Entry("k5", "post", "#c", "m", W1, {"text": "t", "blocks": []}), None, "bot")
     assert isinstance(back, Carried)
     assert back.payload["metadata"]["event_payload"]["key"] == "k5"
+
+
+def test_an_error_reply_reads_as_one_short_line() -> None:
+    from canary.alerts.reply_text import reply_text
+
+    page = "<!DOCTYPE html><html><head><style>p {}</style><script>x()</script></head><body>"
+    assert reply_text(page + "<h1>Service\n  Unavailable</h1><p>Try again</p></body></html>") == (
+        "Service Unavailable Try again"
+    )
+    assert reply_text("<html><head><title>503 Service Unavailable</title></head>") == (
+        "503 Service Unavailable"
+    )
+    assert reply_text("invalid_payload") == "invalid_payload"
+    assert reply_text("no_text  \n", 8) == "no_text"
+    assert reply_text("<html><body>" + "word " * 50 + "</body></html>", 12) == "word word w…"

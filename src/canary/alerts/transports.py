@@ -26,9 +26,9 @@ from canary.alerts.digest_render import file_text, rendered
 from canary.alerts.outbox import Entry
 from canary.alerts.ratelimit import BudgetedRateLimit
 from canary.alerts.redact import Redactor
+from canary.alerts.reply_text import reply_text
 from canary.alerts.sdk_logging import slack_logger
 from canary.config import SlackConfig
-from canary.reply_text import reply_text
 
 Scope = Literal["entry", "channel", "all"]
 Sent = tuple[str, str | None]  # channel id (or sink name), message ts

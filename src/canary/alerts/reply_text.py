@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from canary.alerts.text import clip
+
 #: Elements whose content is not text a person reads.
 _HIDDEN = {"script", "style", "head", "noscript", "template"}
 
@@ -53,5 +55,4 @@ def reply_text(body: str | bytes, limit: int = 80) -> str:
         page.feed(text)
         page.close()
         text = _one_line(" ".join(page.title)) or _one_line(" ".join(page.text))
-    text = _one_line(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return clip(_one_line(text), limit)
