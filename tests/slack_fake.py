@@ -175,6 +175,7 @@ class SlackFake:
             for file_id in ids:
                 self.uploads[file_id].update(complete=True, created=int(time.time()))
             self._shares.append((time.monotonic() + self.share_delay, cid, thread, comment, ids))
+        self.share_due()  # with no delay, shared now (whoever reads the channels sees it)
 
     def share_due(self, wait: bool = False) -> None:
         """Share the completed files whose moment has come (``wait``: all of them, waiting
@@ -182,8 +183,9 @@ class SlackFake:
         if wait and self._shares:
             time.sleep(max(0.0, max(s[0] for s in self._shares) - time.monotonic()))
         with self._lock:
-            due = [s for s in self._shares if s[0] <= time.monotonic()]
-            self._shares = [s for s in self._shares if s[0] > time.monotonic()]
+            now = time.monotonic()
+            due = [s for s in self._shares if s[0] <= now]
+            self._shares = [s for s in self._shares if s[0] > now]
         for _, cid, thread, comment, ids in due:
             ts = self.next_ts()
             shared = [file_object(self.uploads[i], i) for i in ids]
