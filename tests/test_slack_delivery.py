@@ -205,8 +205,8 @@ def test_a_chart_whose_upload_outcome_is_lost_is_shared_once(
     slack: SlackFake, tmp_path: Path, store: Store, fault: str, completions: int
 ) -> None:
     """A lost answer of a completed upload: Slack shares the file a moment later, so it is
-    not in the thread yet when it is looked up; it is found among the files instead. An
-    upload that never completed is sent again."""
+    not in the thread yet when it is looked up; the file Slack gave is asked about instead.
+    An upload that never completed is sent again."""
     config = make_config(tmp_path, slack)
     seed_history(store, "total_insights_page_views")
     slack.share_delay = 1.0
@@ -214,6 +214,8 @@ def test_a_chart_whose_upload_outcome_is_lost_is_shared_once(
     report = _send(config, store, W1, check())
     assert report.ok and not report.open
     assert len(slack.calls("files.completeUploadExternal")) == completions
+    [asked] = slack.calls("files.info")
+    assert asked.body["file"] == min(slack.uploads)  # the file the lost attempt was given
     [shared] = slack.shared_files()
     [upload] = [e for e in outbox.entries(store.engine) if e.kind == "upload"]
     assert upload.ts == shared
@@ -230,6 +232,7 @@ def test_without_files_read_a_lost_upload_is_reported_never_sent_twice(
     seed_history(store, "total_insights_page_views")
     slack.share_delay = 1.0
     slack.inject("files.completeUploadExternal", "drop_after")
+    slack.inject("files.info", "error:missing_scope")
     slack.inject("files.list", "error:missing_scope")
     report = _send(config, store, W1, check(), check("other", column="x"))
     assert report.flushed is not None and report.flushed.delivered["reply"] == 2

@@ -97,7 +97,8 @@ class _Flush:
                 if err.unknown and not transport.verifiable:
                     return self.unverifiable(entry, str(err))
                 status = "unknown" if err.unknown else "pending"
-                outbox.settle(engine, entry, status, clock(), last_error=str(err))
+                ref = {"ts": err.ref} if err.unknown and err.ref else {}  # looked up by it
+                outbox.settle(engine, entry, status, clock(), last_error=str(err), **ref)
                 if not err.unknown:
                     raise
                 continue

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Literal, Protocol
-from urllib.error import URLError
+from urllib.error import HTTPError, URLError
+from urllib.request import HTTPSHandler, ProxyHandler, Request, build_opener
 
 from pydantic import SecretStr
 from rich.console import Console
@@ -52,6 +53,7 @@ TRANSIENT_ERRORS = {
 }
 HISTORY_PAGES = 5
 BODY_LIMIT = 80  # characters of an error reply shown
+NO_FILES_READ = ("missing_scope", "no_permission")
 NOT_JSON = "Received a response in a non-JSON format"  # slack_sdk's words
 
 
@@ -62,6 +64,7 @@ class DeliveryError(Exception):
         super().__init__(message)
         self.scope = scope
         self.unknown = unknown
+        self.ref: str | None = None  # what the attempt was given to look up (a file id)
 
 
 class Transport(Protocol):
@@ -203,24 +206,15 @@ class SlackTransport(_SlackSender):
     def send(self, entry: Entry, parent: Entry | None) -> Sent:
         channel, thread = self._target(entry, parent)  # a failed lookup raises before any write
         p = entry.payload
-        if entry.kind != "upload":  # rendered now from the stored body
-            alone = entry.kind == "reply" and thread is None
-            text, blocks = rendered(p, standalone=alone)
+        if entry.kind == "upload":
+            return self._upload(entry, channel, thread)
+        alone = entry.kind == "reply" and thread is None  # rendered now from the stored body
+        text, blocks = rendered(p, standalone=alone)
         with self.errors(f"{entry.kind} to {entry.channel}"):
             if entry.kind == "update":
                 assert thread is not None
                 self.client.chat_update(channel=channel, ts=thread, text=text, blocks=blocks)
                 return channel, thread
-            if entry.kind == "upload":
-                assert entry.blob is not None
-                reply = self.client.files_upload_v2(
-                    channel=channel,
-                    thread_ts=thread,
-                    content=entry.blob,
-                    filename=p["filename"],
-                    title=p["title"],
-                )
-                return channel, str(reply["files"][0]["id"])
             reply = self.client.chat_postMessage(
                 channel=channel,
                 thread_ts=thread,
@@ -231,6 +225,41 @@ class SlackTransport(_SlackSender):
                 unfurl_media=False,
             )
             return str(reply["channel"]), str(reply["ts"])
+
+    def _upload(self, entry: Entry, channel: str, thread: str | None) -> Sent:
+        """The three requests of slack_sdk's ``files_upload_v2``, keeping the file id Slack
+        gave first: an attempt whose outcome is unknown carries it (``DeliveryError.ref``)
+        so that it is looked up by id."""
+        assert entry.blob is not None
+        what = f"upload to {entry.channel}"
+        file_id: str | None = None
+        try:
+            with self.errors(what):
+                reserved = self.client.files_getUploadURLExternal(
+                    filename=entry.payload["filename"], length=len(entry.blob)
+                )
+                file_id = str(reserved["file_id"])
+                self._post_bytes(what, str(reserved["upload_url"]), entry.blob)
+                self.client.files_completeUploadExternal(
+                    files=[{"id": file_id, "title": entry.payload["title"]}],
+                    channel_id=channel,
+                    thread_ts=thread,
+                )
+        except DeliveryError as err:
+            err.ref = file_id
+            raise
+        return channel, str(file_id)
+
+    def _post_bytes(self, what: str, url: str, blob: bytes) -> None:
+        """The file's bytes to the URL Slack gave, as slack_sdk sends them (answered 200)."""
+        proxy = self.client.proxy
+        handlers = [ProxyHandler({"http": proxy, "https": proxy})] if proxy else []
+        opener = build_opener(*handlers, HTTPSHandler(context=self.client.ssl))
+        try:
+            with opener.open(Request(url, data=blob, method="POST"), timeout=self.client.timeout):
+                return
+        except HTTPError as exc:  # the file was not taken: nothing to find, safe to resend
+            raise DeliveryError(f"{what}: the file was refused (HTTP {exc.code})", "all") from None
 
     def _messages(
         self, channel: str, thread: str | None, oldest: float
@@ -268,6 +297,19 @@ class SlackTransport(_SlackSender):
                     return channel, str(message["ts"])
         return None
 
+    def _completed(self, file_id: str) -> bool | None:
+        """Whether Slack completed the file ``file_id`` (it then shares it, if it has not
+        yet); None when the token may not read files."""
+        try:
+            self.client.files_info(file=file_id)
+        except SlackApiError as exc:
+            if _answered(exc, "file_not_found", "file_deleted"):
+                return False
+            if _answered(exc, *NO_FILES_READ):
+                return None
+            raise
+        return True
+
     def _find_upload(self, entry: Entry, channel: str, thread: str | None) -> Sent | None:
         """The file an earlier attempt of ``entry`` shared, or is sharing, into ``thread``.
 
@@ -275,6 +317,10 @@ class SlackTransport(_SlackSender):
         in ``files.list`` (with no shares yet) but in no conversation. An upload that never
         completed is in neither, and is sent again.
         """
+        if entry.ts is not None:  # the file id an earlier attempt was given
+            completed = self._completed(entry.ts)
+            if completed is not None:
+                return (channel, entry.ts) if completed else None
         name = entry.payload["filename"]
         for message in self._messages(channel, thread, entry.created_at - 300):
             hit = next((f for f in message.get("files") or [] if f.get("name") == name), None)
@@ -286,7 +332,7 @@ class SlackTransport(_SlackSender):
                     ts_from=str(int(entry.created_at) - 300), types="images", count=100, page=page
                 )
             except SlackApiError as exc:
-                if exc.response.get("error") not in ("missing_scope", "no_permission"):
+                if not _answered(exc, *NO_FILES_READ):
                     raise
                 raise DeliveryError(
                     f"upload to {entry.channel}: it may have gone through and cannot be looked "
@@ -299,6 +345,11 @@ class SlackTransport(_SlackSender):
             if page >= int((listed.get("paging") or {}).get("pages") or 1):
                 break
         return None
+
+
+def _answered(exc: SlackApiError, *errors: str) -> bool:
+    """Whether Slack's answer was one of ``errors``."""
+    return exc.response.get("error") in errors
 
 
 def _shared_into(file: dict[str, Any], channel: str, thread: str | None) -> bool:
