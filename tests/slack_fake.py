@@ -269,7 +269,8 @@ def _handler(fake: SlackFake) -> type[BaseHTTPRequestHandler]:
             for k, v in (headers or {}).items():
                 self.send_header(k, v)
             self.end_headers()
-            self.wfile.write(data)
+            with suppress(BrokenPipeError, ConnectionResetError):  # a client killed meanwhile
+                self.wfile.write(data)
 
         def _drop(self) -> None:
             self.close_connection = True

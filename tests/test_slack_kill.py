@@ -1,5 +1,6 @@
 """kill -9 in the middle of a delivery, then the next run: every message and every chart
-is in Slack exactly once (counted on the stand-in)."""
+is in Slack exactly once (counted on the stand-in). The delivery runs alone in a process
+(``tests.delivery_child``), and once as part of a real ``canary run``."""
 
 from __future__ import annotations
 
@@ -14,18 +15,33 @@ from sqlalchemy import update
 
 from canary.alerts import outbox
 from tests.alert_builders import make_config, open_store, seed_history
+from tests.conftest import AS_OF
 from tests.delivery_child import COLUMNS
-from tests.slack_fake import SlackFake
+from tests.slack_fake import TOKEN, SlackFake
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _deliver(directory: Path) -> subprocess.Popen[str]:
+def _start(directory: Path, *command: str) -> subprocess.Popen[str]:
     env = {**os.environ, "CANARY_LOG_DIR": str(directory / "logs"), "NO_PROXY": "127.0.0.1"}
-    command = [sys.executable, "-m", "tests.delivery_child", str(directory)]
+    env["SLACK_BOT_TOKEN"] = TOKEN
     return subprocess.Popen(
         command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
+
+
+def _deliver(directory: Path) -> subprocess.Popen[str]:
+    return _start(directory, sys.executable, "-m", "tests.delivery_child", str(directory))
+
+
+def _kill_when_held(slack: SlackFake, child: subprocess.Popen[str], store: Path) -> None:
+    """SIGKILL ``child`` once the stand-in holds its answer; then its leases (in the store
+    in folder ``store``) lapse."""
+    assert slack.held.wait(120), child.communicate()
+    child.send_signal(signal.SIGKILL)
+    child.wait(10)
+    slack.release()
+    _lapse_leases(store)
 
 
 def _lapse_leases(directory: Path) -> None:
@@ -60,12 +76,7 @@ def test_a_delivery_killed_mid_way_is_finished_by_the_next_run_once(
         slack.inject(method, "pass", times=nth - 1)
     slack.inject(method, "hold")
 
-    child = _deliver(tmp_path)
-    assert slack.held.wait(60), child.communicate()
-    child.send_signal(signal.SIGKILL)
-    child.wait(10)
-    slack.release()
-    _lapse_leases(tmp_path)
+    _kill_when_held(slack, _deliver(tmp_path), tmp_path)
 
     child = _deliver(tmp_path)
     out, err = child.communicate(timeout=60)
@@ -78,3 +89,28 @@ def test_a_delivery_killed_mid_way_is_finished_by_the_next_run_once(
     assert len(messages) == 3 and len(charts) == 2  # a post, two replies, two charts
     assert sorted(slack.stored_keys()) == sorted(messages)
     assert sorted(slack.shared_files()) == sorted(charts)
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(300)
+def test_a_canary_run_killed_while_a_chart_completes_shares_it_once_after_the_rerun(
+    slack: SlackFake, tmp_path: Path
+) -> None:
+    make_config(tmp_path, slack)
+    slack.share_delay = 5.0
+    slack.inject("files.completeUploadExternal", "hold")
+    config = tmp_path / "canary.yaml"
+    command = [str(REPO / ".venv" / "bin" / "canary"), "run", "--config", str(config)]
+    command += ["--as-of", AS_OF.isoformat(), "--quiet"]
+    command += ["--scenario", "object-null", "--deliver"]  # a drill, to the real channels
+    _kill_when_held(slack, _start(tmp_path, *command), tmp_path / ".canary")
+
+    rerun = _start(tmp_path, *command)
+    out, err = rerun.communicate(timeout=240)
+    assert rerun.returncode == 1, out + err  # the drill's checks fail, everything is sent
+
+    entries = outbox.entries(open_store(tmp_path / ".canary").engine)
+    assert {e.status for e in entries} == {"delivered"}
+    assert sorted(slack.stored_keys()) == sorted(e.key for e in entries if e.kind != "upload")
+    assert sorted(slack.shared_files()) == sorted(e.ts for e in entries if e.kind == "upload")
+    assert len(slack.shared_files()) == 2  # a chart in each channel's thread
