@@ -54,7 +54,7 @@ def store(tmp_path: Path) -> Store:
     return open_store(tmp_path)
 
 
-# --- item 11: a long Retry-After is not waited out ---------------------------------------
+# --- a long Retry-After is not waited out ---------------------------------------
 
 
 @pytest.mark.timeout(30)
@@ -109,7 +109,7 @@ def test_a_webhook_rate_limit_beyond_the_cap_is_not_waited_either(
     assert len(slack.webhook_messages) == 1
 
 
-# --- item 12: held deliveries say by whom and until when; a heartbeat keeps a short lease --
+# --- held deliveries say by whom and until when; a heartbeat keeps a short lease --
 
 
 def _crash_mid_delivery(config: Config, slack: SlackFake, store: Store, holder: str) -> None:
@@ -180,7 +180,7 @@ def test_a_heartbeat_keeps_a_short_lease_while_a_slow_send_is_under_way(
     assert outbox.counts(store.engine) == {"delivered": 1}
 
 
-# --- item 13: a switch of transport carries queued alerts over, never twice ---------------
+# --- a switch of transport carries queued alerts over, never twice ---------------
 
 
 def _hook(tmp_path: Path, slack: SlackFake) -> tuple[Config, dict[str, str]]:
@@ -322,7 +322,7 @@ def test_auto_without_slack_secrets_keeps_alerts_queued_for_slack_until_they_res
     store.close()
 
 
-# --- item 14: what was not delivered shows, with how many and why -------------------------
+# --- what was not delivered shows, with how many and why -------------------------
 
 
 def test_the_console_says_how_many_alerts_wait_and_why(
