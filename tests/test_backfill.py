@@ -1,10 +1,11 @@
-"""``canary backfill`` over stored weeks and empty exports, and whole weeks."""
+"""``canary backfill`` over stored weeks, empty and misdated exports, and whole weeks."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from canary.cli import main
@@ -71,6 +72,30 @@ def test_an_empty_export_writes_no_history_or_schema(
         assert code == 3, printed
         assert "instance_usage.csv" in printed.err and "no column 'week'" in printed.err
     assert "column0" not in str(before)
+
+
+def _dated_sundays(config: Path) -> None:
+    for name in ("instance_usage", "page_views"):
+        path = config.parent / "exports" / f"{name}.csv"
+        frame = pd.read_csv(path, dtype=str)
+        frame["week"] = (pd.to_datetime(frame["week"]) - pd.Timedelta(days=1)).dt.strftime(
+            "%Y-%m-%d"
+        )
+        frame.to_csv(path, index=False)
+
+
+def test_weeks_not_dated_monday_are_refused_before_anything_is_stored(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _dated_sundays(config)
+    assert _backfill(config, "2026-01-26", "2026-05-25") == 3
+    err = capsys.readouterr().err
+    assert "instance_usage.csv" in err and "column 'week'" in err
+    assert "a Sunday" in err and "Monday" in err
+    args = ["run", "--config", str(config), "--as-of", AS_OF, "--quiet"]
+    assert main(args) == 3  # the run refuses the weeks too
+    stored = dump(store_path(config))
+    assert stored["metrics"] == [] and stored["dataset_schemas"] == []
 
 
 def test_a_week_is_written_whole_or_not_at_all(
