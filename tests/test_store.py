@@ -116,7 +116,7 @@ def test_a_sole_writer_store_reads_what_a_plain_store_reads(tmp_path: Path) -> N
     assert kept.metric_history("m", "d").empty  # read (and kept) before anything is written
     for i, rows in enumerate(writes):
         if i % 2:
-            kept.record_metrics("m", rows)
+            kept.record_history("m", rows, rows["week"].iloc[0], {})
         else:
             kept.record_run(RunResult("m", rows["week"].iloc[0], []), rows, datetime.now(UTC))
         for dataset in ("d", "e"):

@@ -6,6 +6,7 @@ import pandas as pd
 
 from canary.dashboards import FieldType, Tile
 from canary.errors import SourceError
+from canary.readable import counted
 
 
 def _coerce(series: pd.Series, kind: FieldType) -> pd.Series:
@@ -38,7 +39,28 @@ def type_frame(frame: pd.DataFrame, tile: Tile, where: str) -> pd.DataFrame:
                 f"{where}: column {column!r} should hold {kind} values"
                 f"{f' but has {bad!r}' if bad is not None else ''} ({exc})"
             ) from exc
+    if tile.time_column in out.columns:
+        mondays_only(out[tile.time_column], tile.time_column, where)
     return out
+
+
+class WeeksNotMondays(SourceError):
+    """A time column holding dates that are not Mondays: an error of the whole export, not
+    of one week (``canary.sources.ranges`` does not retry it week by week)."""
+
+
+def mondays_only(weeks: pd.Series, column: str, where: str) -> None:
+    """Refuse a time column with a date that is not a Monday: canary names a week by its
+    Monday, so a week dated otherwise would be stored as a week of its own."""
+    days = pd.to_datetime(weeks).dropna()
+    wrong = days[days.dt.weekday != 0].unique()
+    if len(wrong):
+        first = min(wrong)
+        raise WeeksNotMondays(
+            f"{where}: column {column!r} holds {first:%Y-%m-%d}, a {first:%A} "
+            f"({counted(len(wrong), 'date')} in all that are not Mondays); canary names each week by "
+            "the Monday it starts on: export the weeks by their Monday"
+        )
 
 
 def _first_bad(series: pd.Series, kind: FieldType) -> object | None:

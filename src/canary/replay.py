@@ -13,11 +13,12 @@ from datetime import UTC, date, datetime
 from canary.anomaly.detectors import year_ago_weeks
 from canary.anomaly.stage import schemas_of
 from canary.checks.validate import GreatExpectations
-from canary.errors import CanaryError
+from canary.errors import CanaryError, SourceError
 from canary.pipeline import Collected, Plan, collect, judge_and_finish, pull_dataset
 from canary.results import RunResult
 from canary.sources.ranges import Outcome, Preread, RangeSource, read_weeks, summarize_weeks
 from canary.store.db import Store
+from canary.summary import TileSummary
 from canary.weeks import WEEK, weeks_between
 
 Tick = Callable[[str], None]
@@ -30,7 +31,11 @@ def backfill(
 
     Series carry their own history: one pull as of ``end`` fills every week. Snapshots are
     read a run of weeks at a time and profiled week by week (``canary.sources.ranges``).
-    Returns the number of weeks written per dataset; raises the first week's pull error.
+    Each week is read and checked before it is written, and written whole (its metrics and
+    column types in one transaction), so a backfill stopped at any point resumes where it
+    stopped. A week the source has no rows of is left out, as a series leaves it out.
+    Returns the number of weeks written per dataset; raises the first week's pull error
+    (the weeks before it stay written).
     """
     written: dict[str, int] = {}
     weeks = weeks_between(start, end)
@@ -38,25 +43,46 @@ def backfill(
         tile = p.dashboard.tile(name)
         done = set() if force else store.metric_weeks(p.monitor, name)
         todo = [w for w in weeks if w not in done]
+        written[name] = 0
         if tile.shape == "series" and todo:
-            data = pull_dataset(replace(p, week=end), name)
-            rows = data.metrics
-            store.record_metrics(p.monitor, rows[rows["week"].isin(todo)])
-            store.record_schemas(
-                p.monitor, end, schemas_of([data])
-            )  # what "schema change" compares with
-        else:
+            data = _checked(pull_dataset(replace(p, week=end), name), end)
+            rows = data.metrics[data.metrics["week"].isin(todo)]
+            if len(rows):  # the schema is what "schema change" compares with
+                store.record_history(p.monitor, rows, end, schemas_of([data]))
+            written[name] = rows["week"].nunique()
+        elif todo:
             for week, summary in summarize_weeks(p.source_of(name), tile, todo):
                 if isinstance(summary, CanaryError):
                     raise summary
-                store.record_metrics(p.monitor, summary.metrics)
-                store.record_schemas(p.monitor, week, schemas_of([summary]))
+                if _has_rows(_checked(summary, week)):
+                    store.record_history(p.monitor, summary.metrics, week, schemas_of([summary]))
+                    written[name] += 1
                 if tick:
                     tick(f"{name} {week}")
-        written[name] = len(todo)
         if tick:
-            tick(f"{name}: {len(todo)} weeks")
+            tick(f"{name}: {written[name]} weeks")
     return written
+
+
+def _checked(summary: TileSummary, week: date) -> TileSummary:
+    """``summary`` if its rows can be told apart by week; a ``SourceError`` saying why not
+    (an empty or unreadable export: nothing of it may be stored as history)."""
+    time = summary.tile.time_column
+    if time not in summary.schema:
+        where = f" ({summary.link})" if summary.link else ""
+        raise SourceError(
+            f"dataset {summary.name}, week {week}: the rows read{where} have no column "
+            f"{time!r} (columns: {', '.join(summary.columns) or 'none'}); an empty or "
+            "unreadable export is not stored"
+        )
+    return summary
+
+
+def _has_rows(summary: TileSummary) -> bool:
+    """Whether a snapshot's week has rows (its table-level row count above 0)."""
+    m = summary.metrics
+    total = m[(m["metric"] == "row_count") & (m["column_name"] == "") & (m["segment"] == "")]
+    return bool(len(total)) and bool((total["value"] > 0).all())
 
 
 def preread(p: Plan, weeks: list[date]) -> dict[str, dict[date, Outcome]]:
@@ -151,9 +177,11 @@ def backfill_steps(p: Plan) -> int:
 
 
 def first_run(p: Plan, store: Store, tick: Tick | None = None) -> FirstRun | None:
-    """On a store with no metrics of ``p``'s monitor, backfill the weeks its history-aware
-    checks need (``tick`` once per step of ``backfill_steps``); None when history exists."""
-    if any(store.metric_weeks(p.monitor, d) for d in p.config.datasets):
+    """On a store with no run of ``p``'s monitor recorded, backfill the weeks its
+    history-aware checks need (``tick`` once per step of ``backfill_steps``); None when a
+    run is recorded. A first run stopped during its backfill leaves no run recorded, so
+    the next one resumes the backfill (weeks stored already are skipped)."""
+    if store.has_runs(p.monitor):
         return None
     ranges = _warm_ranges(p)
     failed = warm_up(p, store, tick)

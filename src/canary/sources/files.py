@@ -147,7 +147,7 @@ class FilesSource:
             if kind in NUMERIC and c in scan.present
         )
         sql = f"SELECT * REPLACE ({casts}) FROM ({scan.sql}) AS s" if casts else scan.sql
-        return Relation(sql, scan.params, scan.present, extra), scan
+        return Relation(sql, scan.params, scan.present, extra, scan.where), scan
 
     def _scan(self, tile: Tile, weeks: tuple[date | None, date | None]) -> _Scan:
         """The SELECT reading the export's rows of ``weeks`` (inclusive; None: unbounded)."""

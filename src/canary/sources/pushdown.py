@@ -18,6 +18,7 @@ import pandas as pd
 
 from canary.checks import row_key
 from canary.dashboards import Tile
+from canary.frames import mondays_only
 from canary.profile import METRIC_COLUMNS, NUMERIC
 from canary.summary import (
     ACTIVE,
@@ -53,13 +54,15 @@ class Relation:
 
     ``sql`` selects them with the tile's column names; ``params`` are its bound values
     (named ``:p0``...; the queries here add ``:wk`` and ``:wb``); ``present`` are its
-    columns; ``extra`` the dtypes of columns the tile does not declare.
+    columns; ``extra`` the dtypes of columns the tile does not declare; ``where`` names
+    them in messages (file or table).
     """
 
     sql: str
     params: Mapping[str, Any]
     present: list[str]
     extra: Mapping[str, str]
+    where: str
 
 
 def summarize(
@@ -74,7 +77,7 @@ def summarize(
     """A snapshot's summary by SQL over ``rel`` (needs its time column)."""
     run = _runner(rel, read, {"wk": week, "wb": week - WEEK})
     segments = [s for s in tile.segments if s in rel.present]
-    grouped = _grouped(tile, rel.present, segments, run)
+    grouped = _grouped(tile, rel.present, segments, run, rel.where)
     whole = grouped[grouped[[f"g{j}" for j in range(len(segments))]].eq(1).all(axis=1)]
     per_week = {pd.Timestamp(w).date(): int(n) for w, n in zip(whole["w"], whole["n"], strict=True)}
     problem = row_key.problem(tile, pd.DataFrame(columns=rel.present))
@@ -103,7 +106,7 @@ def weekly_summaries(
     """Each of ``weeks`` summarised for the store (metrics and schema: what a backfill
     records) from one aggregate query over ``rel``, the rows of all of them."""
     segments = [s for s in tile.segments if s in rel.present]
-    grouped = _grouped(tile, rel.present, segments, _runner(rel, read, {}))
+    grouped = _grouped(tile, rel.present, segments, _runner(rel, read, {}), rel.where)
     problem = row_key.problem(tile, pd.DataFrame(columns=rel.present))
     schema = _schema(tile, rel)
     out = []
@@ -151,10 +154,15 @@ def _numeric(tile: Tile, present: list[str]) -> list[str]:
 
 
 def _grouped(
-    tile: Tile, present: list[str], segments: list[str], run: Callable[[str], pd.DataFrame]
+    tile: Tile,
+    present: list[str],
+    segments: list[str],
+    run: Callable[[str], pd.DataFrame],
+    where: str,
 ) -> pd.DataFrame:
     """Row count, and sum, null and zero count per numeric column, per week for the table
-    (``g<j>`` 1 for every segment) and per week and segment ``j`` (``g<j>`` 0): one query."""
+    (``g<j>`` 1 for every segment) and per week and segment ``j`` (``g<j>`` 0): one query.
+    A week that is not a Monday is a ``SourceError`` (``frames.mondays_only``)."""
     numeric = _numeric(tile, present)
     aggregates = ", ".join(
         ["count(*) AS n"]
@@ -166,10 +174,12 @@ def _grouped(
     )
     sets = ", ".join(["(canary_w)", *(f"(canary_w, {q(s)})" for s in segments)])
     labels = "".join(f", {q(s)} AS v{j}, GROUPING({q(s)}) AS g{j}" for j, s in enumerate(segments))
-    return run(
+    grouped = run(
         f"SELECT canary_w AS w{labels}, {aggregates} FROM (SELECT CAST({q(tile.time_column)} "
         f"AS DATE) AS canary_w, * FROM r) x GROUP BY GROUPING SETS ({sets})"
     )
+    mondays_only(grouped["w"], tile.time_column, where)
+    return grouped
 
 
 def _profile(

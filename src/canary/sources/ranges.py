@@ -16,6 +16,7 @@ from typing import Protocol, runtime_checkable
 
 from canary.dashboards import Tile
 from canary.errors import CanaryError
+from canary.frames import WeeksNotMondays
 from canary.sources.base import Dataset, Source, within_weeks
 from canary.summary import TileSummary, summary_of
 from canary.weeks import WEEK
@@ -105,12 +106,16 @@ def summarize_weeks(
 ) -> Iterator[tuple[date, TileSummary | CanaryError]]:
     """``(week, its summary for the store)`` for each of ``weeks``: from one aggregate
     query where the source computes them (when it fails, one query a week, so that a bad
-    week is that week's error), else from the weeks ``read_weeks`` reads."""
+    week is that week's error; weeks not dated Monday are every week's error), else from
+    the weeks ``read_weeks`` reads."""
     wanted = sorted(set(weeks))
     weekly: WeeklySummaries | None = getattr(source, "weekly_summaries", None)
     pushed = None if weekly is None else _attempt(weekly, tile, wanted)
     if isinstance(pushed, list):
         yield from pushed
+        return
+    if isinstance(pushed, WeeksNotMondays):  # every week's: a week alone would hide it
+        yield from ((week, pushed) for week in wanted)
         return
     if isinstance(pushed, CanaryError) and weekly is not None:
         for week in wanted:

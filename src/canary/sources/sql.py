@@ -165,7 +165,7 @@ class SqlSource:
 
     def _relation(self, tile: Tile, weeks: tuple[date | None, date | None]) -> Relation:
         sql, values = self._sql(tile, weeks, ordered=False)
-        return Relation(sql, bind(values), tile.columns, {})
+        return Relation(sql, bind(values), tile.columns, {}, self.where(self.table(tile.view)))
 
     def _sql(
         self, tile: Tile, weeks: tuple[date | None, date | None], ordered: bool = True

@@ -188,23 +188,24 @@ class Store:
             return None
         return self.fallback
 
-    def record_metrics(self, monitor: str, metric_rows: pd.DataFrame) -> None:
-        """Replace the stored metrics of every (dataset, week) in ``metric_rows`` (backfill)."""
+    def record_history(
+        self,
+        monitor: str,
+        metric_rows: pd.DataFrame,
+        week: date,
+        schemas: dict[str, dict[str, str]],
+    ) -> None:
+        """Replace the stored metrics of every (dataset, week) in ``metric_rows`` and the
+        column types recorded for ``week`` (what "schema change" compares with), in one
+        transaction: a backfill stopped at any point has stored whole weeks or nothing."""
         records = _metric_records(monitor, metric_rows)
         try:
             with self.engine.begin() as con:
                 _replace_metrics(con, monitor, records)
-        except StoreError as exc:
-            raise exc.doing(f"cannot record metrics of {monitor}") from None
-        self._remember(monitor, metric_rows)
-
-    def record_schemas(self, monitor: str, week: date, schemas: dict[str, dict[str, str]]) -> None:
-        """Replace the column types recorded for ``week`` (what "schema change" compares with)."""
-        try:
-            with self.engine.begin() as con:
                 _replace_schemas(con, monitor, week, schemas)
         except StoreError as exc:
-            raise exc.doing(f"cannot record column types of {monitor}") from None
+            raise exc.doing(f"cannot record the history of {monitor} week {week}") from None
+        self._remember(monitor, metric_rows)
 
     def _remember(self, monitor: str, written: pd.DataFrame) -> None:
         """Apply a write to the kept histories: its (dataset, week)s replace what was there."""
@@ -219,6 +220,12 @@ class Store:
             fresh = rows[METRIC_COLUMNS].astype({"value": "float64"})
             merged = pd.concat([kept, fresh], ignore_index=True)
             self._history[key] = merged.sort_values("week", kind="stable", ignore_index=True)
+
+    def has_runs(self, monitor: str) -> bool:
+        """Whether a run of ``monitor`` is recorded (a first run's backfill is complete)."""
+        query = select(runs.c.week).where(runs.c.monitor == monitor).limit(1)
+        with self.engine.connect() as con:
+            return con.execute(query).first() is not None
 
     def metric_weeks(self, monitor: str, dataset: str) -> set[date]:
         """Weeks with stored metrics of a dataset (what a resumed backfill skips)."""
