@@ -230,6 +230,23 @@ def test_a_scenario_week_gives_one_incident_with_the_scenario_as_its_cause(
     validate(document(runs))
 
 
+@pytest.mark.integration
+def test_the_canary_monitor_alone_tells_a_null_usage_object_as_one_incident(
+    config: Config, ge: GreatExpectations
+) -> None:
+    """Without the all-instances monitor, the watched instance's own counters going null
+    together are the one breakage, not a dozen unexplained ones."""
+    week = LATEST_WEEK - WEEK * 3
+    store = Store(f"sqlite:///{config.data_dir / 'replay.db'}")
+    options = RunOptions(week=week, now=NOW, scenario="object-null")
+    runs = backtest(plan(config, CANARY, options, config.data_dir), week, store, ge)
+    store.close()
+    [incident] = incidents_of(runs)
+    assert incident.cause == "object-null"
+    assert incident.scope == "Sourcegraph (S2) only"
+    assert set(incident.check_ids) == {c.id for c in runs[0].checks if c.status == "failed"}
+
+
 def test_markdown_lists_incidents_most_severe_first_for_the_summary_artifact() -> None:
     run = _object_null_run()
     run.checks.append(
