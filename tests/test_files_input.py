@@ -115,6 +115,20 @@ def test_a_bad_value_names_the_line_the_column_and_the_value(tmp_path: Path) -> 
     assert "delimiter = ," in message  # the dialect it read, from the end of its explanation
 
 
+def test_a_counter_that_is_not_a_number_names_its_column_and_value(tmp_path: Path) -> None:
+    """Cast where the week's rows are summarised: DuckDB's words, without its SQL."""
+    tile = CANARY.tile("instance_usage")
+    frame = _frame(tile, per_week=2)
+    frame["weekly_insights_page_views"] = frame["weekly_insights_page_views"].astype(str)
+    frame.loc[0, "weekly_insights_page_views"] = "twelve"  # in the week under test
+    frame.to_csv(tmp_path / "instance_usage.csv", index=False)
+    with pytest.raises(SourceError) as caught:
+        _source(tmp_path, "instance_usage", "instance_usage.csv").summarize(tile, LATEST_WEEK)
+    message = str(caught.value)
+    assert "'twelve'" in message and "weekly_insights_page_views" in message
+    assert "SELECT" not in message
+
+
 def _stored(data_dir: Path) -> dict[str, list[str]]:
     """The store's history and schemas of page_views, and its whole outbox and alert state."""
     queries = {

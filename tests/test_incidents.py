@@ -329,3 +329,16 @@ def test_a_total_summed_to_zero_is_not_an_undercount_and_stays_with_its_field() 
     undercount = _check("unique <= total", "failed", pair, dataset="page_views")
     found = find_incidents([RunResult(ALL, W, [undercount])], catalog().tiles)
     assert [i.cause for i in found] == ["version-undercount"]  # lower, not null: undercount
+
+
+def test_a_dataset_that_could_not_be_read_is_never_claimed_by_a_cause() -> None:
+    """An unreadable export is bad input: its error stays an incident of its own, with no
+    cause, even when a breakage's rule would claim every failure of the week."""
+    missing = [
+        _check("latest week present", "failed", None, None, 0.0, {"min": 1.0}, dataset=d)
+        for d in ("page_views", "creators")
+    ]
+    unread = _check("pull", "error", dataset="instance_usage", since=None)
+    incidents = find_incidents([RunResult(ALL, W, [*missing, unread])], catalog().tiles)
+    causes = {i.cause: set(i.check_ids) for i in incidents}
+    assert causes == {"stale-missing": {c.id for c in missing}, None: {unread.id}}

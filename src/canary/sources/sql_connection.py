@@ -120,9 +120,15 @@ def first_line(exc: BaseException) -> str:
 
 
 def whole_text(exc: BaseException) -> str:
-    """The database's own message, every line of it joined into one."""
+    """The database's own message, every line of it joined into one, up to the excerpt of
+    the query it may end with (``LINE 1: SELECT ...``)."""
     orig = getattr(exc, "orig", None) or exc
-    text = [line.strip() for line in str(orig).strip().splitlines() if line.strip()]
+    text = []
+    for line in str(orig).strip().splitlines():
+        if line.startswith("LINE "):
+            break
+        if line.strip():
+            text.append(line.strip())
     return " ".join(text) if text else type(orig).__name__
 
 
