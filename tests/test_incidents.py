@@ -231,18 +231,20 @@ def test_a_scenario_week_gives_one_incident_with_the_scenario_as_its_cause(
 
 
 @pytest.mark.integration
-def test_the_canary_monitor_alone_tells_a_null_usage_object_as_one_incident(
-    config: Config, ge: GreatExpectations
+@pytest.mark.parametrize("slug", ["object-null", "double-count"])
+def test_the_canary_monitor_alone_tells_a_breakage_as_one_incident_with_its_cause(
+    slug: str, config: Config, ge: GreatExpectations
 ) -> None:
-    """Without the all-instances monitor, the watched instance's own counters going null
-    together are the one breakage, not a dozen unexplained ones."""
+    """Without the all-instances monitor, the watched instance's own findings tell the
+    breakage: its counters all null are object-null (not a dozen unexplained incidents),
+    its ping repeated is double-count (not "the canary went quiet")."""
     week = LATEST_WEEK - WEEK * 3
     store = Store(f"sqlite:///{config.data_dir / 'replay.db'}")
-    options = RunOptions(week=week, now=NOW, scenario="object-null")
+    options = RunOptions(week=week, now=NOW, scenario=slug)
     runs = backtest(plan(config, CANARY, options, config.data_dir), week, store, ge)
     store.close()
     [incident] = incidents_of(runs)
-    assert incident.cause == "object-null"
+    assert incident.cause == slug
     assert incident.scope == "Sourcegraph (S2) only"
     assert set(incident.check_ids) == {c.id for c in runs[0].checks if c.status == "failed"}
 

@@ -117,8 +117,15 @@ def stale_copy(found: list[Evidence]) -> Match | None:
     return _match("stale-copy", 0.9, claimed, ("copy of last week",))
 
 
+def _watched_only(found: list[Evidence]) -> bool:
+    """Only monitors watching one instance failed (the canary's monitor run alone): their
+    findings then tell a breakage as a population monitor's would."""
+    return all(e.single_instance for e in found)
+
+
 def double_count(found: list[Evidence]) -> Match | None:
-    if not any(e.name in DUPLICATE_CHECKS and not e.single_instance for e in found):
+    watched = _watched_only(found)
+    if not any(e.name in DUPLICATE_CHECKS and e.single_instance == watched for e in found):
         return None
     claimed = [
         e
@@ -131,8 +138,7 @@ def double_count(found: list[Evidence]) -> Match | None:
 
 
 def object_null(found: list[Evidence]) -> Match | None:
-    # without a population monitor's failures, the watched instance's own counters tell it
-    population = any(not e.single_instance for e in found)
+    population = not _watched_only(found)
     gone = _null_families(found, single_instance=not population)
     if len(gone) < MANY_FIELDS:
         return None
