@@ -80,7 +80,21 @@ def test_rows_without_their_key_are_an_input_error_naming_the_first_line(
     frame.loc[[4, 6], column] = None
     message = _error(tmp_path, "instance_usage", frame.to_csv(index=False))
     assert f"{tmp_path / 'instance_usage.csv'}, line 6: no value for the key" in message
-    assert "2 rows" in message
+    assert "in 2 rows of the export" in message
+
+
+def test_parquet_rows_without_their_key_are_an_input_error_naming_the_file(
+    tmp_path: Path,
+) -> None:
+    tile = CANARY.tile("instance_usage")
+    frame = _frame(tile, per_week=3)
+    frame.loc[[4, 6], "site_id"] = None
+    frame.to_parquet(tmp_path / "instance_usage.parquet", index=False)
+    with pytest.raises(SourceError) as caught:
+        _source(tmp_path, "instance_usage", "instance_usage.parquet").query(tile, (None, None))
+    assert f"2 rows of {tmp_path / 'instance_usage.parquet'} without a value for the key" in str(
+        caught.value
+    )
 
 
 def test_a_quoted_line_break_past_the_sniffed_rows_is_read(tmp_path: Path) -> None:

@@ -173,9 +173,10 @@ class FilesSource:
         spec = self.datasets[tile.dataset]
         fmt = spec.format or ("parquet" if paths[0].endswith((".parquet", ".pq")) else "csv")
         where = f"dataset {tile.dataset}: {pattern}"
-        for path in paths:
-            _readable_header(tile, path, fmt, self._read)
-        present = list(self._read(f"SELECT * FROM {_scan(paths, fmt)} LIMIT 0", where).columns)
+        # the files' columns in order of first appearance, as union_by_name reads them
+        present = list(
+            dict.fromkeys(c for path in paths for c in _columns(tile, path, fmt, self._read))
+        )
         # Strings stay strings: version "5.20" must not become the number 5.2. Weeks are
         # timestamps, so a date with a zone ("2026-11-16T00:00:00Z") is its UTC day.
         types = {
@@ -213,21 +214,23 @@ class FilesSource:
 Reader = Callable[[str, str], Any]
 
 
-def _readable_header(tile: Tile, path: str, fmt: str, read: Reader) -> None:
-    """Refuse a file that is not an export of ``tile``: empty, or naming none of its columns
-    (an HTML error page, another dataset's export, another separator)."""
+def _columns(tile: Tile, path: str, fmt: str, read: Reader) -> list[str]:
+    """The columns of export ``path``; a file that is not an export of ``tile`` (empty, or
+    naming none of its columns: an HTML error page, another dataset's export, another
+    separator) is refused."""
     if fmt == "csv" and os.path.getsize(path) == 0:
         raise SourceError(
             f"dataset {tile.dataset}: {path} is empty; an export starts with a header line "
             "naming its columns"
         )
     try:
-        columns = set(read(f"SELECT * FROM {_scan([path], fmt)} LIMIT 0", path).columns)
+        frame = read(f"SELECT * FROM {_scan([path], fmt)} LIMIT 0", path)
+        columns = [str(c) for c in frame.columns]
     except SourceError:
         _even_rows(tile, path, fmt)
         raise
-    if columns & set(tile.dtypes):
-        return
+    if set(columns) & set(tile.dtypes):
+        return columns
     expected = ", ".join(list(tile.dtypes)[:4])
     if fmt == "parquet":
         raise SourceError(
@@ -248,14 +251,19 @@ def _even_rows(tile: Tile, path: str, fmt: str) -> None:
         return
     with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
         reader = csv.reader(f)
-        header = next(reader, [])
-        for row in reader:
-            if row and len(row) != len(header):
-                raise SourceError(
-                    f"dataset {tile.dataset}: {path}, line {reader.line_num}: {len(row)} "
-                    f"fields where the header has {len(header)}; a field holding a comma is "
-                    'quoted ("a, b")'
-                )
+        try:
+            header = next(reader, [])
+            for row in reader:
+                if row and len(row) != len(header):
+                    raise SourceError(
+                        f"dataset {tile.dataset}: {path}, line {reader.line_num}: {len(row)} "
+                        f"fields where the header has {len(header)}; a field holding a comma "
+                        'is quoted ("a, b")'
+                    )
+        except csv.Error as exc:
+            raise SourceError(
+                f"dataset {tile.dataset}: {path}, line {reader.line_num}: not CSV ({exc})"
+            ) from None
 
 
 def _head(path: str) -> str:
@@ -276,17 +284,17 @@ def _keyed(
     [[rows]] = read(f"SELECT count(*) FROM {table} WHERE {empty}", where).itertuples(index=False)
     if not rows:
         return
+    many = f"{rows} rows" if rows > 1 else "1 row"
     for path in paths:
         if fmt == "csv" and (line := _first_keyless_line(path, key)) is not None:
             raise SourceError(
                 f"dataset {tile.dataset}: {path}, line {line}: no value for the key "
-                f"({', '.join(key)}); {rows} row{'s' if rows > 1 else ''} of the export "
-                "have none, and a row without its key belongs to no week or instance"
+                f"({', '.join(key)}), in {many} of the export; a row without its key belongs "
+                "to no week or instance"
             )
     raise SourceError(
-        f"dataset {tile.dataset}: {rows} row{'s' if rows > 1 else ''} of {', '.join(paths)} "
-        f"have no value for the key ({', '.join(key)}); a row without its key belongs to "
-        "no week or instance"
+        f"dataset {tile.dataset}: {many} of {', '.join(paths)} without a value for the key "
+        f"({', '.join(key)}); a row without its key belongs to no week or instance"
     )
 
 
@@ -294,11 +302,14 @@ def _first_keyless_line(path: str, key: list[str]) -> int | None:
     """The line of the first row of CSV ``path`` with an empty key column, if any."""
     with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
         reader = csv.reader(f)
-        header = next(reader, [])
-        at = [header.index(c) for c in key if c in header]
-        for row in reader:
-            if row and any(i >= len(row) or not row[i] for i in at):
-                return reader.line_num
+        try:
+            header = next(reader, [])
+            at = [header.index(c) for c in key if c in header]
+            for row in reader:
+                if row and any(i >= len(row) or not row[i] for i in at):
+                    return reader.line_num
+        except csv.Error:
+            return None  # the count of such rows is still told, without a line
     return None
 
 
