@@ -3,13 +3,13 @@
 Inputs are real exports of the canary dashboard's tiles with random edits (cells replaced
 by any text or number, NaN or infinity, counters made negative; columns dropped, added,
 renamed, retyped or blanked; rows dropped or repeated, a week removed (a gap) or one after
-the week under test added; only the header left; bytes inserted or cut, a UTF-8 BOM, other
-encodings, random bytes, an empty file), written as CSV or Parquet (whole, cut short, with
-bytes inserted, or empty), pulled by the files source and run through the same per-monitor
-path as ``canary run`` against a store holding earlier weeks. No run exits 4 or shows a
-traceback; a run that could not check its dataset (exit 3) leaves the store's history,
-schemas, outbox and alert state as they were, row for row. The terminal summary says which
-edits were tried and which exit codes seen.
+the week under test added; only the header left; bytes inserted or cut, a row with a field
+too many or too few, a UTF-8 BOM, other encodings, random bytes, an empty file), written as
+CSV or Parquet (whole, cut short, with bytes inserted, or empty), pulled by the files source
+and run through the same per-monitor path as ``canary run`` against a store holding earlier
+weeks. No run exits 4 or shows a traceback; a run that could not check its dataset (exit 3)
+leaves the store's history, schemas, outbox and alert state as they were, row for row. The
+terminal summary says which edits were tried and which exit codes seen.
 """
 
 from __future__ import annotations
@@ -214,8 +214,15 @@ def edited(draw: st.DrawFn, good: str) -> Export:
             data = b""
         return Export("parquet", data, kinds)
     text = frame.to_csv(index=False)
-    raw = draw(st.sampled_from(["csv", "bom", "insert", "cut", "latin-1", "bytes", "empty"]))
+    raw = draw(
+        st.sampled_from(["csv", "bom", "insert", "cut", "latin-1", "bytes", "empty", "ragged"])
+    )
     kinds.append(raw)
+    if raw == "ragged":  # a row with a field too many or too few
+        lines = text.splitlines() or [""]
+        at = draw(st.integers(0, len(lines) - 1))
+        lines[at] = lines[at] + ",x" if draw(st.booleans()) else lines[at].rpartition(",")[0]
+        return Export("csv", "\n".join(lines).encode(), kinds)
     if raw == "bom":
         return Export("csv", ("\ufeff" + text).encode(), kinds)
     if raw == "insert":
