@@ -3,10 +3,13 @@
 Inputs are real exports of the canary dashboard's tiles with random edits (cells replaced
 by any text or number, NaN or infinity, counters made negative; columns dropped, added,
 renamed, retyped or blanked; rows dropped or repeated, a week removed (a gap) or one after
-the week under test added; only the header left; bytes inserted or cut, a UTF-8 BOM, other
-encodings, random bytes, an empty file), written as CSV or Parquet, pulled by the files
-source and run through the same per-monitor path as ``canary run`` against a store holding
-earlier weeks. The terminal summary says which edits were tried and which exit codes seen.
+the week under test added; only the header left; bytes inserted or cut, a row with a field
+too many or too few, a UTF-8 BOM, other encodings, random bytes, an empty file), written as
+CSV or Parquet (whole, cut short, with bytes inserted, or empty), pulled by the files source
+and run through the same per-monitor path as ``canary run`` against a store holding earlier
+weeks. No run exits 4 or shows a traceback; a run that could not check its dataset (exit 3)
+leaves the store's history, schemas, outbox and alert state as they were, row for row. The
+terminal summary says which edits were tried and which exit codes seen.
 """
 
 from __future__ import annotations
@@ -25,11 +28,14 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 
 from canary.checks.validate import GreatExpectations
 from canary.config import Config, load_config
 from canary.errors import ExitCode, exit_code_for
+from canary.incidents import incidents_of
 from canary.pipeline import RunOptions, plan, run_monitor
+from canary.report.console import print_report
 from canary.results import RunResult
 from canary.store.db import Store
 from canary.weeks import WEEK
@@ -193,14 +199,30 @@ def edited(draw: st.DrawFn, good: str) -> Export:
         elif edit == "header only":
             frame = frame.iloc[:0]
     if draw(st.booleans()) and len(frame.columns) == len(set(frame.columns)):
-        kinds.append("parquet")
         typed = frame.apply(lambda c: pd.to_numeric(c, errors="ignore"))  # type: ignore[call-overload]
         out = io.BytesIO()
         typed.to_parquet(out, index=False)
-        return Export("parquet", out.getvalue(), kinds)
+        data = out.getvalue()
+        raw = draw(st.sampled_from(["parquet", "parquet cut", "parquet insert", "parquet empty"]))
+        kinds.append(raw)
+        if raw == "parquet cut":
+            data = data[: draw(st.integers(0, len(data) - 1))]
+        elif raw == "parquet insert":
+            at = draw(st.integers(0, len(data)))
+            data = data[:at] + draw(st.binary(min_size=1, max_size=20)) + data[at:]
+        elif raw == "parquet empty":
+            data = b""
+        return Export("parquet", data, kinds)
     text = frame.to_csv(index=False)
-    raw = draw(st.sampled_from(["csv", "bom", "insert", "cut", "latin-1", "bytes", "empty"]))
+    raw = draw(
+        st.sampled_from(["csv", "bom", "insert", "cut", "latin-1", "bytes", "empty", "ragged"])
+    )
     kinds.append(raw)
+    if raw == "ragged":  # a row with a field too many or too few
+        lines = text.splitlines() or [""]
+        at = draw(st.integers(0, len(lines) - 1))
+        lines[at] = lines[at] + ",x" if draw(st.booleans()) else lines[at].rpartition(",")[0]
+        return Export("csv", "\n".join(lines).encode(), kinds)
     if raw == "bom":
         return Export("csv", ("\ufeff" + text).encode(), kinds)
     if raw == "insert":
@@ -236,6 +258,16 @@ def _history(store: Path, before: str, values: bool = False) -> set[tuple[object
     )
 
 
+#: what a run that could not check its dataset must leave as it was, row for row
+KEPT = ("metrics", "dataset_schemas", "outbox", "alert_state", "alert_messages")
+
+
+def _tables(store: Path) -> dict[str, list[str]]:
+    """Every row of the store's history, schemas, outbox and alert state."""
+    with sqlite3.connect(store) as con:
+        return {t: sorted(map(repr, con.execute(f"SELECT * FROM {t}"))) for t in KEPT}
+
+
 def _write(world: World, dataset: str, suffix: str, data: bytes) -> Path:
     """The export of ``dataset`` as the only file its glob matches."""
     for old in (world.base / "exports").glob(f"{dataset}.*"):
@@ -258,6 +290,7 @@ def test_no_export_crashes_a_run_or_loses_stored_history(
         database = Path(tmp) / "store.db"
         shutil.copyfile(world.store, database)
         before = _history(database, LATEST_WEEK.isoformat(), values=not export.restates)
+        tables = _tables(database)
         store = Store(f"sqlite:///{database}")
         try:
             with warnings.catch_warnings():
@@ -270,12 +303,19 @@ def test_no_export_crashes_a_run_or_loses_stored_history(
         else:
             assert run.checks and run.status in ("passed", "failed", "error")
             code = exit_code_for([run.status])
+            console = Console(file=io.StringIO(), width=200)
+            print_report(console, [run], incidents_of([run]))
+            shown = console.file.getvalue()  # type: ignore[attr-defined]
+            assert "Traceback" not in shown and 'File "' not in shown, shown[-2000:]
         finally:
             store.close()
             _write(world, dataset, "csv", world.good[dataset].encode())
         fuzz_tally.example([f"{monitor.split('-')[-1]} {k}" for k in export.kinds], f"exit {code}")
         after = _history(database, LATEST_WEEK.isoformat(), values=not export.restates)
         assert before <= after, sorted(before - after)[:5]
+        if code == ExitCode.INCOMPLETE:
+            kept = _tables(database)
+            assert kept == tables, [t for t in KEPT if kept[t] != tables[t]]
 
 
 def _run_series(world: World, frame: pd.DataFrame, database: Path) -> RunResult:

@@ -230,6 +230,25 @@ def test_a_scenario_week_gives_one_incident_with_the_scenario_as_its_cause(
     validate(document(runs))
 
 
+@pytest.mark.integration
+@pytest.mark.parametrize("slug", ["object-null", "double-count"])
+def test_the_canary_monitor_alone_tells_a_breakage_as_one_incident_with_its_cause(
+    slug: str, config: Config, ge: GreatExpectations
+) -> None:
+    """Without the all-instances monitor, the watched instance's own findings tell the
+    breakage: its counters all null are object-null (not a dozen unexplained incidents),
+    its ping repeated is double-count (not "the canary went quiet")."""
+    week = LATEST_WEEK - WEEK * 3
+    store = Store(f"sqlite:///{config.data_dir / 'replay.db'}")
+    options = RunOptions(week=week, now=NOW, scenario=slug)
+    runs = backtest(plan(config, CANARY, options, config.data_dir), week, store, ge)
+    store.close()
+    [incident] = incidents_of(runs)
+    assert incident.cause == slug
+    assert incident.scope == "Sourcegraph (S2) only"
+    assert set(incident.check_ids) == {c.id for c in runs[0].checks if c.status == "failed"}
+
+
 def test_markdown_lists_incidents_most_severe_first_for_the_summary_artifact() -> None:
     run = _object_null_run()
     run.checks.append(
@@ -312,3 +331,16 @@ def test_a_total_summed_to_zero_is_not_an_undercount_and_stays_with_its_field() 
     undercount = _check("unique <= total", "failed", pair, dataset="page_views")
     found = find_incidents([RunResult(ALL, W, [undercount])], catalog().tiles)
     assert [i.cause for i in found] == ["version-undercount"]  # lower, not null: undercount
+
+
+def test_a_dataset_that_could_not_be_read_is_never_claimed_by_a_cause() -> None:
+    """An unreadable export is bad input: its error stays an incident of its own, with no
+    cause, even when a breakage's rule would claim every failure of the week."""
+    missing = [
+        _check("latest week present", "failed", None, None, 0.0, {"min": 1.0}, dataset=d)
+        for d in ("page_views", "creators")
+    ]
+    unread = _check("pull", "error", dataset="instance_usage", since=None)
+    incidents = find_incidents([RunResult(ALL, W, [*missing, unread])], catalog().tiles)
+    causes = {i.cause: set(i.check_ids) for i in incidents}
+    assert causes == {"stale-missing": {c.id for c in missing}, None: {unread.id}}

@@ -11,7 +11,8 @@ from canary.readable import counted
 
 def _coerce(series: pd.Series, kind: FieldType) -> pd.Series:
     if kind == "date":
-        return pd.to_datetime(series, errors="raise", utc=False).astype("datetime64[ns]")
+        # a date with a zone ("2026-11-16T00:00:00Z") is its UTC date and time
+        return pd.to_datetime(series, errors="raise", utc=True).dt.tz_localize(None)
     if kind == "integer":
         numbers = pd.to_numeric(series, errors="raise")
         if not ((numbers.dropna() % 1) == 0).all():

@@ -41,7 +41,14 @@ from canary.config import Config, MonitorConfig
 from canary.dashboards import Dashboard
 from canary.errors import CanaryError, ConfigError, StoreError, SuiteError
 from canary.profile import METRIC_COLUMNS
-from canary.results import CheckResult, DatasetInfo, RunResult, first_failed_week
+from canary.results import (
+    PULL_CHECK,
+    SUITE_CHECK,
+    CheckResult,
+    DatasetInfo,
+    RunResult,
+    first_failed_week,
+)
 from canary.sample.scenarios import SCENARIOS
 from canary.sources.base import Source
 from canary.sources.registry import BuildContext, build
@@ -173,7 +180,7 @@ def pull_dataset(p: Plan, dataset: str) -> TileSummary:
 
 def error_result(p: Plan, dataset: str, error: BaseException) -> CheckResult:
     """A dataset that could not be pulled or checked, as an ``error`` check."""
-    what = "suite" if isinstance(error, SuiteError) else "pull"
+    what = SUITE_CHECK if isinstance(error, SuiteError) else PULL_CHECK
     return CheckResult(
         p.monitor,
         dataset,

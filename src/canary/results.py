@@ -14,6 +14,10 @@ from canary.weeks import WEEK
 Status = Literal["passed", "failed", "warning", "error", "skipped"]
 RunStatus = Literal["passed", "failed", "error"]
 SEVERITY_ORDER: dict[str, int] = {"failed": 0, "error": 1, "warning": 2, "skipped": 3, "passed": 4}
+#: The checks of a dataset that could not be checked: its pull or its suite failed.
+PULL_CHECK = "pull"
+SUITE_CHECK = "suite"
+UNCHECKED = frozenset({PULL_CHECK, SUITE_CHECK})
 
 
 def fingerprint(

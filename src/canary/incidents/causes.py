@@ -77,11 +77,16 @@ def _match(
     return Match(slug, confidence, claimed, lead)
 
 
-def _null_families(found: list[Evidence]) -> dict[str, float]:
-    """Counter families null (or dead) on nearly every instance, with the null share."""
+def _null_families(found: list[Evidence], single_instance: bool = False) -> dict[str, float]:
+    """Counter families null (or dead) on nearly every instance, with the null share; with
+    ``single_instance``, those null on the one instance a monitor watches."""
     out: dict[str, float] = {}
     for e in found:
-        if e.single_instance or e.segment is not None or e.family in (None, ROWS):
+        if (
+            e.single_instance != single_instance
+            or e.segment is not None
+            or e.family in (None, ROWS)
+        ):
             continue
         share = e.observed
         if e.name == "null rate" and share is not None and share >= FULLY_NULL:
@@ -112,8 +117,15 @@ def stale_copy(found: list[Evidence]) -> Match | None:
     return _match("stale-copy", 0.9, claimed, ("copy of last week",))
 
 
+def _watched_only(found: list[Evidence]) -> bool:
+    """Only monitors watching one instance failed (the canary's monitor run alone): their
+    findings then tell a breakage as a population monitor's would."""
+    return all(e.single_instance for e in found)
+
+
 def double_count(found: list[Evidence]) -> Match | None:
-    if not any(e.name in DUPLICATE_CHECKS and not e.single_instance for e in found):
+    watched = _watched_only(found)
+    if not any(e.name in DUPLICATE_CHECKS and e.single_instance == watched for e in found):
         return None
     claimed = [
         e
@@ -126,7 +138,8 @@ def double_count(found: list[Evidence]) -> Match | None:
 
 
 def object_null(found: list[Evidence]) -> Match | None:
-    gone = _null_families(found)
+    population = not _watched_only(found)
+    gone = _null_families(found, single_instance=not population)
     if len(gone) < MANY_FIELDS:
         return None
     claimed = [
@@ -141,7 +154,8 @@ def object_null(found: list[Evidence]) -> Match | None:
         "object-null", 0.9, claimed, ("null rate", "usage reported", "dead metric")
     )
     if found_match is not None:
-        found_match.summary = f"{len(gone)} counters null on nearly every instance"
+        where = " on nearly every instance" if population else ""
+        found_match.summary = f"{len(gone)} counters null{where}"
     return found_match
 
 

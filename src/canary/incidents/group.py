@@ -11,7 +11,7 @@ from canary.dashboards import Tile
 from canary.incidents.causes import CANARY_CHECKS, CATALOG, RULES, Match
 from canary.incidents.evidence import Evidence, evidence_of
 from canary.incidents.model import Incident, incident_id
-from canary.results import RunResult
+from canary.results import UNCHECKED, RunResult
 
 EVERY = 0.8  # a dimension is hit "everywhere" when this share of its judged segments fail
 _WHERE = re.compile(r"^[\w.-]+, week \d{4}-\d{2}-\d{2}: ")
@@ -71,7 +71,8 @@ def _incidents(
     scopes: Mapping[str, str],
 ) -> list[Incident]:
     incidents = []
-    remaining = list(evidence)
+    # a dataset that could not be read or checked tells no breakage: no rule claims it
+    remaining = [e for e in evidence if e.name not in UNCHECKED]
     for rule in RULES:
         match = rule(remaining)
         if match is None:
@@ -79,6 +80,7 @@ def _incidents(
         incidents.append(_incident(week, onset, match.slug, match.slug, match, runs, scopes))
         claimed = {id(e) for e in match.claimed}
         remaining = [e for e in remaining if id(e) not in claimed]
+    remaining += [e for e in evidence if e.name in UNCHECKED]
     groups: dict[tuple[str, str | None], list[Evidence]] = defaultdict(list)
     single = {e.family for e in remaining if not e.compared}
     for e in remaining:

@@ -1,13 +1,19 @@
 """CSV or Parquet exports as a source: a path or glob per dataset, read in place by DuckDB.
 
 Only the weeks a pull asks for leave the scan (the week filter is part of the query), so an
-export of every week costs the rows of one week in memory, not the whole file.
+export of every week costs the rows of one week in memory, not the whole file. A CSV is
+read as RFC 4180 (comma-separated, double quotes around a field holding a comma, a quote
+or a line break). An export that cannot be read as the tile (empty, a header naming none of
+its columns, a row of the wrong width, a row without its key) is a ``SourceError`` naming
+the file and line: bad input, not a breakage.
 """
 
 from __future__ import annotations
 
+import csv
 import glob
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,7 +22,7 @@ from typing import Any
 from canary.config import FileDataset
 from canary.config import FilesSource as FilesConfig
 from canary.dashboards import Tile
-from canary.errors import SourceError
+from canary.errors import ConfigError, SourceError
 from canary.frames import type_frame
 from canary.profile import NUMERIC
 from canary.sources import pushdown
@@ -29,6 +35,11 @@ from canary.summary import TileSummary, summary_of
 
 #: DuckDB in memory: it reads the files; nothing is stored.
 SCANNER = "duckdb:///:memory:"
+#: RFC 4180, set rather than sniffed: a sniffer that meets a quoted line break or a row of
+#: the wrong width past its sample refuses a valid file, or reads every row as one column.
+CSV_DIALECT = "delim = ',', quote = '\"', escape = '\"'"
+#: How much of a file's first line an error shows.
+HEAD = 80
 
 
 def _literal(text: str) -> str:
@@ -44,7 +55,7 @@ def _scan(paths: list[str], fmt: str, types: dict[str, str] | None = None) -> st
     if types:
         pairs = ", ".join(f"{_literal(c)}: {_literal(t)}" for c, t in types.items())
         typed = f", types = {{{pairs}}}"
-    return f"read_csv({files}, header = true, union_by_name = true{typed})"
+    return f"read_csv({files}, header = true, {CSV_DIALECT}, union_by_name = true{typed})"
 
 
 def _dtype(duckdb_type: str) -> str:
@@ -78,10 +89,14 @@ class FilesSource:
     complete_after: timedelta
     timeout: timedelta = timedelta(minutes=10)
 
+    def pattern(self, dataset: str) -> str:
+        """The configured path or glob of ``dataset``, resolved against the config's folder."""
+        path = self.datasets[dataset].path
+        return path if Path(path).is_absolute() else str(self.base_dir / path)
+
     def paths(self, dataset: str) -> tuple[str, list[str]]:
         """The configured pattern (resolved) and the files it matches, sorted."""
-        spec = self.datasets[dataset]
-        pattern = spec.path if Path(spec.path).is_absolute() else str(self.base_dir / spec.path)
+        pattern = self.pattern(dataset)
         paths = sorted(glob.glob(pattern))
         if not paths:
             raise SourceError(f"dataset {dataset}: no file matches {pattern}")
@@ -123,7 +138,7 @@ class FilesSource:
         return pushdown.weekly_summaries(tile.dataset, tile, weeks, rel, self._reader(scan))
 
     def _reader(self, scan: _Scan) -> pushdown.Read:
-        return lambda text, params: read_frame(SCANNER, text, params, self.timeout, scan.where)
+        return lambda text, params: self._read(text, scan.where, dict(params))
 
     def _relation(
         self, tile: Tile, weeks: tuple[date | None, date | None]
@@ -132,7 +147,7 @@ class FilesSource:
         scan = self._scan(tile, weeks)
         if tile.time_column not in scan.present:
             return None
-        types = read_frame(SCANNER, f"DESCRIBE {scan.sql}", scan.params, self.timeout, scan.where)
+        types = self._read(f"DESCRIBE {scan.sql}", scan.where, scan.params)
         extra = {
             str(c): _dtype(str(t))
             for c, t in zip(types["column_name"], types["column_type"], strict=True)
@@ -149,22 +164,29 @@ class FilesSource:
         sql = f"SELECT * REPLACE ({casts}) FROM ({scan.sql}) AS s" if casts else scan.sql
         return Relation(sql, scan.params, scan.present, extra, scan.where), scan
 
+    def _read(self, sql: str, where: str, params: dict[str, Any] | None = None) -> Any:
+        return read_frame(SCANNER, sql, params or {}, self.timeout, where, whole=True)
+
     def _scan(self, tile: Tile, weeks: tuple[date | None, date | None]) -> _Scan:
         """The SELECT reading the export's rows of ``weeks`` (inclusive; None: unbounded)."""
         pattern, paths = self.paths(tile.dataset)
         spec = self.datasets[tile.dataset]
         fmt = spec.format or ("parquet" if paths[0].endswith((".parquet", ".pq")) else "csv")
         where = f"dataset {tile.dataset}: {pattern}"
+        # the files' columns in order of first appearance, as union_by_name reads them
         present = list(
-            read_frame(
-                SCANNER, f"SELECT * FROM {_scan(paths, fmt)} LIMIT 0", {}, self.timeout, where
-            ).columns
+            dict.fromkeys(c for path in paths for c in _columns(tile, path, fmt, self._read))
         )
-        # Strings stay strings: version "5.20" must not become the number 5.2.
-        text = {
+        # Strings stay strings: version "5.20" must not become the number 5.2. Weeks are
+        # timestamps, so a date with a zone ("2026-11-16T00:00:00Z") is its UTC day.
+        types = {
             c: "VARCHAR" for c, kind in tile.dtypes.items() if kind == "string" and c in present
         }
-        sql = f"SELECT * FROM {_scan(paths, fmt, text)}"
+        if tile.time_column in present:
+            types[tile.time_column] = "TIMESTAMP"
+        table = _scan(paths, fmt, types)
+        _keyed(tile, [c for c in tile.row_key if c in present], paths, fmt, table, self._read)
+        sql = f"SELECT * FROM {table}"
         bounds: list[object] = []
         if tile.time_column in present:
             lo, hi = weeks
@@ -180,7 +202,7 @@ class FilesSource:
     def query(self, tile: Tile, weeks: tuple[date | None, date | None]) -> Dataset:
         """The export's rows of the weeks ``weeks`` bounds (inclusive; None: unbounded)."""
         scan = self._scan(tile, weeks)
-        frame = read_frame(SCANNER, scan.sql, scan.params, self.timeout, scan.where)
+        frame = self._read(scan.sql, scan.where, scan.params)
         return Dataset(
             tile.dataset,
             tile,
@@ -189,5 +211,119 @@ class FilesSource:
         )
 
 
+Reader = Callable[[str, str], Any]
+
+
+def _columns(tile: Tile, path: str, fmt: str, read: Reader) -> list[str]:
+    """The columns of export ``path``; a file that is not an export of ``tile`` (empty, or
+    naming none of its columns: an HTML error page, another dataset's export, another
+    separator) is refused."""
+    if fmt == "csv" and os.path.getsize(path) == 0:
+        raise SourceError(
+            f"dataset {tile.dataset}: {path} is empty; an export starts with a header line "
+            "naming its columns"
+        )
+    try:
+        frame = read(f"SELECT * FROM {_scan([path], fmt)} LIMIT 0", path)
+        columns = [str(c) for c in frame.columns]
+    except SourceError:
+        _even_rows(tile, path, fmt)
+        raise
+    if set(columns) & set(tile.dtypes):
+        return columns
+    expected = ", ".join(list(tile.dtypes)[:4])
+    if fmt == "parquet":
+        raise SourceError(
+            f"dataset {tile.dataset}: {path} holds none of the tile's columns ({expected}, ...)"
+        )
+    _even_rows(tile, path, fmt)
+    raise SourceError(
+        f"dataset {tile.dataset}: {path}, line 1: the header names none of the tile's columns "
+        f"({expected}, ...); canary reads a comma-separated export with a header line, and "
+        f"this file starts {_head(path)!r}"
+    )
+
+
+def _even_rows(tile: Tile, path: str, fmt: str) -> None:
+    """Refuse CSV ``path`` at its first row with more or fewer fields than its header (a
+    sniffer meeting one reads the whole file as a single column)."""
+    if fmt != "csv":
+        return
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
+        reader = csv.reader(f)
+        try:
+            header = next(reader, [])
+            for row in reader:
+                if row and len(row) != len(header):
+                    raise SourceError(
+                        f"dataset {tile.dataset}: {path}, line {reader.line_num}: {len(row)} "
+                        f"fields where the header has {len(header)}; a field holding a comma "
+                        'is quoted ("a, b")'
+                    )
+        except csv.Error as exc:
+            raise SourceError(
+                f"dataset {tile.dataset}: {path}, line {reader.line_num}: not CSV ({exc})"
+            ) from None
+
+
+def _head(path: str) -> str:
+    with open(path, encoding="utf-8", errors="replace") as f:
+        line = f.readline().rstrip("\r\n")
+    return line if len(line) <= HEAD else line[:HEAD] + "..."
+
+
+def _keyed(
+    tile: Tile, key: list[str], paths: list[str], fmt: str, table: str, read: Reader
+) -> None:
+    """Refuse an export with a row whose key (its week, its instance) is empty: such a row
+    belongs to no week or instance, and counted it reads as a breakage."""
+    if not key:
+        return
+    empty = " OR ".join(f"{pushdown.q(c)} IS NULL" for c in key)
+    where = f"dataset {tile.dataset}"
+    [[rows]] = read(f"SELECT count(*) FROM {table} WHERE {empty}", where).itertuples(index=False)
+    if not rows:
+        return
+    many = f"{rows} rows" if rows > 1 else "1 row"
+    for path in paths:
+        if fmt == "csv" and (line := _first_keyless_line(path, key)) is not None:
+            raise SourceError(
+                f"dataset {tile.dataset}: {path}, line {line}: no value for the key "
+                f"({', '.join(key)}), in {many} of the export; a row without its key belongs "
+                "to no week or instance"
+            )
+    raise SourceError(
+        f"dataset {tile.dataset}: {many} of {', '.join(paths)} without a value for the key "
+        f"({', '.join(key)}); a row without its key belongs to no week or instance"
+    )
+
+
+def _first_keyless_line(path: str, key: list[str]) -> int | None:
+    """The line of the first row of CSV ``path`` with an empty key column, if any."""
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
+        reader = csv.reader(f)
+        try:
+            header = next(reader, [])
+            at = [header.index(c) for c in key if c in header]
+            for row in reader:
+                if row and any(i >= len(row) or not row[i] for i in at):
+                    return reader.line_num
+        except csv.Error:
+            return None  # the count of such rows is still told, without a line
+    return None
+
+
 def build(name: str, cfg: FilesConfig, ctx: BuildContext) -> FilesSource:
-    return FilesSource(ctx.base_dir, cfg.datasets, cfg.complete_after)
+    """The files source ``name``; a ``path`` at a folder is refused (``ConfigError``)."""
+    source = FilesSource(ctx.base_dir, cfg.datasets, cfg.complete_after)
+    for dataset, spec in cfg.datasets.items():
+        pattern = source.pattern(dataset)
+        folders = [p for p in sorted(glob.glob(pattern)) if os.path.isdir(p)]
+        if folders:
+            raise ConfigError(
+                f"sources.{name}.datasets.{dataset}.path: {spec.path!r} "
+                f"{'is' if folders[0] == pattern else 'matches'} the folder {folders[0]}; "
+                "a dataset is one file or a glob of its files (such as "
+                f"{os.path.join(spec.path, dataset + '-*.csv')!r}), never a folder"
+            )
+    return source

@@ -119,19 +119,39 @@ def first_line(exc: BaseException) -> str:
     return text[0] if text else type(orig).__name__
 
 
+def whole_text(exc: BaseException) -> str:
+    """The database's own message, every line of it joined into one, up to the excerpt of
+    the query it may end with (``LINE 1: SELECT ...``)."""
+    orig = getattr(exc, "orig", None) or exc
+    text = []
+    for line in str(orig).strip().splitlines():
+        if line.startswith("LINE "):
+            break
+        if line.strip():
+            text.append(line.strip())
+    return " ".join(text) if text else type(orig).__name__
+
+
 def read_frame(
-    url: str, sql: str, params: Mapping[str, Any], timeout: timedelta, where: str
+    url: str,
+    sql: str,
+    params: Mapping[str, Any],
+    timeout: timedelta,
+    where: str,
+    whole: bool = False,
 ) -> pd.DataFrame:
     """Run one SELECT in a read-only transaction that is rolled back, as a frame.
 
     Raises ``TransientSourceError`` (unreachable, timed out) or ``SourceError`` (anything
-    else, e.g. a missing table or a permission error); messages start with ``where``.
+    else, e.g. a missing table or a permission error); messages start with ``where`` and
+    hold the database's first line, or with ``whole`` its whole explanation on one line
+    (DuckDB's CSV errors: the line, the column, the value and the dialect it read).
     """
 
     def frame(result: sa.CursorResult[Any]) -> pd.DataFrame:
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
-    return _read(url, sql, params, timeout, where, frame)
+    return _read(url, sql, params, timeout, where, frame, whole)
 
 
 def column_types(url: str, sql: str, timeout: timedelta, where: str) -> dict[str, str]:
@@ -206,6 +226,7 @@ def _read(
     timeout: timedelta,
     where: str,
     fetch: Callable[[sa.CursorResult[Any]], T],
+    whole: bool = False,
 ) -> T:
     try:
         with _turn(url), engine_for(url).connect() as con, con.begin() as tx:
@@ -225,7 +246,7 @@ def _read(
             finally:
                 tx.rollback()
     except sa.exc.DBAPIError as exc:
-        message = scrub(f"{where}: {first_line(exc)}", url)
+        message = scrub(f"{where}: {(whole_text if whole else first_line)(exc)}", url)
         if _transient(exc):
             raise TransientSourceError(message) from None
         raise SourceError(message) from None
