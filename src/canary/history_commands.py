@@ -14,6 +14,7 @@ from rich.table import Table
 
 from canary.argtypes import day_arg, week_arg
 from canary.errors import ConfigError, ExitCode
+from canary.readable import counted
 from canary.weeks import WEEK, as_of_datetime
 
 
@@ -119,7 +120,9 @@ def cmd_backfill(args: argparse.Namespace, console: Console) -> ExitCode:
     finally:
         store.close()
     for name, weeks in written.items():
-        console.print(f"{args.monitor} {name}: {weeks} weeks written ({start}..{p.week})")
+        console.print(
+            f"{args.monitor} {name}: {counted(weeks, 'week')} written ({start}..{p.week})"
+        )
     return ExitCode.OK
 
 
