@@ -118,3 +118,58 @@ def test_personal_data_in_segment_labels_is_masked_everywhere_it_is_shown(
     assert "is on version_minor LK-****-****-****" in level["reason"]
     assert len({c["id"] for c in checks}) == len(checks)  # two IPs masked alike, still two checks
     assert "***.***.***.***" in shown["slack"] and "***@***" in shown["slack"]
+
+
+def test_personal_data_in_an_error_reason_is_masked_everywhere_it_is_shown(
+    shared_sample: Path, tmp_path: Path, slack: SlackFake
+) -> None:
+    """One policy: the reason of a check that could not run (here a missing export whose
+    path holds an email, an IP and a license key) is masked on the console, in the JSON
+    result, the Prefect artifacts, Slack and the file outbox alike."""
+    _exports(shared_sample, tmp_path / "exports")
+    missing = f"exports/{EMAIL} {IP} {KEY}/page_views.csv"
+    paths = {n: f"exports/{n}.csv" for n in DATASETS} | {"page_views": missing}
+    shown: dict[str, str] = {}
+    (tmp_path / "outbox").mkdir()
+    for delivery in ("slack", "outbox"):
+        slack_settings = {"delivery": "bot", "base_url": slack.url}
+        config = load_config(
+            write_config(
+                tmp_path / delivery if delivery == "outbox" else tmp_path,
+                sources={
+                    "exports": {
+                        "kind": "files",
+                        "datasets": {n: {"path": str(tmp_path / p)} for n, p in paths.items()},
+                    }
+                },
+                monitors={
+                    MONITOR: {
+                        "source": "exports",
+                        "dashboard": "all-instances",
+                        "suite_prefix": "all_instances",
+                        "alerts": {"channel": "#code-insights"},
+                        "datasets": {n: {} for n in DATASETS},
+                    }
+                },
+                **({"slack": slack_settings} if delivery == "slack" else {}),
+            )
+        )
+        store = Store(config.store_url({}))
+        options = RunOptions(week=LATEST_WEEK, now=NOW)
+        run = run_monitor(plan(config, MONITOR, options, tmp_path), store, GreatExpectations())
+        environ = ENV if delivery == "slack" else {}
+        assert deliver(config, store, [run], now=NOW, environ=environ).ok
+        store.close()
+        [error] = [c for c in run.checks if c.status == "error"]
+        assert "could not be checked" in error.reason
+        console = Console(record=True, width=200)
+        print_report(console, [run])
+        shown["console"] = console.export_text()
+        shown["json"] = json.dumps(document([run]))
+        shown["artifacts"] = summary_markdown(run) + checks_markdown(run)
+    shown["slack"] = json.dumps([r.body for r in slack.requests])
+    outbox = tmp_path / "outbox" / ".canary" / "outbox"
+    shown["outbox"] = "".join(p.read_text() for p in outbox.rglob("*") if p.is_file())
+    for where, text in shown.items():
+        assert "***@***" in text and "***.***.***.***" in text, where
+        assert not [s for s in (IP, EMAIL, KEY) if s in text], where

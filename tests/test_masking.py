@@ -1,4 +1,5 @@
-from canary.masking import mask_labels, mask_row, mask_text, mask_value
+from canary.display import shown_segment
+from canary.masking import mask_row, mask_text, mask_value
 from canary.results import CheckResult
 
 
@@ -23,14 +24,11 @@ def test_personal_columns_are_masked_whole_and_others_kept() -> None:
 
 
 def test_segment_labels_are_masked_like_values_and_keep_their_identity() -> None:
-    assert mask_labels({"deploy_type": "ops@acme.example"}) == {"deploy_type": "***@***"}
-    assert mask_labels({"version_minor": "5.28"}) == {"version_minor": "5.28"}
-    assert mask_labels(None) is None
+    assert shown_segment({"deploy_type": "ops@acme.example"}) == {"deploy_type": "***@***"}
+    assert shown_segment({"version_minor": "5.28"}) == {"version_minor": "5.28"}
+    assert shown_segment(None) is None
     a, b = ({"deploy_type": ip} for ip in ("10.0.0.1", "10.0.0.2"))
-    checks = [
-        CheckResult("m", "d", "level", "failed", "r", "c", mask_labels(s), raw_segment=s)
-        for s in (a, b)
-    ]
+    checks = [CheckResult("m", "d", "level", "failed", "r", "c", s) for s in (a, b)]
     assert checks[0].segment == checks[1].segment == {"deploy_type": "***.***.***.***"}
     assert checks[0].id != checks[1].id  # two labels masked alike are still two checks
     assert checks[0].id == CheckResult("m", "d", "level", "failed", "r", "c", a).id

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any, Literal
 
 from canary.dashboards import Tile
+from canary.display import shown_reason, shown_segment
 from canary.weeks import WEEK
 
 Status = Literal["passed", "failed", "warning", "error", "skipped"]
@@ -30,7 +31,11 @@ def fingerprint(
 
 @dataclass
 class CheckResult:
-    """One verdict. ``observed`` and ``expected`` are JSON-ready; ``reason`` is for people."""
+    """One verdict. ``observed`` and ``expected`` are JSON-ready; ``reason`` is for people.
+
+    Made, its reason and segment labels are fit to show (masked, long ones cut: see
+    ``canary.display``), so every place that shows a check shows the same text.
+    """
 
     monitor: str
     dataset: str
@@ -47,6 +52,13 @@ class CheckResult:
     details: dict[str, Any] = field(default_factory=dict)  # expected centre, training, attribution
     #: The labels as the metrics store them, when masking changed them: identity, never shown.
     raw_segment: dict[str, str] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.reason = shown_reason(self.reason)
+        shown = shown_segment(self.segment)
+        if shown != self.segment:
+            self.raw_segment = self.raw_segment or self.segment
+            self.segment = shown
 
     @property
     def series_segment(self) -> dict[str, str] | None:

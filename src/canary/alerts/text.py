@@ -13,9 +13,10 @@ from typing import Any
 
 from canary import readable
 from canary.alerts.model import Alert, Link
+from canary.display import REASON_LIMIT
 from canary.report.artifacts import STATUS_ICON
 
-LINE_LIMIT = 600
+LINE_LIMIT = REASON_LIMIT  # a reason is cut once, when its check is made: shown whole
 VALUE_LIMIT = 200
 
 

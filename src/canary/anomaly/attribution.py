@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from canary.anomaly.inputs import HistoryInput
-from canary.masking import mask_labels
+from canary.display import shown_segment
 from canary.weeks import WEEK
 
 TOP = 3
@@ -166,7 +166,7 @@ def attribute(row: pd.Series, inputs: list[HistoryInput]) -> tuple[str, list[dic
                     found.append(
                         {
                             "dataset": other.dataset,
-                            "segment": mask_labels(json.loads(segment)),
+                            "segment": shown_segment(json.loads(segment)),
                             "share": round(share, 3),
                             "usual_share": round(usual, 3),
                         }

@@ -15,7 +15,6 @@ from canary.anomaly.inputs import HistoryInput
 from canary.checks.suites import check_name, load_suite
 from canary.checks.validate import GreatExpectations
 from canary.config import MonitorConfig
-from canary.masking import mask_labels, mask_text
 from canary.results import CheckResult, Status
 from canary.store import history as store_history
 from canary.store.db import Store
@@ -181,17 +180,15 @@ def judge(
             if text:
                 reason = reason[:-1] + f"; {text}."
                 details["attribution"] = shares
-        shown = mask_labels(segment)
         out.append(
             CheckResult(
                 monitor,
                 row["dataset"],
                 row["check"],
                 status,
-                mask_text(reason),  # labels are data: masked like values
+                reason,
                 column=row["column"] if isinstance(row["column"], str) else None,
-                segment=shown,
-                raw_segment=segment if shown != segment else None,
+                segment=segment,
                 observed=_number(row["observed"]),
                 expected=None
                 if skipped

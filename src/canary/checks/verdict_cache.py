@@ -35,6 +35,7 @@ SHAPING_MODULES = (
     "canary.checks.reasons",
     "canary.checks.suites",
     "canary.masking",
+    "canary.display",
     "canary.jsonable",
     "canary.results",
 )
