@@ -20,7 +20,7 @@ from rich.console import Console
 from canary import logfiles
 from canary.alerts.commands import add_parser as add_slack_parser
 from canary.alerts.commands import cmd_slack, print_delivery
-from canary.argtypes import day_arg, week_arg
+from canary.argtypes import day_arg, result_path_arg, week_arg
 from canary.doctor import add_parser as add_doctor_parser
 from canary.doctor import cmd_doctor
 from canary.errors import ConfigError, ExitCode, StoreError, exit_code_for
@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--as-of", type=day_arg, help="pin 'now' to the end of this day (UTC)")
     run.add_argument("--scenario", help="inject a catalog breakage into a throwaway sample")
-    run.add_argument("--json", type=Path, help="write the canary.result/1 document here")
+    run.add_argument("--json", type=result_path_arg, help="write the canary.result/1 document here")
     run.add_argument("--quiet", action="store_true", help="print only errors")
     run.add_argument(
         "--no-deliver", action="store_true", help="record results but send no alerts (Slack)"

@@ -306,7 +306,7 @@ class MonitorConfig(Strict):
     source: str
     dashboard: str
     suite_prefix: str
-    datasets: dict[str, DatasetConfig]
+    datasets: dict[str, DatasetConfig] = Field(min_length=1, description="at least one")
     alerts: AlertRoute
     history: HistorySettings = HistorySettings()
     quiet_weeks: list[QuietWeek] = Field(default_factory=lambda: list(DEFAULT_QUIET_WEEKS))
@@ -703,7 +703,7 @@ def database_url_problem(url: str, example: str) -> str | None:
 
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         return f"not a database URL ({example})"
     try:
         parsed.get_dialect().import_dbapi()
@@ -740,10 +740,16 @@ def parse_config(raw: Any, file: str, environ: Mapping[str, str] | None = None) 
         problems.append(("store.url", store_problem))
     if problems:
         raise ConfigError(_report(problems, file, env_names))
-    env_url = env.get(STORE_URL_ENV)
-    env_problem = env_url and database_url_problem(env_url, STORE_EXAMPLE)
-    if env_problem:
-        raise ConfigError(f"environment variable {STORE_URL_ENV}: {env_problem}")
+    env_urls = [(STORE_URL_ENV, "", STORE_EXAMPLE)] + [
+        (source.url.env, f" (sources.{name}.url)", WAREHOUSE_EXAMPLE)
+        for name, source in config.sources.items()
+        if isinstance(source, SqlSource) and isinstance(source.url, SecretRef) and source.url.env
+    ]
+    for variable, key, example in env_urls:
+        env_url = env.get(variable)
+        env_problem = env_url and database_url_problem(env_url, example)
+        if env_problem:
+            raise ConfigError(f"environment variable {variable}{key}: {env_problem}")
     return config
 
 
@@ -804,9 +810,15 @@ def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
         raise ConfigError(f"{path}: {exc}") from None
     config = parse_config(raw, str(path), environ)
     base = path.resolve().parent
+    expectations = base / config.expectations_dir
+    if expectations.exists() and not expectations.is_dir():
+        raise ConfigError(
+            f"{path}: expectations_dir: {expectations} is a file; name the folder of the "
+            "suites (one JSON file per dataset)"
+        )
     return config.model_copy(
         update={
             "data_dir": base / config.data_dir,
-            "expectations_dir": base / config.expectations_dir,
+            "expectations_dir": expectations,
         }
     )

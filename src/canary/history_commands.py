@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from canary.argtypes import day_arg, week_arg
+from canary.argtypes import day_arg, result_path_arg, week_arg
 from canary.errors import ConfigError, ExitCode
 from canary.readable import counted
 from canary.weeks import WEEK, as_of_datetime
@@ -26,7 +26,7 @@ def add_parsers(sub: argparse._SubParsersAction, default_config: str) -> None:
         "--from", dest="start", type=week_arg, required=True, help="first week replayed"
     )
     bt.add_argument("--to", dest="end", type=week_arg, required=True, help="last week replayed")
-    bt.add_argument("--json", type=Path, help="write the canary.result/1 document here")
+    bt.add_argument("--json", type=result_path_arg, help="write the canary.result/1 document here")
     bt.add_argument("--as-of", type=day_arg)
 
     bf = sub.add_parser("backfill", help="fill the store with past weeks' metrics")

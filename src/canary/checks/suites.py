@@ -63,9 +63,18 @@ def load_suite(expectations_dir: Path, name: str, missing: str = "") -> dict[str
     """
     path = suite_path(expectations_dir, name)
     try:
-        doc = json.loads(path.read_text())
+        doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SuiteError(f"{path}: suite file not found{missing}") from None
+    except IsADirectoryError:
+        raise SuiteError(f"{path}: a folder, not a suite file{missing}") from None
+    except UnicodeDecodeError as exc:
+        raise SuiteError(
+            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+            "save the suite as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise SuiteError(f"{path}: the suite cannot be read ({exc.strerror})") from None
     except json.JSONDecodeError as exc:
         raise SuiteError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("expectations"), list):
