@@ -21,6 +21,8 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
+import canary.alerts.kept
+import canary.pipeline
 from canary.cli import main
 from canary.report.json_result import validate
 from canary.store.db import Store
@@ -344,3 +346,70 @@ def test_alert_state_and_outbox_are_written_with_the_run_or_not_at_all(
     with sqlite3.connect(db) as con:
         weeks = {w for (w,) in con.execute("SELECT DISTINCT week FROM outbox")}
     assert str(LATEST_WEEK) in weeks
+
+
+def _lose(url: str, how: str) -> None:
+    """Cut every session of the database at ``url`` (``terminate``) or drop it (``drop``)."""
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    name = url.rsplit("/", 1)[1]
+    with admin.connect() as con:
+        if how == "drop":
+            con.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        else:
+            con.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :n AND pid <> pg_backend_pid()"
+                ),
+                {"n": name},
+            )
+    admin.dispose()
+
+
+@pytest.mark.parametrize(
+    ("how", "when"),
+    [
+        ("terminate", "judge_and_finish"),
+        ("drop", "judge_and_finish"),
+        ("drop", "deliver_or_keep"),
+    ],
+)
+def test_postgres_lost_late_in_a_run_keeps_the_table_a_store_check_and_the_exit_code(
+    tmp_path: Path,
+    shared_exports: Path,
+    pg_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    how: str,
+    when: str,
+) -> None:
+    """The store goes away once the data is checked, or once the run is recorded (the run
+    lock held on a session that no longer exists): the run still shows its table, says the
+    store failed, exits 1."""
+    config = exports_config(tmp_path, shared_exports)
+    monkeypatch.setenv("CANARY_STORE_URL", pg_url)
+    before = str(LATEST_WEEK - WEEK)
+    assert run(config, tmp_path / "first.json", "--week", before, "--quiet")[0] == 0
+    path = tmp_path / "exports" / "instance_usage.csv"
+    pd.read_csv(path).drop(columns="version_minor").to_csv(path, index=False)
+    capsys.readouterr()
+    module = canary.pipeline if when == "judge_and_finish" else canary.alerts.kept
+    step = getattr(module, when)
+
+    def store_lost(*args: Any, **kwargs: Any) -> Any:
+        _lose(pg_url, how)
+        return step(*args, **kwargs)
+
+    monkeypatch.setattr(module, when, store_lost)
+    code, doc = run(config, tmp_path / "out.json")
+    out, err = capsys.readouterr()
+    assert code == 1, err  # a check failed: the lost store does not hide it
+    assert "checks that did not pass" in out and "row key" in out
+    assert checks(doc, check="row key", status="failed")
+    stored = checks(doc, dataset="store")
+    if when == "judge_and_finish":
+        assert stored and {c["status"] for c in stored} == {"error"}
+    else:  # recorded before the store was lost: the alerts say they were not
+        assert not stored and "alerts" in err
+    assert "Traceback" not in out + err and "internal error" not in err
+    assert not any(word in out + err + json.dumps(doc) for word in SQL_WORDS)

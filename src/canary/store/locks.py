@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from canary.errors import StoreError
 
@@ -119,8 +120,11 @@ def pg_lock(engine: Engine, name: str, holder: str, timeout: float) -> Iterator[
         try:
             yield
         finally:
-            con.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-            con.commit()
+            try:
+                con.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                con.commit()
+            except (StoreError, SQLAlchemyError):  # the session is lost, its lock with it:
+                con.invalidate()  # make sure of it rather than hide the run behind the fault
 
 
 @contextmanager
