@@ -19,7 +19,9 @@ LABEL_LIMIT = 80
 REASON_LIMIT = 600
 CUT = "…"
 
-_LONG_WORD = re.compile(rf"\S{{{LABEL_LIMIT + 1},}}")
+#: An unbroken run of characters longer than a label may be, not a path or a link (those
+#: stay whole, to be opened).
+_LONG_WORD = re.compile(rf"(?<!\S)(?![^\s/]*/)\S{{{LABEL_LIMIT + 1},}}")
 
 
 def cut(text: str, limit: int) -> str:
@@ -32,7 +34,8 @@ def cut(text: str, limit: int) -> str:
 
 
 def shown_reason(reason: str) -> str:
-    """A check's reason fit to show: masked, each overlong label in it cut, then the whole."""
+    """A check's reason fit to show: masked, each overlong label in it cut (a path or link
+    kept whole), then the whole."""
     words = _LONG_WORD.sub(lambda m: cut(m.group(), LABEL_LIMIT), mask_text(reason))
     return cut(words, REASON_LIMIT)
 
