@@ -22,7 +22,7 @@ from tests.conftest import AS_OF, REPO, write_config
     [
         (["--week", "0001-01-01"], "--week"),
         (["--as-of", "0001-01-01"], "--as-of"),
-        (["--as-of", "9999-12-31"], "--as-of"),
+        (["--as-of", "2999-12-31"], "--as-of"),
         (["--json", "."], "--json"),
         (["--json", "missing/out.json"], "--json"),
     ],

@@ -164,3 +164,32 @@ def test_an_export_of_only_its_header_fails_the_week_without_crashing(
         if c["dataset"] == dataset and c["check"] == "latest week present"
     )
     assert latest["status"] == "failed" and latest["observed"] == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--week", "1900-01-01"],
+        ["run", "--as-of", "2020-01-01"],
+        ["run", "--as-of", "2199-12-31"],
+        [
+            "backfill",
+            "--monitor",
+            "code-insights-canary",
+            "--from",
+            "2020-01-06",
+            "--to",
+            "2020-12-28",
+        ],
+    ],
+)
+def test_weeks_the_exports_do_not_hold_are_missing_weeks_not_crashes(
+    tmp_path: Path, args: list[str]
+) -> None:
+    """No row of instance_usage (nor any tile) in the week under test or the one before: a
+    run fails its week (exit 1), a backfill writes those weeks as they are (exit 0)."""
+    export_tiles(tmp_path / "exports", "code-insights-canary")
+    config = files_config(tmp_path, "exports/{name}.csv")
+    extra = [] if "--as-of" in args else ["--as-of", AS_OF.isoformat()]
+    code = main([args[0], "--config", str(config), *args[1:], *extra])
+    assert code == (0 if args[0] == "backfill" else 1)

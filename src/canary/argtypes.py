@@ -9,8 +9,9 @@ from pathlib import Path
 from canary.weeks import parse_week
 
 #: The days a command line may name: wide enough for any data, narrow enough that the
-#: years of history before a week and the days after it stay within the calendar.
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9000, 12, 31)
+#: years of history before a week stay within the calendar and every week within the
+#: timestamps pandas holds (to 2262).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
 
 
 def _in_range(day: date, text: str) -> date:
