@@ -47,7 +47,7 @@ def _replay(
     scenario: str | None = None,
     store: Store | None = None,
 ) -> list[RunResult]:
-    store = store or Store(f"sqlite:///{config.data_dir / 'replay.db'}")
+    store = store or Store(f"sqlite:///{config.data_dir / 'replay.db'}", home=config.data_dir)
     options = RunOptions(week=start, now=NOW, scenario=scenario)
     return backtest(plan(config, monitor, options, config.data_dir), end, store, ge)
 

@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from canary import logfiles
 from canary.dashboards import Catalog, catalog
 from canary.definitions import Definitions, read_definitions, to_catalog
 from canary.errors import ConfigError
@@ -957,6 +958,7 @@ def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
         raise ConfigError(f"{path}: {exc}") from None
     config = parse_config(raw, str(path), environ)
     base = path.resolve().parent
+    logfiles.use_data_dir(base / config.data_dir)
     return config.model_copy(
         update={
             "data_dir": base / config.data_dir,

@@ -104,7 +104,7 @@ def cmd_backfill(args: argparse.Namespace, console: Console) -> ExitCode:
     options = RunOptions(week=args.end, now=as_of_datetime(args.as_of))
     p = plan(config, args.monitor, options, args.config.resolve().parent)
     start = args.start or p.week - WEEK * 25
-    store = Store(config.store_url(os.environ))
+    store = Store(config.store_url(os.environ), home=config.data_dir)
     try:
         with Progress(console=console) as progress:
             task = progress.add_task("backfill", total=None)
@@ -129,7 +129,7 @@ def cmd_accept(args: argparse.Namespace, console: Console) -> ExitCode:
     from canary.store.db import Store
 
     config = load_config(args.config)
-    store = Store(config.store_url(os.environ))
+    store = Store(config.store_url(os.environ), home=config.data_dir)
     try:
         if args.list:
             table = Table(title="accepted level shifts", title_justify="left")
