@@ -32,10 +32,11 @@ DEFAULT_LOCK_TIMEOUT = 600.0
 
 
 def _sqlite_folder(url: str, folder: Path, home: Path | None) -> None:
-    """Make a SQLite file's folder if it lies under ``home``; elsewhere it must exist."""
+    """Make a SQLite file's folder if it lies under ``home`` (or no ``home`` is given);
+    elsewhere it must exist."""
     if folder.is_dir():
         return
-    inside = home is not None and folder.resolve().is_relative_to(home.resolve())
+    inside = home is None or folder.resolve().is_relative_to(home.resolve())
     if not inside or folder.exists():
         problem = "is not a folder" if folder.exists() else "does not exist"
         raise StoreError(
@@ -57,7 +58,8 @@ class Store:
     ``catch_up``).
     ``lock_timeout``: seconds to wait for another process's run or migration (``lock``).
     ``home``: the folder (``data_dir``) under which a SQLite file's missing folder is made;
-    anywhere else that folder must already exist.
+    anywhere else that folder must already exist. Without it (a scratch store, whose caller
+    chose the place) the folder is made wherever the URL says.
     """
 
     def __init__(
