@@ -184,7 +184,7 @@ TYPES = ["expect_nonsense", "", "expect_column_values_to_be_between ", "EXPECT_C
          "expect_column_values_to_match_regex"]  # fmt: skip
 KWARGS: list[dict[str, Any]] = [{"column": "no_such_column"}, {"min_value": "ten"},
     {"max_value": [1, 2]}, {"mostly": 7}, {"mostly": "most"}, {"no_such_kwarg": 1},
-    {"column": None}, {"column": ["week"]}, {"min_value": {"$PARAMETER": "nobody_sets_it"}},
+    {"column": None}, {"column": ["week"]}, {"column": 3}, {"column_list": [1, None]}, {"min_value": {"$PARAMETER": "nobody_sets_it"}},
     {"min_value": {"$PARAMETER": "bad name!"}}, {"regex": "("}, {"value_set": "abc"}]  # fmt: skip
 
 
