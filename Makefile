@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test screenshot lint typecheck check clean
+.PHONY: help install run test fuzz screenshot lint typecheck check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ run: $(STAMP) ## Run every monitor of canary.yaml on the bundled sample warehous
 
 test: $(STAMP) ## Run the whole test suite (two workers; PYTEST_ARGS adds options)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+fuzz: $(STAMP) ## Run the property tests with many random examples (FUZZ_EXAMPLES, default 500)
+	CANARY_PROPERTY_EXAMPLES=$(or $(FUZZ_EXAMPLES),500) $(BIN)/python -m pytest -n 2 $(wildcard tests/test_*_properties.py) $(PYTEST_ARGS)
 
 screenshot: $(STAMP) ## Regenerate the README's pictures in docs/ (Slack and the Prefect UI; Debian's chromium, fonts-lato)
 	$(BIN)/python -m screens docs

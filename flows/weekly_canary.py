@@ -289,7 +289,8 @@ def weekly_canary(
             store_url = config.store_url(os.environ)
         p = plan(config, monitor, options, config_dir)
         name_flow_run(p.monitor, p.week, p.drill)
-        store = Store(store_url)  # a first run (or a drill's empty store) backfills first
+        # a first run (or a drill's empty store) backfills first
+        store = Store(store_url, home=config.data_dir)
         try:
             first = first_run(p, store)
         finally:

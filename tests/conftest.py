@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, settings
 
 from canary.weeks import as_of_datetime
 
@@ -106,6 +107,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--update-golden",
         action="store_true",
         help="rewrite the golden files in tests/golden/ from the current output",
+    )
+
+
+def property_settings(examples: int) -> settings:
+    """Hypothesis settings of a property test: ``examples`` derandomized examples, or
+    ``CANARY_PROPERTY_EXAMPLES`` random ones to explore (``make fuzz``)."""
+    return settings(
+        max_examples=int(os.environ.get("CANARY_PROPERTY_EXAMPLES", str(examples))),
+        deadline=None,
+        derandomize="CANARY_PROPERTY_EXAMPLES" not in os.environ,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
 
 

@@ -176,7 +176,7 @@ def test_sample_rows_are_masked_per_column_and_by_pattern() -> None:
         ({"owners": {"d": ["bob"]}}, "slack.owners.d.0: a Slack user id"),
         ({"delivery": "webhook"}, "no webhook is set"),
         ({"routes": {"r": {"channel": "#a", "dataset_name": "x"}}}, "unknown key 'dataset_name'"),
-        ({"ping": {"urgent": ["owners"]}}, "slack.ping.urgent"),
+        ({"ping": {"urgent": ["owners"]}}, "slack.ping: key 'urgent': Input should be 'critical'"),
         ({"base_url": "127.0.0.1/api"}, "slack.base_url"),
         ({"masking": {"columns": {"site_id": "hash"}}}, "slack.masking.columns.site_id"),
     ],

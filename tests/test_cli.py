@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from canary.cli import main
-from tests.conftest import AS_OF, LATEST_WEEK
+from tests.conftest import AS_OF, LATEST_WEEK, write_config
 
 
 def test_sample_builds_once_at_scale_and_ends_at_the_latest_complete_week(
@@ -114,3 +114,25 @@ def test_outside_the_sources_only_the_sample_writer_opens_duckdb() -> None:
                 opening.add(path.relative_to(src).as_posix())
     outside = {p for p in opening if not p.startswith("sources/")}
     assert outside == {"sample/warehouse.py"}
+
+
+def test_a_crash_log_goes_under_data_dir_not_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import canary.pipeline
+
+    monkeypatch.delenv("CANARY_LOG_DIR")
+    config = write_config(tmp_path, data_dir=str(tmp_path / "data"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+
+    def buggy(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(canary.pipeline, "plan", buggy)
+    assert main(["run", "--config", str(config), "--as-of", AS_OF.isoformat()]) == 4
+    err = capsys.readouterr().err
+    log = Path(err.rsplit("traceback in ", 1)[1].strip().rstrip(")"))
+    assert log.parent == tmp_path / "data" / "logs" and "ZeroDivisionError" in log.read_text()
+    assert list(elsewhere.iterdir()) == []

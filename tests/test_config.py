@@ -324,3 +324,103 @@ def test_a_definitions_file_that_is_not_a_mapping_is_not_printed(tmp_path: Path)
     raw["definitions"] = str(tmp_path / "defs.yaml")
     text = _error(raw)
     assert str(tmp_path / "defs.yaml") in text and len(text) < 400
+
+
+def test_a_definitions_file_is_named_never_shown(tmp_path: Path) -> None:
+    """Any file may be named as definitions (``/etc/passwd``): the error names it and says
+    what is wrong, and repeats none of its lines, whether it is text or broken YAML."""
+    other = tmp_path / "not-ours"
+    for content in ("qroot:x:0:0:qroot:/qroot:/bin/bash\n", "qkey: qvalue\n  - qprivate: [\n"):
+        other.write_text(content)
+        raw = _raw()
+        raw["definitions"] = "../" * 8 + str(other).lstrip("/")
+        text = _error(raw)
+        assert "bad.yaml: definitions" in text and "not-ours" in text
+        assert "qroot" not in text and "qprivate" not in text and "qvalue" not in text
+    other.write_text("qroot:x:0:0:qroot:/qroot:/bin/bash\n")
+    text = _error(_raw(), {"CANARY__DEFINITIONS": str(other)})
+    assert text.startswith("environment variable CANARY__DEFINITIONS: definitions file")
+    assert "qroot" not in text
+
+
+M = "code-insights-canary"
+
+
+def _set(raw: dict, path: tuple[str, ...], value: object) -> dict:  # type: ignore[type-arg]
+    node = raw
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+    node[path[-1]] = value
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "named"),
+    [
+        (("monitors",), {}, "monitors: no monitor is configured"),
+        (("sources", "sample", "complete_after"), -5, "sources.sample.complete_after: a duration"),
+        (("sources", "sample", "complete_after"), True, "sources.sample.complete_after: a duration"),
+        (("monitors", M, "history", "min_weeks"), 20, f"monitors.{M}.history.min_weeks: min_weeks 20 is above window_weeks 12"),
+        (("monitors", M, "history", "window_weeks"), 4, f"monitors.{M}.history.min_weeks: min_weeks 6 is above window_weeks 4"),
+        (("monitors", M, "datasets", "creators", "history"), {"window_weeks": 3}, f"monitors.{M}.datasets.creators.history.min_weeks: min_weeks 6"),
+        (("monitors", M, "history", "columns"), ["nope"], f"monitors.{M}.history.columns: unknown column 'nope'; allowed:"),
+        (("monitors", M, "datasets", "page_views", "history"), {"columns": ["creators"]}, "page_views.history.columns: unknown column 'creators'"),
+        (("monitors", M, "history", "sensitivity"), float("inf"), f"monitors.{M}.history.sensitivity: Input should be a finite number"),
+        (("monitors", M, "history", "min_level"), float("inf"), f"monitors.{M}.history.min_level: Input should be a finite number"),
+        (("monitors", M, "history", "sensitivity"), True, f"monitors.{M}.history.sensitivity: Input should be a valid number"),
+        (("sources", "sample", "seed"), False, "sources.sample.seed: Input should be a valid integer"),
+        (("monitors", M, "quiet_weeks"), [{"name": "x", "iso_weeks": [True]}], "iso_weeks.0: Input should be a valid integer"),
+        (("version",), True, "version: Input should be 1"),
+        (("monitors", M, "suite_prefix"), "../x", f"monitors.{M}.suite_prefix: a name of letters"),
+        (("monitors", M, "datasets", "page_views", "suite"), "../../etc/x", "page_views.suite: a suite file name in expectations_dir"),
+        (("monitors", M, "datasets", "page_views", "suite"), "/etc/x", "page_views.suite: a suite file name in expectations_dir"),
+        (("sources", "f"), {"kind": "files", "datasets": {"page_views": {"path": ""}}}, "sources.f.datasets.page_views.path: a path or glob"),
+        (("sources", "f"), {"kind": "files", "datasets": {"page_views": {"path": "  "}}}, "sources.f.datasets.page_views.path: a path or glob"),
+    ],
+)  # fmt: skip
+def test_values_that_would_check_nothing_or_escape_are_refused_by_key(
+    path: tuple[str, ...], value: object, named: str
+) -> None:
+    assert named in _error(_set(_raw(), path, value))
+
+
+@pytest.mark.parametrize("name", ["", "a\nb", "a/b", "..", "x..y", "$(id)", "`id`", " x"])
+@pytest.mark.parametrize("section", ["monitors", "sources", "secrets", "notify"])
+def test_names_that_are_paths_or_shell_are_refused(section: str, name: str) -> None:
+    raw = _raw()
+    if section == "monitors":
+        raw["monitors"][name] = raw["monitors"].pop(M)
+    elif section == "sources":
+        raw["sources"][name] = raw["sources"].pop("sample")
+        for monitor in raw["monitors"].values():
+            monitor["source"] = name
+    elif section == "secrets":
+        raw["secrets"] = {name: {"env": "X"}}
+    else:
+        raw["notify"] = {name: {"block": "slack-webhook/ops"}}
+    assert f"{section}: key {name!r}: a name of letters, digits" in _error(raw)
+
+
+def test_a_suite_is_named_with_or_without_json() -> None:
+    for suite in ("canary.page_views", "canary.page_views.json"):
+        raw = _set(_raw(), ("monitors", M, "datasets", "page_views", "suite"), suite)
+        assert parse_config(raw, "ok.yaml", {}).monitors[M].suite_for("page_views") == (
+            "canary.page_views"
+        )
+
+
+@pytest.mark.parametrize(
+    ("env", "key"),
+    [
+        ({"CANARY__SLACK__TOKEN__ENV": ""}, "slack.token: name at least one of env"),
+        ({"CANARY__SLACK__DELIVERY": "webhook"}, "slack: delivery is webhook"),
+        ({"CANARY__SLACK__MUTES__X__UNTIL": "2026-01-01"}, "slack.mutes.x.reason: required"),
+    ],
+)
+def test_an_override_that_breaks_a_mapping_names_its_variable(
+    env: dict[str, str], key: str
+) -> None:
+    """The error lies at a mapping the variable set a key of (or made): name the variable."""
+    text = _error(_raw(), env)
+    assert text.startswith(f"environment variable {next(iter(env))}: invalid config")
+    assert key in text and "bad.yaml" not in text

@@ -23,23 +23,16 @@ from unittest import mock
 import pandas as pd
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from canary.cli import main
 from canary.results import CheckResult, RunResult
 from canary.store.db import Store
-from tests.conftest import LATEST_WEEK, NOW, REPO, FuzzTally
+from tests.conftest import LATEST_WEEK, NOW, REPO, FuzzTally, property_settings
 
 TEXT = (REPO / "canary.yaml").read_text()
 RAW = yaml.safe_load(TEXT)
-SETTINGS = settings(
-    max_examples=int(os.environ.get("CANARY_PROPERTY_EXAMPLES", "100")),
-    deadline=None,
-    derandomize="CANARY_PROPERTY_EXAMPLES" not in os.environ,  # set it to explore
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
 
 scalars = st.one_of(
     st.none(),
@@ -137,6 +130,20 @@ URLS = [("store", "url"), ("slack", "base_url"), ("slack", "report_base_url"),
 BAD_URLS = ["notaurl", "sqlite:", "://", "http//x/", "ftp://x/", "postgresql://h:99999999/db",
             "foo+bar://u:{pw}@h/db", "https://u:{pw}@h/x y"]  # fmt: skip
 SECRETS = [("slack", "token"), ("slack", "webhook"), ("secrets", "looker")]
+M = "code-insights-canary"
+#: values that parse but could not work (check nothing, never judge, escape a folder)
+REFUSED: list[tuple[tuple[str, ...], Any]] = [
+    (("monitors",), {}),
+    (("sources", "sample", "complete_after"), -5),
+    (("sources", "sample", "seed"), True),
+    (("monitors", M, "history", "sensitivity"), float("inf")),
+    (("monitors", M, "history", "min_level"), float("-inf")),
+    (("monitors", M, "history", "min_weeks"), 50),
+    (("monitors", M, "history", "columns"), ["no_such_column"]),
+    (("monitors", M, "suite_prefix"), "../../etc"),
+    (("monitors", M, "datasets", "page_views", "suite"), "/etc/passwd"),
+]
+BAD_NAMES = ["", "a\nb", "a/b", "..", "$(id)", "x y"]
 ODD = ["\u202eevil", "zero\u200bwidth", "🐤", "e\u0301", "\ufeffbom", "　", "\U0001f600" * 40]
 
 
@@ -144,7 +151,11 @@ ODD = ["\u202eevil", "zero\u200bwidth", "🐤", "e\u0301", "\ufeffbom", "　", "
 def targeted(draw: st.DrawFn) -> Edited:
     """The repo's config with one mistake of a kind people make, and what must be named."""
     doc = yaml.safe_load(TEXT)
-    kind = draw(st.sampled_from(["bad duration", "bad url", "secret pasted", "odd unicode"]))
+    kind = draw(
+        st.sampled_from(
+            ["bad duration", "bad url", "secret pasted", "odd unicode", "refused", "bad name"]
+        )
+    )
     secret = None
     if kind == "bad duration":
         path = draw(st.sampled_from(DURATIONS))
@@ -157,6 +168,14 @@ def targeted(draw: st.DrawFn) -> Edited:
         path = draw(st.sampled_from(SECRETS))
         secret = "xoxb-" + draw(st.text(string.ascii_letters + string.digits, min_size=12))
         value = draw(st.sampled_from([secret, f"https://hooks.slack.com/services/{secret}"]))
+    elif kind == "refused":
+        path, value = draw(st.sampled_from(REFUSED))
+    elif kind == "bad name":
+        section = draw(st.sampled_from(["monitors", "sources"]))
+        old = next(iter(doc[section]))
+        doc[section][draw(st.sampled_from(BAD_NAMES))] = doc[section].pop(old)
+        text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+        return Edited(text.encode(), [kind], section)
     else:
         path = draw(st.sampled_from([p for p in PATHS if isinstance(p[-1], str)]))
         odd = draw(st.sampled_from(ODD))
@@ -204,7 +223,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@SETTINGS
+@property_settings(100)
 @given(edited=st.one_of(random_edits(), targeted()), env=environments)
 def test_no_config_or_environment_crashes_canary_or_touches_the_store(
     tmp_path: Path, store: Path, fuzz_tally: FuzzTally, edited: Edited, env: dict[str, str]

@@ -41,7 +41,7 @@ def ge() -> GreatExpectations:
 
 def _scenario_runs(tmp: Path, slug: str, ge: GreatExpectations) -> list[RunResult]:
     config = load_config(write_config(tmp), environ={})
-    store = Store(f"sqlite:///{config.data_dir / 'replay.db'}")
+    store = Store(f"sqlite:///{config.data_dir / 'replay.db'}", home=config.data_dir)
     runs: list[RunResult] = []
     for monitor in config.monitors:
         options = RunOptions(week=WEEK_UNDER_TEST, now=NOW, scenario=slug)

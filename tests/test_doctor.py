@@ -65,7 +65,14 @@ def test_looks_and_queries(
             **base,
         },
     }
-    config = write_config(tmp_path, sources=sources, monitors={})
+    monitor = {
+        "source": "looks",
+        "dashboard": "canary",
+        "suite_prefix": "canary",
+        "alerts": {"channel": "#code-insights"},
+        "datasets": {"creators": {}, "page_views": {}},
+    }
+    config = write_config(tmp_path, sources=sources, monitors={"looks": monitor})
     code, out = doctor(config, capsys)
     assert "looks: look 203: 'Insight creators' -> creators" in out
     assert "looks: look 999: Looker look 999: reading it: Looker said: Not found" in out

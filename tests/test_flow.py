@@ -223,7 +223,7 @@ def test_concurrent_flow_run_equals_the_sequential_cli_run(
     config_file = write_config(cli_dir, data_dir=str(cli_dir / ".canary"))
     config = load_config(config_file)
     p = plan(config, "code-insights-all-instances", RunOptions(now=NOW), cli_dir)
-    store = Store(config.store_url({}))
+    store = Store(config.store_url({}), home=config.data_dir)
     try:
         assert first_run(p, store) is not None  # as the flow did: an empty store backfills
         cli_run = run_monitor(p, store, GreatExpectations())
@@ -255,7 +255,7 @@ def test_undelivered_alerts_show_in_the_summary_and_a_delivery_pending_event(
         config = make_config(tmp_path, slack)
         monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
         slack.down = True  # an earlier run's alert is still queued, and Slack stays down
-        store = Store(config.store_url({}))
+        store = Store(config.store_url({}), home=config.data_dir)
         deliver(config, store, [run_of(W1, check())], environ=ENV)
         store.close()
         state = weekly_canary(

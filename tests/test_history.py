@@ -47,7 +47,7 @@ def _replay(
     scenario: str | None = None,
     store: Store | None = None,
 ) -> list[RunResult]:
-    store = store or Store(f"sqlite:///{config.data_dir / 'replay.db'}")
+    store = store or Store(f"sqlite:///{config.data_dir / 'replay.db'}", home=config.data_dir)
     options = RunOptions(week=start, now=NOW, scenario=scenario)
     return backtest(plan(config, monitor, options, config.data_dir), end, store, ge)
 
@@ -327,3 +327,16 @@ def test_backtest_cli_prints_the_summary_and_writes_valid_json(
     validate(doc)
     assert [r["week"] for r in doc["runs"]] == [str(LATEST_WEEK - WEEK), str(LATEST_WEEK)]
     assert "alerts per check over 2 replayed weeks" in capsys.readouterr().out
+
+
+def test_a_backtest_of_more_than_ten_years_is_a_usage_error(
+    config_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--from 1900-01-01`` replayed thousands of empty weeks for hours."""
+    from canary.cli import main
+
+    argv = ["backtest", "--config", str(config_path), "--monitor", CANARY]
+    assert main([*argv, "--from", "1900-01-01", "--to", str(LATEST_WEEK)]) == 2
+    err = capsys.readouterr().err
+    assert f"--from 1900-01-01 --to {LATEST_WEEK} spans 6621 weeks" in err
+    assert "at most 520 (ten years)" in err

@@ -217,7 +217,7 @@ def test_a_scenario_week_gives_one_incident_with_the_scenario_as_its_cause(
     slug: str, config: Config, ge: GreatExpectations
 ) -> None:
     week = LATEST_WEEK - WEEK * 3
-    store = Store(f"sqlite:///{config.data_dir / 'replay.db'}")
+    store = Store(f"sqlite:///{config.data_dir / 'replay.db'}", home=config.data_dir)
     runs: list[RunResult] = []
     for monitor in config.monitors:
         options = RunOptions(week=week, now=NOW, scenario=slug)

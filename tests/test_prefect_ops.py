@@ -7,10 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from canary.cli import main
 from canary.config import load_config
 from canary.doctor import Context
-from canary.errors import ConfigError
-from canary.prefect_ops.doctor_checks import schedules, secret_origins, store_location
+from canary.errors import ConfigError, ExitCode
+from canary.prefect_ops.doctor_checks import (
+    schedules,
+    secret_origins,
+    store_location,
+    writable_places,
+)
 from canary.prefect_ops.events import run_events
 from canary.prefect_ops.schedules import scheduled_weeks
 from canary.prefect_ops.secret_blocks import secret_refs
@@ -235,3 +241,43 @@ def test_a_bad_schedule_names_the_file_the_deployment_and_the_cron(tmp_path: Pat
     message = str(caught.value)
     assert f"{tmp_path / 'prefect.yaml'}: deployments.code-insights-canary.schedules:" in message
     assert "cron '61 9 * * 1' is not valid" in message
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "says"),
+    [
+        ("sqlite:////dev/null/store.db", "fail", "/dev/null is not a folder"),
+        ("sqlite:///{tmp}/missing/store.db", "fail", "missing does not exist; create it"),
+        ("sqlite:///{tmp}/store.db", "ok", "writable"),
+        ("sqlite:///{tmp}/.canary/new/store.db", "ok", "writable"),  # made under data_dir
+    ],
+)
+def test_doctor_checks_it_can_write_the_store_and_data_dir(
+    tmp_path: Path, url: str, status: str, says: str
+) -> None:
+    config = load_config(write_config(tmp_path))
+    env = {"CANARY_STORE_URL": url.format(tmp=tmp_path)}
+    data_dir, folder = writable_places(Context(config, env))
+    assert (data_dir.check, data_dir.status) == ("data_dir", "ok")
+    assert (folder.check, folder.status) == ("store: folder", status) and says in folder.detail
+    (tmp_path / "file").write_text("")
+    blocked = config.model_copy(update={"data_dir": tmp_path / "file" / "data"})
+    data_dir, _ = writable_places(Context(blocked, env))
+    assert data_dir.status == "fail" and "file is not a folder" in data_dir.detail
+
+
+def test_doctor_fails_for_a_store_under_dev_null(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CANARY_STORE_URL", "sqlite:////dev/null/store.db")
+    assert main(["doctor", "--config", str(write_config(tmp_path))]) == ExitCode.USAGE
+    assert "store: folder: /dev/null is not a folder" in capsys.readouterr().out
+
+
+def test_doctor_finds_a_damaged_store_file(tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path))
+    (tmp_path / "store.db").write_bytes(b"not sqlite at all" * 100)
+    env = {"CANARY_STORE_URL": f"sqlite:///{tmp_path / 'store.db'}"}
+    *_, file = writable_places(Context(config, env))
+    assert (file.check, file.status) == ("store: file", "fail")
+    assert "store.db is damaged (file is not a database): move it aside" in file.detail

@@ -296,6 +296,7 @@ def test_concurrent_runs_on_a_fresh_store_wait_for_each_other(
     tmp_path: Path, shared_exports: Path, backend: str, request: pytest.FixtureRequest
 ) -> None:
     config = exports_config(tmp_path, shared_exports)
+    (tmp_path / "fresh").mkdir()  # a store outside data_dir: its folder must exist
     fresh = f"sqlite:///{tmp_path / 'fresh' / 'store.db'}"
     url = request.getfixturevalue("pg_url") if backend == "postgres" else fresh
     env = {**os.environ, "CANARY_STORE_URL": url, "CANARY_LOG_DIR": str(tmp_path / "logs")}

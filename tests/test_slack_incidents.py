@@ -36,7 +36,7 @@ def _run(tmp: Path, scenario: str | None, ge: GreatExpectations) -> RunResult:
     """The all-instances monitor's run of ``DRILL_WEEK`` with ``scenario`` injected."""
     tmp.mkdir()
     config = load_config(write_config(tmp), environ={})
-    store = Store(f"sqlite:///{config.data_dir / 'replay.db'}")
+    store = Store(f"sqlite:///{config.data_dir / 'replay.db'}", home=config.data_dir)
     options = RunOptions(week=DRILL_WEEK, now=NOW, scenario=scenario)
     [run] = backtest(plan(config, ALL, options, config.data_dir), DRILL_WEEK, store, ge)
     store.close()

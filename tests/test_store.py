@@ -8,15 +8,18 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from unittest import mock
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from canary.errors import StoreError
+from canary.cli import main
+from canary.errors import ExitCode, StoreError
 from canary.results import CheckResult, RunResult
 from canary.store.db import Store
 from canary.weeks import WEEK
+from tests.conftest import write_config
 
 W = date(2026, 11, 16)
 PG_ADMIN = os.environ.get("CANARY_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -63,7 +66,7 @@ def _exercise(store: Store) -> None:
 
 def test_sqlite_store_migrates_and_replaces(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'nested' / 'store.db'}"
-    store = Store(url)
+    store = Store(url, home=tmp_path)  # its folder is made under data_dir
     _exercise(store)
     with store.engine.connect() as con:
         assert con.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() is not None
@@ -180,3 +183,43 @@ def test_a_bad_rerun_keeps_the_numbers_of_the_week_and_a_clean_one_replaces_them
     store.record_run(first, lost.assign(week=W + WEEK), now)
     assert len(store.metric_history("m")) == 2
     store.close()
+
+
+def test_a_sqlite_store_makes_no_folder_outside_data_dir(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A store URL naming a missing folder elsewhere (a typo, an unmounted disk) is a store
+    error saying what to do; canary creates no folder there (it made them at the disk's
+    root), nor under a file such as /dev/null."""
+    missing = tmp_path / "nonexistent" / "dir"
+    with pytest.raises(StoreError, match=f"{missing} does not exist; create it"):
+        Store(f"sqlite:///{missing / 'store.db'}", home=tmp_path / "data")
+    assert not (tmp_path / "nonexistent").exists()
+    with pytest.raises(StoreError, match="/dev/null is not a folder"):
+        Store("sqlite:////dev/null/store.db", home=tmp_path)
+    config = write_config(tmp_path)
+    with mock.patch.dict(os.environ, {"CANARY_STORE_URL": f"sqlite:///{missing / 'store.db'}"}):
+        code = main(["run", "--config", str(config), "--as-of", "2026-11-28"])
+    assert code == ExitCode.INCOMPLETE
+    assert "does not exist; create it" in capsys.readouterr().err
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_a_damaged_sqlite_store_says_which_file_and_what_to_do(tmp_path: Path) -> None:
+    """ "file is not a database" and "database disk image is malformed" name the file, say
+    to move it aside or restore it, then run canary doctor (which then says so too)."""
+    path = tmp_path / "store.db"
+    store = Store(f"sqlite:///{path}")
+    store.close()
+    data = bytearray(path.read_bytes())
+    data[100:] = b"\xff" * (len(data) - 100)  # the header intact, the pages not
+    path.write_bytes(bytes(data))
+    with pytest.raises(StoreError) as damaged:
+        Store(f"sqlite:///{path}")
+    path.write_bytes(b"not sqlite at all" * 100)
+    with pytest.raises(StoreError) as foreign:
+        Store(f"sqlite:///{path}")
+    for info in (damaged, foreign):
+        assert f"{path} is damaged: move it aside (or restore it from a backup), then run " in (
+            str(info.value)
+        )

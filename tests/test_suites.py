@@ -94,6 +94,27 @@ def test_load_errors_name_the_file_and_place(tmp_path: Path) -> None:
         load_suite(tmp_path, "param")
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "says"),
+    [
+        ({"column_set": ["week", None]}, "kwargs.column_set must be a list of column names"),
+        ({"column_set": ["week", -1.5]}, "kwargs.column_set must be a list of column names"),
+        ({"column_list": "week"}, "kwargs.column_list must be a list of column names"),
+        ({"column": 3}, "kwargs.column must be a column name"),
+        ({"column_A": None, "column_B": "b"}, "kwargs.column_A must be a column name"),
+    ],
+)
+def test_a_column_named_by_a_number_or_null_is_a_suite_error(
+    tmp_path: Path, kwargs: dict[str, object], says: str
+) -> None:
+    """A suite listing a column as a number or null made the run crash (exit 4) writing
+    the reason; it is a suite error naming the expectation and the kwarg (exit 3)."""
+    doc = {"expectations": [{"type": "expect_table_columns_to_match_set", "kwargs": kwargs}]}
+    (tmp_path / "cols.json").write_text(json.dumps(doc))
+    with pytest.raises(SuiteError, match=rf"cols.json: expectations\[0\]: {says}"):
+        load_suite(tmp_path, "cols")
+
+
 def test_parameters_are_found_anywhere_in_kwargs() -> None:
     doc = {
         "expectations": [

@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from canary import logfiles
 from canary.dashboards import Catalog, catalog
 from canary.definitions import Definitions, read_definitions, to_catalog
 from canary.errors import ConfigError
@@ -48,6 +49,8 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks
 
 
 def _duration(value: Any) -> Any:
+    if isinstance(value, bool) or (isinstance(value, int | float) and value < 0):
+        raise ValueError("a duration such as 30m, 12h, 1d or 1w")
     if isinstance(value, str):
         match = _DURATION.match(value)
         if not match:
@@ -71,8 +74,80 @@ def duration_text(value: timedelta) -> str:
     return f"{seconds}s"
 
 
+def _flat(tp: Any) -> set[Any]:
+    """``tp`` and every type its unions and annotations hold."""
+    found = {tp}
+    for arg in get_args(tp):
+        found |= _flat(arg)
+    return found
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flags_are_not_numbers(cls, data: Any) -> Any:
+        """YAML's true/false where a number belongs stays text, which the number refuses
+        (pydantic would read it as 1 or 0)."""
+        if not isinstance(data, dict):
+            return data
+        numeric = {
+            name
+            for name, field in cls.model_fields.items()
+            if _wants_number(_flat(field.annotation))
+        }
+        return {k: _as_text(v) if k in numeric else v for k, v in data.items()}
+
+
+def _wants_number(types: set[Any]) -> bool:
+    """Whether a field of ``types`` takes a number but neither a boolean nor text."""
+    number = any(
+        t in (int, float, timedelta) or (isinstance(t, int) and not isinstance(t, bool))
+        for t in types
+    )
+    return number and bool not in types and str not in types
+
+
+def _as_text(value: Any) -> Any:
+    """``value`` with its booleans (and those of a list) written as YAML text."""
+    if isinstance(value, list):
+        return [_as_text(item) for item in value]
+    return str(value).lower() if isinstance(value, bool) else value
+
+
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def _name(value: str) -> str:
+    """A name canary may put in file names, logs and Slack: no path or shell syntax."""
+    if not _NAME.fullmatch(value) or ".." in value:
+        raise ValueError(
+            "a name of letters, digits, '_', '-' and '.' (not '..'), starting with a letter, "
+            "digit or '_'"
+        )
+    return value
+
+
+Name = Annotated[str, AfterValidator(_name)]
+
+
+def _suite_name(value: str) -> str:
+    """A suite file in ``expectations_dir``, with or without its ``.json``."""
+    name = value.removesuffix(".json")
+    parts = name.split("/")
+    if any(not part or part == ".." or not _NAME.fullmatch(part) for part in parts):
+        raise ValueError(
+            "a suite file name in expectations_dir (such as canary.page_views or "
+            "canary.page_views.json), not a path outside it"
+        )
+    return name
+
+
+def _export_path(value: str) -> str:
+    if not value.strip():
+        raise ValueError("a path or glob of the export file(s), relative to the config file")
+    return value
 
 
 class SecretRef(Strict):
@@ -98,7 +173,9 @@ class SampleSource(Strict):
 
 
 class FileDataset(Strict):
-    path: str = Field(description="a path or glob, relative to the config file")
+    path: Annotated[str, AfterValidator(_export_path)] = Field(
+        description="a path or glob, relative to the config file"
+    )
     format: Literal["csv", "parquet"] | None = None
 
 
@@ -291,7 +368,9 @@ DEFAULT_QUIET_WEEKS = [QuietWeek(name="year end", iso_weeks=[51, 52, 53, 1, 2], 
 class DatasetConfig(Strict):
     """One dataset of a monitor: the GE suite that checks it, and its history-aware checks."""
 
-    suite: str | None = Field(default=None, description="suite file name in expectations/")
+    suite: Annotated[str, AfterValidator(_suite_name)] | None = Field(
+        default=None, description="suite file name in expectations_dir (.json optional)"
+    )
     source: str | None = Field(
         default=None, description="this dataset's source; default the monitor's"
     )
@@ -305,7 +384,7 @@ class AlertRoute(Strict):
 class MonitorConfig(Strict):
     source: str
     dashboard: str
-    suite_prefix: str
+    suite_prefix: Name
     datasets: dict[str, DatasetConfig] = Field(min_length=1, description="at least one")
     alerts: AlertRoute
     history: HistorySettings = HistorySettings()
@@ -391,10 +470,10 @@ class SlackConfig(Strict):
         default=None, pattern=r"^https?://[^/]+/?$", description="e.g. https://acme.slack.com"
     )
     outbox_dir: Path | None = None
-    routes: dict[str, SlackRoute] = {}
+    routes: dict[Name, SlackRoute] = {}
     owners: dict[str, list[OwnerId]] = {}
     ping: dict[Severity, list[Literal["owners", "here", "channel"]]] = {"critical": ["owners"]}
-    mutes: dict[str, Mute] = {}
+    mutes: dict[Name, Mute] = {}
     masking: SlackMasking = SlackMasking()
     max_details: int = Field(default=10, ge=0, le=40)
     max_charts: int = Field(default=5, ge=0, le=20)
@@ -448,11 +527,11 @@ class Config(Strict):
     data_dir: Path = Path(".canary")
     expectations_dir: Path = Path("expectations")
     store: StoreConfig = StoreConfig()
-    sources: dict[str, Source]
-    monitors: dict[str, MonitorConfig]
-    secrets: dict[str, SecretRef] = {}
+    sources: dict[Name, Source]
+    monitors: dict[Name, MonitorConfig]
+    secrets: dict[Name, SecretRef] = {}
     slack: SlackConfig = SlackConfig()
-    notify: dict[str, PrefectNotifyChannel] = {}
+    notify: dict[Name, PrefectNotifyChannel] = {}
     data_docs: DataDocsConfig = DataDocsConfig()
     definitions: Definitions | str | None = Field(
         default=None, description="views, tiles and dashboards, or a YAML file of them"
@@ -495,6 +574,38 @@ class Config(Strict):
                     )
         return self
 
+    @model_validator(mode="after")
+    def _history_fits(self, info: ValidationInfo) -> Config:
+        """History settings name columns the datasets have, and leave checks a window to run."""
+        dashboards = _catalog_of(info).dashboards
+        for name, monitor in self.monitors.items():
+            tiles = {t.dataset: t for t in dashboards[monitor.dashboard].tiles}
+            here = ("monitors", name, "history")
+            columns = {c for d in monitor.datasets if d in tiles for c in tiles[d].columns}
+            _known_columns(here, monitor.history, columns)
+            for dataset, entry in monitor.datasets.items():
+                below = ("monitors", name, "datasets", dataset, "history")
+                _known_columns(below, entry.history, set(tiles[dataset].columns))
+                settings = monitor.history_for(dataset)
+                if (settings.min_weeks or 0) > (settings.window_weeks or 0):
+                    own = entry.history.min_weeks or entry.history.window_weeks
+                    raise _KeyProblem(
+                        (*(below if own else here), "min_weeks"),
+                        f"min_weeks {settings.min_weeks} is above window_weeks "
+                        f"{settings.window_weeks} for dataset {dataset}: its history checks "
+                        "would never run; set min_weeks to at most window_weeks",
+                    )
+        return self
+
+    @field_validator("monitors")
+    @classmethod
+    def _some_monitor(cls, value: dict[str, MonitorConfig]) -> dict[str, MonitorConfig]:
+        if not value:
+            raise ValueError(
+                "no monitor is configured: name at least one (a run would check nothing)"
+            )
+        return value
+
     def store_url(self, environ: Mapping[str, str]) -> str:
         """``CANARY_STORE_URL``, else ``store.url``, else SQLite in ``data_dir``."""
         return (
@@ -515,13 +626,30 @@ def _entries(source: Any) -> tuple[str, Mapping[str, Any] | None]:
     return "", None
 
 
-class _RefError(ValueError):
-    """A reference to something not defined; carries its own location."""
+def _known_columns(loc: tuple[str, ...], history: HistorySettings, columns: set[str]) -> None:
+    unknown = [c for c in history.columns or () if c not in columns]
+    if unknown:
+        raise _KeyProblem(
+            (*loc, "columns"),
+            f"unknown column {', '.join(map(repr, unknown))}; allowed: {', '.join(sorted(columns))}",
+        )
+
+
+class _KeyProblem(ValueError):
+    """A problem found across keys (a reference, a combination); carries its own location."""
+
+    def __init__(self, loc: tuple[str, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+class _RefError(_KeyProblem):
+    """A reference to something not defined."""
 
     def __init__(self, loc: tuple[str, ...], value: str, allowed: list[str]) -> None:
-        super().__init__(f"{value!r} is not defined; allowed: {', '.join(allowed) or '(none)'}")
-        self.loc = loc
-        self.value = value
+        super().__init__(
+            loc, f"{value!r} is not defined; allowed: {', '.join(allowed) or '(none)'}"
+        )
 
 
 def _env_overrides(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -558,12 +686,31 @@ def _env_overrides(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str
     return tree, names
 
 
-def _origin(path: str, env_names: dict[str, str]) -> str | None:
-    """The variable that set ``path`` (or a key above it), if one did."""
-    return next(
+def _origin(path: str, env_names: dict[str, str], raw: Any) -> str | None:
+    """The variable that set ``path`` (or a key above it); else one that set a key below it,
+    or in the mapping holding it when the file ``raw`` has no such mapping."""
+    at = next(
         (n for p, n in env_names.items() if path == p or path.startswith((p + ".", p + "["))),
         None,
     )
+    if at or not path:
+        return at
+    parent = path.rpartition(".")[0]
+    scope = path if parent and _in_file(raw, parent) else parent or path
+    return next((n for p, n in env_names.items() if p.startswith(scope + ".")), None)
+
+
+def _in_file(raw: Any, path: str) -> bool:
+    """Whether the parsed file ``raw`` holds the dotted key ``path``."""
+    node = raw
+    for part in path.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False
+    return True
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -644,20 +791,15 @@ def _takes_secret(loc: tuple[Any, ...]) -> bool:
     return False
 
 
-def _flat(tp: Any) -> set[Any]:
-    """``tp`` and every type its unions and annotations hold."""
-    found = {tp}
-    for arg in get_args(tp):
-        found |= _flat(arg)
-    return found
-
-
 def _describe(err: dict[str, Any]) -> tuple[str, str]:
     """The dotted key path of a validation error and a sentence saying what is wrong."""
     cause = (err.get("ctx") or {}).get("error")
-    if isinstance(cause, _RefError):
+    if isinstance(cause, _KeyProblem):
         return ".".join(cause.loc), str(cause)
     loc = tuple(p for p in err["loc"] if not str(p).startswith("function-"))
+    if loc and loc[-1] == "[key]":  # a bad name of an entry: the key is its value
+        msg = err["msg"].removeprefix("Value error, ")
+        return _locate(loc[:-2])[0] if len(loc) > 2 else loc[0], f"key {loc[-2]!r}: {msg}"
     path, allowed = _locate(loc)
     kind = err["type"]
     if kind == "extra_forbidden":
@@ -676,11 +818,11 @@ def _describe(err: dict[str, Any]) -> tuple[str, str]:
     return path, f"{msg}{shown(err.get('input'))}"
 
 
-def _report(problems: list[tuple[str, str]], file: str, env_names: dict[str, str]) -> str:
+def _report(problems: list[tuple[str, str]], file: str, env_names: dict[str, str], raw: Any) -> str:
     """Problems grouped by where each value came from: the file or an environment variable."""
     groups: dict[str, list[str]] = {}
     for path, text in problems:
-        name = _origin(path, env_names)
+        name = _origin(path, env_names, raw)
         where = f"environment variable {name}" if name else file
         groups.setdefault(where, []).append(f"{path or '(top level)'}: {text}")
     return "\n".join(
@@ -722,12 +864,15 @@ def parse_config(raw: Any, file: str, environ: Mapping[str, str] | None = None) 
     env = os.environ if environ is None else environ
     overrides, env_names = _env_overrides(env)
     merged = _merge(raw, overrides)
-    cat = _definitions(merged.get("definitions"), file)
+    by = _origin("definitions", env_names, raw)
+    cat = _definitions(
+        merged.get("definitions"), file, f"environment variable {by}" if by else file
+    )
     try:
         config = Config.model_validate(merged, context={"catalog": cat})
     except ValidationError as exc:
         problems = [_describe(dict(err)) for err in exc.errors()]
-        raise ConfigError(_report(problems, file, env_names)) from None
+        raise ConfigError(_report(problems, file, env_names, raw)) from None
     config._catalog = cat
     problems = [
         (f"sources.{name}.url", problem)
@@ -739,7 +884,7 @@ def parse_config(raw: Any, file: str, environ: Mapping[str, str] | None = None) 
     if store_problem:
         problems.append(("store.url", store_problem))
     if problems:
-        raise ConfigError(_report(problems, file, env_names))
+        raise ConfigError(_report(problems, file, env_names, raw))
     env_urls = [(STORE_URL_ENV, "", STORE_EXAMPLE)] + [
         (source.url.env, f" (sources.{name}.url)", WAREHOUSE_EXAMPLE)
         for name, source in config.sources.items()
@@ -769,23 +914,32 @@ def _read_text(path: Path) -> str:
         ) from None
 
 
-def _definitions(raw: Any, file: str) -> Catalog:
-    """The catalog a config declares: ``definitions`` inline or in a file beside ``file``."""
-    where = f"{file}: definitions"
+def _definitions(raw: Any, file: str, origin: str) -> Catalog:
+    """The catalog a config declares: ``definitions`` inline or in a file beside ``file``;
+    errors start with ``origin`` (the file, or the environment variable that set it).
+
+    A definitions file that is not a mapping is named, never shown: it may be any file."""
+    where = f"{origin}: definitions"
     if isinstance(raw, str):
         path = Path(raw) if Path(raw).is_absolute() else Path(file).resolve().parent / raw
-        where = f"{path}"
+        where = f"{where} file {path}"
         try:
             raw = read_definitions(path)
         except ValueError as exc:
-            raise ConfigError(f"{file}: definitions: {exc}") from None
+            raise ConfigError(f"{origin}: definitions: {exc}") from None
+        if not isinstance(raw, dict):
+            raise ConfigError(
+                f"{where}: not a YAML mapping of views, tiles and dashboards "
+                f"(its top level is {type(raw).__name__})"
+            )
     if raw is None:
         return catalog()
     try:
         defs = Definitions.model_validate(raw)
     except ValidationError as exc:
         lines = [
-            f"{'.'.join(map(str, e['loc'])) or '(top level)'}: {e['msg']}{shown(e.get('input'))}"
+            f"{'.'.join(map(str, e['loc'])) or '(top level)'}: {e['msg']}"
+            + (shown(e.get("input")) if e["loc"] else "")
             for e in exc.errors()
         ]
         raise ConfigError(f"{where}: invalid definitions\n  " + "\n  ".join(lines)) from None
@@ -810,6 +964,7 @@ def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
         raise ConfigError(f"{path}: {exc}") from None
     config = parse_config(raw, str(path), environ)
     base = path.resolve().parent
+    logfiles.use_data_dir(base / config.data_dir)
     expectations = base / config.expectations_dir
     if expectations.exists() and not expectations.is_dir():
         raise ConfigError(

@@ -70,8 +70,12 @@ def read_definitions(path: Path) -> Any:
         raise ValueError(f"cannot read {path} ({exc.strerror})") from None
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path} is not UTF-8 (byte offset {exc.start})") from None
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path} is not valid YAML ({exc})") from None
+    except yaml.YAMLError as exc:  # its problem and place, never the text (any file)
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ValueError(
+            f"{path} is not valid YAML{where} ({getattr(exc, 'problem', None) or 'unreadable'})"
+        ) from None
     except DuplicateKeyError as exc:
         raise ValueError(f"{path}: {exc}") from None
 

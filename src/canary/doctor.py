@@ -26,6 +26,7 @@ from canary.prefect_ops.doctor_checks import (
     schedules,
     secret_origins,
     store_location,
+    writable_places,
 )
 from canary.sources.sql_doctor import sql_sources
 
@@ -179,6 +180,7 @@ CHECKS: list[DoctorCheck] = [
     looker_sources,
     sql_sources,
     store_location,
+    writable_places,
     secret_origins,
     schedules,
 ]

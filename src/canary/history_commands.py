@@ -17,6 +17,9 @@ from canary.errors import ConfigError, ExitCode
 from canary.readable import counted
 from canary.weeks import WEEK, as_of_datetime
 
+#: The longest backtest: ten years of weeks (``--from 1900-01-01`` ran for hours).
+MAX_BACKTEST_WEEKS = 520
+
 
 def add_parsers(sub: argparse._SubParsersAction, default_config: str) -> None:
     bt = sub.add_parser("backtest", help="replay a monitor's checks week by week")
@@ -68,13 +71,18 @@ def cmd_backtest(args: argparse.Namespace, console: Console) -> ExitCode:
     from canary.store.db import Store
 
     config = load_config(args.config)
+    n = (args.end - args.start).days // 7 + 1
+    if n > MAX_BACKTEST_WEEKS:
+        raise ConfigError(
+            f"--from {args.start} --to {args.end} spans {n} weeks; a backtest replays at most "
+            f"{MAX_BACKTEST_WEEKS} (ten years): give a later --from"
+        )
     options = RunOptions(week=args.start, now=as_of_datetime(args.as_of))
     first = plan(config, args.monitor, options, args.config.resolve().parent)
     with tempfile.TemporaryDirectory(prefix="canary-backtest-") as tmp:
         store = Store(f"sqlite:///{Path(tmp) / 'store.db'}", sole_writer=True)
         try:
             with Progress(console=console, transient=True) as progress:
-                n = (args.end - args.start).days // 7 + 1
                 task = progress.add_task("replaying", total=n)
                 runs = backtest(
                     first,
@@ -105,7 +113,7 @@ def cmd_backfill(args: argparse.Namespace, console: Console) -> ExitCode:
     options = RunOptions(week=args.end, now=as_of_datetime(args.as_of))
     p = plan(config, args.monitor, options, args.config.resolve().parent)
     start = args.start or p.week - WEEK * 25
-    store = Store(config.store_url(os.environ))
+    store = Store(config.store_url(os.environ), home=config.data_dir)
     try:
         with Progress(console=console) as progress:
             task = progress.add_task("backfill", total=None)
@@ -132,7 +140,7 @@ def cmd_accept(args: argparse.Namespace, console: Console) -> ExitCode:
     from canary.store.db import Store
 
     config = load_config(args.config)
-    store = Store(config.store_url(os.environ))
+    store = Store(config.store_url(os.environ), home=config.data_dir)
     try:
         if args.list:
             table = Table(title="accepted level shifts", title_justify="left")

@@ -132,6 +132,7 @@ def open_store(config: Config, url: str, catch_up: bool = True) -> Store:
         fallback=fallback_path(config),
         lock_timeout=config.store.lock_timeout.total_seconds(),
         catch_up=catch_up,
+        home=config.data_dir,
     )
 
 

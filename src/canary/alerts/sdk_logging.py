@@ -4,7 +4,8 @@ slack_sdk logs every dropped connection at ERROR ("Failed to send a request to S
 server..."); with no handler configured Python prints that on stderr beside canary's own
 one-line summary of the delivery. The Slack clients' loggers (``canary.slack.*``) and
 slack_sdk's own stop there: they write to ``slack.log`` in the log directory
-(``CANARY_LOG_DIR``, default ``.canary/logs``), created with its first line. Every secret
+(``canary.logfiles.directory``: ``CANARY_LOG_DIR``, else ``data_dir/logs``), created with
+its first line. Every secret
 that any Slack client of this process was given is replaced by ``***``: in a client's
 records before any handler sees them, and again in each line written, traceback included.
 """
@@ -12,9 +13,9 @@ records before any handler sees them, and again in each line written, traceback 
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
+from canary import logfiles
 from canary.alerts.redact import Redactor
 
 #: The loggers routed to the file: the clients' (named by canary) and slack_sdk's own.
@@ -26,7 +27,7 @@ _known = Redactor()
 
 def log_path() -> Path:
     """Where Slack's log lines go."""
-    return Path(os.environ.get("CANARY_LOG_DIR", ".canary/logs")).absolute() / "slack.log"
+    return logfiles.directory() / "slack.log"
 
 
 class _Scrubbed(logging.Formatter):

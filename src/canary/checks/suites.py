@@ -10,6 +10,9 @@ from typing import Any
 from canary.errors import SuiteError
 
 _PARAM_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+#: kwargs that name one column, and those that list columns
+_COLUMN = ("column", "column_A", "column_B")
+_COLUMNS = ("column_list", "column_set")
 
 
 def suite_path(expectations_dir: Path, name: str) -> Path:
@@ -56,6 +59,17 @@ def parameters_of(suite: dict[str, Any]) -> set[str]:
     return found
 
 
+def _columns_named(kwargs: dict[str, Any], where: str) -> None:
+    """Columns are named by text: ``SuiteError`` for a number, null or object there."""
+    for key in _COLUMN:
+        if key in kwargs and not isinstance(kwargs[key], str):
+            raise SuiteError(f"{where}: kwargs.{key} must be a column name (text)")
+    for key in _COLUMNS:
+        names = kwargs.get(key, [])
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise SuiteError(f"{where}: kwargs.{key} must be a list of column names (text)")
+
+
 def load_suite(expectations_dir: Path, name: str, missing: str = "") -> dict[str, Any]:
     """The suite document; ``SuiteError`` names the file and what is wrong with it.
 
@@ -87,6 +101,7 @@ def load_suite(expectations_dir: Path, name: str, missing: str = "") -> dict[str
         for part in ("kwargs", "meta"):
             if not isinstance(expectation.get(part) or {}, dict):
                 raise SuiteError(f"{where}: '{part}' must be an object of names and values")
+        _columns_named(expectation.get("kwargs") or {}, where)
         key = (check_name(expectation), check_column(expectation.get("kwargs") or {}))
         if key in seen:
             raise SuiteError(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sqlite3
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
@@ -21,7 +24,7 @@ if TYPE_CHECKING:
     from canary.doctor import Context, Finding
 
 #: Check names of these findings start with one of these (the doctor's own checks do not).
-PREFIXES = ("store", "secret ", "schedule ")
+PREFIXES = ("store", "data_dir", "secret ", "schedule ")
 
 
 def _temporary(path: Path) -> bool:
@@ -64,6 +67,59 @@ def store_location(ctx: Context) -> Iterator[Finding]:
         )
     else:
         yield Finding("store", "ok", f"{shown}: SQLite at an absolute path (one machine only)")
+
+
+def _unwritable(folder: Path) -> str | None:
+    """Why canary cannot write a file in ``folder`` (made on first use if missing), if so."""
+    existing = next(p for p in (folder, *folder.parents) if p.exists() or p == p.parent)
+    if not existing.is_dir():
+        return f"{existing} is not a folder"
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as exc:
+        return f"cannot write in {existing} ({exc.strerror or type(exc).__name__})"
+    return None
+
+
+def writable_places(ctx: Context) -> Iterator[Finding]:
+    """Canary can write where it writes: ``data_dir`` (logs, caches, outbox, the default
+    store) and a SQLite store's folder, which must exist unless it lies under ``data_dir``."""
+    from canary.doctor import Finding
+
+    data_dir = ctx.config.data_dir.absolute()
+    problem = _unwritable(data_dir)
+    yield Finding("data_dir", "fail" if problem else "ok", problem or f"{data_dir}: writable")
+    try:
+        url = make_url(ctx.config.store_url(ctx.environ))
+    except ArgumentError:
+        return  # store_location says so
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    folder = Path(url.database).absolute().parent
+    if folder.exists() or folder.is_relative_to(data_dir):
+        problem = _unwritable(folder)
+    else:
+        problem = f"{folder} does not exist; create it or point the store URL elsewhere"
+    yield Finding("store: folder", "fail" if problem else "ok", problem or f"{folder}: writable")
+    file = Path(url.database).absolute()
+    if file.is_file():
+        problem = _damaged(file)
+        yield Finding("store: file", "fail" if problem else "ok", problem or f"{file}: intact")
+
+
+def _damaged(file: Path) -> str | None:
+    """Why the SQLite file cannot serve as the store (unwritable, damaged), if so."""
+    if not os.access(file, os.W_OK):
+        return f"canary cannot write {file}: allow it to"
+    try:
+        with contextlib.closing(sqlite3.connect(f"{file.as_uri()}?mode=ro", uri=True)) as db:
+            verdict = str(db.execute("PRAGMA quick_check").fetchone()[0])
+    except sqlite3.Error as exc:
+        verdict = str(exc)
+    if verdict == "ok":
+        return None
+    return f"{file} is damaged ({verdict}): move it aside or restore it from a backup"
 
 
 def secret_origins(ctx: Context) -> Iterator[Finding]:

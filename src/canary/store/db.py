@@ -21,7 +21,7 @@ from canary.profile import METRIC_COLUMNS
 from canary.results import CheckResult, PastCheck, RunResult
 from canary.store.fallback import copy_missing
 from canary.store.fallback import url_of as fallback_url
-from canary.store.faults import first_line, redacted, translate
+from canary.store.faults import advice, first_line, redacted, translate
 from canary.store.locks import store_lock
 from canary.store.schema import check_results, dataset_schemas, metrics, runs
 
@@ -29,6 +29,21 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 #: Verdicts that make a week's numbers suspect.
 BAD = ("failed", "error")
 DEFAULT_LOCK_TIMEOUT = 600.0
+
+
+def _sqlite_folder(url: str, folder: Path, home: Path | None) -> None:
+    """Make a SQLite file's folder if it lies under ``home`` (or no ``home`` is given);
+    elsewhere it must exist."""
+    if folder.is_dir():
+        return
+    inside = home is None or folder.resolve().is_relative_to(home.resolve())
+    if not inside or folder.exists():
+        problem = "is not a folder" if folder.exists() else "does not exist"
+        raise StoreError(
+            f"store {redacted(url)}: {folder} {problem}; create it, or point the store URL "
+            "(CANARY_STORE_URL or store.url) at a folder that exists, then run canary doctor"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 class Store:
@@ -42,6 +57,9 @@ class Store:
     ``canary.store.fallback``); opening the store copies in what it holds (unless not
     ``catch_up``).
     ``lock_timeout``: seconds to wait for another process's run or migration (``lock``).
+    ``home``: the folder (``data_dir``) under which a SQLite file's missing folder is made;
+    anywhere else that folder must already exist. Without it (a scratch store, whose caller
+    chose the place) the folder is made wherever the URL says.
     """
 
     def __init__(
@@ -52,6 +70,7 @@ class Store:
         fallback: Path | None = None,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         catch_up: bool = True,
+        home: Path | None = None,
     ) -> None:
         self.url = url
         self.lock_timeout = lock_timeout
@@ -65,15 +84,17 @@ class Store:
                 and parsed.database
                 and "uri" not in parsed.query
             ):
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                _sqlite_folder(url, Path(parsed.database).parent, home)
             self.engine: Engine = create_engine(url, hide_parameters=True)
             translate(self.engine, url)
             self._migrate()
         except StoreError as exc:
             raise exc.doing("cannot open") from None
         except (SQLAlchemyError, OSError, ValueError) as exc:
+            fault = first_line(exc)
             raise StoreError(
-                f"store {redacted(url)}: cannot open ({type(exc).__name__}: {first_line(exc)})",
+                f"store {redacted(url)}: cannot open ({type(exc).__name__}: {fault})"
+                f"{advice(url, fault)}",
                 transient=isinstance(exc, SQLAlchemyError),
             ) from None
         if catch_up and self.fallback is not None and self.fallback.exists():
@@ -96,7 +117,7 @@ class Store:
         """The fallback store, for what this store cannot take now (alerts included)."""
         if self.fallback is None:
             raise StoreError(f"store {redacted(self.url)}: no fallback store is configured")
-        return Store(fallback_url(self.fallback))
+        return Store(fallback_url(self.fallback), home=self.fallback.parent)
 
     def lock(self, monitor: str, week: date) -> AbstractContextManager[None]:
         """Hold the run lock of ``monitor`` and ``week``: one run of them at a time."""

@@ -19,6 +19,35 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+#: SQLite's words for a fault and what to do about it (``{file}`` is the store's file).
+_SQLITE_ADVICE = (
+    (
+        ("malformed", "not a database"),
+        "{file} is damaged: move it aside (or restore it from a backup), then run canary doctor",
+    ),
+    (("readonly", "read-only"), "canary cannot write {file}: allow it to, then run canary doctor"),
+    (("disk is full", "disk full"), "the disk holding {file} is full: free space and rerun"),
+    (
+        ("unable to open",),
+        "{file} cannot be opened: check its folder exists and is writable (canary doctor)",
+    ),
+)
+
+
+def advice(url: str, fault: str) -> str:
+    """What to do about ``fault`` of the store at ``url`` (a SQLite file's known faults), as
+    ``"; ..."`` to end its message, or nothing."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return ""
+    text = fault.lower()
+    return next(
+        ("; " + what.format(file=parsed.database) for words, what in _SQLITE_ADVICE
+         if any(w in text for w in words)),
+        "",
+    )  # fmt: skip
+
+
 def translate(engine: Engine, url: str) -> None:
     """Make every database error of ``engine`` a ``StoreError`` naming the store and the fault.
 
@@ -29,8 +58,9 @@ def translate(engine: Engine, url: str) -> None:
     def _raise(context: ExceptionContext) -> None:
         original = context.original_exception
         error = context.sqlalchemy_exception or original
+        fault = first_line(original)
         raise StoreError(
-            f"store {redacted(url)}: {type(original).__name__}: {first_line(original)}",
+            f"store {redacted(url)}: {type(original).__name__}: {fault}{advice(url, fault)}",
             transient=isinstance(error, OperationalError) or context.is_disconnect,
             detail=str(error),
         ) from original
