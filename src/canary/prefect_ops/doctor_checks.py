@@ -19,6 +19,7 @@ from canary.errors import SecretError
 from canary.prefect_ops.schedules import scheduled_weeks
 from canary.prefect_ops.secret_blocks import secret_refs
 from canary.secrets import resolve
+from canary.store.db import may_make
 
 if TYPE_CHECKING:
     from canary.doctor import Context, Finding
@@ -84,7 +85,7 @@ def _unwritable(folder: Path) -> str | None:
 
 def writable_places(ctx: Context) -> Iterator[Finding]:
     """Canary can write where it writes: ``data_dir`` (logs, caches, outbox, the default
-    store) and a SQLite store's folder, which must exist unless it lies under ``data_dir``."""
+    store) and a SQLite store's folder, which must exist unless canary may make it."""
     from canary.doctor import Finding
 
     data_dir = ctx.config.data_dir.absolute()
@@ -97,7 +98,7 @@ def writable_places(ctx: Context) -> Iterator[Finding]:
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return
     folder = Path(url.database).absolute().parent
-    if folder.exists() or folder.is_relative_to(data_dir):
+    if folder.exists() or may_make(folder, data_dir):
         problem = _unwritable(folder)
     else:
         problem = f"{folder} does not exist; create it or point the store URL elsewhere"

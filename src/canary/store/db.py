@@ -31,12 +31,19 @@ BAD = ("failed", "error")
 DEFAULT_LOCK_TIMEOUT = 600.0
 
 
+def may_make(folder: Path, home: Path) -> bool:
+    """Whether canary makes a SQLite store's missing ``folder``: under ``home`` (data_dir)
+    or the user's home directory (``~/.local/share/canary``, say), never elsewhere, so a
+    mistyped URL makes no folders at the root of the disk."""
+    return any(folder.resolve().is_relative_to(p.resolve()) for p in (home, Path.home()))
+
+
 def _sqlite_folder(url: str, folder: Path, home: Path | None) -> None:
-    """Make a SQLite file's folder if it lies under ``home`` (or no ``home`` is given);
-    elsewhere it must exist."""
+    """Make a SQLite file's folder where ``may_make`` allows (anywhere when no ``home``
+    is given); elsewhere it must exist."""
     if folder.is_dir():
         return
-    inside = home is None or folder.resolve().is_relative_to(home.resolve())
+    inside = home is None or may_make(folder, home)
     if not inside or folder.exists():
         problem = "is not a folder" if folder.exists() else "does not exist"
         raise StoreError(
