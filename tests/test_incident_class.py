@@ -204,3 +204,14 @@ def test_the_console_and_the_summary_artifact_show_the_class_and_its_evidence() 
         "   *product:* values merely lower across every segment, instances reporting stable "
         "and the canary instance (code-insights-canary) normal."
     )
+
+
+def test_the_prefect_summary_classes_incidents_with_the_weeks_other_monitors() -> None:
+    """The summary of one monitor's run reads the canary instance's run of the same week,
+    as Slack does: alone, the same drop would lack the canary's verdict."""
+    from canary.report.artifacts import summary_markdown
+
+    run = RunResult(ALL, W, [*_drop(), _reporting()])
+    assert "*product:* values merely lower" in summary_markdown(run, others=[_canary()])
+    assert "*unclear:* values merely lower" in summary_markdown(run)
+    assert "*pipeline:*" in summary_markdown(run, others=[_canary("failed")])
