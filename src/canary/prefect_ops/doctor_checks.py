@@ -20,6 +20,7 @@ from canary.prefect_ops.schedules import scheduled_weeks
 from canary.prefect_ops.secret_blocks import secret_refs
 from canary.secrets import resolve
 from canary.store.db import may_make
+from canary.url_secrets import safe_url
 
 if TYPE_CHECKING:
     from canary.doctor import Context, Finding
@@ -44,7 +45,7 @@ def store_location(ctx: Context) -> Iterator[Finding]:
     except ArgumentError:
         yield Finding("store", "fail", "the store URL is not a SQLAlchemy URL")
         return
-    shown = url.render_as_string(hide_password=True)
+    shown = safe_url(url)
     if url.get_backend_name() != "sqlite":
         yield Finding("store", "ok", f"{shown}: shared by every worker")
         return
