@@ -319,3 +319,17 @@ def test_a_store_from_a_newer_canary_says_so(
         f"{path} was written by a newer canary (schema revision 0005; this canary knows up to "
         "0004): upgrade canary, or point the store URL" in err
     )
+
+
+def test_a_half_made_fallback_store_no_longer_fails_every_run(tmp_path: Path) -> None:
+    """The fallback store a full disk half made is made again, found empty and deleted."""
+    fallback = tmp_path / "fallback-store.db"
+    with _full_disk_at("check_results"), pytest.raises(StoreError):
+        Store(f"sqlite:///{fallback}")
+    with sqlite3.connect(fallback) as con:  # as migrations not in one transaction left it
+        con.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        con.execute("CREATE TABLE runs (monitor TEXT)")
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}", fallback=fallback)
+    assert store.caught_up == 0 and not fallback.exists()
+    _exercise(store)
+    store.close()
