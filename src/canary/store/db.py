@@ -144,7 +144,7 @@ class Store:
             self.engine.begin() as connection,
         ):
             if connection.dialect.name == "sqlite":
-                connection.exec_driver_sql("BEGIN IMMEDIATE")  # else each DDL commits alone
+                connection.exec_driver_sql("BEGIN")  # else each DDL commits alone
             state = revision.found(connection)
             problem = revision.trouble(state, self.where, revision.known_revisions())
             if problem:

@@ -25,7 +25,7 @@ def known_revisions() -> list[str]:
 @dataclass(frozen=True)
 class Found:
     """A store's schema as found: its revision rows (None: no revision table), canary's
-    tables in it and whether any of them holds a row."""
+    tables in it and, without a revision row, whether any of them holds a row."""
 
     revisions: tuple[str, ...] | None
     tables: tuple[str, ...]
@@ -38,17 +38,19 @@ class Found:
 
 
 def found(con: Connection) -> Found:
+    """The schema of the store ``con`` is connected to (its rows looked for only when it has
+    no revision: what tells a half-made store from one that lost its revision)."""
     names = set(inspect(con).get_table_names())
     tables = tuple(t for t in metadata.tables if t in names)
-    holds = any(
-        con.execute(select(literal_column("1")).select_from(table(t)).limit(1)).first()
-        for t in tables
-    )
     revisions = None
     if VERSIONS in names:
         versions = Table(VERSIONS, MetaData(), autoload_with=con)
         revisions = tuple(str(r) for (r,) in con.execute(select(versions.c.version_num)))
-    return Found(revisions, tables, bool(holds))
+    holds = not revisions and any(
+        con.execute(select(literal_column("1")).select_from(table(t)).limit(1)).first()
+        for t in tables
+    )
+    return Found(revisions, tables, holds)
 
 
 def trouble(state: Found, where: str, known: list[str]) -> str | None:
