@@ -3,6 +3,8 @@ a time, while the calling thread checks each pulled one."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from types import SimpleNamespace
 from typing import Any
@@ -60,3 +62,39 @@ def test_the_next_pull_runs_while_a_dataset_is_checked_in_config_order(
     ]
     (error,) = got.checks
     assert error.dataset == "third" and error.status == "error" and "unreachable" in error.reason
+
+
+RACE = """
+import sys, time
+from types import SimpleNamespace
+import pandas as pd
+import sqlalchemy
+from canary import pipeline
+from canary.checks.validate import GreatExpectations
+
+def pull(p, name):
+    deadline = time.monotonic() + 2  # outlasts GE's import of SQLAlchemy's ORM
+    while time.monotonic() < deadline:
+        sqlalchemy.inspect(1, raiseerr=False)  # as compiling a DuckDB connection's ping does
+    return SimpleNamespace(name=name, rows=1, link=None)
+
+pipeline.pull_dataset = pull
+pipeline.check_dataset = lambda p, ge, data: (pd.DataFrame(), [])
+assert "sqlalchemy.orm" not in sys.modules
+ge = GreatExpectations()
+p = SimpleNamespace(monitor="m", week=None, config=SimpleNamespace(datasets=["first"]))
+got = pipeline.collect(p, ge)
+ge._ready()
+print([d.rows for d in got.datasets])
+"""
+
+
+@pytest.mark.integration
+def test_a_pull_running_while_ge_is_imported_in_the_background_does_not_crash() -> None:
+    """A fresh process: the pull thread compiles statements while GE imports in the background
+    (GE imports SQLAlchemy's ORM, whose inspection hooks serve every statement)."""
+    done = subprocess.run(
+        [sys.executable, "-c", RACE], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[1]"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +17,7 @@ from canary.prefect_ops.doctor_checks import (
     schedules,
     secret_origins,
     store_location,
+    store_schema,
     writable_places,
 )
 from canary.prefect_ops.events import run_events
@@ -22,6 +25,7 @@ from canary.prefect_ops.schedules import scheduled_weeks
 from canary.prefect_ops.secret_blocks import secret_refs
 from canary.prefect_ops.states import ChecksFailed, failure_message
 from canary.results import CheckResult, DatasetInfo, PastCheck, RunResult
+from canary.store.db import Store
 from canary.weeks import week_start
 from tests.conftest import REPO, write_config
 
@@ -281,3 +285,42 @@ def test_doctor_finds_a_damaged_store_file(tmp_path: Path) -> None:
     *_, file = writable_places(Context(config, env))
     assert (file.check, file.status) == ("store: file", "fail")
     assert "store.db is damaged (file is not a database): move it aside" in file.detail
+
+
+def _schema(tmp_path: Path, url: str) -> Any:
+    config = load_config(write_config(tmp_path))
+    (finding,) = store_schema(Context(config, {"CANARY_STORE_URL": url}))
+    assert finding.check == "store: schema"
+    return finding
+
+
+def test_doctor_connects_to_a_server_store_without_showing_its_password(tmp_path: Path) -> None:
+    down = _schema(tmp_path, "postgresql://canary:hunter2@127.0.0.1:1/nowhere")
+    assert down.status == "unreachable" and "hunter2" not in down.detail
+    assert "store postgresql://canary:***@127.0.0.1:1/nowhere: OperationalError" in down.detail
+    up = _schema(tmp_path, "postgresql://postgres:hunter2@127.0.0.1:5432/test")
+    assert up.status == "ok" and "hunter2" not in up.detail
+    assert up.detail.startswith("postgresql://postgres:***@127.0.0.1:5432/test: reachable")
+
+
+def test_doctor_flags_a_store_canary_cannot_migrate(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    url = f"sqlite:///{path}"
+    Store(url).close()
+    fine = _schema(tmp_path, url)
+    assert (fine.status, fine.detail) == ("ok", f"{path}: reachable, schema revision 0004")
+    with sqlite3.connect(path) as con:
+        con.execute("UPDATE alembic_version SET version_num = '0005'")
+    newer = _schema(tmp_path, url)
+    assert newer.status == "fail" and f"{path} was written by a newer canary" in newer.detail
+    with sqlite3.connect(path) as con:
+        con.execute("DELETE FROM alembic_version")
+    half = _schema(tmp_path, url)
+    assert (
+        half.status == "warn" and "half made" in half.detail and "next run makes it" in half.detail
+    )
+    with sqlite3.connect(path) as con:
+        con.execute("INSERT INTO accepted_shifts VALUES ('m', 'c', '2026-11-16', 'r', 'a', 'x')")
+    kept = _schema(tmp_path, url)
+    assert kept.status == "fail" and "rows but no schema revision" in kept.detail
+    assert "restore it from a backup" in kept.detail

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -233,3 +234,102 @@ def test_a_damaged_sqlite_store_says_which_file_and_what_to_do(tmp_path: Path) -
         assert f"{path} is damaged: move it aside (or restore it from a backup), then run " in (
             str(info.value)
         )
+
+
+def _full_disk_at(table: str) -> mock._patch[object]:
+    """Store engines whose statement creating ``table`` fails as on a full disk."""
+    real = sa.create_engine
+
+    def engine(*args: object, **kwargs: object) -> sa.Engine:
+        made = real(*args, **kwargs)  # type: ignore[call-overload]
+
+        @sa.event.listens_for(made, "before_cursor_execute")
+        def full(conn: object, cursor: object, statement: str, *rest: object) -> None:
+            if f"CREATE TABLE {table}" in statement:
+                raise sqlite3.OperationalError("database or disk is full")
+
+        return made
+
+    return mock.patch("canary.store.db.create_engine", engine)
+
+
+def _tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as con:
+        return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def test_a_full_disk_during_the_first_migration_leaves_no_half_made_store(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    with _full_disk_at("check_results"), pytest.raises(StoreError, match="free space and rerun"):
+        Store(f"sqlite:///{path}")
+    assert _tables(path) == set()  # the migration is one transaction
+    store = Store(f"sqlite:///{path}")  # space freed: the next run makes the store
+    _exercise(store)
+    store.close()
+
+
+@pytest.mark.parametrize("versions", ["missing", "empty"])
+def test_a_half_made_store_without_rows_is_made_again(tmp_path: Path, versions: str) -> None:
+    """As a full disk left a first migration before it ran in one transaction."""
+    path = tmp_path / "store.db"
+    with sqlite3.connect(path) as con:
+        if versions == "empty":
+            con.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        con.execute("CREATE TABLE runs (monitor TEXT)")
+        con.execute("CREATE TABLE metrics (monitor TEXT)")
+    store = Store(f"sqlite:///{path}")
+    _exercise(store)
+    store.close()
+
+
+@pytest.mark.parametrize("versions", ["missing", "empty"])
+def test_a_store_with_rows_but_no_schema_revision_is_left_as_it_is(
+    tmp_path: Path, versions: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / ".canary" / "store.db"
+    store = Store(f"sqlite:///{path}", home=tmp_path)
+    store.record_run(*_run(), datetime.now(UTC))
+    store.close()
+    with sqlite3.connect(path) as con:
+        con.execute(
+            "DROP TABLE alembic_version" if versions == "missing" else "DELETE FROM alembic_version"
+        )
+    before = path.read_bytes()
+    config = write_config(tmp_path)
+    code = main(["run", "--config", str(config), "--as-of", "2026-11-28", "--no-deliver"])
+    assert code == ExitCode.INCOMPLETE
+    err = capsys.readouterr().err
+    assert f"{path} holds canary's tables and rows but no schema revision" in " ".join(err.split())
+    assert "restore it from a backup" in " ".join(err.split())
+    assert path.read_bytes() == before  # no table added, no row touched
+
+
+def test_a_store_from_a_newer_canary_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / ".canary" / "store.db"
+    Store(f"sqlite:///{path}", home=tmp_path).close()
+    with sqlite3.connect(path) as con:
+        con.execute("UPDATE alembic_version SET version_num = '0005'")
+    config = write_config(tmp_path)
+    code = main(["run", "--config", str(config), "--as-of", "2026-11-28", "--no-deliver"])
+    assert code == ExitCode.INCOMPLETE
+    err = " ".join(capsys.readouterr().err.split())
+    assert (
+        f"{path} was written by a newer canary (schema revision 0005; this canary knows up to "
+        "0004): upgrade canary, or point the store URL" in err
+    )
+
+
+def test_a_half_made_fallback_store_no_longer_fails_every_run(tmp_path: Path) -> None:
+    """The fallback store a full disk half made is made again, found empty and deleted."""
+    fallback = tmp_path / "fallback-store.db"
+    with _full_disk_at("check_results"), pytest.raises(StoreError):
+        Store(f"sqlite:///{fallback}")
+    with sqlite3.connect(fallback) as con:  # as migrations not in one transaction left it
+        con.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        con.execute("CREATE TABLE runs (monitor TEXT)")
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}", fallback=fallback)
+    assert store.caught_up == 0 and not fallback.exists()
+    _exercise(store)
+    store.close()

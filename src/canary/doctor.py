@@ -26,6 +26,7 @@ from canary.prefect_ops.doctor_checks import (
     schedules,
     secret_origins,
     store_location,
+    store_schema,
     writable_places,
 )
 from canary.sources.sql_doctor import sql_sources
@@ -181,6 +182,7 @@ CHECKS: list[DoctorCheck] = [
     sql_sources,
     store_location,
     writable_places,
+    store_schema,
     secret_origins,
     schedules,
 ]

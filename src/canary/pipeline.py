@@ -432,6 +432,7 @@ def collect(
     they finish in. With ``warm_ge``, GE is imported in the background meanwhile
     (``GreatExpectations.prepare``).
     """
+    _import_shared()
     if warm_ge:
         ge.prepare()
     if submit is not None:
@@ -445,6 +446,14 @@ def collect(
         return _gathered(p, ahead, progress)
     finally:
         pulls.shutdown(cancel_futures=True)
+
+
+def _import_shared() -> None:
+    """Import, before pulls and GE's import run in threads, what both use: SQLAlchemy's ORM.
+    GE imports it; while it does, the hooks it registers already serve every statement a pull
+    compiles (a DuckDB connection's first ping), half-defined: AttributeError, partially
+    initialized module 'sqlalchemy.orm.exc'."""
+    import sqlalchemy.orm  # noqa: F401
 
 
 def _gathered(p: Plan, started: dict[str, Pending], progress: Progress | None) -> Collected:

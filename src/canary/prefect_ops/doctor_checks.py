@@ -11,15 +11,18 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy import create_engine
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from canary.config import duration_text
-from canary.errors import SecretError
+from canary.errors import SecretError, StoreError
 from canary.prefect_ops.schedules import scheduled_weeks
 from canary.prefect_ops.secret_blocks import secret_refs
 from canary.secrets import resolve
+from canary.store import revision
 from canary.store.db import may_make
+from canary.store.faults import first_line, translate
 from canary.url_secrets import safe_url
 
 if TYPE_CHECKING:
@@ -122,6 +125,64 @@ def _damaged(file: Path) -> str | None:
     if verdict == "ok":
         return None
     return f"{file} is damaged ({verdict}): move it aside or restore it from a backup"
+
+
+def store_schema(ctx: Context) -> Iterator[Finding]:
+    """Connect to the store, read-only: it is reachable, and its schema is one this canary
+    can migrate (not from a newer canary, not half made, not rows without a revision)."""
+    from canary.doctor import Finding
+
+    raw = ctx.config.store_url(ctx.environ)
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        return  # store_location says so
+    where = safe_url(raw)
+    if url.get_backend_name() == "sqlite":
+        if url.database in (None, "", ":memory:"):
+            return
+        file = Path(url.database).absolute()
+        if not file.is_file() or _damaged(file):
+            return  # a new store, or writable_places says what is wrong
+        where = str(file)
+        url = URL.create("sqlite", database=f"{file.as_uri()}?mode=ro", query={"uri": "true"})
+    engine = create_engine(url, hide_parameters=True, **_connect_timeout(url))
+    translate(engine, raw)
+    try:
+        with engine.connect() as con:
+            state = revision.found(con)
+    except StoreError as exc:
+        yield Finding("store: schema", "unreachable" if exc.transient else "fail", str(exc))
+        return
+    except SQLAlchemyError as exc:
+        yield Finding("store: schema", "fail", f"store {where}: {first_line(exc)}")
+        return
+    finally:
+        engine.dispose()
+    known = revision.known_revisions()
+    problem = revision.trouble(state, where, known)
+    if problem:
+        yield Finding("store: schema", "fail", problem)
+    elif state.half_made:
+        yield Finding(
+            "store: schema",
+            "warn",
+            f"{where} is half made (canary's tables, all empty, without a schema revision, "
+            "as a full disk leaves a first run): the next run makes it again",
+        )
+    elif not state.revisions:
+        yield Finding("store: schema", "ok", f"{where}: reachable; the first run makes its tables")
+    else:
+        at = ", ".join(state.revisions)
+        later = "" if at == known[-1] else f"; the next run upgrades it to {known[-1]}"
+        yield Finding("store: schema", "ok", f"{where}: reachable, schema revision {at}{later}")
+
+
+def _connect_timeout(url: URL) -> dict[str, dict[str, int]]:
+    """A server that does not answer is unreachable after 10s, not after the OS's minutes."""
+    return (
+        {"connect_args": {"connect_timeout": 10}} if url.get_backend_name() == "postgresql" else {}
+    )
 
 
 def secret_origins(ctx: Context) -> Iterator[Finding]:

@@ -19,14 +19,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from canary.errors import StoreError
 from canary.profile import METRIC_COLUMNS
 from canary.results import CheckResult, PastCheck, RunResult
+from canary.store import revision
 from canary.store.fallback import copy_missing
 from canary.store.fallback import url_of as fallback_url
 from canary.store.faults import advice, first_line, translate
-from canary.store.locks import store_lock
+from canary.store.locks import sqlite_file, store_lock
+from canary.store.revision import MIGRATIONS
 from canary.store.schema import check_results, dataset_schemas, metrics, runs
 from canary.url_secrets import safe_url
 
-MIGRATIONS = Path(__file__).parent / "migrations"
 #: Verdicts that make a week's numbers suspect.
 BAD = ("failed", "error")
 DEFAULT_LOCK_TIMEOUT = 600.0
@@ -132,15 +133,33 @@ class Store:
         return store_lock(self.engine, f"run {monitor} {week}", self.lock_timeout)
 
     def _migrate(self) -> None:
-        """Upgrade to the newest schema; one process at a time, so fresh stores never race."""
+        """Upgrade to the newest schema in one transaction (SQLite's DDL included, so a full
+        disk leaves the store as it was); one process at a time, so fresh stores never race.
+        A half-made store without rows is made again; one from a newer canary, or holding
+        rows without a schema revision, is left as it is (``StoreError``)."""
         cfg = AlembicConfig()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         with (
             store_lock(self.engine, "migrations", self.lock_timeout),
             self.engine.begin() as connection,
         ):
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("BEGIN")  # else each DDL commits alone
+            state = revision.found(connection)
+            problem = revision.trouble(state, self.where, revision.known_revisions())
+            if problem:
+                raise StoreError(problem)
+            if state.half_made:
+                for name in (*state.tables, revision.VERSIONS):
+                    connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}"')
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, "heads")
+
+    @property
+    def where(self) -> str:
+        """The store for people: a SQLite file's path, else the URL without its password."""
+        database = sqlite_file(self.engine)
+        return str(database) if database is not None else safe_url(self.url)
 
     def close(self) -> None:
         self.engine.dispose()
