@@ -424,3 +424,32 @@ def test_an_override_that_breaks_a_mapping_names_its_variable(
     text = _error(_raw(), env)
     assert text.startswith(f"environment variable {next(iter(env))}: invalid config")
     assert key in text and "bad.yaml" not in text
+
+
+@pytest.mark.parametrize("key", ["data_dir", "expectations_dir"])
+def test_an_empty_folder_is_refused_naming_its_key_or_variable(key: str) -> None:
+    """An empty path would quietly mean the config file's own folder (a new, empty store)."""
+    assert f"bad.yaml: invalid config\n  {key}: an empty path" in _error({**_raw(), key: ""})
+    variable = f"CANARY__{key.upper()}"
+    text = _error(_raw(), {variable: ""})
+    assert f"environment variable {variable}: invalid config\n  {key}: an empty path" in text
+
+
+def test_an_empty_mapping_in_a_variable_replaces_the_file_s() -> None:
+    text = _error(_raw(), {"CANARY__MONITORS": "{}"})
+    assert "environment variable CANARY__MONITORS: invalid config" in text
+    assert "monitors: no monitor is configured" in text
+
+
+def test_a_missing_expectations_dir_names_its_key_or_variable(tmp_path: Path) -> None:
+    config = write_config(tmp_path, expectations_dir="nowhere")
+    with pytest.raises(ConfigError, match=r"canary.yaml: expectations_dir: .*nowhere does not"):
+        load_config(config, environ={})
+    env = {"CANARY__EXPECTATIONS_DIR": "/nonexistent"}
+    with pytest.raises(ConfigError) as info:
+        load_config(config, environ=env)
+    assert str(info.value).startswith(
+        "environment variable CANARY__EXPECTATIONS_DIR: /nonexistent does not exist"
+    )
+    assert main(["run", "--config", str(config)]) == 2
+    assert load_config(config, environ={}, suites=False).expectations_dir == tmp_path / "nowhere"

@@ -597,6 +597,14 @@ class Config(Strict):
                     )
         return self
 
+    @field_validator("data_dir", "expectations_dir", mode="before")
+    @classmethod
+    def _some_folder(cls, value: Any) -> Any:
+        """An empty path would silently mean the config file's own folder."""
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("an empty path; name a folder (relative to the config file)")
+        return value
+
     @field_validator("monitors")
     @classmethod
     def _some_monitor(cls, value: dict[str, MonitorConfig]) -> dict[str, MonitorConfig]:
@@ -714,9 +722,11 @@ def _in_file(raw: Any, path: str) -> bool:
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over``'s keys over ``base``'s, mappings merged key by key; an empty mapping
+    replaces (``CANARY__MONITORS='{}'`` means no monitors, not no change)."""
     out = dict(base)
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if value and isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = _merge(out[key], value)
         else:
             out[key] = value
@@ -949,8 +959,13 @@ def _definitions(raw: Any, file: str, origin: str) -> Catalog:
         raise ConfigError(f"{where}: {exc}") from None
 
 
-def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
-    """Read, validate and resolve ``path``: relative paths become relative to its folder."""
+def load_config(
+    path: Path, environ: Mapping[str, str] | None = None, *, suites: bool = True
+) -> Config:
+    """Read, validate and resolve ``path``: relative paths become relative to its folder.
+
+    With ``suites``, ``expectations_dir`` must be an existing folder (``suite init``, which
+    creates it, passes False)."""
     text = _read_text(path)
     try:
         raw = parse_yaml(text)
@@ -962,14 +977,19 @@ def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
         ) from None
     except DuplicateKeyError as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    config = parse_config(raw, str(path), environ)
+    env = os.environ if environ is None else environ
+    config = parse_config(raw, str(path), env)
     base = path.resolve().parent
     logfiles.use_data_dir(base / config.data_dir)
     expectations = base / config.expectations_dir
-    if expectations.exists() and not expectations.is_dir():
+    missing = suites and not expectations.exists()
+    if missing or (expectations.exists() and not expectations.is_dir()):
+        name = _origin("expectations_dir", _env_overrides(env)[1], raw)
+        where = f"environment variable {name}" if name else f"{path}: expectations_dir"
+        what = "does not exist" if missing else "is a file"
         raise ConfigError(
-            f"{path}: expectations_dir: {expectations} is a file; name the folder of the "
-            "suites (one JSON file per dataset)"
+            f"{where}: {expectations} {what}; name the folder of the suites (one JSON "
+            "file per dataset)"
         )
     return config.model_copy(
         update={
