@@ -453,3 +453,30 @@ def test_a_missing_expectations_dir_names_its_key_or_variable(tmp_path: Path) ->
     )
     assert main(["run", "--config", str(config)]) == 2
     assert load_config(config, environ={}, suites=False).expectations_dir == tmp_path / "nowhere"
+
+
+def test_names_too_long_for_the_store_or_a_file_name_are_refused_by_key() -> None:
+    """PostgreSQL refuses a monitor name over its column's 200 characters; a file system a
+    file name over 255 bytes (the file outbox's names hold monitor and channel)."""
+    raw = _raw()
+    raw["monitors"]["m" * 201] = raw["monitors"].pop(M)
+    text = _error(raw)
+    assert f"monitors.{'m' * 201}: a monitor name of 201 characters; at most 200 fit" in text
+    raw = _raw()
+    raw["monitors"][M]["alerts"] = {"channel": "#" + "c" * 80}
+    assert f"monitors.{M}.alerts.channel: String should have at most 80" in _error(raw)
+    raw = _raw()
+    name = "m" * 200
+    raw["monitors"][name] = raw["monitors"].pop(M)
+    raw["monitors"][name]["alerts"] = {"channel": "#" + "c" * 70}
+    assert f"monitors.{name}: the monitor name (200 characters) makes" in _error(raw)
+    raw = _raw()
+    raw["monitors"][M]["suite_prefix"] = "p" * 240
+    assert f"monitors.{M}.suite_prefix: a suite file name of" in _error(raw)
+    raw = _raw()
+    raw["monitors"][M]["datasets"]["creators"] = {"suite": "s" * 251}
+    assert f"monitors.{M}.datasets.creators.suite: a suite file name of 256" in _error(raw)
+    long_name = "m" * 150  # fits both
+    raw = _raw()
+    raw["monitors"][long_name] = raw["monitors"].pop(M)
+    assert long_name in parse_config(raw, "ok.yaml", {}).monitors

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from datetime import date, timedelta
 from difflib import get_close_matches
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
@@ -378,7 +379,7 @@ class DatasetConfig(Strict):
 
 
 class AlertRoute(Strict):
-    channel: str = Field(pattern=r"^(#[a-z0-9_-]+|[CG][A-Z0-9]{8,})$")
+    channel: str = Field(pattern=r"^(#[a-z0-9_-]+|[CG][A-Z0-9]{8,})$", max_length=80)
 
 
 class MonitorConfig(Strict):
@@ -597,6 +598,33 @@ class Config(Strict):
                     )
         return self
 
+    @model_validator(mode="after")
+    def _names_fit(self) -> Config:
+        """Monitor and dataset names fit the store's columns, and the file names made of
+        them (the file outbox's, the suites') fit a file system's limit."""
+        from canary.alerts.file_names import NAME_MAX, outbox_file_name
+        from canary.store.schema import metrics, runs
+
+        for name, monitor in self.monitors.items():
+            _fits(("monitors", name), "monitor name", name, runs.c.monitor.type.length)
+            routes = [r.channel for r in self.slack.routes.values() if fnmatchcase(name, r.monitor)]
+            for channel in (monitor.alerts.channel, *routes):
+                file = outbox_file_name(date.max, name, channel, "x" * 8)
+                if len(file.encode()) > NAME_MAX:
+                    raise _KeyProblem(
+                        ("monitors", name),
+                        f"the monitor name ({len(name)} characters) makes the file outbox's "
+                        f"name for alerts to {channel} {len(file.encode())} bytes long, over "
+                        f"the {NAME_MAX} a file system takes; shorten it",
+                    )
+            for dataset, entry in monitor.datasets.items():
+                here = ("monitors", name, "datasets", dataset)
+                _fits(here, "dataset name", dataset, metrics.c.dataset.type.length)
+                key = (*here, "suite") if entry.suite else ("monitors", name, "suite_prefix")
+                for part in f"{monitor.suite_for(dataset)}.json".split("/"):
+                    _fits(key, "suite file name", part, NAME_MAX)
+        return self
+
     @field_validator("data_dir", "expectations_dir", mode="before")
     @classmethod
     def _some_folder(cls, value: Any) -> Any:
@@ -640,6 +668,14 @@ def _known_columns(loc: tuple[str, ...], history: HistorySettings, columns: set[
         raise _KeyProblem(
             (*loc, "columns"),
             f"unknown column {', '.join(map(repr, unknown))}; allowed: {', '.join(sorted(columns))}",
+        )
+
+
+def _fits(loc: tuple[str, ...], what: str, value: str, longest: int | None) -> None:
+    """``_KeyProblem`` at ``loc`` if ``value`` (a ``what``) is over ``longest`` characters."""
+    if longest is not None and len(value) > longest:
+        raise _KeyProblem(
+            loc, f"a {what} of {len(value)} characters; at most {longest} fit the store and files"
         )
 
 
