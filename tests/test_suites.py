@@ -346,3 +346,65 @@ def test_prepared_context_is_made_off_the_calling_thread_and_then_used() -> None
     raw = ge.run(suite, pd.DataFrame({"n": [1, -1]}), {}, "BASIC")
     assert made_in == ["canary-ge-import"]
     assert [r.success for r in raw] == [False]
+
+
+@pytest.mark.parametrize(
+    ("bound", "says"),
+    [
+        ('{"column": "a", "min_value": NaN}', "kwargs.min_value is NaN"),
+        ('{"column": "a", "max_value": -Infinity}', "kwargs.max_value is -Infinity"),
+        ('{"column": "a", "value_set": [1, Infinity]}', r"kwargs.value_set\[1\] is Infinity"),
+    ],
+)
+def test_a_nan_or_infinite_bound_is_a_suite_error(tmp_path: Path, bound: str, says: str) -> None:
+    """No value compares with NaN: the check used to fail the data and open an incident."""
+    ok = '{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"}}'
+    bad = f'{{"type": "expect_column_values_to_be_between", "kwargs": {bound}}}'
+    (tmp_path / "nan.json").write_text(f'{{"expectations": [{ok}, {bad}]}}')
+    with pytest.raises(SuiteError, match=rf"nan.json: expectations\[1\]: {says}; write a finite"):
+        load_suite(tmp_path, "nan")
+
+
+def _suites_copy(tmp_path: Path) -> Path:
+    suites = tmp_path / "expectations"
+    suites.mkdir()
+    for path in (REPO / "expectations").glob("*.json"):
+        (suites / path.name).write_text(path.read_text())
+    return suites
+
+
+def _run_canary(tmp_path: Path, suites: Path) -> tuple[int, dict[str, object]]:
+    from canary.cli import main
+    from tests.conftest import write_config
+
+    config = write_config(tmp_path, expectations_dir=str(suites))
+    out = tmp_path / "out.json"
+    args = ["run", "--config", str(config), "--as-of", "2026-11-28", "--quiet", "--json"]
+    code = main([*args, str(out), "--monitor", "code-insights-canary"])
+    return code, json.loads(out.read_text())
+
+
+def test_a_nan_bound_in_a_suite_fails_the_run_as_a_suite_error(
+    tmp_path: Path, sample_data_dir: Path
+) -> None:
+    suites = _suites_copy(tmp_path)
+    target = suites / "canary.page_views.json"
+    target.write_text(target.read_text().replace('"min_value": 0', '"min_value": NaN', 1))
+    assert "NaN" in target.read_text()
+    code, doc = _run_canary(tmp_path, suites)
+    assert code == 3
+    text = json.dumps(doc)
+    assert "canary.page_views.json: expectations[" in text and "is NaN" in text
+
+
+def test_a_suite_with_no_expectations_is_a_warning_that_nothing_is_checked(
+    tmp_path: Path, sample_data_dir: Path
+) -> None:
+    suites = _suites_copy(tmp_path)
+    (suites / "canary.creators.json").write_text('{"expectations": []}\n')
+    code, doc = _run_canary(tmp_path, suites)
+    assert code == 0
+    (run,) = doc["runs"]  # type: ignore[attr-defined]
+    (warning,) = [c for c in run["checks"] if c["status"] == "warning"]
+    assert warning["dataset"] == "creators" and warning["check"] == "empty suite"
+    assert "(canary.creators.json) has no expectations" in warning["reason"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,26 @@ def _columns_named(kwargs: dict[str, Any], where: str) -> None:
             raise SuiteError(f"{where}: kwargs.{key} must be a list of column names (text)")
 
 
+def _finite(kwargs: dict[str, Any], where: str) -> None:
+    """``SuiteError`` for a NaN or infinite number in ``kwargs`` (JSON's ``NaN``,
+    ``Infinity``): no value compares with NaN, and no bound is written null."""
+
+    def walk(node: Any, key: str) -> None:
+        if isinstance(node, float) and not math.isfinite(node):
+            raise SuiteError(
+                f"{where}: kwargs.{key} is {json.dumps(node)}; write a finite number (null for no bound)"
+            )
+        if isinstance(node, dict):
+            for name, value in node.items():
+                walk(value, f"{key}.{name}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{key}[{i}]")
+
+    for name, value in kwargs.items():
+        walk(value, name)
+
+
 def load_suite(expectations_dir: Path, name: str, missing: str = "") -> dict[str, Any]:
     """The suite document; ``SuiteError`` names the file and what is wrong with it.
 
@@ -102,6 +123,7 @@ def load_suite(expectations_dir: Path, name: str, missing: str = "") -> dict[str
             if not isinstance(expectation.get(part) or {}, dict):
                 raise SuiteError(f"{where}: '{part}' must be an object of names and values")
         _columns_named(expectation.get("kwargs") or {}, where)
+        _finite(expectation.get("kwargs") or {}, where)
         key = (check_name(expectation), check_column(expectation.get("kwargs") or {}))
         if key in seen:
             raise SuiteError(
