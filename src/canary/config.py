@@ -605,8 +605,10 @@ class Config(Strict):
         from canary.alerts.file_names import NAME_MAX, outbox_file_name
         from canary.store.schema import metrics, runs
 
+        monitor_max = getattr(runs.c.monitor.type, "length", None)
+        dataset_max = getattr(metrics.c.dataset.type, "length", None)
         for name, monitor in self.monitors.items():
-            _fits(("monitors", name), "monitor name", name, runs.c.monitor.type.length)
+            _fits(("monitors", name), "monitor name", name, monitor_max)
             routes = [r.channel for r in self.slack.routes.values() if fnmatchcase(name, r.monitor)]
             for channel in (monitor.alerts.channel, *routes):
                 file = outbox_file_name(date.max, name, channel, "x" * 8)
@@ -619,7 +621,7 @@ class Config(Strict):
                     )
             for dataset, entry in monitor.datasets.items():
                 here = ("monitors", name, "datasets", dataset)
-                _fits(here, "dataset name", dataset, metrics.c.dataset.type.length)
+                _fits(here, "dataset name", dataset, dataset_max)
                 key = (*here, "suite") if entry.suite else ("monitors", name, "suite_prefix")
                 for part in f"{monitor.suite_for(dataset)}.json".split("/"):
                     _fits(key, "suite file name", part, NAME_MAX)
