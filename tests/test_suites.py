@@ -408,3 +408,36 @@ def test_a_suite_with_no_expectations_is_a_warning_that_nothing_is_checked(
     (warning,) = [c for c in run["checks"] if c["status"] == "warning"]
     assert warning["dataset"] == "creators" and warning["check"] == "empty suite"
     assert "(canary.creators.json) has no expectations" in warning["reason"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "says"),
+    [
+        ({"min_value": 5, "max_value": 1}, "kwargs.min_value 5 is above kwargs.max_value 1"),
+        ({"regex": "(["}, r"kwargs.regex is not a valid regex \(unterminated"),
+        ({"regex_list": ["a", "(x"]}, r"kwargs.regex_list\[1\] is not a valid regex"),
+    ],
+)
+def test_bounds_no_value_meets_and_bad_regexes_name_the_file_and_index(
+    tmp_path: Path, kwargs: dict[str, object], says: str
+) -> None:
+    doc = {
+        "expectations": [
+            {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"}},
+            {"type": "expect_column_values_to_be_between", "kwargs": {"column": "a", **kwargs}},
+        ]
+    }
+    (tmp_path / "odd.json").write_text(json.dumps(doc))
+    with pytest.raises(SuiteError, match=rf"odd.json: expectations\[1\]: {says}"):
+        load_suite(tmp_path, "odd")
+
+
+def test_a_mostly_above_one_says_only_that() -> None:
+    """``mostly`` may also be a suite parameter: its "not a valid dict" was noise."""
+    from canary.checks.validate import GreatExpectations
+
+    bad = {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a", "mostly": 2}}
+    assert GreatExpectations().unbuildable([bad]) == {
+        0: "expect_column_values_to_not_be_null is not valid: mostly: ensure this value is "
+        "less than or equal to 1.0"
+    }

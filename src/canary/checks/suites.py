@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from canary.errors import SuiteError
+from canary.readable import number
 
 _PARAM_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 #: kwargs that name one column, and those that list columns
@@ -91,6 +92,27 @@ def _finite(kwargs: dict[str, Any], where: str) -> None:
         walk(value, name)
 
 
+def _consistent(kwargs: dict[str, Any], where: str) -> None:
+    """``SuiteError`` for bounds no value lies between and a regex that does not compile."""
+    lo, hi = kwargs.get("min_value"), kwargs.get("max_value")
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lo, hi))
+    if numbers and lo > hi:
+        raise SuiteError(
+            f"{where}: kwargs.min_value {number(lo)} is above kwargs.max_value {number(hi)}; "
+            "no value lies between them"
+        )
+    listed = kwargs.get("regex_list")
+    regexes = [("regex", kwargs.get("regex"))] + [
+        (f"regex_list[{i}]", r) for i, r in enumerate(listed if isinstance(listed, list) else [])
+    ]
+    for key, regex in regexes:
+        if isinstance(regex, str):
+            try:
+                re.compile(regex)
+            except re.error as exc:
+                raise SuiteError(f"{where}: kwargs.{key} is not a valid regex ({exc})") from None
+
+
 def load_suite(expectations_dir: Path, name: str, missing: str = "") -> dict[str, Any]:
     """The suite document; ``SuiteError`` names the file and what is wrong with it.
 
@@ -124,6 +146,7 @@ def load_suite(expectations_dir: Path, name: str, missing: str = "") -> dict[str
                 raise SuiteError(f"{where}: '{part}' must be an object of names and values")
         _columns_named(expectation.get("kwargs") or {}, where)
         _finite(expectation.get("kwargs") or {}, where)
+        _consistent(expectation.get("kwargs") or {}, where)
         key = (check_name(expectation), check_column(expectation.get("kwargs") or {}))
         if key in seen:
             raise SuiteError(
