@@ -371,7 +371,7 @@ def _set(raw: dict, path: tuple[str, ...], value: object) -> dict:  # type: igno
         (("sources", "sample", "seed"), False, "sources.sample.seed: Input should be a valid integer"),
         (("monitors", M, "quiet_weeks"), [{"name": "x", "iso_weeks": [True]}], "iso_weeks.0: Input should be a valid integer"),
         (("version",), True, "version: Input should be 1"),
-        (("monitors", M, "suite_prefix"), "../x", f"monitors.{M}.suite_prefix: a name of letters"),
+        (("monitors", M, "suite_prefix"), "../x", f"monitors.{M}.suite_prefix: a name of ASCII letters"),
         (("monitors", M, "datasets", "page_views", "suite"), "../../etc/x", "page_views.suite: a suite file name in expectations_dir"),
         (("monitors", M, "datasets", "page_views", "suite"), "/etc/x", "page_views.suite: a suite file name in expectations_dir"),
         (("sources", "f"), {"kind": "files", "datasets": {"page_views": {"path": ""}}}, "sources.f.datasets.page_views.path: a path or glob"),
@@ -384,7 +384,7 @@ def test_values_that_would_check_nothing_or_escape_are_refused_by_key(
     assert named in _error(_set(_raw(), path, value))
 
 
-@pytest.mark.parametrize("name", ["", "a\nb", "a/b", "..", "x..y", "$(id)", "`id`", " x"])
+@pytest.mark.parametrize("name", ["", "a\nb", "a/b", "..", "x..y", "$(id)", "`id`", " x", "café"])
 @pytest.mark.parametrize("section", ["monitors", "sources", "secrets", "notify"])
 def test_names_that_are_paths_or_shell_are_refused(section: str, name: str) -> None:
     raw = _raw()
@@ -398,7 +398,7 @@ def test_names_that_are_paths_or_shell_are_refused(section: str, name: str) -> N
         raw["secrets"] = {name: {"env": "X"}}
     else:
         raw["notify"] = {name: {"block": "slack-webhook/ops"}}
-    assert f"{section}: key {name!r}: a name of letters, digits" in _error(raw)
+    assert f"{section}: key {name!r}: a name of ASCII letters, digits" in _error(raw)
 
 
 def test_a_suite_is_named_with_or_without_json() -> None:

@@ -90,7 +90,7 @@ def test_load_errors_name_the_file_and_place(tmp_path: Path) -> None:
         ]
     }
     (tmp_path / "param.json").write_text(json.dumps(bad_param))
-    with pytest.raises(SuiteError, match="letters, digits and underscores"):
+    with pytest.raises(SuiteError, match="ASCII letters, digits and underscores"):
         load_suite(tmp_path, "param")
 
 

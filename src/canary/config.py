@@ -124,7 +124,7 @@ def _name(value: str) -> str:
     """A name canary may put in file names, logs and Slack: no path or shell syntax."""
     if not _NAME.fullmatch(value) or ".." in value:
         raise ValueError(
-            "a name of letters, digits, '_', '-' and '.' (not '..'), starting with a letter, "
+            "a name of ASCII letters, digits, '_', '-' and '.' (not '..'), starting with a letter, "
             "digit or '_'"
         )
     return value

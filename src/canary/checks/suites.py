@@ -156,6 +156,8 @@ def load_suite(expectations_dir: Path, name: str, missing: str = "") -> dict[str
         seen[key] = i
     for param in parameters_of(doc):
         if not _PARAM_NAME.match(param):
-            raise SuiteError(f"{path}: parameter {param!r}: use letters, digits and underscores")
+            raise SuiteError(
+                f"{path}: parameter {param!r}: use ASCII letters, digits and underscores"
+            )
     doc.setdefault("name", name)
     return doc
