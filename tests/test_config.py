@@ -480,3 +480,15 @@ def test_names_too_long_for_the_store_or_a_file_name_are_refused_by_key() -> Non
     raw = _raw()
     raw["monitors"][long_name] = raw["monitors"].pop(M)
     assert long_name in parse_config(raw, "ok.yaml", {}).monitors
+
+
+def test_a_dataset_name_too_long_for_the_store_is_refused_by_key() -> None:
+    raw = _raw()
+    long_tile = "t" * 201
+    raw["definitions"] = {
+        "tiles": {long_tile: {"title": "Long", "shape": "series", "fields": ["weekly_pings.week"]}},
+        "dashboards": {"long": {"title": "Long", "tiles": [long_tile]}},
+    }
+    raw["monitors"][M].update(dashboard="long", datasets={long_tile: {"suite": "x"}})
+    text = _error(raw)
+    assert f"monitors.{M}.datasets.{long_tile}: a dataset name of 201 characters" in text
