@@ -95,8 +95,7 @@ def _finite(kwargs: dict[str, Any], where: str) -> None:
 def _consistent(kwargs: dict[str, Any], where: str) -> None:
     """``SuiteError`` for bounds no value lies between and a regex that does not compile."""
     lo, hi = kwargs.get("min_value"), kwargs.get("max_value")
-    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lo, hi))
-    if numbers and lo > hi:
+    if isinstance(lo, int | float) and isinstance(hi, int | float) and lo > hi:
         raise SuiteError(
             f"{where}: kwargs.min_value {number(lo)} is above kwargs.max_value {number(hi)}; "
             "no value lies between them"
