@@ -4,8 +4,9 @@ For each seed, every catalog scenario is injected at several random weeks (gradu
 are judged a week later) and every monitor is replayed for that week in a scratch store;
 the failed checks of the week are grouped into incidents. Targets: at most 1.2 incidents
 per scenario on average, the most severe one's cause is the scenario's slug in at least 90%
-of cases, and clean weeks (the year end included) give none. Prints the confusion matrix:
-scenario by the cause of each incident it gave ("none": no incident at all).
+of cases, every breakage's incidents are classed ``pipeline`` in at least 90%, and clean
+weeks (the year end included) give none. Prints the confusion matrix: scenario by the cause
+of each incident it gave ("none": no incident at all), then scenario by class.
 
     .venv/bin/python -m bench.incidents [--seeds 2] [--weeks 2] [--clean-weeks 6]
 """
@@ -38,6 +39,7 @@ CLEAN_END = date(2026, 1, 19)  # the clean weeks before it span the year end
 GRADUAL = {"version-field-drop", "version-undercount"}
 UNEXPLAINED = "unexplained"
 NONE = "none"
+CLASSES = ("pipeline", "product", "unclear")
 
 
 def _config(seed: int, data_dir: Path) -> Config:
@@ -80,6 +82,14 @@ def print_matrix(rows: dict[str, Counter[str]]) -> None:
     print("columns: " + ", ".join(f"{short[c]}={c}" for c in columns))
 
 
+def print_classes(rows: dict[str, Counter[str]]) -> None:
+    """Scenarios down, incident classes across."""
+    width = max(len(r) for r in rows)
+    print(f"{'scenario':<{width}} " + " ".join(f"{c:>8}" for c in CLASSES))
+    for name, counts in rows.items():
+        print(f"{name:<{width}} " + " ".join(f"{counts.get(c, 0) or '.':>8}" for c in CLASSES))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=2)
@@ -94,6 +104,7 @@ def main() -> None:
     slugs = args.scenario or list(SCENARIOS)
     matrix: dict[str, Counter[str]] = {slug: Counter() for slug in slugs}
     matrix["clean"] = Counter()
+    classes: dict[str, Counter[str]] = {slug: Counter() for slug in slugs}
     cases = right = incidents = clean_incidents = clean_weeks = 0
     wrong: list[str] = []
     for seed in range(1, args.seeds + 1):
@@ -117,6 +128,7 @@ def main() -> None:
                     cases += 1
                     incidents += len(found)
                     matrix[slug].update([_cause(i) for i in found] or [NONE])
+                    classes[slug].update(i.class_ for i in found)
                     if found and found[0].cause == slug:
                         right += 1
                     else:
@@ -124,6 +136,11 @@ def main() -> None:
         print(f"seed {seed} done after {time.time() - started:.0f} s", flush=True)
     print()
     print_matrix(matrix)
+    print()
+    print_classes(classes)
+    classed = sum(classes.values(), Counter())
+    told = sum(classed.values()) or 1
+    print(f"breakage incidents classed pipeline: {classed['pipeline'] / told:.0%} (target >= 90%)")
     print()
     print(f"incidents per scenario: {incidents / cases:.2f} (target <= 1.2) over {cases} cases")
     print(f"cause is the scenario's slug: {right / cases:.0%} ({right}/{cases}; target >= 90%)")

@@ -19,7 +19,7 @@ from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from canary import pipeline
-from canary.alerts.deliver import alerts_with_run, results_link
+from canary.alerts.deliver import alerts_with_run, recorded_runs, results_link
 from canary.alerts.kept import deliver_or_keep
 from canary.alerts.lease import holder_name
 from canary.alerts.model import is_web
@@ -215,15 +215,26 @@ def week_numbers(config: Config, store_url: str, run: RunResult) -> list[KeyNumb
     return key_numbers(history, run.tiles or config.catalog.tiles, run.week)
 
 
+def week_others(config: Config, store_url: str, run: RunResult) -> list[RunResult]:
+    """The other monitors' runs of the run's week, as the store recorded them."""
+    store = Store(store_url)
+    try:
+        others = [m for m in config.monitors if m != run.monitor]
+        return recorded_runs(store, config, run.week, others)
+    finally:
+        store.close()
+
+
 def publish_summary(
     run: RunResult,
     links: dict[str, str],
     missing: Undelivered | None = None,
     numbers: list[KeyNumber] | None = None,
+    others: list[RunResult] | None = None,
 ) -> None:
     """The summary, made by the flow itself: the UI lists a flow run's own artifacts before
     those of its tasks, so it is the first thing a data engineer reads."""
-    summary = summary_markdown(run, links=links, numbers=numbers)
+    summary = summary_markdown(run, links=links, numbers=numbers, others=others)
     if missing:
         summary += "\n" + missing.markdown()
     create_markdown_artifact(
@@ -312,7 +323,8 @@ def weekly_canary(
             missing = send_alerts(config, store_url, run, docs_url, run_url) if alerts else None
             emit_events(store_url, run)
             links = run_links(config, run, docs_url, store_url)
-            publish_summary(run, links, missing, week_numbers(config, store_url, run))
+            numbers = week_numbers(config, store_url, run)
+            publish_summary(run, links, missing, numbers, week_others(config, store_url, run))
             publish(run, links)
     finally:
         if scratch is not None:

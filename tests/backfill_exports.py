@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import write_config
+from tests.conftest import write_files_config
 from tests.test_files_source import export_tiles
 
 #: A snapshot first, so that a backfill writes it week by week before the series' one write.
@@ -36,25 +36,7 @@ def make_exports(directory: Path) -> Path:
 def files_setup(tmp_path: Path, exports: Path) -> Path:
     """A copy of ``exports`` in ``tmp_path`` and a config reading ``DATASETS`` from it."""
     shutil.copytree(exports, tmp_path / "exports", ignore=shutil.ignore_patterns("warehouse"))
-    return write_config(
-        tmp_path,
-        sources={
-            "exports": {
-                "kind": "files",
-                "complete_after": "12h",
-                "datasets": {n: {"path": f"exports/{n}.csv"} for n in DATASETS},
-            }
-        },
-        monitors={
-            MONITOR: {
-                "source": "exports",
-                "dashboard": "canary",
-                "suite_prefix": "canary",
-                "alerts": {"channel": "#code-insights-internal"},
-                "datasets": {n: {} for n in DATASETS},
-            }
-        },
-    )
+    return write_files_config(tmp_path, MONITOR, DATASETS)
 
 
 def store_path(config: Path) -> Path:

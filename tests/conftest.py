@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,28 @@ def write_config(directory: Path, **changes: object) -> Path:
     path = directory / "canary.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     return path
+
+
+def write_files_config(
+    directory: Path,
+    monitor: str,
+    datasets: Iterable[str] | None = None,
+    path: str = "exports/{name}.csv",
+    **changes: object,
+) -> Path:
+    """A config whose ``monitor`` (as the repo's canary.yaml has it) reads ``datasets``
+    (default: all of its own) from the files ``path`` names (``{name}``: the dataset)."""
+    monitor_def = yaml.safe_load((REPO / "canary.yaml").read_text())["monitors"][monitor]
+    names = list(monitor_def["datasets"] if datasets is None else datasets)
+    exports = {n: {"path": path.format(name=n)} for n in names}
+    return write_config(
+        directory,
+        sources={"exports": {"kind": "files", "complete_after": "12h", "datasets": exports}},
+        monitors={
+            monitor: {**monitor_def, "source": "exports", "datasets": {n: {} for n in names}}
+        },
+        **changes,
+    )
 
 
 @pytest.fixture

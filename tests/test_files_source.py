@@ -15,7 +15,7 @@ from canary.dashboards import catalog
 from canary.report.json_result import validate
 from canary.sample.warehouse import WarehouseSpec
 from canary.sources.sample import SampleWarehouseSource, sample_spec
-from tests.conftest import AS_OF, LATEST_WEEK, NOW, write_config
+from tests.conftest import AS_OF, LATEST_WEEK, NOW, write_files_config
 
 CANARY_DATASETS = ("instances_reporting", "page_views", "creators", "instance_usage")
 
@@ -40,25 +40,7 @@ def export_tiles(directory: Path, monitor: str, fmt: str = "csv") -> Path:
 
 
 def files_config(tmp_path: Path, pattern: str) -> Path:
-    return write_config(
-        tmp_path,
-        sources={
-            "exports": {
-                "kind": "files",
-                "complete_after": "12h",
-                "datasets": {name: {"path": pattern.format(name=name)} for name in CANARY_DATASETS},
-            }
-        },
-        monitors={
-            "code-insights-canary": {
-                "source": "exports",
-                "dashboard": "canary",
-                "suite_prefix": "canary",
-                "alerts": {"channel": "#code-insights-internal"},
-                "datasets": {name: {} for name in CANARY_DATASETS},
-            }
-        },
-    )
+    return write_files_config(tmp_path, "code-insights-canary", CANARY_DATASETS, pattern)
 
 
 def _run(config: Path, out: Path) -> tuple[int, dict]:  # type: ignore[type-arg]

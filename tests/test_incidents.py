@@ -212,8 +212,10 @@ def config(tmp_path: Path) -> Config:
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("slug", ["object-null", "version-field-drop", "canary-silent"])
-def test_a_scenario_week_gives_one_incident_with_the_scenario_as_its_cause(
+@pytest.mark.parametrize(
+    "slug", ["object-null", "version-field-drop", "canary-silent", "double-count", "ingestion-loss"]
+)
+def test_a_scenario_week_gives_one_incident_with_the_scenario_as_its_cause_classed_pipeline(
     slug: str, config: Config, ge: GreatExpectations
 ) -> None:
     week = LATEST_WEEK - WEEK * 3
@@ -224,7 +226,7 @@ def test_a_scenario_week_gives_one_incident_with_the_scenario_as_its_cause(
         runs += backtest(plan(config, monitor, options, config.data_dir), week, store, ge)
     store.close()
     incidents = incidents_of(runs)
-    assert [i.cause for i in incidents] == [slug]
+    assert [(i.cause, i.class_) for i in incidents] == [(slug, "pipeline")]
     failed = {c.id for r in runs for c in r.checks if c.status == "failed"}
     assert set(incidents[0].check_ids) == failed
     validate(document(runs))
@@ -265,8 +267,18 @@ def test_markdown_lists_incidents_most_severe_first_for_the_summary_artifact() -
     text = incidents_markdown(find_incidents([run], catalog().tiles))
     lines = text.splitlines()
     assert lines[0] == "## Incidents"
-    assert lines[2].startswith("1. **object-null** (90%) since 2026-11-16, 17 checks: 4 counters")
-    assert lines[3].startswith("2. **unexplained** since 2026-11-16, 1 check: creators (level):")
+    assert lines[2].startswith(
+        "1. **object-null** (90%), pipeline, since 2026-11-16, 17 checks: 4 counters"
+    )
+    assert lines[3] == (
+        "   *pipeline:* object-null is a breakage of the data, not a change in usage."
+    )
+    assert lines[4].startswith(
+        "2. **unexplained**, unclear, since 2026-11-16, 1 check: creators (level):"
+    )
+    assert lines[5] == (
+        "   *unclear:* values higher overall, with no segment judged to show how broad."
+    )
     assert incidents_markdown([]) == ""
 
 

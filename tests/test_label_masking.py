@@ -18,7 +18,7 @@ from canary.report.checks_table import checks_markdown
 from canary.report.console import print_report
 from canary.report.json_result import document, validate
 from canary.store.db import Store
-from tests.conftest import LATEST_WEEK, NOW, sample_exports, write_config
+from tests.conftest import LATEST_WEEK, NOW, sample_exports, write_config, write_files_config
 from tests.slack_fake import ENV, SlackFake
 
 pytestmark = pytest.mark.integration
@@ -63,23 +63,10 @@ def test_personal_data_in_segment_labels_is_masked_everywhere_it_is_shown(
 ) -> None:
     _exports(shared_sample, tmp_path / "exports")
     config = load_config(
-        write_config(
+        write_files_config(
             tmp_path,
-            sources={
-                "exports": {
-                    "kind": "files",
-                    "datasets": {n: {"path": f"exports/{n}.csv"} for n in DATASETS},
-                }
-            },
-            monitors={
-                MONITOR: {
-                    "source": "exports",
-                    "dashboard": "all-instances",
-                    "suite_prefix": "all_instances",
-                    "alerts": {"channel": "#code-insights"},
-                    "datasets": {n: {} for n in DATASETS},
-                }
-            },
+            MONITOR,
+            DATASETS,
             slack={"delivery": "bot", "base_url": slack.url, "max_details": 40},
         )
     )

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from canary.display import LABEL_LIMIT, REASON_LIMIT, cut, shown_reason
 from canary.masking import mask_text
-from tests.conftest import AS_OF, LATEST_WEEK, sample_exports, write_config
+from tests.conftest import AS_OF, LATEST_WEEK, sample_exports, write_files_config
 
 MONITOR = "code-insights-all-instances"
 DATASETS = (
@@ -82,24 +82,7 @@ def test_a_week_of_long_labels_is_judged_quickly_and_shown_short(
     (tmp_path / "exports").mkdir()
     for name, frame in frames.items():
         frame.to_csv(tmp_path / "exports" / f"{name}.csv", index=False)
-    config = write_config(
-        tmp_path,
-        sources={
-            "exports": {
-                "kind": "files",
-                "datasets": {n: {"path": f"exports/{n}.csv"} for n in DATASETS},
-            }
-        },
-        monitors={
-            MONITOR: {
-                "source": "exports",
-                "dashboard": "all-instances",
-                "suite_prefix": "all_instances",
-                "alerts": {"channel": "#code-insights"},
-                "datasets": {n: {} for n in DATASETS},
-            }
-        },
-    )
+    config = write_files_config(tmp_path, MONITOR, DATASETS)
     out = tmp_path / "result.json"
     args = ["run", "--config", str(config), "--as-of", AS_OF.isoformat(), "--json", str(out)]
     done = subprocess.run(

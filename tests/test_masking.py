@@ -33,3 +33,9 @@ def test_segment_labels_are_masked_like_values_and_keep_their_identity() -> None
     assert checks[0].id != checks[1].id  # two labels masked alike are still two checks
     assert checks[0].id == CheckResult("m", "d", "level", "failed", "r", "c", a).id
     assert "10.0.0.1" not in repr(checks[0])
+
+
+def test_where_a_service_is_stays_readable_while_personal_data_around_it_is_masked() -> None:
+    shown = mask_text("store postgresql://canary@10.0.0.5:5432/db: ops@acme.io from 10.1.2.3")
+    assert shown == "store postgresql://canary@10.0.0.5:5432/db: ***@*** from ***.***.***.***"
+    assert mask_text("https://h.example/q?ip=10.1.2.3") == "https://h.example/q?ip=***.***.***.***"

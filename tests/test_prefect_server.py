@@ -300,7 +300,8 @@ def test_deployed_runs_end_in_states_with_artifacts_and_events(server: Server) -
     assert text.startswith(f"# ❌ DRILL object-null: {BROKEN} — week 2026-11-16: failed")
     assert "> 🧪 **DRILL object-null:" in text
     # the incidents open the summary; the failed checks follow as evidence
-    assert "## Incidents\n\n1. **object-null**" in text
+    assert "## Incidents\n\n1. **object-null** (90%), pipeline, since" in text
+    assert "*pipeline:* object-null is a breakage of the data, not a change in usage" in text
     assert text.index("## Incidents") < text.index("fields failed")
     assert all("canary-scenario-" not in str(a["data"]) for a in arts.values())
     assert all("file://" not in str(a["data"]) for a in arts.values())  # no path on the worker

@@ -27,7 +27,7 @@ from canary.cli import main
 from canary.report.json_result import validate
 from canary.store.db import Store
 from canary.weeks import WEEK
-from tests.conftest import AS_OF, LATEST_WEEK, REPO, write_config
+from tests.conftest import AS_OF, LATEST_WEEK, write_files_config
 from tests.test_files_source import export_tiles
 from tests.test_store import PG_ADMIN, pg_url  # noqa: F401  (pg_url: a fixture)
 from tests.test_suites import PLACEHOLDER
@@ -50,20 +50,7 @@ def shared_exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def exports_config(tmp_path: Path, shared: Path, monitor: str = "code-insights-canary") -> Path:
     """A config whose ``monitor`` reads a private copy of the exports in ``tmp_path``."""
     shutil.copytree(shared / monitor, tmp_path / "exports")
-    repo = yaml.safe_load((REPO / "canary.yaml").read_text())["monitors"][monitor]
-    datasets = list(repo["datasets"])
-    repo["source"] = "exports"
-    return write_config(
-        tmp_path,
-        sources={
-            "exports": {
-                "kind": "files",
-                "complete_after": "12h",
-                "datasets": {name: {"path": f"exports/{name}.csv"} for name in datasets},
-            }
-        },
-        monitors={monitor: repo},
-    )
+    return write_files_config(tmp_path, monitor)
 
 
 def run(config: Path, out: Path, *extra: str) -> tuple[int, dict[str, Any]]:

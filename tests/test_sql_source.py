@@ -114,10 +114,17 @@ def _errors(doc: dict[str, Any]) -> list[str]:
     return [c["reason"] for c in doc["runs"][0]["checks"] if c["status"] == "error"]
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://canary:s3cr3t-pw@127.0.0.1:1/warehouse",
+        "postgresql+psycopg://canary@127.0.0.1:1/warehouse?password=s3cr3t-pw",
+    ],
+    ids=["in the user part", "in the query"],
+)
 def test_an_unreachable_warehouse_is_an_error_check_without_the_password(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str
 ) -> None:
-    url = "postgresql+psycopg://canary:s3cr3t-pw@127.0.0.1:1/warehouse"
     config = _sql_config(tmp_path, {"url": url, "retries": 1})
     code, doc = _run(config, tmp_path / "out.json")
     errors = _errors(doc)

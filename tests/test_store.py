@@ -205,6 +205,16 @@ def test_a_sqlite_store_makes_no_folder_outside_data_dir(
     assert not (tmp_path / "nonexistent").exists()
 
 
+def test_a_sqlite_store_under_the_home_directory_makes_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deployments keep their store in ~/.local/share/canary, outside data_dir."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    durable = tmp_path / "home" / ".local" / "share" / "canary"
+    Store(f"sqlite:///{durable / 'store.db'}", home=tmp_path / "data").close()
+    assert (durable / "store.db").is_file()
+
+
 def test_a_damaged_sqlite_store_says_which_file_and_what_to_do(tmp_path: Path) -> None:
     """ "file is not a database" and "database disk image is malformed" name the file, say
     to move it aside or restore it, then run canary doctor (which then says so too)."""

@@ -53,10 +53,10 @@ from canary.sample.scenarios import SCENARIOS
 from canary.sources.base import Source
 from canary.sources.registry import BuildContext, build
 from canary.sources.sample import sample_spec as sample_spec
-from canary.sources.sql_connection import scrub
 from canary.store.db import Store
 from canary.store.fallback import NAME as FALLBACK_NAME
 from canary.summary import TileSummary
+from canary.url_secrets import scrub
 from canary.weeks import latest_complete_week
 
 Progress = Callable[[str], None]

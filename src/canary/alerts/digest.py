@@ -69,6 +69,8 @@ class IncidentView:
     flapping: bool = False
     resolved_week: date | None = None
     drill: bool = False  # injected by a drill, whatever run tells it
+    class_: str = "unclear"  # pipeline, product or unclear
+    class_evidence: str = ""  # why, in one sentence (empty in bodies stored before classes)
 
 
 #: What an outbox entry of a run tells: the run's message, one incident's thread reply, a
@@ -189,6 +191,8 @@ def _view(
         drill=drill,
         check_ids=[c.id for c in mine],
         datasets=sorted({c.dataset for c in mine}),
+        class_=incident.class_,
+        class_evidence=mask_text(incident.class_evidence),
     )
 
 

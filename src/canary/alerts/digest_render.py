@@ -100,7 +100,8 @@ def incident_head(view: IncidentView, style: Style) -> str:
         return f"✅ {drill}{style.strike(_cause(view))} · since {view.since.isoformat()} · resolved in week {week}"
     sure = f" ({view.confidence:.0%})" if view.cause else ""
     icon = STATUS_ICON.get(view.status, "❔")
-    head = f"{icon} {drill}{style.bold(_cause(view))}{sure} · since {view.since.isoformat()}"
+    mark = f" · {view.class_}" if view.class_evidence and view.class_ != "unclear" else ""
+    head = f"{icon} {drill}{style.bold(_cause(view))}{sure}{mark} · since {view.since.isoformat()}"
     return head + _marks(view)
 
 
@@ -147,6 +148,9 @@ def evidence_lines(view: IncidentView, monitor: str, style: Style) -> list[str]:
     if view.evidence:
         lines += _lead_lines(view.evidence[0], style)
         lines.append(f"{style.bold('scope')} {style.escape(view.scope)}")
+    if view.class_evidence:
+        lines.append(f"{style.bold('class')} {view.class_}: {style.escape(view.class_evidence)}")
+    if view.evidence:
         lines.append(style.bold("evidence"))
         lines += [style.bullet + _evidence(a, monitor, style) for a in view.evidence]
         rest = view.checks - len(view.evidence)

@@ -9,6 +9,7 @@ from datetime import date
 
 from canary.dashboards import Tile
 from canary.incidents.causes import CANARY_CHECKS, CATALOG, RULES, Match
+from canary.incidents.classify import WeekFacts, classify, week_facts
 from canary.incidents.evidence import Evidence, evidence_of
 from canary.incidents.model import Incident, incident_id
 from canary.results import UNCHECKED, RunResult
@@ -45,9 +46,10 @@ def find_incidents(
         by_onset: dict[date, list[Evidence]] = defaultdict(list)
         for e in found:
             by_onset[e.since or week].append(e)
+        facts = week_facts(week_runs, scopes)
         found_now: list[Incident] = []
         for onset, evidence in sorted(by_onset.items()):
-            found_now.extend(_incidents(week, onset, evidence, week_runs, scopes))
+            found_now.extend(_incidents(week, onset, evidence, week_runs, scopes, facts))
         out.extend(_distinct(found_now))
     return sorted(out, key=lambda i: (i.rank, i.week, i.headline))
 
@@ -69,6 +71,7 @@ def _incidents(
     evidence: list[Evidence],
     runs: list[RunResult],
     scopes: Mapping[str, str],
+    facts: WeekFacts,
 ) -> list[Incident]:
     incidents = []
     # a dataset that could not be read or checked tells no breakage: no rule claims it
@@ -77,7 +80,7 @@ def _incidents(
         match = rule(remaining)
         if match is None:
             continue
-        incidents.append(_incident(week, onset, match.slug, match.slug, match, runs, scopes))
+        incidents.append(_incident(week, onset, match.slug, match.slug, match, runs, scopes, facts))
         claimed = {id(e) for e in match.claimed}
         remaining = [e for e in remaining if id(e) not in claimed]
     remaining += [e for e in evidence if e.name in UNCHECKED]
@@ -91,7 +94,9 @@ def _incidents(
     for (key, direction), members in groups.items():
         lead = min(members, key=lambda e: (e.check.status != "failed", e.segment is not None))
         match = Match("", 0.0, members, lead)
-        incidents.append(_incident(week, onset, None, f"{key}/{direction}", match, runs, scopes))
+        incidents.append(
+            _incident(week, onset, None, f"{key}/{direction}", match, runs, scopes, facts)
+        )
     return incidents
 
 
@@ -103,6 +108,7 @@ def _incident(
     match: Match,
     runs: list[RunResult],
     scopes: Mapping[str, str],
+    facts: WeekFacts,
 ) -> Incident:
     claimed = match.claimed
     lead = match.lead
@@ -116,6 +122,7 @@ def _incident(
     if cause:
         headline += f". Looks like: {CATALOG[cause].looks_like} ({cause})"
     failed = any(e.check.status == "failed" for e in claimed)
+    class_, class_evidence = classify(cause, claimed, scope, facts)
     return Incident(
         id=incident_id(cause, key),
         week=week,
@@ -135,6 +142,8 @@ def _incident(
         expected=lead.check.expected,
         headline_check=lead.check.id,
         datasets=sorted({e.dataset for e in claimed}),
+        class_=class_,
+        class_evidence=class_evidence,
     )
 
 

@@ -40,6 +40,8 @@ class Incident:
     expected: dict[str, Any] | None = None
     headline_check: str | None = None
     datasets: list[str] = field(default_factory=list)
+    class_: str = "unclear"  # pipeline, product or unclear (canary.incidents.classify)
+    class_evidence: str = ""  # why, in one sentence
 
     @property
     def rank(self) -> tuple[int, int, int, int]:
@@ -69,4 +71,6 @@ class Incident:
             "observed": json_ready(self.observed),
             "expected": json_ready(self.expected),
             "headline_check": self.headline_check,
+            "class": self.class_,
+            "class_evidence": self.class_evidence,
         }

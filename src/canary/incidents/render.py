@@ -13,10 +13,14 @@ def _line(n: int, incident: Incident) -> str:
     )
     checks = len(incident.check_ids)
     headline = incident.headline.replace("|", "\\|")
-    return (
-        f"{n}. {cause} since {incident.first_failed_week}, "
+    line = (
+        f"{n}. {cause}, {incident.class_}, since {incident.first_failed_week}, "
         f"{checks} check{'s' if checks != 1 else ''}: {headline}"
     )
+    if incident.class_evidence:
+        why = incident.class_evidence.replace("|", "\\|")
+        line += f"\n   *{incident.class_}:* {why}"
+    return line
 
 
 def incidents_markdown(incidents: list[Incident], limit: int = LIMIT) -> str:

@@ -19,6 +19,8 @@ from canary.errors import SecretError
 from canary.prefect_ops.schedules import scheduled_weeks
 from canary.prefect_ops.secret_blocks import secret_refs
 from canary.secrets import resolve
+from canary.store.db import may_make
+from canary.url_secrets import safe_url
 
 if TYPE_CHECKING:
     from canary.doctor import Context, Finding
@@ -43,7 +45,7 @@ def store_location(ctx: Context) -> Iterator[Finding]:
     except ArgumentError:
         yield Finding("store", "fail", "the store URL is not a SQLAlchemy URL")
         return
-    shown = url.render_as_string(hide_password=True)
+    shown = safe_url(url)
     if url.get_backend_name() != "sqlite":
         yield Finding("store", "ok", f"{shown}: shared by every worker")
         return
@@ -84,7 +86,7 @@ def _unwritable(folder: Path) -> str | None:
 
 def writable_places(ctx: Context) -> Iterator[Finding]:
     """Canary can write where it writes: ``data_dir`` (logs, caches, outbox, the default
-    store) and a SQLite store's folder, which must exist unless it lies under ``data_dir``."""
+    store) and a SQLite store's folder, which must exist unless canary may make it."""
     from canary.doctor import Finding
 
     data_dir = ctx.config.data_dir.absolute()
@@ -97,7 +99,7 @@ def writable_places(ctx: Context) -> Iterator[Finding]:
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return
     folder = Path(url.database).absolute().parent
-    if folder.exists() or folder.is_relative_to(data_dir):
+    if folder.exists() or may_make(folder, data_dir):
         problem = _unwritable(folder)
     else:
         problem = f"{folder} does not exist; create it or point the store URL elsewhere"

@@ -83,9 +83,13 @@ def summary_markdown(
     limit: int = 30,
     links: Mapping[str, str] | None = None,
     numbers: list[KeyNumber] | None = None,
+    others: list[RunResult] | None = None,
 ) -> str:
     """What a person reads first in the Prefect UI: status, counts, the incidents, the
-    week's key ``numbers``, then the failures as evidence, and the links last."""
+    week's key ``numbers``, then the failures as evidence, and the links last.
+
+    Incidents are found with ``others``, the other monitors' runs of the week (as Slack
+    finds them), so a breakage they share and its class read the same in both."""
     counts = run.counts()
     drill = f"DRILL {run.drill}: " if run.drill else ""
     lines = [
@@ -96,7 +100,8 @@ def summary_markdown(
         " · ".join(f"{n} {status}" for status, n in counts.items() if n),
         "",
     ]
-    incidents = incidents_markdown(incidents_of([run]))
+    found = incidents_of([run, *(others or [])])
+    incidents = incidents_markdown([i for i in found if run.monitor in i.monitors])
     if incidents:  # what broke, told once per cause, before the evidence
         lines += [incidents.rstrip("\n"), ""]
     if numbers:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
@@ -75,6 +76,13 @@ def backfill_first_run(console: Console, p: Plan, store: Store) -> None:
         console.print(done.summary())
 
 
+def _why(incident: Incident) -> str:
+    """The evidence for the incident's class, under its headline."""
+    if not incident.class_evidence:
+        return ""
+    return f"\n[dim]{incident.class_}: {escape(incident.class_evidence)}[/]"
+
+
 def incidents_table(incidents: list[Incident], limit: int = 20) -> Table | None:
     """One row per incident, most severe first: the first thing to read after a run."""
     if not incidents:
@@ -82,6 +90,7 @@ def incidents_table(incidents: list[Incident], limit: int = 20) -> Table | None:
     table = Table(title="incidents", title_justify="left")
     table.add_column("cause", overflow="fold", max_width=20)
     table.add_column("confidence", justify="right")
+    table.add_column("class")
     table.add_column("since")
     table.add_column("checks", justify="right")
     table.add_column("headline", overflow="fold", ratio=1, min_width=60)
@@ -89,9 +98,10 @@ def incidents_table(incidents: list[Incident], limit: int = 20) -> Table | None:
         table.add_row(
             f"[{STYLE[incident.status]}]{incident.cause or 'unexplained'}[/]",
             f"{incident.confidence:.0%}" if incident.cause else "",
+            incident.class_,
             incident.first_failed_week.isoformat(),
             str(len(incident.check_ids)),
-            incident.headline,
+            incident.headline + _why(incident),
         )
     if len(incidents) > limit:
         table.caption = f"and {len(incidents) - limit} more (see --json)"

@@ -21,8 +21,9 @@ from canary.sources import pushdown
 from canary.sources.base import Dataset, week_range
 from canary.sources.pushdown import Relation
 from canary.sources.registry import BuildContext
-from canary.sources.sql_connection import engine_for, link_of, read_frame, safe_url, scrub
+from canary.sources.sql_connection import engine_for, link_of, read_frame
 from canary.summary import TileSummary, WarehouseRows, summary_of
+from canary.url_secrets import safe_url, scrub
 
 
 def named(i: int) -> str:

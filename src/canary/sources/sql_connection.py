@@ -18,6 +18,7 @@ from sqlalchemy.pool import NullPool
 
 from canary.config import WAREHOUSE_EXAMPLE, database_url_problem
 from canary.errors import SourceError, TransientSourceError
+from canary.url_secrets import safe_url, scrub
 
 T = TypeVar("T")
 
@@ -25,23 +26,6 @@ T = TypeVar("T")
 READ_ONLY = {"postgresql": "SET TRANSACTION READ ONLY"}
 #: SQLSTATE classes of connection errors (08), resources (53), operator intervention (57).
 TRANSIENT_SQLSTATE = ("08", "53", "57")
-
-
-def safe_url(url: str) -> str:
-    """``url`` with its password replaced by ``***`` (what messages may show)."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (sa.exc.ArgumentError, ValueError):
-        return "(an unparsable SQLAlchemy URL)"
-
-
-def scrub(text: str, url: str) -> str:
-    """``text`` with the password of ``url`` (if any) blanked out, wherever it appears."""
-    try:
-        password = make_url(url).password
-    except (sa.exc.ArgumentError, ValueError):
-        return text
-    return text.replace(str(password), "***") if password else text
 
 
 def link_of(url: str, table: str) -> str:

@@ -13,7 +13,7 @@ from canary.dashboards import Dashboard, Field
 from canary.errors import CanaryError
 from canary.sources.registry import BuildContext
 from canary.sources.sql import SqlSource, build
-from canary.sources.sql_connection import safe_url
+from canary.url_secrets import safe_url
 from canary.weeks import latest_complete_week
 
 if TYPE_CHECKING:

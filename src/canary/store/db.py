@@ -21,9 +21,10 @@ from canary.profile import METRIC_COLUMNS
 from canary.results import CheckResult, PastCheck, RunResult
 from canary.store.fallback import copy_missing
 from canary.store.fallback import url_of as fallback_url
-from canary.store.faults import advice, first_line, redacted, translate
+from canary.store.faults import advice, first_line, translate
 from canary.store.locks import store_lock
 from canary.store.schema import check_results, dataset_schemas, metrics, runs
+from canary.url_secrets import safe_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: Verdicts that make a week's numbers suspect.
@@ -31,16 +32,23 @@ BAD = ("failed", "error")
 DEFAULT_LOCK_TIMEOUT = 600.0
 
 
+def may_make(folder: Path, home: Path) -> bool:
+    """Whether canary makes a SQLite store's missing ``folder``: under ``home`` (data_dir)
+    or the user's home directory (``~/.local/share/canary``, say), never elsewhere, so a
+    mistyped URL makes no folders at the root of the disk."""
+    return any(folder.resolve().is_relative_to(p.resolve()) for p in (home, Path.home()))
+
+
 def _sqlite_folder(url: str, folder: Path, home: Path | None) -> None:
-    """Make a SQLite file's folder if it lies under ``home`` (or no ``home`` is given);
-    elsewhere it must exist."""
+    """Make a SQLite file's folder where ``may_make`` allows (anywhere when no ``home``
+    is given); elsewhere it must exist."""
     if folder.is_dir():
         return
-    inside = home is None or folder.resolve().is_relative_to(home.resolve())
+    inside = home is None or may_make(folder, home)
     if not inside or folder.exists():
         problem = "is not a folder" if folder.exists() else "does not exist"
         raise StoreError(
-            f"store {redacted(url)}: {folder} {problem}; create it, or point the store URL "
+            f"store {safe_url(url)}: {folder} {problem}; create it, or point the store URL "
             "(CANARY_STORE_URL or store.url) at a folder that exists, then run canary doctor"
         )
     folder.mkdir(parents=True, exist_ok=True)
@@ -93,7 +101,7 @@ class Store:
         except (SQLAlchemyError, OSError, ValueError) as exc:
             fault = first_line(exc)
             raise StoreError(
-                f"store {redacted(url)}: cannot open ({type(exc).__name__}: {fault})"
+                f"store {safe_url(url)}: cannot open ({type(exc).__name__}: {fault})"
                 f"{advice(url, fault)}",
                 transient=isinstance(exc, SQLAlchemyError),
             ) from None
@@ -116,7 +124,7 @@ class Store:
     def kept(self) -> Store:
         """The fallback store, for what this store cannot take now (alerts included)."""
         if self.fallback is None:
-            raise StoreError(f"store {redacted(self.url)}: no fallback store is configured")
+            raise StoreError(f"store {safe_url(self.url)}: no fallback store is configured")
         return Store(fallback_url(self.fallback), home=self.fallback.parent)
 
     def lock(self, monitor: str, week: date) -> AbstractContextManager[None]:

@@ -7,11 +7,7 @@ from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import OperationalError
 
 from canary.errors import StoreError
-
-
-def redacted(url: str) -> str:
-    """The URL without its password."""
-    return make_url(url).render_as_string(hide_password=True)
+from canary.url_secrets import safe_url
 
 
 def first_line(exc: BaseException) -> str:
@@ -60,7 +56,7 @@ def translate(engine: Engine, url: str) -> None:
         error = context.sqlalchemy_exception or original
         fault = first_line(original)
         raise StoreError(
-            f"store {redacted(url)}: {type(original).__name__}: {fault}{advice(url, fault)}",
+            f"store {safe_url(url)}: {type(original).__name__}: {fault}{advice(url, fault)}",
             transient=isinstance(error, OperationalError) or context.is_disconnect,
             detail=str(error),
         ) from original

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from canary.errors import StoreError
+from canary.url_secrets import safe_url
 
 POLL_SECONDS = 0.2
 
@@ -109,7 +110,7 @@ def pg_lock(engine: Engine, name: str, holder: str, timeout: float) -> Iterator[
             con.commit()
             if time.monotonic() >= deadline:
                 current = _pg_holder(con, key)
-                where = engine.url.render_as_string(hide_password=True)
+                where = safe_url(engine.url)
                 raise StoreError(
                     f"store {where}: {name} is held by {current}; gave up after {timeout:g}s "
                     "(store.lock_timeout)",

@@ -1,0 +1,143 @@
+"""Product or pipeline: is an incident people using the product differently, or numbers the
+pipeline broke? Read from the incident's own checks and what the week's other checks show.
+
+A catalog cause, nulls or zeros, a broken invariant or shape, instances reporting moved or
+the canary instance's numbers broken the same week make it ``pipeline``. Values merely lower
+(or higher) across every segment, with instances reporting stable and the canary instance
+normal, make it ``product``. Anything short of that is ``unclear``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from canary.incidents.causes import CATALOG, NULLISH
+from canary.incidents.evidence import Evidence
+from canary.results import RunResult
+
+Class = Literal["pipeline", "product", "unclear"]
+#: checks counting the instances that reported this week
+INSTANCE_COUNTS = frozenset({"instances reporting", "volume"})
+#: checks of the data's shape: a failure is the pipeline whatever the numbers
+SHAPE_CHECKS = frozenset(
+    {
+        "columns present",
+        "schema change",
+        "type",
+        "row key",
+        "one row per key",
+        "one ping per instance",
+        "latest week present",
+        "copy of last week",
+        "history rewritten",
+        "cumulative counter",
+        "non-negative",
+        "new label",
+        "known insight types",
+        "known deploy types",
+        "canary present",
+        "canary reporting",
+    }
+)
+_CHANGE = {"drop": "lower", "rise": "higher"}
+
+
+@dataclass(frozen=True)
+class WeekFacts:
+    """What the monitors run in an incident's week show beside its own checks."""
+
+    canary: str | None = None  # the monitor watching the canary instance, when it ran
+    canary_broken: bool = False  # a check of that monitor failed this week
+    instances: str | None = None  # "stable" or "moved" (out of range); None: not judged
+
+
+def week_facts(runs: list[RunResult], scopes: Mapping[str, str]) -> WeekFacts:
+    """The canary instance's verdict and the instances reporting, over one week's runs."""
+    watched = [r for r in runs if r.monitor in scopes]
+    instances = [
+        c
+        for r in runs
+        if r.monitor not in scopes
+        for c in r.checks
+        if c.check in INSTANCE_COUNTS and c.segment is None and c.status in ("passed", "failed")
+    ]
+    counted = None
+    if instances:
+        counted = "moved" if any(c.status == "failed" for c in instances) else "stable"
+    return WeekFacts(
+        canary=min(r.monitor for r in watched) if watched else None,
+        canary_broken=any(c.status == "failed" for r in watched for c in r.checks),
+        instances=counted,
+    )
+
+
+def classify(
+    cause: str | None, claimed: list[Evidence], scope: str, week: WeekFacts
+) -> tuple[Class, str]:
+    """The incident's class and the evidence for it, in one sentence."""
+    canary = f"the canary instance's monitor ({week.canary}) failed the same week"
+    if cause in CATALOG:
+        also = f"; {canary} too" if week.canary_broken else ""
+        return "pipeline", f"{cause} is a breakage of the data, not a change in usage{also}."
+    if not any(e.check.status == "failed" for e in claimed):
+        return "unclear", "its data could not be checked, so nothing tells product from pipeline."
+    broken = _broken(claimed)
+    if broken:
+        return "pipeline", f"{broken}."
+    if week.canary_broken:
+        return "pipeline", f"{canary}."
+    if week.instances == "moved":
+        return "pipeline", "the count of instances reporting left its expected range this week."
+    moved = {_CHANGE.get(e.direction or "") for e in claimed}
+    if None in moved:
+        return "unclear", "its checks do not say whether values moved or broke."
+    change = str(moved.pop()) if len(moved) == 1 else "changed"
+    if scope == "overall":
+        return "unclear", f"values {change} overall, with no segment judged to show how broad."
+    if not _everywhere(scope):
+        return "unclear", (
+            f"values {change} on {scope}, not every segment alike: a release or a break "
+            "confined there, nothing this week tells which."
+        )
+    missing = [
+        what
+        for what, known in (
+            ("the canary instance's monitor did not run", week.canary is not None),
+            ("instances reporting were not judged", week.instances is not None),
+        )
+        if not known
+    ]
+    if missing:
+        return (
+            "unclear",
+            f"values merely {change} across every segment, but {' and '.join(missing)}.",
+        )
+    return "product", (
+        f"values merely {change} across every segment, instances reporting stable and the "
+        f"canary instance ({week.canary}) normal."
+    )
+
+
+def _broken(claimed: list[Evidence]) -> str | None:
+    """What in the incident's own checks shows broken numbers, if anything does: nulls or
+    zeros first, then a broken invariant, then the data's shape."""
+    failed = [e for e in claimed if e.check.status == "failed"]
+    for e in failed:
+        if e.name in NULLISH or (e.direction == "drop" and e.observed == 0):
+            column = e.check.column or e.dataset
+            return f"{column} is null or zero ({e.name}), not merely lower"
+    for e in failed:
+        if e.compared:
+            return f"the invariant {e.name} is broken on {e.dataset}"
+    for e in failed:
+        if e.name in SHAPE_CHECKS:
+            return f"the data's shape broke ({e.name} on {e.dataset})"
+    return None
+
+
+def _everywhere(scope: str) -> bool:
+    """Whether the incident's scope is every segment alike (every value of each dimension)."""
+    parts = scope.split("; ")
+    return scope == "every segment alike" or all(p.startswith("every ") for p in parts)

@@ -1,0 +1,27 @@
+"""A database URL's secrets never show, wherever they are written in it."""
+
+from __future__ import annotations
+
+import pytest
+
+from canary.url_secrets import safe_url, scrub
+
+URLS = [
+    "postgresql://canary:S3cret&1@127.0.0.1:5999/db",
+    "postgresql://canary@127.0.0.1:5999/db?password=S3cret%261&sslmode=require",
+    "snowflake://bob@acct/db?private_key_passphrase=S3cret%261",
+]
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_a_password_in_the_user_part_or_the_query_is_hidden(url: str) -> None:
+    shown = safe_url(url)
+    assert "S3cret" not in shown and "***" in shown
+    error = "connection failed for password S3cret&1 (S3cret%261 as sent)"
+    assert scrub(error, url) == "connection failed for password *** (*** as sent)"
+
+
+def test_a_url_without_secrets_is_shown_as_it_is() -> None:
+    url = "postgresql://canary@127.0.0.1:5999/db?sslmode=require"
+    assert safe_url(url) == url and scrub("nothing here", url) == "nothing here"
+    assert safe_url("not a url") == "(an unparsable SQLAlchemy URL)"
