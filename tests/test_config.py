@@ -371,7 +371,7 @@ def _set(raw: dict, path: tuple[str, ...], value: object) -> dict:  # type: igno
         (("sources", "sample", "seed"), False, "sources.sample.seed: Input should be a valid integer"),
         (("monitors", M, "quiet_weeks"), [{"name": "x", "iso_weeks": [True]}], "iso_weeks.0: Input should be a valid integer"),
         (("version",), True, "version: Input should be 1"),
-        (("monitors", M, "suite_prefix"), "../x", f"monitors.{M}.suite_prefix: a name of letters"),
+        (("monitors", M, "suite_prefix"), "../x", f"monitors.{M}.suite_prefix: a name of ASCII letters"),
         (("monitors", M, "datasets", "page_views", "suite"), "../../etc/x", "page_views.suite: a suite file name in expectations_dir"),
         (("monitors", M, "datasets", "page_views", "suite"), "/etc/x", "page_views.suite: a suite file name in expectations_dir"),
         (("sources", "f"), {"kind": "files", "datasets": {"page_views": {"path": ""}}}, "sources.f.datasets.page_views.path: a path or glob"),
@@ -384,7 +384,7 @@ def test_values_that_would_check_nothing_or_escape_are_refused_by_key(
     assert named in _error(_set(_raw(), path, value))
 
 
-@pytest.mark.parametrize("name", ["", "a\nb", "a/b", "..", "x..y", "$(id)", "`id`", " x"])
+@pytest.mark.parametrize("name", ["", "a\nb", "a/b", "..", "x..y", "$(id)", "`id`", " x", "café"])
 @pytest.mark.parametrize("section", ["monitors", "sources", "secrets", "notify"])
 def test_names_that_are_paths_or_shell_are_refused(section: str, name: str) -> None:
     raw = _raw()
@@ -398,7 +398,7 @@ def test_names_that_are_paths_or_shell_are_refused(section: str, name: str) -> N
         raw["secrets"] = {name: {"env": "X"}}
     else:
         raw["notify"] = {name: {"block": "slack-webhook/ops"}}
-    assert f"{section}: key {name!r}: a name of letters, digits" in _error(raw)
+    assert f"{section}: key {name!r}: a name of ASCII letters, digits" in _error(raw)
 
 
 def test_a_suite_is_named_with_or_without_json() -> None:
@@ -424,3 +424,71 @@ def test_an_override_that_breaks_a_mapping_names_its_variable(
     text = _error(_raw(), env)
     assert text.startswith(f"environment variable {next(iter(env))}: invalid config")
     assert key in text and "bad.yaml" not in text
+
+
+@pytest.mark.parametrize("key", ["data_dir", "expectations_dir"])
+def test_an_empty_folder_is_refused_naming_its_key_or_variable(key: str) -> None:
+    """An empty path would quietly mean the config file's own folder (a new, empty store)."""
+    assert f"bad.yaml: invalid config\n  {key}: an empty path" in _error({**_raw(), key: ""})
+    variable = f"CANARY__{key.upper()}"
+    text = _error(_raw(), {variable: ""})
+    assert f"environment variable {variable}: invalid config\n  {key}: an empty path" in text
+
+
+def test_an_empty_mapping_in_a_variable_replaces_the_file_s() -> None:
+    text = _error(_raw(), {"CANARY__MONITORS": "{}"})
+    assert "environment variable CANARY__MONITORS: invalid config" in text
+    assert "monitors: no monitor is configured" in text
+
+
+def test_a_missing_expectations_dir_names_its_key_or_variable(tmp_path: Path) -> None:
+    config = write_config(tmp_path, expectations_dir="nowhere")
+    with pytest.raises(ConfigError, match=r"canary.yaml: expectations_dir: .*nowhere does not"):
+        load_config(config, environ={})
+    env = {"CANARY__EXPECTATIONS_DIR": "/nonexistent"}
+    with pytest.raises(ConfigError) as info:
+        load_config(config, environ=env)
+    assert str(info.value).startswith(
+        "environment variable CANARY__EXPECTATIONS_DIR: /nonexistent does not exist"
+    )
+    assert main(["run", "--config", str(config)]) == 2
+    assert load_config(config, environ={}, suites=False).expectations_dir == tmp_path / "nowhere"
+
+
+def test_names_too_long_for_the_store_or_a_file_name_are_refused_by_key() -> None:
+    """PostgreSQL refuses a monitor name over its column's 200 characters; a file system a
+    file name over 255 bytes (the file outbox's names hold monitor and channel)."""
+    raw = _raw()
+    raw["monitors"]["m" * 201] = raw["monitors"].pop(M)
+    text = _error(raw)
+    assert f"monitors.{'m' * 201}: a monitor name of 201 characters; at most 200 fit" in text
+    raw = _raw()
+    raw["monitors"][M]["alerts"] = {"channel": "#" + "c" * 80}
+    assert f"monitors.{M}.alerts.channel: String should have at most 80" in _error(raw)
+    raw = _raw()
+    name = "m" * 200
+    raw["monitors"][name] = raw["monitors"].pop(M)
+    raw["monitors"][name]["alerts"] = {"channel": "#" + "c" * 70}
+    assert f"monitors.{name}: the monitor name (200 characters) makes" in _error(raw)
+    raw = _raw()
+    raw["monitors"][M]["suite_prefix"] = "p" * 240
+    assert f"monitors.{M}.suite_prefix: a suite file name of" in _error(raw)
+    raw = _raw()
+    raw["monitors"][M]["datasets"]["creators"] = {"suite": "s" * 251}
+    assert f"monitors.{M}.datasets.creators.suite: a suite file name of 256" in _error(raw)
+    long_name = "m" * 150  # fits both
+    raw = _raw()
+    raw["monitors"][long_name] = raw["monitors"].pop(M)
+    assert long_name in parse_config(raw, "ok.yaml", {}).monitors
+
+
+def test_a_dataset_name_too_long_for_the_store_is_refused_by_key() -> None:
+    raw = _raw()
+    long_tile = "t" * 201
+    raw["definitions"] = {
+        "tiles": {long_tile: {"title": "Long", "shape": "series", "fields": ["weekly_pings.week"]}},
+        "dashboards": {"long": {"title": "Long", "tiles": [long_tile]}},
+    }
+    raw["monitors"][M].update(dashboard="long", datasets={long_tile: {"suite": "x"}})
+    text = _error(raw)
+    assert f"monitors.{M}.datasets.{long_tile}: a dataset name of 201 characters" in text

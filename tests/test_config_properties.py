@@ -231,6 +231,7 @@ def test_no_config_or_environment_crashes_canary_or_touches_the_store(
     before = _digest(store)
     path = tmp_path / "canary.yaml"
     path.write_bytes(edited.data)
+    (tmp_path / "expectations").mkdir(exist_ok=True)  # the folder the file names
     if edited.key is not None:
         env = {}  # the mistake in the file is the one to name
     env = {"CANARY_STORE_URL": f"sqlite:///{store}", **env}

@@ -188,3 +188,26 @@ def test_a_path_at_a_folder_is_refused_naming_the_key_and_the_folder(
     assert code == 2
     assert "sources.exports.datasets.page_views.path" in err
     assert str(tmp_path / "exports") in err and "folder" in err
+
+
+@pytest.mark.parametrize("dataset", ["page_views", "instance_usage"])
+def test_a_byte_order_mark_before_the_first_column_name_is_dropped(
+    tmp_path: Path, dataset: str
+) -> None:
+    """Some writers put U+FEFF before the first name: read as part of it, the week column
+    was missing (a rename breakage) and the schema row kept the mark."""
+    tile = CANARY.tile(dataset)
+    frame = _frame(tile, per_week=2)
+    first = frame.columns[0]
+    marked = frame.rename(columns={first: "\ufeff" + first})
+    marked[frame["week"] != WEEKS[0].isoformat()].to_parquet(tmp_path / "a.parquet", index=False)
+    frame[frame["week"] == WEEKS[0].isoformat()].to_parquet(tmp_path / "b.parquet", index=False)
+    source = _source(tmp_path, dataset, "*.parquet")
+    got = source.query(tile, (None, None)).frame
+    assert list(got.columns) == list(frame.columns) and len(got) == len(frame)
+    summary = source.summarize(tile, LATEST_WEEK)
+    assert not summary.warnings and summary.columns == list(frame.columns)
+    with (tmp_path / "c.csv").open("w", encoding="utf-8-sig") as f:
+        f.write('"' + frame.to_csv(index=False).replace(",", '",', 1))
+    got = _source(tmp_path, dataset, "c.csv").query(tile, (None, None)).frame
+    assert list(got.columns) == list(frame.columns) and len(got) == len(frame)

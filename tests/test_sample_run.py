@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 import pytest
+import yaml
 
 from canary.cli import main
 from canary.report.json_result import validate
@@ -254,3 +255,16 @@ def test_the_weeks_after_a_first_run_pass_as_the_sample_grows(
         shared = [w for w in now if w in before]
         assert len(shared) == 103 and all(now[w] == before[w] for w in shared)
         before = now
+
+
+def test_a_monitor_named_twice_runs_once(
+    config_path: Path, sample_data_dir: Path, tmp_path: Path
+) -> None:
+    """Its second mention would wait on the run's own lock until store.lock_timeout."""
+    raw = yaml.safe_load(config_path.read_text())
+    raw["store"] = {"lock_timeout": "2s"}
+    config_path.write_text(yaml.safe_dump(raw))
+    twice = ["--monitor", "code-insights-canary"] * 2
+    code, doc = _run(config_path, tmp_path / "out.json", *twice)
+    assert code == 0
+    assert [r["monitor"] for r in doc["runs"]] == ["code-insights-canary"]

@@ -90,7 +90,7 @@ def test_load_errors_name_the_file_and_place(tmp_path: Path) -> None:
         ]
     }
     (tmp_path / "param.json").write_text(json.dumps(bad_param))
-    with pytest.raises(SuiteError, match="letters, digits and underscores"):
+    with pytest.raises(SuiteError, match="ASCII letters, digits and underscores"):
         load_suite(tmp_path, "param")
 
 
@@ -346,3 +346,98 @@ def test_prepared_context_is_made_off_the_calling_thread_and_then_used() -> None
     raw = ge.run(suite, pd.DataFrame({"n": [1, -1]}), {}, "BASIC")
     assert made_in == ["canary-ge-import"]
     assert [r.success for r in raw] == [False]
+
+
+@pytest.mark.parametrize(
+    ("bound", "says"),
+    [
+        ('{"column": "a", "min_value": NaN}', "kwargs.min_value is NaN"),
+        ('{"column": "a", "max_value": -Infinity}', "kwargs.max_value is -Infinity"),
+        ('{"column": "a", "value_set": [1, Infinity]}', r"kwargs.value_set\[1\] is Infinity"),
+    ],
+)
+def test_a_nan_or_infinite_bound_is_a_suite_error(tmp_path: Path, bound: str, says: str) -> None:
+    """No value compares with NaN: the check used to fail the data and open an incident."""
+    ok = '{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"}}'
+    bad = f'{{"type": "expect_column_values_to_be_between", "kwargs": {bound}}}'
+    (tmp_path / "nan.json").write_text(f'{{"expectations": [{ok}, {bad}]}}')
+    with pytest.raises(SuiteError, match=rf"nan.json: expectations\[1\]: {says}; write a finite"):
+        load_suite(tmp_path, "nan")
+
+
+def _suites_copy(tmp_path: Path) -> Path:
+    suites = tmp_path / "expectations"
+    suites.mkdir()
+    for path in (REPO / "expectations").glob("*.json"):
+        (suites / path.name).write_text(path.read_text())
+    return suites
+
+
+def _run_canary(tmp_path: Path, suites: Path) -> tuple[int, dict[str, object]]:
+    from canary.cli import main
+    from tests.conftest import write_config
+
+    config = write_config(tmp_path, expectations_dir=str(suites))
+    out = tmp_path / "out.json"
+    args = ["run", "--config", str(config), "--as-of", "2026-11-28", "--quiet", "--json"]
+    code = main([*args, str(out), "--monitor", "code-insights-canary"])
+    return code, json.loads(out.read_text())
+
+
+def test_a_nan_bound_in_a_suite_fails_the_run_as_a_suite_error(
+    tmp_path: Path, sample_data_dir: Path
+) -> None:
+    suites = _suites_copy(tmp_path)
+    target = suites / "canary.page_views.json"
+    target.write_text(target.read_text().replace('"min_value": 0', '"min_value": NaN', 1))
+    assert "NaN" in target.read_text()
+    code, doc = _run_canary(tmp_path, suites)
+    assert code == 3
+    text = json.dumps(doc)
+    assert "canary.page_views.json: expectations[" in text and "is NaN" in text
+
+
+def test_a_suite_with_no_expectations_is_a_warning_that_nothing_is_checked(
+    tmp_path: Path, sample_data_dir: Path
+) -> None:
+    suites = _suites_copy(tmp_path)
+    (suites / "canary.creators.json").write_text('{"expectations": []}\n')
+    code, doc = _run_canary(tmp_path, suites)
+    assert code == 0
+    (run,) = doc["runs"]  # type: ignore[attr-defined]
+    (warning,) = [c for c in run["checks"] if c["status"] == "warning"]
+    assert warning["dataset"] == "creators" and warning["check"] == "empty suite"
+    assert "(canary.creators.json) has no expectations" in warning["reason"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "says"),
+    [
+        ({"min_value": 5, "max_value": 1}, "kwargs.min_value 5 is above kwargs.max_value 1"),
+        ({"regex": "(["}, r"kwargs.regex is not a valid regex \(unterminated"),
+        ({"regex_list": ["a", "(x"]}, r"kwargs.regex_list\[1\] is not a valid regex"),
+    ],
+)
+def test_bounds_no_value_meets_and_bad_regexes_name_the_file_and_index(
+    tmp_path: Path, kwargs: dict[str, object], says: str
+) -> None:
+    doc = {
+        "expectations": [
+            {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"}},
+            {"type": "expect_column_values_to_be_between", "kwargs": {"column": "a", **kwargs}},
+        ]
+    }
+    (tmp_path / "odd.json").write_text(json.dumps(doc))
+    with pytest.raises(SuiteError, match=rf"odd.json: expectations\[1\]: {says}"):
+        load_suite(tmp_path, "odd")
+
+
+def test_a_mostly_above_one_says_only_that() -> None:
+    """``mostly`` may also be a suite parameter: its "not a valid dict" was noise."""
+    from canary.checks.validate import GreatExpectations
+
+    bad = {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a", "mostly": 2}}
+    assert GreatExpectations().unbuildable([bad]) == {
+        0: "expect_column_values_to_not_be_null is not valid: mostly: ensure this value is "
+        "less than or equal to 1.0"
+    }

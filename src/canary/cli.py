@@ -108,7 +108,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
         raise ConfigError("--deliver sends a drill's alerts: give it --scenario, not --no-deliver")
     real_config = config
     options = RunOptions(week=args.week, now=as_of_datetime(args.as_of), scenario=args.scenario)
-    names = args.monitor or list(config.monitors)
+    names = list(dict.fromkeys(args.monitor or config.monitors))  # each monitor runs once
     runs: list[RunResult] = []
     delivery = None
     fell_back: str | None = None

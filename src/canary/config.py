@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from datetime import date, timedelta
 from difflib import get_close_matches
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
@@ -123,7 +124,7 @@ def _name(value: str) -> str:
     """A name canary may put in file names, logs and Slack: no path or shell syntax."""
     if not _NAME.fullmatch(value) or ".." in value:
         raise ValueError(
-            "a name of letters, digits, '_', '-' and '.' (not '..'), starting with a letter, "
+            "a name of ASCII letters, digits, '_', '-' and '.' (not '..'), starting with a letter, "
             "digit or '_'"
         )
     return value
@@ -378,7 +379,7 @@ class DatasetConfig(Strict):
 
 
 class AlertRoute(Strict):
-    channel: str = Field(pattern=r"^(#[a-z0-9_-]+|[CG][A-Z0-9]{8,})$")
+    channel: str = Field(pattern=r"^(#[a-z0-9_-]+|[CG][A-Z0-9]{8,})$", max_length=80)
 
 
 class MonitorConfig(Strict):
@@ -597,6 +598,43 @@ class Config(Strict):
                     )
         return self
 
+    @model_validator(mode="after")
+    def _names_fit(self) -> Config:
+        """Monitor and dataset names fit the store's columns, and the file names made of
+        them (the file outbox's, the suites') fit a file system's limit."""
+        from canary.alerts.file_names import NAME_MAX, outbox_file_name
+        from canary.store.schema import metrics, runs
+
+        monitor_max = getattr(runs.c.monitor.type, "length", None)
+        dataset_max = getattr(metrics.c.dataset.type, "length", None)
+        for name, monitor in self.monitors.items():
+            _fits(("monitors", name), "monitor name", name, monitor_max)
+            routes = [r.channel for r in self.slack.routes.values() if fnmatchcase(name, r.monitor)]
+            for channel in (monitor.alerts.channel, *routes):
+                file = outbox_file_name(date.max, name, channel, "x" * 8)
+                if len(file.encode()) > NAME_MAX:
+                    raise _KeyProblem(
+                        ("monitors", name),
+                        f"the monitor name ({len(name)} characters) makes the file outbox's "
+                        f"name for alerts to {channel} {len(file.encode())} bytes long, over "
+                        f"the {NAME_MAX} a file system takes; shorten it",
+                    )
+            for dataset, entry in monitor.datasets.items():
+                here = ("monitors", name, "datasets", dataset)
+                _fits(here, "dataset name", dataset, dataset_max)
+                key = (*here, "suite") if entry.suite else ("monitors", name, "suite_prefix")
+                for part in f"{monitor.suite_for(dataset)}.json".split("/"):
+                    _fits(key, "suite file name", part, NAME_MAX)
+        return self
+
+    @field_validator("data_dir", "expectations_dir", mode="before")
+    @classmethod
+    def _some_folder(cls, value: Any) -> Any:
+        """An empty path would silently mean the config file's own folder."""
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("an empty path; name a folder (relative to the config file)")
+        return value
+
     @field_validator("monitors")
     @classmethod
     def _some_monitor(cls, value: dict[str, MonitorConfig]) -> dict[str, MonitorConfig]:
@@ -632,6 +670,14 @@ def _known_columns(loc: tuple[str, ...], history: HistorySettings, columns: set[
         raise _KeyProblem(
             (*loc, "columns"),
             f"unknown column {', '.join(map(repr, unknown))}; allowed: {', '.join(sorted(columns))}",
+        )
+
+
+def _fits(loc: tuple[str, ...], what: str, value: str, longest: int | None) -> None:
+    """``_KeyProblem`` at ``loc`` if ``value`` (a ``what``) is over ``longest`` characters."""
+    if longest is not None and len(value) > longest:
+        raise _KeyProblem(
+            loc, f"a {what} of {len(value)} characters; at most {longest} fit the store and files"
         )
 
 
@@ -714,9 +760,11 @@ def _in_file(raw: Any, path: str) -> bool:
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over``'s keys over ``base``'s, mappings merged key by key; an empty mapping
+    replaces (``CANARY__MONITORS='{}'`` means no monitors, not no change)."""
     out = dict(base)
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if value and isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = _merge(out[key], value)
         else:
             out[key] = value
@@ -949,8 +997,13 @@ def _definitions(raw: Any, file: str, origin: str) -> Catalog:
         raise ConfigError(f"{where}: {exc}") from None
 
 
-def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
-    """Read, validate and resolve ``path``: relative paths become relative to its folder."""
+def load_config(
+    path: Path, environ: Mapping[str, str] | None = None, *, suites: bool = True
+) -> Config:
+    """Read, validate and resolve ``path``: relative paths become relative to its folder.
+
+    With ``suites``, ``expectations_dir`` must be an existing folder (``suite init``, which
+    creates it, passes False)."""
     text = _read_text(path)
     try:
         raw = parse_yaml(text)
@@ -962,14 +1015,19 @@ def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
         ) from None
     except DuplicateKeyError as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    config = parse_config(raw, str(path), environ)
+    env = os.environ if environ is None else environ
+    config = parse_config(raw, str(path), env)
     base = path.resolve().parent
     logfiles.use_data_dir(base / config.data_dir)
     expectations = base / config.expectations_dir
-    if expectations.exists() and not expectations.is_dir():
+    missing = suites and not expectations.exists()
+    if missing or (expectations.exists() and not expectations.is_dir()):
+        name = _origin("expectations_dir", _env_overrides(env)[1], raw)
+        where = f"environment variable {name}" if name else f"{path}: expectations_dir"
+        what = "does not exist" if missing else "is a file"
         raise ConfigError(
-            f"{path}: expectations_dir: {expectations} is a file; name the folder of the "
-            "suites (one JSON file per dataset)"
+            f"{where}: {expectations} {what}; name the folder of the suites (one JSON "
+            "file per dataset)"
         )
     return config.model_copy(
         update={

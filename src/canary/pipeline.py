@@ -221,6 +221,19 @@ def check_dataset(
                 f"{data.name}, week {p.week}: {'; '.join(data.warnings)}",
             )
         )
+    if not suite["expectations"]:
+        results.append(
+            CheckResult(
+                p.monitor,
+                data.name,
+                "empty suite",
+                "warning",
+                f"{data.name}, week {p.week}: suite {suite_name} "
+                f"({suite_path(p.expectations_dir, suite_name).name}) has no expectations: "
+                "nothing checks this dataset's rows; add some, or write a starter suite with "
+                f"`canary suite init {p.monitor} {data.name} --force`.",
+            )
+        )
     results += [
         CheckResult(
             p.monitor,

@@ -23,7 +23,7 @@ def init_suites(
     Returns ``(dataset, path, written)`` per dataset. A named dataset whose suite exists is a
     ``ConfigError`` without ``force``; with none named, existing suites are kept (unwritten).
     """
-    config = load_config(config_path)
+    config = load_config(config_path, suites=False)
     settings = _monitor(config, config_path, monitor)
     board = config.catalog.dashboards[settings.dashboard]
     tiles = [t.dataset for t in board.tiles]

@@ -8,7 +8,6 @@ for now) and whether the outcome is unknown (the request may have arrived).
 from __future__ import annotations
 
 import http.client
-import re
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -24,6 +23,7 @@ from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
 from canary.alerts.digest_render import file_text, rendered
+from canary.alerts.file_names import outbox_file_name
 from canary.alerts.outbox import Entry
 from canary.alerts.ratelimit import BudgetedRateLimit
 from canary.alerts.redact import Redactor
@@ -408,9 +408,9 @@ class FileTransport:
         self.console = console
 
     def path_for(self, entry: Entry) -> Path:
-        channel = re.sub(r"[^A-Za-z0-9_-]+", "", entry.channel)
-        name = f"{entry.week.isoformat()}-{entry.monitor}-{channel}-{entry.key[:8]}.md"
-        return self.directory / name
+        return self.directory / outbox_file_name(
+            entry.week, entry.monitor, entry.channel, entry.key
+        )
 
     def send(self, entry: Entry, parent: Entry | None) -> Sent:
         path = self.path_for(entry)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any
 
 from canary.errors import SuiteError
+from canary.readable import number
 
 _PARAM_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 #: kwargs that name one column, and those that list columns
@@ -70,6 +72,46 @@ def _columns_named(kwargs: dict[str, Any], where: str) -> None:
             raise SuiteError(f"{where}: kwargs.{key} must be a list of column names (text)")
 
 
+def _finite(kwargs: dict[str, Any], where: str) -> None:
+    """``SuiteError`` for a NaN or infinite number in ``kwargs`` (JSON's ``NaN``,
+    ``Infinity``): no value compares with NaN, and no bound is written null."""
+
+    def walk(node: Any, key: str) -> None:
+        if isinstance(node, float) and not math.isfinite(node):
+            raise SuiteError(
+                f"{where}: kwargs.{key} is {json.dumps(node)}; write a finite number (null for no bound)"
+            )
+        if isinstance(node, dict):
+            for name, value in node.items():
+                walk(value, f"{key}.{name}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{key}[{i}]")
+
+    for name, value in kwargs.items():
+        walk(value, name)
+
+
+def _consistent(kwargs: dict[str, Any], where: str) -> None:
+    """``SuiteError`` for bounds no value lies between and a regex that does not compile."""
+    lo, hi = kwargs.get("min_value"), kwargs.get("max_value")
+    if isinstance(lo, int | float) and isinstance(hi, int | float) and lo > hi:
+        raise SuiteError(
+            f"{where}: kwargs.min_value {number(lo)} is above kwargs.max_value {number(hi)}; "
+            "no value lies between them"
+        )
+    listed = kwargs.get("regex_list")
+    regexes = [("regex", kwargs.get("regex"))] + [
+        (f"regex_list[{i}]", r) for i, r in enumerate(listed if isinstance(listed, list) else [])
+    ]
+    for key, regex in regexes:
+        if isinstance(regex, str):
+            try:
+                re.compile(regex)
+            except re.error as exc:
+                raise SuiteError(f"{where}: kwargs.{key} is not a valid regex ({exc})") from None
+
+
 def load_suite(expectations_dir: Path, name: str, missing: str = "") -> dict[str, Any]:
     """The suite document; ``SuiteError`` names the file and what is wrong with it.
 
@@ -102,6 +144,8 @@ def load_suite(expectations_dir: Path, name: str, missing: str = "") -> dict[str
             if not isinstance(expectation.get(part) or {}, dict):
                 raise SuiteError(f"{where}: '{part}' must be an object of names and values")
         _columns_named(expectation.get("kwargs") or {}, where)
+        _finite(expectation.get("kwargs") or {}, where)
+        _consistent(expectation.get("kwargs") or {}, where)
         key = (check_name(expectation), check_column(expectation.get("kwargs") or {}))
         if key in seen:
             raise SuiteError(
@@ -111,6 +155,8 @@ def load_suite(expectations_dir: Path, name: str, missing: str = "") -> dict[str
         seen[key] = i
     for param in parameters_of(doc):
         if not _PARAM_NAME.match(param):
-            raise SuiteError(f"{path}: parameter {param!r}: use letters, digits and underscores")
+            raise SuiteError(
+                f"{path}: parameter {param!r}: use ASCII letters, digits and underscores"
+            )
     doc.setdefault("name", name)
     return doc

@@ -267,7 +267,16 @@ def _problems(exc: Exception) -> str:
     """A one-line account of a bad expectation: each argument and what is wrong with it."""
     errors = getattr(exc, "errors", None)
     if callable(errors):  # pydantic's ValidationError (v1 or v2)
-        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors())
+        found = errors()
+        # A value that may also be a suite parameter ({"$PARAMETER": name}) fails both
+        # ways: "not a valid dict" only says it is no parameter, so it goes when the
+        # same argument has another complaint.
+        locs = [e["loc"] for e in found]
+        return "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+            for e in found
+            if not (e["type"] in ("type_error.dict", "dict_type") and locs.count(e["loc"]) > 1)
+        )
     return str(getattr(exc, "message", exc)).splitlines()[0]
 
 

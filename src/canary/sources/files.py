@@ -58,6 +58,24 @@ def _scan(paths: list[str], fmt: str, types: dict[str, str] | None = None) -> st
     return f"read_csv({files}, header = true, {CSV_DIALECT}, union_by_name = true{typed})"
 
 
+BOM = "\ufeff"
+
+
+def _unmarked(columns: dict[str, list[str]], fmt: str, types: dict[str, str]) -> str:
+    """The files (path -> its column names) read one by one with the byte-order mark some
+    writers put before the first column name dropped, then matched by name."""
+    selects = []
+    for path, names in columns.items():
+        renames = ", ".join(
+            f"{pushdown.q(c)} AS {pushdown.q(c.removeprefix(BOM))}"
+            for c in names
+            if c.startswith(BOM)
+        )
+        rename = f"RENAME ({renames}) " if renames else ""
+        selects.append(f"SELECT * {rename}FROM {_scan([path], fmt, types)}")
+    return "(" + " UNION ALL BY NAME ".join(selects) + ")"
+
+
 def _dtype(duckdb_type: str) -> str:
     """The dtype a frame read through DuckDB gives a column of ``duckdb_type``."""
     kind = duckdb_type.upper()
@@ -173,9 +191,10 @@ class FilesSource:
         spec = self.datasets[tile.dataset]
         fmt = spec.format or ("parquet" if paths[0].endswith((".parquet", ".pq")) else "csv")
         where = f"dataset {tile.dataset}: {pattern}"
+        columns = {path: _columns(tile, path, fmt, self._read) for path in paths}
         # the files' columns in order of first appearance, as union_by_name reads them
         present = list(
-            dict.fromkeys(c for path in paths for c in _columns(tile, path, fmt, self._read))
+            dict.fromkeys(c.removeprefix(BOM) for names in columns.values() for c in names)
         )
         # Strings stay strings: version "5.20" must not become the number 5.2. Weeks are
         # timestamps, so a date with a zone ("2026-11-16T00:00:00Z") is its UTC day.
@@ -184,7 +203,8 @@ class FilesSource:
         }
         if tile.time_column in present:
             types[tile.time_column] = "TIMESTAMP"
-        table = _scan(paths, fmt, types)
+        marked = any(c.startswith(BOM) for names in columns.values() for c in names)
+        table = _unmarked(columns, fmt, types) if marked else _scan(paths, fmt, types)
         _keyed(tile, [c for c in tile.row_key if c in present], paths, fmt, table, self._read)
         sql = f"SELECT * FROM {table}"
         bounds: list[object] = []
@@ -229,7 +249,7 @@ def _columns(tile: Tile, path: str, fmt: str, read: Reader) -> list[str]:
     except SourceError:
         _even_rows(tile, path, fmt)
         raise
-    if set(columns) & set(tile.dtypes):
+    if {c.removeprefix(BOM) for c in columns} & set(tile.dtypes):
         return columns
     expected = ", ".join(list(tile.dtypes)[:4])
     if fmt == "parquet":
