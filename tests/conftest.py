@@ -144,6 +144,18 @@ def property_settings(examples: int) -> settings:
     )
 
 
+def key_paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every key path in a parsed document (a config, a suite): keys and list indexes."""
+    found = [prefix] if prefix else []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += key_paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += key_paths(value, (*prefix, i))
+    return found
+
+
 class FuzzTally:
     """What a property test tried: kinds of input generated and outcomes seen, counted.
 

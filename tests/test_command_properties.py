@@ -40,7 +40,15 @@ from hypothesis import strategies as st
 
 from canary.cli import main
 from canary.weeks import WEEK
-from tests.conftest import AS_OF, LATEST_WEEK, REPO, FuzzTally, property_settings, sample_exports
+from tests.conftest import (
+    AS_OF,
+    LATEST_WEEK,
+    REPO,
+    FuzzTally,
+    key_paths,
+    property_settings,
+    sample_exports,
+)
 
 MONITOR = "pings"
 DATASET = "page_views"
@@ -183,17 +191,6 @@ KWARGS: list[dict[str, Any]] = [{"column": "no_such_column"}, {"min_value": "ten
     {"min_value": {"$PARAMETER": "bad name!"}}, {"regex": "("}, {"value_set": "abc"}]  # fmt: skip
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            found += _paths(value, (*prefix, i))
-    return found
-
-
 @st.composite
 def suites(draw: st.DrawFn, good: str) -> tuple[bytes | None, list[str]]:
     """A suite file's bytes (None: a folder in its place; b"-": no file) and the edits
@@ -223,7 +220,7 @@ def suites(draw: st.DrawFn, good: str) -> tuple[bytes | None, list[str]]:
         elif kind == "repeat":
             expectations.append(expectations[i])
         else:
-            path = draw(st.sampled_from(_paths(doc)))
+            path = draw(st.sampled_from(key_paths(doc)))
             node = doc
             for part in path[:-1]:
                 node = node[part]

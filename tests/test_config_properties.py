@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from canary.cli import main
 from canary.results import CheckResult, RunResult
 from canary.store.db import Store
-from tests.conftest import LATEST_WEEK, NOW, REPO, FuzzTally, property_settings
+from tests.conftest import LATEST_WEEK, NOW, REPO, FuzzTally, key_paths, property_settings
 
 TEXT = (REPO / "canary.yaml").read_text()
 RAW = yaml.safe_load(TEXT)
@@ -54,19 +54,7 @@ values = st.recursive(
 )
 
 
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every key path in a parsed YAML document."""
-    found = [prefix] if prefix else []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            found += _paths(value, (*prefix, i))
-    return found
-
-
-PATHS = _paths(RAW)
+PATHS = key_paths(RAW)
 
 
 def _edit(doc: Any, path: tuple[Any, ...], action: str, value: Any) -> Any:
