@@ -136,3 +136,16 @@ def test_a_crash_log_goes_under_data_dir_not_the_current_folder(
     log = Path(err.rsplit("traceback in ", 1)[1].strip().rstrip(")"))
     assert log.parent == tmp_path / "data" / "logs" and "ZeroDivisionError" in log.read_text()
     assert list(elsewhere.iterdir()) == []
+
+
+def test_ctrl_c_exits_130_saying_what_stays(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import canary.cli
+
+    def interrupted(*args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(canary.cli.COMMANDS, "doctor", interrupted)
+    assert main(["doctor", "--config", str(config_path)]) == 130
+    assert "interrupted: weeks already stored stay stored" in capsys.readouterr().err

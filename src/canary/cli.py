@@ -256,6 +256,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(COMMANDS[args.command](args, console))
     except KeyboardInterrupt:
+        print(
+            "interrupted: weeks already stored stay stored; run it again to finish", file=sys.stderr
+        )
         return 130
     except Exception as exc:
         code = exit_code_for((), exc)
