@@ -20,8 +20,12 @@ def _raw() -> dict:  # type: ignore[type-arg]
 
 def test_repo_config_has_both_monitors_with_their_channels() -> None:
     config = load_config(REPO / "canary.yaml", environ={})
-    assert config.monitors["code-insights-all-instances"].alerts.channel == "#code-insights"
+    everyone = config.monitors["code-insights-all-instances"]
+    assert everyone.alerts.channel == "#code-insights-internal"  # pipeline breaks
+    assert everyone.report is not None and everyone.report.channel == "#code-insights"
+    assert (everyone.report.when, everyone.report.weeks) == ("weekly", 16)
     assert config.monitors["code-insights-canary"].alerts.channel == "#code-insights-internal"
+    assert config.monitors["code-insights-canary"].report is None  # no report unless asked
     assert config.data_dir == REPO / ".canary"  # relative to the file, not the cwd
     assert config.store_url({}) == f"sqlite:///{REPO / '.canary' / 'store.db'}"
 

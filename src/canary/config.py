@@ -382,12 +382,24 @@ class AlertRoute(Strict):
     channel: str = Field(pattern=r"^(#[a-z0-9_-]+|[CG][A-Z0-9]{8,})$", max_length=80)
 
 
+class ReportConfig(AlertRoute):
+    """The monitor's weekly usage report (docs/report.md): where it goes, when it is sent
+    (``weekly``: every new week; ``on_change``: only when a number leaves its expected range
+    or an incident is open; ``never``), which series tiles it shows (empty: all) and how
+    many weeks its chart spans."""
+
+    when: Literal["weekly", "on_change", "never"] = "weekly"
+    metrics: list[str] = Field(default_factory=list, description="dataset or dataset.column")
+    weeks: int = Field(default=16, ge=12, le=26, description="weeks of history in the chart")
+
+
 class MonitorConfig(Strict):
     source: str
     dashboard: str
     suite_prefix: Name
     datasets: dict[str, DatasetConfig] = Field(min_length=1, description="at least one")
     alerts: AlertRoute
+    report: ReportConfig | None = Field(default=None, description="none: no weekly report")
     history: HistorySettings = HistorySettings()
     quiet_weeks: list[QuietWeek] = Field(default_factory=lambda: list(DEFAULT_QUIET_WEEKS))
 
