@@ -85,3 +85,21 @@ def test_a_week_without_data_says_so() -> None:
     creators = fig.axes[2]
     assert [t.get_text() for t in creators.texts] == ["no data"]
     assert [t.get_text() for t in fig.axes[1].texts] == ["0"]
+
+
+def test_a_week_alone_shows_its_band_and_the_caption_tells_only_what_is_drawn() -> None:
+    body = healthy()
+    body.series = body.series[:1]
+    s = body.series[0]
+    s.low[:] = [None] * (len(s.low) - 1) + [900.0]  # the one week a check gave a range
+    s.high[:] = [None] * (len(s.high) - 1) + [1400.0]
+    fig = report_figure(body)
+    assert fig is not None
+    [band] = fig.axes[0].collections
+    xs = band.get_paths()[0].vertices[:, 0]
+    assert xs.max() - xs.min() == 7  # one week wide, around this week
+    assert "shaded" in fig.get_suptitle()
+    s.low[-1] = s.high[-1] = None
+    fig = report_figure(body)
+    assert fig is not None and not fig.axes[0].collections
+    assert "shaded" not in fig.get_suptitle()

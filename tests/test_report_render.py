@@ -144,7 +144,7 @@ def test_a_drill_says_so_in_its_title() -> None:
 def test_title_names_monitor_and_week() -> None:
     body = healthy()
     assert report_text(body).splitlines()[0] == (
-        "📊 Code Insights usage (code-insights-all-instances) — week of 9 Nov 2026"
+        "📊 Code Insights usage · code-insights-all-instances — week of 9 Nov 2026"
     )
     body.title = "code-insights-all-instances weekly usage"
     assert report_text(body).splitlines()[0].count("code-insights-all-instances") == 1

@@ -26,6 +26,7 @@ TITLE_LIMIT = 36  # characters of a panel's title that fit its width
 LINE = "#1f6fb2"
 BAND = "#2ca02c"
 OUTSIDE = "#d62728"
+HALF_WEEK = 3.5  # days, in matplotlib's date units
 
 
 def _nan(values: list[float | None]) -> list[float]:
@@ -40,13 +41,43 @@ def _outside(s: ChartSeries) -> bool:
     return (low is not None and value < low) or (high is not None and value > high)
 
 
+def _runs(lows: list[float], highs: list[float]) -> list[list[int]]:
+    """Indices of the weeks with a known band, in runs of consecutive weeks."""
+    runs: list[list[int]] = []
+    for i, (low, high) in enumerate(zip(lows, highs, strict=True)):
+        if math.isnan(low) or math.isnan(high):
+            continue
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
+def _band(ax: Axes, xs: list[float], lows: list[float], highs: list[float]) -> None:
+    """A run of weekly expected ranges, each week's half a week either side of it (a week
+    alone shows too)."""
+    half = HALF_WEEK
+    edges = [xs[0] - half, *xs, xs[-1] + half]
+    ax.fill_between(
+        edges,
+        [lows[0], *lows, lows[-1]],
+        [highs[0], *highs, highs[-1]],
+        step="mid",
+        color=BAND,
+        alpha=0.18,
+        linewidth=0,
+    )
+
+
 def _panel(ax: Axes, s: ChartSeries) -> None:
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     xs = date2num(s.weeks)
     ys, lows, highs = _nan(s.values), _nan(s.low), _nan(s.high)
-    ax.fill_between(xs, lows, highs, color=BAND, alpha=0.18, linewidth=0, label="expected")
+    for run in _runs(lows, highs):
+        _band(ax, [xs[i] for i in run], [lows[i] for i in run], [highs[i] for i in run])
     ax.plot(xs, ys, color=LINE, linewidth=2, marker="o", markersize=3)
     finite = [v for v in ys + lows + highs if not math.isnan(v)]
     if finite and min(finite) >= 0:
@@ -91,13 +122,13 @@ def _panel(ax: Axes, s: ChartSeries) -> None:
 
 
 def _caption(body: ReportBody, shown: int) -> str:
-    """What the panels show: their weeks, the band, the dot; how many series, if cut."""
+    """What the panels show: their weeks, the band (when one is known), the dot; how many
+    series, if cut."""
     weeks = max(len(s.weeks) for s in body.series)
-    parts = [
-        f"last {weeks} weeks",
-        "shaded: expected range",
-        f"dot: week of {body.week.day} {body.week:%b}",
-    ]
+    parts = [f"last {weeks} weeks"]
+    if any(_runs(_nan(s.low), _nan(s.high)) for s in body.series[:shown]):
+        parts.append("shaded: expected range")
+    parts.append(f"dot: week of {body.week.day} {body.week:%b}")
     if shown < len(body.series):
         parts.append(f"{shown} of {len(body.series)} series")
     return " · ".join(parts)

@@ -48,7 +48,7 @@ def title(body: ReportBody) -> str:
     drill = f"DRILL {body.drill} · " if body.drill else ""
     name = body.title or body.monitor
     if body.monitor not in name:
-        name += f" ({body.monitor})"
+        name += f" · {body.monitor}"
     return f"{ICON} {drill}{name} — week of {body.week.day} {body.week:%b %Y}"
 
 
