@@ -63,7 +63,6 @@ def _level(column: str, dataset: str, lo: float, hi: float, status: str = "passe
 
 def _setup(**report: Any) -> Setup:
     return Setup(
-        ALL,
         "Code Insights usage (all instances)",
         TILES,
         ReportConfig(channel="#code-insights", **report),

@@ -34,12 +34,12 @@ def setup_of(config: Config, monitor: str) -> Setup:
         )
     board = config.catalog.dashboards[m.dashboard]
     return Setup(
-        monitor=monitor,
         title=board.title,
         tiles={t.dataset: t for t in board.tiles if t.dataset in m.datasets},
         report=m.report,
         quiet_weeks=list(m.quiet_weeks),
         masking=config.slack.masking,
+        catalog=config.catalog.tiles,
     )
 
 
@@ -56,7 +56,8 @@ def report_for(
     """The weekly report of ``run`` (its monitor's run of the week, just finished or as
     recorded). ``others``: the week's runs of other monitors (those not given are read as
     recorded); ``links``: more http(s) links (the Prefect run, Data Docs); ``threads``:
-    incident alert key -> its Slack thread; ``current``: the run's metric rows when they
+    an incident's alert key (``canary.alerts.digest.fingerprint`` of the monitor and the
+    incident, as the alert state keys it) -> its Slack thread; ``current``: the run's metric rows when they
     are not stored yet."""
     setup = setup_of(config, run.monitor)
     given = [r for r in others if r.week == run.week and r.monitor != run.monitor]
