@@ -97,8 +97,8 @@ def write_config(root: Path, warehouse: Path, slack_url: str) -> Path:
 
 
 def run_weeks(root: Path) -> tuple[list[Snapshot], dict[str, bytes]]:
-    """``canary run`` for the broken week, then for the week after; what Slack held after
-    each run, and the files uploaded (by file id)."""
+    """``canary run`` for the week before the broken one, the broken week, then the week
+    after; what Slack held after each run, and the files uploaded (by file id)."""
     raw = yaml.safe_load((REPO / "canary.yaml").read_text())
     healthy_week = BROKEN_WEEK + WEEK
     warehouse = root / "warehouse.duckdb"
@@ -108,7 +108,7 @@ def run_weeks(root: Path) -> tuple[list[Snapshot], dict[str, bytes]]:
         for key, value in {**ENV, "SLACK_BOT_TOKEN": TOKEN}.items():
             env.setenv(key, value)
         config = write_config(root, warehouse, fake.url)
-        for week, expected in ((BROKEN_WEEK, 1), (healthy_week, 0)):
+        for week, expected in ((BROKEN_WEEK - WEEK, 0), (BROKEN_WEEK, 1), (healthy_week, 0)):
             day = as_of(week)
             code = canary(["run", "--config", str(config), "--as-of", day.isoformat(), "--quiet"])
             if code != expected:
@@ -168,18 +168,20 @@ def conversation(
 
 def screens(root: Path) -> dict[str, Screen]:
     """The broken week and the healthy week after (by picture name), as #code-insights-internal
-    shows them with the run's thread open; then each week's report in #code-insights."""
+    shows them with the run's thread open; then the reports of the healthy week before and of
+    the broken week in #code-insights (a healthy week's chart without the break in it)."""
     snapshots, files = run_weeks(root)
     shown = clocks(snapshots)
     names = tuple(snapshots[0].channels)
     out = {}
-    for (name, height), snap in zip(PICTURES.items(), snapshots, strict=True):
+    for (name, height), snap in zip(PICTURES.items(), snapshots[1:], strict=True):
         messages = conversation(snap.channels[CHANNEL], shown.__getitem__, files)
         if not messages:
             raise RuntimeError(f"#{CHANNEL} holds no message after the run shown on {snap.day}")
         last = len(messages) - 1
         out[name] = Screen(WORKSPACE, names, CHANNEL, snap.day, messages, last, height)
-    for name, snap, week in zip(REPORTS, snapshots, (BROKEN_WEEK, BROKEN_WEEK + WEEK), strict=True):
+    weeks = (BROKEN_WEEK, BROKEN_WEEK - WEEK)
+    for name, snap, week in zip(REPORTS, (snapshots[1], snapshots[0]), weeks, strict=True):
         when = datetime.combine(snap.day, POSTED) + timedelta(minutes=1)
         out[name] = report_screen(root / "canary.yaml", week, snap.day, when, WORKSPACE, names)
     return out
