@@ -57,9 +57,11 @@ from canary.report import drill as drill_marks
 from canary.report import json_result
 from canary.report.artifacts import artifact_key, links_markdown, summary_markdown
 from canary.report.checks_table import checks_markdown
-from canary.report.key_numbers import KeyNumber, key_numbers
 from canary.results import RunResult
 from canary.store.db import Store
+from canary.weekly.body import Headline
+from canary.weekly.build import headlines, values_of
+from canary.weekly.measures import series_measures
 from canary.weeks import WEEK, as_of_datetime, parse_week
 
 #: Datasets of one monitor pulled and checked at once (threads of one flow run).
@@ -205,14 +207,15 @@ def run_links(
     return links
 
 
-def week_numbers(config: Config, store_url: str, run: RunResult) -> list[KeyNumber]:
+def week_numbers(config: Config, store_url: str, run: RunResult) -> list[Headline]:
     """The week's key numbers of the run's weekly tiles, against the week before (stored)."""
     store = Store(store_url)
     try:
         history = store.metric_history(run.monitor, since=run.week - WEEK)
     finally:
         store.close()
-    return key_numbers(history, run.tiles or config.catalog.tiles, run.week)
+    tiles = (run.tiles or config.catalog.tiles).values()
+    return headlines(values_of(history), series_measures(tiles), run.week)
 
 
 def week_others(config: Config, store_url: str, run: RunResult) -> list[RunResult]:
@@ -229,7 +232,7 @@ def publish_summary(
     run: RunResult,
     links: dict[str, str],
     missing: Undelivered | None = None,
-    numbers: list[KeyNumber] | None = None,
+    numbers: list[Headline] | None = None,
     others: list[RunResult] | None = None,
 ) -> None:
     """The summary, made by the flow itself: the UI lists a flow run's own artifacts before

@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 28)  # a Saturday: the latest complete week is 2026-11-16
 NOW: datetime = as_of_datetime(AS_OF)
 LATEST_WEEK = date(2026, 11, 16)
+GOLDEN = REPO / "tests" / "golden"
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -122,6 +123,22 @@ def sample_data_dir(shared_sample: Path, tmp_path: Path) -> Path:
     target = tmp_path / ".canary"
     shutil.copytree(shared_sample, target)
     return target
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> object:
+    """Compare text with ``tests/golden/NAME``; ``--update-golden`` rewrites the file."""
+    update = bool(request.config.getoption("--update-golden"))
+
+    def compare(name: str, actual: str) -> None:
+        path = GOLDEN / name
+        if update:
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(actual)
+        assert path.exists(), f"{path} is missing: run pytest --update-golden"
+        assert actual == path.read_text(), f"{name} differs: run pytest --update-golden and review"
+
+    return compare
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -34,6 +34,8 @@ WEBHOOK_PATH = "/services/T000TEST/B000TEST/webhooksecret0123456789"
 MAX_BLOCKS = 50
 SECTION_LIMIT = 3000
 HEADER_LIMIT = 150
+FIELDS_LIMIT = 10  # a section's fields, each of at most FIELD_LIMIT characters
+FIELD_LIMIT = 2000
 HTML_ERROR = (  # what a proxy in front of Slack answers an error with
     "<html>\r\n<head><title>{status} {phrase}</title></head>\r\n<body>\r\n"
     "<center><h1>{status} {phrase}</h1></center>\r\n<hr><center>nginx</center>\r\n"
@@ -219,6 +221,14 @@ class SlackFake:
         return found if found.member else "not_in_channel"
 
 
+def _section_error(text: str, fields: list[dict[str, Any]]) -> bool:
+    """A section needs a text or fields (at most ten), each within its limit."""
+    cells = [f.get("text", "") for f in fields]
+    if not (text or cells) or len(text) > SECTION_LIMIT or len(cells) > FIELDS_LIMIT:
+        return True
+    return any(not c or len(c) > FIELD_LIMIT for c in cells)
+
+
 def blocks_error(blocks: Any) -> str | None:
     """What Slack would say about ``blocks`` (None when they are fine)."""
     if blocks is None:
@@ -229,7 +239,7 @@ def blocks_error(blocks: Any) -> str | None:
         return "invalid_blocks"
     for block in blocks:
         text = (block.get("text") or {}).get("text", "")
-        if block["type"] == "section" and (not text or len(text) > SECTION_LIMIT):
+        if block["type"] == "section" and _section_error(text, block.get("fields") or []):
             return "invalid_blocks"
         if block["type"] == "header" and len(text) > HEADER_LIMIT:
             return "invalid_blocks"

@@ -6,9 +6,6 @@ from __future__ import annotations
 import dataclasses
 import json
 from datetime import date
-from pathlib import Path
-
-import pytest
 
 from canary.alerts.blocks import HEADER_LIMIT, MAX_BLOCKS, SECTION_LIMIT, TEXT_LIMIT
 from canary.alerts.digest import Digest, IncidentView
@@ -24,24 +21,7 @@ from canary.alerts.text import PLAIN
 from tests.alert_builders import check
 from tests.slack_fake import blocks_error
 
-GOLDEN = Path(__file__).parent / "golden"
 WEEK = date(2026, 11, 16)
-
-
-@pytest.fixture
-def golden(request: pytest.FixtureRequest) -> object:
-    """Compare text with ``tests/golden/NAME``; ``--update-golden`` rewrites the file."""
-    update = bool(request.config.getoption("--update-golden"))
-
-    def compare(name: str, actual: str) -> None:
-        path = GOLDEN / name
-        if update:
-            path.parent.mkdir(exist_ok=True)
-            path.write_text(actual)
-        assert path.exists(), f"{path} is missing: run pytest --update-golden"
-        assert actual == path.read_text(), f"{name} differs: run pytest --update-golden and review"
-
-    return compare
 
 
 def _alerts() -> list[Alert]:

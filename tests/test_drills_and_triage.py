@@ -121,7 +121,9 @@ def test_the_summary_shows_the_weeks_key_numbers() -> None:
     import pandas as pd
 
     from canary.dashboards import catalog
-    from canary.report.key_numbers import key_numbers
+    from canary.report.key_numbers import change_text
+    from canary.weekly.build import headlines, values_of
+    from canary.weekly.measures import series_measures
 
     rows_ = [
         ("instances_reporting", WEEK - timedelta(days=7), "instances_reporting", 1000.0),
@@ -133,8 +135,8 @@ def test_the_summary_shows_the_weeks_key_numbers() -> None:
         [(d, w, c, "", "value", v) for d, w, c, v in rows_],
         columns=["dataset", "week", "column_name", "segment", "metric", "value"],
     )
-    numbers = key_numbers(metrics, catalog().tiles, WEEK)
-    assert [(n.label, n.value, n.change) for n in numbers] == [
+    numbers = headlines(values_of(metrics), series_measures(catalog().tiles.values()), WEEK)
+    assert [(n.label, n.value, change_text(n)) for n in numbers] == [
         ("Instances reporting", 1189.0, "+18.9%"),
         ("Insights page views", 53210.0, "—"),
     ]

@@ -40,6 +40,52 @@ def test_shares_read_as_percentages(share: float, shown: str) -> None:
     assert readable.percent(share) == shown
 
 
+@pytest.mark.parametrize(
+    ("fraction", "shown"),
+    [
+        (-0.5712, "-57%"),
+        (0.03, "+3%"),
+        (0.004, "±0%"),
+        (-0.0049, "±0%"),
+        (12.5, "+1,250%"),
+        (-1.0, "-100%"),
+        (None, "—"),
+        (math.nan, "—"),
+    ],
+)
+def test_changes_read_as_whole_signed_percentages(fraction: float | None, shown: str) -> None:
+    assert readable.change(fraction) == shown
+
+
+def test_differences_carry_their_sign() -> None:
+    assert [readable.signed(x) for x in (-1234.4, 56, 0.2)] == ["-1,234", "+56", "±0"]
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "shown"),
+    [
+        (4412.3, 18123.9, "4,400–18,100"),
+        (18112, 18149, "18,110–18,150"),  # finer where rounding would merge the ends
+        (146.0, 263.9, "146–264"),
+        (0.0123, 0.04567, "0.0123–0.0457"),
+        (-310.5, 2041, "-310 to 2,040"),
+        (3, None, "at least 3"),
+        (None, 5, "at most 5"),
+        (None, None, "—"),
+    ],
+)
+def test_ranges_are_rounded_for_people(low: float | None, high: float | None, shown: str) -> None:
+    assert readable.span(low, high) == shown
+
+
+@pytest.mark.parametrize(
+    ("x", "shown"),
+    [(950, "950"), (1234, "1.2k"), (18000, "18k"), (2.5e6, "2.5M"), (0.3, "0.3"), (0, "0")],
+)
+def test_axis_numbers_are_compact(x: float, shown: str) -> None:
+    assert readable.compact(x) == shown
+
+
 def test_observed_dicts_read_as_the_sentence_they_stand_for() -> None:
     failing = {"unexpected_count": 1, "unexpected_percent": 0.0834, "rows": 1198}
     assert readable.observed(failing, "not null") == "1 of 1,198 rows (0.1%)"

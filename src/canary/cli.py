@@ -30,6 +30,8 @@ from canary.prefect_ops.commands import add_parsers as add_prefect_parsers
 from canary.prefect_ops.commands import cmd_deploy, cmd_secrets
 from canary.suite_commands import add_parser as add_suite_parser
 from canary.suite_commands import cmd_suite
+from canary.weekly.commands import add_parser as add_report_parser
+from canary.weekly.commands import cmd_report
 from canary.weeks import as_of_datetime
 
 if TYPE_CHECKING:
@@ -81,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     add_history_parsers(sub, DEFAULT_CONFIG)
     add_prefect_parsers(sub, DEFAULT_CONFIG)
     add_suite_parser(sub, DEFAULT_CONFIG)
+    add_report_parser(sub, DEFAULT_CONFIG)
     return parser
 
 
@@ -244,6 +247,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Console], ExitCode]] = {
     "secrets": cmd_secrets,
     "deploy": cmd_deploy,
     "suite": cmd_suite,
+    "report": cmd_report,
 }
 
 

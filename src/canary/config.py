@@ -35,6 +35,7 @@ from canary.dashboards import Catalog, catalog
 from canary.definitions import Definitions, read_definitions, to_catalog
 from canary.errors import ConfigError
 from canary.strict_yaml import DuplicateKeyError, parse_yaml
+from canary.weekly.measures import chosen_measures
 
 ENV_PREFIX = "CANARY__"
 STORE_URL_ENV = "CANARY_STORE_URL"
@@ -410,6 +411,19 @@ class MonitorConfig(Strict):
         if value not in known:
             raise ValueError(f"unknown dashboard; allowed: {', '.join(known)}")
         return value
+
+    @model_validator(mode="after")
+    def _known_report_metrics(self, info: ValidationInfo) -> MonitorConfig:
+        if self.report is None or not self.report.metrics:
+            return self
+        board = _catalog_of(info).dashboards[self.dashboard]
+        try:
+            chosen_measures(
+                [t for t in board.tiles if t.dataset in self.datasets], self.report.metrics
+            )
+        except ValueError as exc:
+            raise ValueError(f"report.metrics: {exc}") from None
+        return self
 
     def history_for(self, dataset: str) -> HistorySettings:
         """Dataset settings over monitor settings over the defaults."""

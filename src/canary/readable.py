@@ -121,3 +121,46 @@ def observed(x: Any, check: str | None) -> str:
 def expected(x: dict[str, Any] | None, check: str | None) -> str:
     """A check's expected range (shares for the share checks)."""
     return bounds(x, is_share(check))
+
+
+def change(fraction: float | None) -> str:
+    """A change as a whole signed percentage: ``-0.5712`` -> ``-57%``, ``0.03`` -> ``+3%``,
+    under half a percent ``±0%``; a dash when unknown."""
+    if fraction is None or not math.isfinite(fraction):
+        return NONE
+    pct = round(100 * fraction)
+    return f"{pct:+,}%" if pct else "±0%"
+
+
+def signed(x: float) -> str:
+    """A difference of counts with its sign: ``-1,234``, ``+56``, ``±0``."""
+    n = round(x)
+    return f"{n:+,}" if n else "±0"
+
+
+def _rounded(x: float, place: float) -> float:
+    return round(x / place) * place
+
+
+def span(low: float | None, high: float | None) -> str:
+    """An expected range rounded to three significant digits of its larger end, as people
+    read it: ``4,412..18,123`` -> ``4,400–18,100``; finer where that would merge its ends;
+    ``at least``/``at most`` when open on one end."""
+    if high is None:
+        return NONE if low is None else f"at least {number(low)}"
+    if low is None:
+        return f"at most {number(high)}"
+    largest = max(abs(low), abs(high))
+    place = 10.0 ** (math.floor(math.log10(largest)) - 2) if largest else 1.0
+    while place > 1e-9 and low != high and _rounded(low, place) == _rounded(high, place):
+        place /= 10
+    lo, hi = number(_rounded(low, place)), number(_rounded(high, place))
+    return f"{lo} to {hi}" if low < 0 else f"{lo}–{hi}"
+
+
+def compact(x: float) -> str:
+    """A number for a chart's axis: ``950``, ``1.2k``, ``18k``, ``2.5M``, ``0.3``."""
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= size:
+            return f"{x / size:.2g}{suffix}" if abs(x) < 10 * size else f"{x / size:.0f}{suffix}"
+    return f"{x:.0f}" if float(x).is_integer() or abs(x) >= 10 else f"{x:.2g}"

@@ -12,8 +12,9 @@ from canary.alerts.model import is_web
 from canary.incidents import incidents_of
 from canary.incidents.render import incidents_markdown
 from canary.report.drill import banner
-from canary.report.key_numbers import KeyNumber, key_numbers_markdown
+from canary.report.key_numbers import key_numbers_markdown
 from canary.results import CheckResult, RunResult
+from canary.weekly.body import Headline
 
 FIELDS_SHOWN = 15
 STATUS_ICON = {"passed": "✅", "failed": "❌", "error": "⚠️", "warning": "🟡", "skipped": "⏭️"}
@@ -82,7 +83,7 @@ def summary_markdown(
     run: RunResult,
     limit: int = 30,
     links: Mapping[str, str] | None = None,
-    numbers: list[KeyNumber] | None = None,
+    numbers: list[Headline] | None = None,
     others: list[RunResult] | None = None,
 ) -> str:
     """What a person reads first in the Prefect UI: status, counts, the incidents, the

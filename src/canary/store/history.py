@@ -6,6 +6,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import Table, delete, insert, select
 
 from canary.store.db import Store
@@ -101,3 +102,43 @@ def _replace(store: Store, table: Table, key: dict[str, Any], values: dict[str, 
     with store.engine.begin() as con:
         con.execute(delete(table).where(*(table.c[k] == v for k, v in key.items())))
         con.execute(insert(table), [{**key, **values}])
+
+
+Range = tuple[float | None, float | None]
+
+
+def level_ranges(
+    store: Store, monitor: str, since: date, until: date
+) -> dict[tuple[str, str, date], Range]:
+    """(dataset, column, week) -> the expected range (low, high) of each unsegmented
+    ``level`` check stored for ``monitor`` in the weeks ``since``..``until``: the band a
+    chart of that column shows (weeks whose check was skipped have none)."""
+    c = check_results.c
+    query = select(c.dataset, c.column_name, c.week, c.expected).where(
+        c.monitor == monitor,
+        c.check_name == "level",
+        c.segment.is_(None),
+        c.column_name.is_not(None),
+        c.week >= since,
+        c.week <= until,
+    )
+    found: dict[tuple[str, str, date], Range] = {}
+    with store.engine.connect() as con:
+        for dataset, column, week, expected in con.execute(query):
+            bounds = json.loads(expected) if expected else None
+            if bounds:
+                found[(dataset, column, week)] = (bounds.get("min"), bounds.get("max"))
+    return found
+
+
+def with_current(history: pd.DataFrame, current: pd.DataFrame | None) -> pd.DataFrame:
+    """Stored metric rows with a run's own (``current``, not stored yet) in place of the
+    stored rows of the same dataset and week."""
+    if current is None or current.empty:
+        return history
+    if history.empty:
+        return current.reset_index(drop=True)
+    fresh = set(zip(current["dataset"], current["week"], strict=True))
+    stale = [k in fresh for k in zip(history["dataset"], history["week"], strict=True)]
+    kept = history[~pd.Series(stale, index=history.index, dtype=bool)]
+    return pd.concat([kept, current[history.columns]], ignore_index=True)
