@@ -142,7 +142,9 @@ def test_deliveries_held_by_a_run_that_died_say_who_holds_them_until_when(
         f"held: post to #code-insights-internal (code-insights-all-instances, week {W1}) is being "
         f"delivered by {dead} since"
     ) in err
-    assert f"held until {until}" in err and "2 more for #code-insights-internal wait behind it" in err
+    assert (
+        f"held until {until}" in err and "2 more for #code-insights-internal wait behind it" in err
+    )
 
     with store.engine.begin() as con:  # a lease later: the holder never renewed it
         con.execute(update(outbox.outbox).values(lease_until=clock.time() - 1))
@@ -348,7 +350,10 @@ def test_the_console_says_how_many_alerts_wait_and_why(
     print_delivery(Console(width=200), report)
     out = capsys.readouterr()
     assert "alerts not delivered via webhook: 1 not to be sent" in out.err
-    assert "  post to #code-insights-internal (code-insights-all-instances): outcome unknown" in out.err
+    assert (
+        "  post to #code-insights-internal (code-insights-all-instances): outcome unknown"
+        in out.err
+    )
     assert not undelivered(report).pending and undelivered(report)
 
 

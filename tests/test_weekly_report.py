@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from canary.alerts.deliver import recorded_runs
+from canary.alerts.week_runs import recorded_runs
 from canary.checks.validate import GreatExpectations
 from canary.cli import main
 from canary.config import Config, load_config
