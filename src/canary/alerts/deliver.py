@@ -36,7 +36,7 @@ from canary.alerts.lifecycle import decide
 from canary.alerts.model import Link, is_web
 from canary.alerts.outbox import NOTIFY, Op
 from canary.alerts.prefect_notify import NotifyTransport, notify_ops, report_notices
-from canary.alerts.report_delivery import last_sent, post_key, report_ops
+from canary.alerts.report_delivery import body_of, last_sent, post_key, report_ops
 from canary.alerts.reroute import RerouteReport, reroute
 from canary.alerts.state import load_messages, load_tracked, write
 from canary.alerts.transports import FileTransport, SlackTransport, Transport, WebhookTransport
@@ -50,7 +50,7 @@ from canary.store.db import Store
 from canary.weekly.body import ReportBody
 from canary.weekly.build import wanted
 from canary.weekly.chart import report_png
-from canary.weekly.gather import report_for
+from canary.weekly.gather import looker_links, report_for
 
 MODES: dict[str, Mode] = {"slack": "bot", "webhook": "webhook", "file": "file"}
 
@@ -216,7 +216,8 @@ def weekly_report(
     current: pd.DataFrame | None = None,
 ) -> ReportBody | None:
     """The monitor's weekly report of ``run`` (None: it has none), its health line linking
-    the threads of incidents told earlier. ``history`` and ``current`` as ``compose_run``
+    the threads of incidents told earlier, ending with ``links`` (its Looker dashboard is
+    linked once, however often they name it). ``history`` and ``current`` as ``compose_run``
     takes them; ``told``: the run's incidents when already found (with ``others``)."""
     settings = config.monitors[run.monitor].report
     if settings is None or settings.when == "never":
@@ -225,7 +226,8 @@ def weekly_report(
         found = incidents_of([run, *others], config.catalog.tiles)
         told = [i for i in found if run.monitor in i.monitors and i.week == run.week]
     threads = incident_threads(store.engine, config, run.monitor, told)
-    shown = [link for link in links if is_web(link.url)]
+    own = {link.label for link in looker_links(config, config.monitors[run.monitor], run)}
+    shown = [link for link in links if is_web(link.url) and link.label not in own]
     return report_for(
         config,
         history or store,
@@ -247,8 +249,35 @@ def _report(
         return [], []
     channel = settings.channel
     last = last_sent(store.engine, post_key(run.monitor, run.week, channel))
-    png = report_png(body) if mode != "webhook" else None
+    png = report_png(body) if mode != "webhook" and last is None else None
     return report_ops(body, channel, mode, png, last), report_notices(config, body)
+
+
+def _refreshed(
+    store: Store,
+    config: Config,
+    run: RunResult,
+    week_runs: list[RunResult],
+    mode: Mode,
+    history: Store,
+) -> list[Op]:
+    """Edits of the week's reports of other monitors already posted, that ``run`` changes
+    (the canary instance's verdict, an incident's class): a report is posted by its own
+    monitor's run, which may come before the other monitors' (Prefect runs them a quarter
+    hour apart). Each keeps the links it was posted with."""
+    ops: list[Op] = []
+    for theirs in week_runs:
+        settings = config.monitors[theirs.monitor].report
+        key = post_key(theirs.monitor, run.week, settings.channel) if settings else ""
+        last = last_sent(store.engine, key) if settings else None
+        told = body_of(last.payload) if last is not None else None
+        if settings is None or last is None or told is None:
+            continue
+        others = [run, *(r for r in week_runs if r is not theirs)]
+        body = weekly_report(config, store, theirs, others, told.links, history)
+        if body is not None:
+            ops += report_ops(body, settings.channel, mode, None, last)
+    return ops
 
 
 def compose_run(
@@ -299,12 +328,14 @@ def compose_run(
     composed = compose(run, d, told, steps, inputs)
     after = [t.after for t in steps]
     notices = notify_ops(config, [d]) if config.notify else []
-    body = None
+    body, refreshed = None, []
     if not run.drill:  # a drill composes no report (``canary report`` previews one)
         shown = ([more] if more else []) + d.links
         others = [*same, *recorded]
         body = weekly_report(config, store, run, others, shown, history, told, current)
+        refreshed = _refreshed(store, config, run, others, mode, history)
     reports, told_blocks = _report(store, config, run, mode, body)
+    reports += refreshed
     notices += told_blocks
 
     def writer(con: Connection) -> int:

@@ -11,6 +11,7 @@ URL or credentials.
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 from canary.alerts.compose import op_key
 from canary.alerts.digest import Digest
@@ -108,6 +109,15 @@ def report_notices(config: Config, body: ReportBody) -> list[Op]:
     return ops
 
 
+def notification(stored: dict[str, Any]) -> tuple[str, str]:
+    """Subject and body of an outbox payload, rendered now: a weekly report as its text,
+    else the alerts' digest."""
+    report = body_of(stored)
+    if report is not None:
+        return report.title, report_text(report)
+    return prefect_notification(Digest.from_json(stored["digest"]))
+
+
 class NotifyTransport:
     """Sends outbox entries to Prefect notification blocks (rendered at send time).
 
@@ -120,11 +130,7 @@ class NotifyTransport:
 
     def send(self, entry: Entry, parent: Entry | None) -> Sent:
         block = str(entry.payload["block"])
-        report = body_of(entry.payload)
-        if report is not None:
-            subject, body = report.title, report_text(report)
-        else:
-            subject, body = prefect_notification(Digest.from_json(entry.payload["digest"]))
+        subject, body = notification(entry.payload)
         try:
             notify_block(block, subject, body)
         except NotifyError as exc:

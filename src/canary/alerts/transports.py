@@ -440,7 +440,8 @@ class FileTransport:
             raise DeliveryError(f"file outbox {path}: {exc.strerror}", "all") from None
         if self.console is not None:
             self.console.print(plain, markup=False)
-            self.console.print(f"(alert for {entry.channel} written to {path})", markup=False)
+            what = "alert" if report is None else "weekly report"
+            self.console.print(f"({what} for {entry.channel} written to {path})", markup=False)
         return "file", None
 
     def find(self, entry: Entry, parent: Entry | None) -> Sent | None:
