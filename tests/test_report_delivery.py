@@ -304,7 +304,12 @@ def test_notification_blocks_take_reports_only_when_they_opt_in(tmp_path: Path) 
     from tests.conftest import write_config
 
     blocks = {
-        "teams": {"block": "ms-teams-webhook/product", "reports": True, "monitors": [ALL]},
+        "teams": {
+            "block": "ms-teams-webhook/product",
+            "severities": [],  # the report only
+            "reports": True,
+            "monitors": [ALL],
+        },
         "ops": {"block": "custom-webhook/ops"},
         "other": {"block": "custom-webhook/x", "reports": True, "monitors": [CANARY]},
     }

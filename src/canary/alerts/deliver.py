@@ -36,7 +36,7 @@ from canary.alerts.lifecycle import decide
 from canary.alerts.model import Link, is_web
 from canary.alerts.outbox import NOTIFY, Op
 from canary.alerts.prefect_notify import NotifyTransport, notify_ops, report_notices
-from canary.alerts.report_delivery import body_of, last_sent, post_key, report_ops
+from canary.alerts.report_delivery import body_of, post_key, report_ops
 from canary.alerts.reroute import RerouteReport, reroute
 from canary.alerts.state import load_messages, load_tracked, write
 from canary.alerts.transports import FileTransport, SlackTransport, Transport, WebhookTransport
@@ -248,7 +248,7 @@ def _report(
     if body is None or settings is None or not wanted(settings, body):
         return [], []
     channel = settings.channel
-    last = last_sent(store.engine, post_key(run.monitor, run.week, channel))
+    last = outbox.latest(store.engine, post_key(run.monitor, run.week, channel))
     png = report_png(body) if mode != "webhook" and last is None else None
     return report_ops(body, channel, mode, png, last), report_notices(config, body)
 
@@ -268,13 +268,14 @@ def _refreshed(
     ops: list[Op] = []
     for theirs in week_runs:
         settings = config.monitors[theirs.monitor].report
-        key = post_key(theirs.monitor, run.week, settings.channel) if settings else ""
-        last = last_sent(store.engine, key) if settings else None
-        told = body_of(last.payload) if last is not None else None
-        if settings is None or last is None or told is None:
+        if settings is None:
+            continue
+        last = outbox.latest(store.engine, post_key(theirs.monitor, run.week, settings.channel))
+        posted = body_of(last.payload) if last is not None else None
+        if last is None or posted is None:
             continue
         others = [run, *(r for r in week_runs if r is not theirs)]
-        body = weekly_report(config, store, theirs, others, told.links, history)
+        body = weekly_report(config, store, theirs, others, posted.links, history)
         if body is not None:
             ops += report_ops(body, settings.channel, mode, None, last)
     return ops

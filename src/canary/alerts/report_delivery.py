@@ -1,4 +1,4 @@
-"""The weekly usage report as a delivery like the alerts (pure, but for ``last_sent``).
+"""The weekly usage report as a delivery like the alerts (pure).
 
 One post per monitor and week to the report's channel, its key stable so that a rerun
 enqueues nothing new; with a bot, its chart goes into the post's thread (the channel keeps
@@ -15,9 +15,6 @@ import hashlib
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine
-
-from canary.alerts import outbox
 from canary.alerts.compose import Mode, metadata, op_key
 from canary.alerts.outbox import Entry, Op
 from canary.weekly.body import ReportBody
@@ -46,16 +43,11 @@ def chart_name(body: ReportBody) -> str:
     return f"canary-report-{body.monitor}-{body.week.isoformat()}.png"
 
 
-def last_sent(engine: Engine, key: str) -> Entry | None:
-    """The report post ``key`` as last queued: the post, or its latest edit."""
-    return outbox.latest(engine, key)
-
-
 def report_ops(
     body: ReportBody, channel: str, mode: Mode, png: bytes | None, last: Entry | None
 ) -> list[Op]:
     """The deliveries of ``body`` to ``channel``. ``last``: what the outbox already holds
-    for this post (``last_sent``), None on the week's first run."""
+    for this post (``outbox.latest``: the post or its latest edit), None at first."""
     week = body.week
     key = post_key(body.monitor, week, channel)
     stored = payload(body)
