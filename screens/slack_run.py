@@ -1,5 +1,6 @@
 """A breakage and its recovery as Slack shows them: real runs of ``canary run`` with the real
-slack_sdk against the Slack stand-in (``tests.slack_fake``), captured as ``Screen``s.
+slack_sdk against the Slack stand-in (``tests.slack_fake``), captured as ``Screen``s, and
+the weekly usage report of each week (``screens.slack_report``).
 
 The warehouse is the bundled sample's, generated as ``canary sample`` does, with the usage
 object null for every instance in one week (``object-null``) and healthy again the week
@@ -27,17 +28,20 @@ from canary.sample.warehouse import WarehouseSpec, write
 from canary.sources.sample import sample_spec
 from canary.weeks import WEEK, as_of_datetime
 from screens.slack_page import Message, Screen, Upload
+from screens.slack_report import report_screen
 from tests.slack_fake import TOKEN, running
 
 REPO = Path(__file__).resolve().parent.parent
 BROKEN_WEEK = date(2026, 11, 9)
 SCENARIO = "object-null"
 WORKSPACE = "Acme Analytics"
-CHANNEL = "code-insights"  # where code-insights-all-instances alerts (canary.yaml)
+CHANNEL = "code-insights-internal"  # where code-insights-all-instances alerts (canary.yaml)
 POSTED = time(9, 0)  # the weekly run's messages are shown as posted at this time
 #: The pictures: the broken week whole (its thread tells the incident), the week after in
 #: a window of this height, its thread scrolled to the newest reply as Slack opens it.
 PICTURES = {"slack-broken-week.png": None, "slack-healthy-week.png": 1000}
+#: The weekly report of each week, as #code-insights shows it.
+REPORTS = ("slack-report-broken.png", "slack-report-healthy.png")
 ENV = {
     "DO_NOT_TRACK": "1",
     "GX_ANALYTICS_ENABLED": "false",
@@ -163,8 +167,8 @@ def conversation(
 
 
 def screens(root: Path) -> dict[str, Screen]:
-    """The broken week and the healthy week after (by picture name), as #code-insights
-    shows them with the run's thread open."""
+    """The broken week and the healthy week after (by picture name), as #code-insights-internal
+    shows them with the run's thread open; then each week's report in #code-insights."""
     snapshots, files = run_weeks(root)
     shown = clocks(snapshots)
     names = tuple(snapshots[0].channels)
@@ -175,4 +179,7 @@ def screens(root: Path) -> dict[str, Screen]:
             raise RuntimeError(f"#{CHANNEL} holds no message after the run shown on {snap.day}")
         last = len(messages) - 1
         out[name] = Screen(WORKSPACE, names, CHANNEL, snap.day, messages, last, height)
+    for name, snap, week in zip(REPORTS, snapshots, (BROKEN_WEEK, BROKEN_WEEK + WEEK), strict=True):
+        when = datetime.combine(snap.day, POSTED) + timedelta(minutes=1)
+        out[name] = report_screen(root / "canary.yaml", week, snap.day, when, WORKSPACE, names)
     return out

@@ -58,7 +58,12 @@ def test_changes_read_as_whole_signed_percentages(fraction: float | None, shown:
 
 
 def test_differences_carry_their_sign() -> None:
-    assert [readable.signed(x) for x in (-1234.4, 56, 0.2)] == ["-1,234", "+56", "±0"]
+    assert [readable.signed(x) for x in (-1234.4, 56, 0.2, math.nan)] == [
+        "-1,234",
+        "+56",
+        "±0",
+        "—",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ long labels); numbers for people, only web links, Slack's limits."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -191,3 +192,15 @@ def test_slack_escapes_and_markdown_tables_keep_their_shape() -> None:
     md = report_markdown(body)
     row = next(line for line in md.splitlines() if line.startswith("| a"))
     assert row.startswith("| a\\|b | 1 |")
+
+
+def test_unknown_numbers_show_as_a_dash_not_an_error() -> None:
+    body = usage_drop()
+    mover = type(body.movers[0])
+    body.movers = [mover("Page views", "version", "5.3", 10, 10, math.nan)]
+    body.movers.append(mover("Page views", "version", "5.4", math.nan, 10, 0.5))
+    body.headlines[0] = type(body.headlines[0])("d", "c", "Views", math.nan, week_before=3.0)
+    text = report_text(body)
+    assert "version 5.3: ±0\n" in text and "version 5.4: —\n" in text
+    row = next(line for line in text.splitlines() if line.startswith("Views "))
+    assert row.split() == ["Views", "—", "—", "—", "—", "—"]

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+import yaml
 
 from canary.alerts.digest import fingerprint
 from canary.alerts.model import Link
@@ -29,7 +30,7 @@ from canary.weekly.build import (
     year_ago,
 )
 from canary.weeks import WEEK
-from tests.conftest import write_config
+from tests.conftest import REPO, write_config
 
 ALL = "code-insights-all-instances"
 CANARY = "code-insights-canary"
@@ -63,7 +64,6 @@ def _level(column: str, dataset: str, lo: float, hi: float, status: str = "passe
 
 def _setup(**report: Any) -> Setup:
     return Setup(
-        ALL,
         "Code Insights usage (all instances)",
         TILES,
         ReportConfig(channel="#code-insights", **report),
@@ -364,3 +364,37 @@ def test_a_report_metric_that_names_no_measure_is_a_config_error(tmp_path: Any) 
     monitors[ALL]["report"] = raw
     with pytest.raises(ConfigError, match=r"report\.metrics: 'usage_by_version' is no measure"):
         load_config(write_config(tmp_path, monitors=monitors), environ={})
+
+
+def test_a_looker_monitor_links_its_dashboard_with_its_filters(tmp_path: Any) -> None:
+    from canary.results import DatasetInfo
+    from canary.weekly.gather import looker_links
+
+    raw = yaml.safe_load((REPO / "canary.yaml").read_text())
+    monitor = raw["monitors"][ALL]
+    looker = {
+        "kind": "looker_dashboard",
+        "dashboard_id": "12",
+        "web_url": "https://looker.example.com/",
+        "filters": {"Instance": "Sourcegraph (S2)"},
+    }
+    sources = {"sample": raw["sources"]["sample"], "looker": looker}
+    config = load_config(
+        write_config(tmp_path, sources=sources, monitors={ALL: {**monitor, "source": "looker"}}),
+        environ={},
+    )
+    run = RunResult(ALL, W, [])
+    assert looker_links(config, config.monitors[ALL], run) == [
+        Link(
+            "Looker dashboard",
+            "https://looker.example.com/dashboards/12?Instance=Sourcegraph+%28S2%29",
+        )
+    ]
+    pulled = "https://looker.example.com/dashboards/12?Instance=x&Week=2026-11-16"
+    run.datasets = [
+        DatasetInfo("page_views", 18, "/home/worker/exports/page_views.csv"),
+        DatasetInfo("creators", 18, pulled),
+    ]
+    assert looker_links(config, config.monitors[ALL], run) == [Link("Looker dashboard", pulled)]
+    sample = load_config(write_config(tmp_path), environ={})
+    assert looker_links(sample, sample.monitors[ALL], run) == []

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.image import imread
 
 from canary.alerts.week_runs import recorded_runs
 from canary.checks.validate import GreatExpectations
@@ -22,6 +25,8 @@ from canary.sample.generator import SampleSpec
 from canary.store.db import Store
 from canary.store.history import with_current
 from canary.weekly.body import ReportBody
+from canary.weekly.chart import report_figure
+from canary.weekly.commands import write_report
 from canary.weekly.gather import report_for
 from canary.weeks import WEEK
 from tests.conftest import AS_OF, LATEST_WEEK, NOW, write_config
@@ -73,7 +78,26 @@ def sample_run(config_path: Path, sample_data_dir: Path) -> Path:
     return config_path
 
 
-def test_a_healthy_week_reads_as_normal_from_the_store(sample_run: Path) -> None:
+def check_files(body: ReportBody, out: Path, name: str, golden: Any) -> None:
+    """The report's files as ``canary report`` writes them: markdown and Slack payload
+    compared with ``tests/golden/report/NAME.*``, the chart one panel per series."""
+    stem = f"{body.monitor}-{body.week.isoformat()}"
+    golden(f"report/{name}.md", (out / f"{stem}.md").read_text())
+    golden(f"report/{name}.slack.json", (out / f"{stem}-slack.json").read_text())
+    png = (out / f"{stem}.png").read_bytes()
+    image = imread(io.BytesIO(png), format="png")
+    assert image.shape[1] == 1200 and image.shape[0] >= 300
+    fig = report_figure(body)
+    assert fig is not None
+    assert [ax.get_title(loc="left") for ax in fig.axes] == [s.label for s in body.series]
+    assert fig.axes and all(ax.lines for ax in fig.axes)  # each metric drawn
+    text = (out / f"{stem}.md").read_text() + (out / f"{stem}-slack.json").read_text()
+    assert "/tmp" not in text and "file://" not in text and str(out) not in text
+
+
+def test_a_healthy_week_reads_as_normal_from_the_store(
+    sample_run: Path, tmp_path: Path, golden: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = load_config(sample_run, environ={})
     store = Store(config.store_url({}), home=config.data_dir)
     try:
@@ -100,6 +124,16 @@ def test_a_healthy_week_reads_as_normal_from_the_store(sample_run: Path) -> None
     assert chart.low[-1] == views.low and chart.low[:-1] == [None] * 15
     assert body.calendar == [] and body.links == [] and body.drill is None
     assert ReportBody.from_json(body.to_json()) == body
+    capsys.readouterr()
+    assert main(["report", "--config", str(sample_run), "--out", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out
+    assert f"{ALL} week {LATEST_WEEK}" in printed and "-slack.json" in printed
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        f"{ALL}-{LATEST_WEEK}-slack.json",
+        f"{ALL}-{LATEST_WEEK}.md",
+        f"{ALL}-{LATEST_WEEK}.png",
+    ]
+    check_files(body, tmp_path / "out", "healthy", golden)
 
 
 def test_a_runs_own_metrics_stand_in_for_the_stored_ones(sample_run: Path) -> None:
@@ -120,7 +154,7 @@ def test_a_runs_own_metrics_stand_in_for_the_stored_ones(sample_run: Path) -> No
     assert len(merged) == len(stored)  # replaced, not added
 
 
-def test_a_pipeline_incident_makes_the_numbers_unreliable(tmp_path: Path) -> None:
+def test_a_pipeline_incident_makes_the_numbers_unreliable(tmp_path: Path, golden: Any) -> None:
     config, store, runs = scenario_store(tmp_path, "object-null")
     try:
         body = report_for(config, store, runs[ALL], others=[runs[CANARY]])
@@ -131,9 +165,13 @@ def test_a_pipeline_incident_makes_the_numbers_unreliable(tmp_path: Path) -> Non
     assert body.health is not None
     assert [t.cls for t in body.health.incidents] == ["pipeline"]
     assert body.health.canary.startswith("pipeline broken: the canary instance's monitor")
+    write_report(body, tmp_path / "out")
+    check_files(body, tmp_path / "out", "pipeline-incident", golden)
 
 
-def test_a_usage_drop_is_told_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_usage_drop_is_told_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, golden: Any
+) -> None:
     config, store, runs = scenario_store(tmp_path, usage_drop_slug(monkeypatch))
     try:
         body = report_for(config, store, runs[ALL])  # the canary's run: as recorded
@@ -145,6 +183,8 @@ def test_a_usage_drop_is_told_first(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert body.movers and {m.metric for m in body.movers} == {"Insights page views"}
     assert all(m.value < m.before for m in body.movers)
     assert body.health is not None and body.health.canary is not None
+    write_report(body, tmp_path / "out")
+    check_files(body, tmp_path / "out", "usage-drop", golden)
 
 
 def _report(config: Path, *extra: str) -> int:

@@ -133,7 +133,10 @@ def change(fraction: float | None) -> str:
 
 
 def signed(x: float) -> str:
-    """A difference of counts with its sign: ``-1,234``, ``+56``, ``±0``."""
+    """A difference of counts with its sign: ``-1,234``, ``+56``, ``±0``; a dash when
+    unknown."""
+    if not math.isfinite(x):
+        return NONE
     n = round(x)
     return f"{n:+,}" if n else "±0"
 

@@ -57,12 +57,14 @@ Values = Mapping[tuple[str, str, str, date], float]
 class Setup:
     """What of a monitor's config its report needs."""
 
-    monitor: str
     title: str
     tiles: Mapping[str, Tile]  # its dashboard's tiles that it checks, by dataset
     report: ReportConfig
     quiet_weeks: Sequence[QuietWeek] = ()
     masking: SlackMasking = field(default_factory=SlackMasking)
+    #: every tile, by dataset: incidents are grouped over them as alerts group them, so
+    #: that an incident has the id (and thread) its alert has; empty: ``tiles``
+    catalog: Mapping[str, Tile] = field(default_factory=dict)
 
 
 def build(
@@ -85,7 +87,7 @@ def build(
     runs = [run, *(r for r in others if r.week == run.week and r.monitor != run.monitor)]
     incidents = [
         i
-        for i in incidents_of(runs, setup.tiles)
+        for i in incidents_of(runs, setup.catalog or setup.tiles)
         if run.monitor in i.monitors and i.week == run.week
     ]
     return ReportBody(

@@ -108,6 +108,7 @@ def _panel(ax: Axes, s: ChartSeries) -> None:
             color=color,
             fontsize=FONT,
             fontweight="bold",
+            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"},
         )
     locator = AutoDateLocator(minticks=3, maxticks=5)
     ax.xaxis.set_major_locator(locator)

@@ -55,7 +55,7 @@ def cmd_report(args: argparse.Namespace, console: Console) -> ExitCode:
             week = _week(store.runs(name), name, args.week, store.where)
             run = recorded_runs(store, config, week, [name])[0]
             body = report_for(config, store, run)
-            written = _write(body, args.out)
+            written = write_report(body, args.out)
             report = setup_of(config, name).report
             note = "" if wanted(report, body) else f" (when: {report.when}: not sent this week)"
             console.print(f"{name} week {week}{note}: {', '.join(str(p) for p in written)}")
@@ -81,7 +81,7 @@ def _week(recorded: list[dict[str, object]], monitor: str, asked: date | None, w
     return asked
 
 
-def _write(body: ReportBody, out: Path) -> list[Path]:
+def write_report(body: ReportBody, out: Path) -> list[Path]:
     """The report as markdown, PNG chart (when it has one) and Slack Block Kit payload."""
     from canary.weekly.chart import report_png
     from canary.weekly.render import report_markdown, report_slack

@@ -17,10 +17,10 @@ from canary.sources.looker.links import dashboard_link
 from canary.store.db import Store
 from canary.store.history import level_ranges, with_current
 from canary.weekly.body import ReportBody
-from canary.weekly.build import Setup, build, year_ago
+from canary.weekly.build import Setup, build
 from canary.weeks import WEEK
 
-#: weeks of metrics read: the longest chart (26), and last year's same week
+#: weeks of metrics read: the longest chart (26) and last year's same ISO week (52 or 53 back)
 HISTORY_WEEKS = 54
 
 
@@ -34,12 +34,12 @@ def setup_of(config: Config, monitor: str) -> Setup:
         )
     board = config.catalog.dashboards[m.dashboard]
     return Setup(
-        monitor=monitor,
         title=board.title,
         tiles={t.dataset: t for t in board.tiles if t.dataset in m.datasets},
         report=m.report,
         quiet_weeks=list(m.quiet_weeks),
         masking=config.slack.masking,
+        catalog=config.catalog.tiles,
     )
 
 
@@ -55,16 +55,17 @@ def report_for(
 ) -> ReportBody:
     """The weekly report of ``run`` (its monitor's run of the week, just finished or as
     recorded). ``others``: the week's runs of other monitors (those not given are read as
-    recorded); ``links``: more http(s) links (the Prefect run, Data Docs); ``threads``:
-    incident alert key -> its Slack thread; ``current``: the run's metric rows when they
-    are not stored yet."""
+    recorded); ``links``: more http(s) links (the Prefect run, Data Docs); ``threads``: an
+    incident's alert key (``canary.alerts.digest.fingerprint`` of the monitor and the
+    incident, as the alert state keys it) -> its Slack thread; ``current``: the run's
+    metric rows when they are not stored yet."""
     setup = setup_of(config, run.monitor)
     given = [r for r in others if r.week == run.week and r.monitor != run.monitor]
     missing = [
         m for m in config.monitors if m != run.monitor and m not in {r.monitor for r in given}
     ]
     week = run.week
-    since = min(week - WEEK * HISTORY_WEEKS, year_ago(week) or week)
+    since = week - WEEK * HISTORY_WEEKS
     series = [name for name, tile in setup.tiles.items() if tile.shape == "series"]
     stored = [
         store.metric_history(run.monitor, name, since=since, before=week + WEEK) for name in series

@@ -8,6 +8,8 @@ pipeline health, links. Only http(s) links are shown, never a path on a worker's
 
 from __future__ import annotations
 
+import math
+
 from canary import readable
 from canary.alerts.blocks import (
     MAX_BLOCKS,
@@ -117,14 +119,15 @@ def headline_field(row: dict[str, str]) -> str:
 
 def mover_line(m: Mover, style: Style) -> str:
     """``page views · version 5.2: -1,234 (62% of the drop)``; a segment moving against
-    the whole change offsets part of it."""
+    the whole change offsets part of it; an unknown share is left out."""
     delta = m.value - m.before
-    rising = (delta >= 0) == (m.share >= 0)
-    whole = "rise" if rising else "drop"
-    share = f"{abs(round(100 * m.share)):,}% of the {whole}"
-    part = share if m.share >= 0 else f"offsetting {share}"
     where = style.escape(mask_text(f"{m.metric} · {m.field} {m.label}"))
-    return f"{style.bullet}{where}: {style.bold(readable.signed(delta))} ({part})"
+    line = f"{style.bullet}{where}: {style.bold(readable.signed(delta))}"
+    if not (math.isfinite(m.share) and math.isfinite(delta)):
+        return line
+    whole = "rise" if (delta >= 0) == (m.share >= 0) else "drop"
+    share = f"{abs(round(100 * m.share)):,}% of the {whole}"
+    return f"{line} ({share if m.share >= 0 else f'offsetting {share}'})"
 
 
 def mover_lines(body: ReportBody, style: Style) -> list[str]:
