@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from rich.console import Console
 
 from canary.alerts import outbox
@@ -190,6 +191,21 @@ def test_a_drill_and_a_webhook_get_what_they_can(
     [sent] = slack.webhook_messages  # the report, no chart (a webhook has no files)
     assert _day(LATEST_WEEK) in json.dumps(sent)
     assert [e.kind for e in outbox.entries(store.engine)] == ["post"]
+    store.close()
+
+
+def test_a_report_sent_only_on_change_stays_home_on_a_normal_week(
+    slack: SlackFake, tmp_path: Path, recorded_week: Path
+) -> None:
+    from tests.conftest import REPO, write_config
+
+    monitors = yaml.safe_load((REPO / "canary.yaml").read_text())["monitors"]
+    monitors[ALL]["report"]["when"] = "on_change"
+    slack_section = {"delivery": "bot", "base_url": slack.url}
+    config = load_config(write_config(tmp_path, monitors=monitors, slack=slack_section))
+    store, runs = _week_of(recorded_week, tmp_path, config)
+    assert deliver(config, store, runs, now=NOW, environ=ENV).ok
+    assert not outbox.entries(store.engine) and not slack.requests
     store.close()
 
 

@@ -219,8 +219,7 @@ def weekly_report(
     the threads of incidents told earlier, ending with ``links`` (its Looker dashboard is
     linked once, however often they name it). ``history`` and ``current`` as ``compose_run``
     takes them; ``told``: the run's incidents when already found (with ``others``)."""
-    settings = config.monitors[run.monitor].report
-    if settings is None or settings.when == "never":
+    if config.monitors[run.monitor].report is None:
         return None
     if told is None:
         found = incidents_of([run, *others], config.catalog.tiles)
