@@ -208,9 +208,9 @@ def test_prefect_yaml_deploys_both_monitors_weekly() -> None:
         assert d["schedules"][0]["timezone"] == "UTC"
         assert (
             d["schedules"][0]["cron"]
-            == {  # all-instances first, then the canary's
-                "code-insights-all-instances": "0 9 * * 1",
-                "code-insights-canary": "15 9 * * 1",
+            == {  # the canary instance's first: its verdict classes the others' incidents
+                "code-insights-canary": "0 9 * * 1",
+                "code-insights-all-instances": "15 9 * * 1",
             }[name]
         )
         path, _, func = d["entrypoint"].partition(":")

@@ -3,8 +3,8 @@
 One post per monitor and week to the report's channel, its key stable so that a rerun
 enqueues nothing new; with a bot, its chart goes into the post's thread (the channel keeps
 one message per week, and the chart stays with the report an edit changes) and a rerun
-whose report changed edits the post (an update keyed by the body it carries: an unchanged
-rerun adds nothing). A webhook gets the post only; the file outbox gets the post with its
+whose report reads differently edits the post (an update keyed by the body it carries; a
+rerun that changes nothing people see in Slack adds nothing). A webhook gets the post only; the file outbox gets the post with its
 chart beside it. Payloads store the body (``{"report": ...}``); transports render it when
 they send.
 """
@@ -18,6 +18,7 @@ from typing import Any
 from canary.alerts.compose import Mode, metadata, op_key
 from canary.alerts.outbox import Entry, Op
 from canary.weekly.body import ReportBody
+from canary.weekly.render import report_slack
 
 REPORT = "report"  # the payload key of a report's body
 
@@ -60,8 +61,9 @@ def report_ops(
             ref = op_key("report-chart", key)
             return [post, Op(ref, "upload", channel, body.monitor, week, chart, key, png)]
         return [Op(key, "post", channel, body.monitor, week, stored, blob=_beside(mode, png))]
-    if mode != "bot" or last.payload.get(REPORT) == stored[REPORT]:
-        return []  # unchanged, or a channel that cannot edit
+    before = body_of(last.payload)
+    if mode != "bot" or (before is not None and report_slack(before) == report_slack(body)):
+        return []  # a channel that cannot edit, or nothing people would see changed
     digest = hashlib.sha256(stored[REPORT].encode()).hexdigest()[:16]
     edit = op_key("report-update", last.key, digest)
     return [Op(edit, "update", channel, body.monitor, week, stored, key)]
