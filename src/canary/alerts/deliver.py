@@ -262,8 +262,8 @@ def _refreshed(
 ) -> list[Op]:
     """Edits of the week's reports of other monitors already posted, that ``run`` changes
     (the canary instance's verdict, an incident's class): a report is posted by its own
-    monitor's run, which may come before the other monitors' (Prefect runs them a quarter
-    hour apart). Each keeps the links it was posted with."""
+    monitor's run, which may come before the others' (a rerun of one monitor alone). Each
+    keeps the links it was posted with."""
     ops: list[Op] = []
     for theirs in week_runs:
         settings = config.monitors[theirs.monitor].report
