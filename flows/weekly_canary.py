@@ -19,12 +19,13 @@ from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from canary import pipeline
-from canary.alerts.deliver import alerts_with_run, recorded_runs, results_link
+from canary.alerts.deliver import alerts_with_run, results_link, weekly_report
 from canary.alerts.kept import deliver_or_keep
 from canary.alerts.lease import holder_name
-from canary.alerts.model import is_web
+from canary.alerts.model import Link, is_web
 from canary.alerts.outbox import thread_links
 from canary.alerts.undelivered import Undelivered, undelivered
+from canary.alerts.week_runs import recorded_runs
 from canary.config import Config, load_config
 from canary.errors import CanaryError
 from canary.pipeline import (
@@ -62,6 +63,7 @@ from canary.store.db import Store
 from canary.weekly.body import Headline
 from canary.weekly.build import headlines, values_of
 from canary.weekly.measures import series_measures
+from canary.weekly.render import report_markdown
 from canary.weeks import WEEK, as_of_datetime, parse_week
 
 #: Datasets of one monitor pulled and checked at once (threads of one flow run).
@@ -264,6 +266,27 @@ def publish(run: RunResult, links: dict[str, str]) -> None:
     )
 
 
+@task(cache_policy=NO_CACHE)
+def publish_report(
+    config: Config, store_url: str, run: RunResult, links: dict[str, str], others: list[RunResult]
+) -> None:
+    """The monitor's weekly usage report (when it has one) as a markdown artifact of the
+    run, whether or not its ``when`` sends it to Slack this week."""
+    store = Store(store_url)
+    try:
+        shown = [Link(label, url) for label, url in links.items()]
+        body = weekly_report(config, store, run, others, shown)
+    finally:
+        store.close()
+    if body is not None:
+        create_markdown_artifact(
+            key=artifact_key(run.monitor, "report", run.drill),
+            markdown=report_markdown(body),
+            description=f"weekly usage report of "
+            f"{drill_marks.run_name(run.monitor, run.week, run.drill)}",
+        )
+
+
 @flow(
     name="weekly-canary",
     log_prints=True,
@@ -327,8 +350,10 @@ def weekly_canary(
             emit_events(store_url, run)
             links = run_links(config, run, docs_url, store_url)
             numbers = week_numbers(config, store_url, run)
-            publish_summary(run, links, missing, numbers, week_others(config, store_url, run))
+            others = week_others(config, store_url, run)
+            publish_summary(run, links, missing, numbers, others)
             publish(run, links)
+            publish_report(config, store_url, run, links, others)
     finally:
         if scratch is not None:
             scratch.cleanup()

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy import insert
 
 from canary.config import Config, load_config
@@ -19,14 +20,23 @@ W1 = date(2026, 11, 2)
 W2, W3, W4 = W1 + WEEK, W1 + 2 * WEEK, W1 + 3 * WEEK
 
 
-def make_config(directory: Path, fake: SlackFake | None = None, **slack: Any) -> Config:
-    """The repo's config with a ``slack:`` section (pointing at ``fake`` when given)."""
-    from tests.conftest import write_config
+def make_config(
+    directory: Path, fake: SlackFake | None = None, *, reports: bool = False, **slack: Any
+) -> Config:
+    """The repo's config with a ``slack:`` section (pointing at ``fake`` when given).
+
+    Without ``reports`` the monitors send no weekly report (alerts only), so that a test of
+    alerts sees alerts alone; tests/test_report_delivery.py tests the reports."""
+    from tests.conftest import REPO, write_config
 
     section = {"delivery": "bot", **slack}
     if fake is not None:
         section.setdefault("base_url", fake.url)
-    return load_config(write_config(directory, slack=section))
+    monitors = yaml.safe_load((REPO / "canary.yaml").read_text())["monitors"]
+    for monitor in monitors.values():
+        if not reports:
+            monitor.pop("report", None)
+    return load_config(write_config(directory, slack=section, monitors=monitors))
 
 
 def check(

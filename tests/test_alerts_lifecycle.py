@@ -135,7 +135,9 @@ def test_routes_override_the_monitor_channel(tmp_path: Path) -> None:
     m = "code-insights-all-instances"
     assert channel_for(config, m, "creators", "pull", "error") == "#canary-ops"
     assert channel_for(config, m, "instance_usage", "usage reported", "failed") == "C0123456789"
-    assert channel_for(config, m, "instance_usage", "not null", "failed") == "#code-insights"
+    assert channel_for(config, m, "instance_usage", "not null", "failed") == (
+        "#code-insights-internal"
+    )
     assert channel_for(config, "code-insights-canary", "page_views", "x", "failed") == (
         "#code-insights-internal"
     )

@@ -26,10 +26,8 @@ from canary.replay import backtest
 from canary.results import RunResult
 from canary.store.db import Store
 from canary.weeks import WEEK
-from tests import test_alerts_render
 from tests.conftest import LATEST_WEEK, NOW, write_config
 
-golden = test_alerts_render.golden  # the shared golden-file fixture
 ALL = "code-insights-all-instances"
 WEEK_UNDER_TEST = LATEST_WEEK - WEEK * 3
 

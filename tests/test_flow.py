@@ -95,6 +95,29 @@ def test_flow_publishes_table_and_summary_artifacts(prefect_api: None, tmp_path:
     assert counts in summary.data and counts in index.read_text()  # the same counts
 
 
+def test_flow_publishes_the_weekly_report_as_an_artifact(prefect_api: None, tmp_path: Path) -> None:
+    import yaml
+    from flows.weekly_canary import weekly_canary
+
+    monitors = yaml.safe_load((REPO / "canary.yaml").read_text())["monitors"]
+    monitors["code-insights-canary"]["report"] = {"channel": "#code-insights"}
+    config = write_config(tmp_path, monitors=monitors)
+    state = weekly_canary(
+        monitor="code-insights-canary",
+        config_path=str(config),
+        as_of=AS_OF.isoformat(),
+        return_state=True,
+    )
+    assert state.is_completed()
+    artifacts = asyncio.run(_artifacts(state.state_details.flow_run_id))
+    [report] = [a for a in artifacts if a.key == "canary-code-insights-canary-report"]
+    assert report.type == "markdown" and "16 Nov 2026" in report.data
+    assert "Pipeline health" in report.data and "file://" not in report.data
+    # delivered too: no Slack configured, so the file outbox has it with its chart
+    outbox = tmp_path / ".canary" / "outbox"
+    assert len(list(outbox.glob("*.md"))) == len(list(outbox.glob("*.png"))) == 1
+
+
 def failing_config(tmp_path: Path, **changes: object) -> Path:
     """A config whose page_views check "canary uses Code Insights" fails (an edited suite)."""
     suites = tmp_path / "expectations"
@@ -185,9 +208,9 @@ def test_prefect_yaml_deploys_both_monitors_weekly() -> None:
         assert d["schedules"][0]["timezone"] == "UTC"
         assert (
             d["schedules"][0]["cron"]
-            == {  # all-instances first, then the canary's
-                "code-insights-all-instances": "0 9 * * 1",
-                "code-insights-canary": "15 9 * * 1",
+            == {  # the canary instance's first: its verdict classes the others' incidents
+                "code-insights-canary": "0 9 * * 1",
+                "code-insights-all-instances": "15 9 * * 1",
             }[name]
         )
         path, _, func = d["entrypoint"].partition(":")

@@ -225,9 +225,9 @@ def test_doctor_warns_when_a_schedule_tests_the_week_before_last(tmp_path: Path)
     monday = datetime(2026, 12, 7, 8, tzinfo=UTC)
     findings = list(schedules(Context(config, {}, config_dir=tmp_path, now=monday)))
     assert [f.status for f in findings] == ["warn", "warn"]
-    assert findings[0].detail == (
+    assert findings[1].detail == (
         "next run Mon 2026-12-07 09:00 UTC tests week 2026-11-23, not week 2026-11-30 which "
-        "has just ended: monitor code-insights-all-instances's sources count a week complete "
+        "has just ended: monitor code-insights-canary's sources count a week complete "
         "1d after it ends. Set complete_after to at most 9h or schedule the run later"
     )
     config = load_config(write_config(tmp_path))  # the bundled 6h
@@ -243,7 +243,10 @@ def test_a_bad_schedule_names_the_file_the_deployment_and_the_cron(tmp_path: Pat
     with pytest.raises(ConfigError) as caught:
         scheduled_weeks(tmp_path / "prefect.yaml", config, datetime(2026, 12, 7, tzinfo=UTC))
     message = str(caught.value)
-    assert f"{tmp_path / 'prefect.yaml'}: deployments.code-insights-canary.schedules:" in message
+    assert (
+        f"{tmp_path / 'prefect.yaml'}: deployments.code-insights-all-instances.schedules:"
+        in message
+    )
     assert "cron '61 9 * * 1' is not valid" in message
 
 

@@ -28,7 +28,7 @@ from tests.alert_builders import (
 )
 from tests.slack_fake import ENV, SlackFake
 
-ALERTS, INTERNAL = "C0000ALERTS", "C0000INTERN"
+ALERTS, OPS = "C0000INTERN", "C0000CANOPS"  # all-instances alerts; run errors routed
 MONITOR = "code-insights-all-instances"
 
 
@@ -59,11 +59,12 @@ def store(tmp_path: Path) -> Store:
 def test_a_failing_run_posts_one_message_per_channel_with_a_thread(
     slack: SlackFake, tmp_path: Path, store: Store
 ) -> None:
+    slack.add_channel(OPS, "canary-ops")
     slack.add_channel("C0000RANDOM", "random")  # conversations.list needs two pages
     config = make_config(
         tmp_path,
         slack,
-        routes={"errors": {"status": "error", "channel": "#code-insights-internal"}},
+        routes={"errors": {"status": "error", "channel": "#canary-ops"}},
         owners={"page_views": ["U0123ABCDE"]},
     )
     seed_history(store, "total_insights_page_views")
@@ -73,7 +74,7 @@ def test_a_failing_run_posts_one_message_per_channel_with_a_thread(
     report = _send(config, store, W1, nulls, pair, broken, check("ok", "passed"))
     assert report.ok and report.transport == "slack"
     [main] = slack.top_level(ALERTS)
-    [errors] = slack.top_level(INTERNAL)
+    [errors] = slack.top_level(OPS)
     assert "page_views" in _texts(main) and "<@U0123ABCDE>" in _texts(main)
     assert "2 incidents failing (2 new)" in _texts(main) and "unique &lt;= total" not in _texts(
         main
@@ -88,9 +89,9 @@ def test_a_failing_run_posts_one_message_per_channel_with_a_thread(
         [[False, True], [True, False]],
     )
     assert len(details) == 2 and len(charts) == 1  # history exists for one column only
-    assert "*pull*" in _texts(slack.replies(INTERNAL, errors["ts"])[0])
+    assert "*pull*" in _texts(slack.replies(OPS, errors["ts"])[0])
     assert charts[0]["files"][0]["name"].startswith(f"canary-{nulls.id}")
-    assert len(slack.replies(INTERNAL, errors["ts"])) == 1
+    assert len(slack.replies(OPS, errors["ts"])) == 1
     assert len(slack.calls("conversations.list")) == 2  # names resolved once (two pages)
     posts = slack.calls("chat.postMessage")
     assert all(p.body["metadata"]["event_type"] == "canary_alert" for p in posts)
@@ -237,7 +238,7 @@ def test_without_files_read_a_lost_upload_is_reported_never_sent_twice(
     report = _send(config, store, W1, check(), check("other", column="x"))
     assert report.flushed is not None and report.flushed.delivered["reply"] == 2
     assert report.flushed.failed == [
-        "upload to #code-insights: it may have gone through and cannot be looked up without "
+        "upload to #code-insights-internal: it may have gone through and cannot be looked up without "
         "the files:read scope; not sent again"
     ]
     assert len(slack.shared_files()) == 1 and not report.open
@@ -287,13 +288,13 @@ def test_rate_limits_and_server_errors_are_retried(
 def test_a_broken_channel_holds_only_its_own_messages(
     slack: SlackFake, tmp_path: Path, store: Store
 ) -> None:
-    slack.channels[INTERNAL].member = False
+    slack.add_channel(OPS, "canary-ops", member=False)
     config = make_config(
         tmp_path,
         slack,
         max_details=0,
         routes={
-            "errors": {"status": "error", "channel": "#code-insights-internal"},
+            "errors": {"status": "error", "channel": "#canary-ops"},
             "gone": {"dataset": "creators", "channel": "#archived-channel"},
         },
     )
@@ -303,9 +304,9 @@ def test_a_broken_channel_holds_only_its_own_messages(
     assert any("not_in_channel" in e for e in report.flushed.errors)
     assert report.open == {"pending": 1}
 
-    slack.channels[INTERNAL].member = True
+    slack.channels[OPS].member = True
     report = _send(config, store, W2, check(), check("pull", "error", dataset="x", column=None))
-    assert report.ok and len(slack.top_level(INTERNAL)) == 1
+    assert report.ok and len(slack.top_level(OPS)) == 1
 
     report = _send(config, store, W2, check("gone", dataset="creators"))
     assert report.flushed is not None
@@ -366,7 +367,7 @@ def test_an_error_page_in_front_of_the_web_api_is_told_by_its_title(
     assert post.status == "unknown"
     assert (
         post.last_error
-        == "post to #code-insights: outcome unknown (HTTP 502, unreadable reply: 502 Bad Gateway)"
+        == "post to #code-insights-internal: outcome unknown (HTTP 502, unreadable reply: 502 Bad Gateway)"
     )
 
 

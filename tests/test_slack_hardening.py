@@ -31,7 +31,7 @@ from tests.alert_builders import W1, W2, W3, check, make_config, open_store, run
 from tests.conftest import AS_OF
 from tests.slack_fake import ENV, TOKEN, SlackFake
 
-ALERTS = "C0000ALERTS"
+ALERTS = "C0000INTERN"  # #code-insights-internal: all-instances alerts
 
 
 def _now(week: date) -> datetime:
@@ -139,10 +139,12 @@ def test_deliveries_held_by_a_run_that_died_say_who_holds_them_until_when(
     err = " ".join(capsys.readouterr().err.split())
     until = datetime.fromtimestamp(held.until, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     assert (
-        f"held: post to #code-insights (code-insights-all-instances, week {W1}) is being "
+        f"held: post to #code-insights-internal (code-insights-all-instances, week {W1}) is being "
         f"delivered by {dead} since"
     ) in err
-    assert f"held until {until}" in err and "2 more for #code-insights wait behind it" in err
+    assert (
+        f"held until {until}" in err and "2 more for #code-insights-internal wait behind it" in err
+    )
 
     with store.engine.begin() as con:  # a lease later: the holder never renewed it
         con.execute(update(outbox.outbox).values(lease_until=clock.time() - 1))
@@ -212,7 +214,7 @@ def test_alerts_queued_for_the_bot_go_out_through_the_webhook_once(
     print_delivery(Console(), report)
     out = capsys.readouterr()
     assert "1 queued for another delivery carried over" in out.out
-    assert "not carried over: reply to #code-insights" in out.err
+    assert "not carried over: reply to #code-insights-internal" in out.err
 
     _send(hook, store, W1, check(), check("other", column="x"), env=env)  # a rerun
     assert len(slack.webhook_messages) == 1
@@ -348,7 +350,10 @@ def test_the_console_says_how_many_alerts_wait_and_why(
     print_delivery(Console(width=200), report)
     out = capsys.readouterr()
     assert "alerts not delivered via webhook: 1 not to be sent" in out.err
-    assert "  post to #code-insights (code-insights-all-instances): outcome unknown" in out.err
+    assert (
+        "  post to #code-insights-internal (code-insights-all-instances): outcome unknown"
+        in out.err
+    )
     assert not undelivered(report).pending and undelivered(report)
 
 

@@ -23,7 +23,7 @@ from tests.alert_builders import make_config, open_store
 from tests.conftest import LATEST_WEEK, NOW, write_config
 from tests.slack_fake import ENV, SlackFake
 
-ALERTS = "C0000ALERTS"
+ALERTS = "C0000INTERN"  # #code-insights-internal: all-instances alerts
 ALL = "code-insights-all-instances"
 DRILL_WEEK = LATEST_WEEK - WEEK * 3
 

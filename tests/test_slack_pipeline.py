@@ -37,10 +37,12 @@ def test_object_null_week_alerts_once_per_channel_with_details_and_charts(
     report = deliver(config, store, runs, result_path=result, now=NOW, environ=ENV)
     assert report.ok, report
 
-    channels = {"code-insights-all-instances": ALERTS, "code-insights-canary": INTERNAL}
+    # both monitors' alerts go to the engineers' channel, one message each
+    messages = {m["metadata"]["event_payload"]["monitor"]: m for m in slack.top_level(INTERNAL)}
+    assert sorted(messages) == sorted(config.monitors) and not slack.top_level(ALERTS)
+    channel = INTERNAL
     for run in runs:
-        channel = channels[run.monitor]
-        [message] = slack.top_level(channel)
+        message = messages[run.monitor]
         assert LATEST_WEEK.isoformat() in message["text"]
         assert message["metadata"]["event_type"] == "canary_alert"
         told = len([i for i in incidents_of(runs) if run.monitor in i.monitors])
@@ -49,7 +51,7 @@ def test_object_null_week_alerts_once_per_channel_with_details_and_charts(
         thread = slack.replies(channel, message["ts"])
         details = [m for m in thread if "*evidence*" in json.dumps(m.get("blocks"))]
         assert len(details) == told  # one reply per incident
-    thread = slack.replies(ALERTS, slack.top_level(ALERTS)[0]["ts"])
+    thread = slack.replies(INTERNAL, messages["code-insights-all-instances"]["ts"])
     assert any(m.get("files") for m in thread), "a chart of the metric's recent weeks"
     sent = json.dumps([r.body for r in slack.requests])
     assert "site_id" in sent and CANARY_SITE not in sent
@@ -90,16 +92,19 @@ def test_slack_test_posts_to_every_channel_and_reports_failures(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     args = ["slack", "test", "--config", str(tmp_path / "canary.yaml")]
-    make_config(tmp_path, slack, delivery="auto")
+    make_config(tmp_path, slack, reports=True, delivery="auto")
     assert main(args) == 2
     assert "Slack is not configured" in capsys.readouterr().err
 
     monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
     assert main(args) == 0
     assert len(slack.top_level(ALERTS)) == 1 and len(slack.top_level(INTERNAL)) == 1
-    assert "#code-insights: ok" in capsys.readouterr().out
+    out = capsys.readouterr().out  # the report's channel too
+    assert "#code-insights: ok" in out and "#code-insights-internal: ok" in out
 
-    make_config(tmp_path, slack, routes={"ops": {"status": "error", "channel": "#nowhere"}})
+    make_config(
+        tmp_path, slack, reports=True, routes={"ops": {"status": "error", "channel": "#nowhere"}}
+    )
     assert main(args) == 3
     out = capsys.readouterr().out
     assert "#nowhere: failed" in out and "#code-insights-internal: ok" in out
@@ -125,9 +130,9 @@ def test_a_delivered_drill_reaches_the_real_channels_marked_and_the_next_run_res
     weeks_before = store.metric_history("code-insights-all-instances")["week"].max()
 
     assert main([*args, "--scenario", "object-null", "--deliver", "--quiet"]) == 1
-    for channel in (ALERTS, INTERNAL):
-        [message] = slack.top_level(channel)
-        thread = slack.replies(channel, message["ts"])
+    assert len(slack.top_level(INTERNAL)) == 2 and not slack.top_level(ALERTS)  # one a monitor
+    for message in slack.top_level(INTERNAL):
+        thread = slack.replies(INTERNAL, message["ts"])
         assert len(thread) > 1  # the incident's details, marked too
         for posted in [message, *thread]:
             shown = json.dumps([posted["text"], posted.get("blocks"), posted.get("files")])
@@ -136,11 +141,11 @@ def test_a_delivered_drill_reaches_the_real_channels_marked_and_the_next_run_res
     assert store.metric_history("code-insights-all-instances")["week"].max() == weeks_before
 
     assert main([*args, "--quiet"]) == 0  # the next real run resolves the drill
-    for channel in (ALERTS, INTERNAL):
-        [message] = slack.top_level(channel)
+    assert len(slack.top_level(INTERNAL)) == 2
+    for message in slack.top_level(INTERNAL):
         header = message["blocks"][0]["text"]["text"]
         assert header.startswith("✅ DRILL · ") and header.endswith(": failed, since resolved")
-        last = slack.replies(channel, message["ts"])[-1]
+        last = slack.replies(INTERNAL, message["ts"])[-1]
         assert "resolved" in last["text"] and "DRILL" in last["text"]
     posts = len(slack.calls("chat.postMessage"))
     assert main([*args, "--quiet"]) == 0

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from matplotlib.image import imread
 
-from canary.alerts.deliver import recorded_runs
+from canary.alerts.week_runs import recorded_runs
 from canary.checks.validate import GreatExpectations
 from canary.cli import main
 from canary.config import Config, load_config

@@ -90,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
 def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
     from canary.alerts.deliver import alerts_with_run
     from canary.alerts.kept import deliver_or_keep
+    from canary.alerts.week_runs import run_order
     from canary.checks.validate import GreatExpectations
     from canary.checks.verdict_cache import VerdictCache
     from canary.config import load_config
@@ -146,11 +147,13 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
                 for p in plans:  # a first run (or a drill's empty store) backfills history first
                     backfill_first_run(console, p, store)
                 with console.status("checking…", spinner="dots") as status:
+                    order = run_order(config, names)  # the canary instance's monitor first
                     try:
-                        for p in plans:
+                        for p in sorted(plans, key=lambda p: order.index(p.monitor)):
                             runs.append(run_monitor(p, store, ge, status.update, alerts))
                     finally:
                         end_run()  # after the last pull: Looker sessions log out once
+                        runs.sort(key=lambda r: names.index(r.monitor))  # shown as asked
                 if deliver_now:  # sends; enqueues only the alerts of runs not recorded
                     try:
                         delivery, fell_back = deliver_or_keep(

@@ -541,12 +541,14 @@ class PrefectNotifyChannel(Strict):
 
     ``block`` is the block's ``type-slug/name`` as Prefect shows it; a run is sent when its
     most severe incident has one of ``severities`` (and its monitor is in ``monitors``,
-    empty: every monitor).
+    empty: every monitor). ``reports``: the block also gets those monitors' weekly usage
+    reports (as text).
     """
 
     block: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")
     severities: list[Severity] = ["critical"]
     monitors: list[str] = []
+    reports: bool = False
 
 
 class Config(Strict):

@@ -25,7 +25,7 @@ from canary.alerts.digest_render import overflow
 from canary.alerts.lifecycle import Transition
 from canary.alerts.model import AlertState, Link
 from canary.alerts.outbox import Op
-from canary.alerts.routing import channel_for, mentions
+from canary.alerts.routing import channel_for, home_channel, mentions
 from canary.config import Config
 from canary.incidents.model import Incident
 from canary.results import RunResult
@@ -158,16 +158,18 @@ def _view(
 
 
 def _channel(t: Transition, incidents: dict[str, Incident], run: RunResult, config: Config) -> str:
-    """A told incident stays in its channel; a new one is routed by its headline check."""
+    """A told incident stays in its channel; a new one is routed by its headline check (a
+    product change to the report's channel unless a route names it)."""
     if t.kind in ("ongoing", "resolved") and t.before is not None and t.before.channel:
         return t.before.channel
     incident = incidents.get(t.check.id)
     lead = next(
         (c for c in run.checks if incident is not None and c.id == incident.headline_check), None
     )
+    cls = incident.class_ if incident is not None else "unclear"
     if lead is None:
-        return config.monitors[run.monitor].alerts.channel
-    return channel_for(config, run.monitor, lead.dataset, lead.check, t.check.status)
+        return home_channel(config, run.monitor, cls)
+    return channel_for(config, run.monitor, lead.dataset, lead.check, t.check.status, cls)
 
 
 def _reply(key: str, parent: str, channel: str, run: RunResult, part: Part, d: Digest) -> Op:

@@ -1,7 +1,7 @@
 """Delivering a run's alerts: lifecycle -> compose -> record in the outbox -> flush.
 
 Messages to Prefect notification blocks (``notify:``) are recorded in the same outbox,
-in the run's transaction, and sent after Slack's.
+in the run's transaction, and sent after Slack's; so is the monitor's weekly usage report.
 
 ``deliver`` is what ``canary run`` (and the Prefect flow) call after the runs. It picks
 the transport (bot token, else webhook, else the file outbox), records every run's
@@ -26,25 +26,31 @@ from urllib.parse import quote
 
 import pandas as pd
 from rich.console import Console
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from canary.alerts import chart, outbox
 from canary.alerts.compose import Inputs, Mode, compose, detailed
-from canary.alerts.digest import DRILL_PREFIX, IncidentView, digest, followed
+from canary.alerts.digest import DRILL_PREFIX, IncidentView, digest, fingerprint, followed
 from canary.alerts.flush import FlushReport, flush
 from canary.alerts.lifecycle import decide
 from canary.alerts.model import Link, is_web
-from canary.alerts.outbox import NOTIFY
-from canary.alerts.prefect_notify import NotifyTransport, notify_ops
+from canary.alerts.outbox import NOTIFY, Op
+from canary.alerts.prefect_notify import NotifyTransport, notify_ops, report_notices
+from canary.alerts.report_delivery import body_of, post_key, report_ops
 from canary.alerts.reroute import RerouteReport, reroute
 from canary.alerts.state import load_messages, load_tracked, write
 from canary.alerts.transports import FileTransport, SlackTransport, Transport, WebhookTransport
+from canary.alerts.week_runs import recorded_runs
 from canary.config import Config
 from canary.errors import SecretError
-from canary.incidents import incidents_of
+from canary.incidents import Incident, incidents_of
 from canary.results import RunResult
 from canary.secrets import prefect_api_configured, resolve
 from canary.store.db import Store
+from canary.weekly.body import ReportBody
+from canary.weekly.build import wanted
+from canary.weekly.chart import report_png
+from canary.weekly.gather import looker_links, report_for
 
 MODES: dict[str, Mode] = {"slack": "bot", "webhook": "webhook", "file": "file"}
 
@@ -181,14 +187,97 @@ def _charts(
     return charts, changes
 
 
-def recorded_runs(store: Store, config: Config, week: date, monitors: list[str]) -> list[RunResult]:
-    """The runs of ``monitors`` in ``week`` as the store recorded their verdicts."""
-    found = []
-    for monitor, checks in store.week_checks(week, monitors).items():
-        dashboard = config.catalog.dashboards[config.monitors[monitor].dashboard]
-        scope = ", ".join(dashboard.filter_values().values()) or None
-        found.append(RunResult(monitor, week, checks, [], scope))
+def incident_threads(
+    engine: Engine, config: Config, monitor: str, incidents: list[Incident]
+) -> dict[str, Link]:
+    """Alert key -> the Slack thread an incident of ``incidents`` was told in, for those
+    posted (and delivered) before; none without ``slack.workspace_url`` for permalinks."""
+    base = config.slack.workspace_url
+    if not base or not incidents:
+        return {}
+    keys = [fingerprint(monitor, i.id) for i in incidents]
+    found: dict[str, Link] = {}
+    for key, state in load_tracked(engine, keys, monitor).items():
+        entry = outbox.by_key(engine, state.thread_key) if state.thread_key else None
+        if key in keys and entry is not None and entry.channel_id and entry.ts:
+            url = outbox.permalink(base, entry.channel_id, entry.ts)
+            found[key] = Link(f"thread in {entry.channel}", url)
     return found
+
+
+def weekly_report(
+    config: Config,
+    store: Store,
+    run: RunResult,
+    others: list[RunResult],
+    links: list[Link],
+    history: Store | None = None,
+    told: list[Incident] | None = None,
+    current: pd.DataFrame | None = None,
+) -> ReportBody | None:
+    """The monitor's weekly report of ``run`` (None: it has none), its health line linking
+    the threads of incidents told earlier, ending with ``links`` (its Looker dashboard is
+    linked once, however often they name it). ``history`` and ``current`` as ``compose_run``
+    takes them; ``told``: the run's incidents when already found (with ``others``)."""
+    if config.monitors[run.monitor].report is None:
+        return None
+    if told is None:
+        found = incidents_of([run, *others], config.catalog.tiles)
+        told = [i for i in found if run.monitor in i.monitors and i.week == run.week]
+    threads = incident_threads(store.engine, config, run.monitor, told)
+    own = {link.label for link in looker_links(config, config.monitors[run.monitor], run)}
+    shown = [link for link in links if is_web(link.url) and link.label not in own]
+    return report_for(
+        config,
+        history or store,
+        run,
+        others=others,
+        links=shown,
+        threads=threads,
+        current=current,
+    )
+
+
+def _report(
+    store: Store, config: Config, run: RunResult, mode: Mode, body: ReportBody | None
+) -> tuple[list[Op], list[Op]]:
+    """The deliveries of the run's weekly report ``body`` when ``when`` wants it this
+    week: its Slack (or file) ones (post, chart, edit) and its notification-block ones."""
+    settings = config.monitors[run.monitor].report
+    if body is None or settings is None or not wanted(settings, body):
+        return [], []
+    channel = settings.channel
+    last = outbox.latest(store.engine, post_key(run.monitor, run.week, channel))
+    png = report_png(body) if mode != "webhook" and last is None else None
+    return report_ops(body, channel, mode, png, last), report_notices(config, body)
+
+
+def _refreshed(
+    store: Store,
+    config: Config,
+    run: RunResult,
+    week_runs: list[RunResult],
+    mode: Mode,
+    history: Store,
+) -> list[Op]:
+    """Edits of the week's reports of other monitors already posted, that ``run`` changes
+    (the canary instance's verdict, an incident's class): a report is posted by its own
+    monitor's run, which may come before the others' (a rerun of one monitor alone). Each
+    keeps the links it was posted with."""
+    ops: list[Op] = []
+    for theirs in week_runs:
+        settings = config.monitors[theirs.monitor].report
+        if settings is None:
+            continue
+        last = outbox.latest(store.engine, post_key(theirs.monitor, run.week, settings.channel))
+        posted = body_of(last.payload) if last is not None else None
+        if last is None or posted is None:
+            continue
+        others = [run, *(r for r in week_runs if r is not theirs)]
+        body = weekly_report(config, store, theirs, others, posted.links, history)
+        if body is not None:
+            ops += report_ops(body, settings.channel, mode, None, last)
+    return ops
 
 
 def compose_run(
@@ -211,7 +300,10 @@ def compose_run(
 
     ``history``: where the run's metrics and the week's other runs are recorded, when not
     in ``store`` (a drill's throwaway store; its alert state is the real store's). A drill
-    follows only drill incidents: it never touches a real one's alert."""
+    follows only drill incidents: it never touches a real one's alert.
+
+    The monitor's weekly report (``report:``) is composed with them, into the same
+    transaction: its post, chart and edit (``canary.alerts.report_delivery``)."""
     engine = store.engine
     history = history or store
     same = [r for r in given or [] if r.week == run.week and r.monitor != run.monitor]
@@ -236,10 +328,19 @@ def compose_run(
     composed = compose(run, d, told, steps, inputs)
     after = [t.after for t in steps]
     notices = notify_ops(config, [d]) if config.notify else []
+    body, refreshed = None, []
+    if not run.drill:  # a drill composes no report (``canary report`` previews one)
+        shown = ([more] if more else []) + d.links
+        others = [*same, *recorded]
+        body = weekly_report(config, store, run, others, shown, history, told, current)
+        refreshed = _refreshed(store, config, run, others, mode, history)
+    reports, told_blocks = _report(store, config, run, mode, body)
+    reports += refreshed
+    notices += told_blocks
 
     def writer(con: Connection) -> int:
         now = time.time()
-        added = write(con, after, composed.messages, composed.ops, name, now)
+        added = write(con, after, composed.messages, composed.ops + reports, name, now)
         return added + outbox.enqueue(con, notices, NOTIFY, now)
 
     return writer

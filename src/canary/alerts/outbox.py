@@ -182,6 +182,15 @@ def by_key(engine: Engine, key: str) -> Entry | None:
     return _entry(row) if row is not None else None
 
 
+def latest(engine: Engine, key: str) -> Entry | None:
+    """The message ``key`` as last queued: the entry itself, or its latest update."""
+    edits = (outbox.c.parent_key == key) & (outbox.c.kind == "update")
+    query = select(outbox).where((outbox.c.key == key) | edits).order_by(outbox.c.id.desc())
+    with engine.connect() as con:
+        row = con.execute(query.limit(1)).first()
+    return _entry(row) if row is not None else None
+
+
 def entries(engine: Engine) -> list[Entry]:
     """Every entry, oldest first (for reports and tests)."""
     with engine.connect() as con:
@@ -249,9 +258,10 @@ def thread_links(engine: Engine, workspace_url: str, monitor: str, week: date) -
         outbox.c.status == "delivered",
         outbox.c.ts.is_not(None),
     )
-    base = workspace_url.rstrip("/")
     with engine.connect() as con:
-        return {
-            str(cid): f"{base}/archives/{cid}/p{str(ts).replace('.', '')}"
-            for cid, ts in con.execute(query)
-        }
+        return {str(cid): permalink(workspace_url, cid, ts) for cid, ts in con.execute(query)}
+
+
+def permalink(workspace_url: str, channel_id: str, ts: str) -> str:
+    """The web address of the Slack message ``ts`` in ``channel_id``."""
+    return f"{workspace_url.rstrip('/')}/archives/{channel_id}/p{str(ts).replace('.', '')}"

@@ -1,5 +1,6 @@
 """Prefect notification blocks as an alert channel: any block Prefect has (a custom
-webhook, Microsoft Teams, PagerDuty, Slack webhook, email...), sent a run's digest.
+webhook, Microsoft Teams, PagerDuty, Slack webhook, email...), sent a run's digest and,
+where a channel opts in (``reports: true``), the monitor's weekly report as text.
 
 Messages go through the durable outbox like Slack's (a refused one is retried next run,
 none is sent twice). Blocks are loaded only when a Prefect API is configured
@@ -10,14 +11,18 @@ URL or credentials.
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 from canary.alerts.compose import op_key
 from canary.alerts.digest import Digest
 from canary.alerts.digest_render import prefect_notification
 from canary.alerts.outbox import NOTIFY, Entry, Op
+from canary.alerts.report_delivery import body_of, payload
 from canary.alerts.transports import DeliveryError, Scope, Sent
 from canary.config import Config, PrefectNotifyChannel
 from canary.errors import CanaryError
+from canary.weekly.body import ReportBody
+from canary.weekly.render import report_text
 
 SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
 
@@ -91,6 +96,28 @@ def notify_ops(config: Config, digests: list[Digest]) -> list[Op]:
     return ops
 
 
+def report_notices(config: Config, body: ReportBody) -> list[Op]:
+    """The weekly report for each notification channel that takes reports (``reports:
+    true``) of its monitor: once per week, a rerun never sends it again (a block cannot
+    edit what it sent)."""
+    ops = []
+    for name, channel in config.notify.items():
+        if channel.reports and (not channel.monitors or body.monitor in channel.monitors):
+            key = op_key("notify-report", name, body.monitor, body.week)
+            stored = {"block": channel.block, **payload(body)}
+            ops.append(Op(key, "notify", name, body.monitor, body.week, stored))
+    return ops
+
+
+def notification(stored: dict[str, Any]) -> tuple[str, str]:
+    """Subject and body of an outbox payload, rendered now: a weekly report as its text,
+    else the alerts' digest."""
+    report = body_of(stored)
+    if report is not None:
+        return report.title, report_text(report)
+    return prefect_notification(Digest.from_json(stored["digest"]))
+
+
 class NotifyTransport:
     """Sends outbox entries to Prefect notification blocks (rendered at send time).
 
@@ -103,7 +130,7 @@ class NotifyTransport:
 
     def send(self, entry: Entry, parent: Entry | None) -> Sent:
         block = str(entry.payload["block"])
-        subject, body = prefect_notification(Digest.from_json(entry.payload["digest"]))
+        subject, body = notification(entry.payload)
         try:
             notify_block(block, subject, body)
         except NotifyError as exc:

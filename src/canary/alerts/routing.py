@@ -8,8 +8,11 @@ from fnmatch import fnmatchcase
 from canary.config import Config, SlackConfig
 
 
-def channel_for(config: Config, monitor: str, dataset: str, check: str, status: str) -> str:
-    """The first matching route's channel, else the monitor's ``alerts.channel``."""
+def channel_for(
+    config: Config, monitor: str, dataset: str, check: str, status: str, cls: str = "unclear"
+) -> str:
+    """The first matching route's channel, else the monitor's report channel for a product
+    change (``cls`` ``product``, the monitor having a report), else its ``alerts.channel``."""
     for route in config.slack.routes.values():
         if (
             fnmatchcase(monitor, route.monitor)
@@ -18,12 +21,22 @@ def channel_for(config: Config, monitor: str, dataset: str, check: str, status: 
             and route.status in (None, status)
         ):
             return route.channel
+    return home_channel(config, monitor, cls)
+
+
+def home_channel(config: Config, monitor: str, cls: str = "unclear") -> str:
+    """Where ``monitor``'s incidents of class ``cls`` go when no route names them: product
+    changes to the product team (the report's channel), the rest to the monitor's alerts."""
+    report = config.monitors[monitor].report
+    if cls == "product" and report is not None:
+        return report.channel
     return config.monitors[monitor].alerts.channel
 
 
 def channels(config: Config) -> list[str]:
     """Every channel the config may post to, in config order."""
     found = [m.alerts.channel for m in config.monitors.values()]
+    found += [m.report.channel for m in config.monitors.values() if m.report is not None]
     found += [r.channel for r in config.slack.routes.values()]
     return list(dict.fromkeys(found))
 

@@ -28,8 +28,10 @@ from canary.alerts.outbox import Entry
 from canary.alerts.ratelimit import BudgetedRateLimit
 from canary.alerts.redact import Redactor
 from canary.alerts.reply_text import reply_text
+from canary.alerts.report_delivery import body_of
 from canary.alerts.sdk_logging import slack_logger
 from canary.config import SlackConfig
+from canary.weekly.render import report_markdown, report_slack, report_text
 
 Scope = Literal["entry", "channel", "all"]
 Sent = tuple[str, str | None]  # channel id (or sink name), message ts
@@ -55,6 +57,13 @@ HISTORY_PAGES = 5
 BODY_LIMIT = 80  # characters of an error reply shown
 NO_FILES_READ = ("missing_scope", "no_permission")
 NOT_JSON = "Received a response in a non-JSON format"  # slack_sdk's words
+
+
+def slack_rendered(payload: dict[str, Any], **how: bool) -> tuple[str, list[dict[str, Any]]]:
+    """Slack text and blocks of an outbox payload: a weekly report's, else an alert's
+    (``how``: as ``digest_render.rendered`` takes it)."""
+    report = body_of(payload)
+    return report_slack(report) if report is not None else rendered(payload, **how)
 
 
 class DeliveryError(Exception):
@@ -209,7 +218,7 @@ class SlackTransport(_SlackSender):
         if entry.kind == "upload":
             return self._upload(entry, channel, thread)
         alone = entry.kind == "reply" and thread is None  # rendered now from the stored body
-        text, blocks = rendered(p, standalone=alone)
+        text, blocks = slack_rendered(p, standalone=alone)
         with self.errors(f"{entry.kind} to {entry.channel}"):
             if entry.kind == "update":
                 assert thread is not None
@@ -377,7 +386,7 @@ class WebhookTransport(_SlackSender):
         )
 
     def send(self, entry: Entry, parent: Entry | None) -> Sent:
-        text, blocks = rendered(entry.payload, threaded=False)
+        text, blocks = slack_rendered(entry.payload, threaded=False)
         with self.errors("webhook post"):
             reply = self.client.send(text=text, blocks=blocks)
         if reply.status_code == 200:
@@ -398,7 +407,8 @@ class WebhookTransport(_SlackSender):
 
 
 class FileTransport:
-    """The file outbox (and the console) when Slack is not configured."""
+    """The file outbox (and the console) when Slack is not configured: one markdown file
+    per message, a weekly report's chart beside it as a PNG of the same name."""
 
     name = "file"
     verifiable = True
@@ -414,15 +424,24 @@ class FileTransport:
 
     def send(self, entry: Entry, parent: Entry | None) -> Sent:
         path = self.path_for(entry)
-        markdown, plain = file_text(entry.payload)
+        report, chart = body_of(entry.payload), entry.blob
+        if report is None:
+            markdown, plain = file_text(entry.payload)
+        else:
+            markdown, plain = report_markdown(report), report_text(report)
+            if chart:  # its chart, beside it
+                markdown += f"\n![{report.title}: recent weeks]({path.stem}.png)\n"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            if report is not None and chart:
+                path.with_suffix(".png").write_bytes(chart)
             path.write_text(markdown)
         except OSError as exc:
             raise DeliveryError(f"file outbox {path}: {exc.strerror}", "all") from None
         if self.console is not None:
             self.console.print(plain, markup=False)
-            self.console.print(f"(alert for {entry.channel} written to {path})", markup=False)
+            what = "alert" if report is None else "weekly report"
+            self.console.print(f"({what} for {entry.channel} written to {path})", markup=False)
         return "file", None
 
     def find(self, entry: Entry, parent: Entry | None) -> Sent | None:

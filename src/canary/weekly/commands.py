@@ -30,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction, default_config: str) -> None:
 
 
 def cmd_report(args: argparse.Namespace, console: Console) -> ExitCode:
-    from canary.alerts.deliver import recorded_runs
+    from canary.alerts.week_runs import recorded_runs
     from canary.config import load_config
     from canary.store.db import Store
     from canary.weekly.build import wanted

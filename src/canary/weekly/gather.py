@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from canary.alerts.deliver import recorded_runs
 from canary.alerts.model import Link, is_web
+from canary.alerts.week_runs import recorded_runs
 from canary.config import Config, LookerDashboardSource, MonitorConfig
 from canary.errors import ConfigError
 from canary.results import RunResult
