@@ -398,3 +398,11 @@ def test_a_looker_monitor_links_its_dashboard_with_its_filters(tmp_path: Any) ->
     assert looker_links(config, config.monitors[ALL], run) == [Link("Looker dashboard", pulled)]
     sample = load_config(write_config(tmp_path), environ={})
     assert looker_links(sample, sample.monitors[ALL], run) == []
+
+
+def test_this_weeks_band_comes_from_the_runs_own_check_before_it_is_stored() -> None:
+    rows = [("page_views", W - WEEK * i, PV, "", 10.0) for i in range(3)]
+    run = RunResult(ALL, W, [_level(PV, "page_views", 4.0, 18.0)])
+    (pv,) = build(_setup(weeks=12), run, [], _metrics(rows), {}).series
+    assert (pv.low[-1], pv.high[-1]) == (4.0, 18.0)
+    assert pv.low[-2] is None  # earlier weeks: only what the store holds

@@ -78,12 +78,14 @@ def build(
 ) -> ReportBody:
     """The report of ``run``'s week. ``metrics``: the monitor's stored metric rows (dataset,
     week, column_name, segment, metric, value) of its series tiles, this week's included;
-    ``bands``: stored expected ranges of past weeks; ``others``: the other monitors' runs of
+    ``bands``: stored expected ranges of earlier weeks; ``others``: the other monitors' runs of
     the week; ``threads``: incident alert key -> its Slack thread."""
     values = values_of(metrics)
     chosen = chosen_measures(setup.tiles.values(), setup.report.metrics)
     heads = headlines(values, chosen, run.week, run.checks)
     charted = key_measures(chosen, heads, bool(setup.report.metrics))
+    # this week's band is the run's own check (not stored yet while the run is delivered)
+    bands = {**bands, **{(h.dataset, h.column, run.week): (h.low, h.high) for h in heads}}
     runs = [run, *(r for r in others if r.week == run.week and r.monitor != run.monitor)]
     incidents = [
         i
