@@ -3,11 +3,12 @@
 Judged on a snapshot of instances (one row per instance and week) from its stored sums,
 row counts and null rates per segment. The main usage counter (the largest weekly counter)
 fails when, with instances reporting stable and no more nulls than usual, it moved by
-``ONE_WEEK`` or more against both last week and the usual level, alike on every segment
-(deploy types carrying ``EVERY`` of the usual usage each moved by ``ALIKE`` of the change
-or more, and so did the instances that kept their version), or drifted by ``DRIFT`` or more over six weeks, week after week. A version
-whose instances' usage fell far more than the others' from last week (a release) fails on
-its own segment. Quiet weeks (the year end) are not judged: their dip is expected.
+``ONE_WEEK`` or more against both last week and the usual level, or drifted by ``DRIFT``
+or more over six weeks, week after week; alike on every segment (deploy types carrying
+``EVERY`` of the usual usage each moved by ``ALIKE`` of the change or more, and so did the
+instances that kept their version) and on its largest companion counter. A version whose
+instances' usage fell far more than the others' from last week (a release) fails on its
+own segment. Quiet weeks (the year end) are not judged: their dip is expected.
 """
 
 from __future__ import annotations
@@ -53,9 +54,9 @@ class _Series:
     """One dataset's stored metrics as a lookup: (column, segment, metric) -> row."""
 
     keys: dict[tuple[str, str, str], int]
-    history: np.ndarray  # weeks before this one, oldest first (quiet weeks NaN in trained)
-    trained: np.ndarray
-    observed: np.ndarray
+    history: np.ndarray  # the weeks before this one, oldest first
+    trained: np.ndarray  # the same with quiet weeks blanked out (NaN): they set no usual
+    observed: np.ndarray  # this week
 
     def get(self, column: str, segment: str, metric: str) -> int | None:
         return self.keys.get((column, segment, metric))
@@ -73,7 +74,7 @@ def _series(h: HistoryInput) -> _Series:
 
 
 def _usual(values: np.ndarray, weeks: int = BASE_WEEKS) -> float:
-    """Median of the last ``weeks`` known values (NaN with fewer than ``weeks - 1``)."""
+    """Median of the last ``weeks`` known values (NaN with fewer than ``weeks - 1``, or 2)."""
     known = values[~np.isnan(values)][-weeks:]
     return float(np.median(known)) if len(known) >= max(weeks - 1, 2) else float("nan")
 
