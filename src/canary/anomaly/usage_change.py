@@ -3,12 +3,12 @@
 Judged on a snapshot of instances (one row per instance and week) from its stored sums,
 row counts and null rates per segment. The main usage counter (the largest weekly counter)
 fails when, with instances reporting stable and no more nulls than usual, it moved by
-``ONE_WEEK`` or more against both last week and the usual level, or drifted by ``DRIFT``
-or more over six weeks, week after week; alike on every segment (deploy types carrying
+``ONE_WEEK`` or more against both last week and the usual level, or declined by ``DRIFT``
+or more over six weeks, week after week (a rise over weeks is growth, or the end of a lull); alike on every segment (deploy types carrying
 ``EVERY`` of the usual usage each moved by ``ALIKE`` of the change or more, and so did the
-instances that kept their version) and on its largest companion counter. A version whose
-instances' usage fell far more than the others' from last week (a release) fails on its
-own segment. Quiet weeks (the year end) are not judged: their dip is expected.
+instances that kept their version) and on its largest companion counter. A version rolling
+out whose instances' usage fell far more than the others' from last week (a release)
+fails on its own segment. Quiet weeks (the year end) are not judged: their dip is expected.
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ MORE_NULLS = 0.05  # a real change: the counter null on at most this many more i
 ALIKE = 1 / 3  # a segment alike carries at least a third of the overall change
 EVERY = 0.8  # "every segment": those alike usually carry at least this share of the usage
 MIN_SEGMENT = 200.0  # segments usually this small are too noisy to say how broad
-VERSION_FLOOR = 0.4  # a version's usage per instance under 40% of what moving alike gives
+#: a version's usage per instance under a quarter of what moving like the others gives:
+#: instances moving between versions shift a few large users' usage by half or more
+VERSION_FLOOR = 0.25
 MIN_VERSION_ROWS = 100  # instances on a version, both weeks, before it is judged
 #: How a drift is told in a check's reason (a change in one week is told "from last week")
 DRIFT_TOLD = f"over {DRIFT_WEEKS} weeks"
@@ -233,15 +235,12 @@ def _overall(h: HistoryInput, s: _Series, counters: list[str]) -> dict[str, Any]
     recent = s.trained[i, -2:]
     recent = recent[~np.isnan(recent)]
     if lower <= obs <= upper and start > 0 and len(recent):
-        # a drift: this week and the weeks before it moved the same way from six weeks ago
+        # a decline: this week and the weeks before it fell the same way from six weeks ago
         drift_change = obs / start - 1
         sustained = all(_alike(r / start - 1, drift_change) for r in recent)
-        if sustained and abs(drift_change) >= DRIFT:
+        if sustained and drift_change <= -DRIFT:
             drift, change = True, drift_change
-            if change < 0:
-                lower = max(lower, (1 - DRIFT) * start)
-            else:
-                upper = min(upper, (1 + DRIFT) * start)
+            lower = max(lower, (1 - DRIFT) * start)
             told = f"{change:+.0%} {DRIFT_TOLD} (from {start:,.0f})"
     rows = s.get("", "", "row_count")
     instances = f"instances reporting stable ({s.observed[rows]:,.0f})" if rows is not None else ""
@@ -273,8 +272,8 @@ def _versions(h: HistoryInput, s: _Series, counters: list[str]) -> list[dict[str
         ):
             continue
         n_now, n_before = s.observed[n], s.history[n, -1]
-        if not (n_now >= MIN_VERSION_ROWS and n_before >= MIN_VERSION_ROWS):
-            continue
+        if not (n_before >= MIN_VERSION_ROWS and n_now >= n_before):
+            continue  # judged while it rolls out, on enough instances
         others = _others(s, total, i, rows, n)
         expected = s.history[i, -1] / n_before * n_now * others
         if not expected >= MIN_SEGMENT or not np.isfinite(others):
