@@ -195,8 +195,9 @@ def main() -> None:
         print(rates[slug].line(slug, "product" if slug in PRODUCT_CHANGES else "pipeline"))
     print(f"(class: the most severe incident's; targets: class and caught >= {TARGET:.0%})")
     print()
-    per = breakage_incidents / breakage_cases if breakage_cases else float("nan")
-    print(f"incidents per breakage: {per:.2f} (target <= 1.2) over {breakage_cases} cases")
+    if breakage_cases:
+        per = breakage_incidents / breakage_cases
+        print(f"incidents per breakage: {per:.2f} (target <= 1.2) over {breakage_cases} cases")
     print(f"cause is the scenario's slug: {right / cases:.0%} ({right}/{cases}; target >= 90%)")
     print(f"incidents in {clean_weeks} clean weeks (every monitor): {clean_incidents} (target 0)")
     print("wrong: " + ("; ".join(wrong) or "none"))
