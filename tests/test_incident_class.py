@@ -215,3 +215,78 @@ def test_the_prefect_summary_classes_incidents_with_the_weeks_other_monitors() -
     assert "*product:* values merely lower" in summary_markdown(run, others=[_canary()])
     assert "*unclear:* values merely lower" in summary_markdown(run)
     assert "*pipeline:*" in summary_markdown(run, others=[_canary("failed")])
+
+
+def _usage_change(
+    observed: float = 4688.0,
+    told: str = "-57% from last week (10,951)",
+    segment: dict[str, str] | None = None,
+) -> CheckResult:
+    check = _check(
+        "usage change",
+        "failed",
+        "weekly_insights_page_views",
+        segment,
+        observed,
+        {"min": 7665.0, "max": 14236.0},
+    )
+    check.reason = (
+        f"instance_usage, week {W}: page views {observed:,.0f}, {told}, on every version and "
+        "deploy type alike; instances reporting stable (1,200)."
+    )
+    return check
+
+
+@pytest.mark.parametrize(
+    ("observed", "told", "segment", "slug"),
+    [
+        (4688.0, "-57% from last week (10,951)", None, "usage-drop"),
+        (5210.0, "-45% over 6 weeks (from 9,480)", None, "usage-decline"),
+        (19000.0, "+73% from last week (10,951)", None, "adoption-surge"),
+        (400.0, "-75% per instance", {"version_minor": "5.29"}, "release-regression"),
+    ],
+)
+def test_a_usage_change_is_one_product_incident_named_for_its_kind(
+    observed: float, told: str, segment: dict[str, str] | None, slug: str
+) -> None:
+    change = _usage_change(observed, told, segment)
+    levels = _drop() if observed < 10951 and segment is None else []
+    [incident] = _week(RunResult(ALL, W, [change, *levels, _reporting()]), _canary())
+    assert (incident.cause, incident.class_) == (slug, "product")
+    assert set(incident.check_ids) == {change.id} | {c.id for c in levels if c.status == "failed"}
+    assert incident.class_evidence == (
+        f"{slug} is a change in usage, not in the data: every counter moved alike, instances "
+        "reporting stable and the canary instance (code-insights-canary) normal."
+    )
+    if segment:
+        assert incident.scope == "version_minor 5.29 only"
+
+
+def test_a_canary_instance_that_moved_like_everyone_keeps_a_usage_drop_a_product_change() -> None:
+    moved = _canary("failed")
+    moved.checks[0].observed = 17.0  # -57% against its usual 40, like every instance
+    moved.checks[0].details = {"expected_centre": 40.0}
+    runs = [RunResult(ALL, W, [_usage_change(), *_drop(), _reporting()]), moved]
+    [incident] = _week(*runs)
+    assert (incident.cause, incident.class_) == ("usage-drop", "product")
+    assert incident.class_evidence.endswith(
+        "the canary instance (code-insights-canary) moved like every other instance."
+    )
+    # the same drop with the canary's values far lower than everyone's, or null: pipeline
+    far = _canary("failed")  # 2 against 20..60: -95% where everyone is -57%
+    assert _week(RunResult(ALL, W, [_usage_change(), _reporting()]), far)[0].class_ == "pipeline"
+    null = RunResult(
+        CANARY,
+        W,
+        [_check("usage reported", "failed", "weekly_insights_page_views", monitor=CANARY)],
+        scope="Sourcegraph (S2)",
+    )
+    found = _week(RunResult(ALL, W, [_usage_change(), _reporting()]), null)
+    assert {i.class_ for i in found} == {"pipeline"}
+
+
+def test_a_usage_change_with_instances_reporting_out_of_range_is_pipeline() -> None:
+    run = RunResult(ALL, W, [_usage_change(), _reporting("failed")])
+    incidents = _week(run, _canary())
+    change = next(i for i in incidents if i.cause == "usage-drop")
+    assert change.class_ == "pipeline"

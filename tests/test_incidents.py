@@ -233,6 +233,37 @@ def test_a_scenario_week_gives_one_incident_with_the_scenario_as_its_cause_class
 
 
 @pytest.mark.integration
+@pytest.mark.parametrize(
+    "slug", ["usage-drop", "adoption-surge", "usage-decline", "release-regression"]
+)
+def test_a_product_change_gives_one_incident_with_its_slug_as_its_cause_classed_product(
+    slug: str, config: Config, ge: GreatExpectations
+) -> None:
+    """The canary instance is a real instance: its numbers move too, and that does not
+    make a product change a pipeline one."""
+    week = LATEST_WEEK - WEEK * 3  # a release rolled out to a fifth of the instances
+    store = Store(f"sqlite:///{config.data_dir / 'replay.db'}", home=config.data_dir)
+    runs: list[RunResult] = []
+    for monitor in config.monitors:
+        options = RunOptions(week=week, now=NOW, scenario=slug)
+        runs += backtest(plan(config, monitor, options, config.data_dir), week, store, ge)
+    store.close()
+    [incident] = incidents_of(runs)
+    assert (incident.cause, incident.class_) == (slug, "product"), incident.class_evidence
+    assert incident.class_evidence.startswith(f"{slug} is a change in usage, not in the data")
+    failed = {c.id for r in runs for c in r.checks if c.status == "failed"}
+    assert set(incident.check_ids) == failed
+    change = next(
+        c for r in runs for c in r.checks if c.check == "usage change" and c.status == "failed"
+    )
+    if slug == "release-regression":
+        assert "the drop follows release" in change.reason and change.segment
+    else:
+        assert "instances reporting stable" in change.reason
+    validate(document(runs))
+
+
+@pytest.mark.integration
 @pytest.mark.parametrize("slug", ["object-null", "double-count"])
 def test_the_canary_monitor_alone_tells_a_breakage_as_one_incident_with_its_cause(
     slug: str, config: Config, ge: GreatExpectations

@@ -132,6 +132,25 @@ def test_scenario_fails_the_check_that_catches_it(
     assert not store.exists()  # the real history is never touched
 
 
+@pytest.mark.parametrize(
+    "slug", ["usage-drop", "release-regression", "adoption-surge", "usage-decline"]
+)
+def test_a_product_change_drill_is_one_product_incident_named_for_it(
+    slug: str, config_path: Path, sample_data_dir: Path, tmp_path: Path
+) -> None:
+    """``canary run --scenario`` drills a product change like a breakage: the usage change
+    check fails, and the week tells one incident, its slug the cause, classed product."""
+    week = "2026-10-26"  # the newest release then ran on a fifth of the instances
+    code, doc = _run(config_path, tmp_path / "out.json", "--scenario", slug, "--week", week)
+    assert code == 1
+    [incident] = doc["incidents"]
+    assert (incident["cause"], incident["class"]) == (slug, "product")
+    assert incident["class_evidence"].startswith(f"{slug} is a change in usage")
+    changed = [c for r in doc["runs"] for c in r["checks"] if c["check"] == "usage change"]
+    assert any(c["status"] == "failed" and c["id"] in incident["check_ids"] for c in changed)
+    assert not (sample_data_dir / "store.db").exists()  # the real history is never touched
+
+
 def test_scenario_at_an_earlier_week_tests_that_week(config_path: Path, tmp_path: Path) -> None:
     code, doc = _run(
         config_path,

@@ -1,4 +1,5 @@
-"""Each catalog scenario breaks the data from its week on, and never before."""
+"""Each scenario changes the data from its week on (a gradual one from its lead weeks
+before), and never before; product changes move every counter alike and keep the data whole."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import pandas as pd
 import pytest
 
 from canary.cli import main
-from canary.sample.generator import CANARY_SITE_ID, SampleSpec, generate
-from canary.sample.scenarios import SCENARIOS, inject
+from canary.sample.generator import CANARY_SITE_ID, SampleSpec, generate, release_of
+from canary.sample.scenarios import BREAKAGES, PRODUCT_CHANGES, SCENARIOS, WEEKLY, inject
+from canary.weeks import WEEK as WEEK_DELTA
 from tests.conftest import REPO
 from tests.test_run_faults import shared_exports  # noqa: F401  (a fixture)
 
@@ -29,9 +31,16 @@ def test_scenario_slugs_are_the_design_catalog() -> None:
     design = REPO.parent / "shared" / "DESIGN.md"
     text = design.read_text() if design.exists() else ""
     catalog = set(re.findall(r"^\| `([a-z-]+)` \|", text, flags=re.M))
-    assert len(SCENARIOS) == 11
+    assert len(BREAKAGES) == 11
     if catalog:
-        assert set(SCENARIOS) == catalog
+        assert set(BREAKAGES) == catalog
+    assert set(PRODUCT_CHANGES) == {
+        "usage-drop",
+        "release-regression",
+        "adoption-surge",
+        "usage-decline",
+    }
+    assert set(SCENARIOS) == set(BREAKAGES) | set(PRODUCT_CHANGES)
 
 
 def test_list_scenarios_prints_slug_tab_summary(capsys: pytest.CaptureFixture[str]) -> None:
@@ -44,8 +53,9 @@ def test_list_scenarios_prints_slug_tab_summary(capsys: pytest.CaptureFixture[st
 @pytest.mark.parametrize("slug", list(SCENARIOS))
 def test_breaks_only_from_its_week(healthy: pd.DataFrame, slug: str) -> None:
     broken = inject(healthy, slug, WEEK, SPEC)
-    before_h = healthy[healthy["week"] < WEEK].reset_index(drop=True)
-    before_b = broken[broken["week"] < WEEK].reset_index(drop=True)
+    start = WEEK - WEEK_DELTA * SCENARIOS[slug].lead_weeks
+    before_h = healthy[healthy["week"] < start].reset_index(drop=True)
+    before_b = broken[broken["week"] < start].reset_index(drop=True)
     shared = [c for c in before_h.columns if c in before_b.columns]
     pd.testing.assert_frame_equal(before_b[shared], before_h[shared])
     after_h = healthy[healthy["week"] >= WEEK]
@@ -81,6 +91,47 @@ def test_specific_breakages(healthy: pd.DataFrame) -> None:
     drop = on(inject(healthy, "version-field-drop", WEEK, SPEC))
     nulled = drop[drop[views].isna() & (drop["usage_state"] == "present")]
     assert nulled["release_index"].nunique() == 1 and len(nulled) < len(drop) * 0.5
+
+
+def _sums(frame: pd.DataFrame, column: str) -> pd.Series:
+    return frame.groupby("week")[column].sum().astype("float64")
+
+
+@pytest.mark.parametrize(
+    ("slug", "low", "high"),
+    [("usage-drop", 0.35, 0.65), ("adoption-surge", 1.5, 2.6), ("usage-decline", 0.35, 0.6)],
+)
+def test_a_broad_product_change_moves_every_counter_alike_and_keeps_the_data_whole(
+    healthy: pd.DataFrame, slug: str, low: float, high: float
+) -> None:
+    changed = inject(healthy, slug, WEEK, SPEC)
+    pd.testing.assert_frame_equal(  # the same instances report, with the same versions
+        changed[["site_id", "week", "version", "usage_state"]],
+        healthy[["site_id", "week", "version", "usage_state"]],
+    )
+    for column in WEEKLY:
+        ratio = _sums(changed, column) / _sums(healthy, column)
+        if healthy[column].sum() > 1000:
+            assert low < ratio[WEEK] < high, (slug, column, ratio[WEEK])
+        assert (changed[column].isna() == healthy[column].isna()).all()  # no new nulls
+    unique = "usage.WeeklyInsightsUniquePageViews"
+    views = "usage.WeeklyInsightsPageViews"
+    assert not (changed[unique] > changed[views]).any()  # the invariants hold
+    if slug == "usage-decline":  # six weeks down, step by step
+        ratio = _sums(changed, views) / _sums(healthy, views)
+        steps = ratio[[WEEK - WEEK_DELTA * k for k in range(5, -1, -1)]].to_numpy()
+        assert (steps[1:] < steps[:-1]).all() and steps[-1] < 0.6 and steps[0] > 0.85
+
+
+def test_a_release_regression_hits_only_instances_on_the_new_release(
+    healthy: pd.DataFrame,
+) -> None:
+    changed = inject(healthy, "release-regression", WEEK, SPEC)
+    views = "usage.WeeklyInsightsPageViews"
+    new = (healthy["week"] >= WEEK) & (healthy["release_index"] >= release_of(WEEK))
+    assert changed.loc[~new, views].equals(healthy.loc[~new, views])
+    hit = changed.loc[new, views].sum() / healthy.loc[new, views].sum()
+    assert 0.1 < hit < 0.4
 
 
 @pytest.mark.integration

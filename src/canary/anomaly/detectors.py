@@ -19,6 +19,8 @@ import pandas as pd
 
 from canary.anomaly.baseline import DIRECTIONS, Band, expected_band, nanmedian
 from canary.anomaly.inputs import HistoryInput, matrix, quiet_week, rows
+from canary.anomaly.usage_change import CHECK as USAGE_CHANGE
+from canary.anomaly.usage_change import usage_change
 from canary.config import HistorySettings, QuietWeek
 from canary.dashboards import Field
 from canary.results import fingerprint
@@ -634,6 +636,7 @@ DETECTORS: tuple[Callable[[HistoryInput], list[Row]], ...] = (
     schema_change,
     history_rewritten,
     versions_below_others,
+    usage_change,
 )
 
 
@@ -657,5 +660,6 @@ HISTORY_CHECKS = frozenset(
         "schema change",
         "history rewritten",
         "versions below others",
+        USAGE_CHANGE,
     }
 )

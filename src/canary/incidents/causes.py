@@ -1,7 +1,10 @@
-"""The breakage catalog (DESIGN.md section 3) as rules over the failed checks of one week.
+"""The breakage catalog (DESIGN.md section 3) and product changes as rules over the failed
+checks of one week.
 
-Each rule looks for the checks that tell its breakage apart (its trigger) and claims the
-failures such a breakage brings along. Rules run from the most specific to the broadest;
+Each rule looks for the checks that tell its cause apart (its trigger) and claims the
+failures such a cause brings along. A product change (people using the product more or
+less) is told by the ``usage change`` check, which fails only on a broad change of whole
+data; its rule runs first. The breakage rules run from the most specific to the broadest;
 what no rule claims stays an incident of its own with no cause.
 """
 
@@ -10,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from canary.anomaly.usage_change import CHECK as USAGE_CHANGE
+from canary.anomaly.usage_change import DRIFT_TOLD
 from canary.incidents.evidence import ROWS, Evidence
 
 NULLISH = frozenset({"null rate", "usage reported", "not null", "dead metric"})
@@ -45,6 +50,17 @@ CATALOG: dict[str, Cause] = {
         Cause("ingestion-loss", "pings lost in ingestion"),
     )
 }
+#: Product changes: people use the product differently; the data is whole.
+PRODUCT: dict[str, Cause] = {
+    c.slug: c
+    for c in (
+        Cause("usage-drop", "people use it less on every instance"),
+        Cause("usage-decline", "usage declining week after week on every instance"),
+        Cause("adoption-surge", "people use it more on every instance"),
+        Cause("release-regression", "instances on a new release use it less"),
+    )
+}
+CAUSES = CATALOG | PRODUCT
 
 
 @dataclass
@@ -267,7 +283,42 @@ def version_undercount(found: list[Evidence]) -> Match | None:
     return _match("version-undercount", 0.75, claimed, ("versions below others", "unique <= total"))
 
 
+def _product_slug(change: Evidence) -> str:
+    if change.segment:
+        return "release-regression"
+    if change.direction == "rise":
+        return "adoption-surge"
+    return "usage-decline" if DRIFT_TOLD in change.check.reason else "usage-drop"
+
+
+def usage_change(found: list[Evidence]) -> Match | None:
+    """A product change: the usage change check failed, and it claims the checks moving
+    the same way (lower or higher levels, a version below the others), never a null, a
+    broken shape or a count of instances."""
+    changes = [e for e in found if e.name == USAGE_CHANGE and e.direction]
+    if not changes:
+        return None
+    lead = min(changes, key=lambda e: e.segment is not None)
+    slug = _product_slug(lead)
+    versions = [tuple(e.segment.items()) for e in changes if e.segment]
+    claimed = [
+        e
+        for e in found
+        if e.name == USAGE_CHANGE
+        or (
+            e.name in LEVELS | {"versions below others"}
+            and e.direction == lead.direction
+            and not _instance_count(e)
+            and not (e.single_instance and e.family == ROWS)
+            and (e.observed or 0) > 0
+            and (not versions or not e.segment or tuple(e.segment.items()) in versions)
+        )
+    ]
+    return _match(slug, 0.8, claimed, (USAGE_CHANGE,))
+
+
 RULES: tuple[Rule, ...] = (
+    usage_change,
     stale_missing,
     stale_copy,
     double_count,

@@ -2,9 +2,12 @@
 pipeline broke? Read from the incident's own checks and what the week's other checks show.
 
 A catalog cause, nulls or zeros, a broken invariant or shape, instances reporting moved or
-the canary instance's numbers broken the same week make it ``pipeline``. Values merely lower
-(or higher) across every segment, with instances reporting stable and the canary instance
-normal, make it ``product``. Anything short of that is ``unclear``.
+the canary instance's numbers broken the same week make it ``pipeline``. A product change
+the ``usage change`` check told (a product cause), or values merely lower (or higher)
+across every segment, with instances reporting stable and the canary instance normal, make
+it ``product``. The canary instance is a real instance too: its numbers merely moving like
+everyone's (still reporting, no nulls or zeros, by about as much) is normal for a product
+change. Anything short of that is ``unclear``.
 """
 
 from __future__ import annotations
@@ -13,9 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from canary.incidents.causes import CATALOG, NULLISH
-from canary.incidents.evidence import Evidence
-from canary.results import RunResult
+from canary.incidents.causes import CANARY_CHECKS, CATALOG, NULLISH, PRODUCT
+from canary.incidents.evidence import Evidence, direction_of
+from canary.results import CheckResult, RunResult
 
 Class = Literal["pipeline", "product", "unclear"]
 #: checks counting the instances that reported this week
@@ -42,6 +45,8 @@ SHAPE_CHECKS = frozenset(
     }
 )
 _CHANGE = {"drop": "lower", "rise": "higher"}
+#: The canary instance moved "like everyone" when its change is within this factor of theirs.
+ALIKE_FACTOR = 2.0
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,9 @@ class WeekFacts:
     canary: str | None = None  # the monitor watching the canary instance, when it ran
     canary_broken: bool = False  # a check of that monitor failed this week
     instances: str | None = None  # "stable" or "moved" (out of range); None: not judged
+    #: when every failure of the canary instance's monitor is a value merely lower or higher
+    #: (still reporting, no nulls or zeros): the direction and each value against its usual
+    canary_moved: tuple[str, tuple[float, ...]] | None = None
 
 
 def week_facts(runs: list[RunResult], scopes: Mapping[str, str]) -> WeekFacts:
@@ -66,11 +74,44 @@ def week_facts(runs: list[RunResult], scopes: Mapping[str, str]) -> WeekFacts:
     counted = None
     if instances:
         counted = "moved" if any(c.status == "failed" for c in instances) else "stable"
+    failed = [c for r in watched for c in r.checks if c.status == "failed"]
     return WeekFacts(
         canary=min(r.monitor for r in watched) if watched else None,
-        canary_broken=any(c.status == "failed" for r in watched for c in r.checks),
+        canary_broken=bool(failed),
         instances=counted,
+        canary_moved=_merely_moved(failed),
     )
+
+
+def _merely_moved(failed: list[CheckResult]) -> tuple[str, tuple[float, ...]] | None:
+    """The direction and relative values of checks that merely moved one way, if all did."""
+    directions = {direction_of(c) for c in failed}
+    relative = [_relative(c) for c in failed]
+    if not failed or len(directions) != 1 or None in directions or None in relative:
+        return None
+    if any(
+        c.check in NULLISH | CANARY_CHECKS | SHAPE_CHECKS | INSTANCE_COUNTS or c.column is None
+        for c in failed
+    ):
+        return None
+    return str(directions.pop()), tuple(r for r in relative if r is not None)
+
+
+def _relative(check: CheckResult) -> float | None:
+    """A check's observed value against its usual (its expected centre, else the middle of
+    its bounds); None when it is zero, null or has nothing to compare with."""
+    observed = check.observed
+    centre = check.details.get("expected_centre")
+    if not isinstance(centre, int | float) or not centre:
+        bounds = [
+            b
+            for b in (check.expected or {}).values()
+            if isinstance(b, int | float) and abs(b) != float("inf")
+        ]
+        centre = sum(bounds) / len(bounds) if bounds else None
+    if not isinstance(observed, int | float) or not observed or not centre:
+        return None
+    return float(observed) / float(centre)
 
 
 def classify(
@@ -86,10 +127,23 @@ def classify(
     broken = _broken(claimed)
     if broken:
         return "pipeline", f"{broken}."
-    if week.canary_broken:
+    alike = _canary_alike(claimed, week)
+    if week.canary_broken and not alike:
         return "pipeline", f"{canary}."
     if week.instances == "moved":
         return "pipeline", "the count of instances reporting left its expected range this week."
+    canary_state = (
+        f"the canary instance ({week.canary}) moved like every other instance"
+        if alike
+        else f"the canary instance ({week.canary}) normal"
+        if week.canary
+        else "the canary instance's monitor did not run"
+    )
+    if cause in PRODUCT:
+        return "product", (
+            f"{cause} is a change in usage, not in the data: every counter moved alike, "
+            f"instances reporting stable and {canary_state}."
+        )
     moved = {_CHANGE.get(e.direction or "") for e in claimed}
     if None in moved:
         return "unclear", "its checks do not say whether values moved or broke."
@@ -115,9 +169,27 @@ def classify(
             f"values merely {change} across every segment, but {' and '.join(missing)}.",
         )
     return "product", (
-        f"values merely {change} across every segment, instances reporting stable and the "
-        f"canary instance ({week.canary}) normal."
+        f"values merely {change} across every segment, instances reporting stable and "
+        f"{canary_state}."
     )
+
+
+def _canary_alike(claimed: list[Evidence], week: WeekFacts) -> bool:
+    """Whether the canary instance's numbers merely moved the incident's way, by about as
+    much as everyone's (within ``ALIKE_FACTOR``): a real instance in a product change."""
+    if week.canary_moved is None:
+        return False
+    direction, canary = week.canary_moved
+    ours = [
+        r
+        for e in claimed
+        if not e.single_instance and e.direction == direction
+        if (r := _relative(e.check)) is not None
+    ]
+    if not ours:
+        return False
+    typical = sorted(ours)[len(ours) // 2]
+    return all(1 / ALIKE_FACTOR <= r / typical <= ALIKE_FACTOR for r in canary)
 
 
 def _broken(claimed: list[Evidence]) -> str | None:

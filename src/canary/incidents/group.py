@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 
 from canary.dashboards import Tile
-from canary.incidents.causes import CANARY_CHECKS, CATALOG, RULES, Match
+from canary.incidents.causes import CANARY_CHECKS, CAUSES, PRODUCT, RULES, Match
 from canary.incidents.classify import WeekFacts, classify, week_facts
 from canary.incidents.evidence import Evidence, evidence_of
 from canary.incidents.model import Incident, incident_id
@@ -120,7 +120,7 @@ def _incident(
     # the other's checks are in), and both must tell the same story
     headline = f"{lead_in}{text}; since {onset} ({scope})"
     if cause:
-        headline += f". Looks like: {CATALOG[cause].looks_like} ({cause})"
+        headline += f". Looks like: {CAUSES[cause].looks_like} ({cause})"
     failed = any(e.check.status == "failed" for e in claimed)
     class_, class_evidence = classify(cause, claimed, scope, facts)
     return Incident(
@@ -155,6 +155,8 @@ def scope_of(match: Match, runs: list[RunResult], scopes: Mapping[str, str]) -> 
     scoped to that instance.
     """
     population = [e for e in match.claimed if not e.single_instance and e.name not in CANARY_CHECKS]
+    if match.slug in PRODUCT and match.lead.segment is None:
+        return "every segment alike"  # what the usage change check judged before failing
     if not population:
         return f"{', '.join(sorted({scopes[e.monitor] for e in match.claimed if e.single_instance}))} only"
     kinds = {

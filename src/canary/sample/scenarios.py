@@ -1,7 +1,10 @@
-"""The breakage catalog (DESIGN.md section 3) as pure functions on generated pings.
+"""The breakage catalog (DESIGN.md section 3) and product changes as pure functions on pings.
 
 Each scenario takes the wide pings frame, the week the breakage starts and a seeded
-generator, and returns the broken frame. The slug is the scenario's name everywhere.
+generator, and returns the changed frame. The slug is the scenario's name everywhere.
+Breakages break the numbers; product changes (``kind="product"``) change how people use
+the product, every counter alike, and leave the data whole. A gradual product change
+(``lead_weeks``) begins that many weeks before its week and is complete in it.
 """
 
 from __future__ import annotations
@@ -9,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from canary.sample.generator import (
     CANARY_SITE_ID,
+    COUNTERS,
     TYPES_PREFIX,
     USAGE,
     SampleSpec,
@@ -23,7 +28,10 @@ from canary.sample.generator import (
 from canary.weeks import WEEK
 
 PAGE_VIEWS = USAGE + "WeeklyInsightsPageViews"
+#: Counters of a week's usage (totals such as dashboards count move slowly, not with it)
+WEEKLY = [USAGE + key for key in COUNTERS if key.startswith("Weekly")]
 Breaker = Callable[[pd.DataFrame, date, SampleSpec, np.random.Generator], pd.DataFrame]
+Kind = Literal["breakage", "product"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,8 @@ class Scenario:
     slug: str
     summary: str
     apply: Breaker
+    kind: Kind = "breakage"
+    lead_weeks: int = 0  # a gradual change begins this many weeks before its week
 
 
 def _object_null(f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator) -> pd.DataFrame:
@@ -119,6 +129,53 @@ def _version_undercount(
     return f
 
 
+def _scaled(
+    f: pd.DataFrame, rows: pd.Series, factor: float | pd.Series, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Every weekly counter of ``rows`` times ``factor``: people use it more or less, so each
+    counter moves alike. Rounded at random but alike per row (small counts keep their mean,
+    and ``unique <= total`` still holds)."""
+    jitter = rng.random(int(rows.sum()))
+    for column in WEEKLY:
+        values = f.loc[rows, column].astype("Float64") * factor + jitter
+        f.loc[rows, column] = np.floor(values).astype("Int64")
+    return f
+
+
+def _usage_drop(f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator) -> pd.DataFrame:
+    return _scaled(f, f["week"] >= w, rng.uniform(0.35, 0.6), rng)
+
+
+def _adoption_surge(
+    f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator
+) -> pd.DataFrame:
+    return _scaled(f, f["week"] >= w, rng.uniform(1.6, 2.5), rng)
+
+
+DECLINE_WEEKS = 6
+
+
+def _usage_decline(
+    f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Usage falls step by step over the six weeks to ``w``, by 45-60% in all."""
+    total = rng.uniform(0.45, 0.6)
+    start = w - WEEK * (DECLINE_WEEKS - 1)
+    after = f["week"] >= start
+    steps = ((f.loc[after, "week"] - start).map(lambda d: d.days // 7) + 1).clip(
+        upper=DECLINE_WEEKS
+    )
+    return _scaled(f, after, 1 - total * steps.astype("float64") / DECLINE_WEEKS, rng)
+
+
+def _release_regression(
+    f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Instances on the release out at ``w`` (and later) use the product far less."""
+    hit = (f["week"] >= w) & (f["release_index"] >= release_of(w))
+    return _scaled(f, hit, rng.uniform(0.15, 0.35), rng)
+
+
 SCENARIOS: dict[str, Scenario] = {
     s.slug: s
     for s in (
@@ -155,12 +212,42 @@ SCENARIOS: dict[str, Scenario] = {
             "page views undercounted by 40-70% from the newest release on",
             _version_undercount,
         ),
+        Scenario(
+            "usage-drop",
+            "every instance uses Code Insights 40-65% less, instances reporting unchanged",
+            _usage_drop,
+            kind="product",
+        ),
+        Scenario(
+            "release-regression",
+            "instances on the newest release use Code Insights 65-85% less as it rolls out",
+            _release_regression,
+            kind="product",
+        ),
+        Scenario(
+            "adoption-surge",
+            "every instance uses Code Insights 1.6-2.5 times as much",
+            _adoption_surge,
+            kind="product",
+        ),
+        Scenario(
+            "usage-decline",
+            "usage declines by 45-60% over six weeks on every instance",
+            _usage_decline,
+            kind="product",
+            lead_weeks=DECLINE_WEEKS - 1,
+        ),
     )
 }
+#: What breaks the numbers, and what changes how people use the product.
+BREAKAGES = {slug: s for slug, s in SCENARIOS.items() if s.kind == "breakage"}
+PRODUCT_CHANGES = {slug: s for slug, s in SCENARIOS.items() if s.kind == "product"}
+#: Each scenario's seed stream: breakages first, so adding a product change moves no draw.
+_STREAMS = [*sorted(BREAKAGES), *sorted(PRODUCT_CHANGES)]
 
 
 def inject(frame: pd.DataFrame, slug: str, week: date, spec: SampleSpec) -> pd.DataFrame:
-    """Break ``frame`` with scenario ``slug`` from ``week`` on (a copy; the input is kept)."""
+    """Change ``frame`` with scenario ``slug`` from ``week`` on (a copy; the input is kept)."""
     scenario = SCENARIOS[slug]
-    rng = np.random.default_rng([spec.seed, sorted(SCENARIOS).index(slug)])
+    rng = np.random.default_rng([spec.seed, _STREAMS.index(slug)])
     return scenario.apply(frame.copy(), week, spec, rng).reset_index(drop=True)
