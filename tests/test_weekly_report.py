@@ -178,8 +178,8 @@ def test_a_usage_drop_is_told_first(
     finally:
         store.close()
     views = next(h for h in body.headlines if h.column == "total_insights_page_views")
-    assert views.week_before and views.value / views.week_before < 0.5
-    assert views.standing == "below"
+    assert views.week_before and views.value / views.week_before < 0.7  # a broad cut
+    assert body.lede.startswith("Usage changed this week"), body.lede
     assert body.movers and {m.metric for m in body.movers} == {"Insights page views"}
     assert all(m.value < m.before for m in body.movers)
     assert body.health is not None and body.health.canary is not None
