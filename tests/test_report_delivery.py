@@ -26,12 +26,13 @@ from canary.cli import main
 from canary.config import Config, load_config
 from canary.results import CheckResult, RunResult
 from canary.store.db import Store
-from canary.weekly.body import ReportBody
+from canary.weekly.body import ChartSeries, ReportBody
 from canary.weeks import WEEK
 from tests.alert_builders import make_config
 from tests.conftest import AS_OF, LATEST_WEEK, NOW
 from tests.slack_fake import ENV, TOKEN, SlackFake
 from tests.test_incident_class import _canary, _drop, _reporting
+from tests.test_incidents import _check
 
 REPORTS, INTERNAL = "C0000ALERTS", "C0000INTERN"  # #code-insights, #code-insights-internal
 ALL, CANARY = "code-insights-all-instances", "code-insights-canary"
@@ -258,11 +259,12 @@ def test_a_product_change_goes_to_the_report_channel_a_pipeline_breakage_to_the_
     store.close()
 
 
-def test_a_later_run_of_the_week_edits_the_report_it_completes(
+def test_a_report_is_edited_by_its_own_monitors_rerun_only(
     slack: SlackFake, tmp_path: Path
 ) -> None:
     """All-instances first (a rerun of its week alone, say): its report cannot know the
-    canary instance's verdict, nor class the usage change; the canary's run then edits it."""
+    canary instance's verdict, nor class the usage change. The canary's run alone leaves it
+    as posted; the all-instances rerun then completes it."""
     config = make_config(tmp_path, slack, reports=True)
     store = Store(config.store_url({}))
     change = RunResult(ALL, LATEST_WEEK, [*_drop(), _reporting()])
@@ -275,12 +277,153 @@ def test_a_later_run_of_the_week_edits_the_report_it_completes(
     canary = _canary()
     store.record_run(canary, pd.DataFrame(), started)
     assert deliver(config, store, [canary], now=NOW, environ=ENV).ok
+    assert not slack.calls("chat.update")
+    assert deliver(config, store, [change], now=NOW, environ=ENV).ok
     [edit] = slack.calls("chat.update")
     assert edit.body["ts"] == report["ts"]
     [report] = _report_posts(slack, REPORTS)
     assert "pipeline healthy" in _texts(report) and "product" in _texts(report).lower()
-    assert deliver(config, store, [canary], now=NOW, environ=ENV).ok
+    assert deliver(config, store, [canary, change], now=NOW, environ=ENV).ok
     assert len(slack.calls("chat.update")) == 1  # once
+    store.close()
+
+
+def _spread_drop() -> RunResult:
+    """Page views below their range, every segment alike: the spread is in the check's
+    details, which the store does not keep."""
+    level = _check(
+        "level",
+        "failed",
+        "total_insights_page_views",
+        None,
+        4688.0,
+        {"min": 8000.0, "max": 14000.0},
+        dataset="page_views",
+    )
+    level.details = {"attribution": []}
+    return RunResult(ALL, LATEST_WEEK, [level, _reporting()])
+
+
+def test_a_rerun_of_a_product_change_sends_nothing_and_never_unclasses_it(
+    slack: SlackFake, tmp_path: Path
+) -> None:
+    config = make_config(tmp_path, slack, reports=True)
+    store = Store(config.store_url({}))
+    runs = [_canary(), _spread_drop()]  # the canary instance's monitor first
+    started = datetime.now(UTC)
+    for run in runs:
+        store.record_run(run, pd.DataFrame(), started)
+    assert deliver(config, store, runs, now=NOW, environ=ENV).ok
+    [report] = _report_posts(slack, REPORTS)
+    posted = _texts(report)
+    assert "product" in posted.lower() and "every segment alike" in posted
+    requests = len(slack.requests)
+    assert deliver(config, store, runs, now=NOW, environ=ENV).ok
+    assert deliver(config, store, runs[:1], now=NOW, environ=ENV).ok  # the canary alone
+    assert not slack.calls("chat.update") and len(slack.requests) == requests
+    assert _texts(_report_posts(slack, REPORTS)[0]) == posted
+    store.close()
+
+
+def _on_change(tmp_path: Path, slack: SlackFake) -> Config:
+    from tests.conftest import REPO, write_config
+
+    monitors = yaml.safe_load((REPO / "canary.yaml").read_text())["monitors"]
+    monitors[ALL]["report"]["when"] = "on_change"
+    slack_section = {"delivery": "bot", "base_url": slack.url}
+    return load_config(write_config(tmp_path, monitors=monitors, slack=slack_section))
+
+
+def _fixed() -> RunResult:
+    """The week of ``_drop`` restated: page views within their range."""
+    level = _check(
+        "level",
+        "passed",
+        "total_insights_page_views",
+        None,
+        11000.0,
+        {"min": 8000.0, "max": 14000.0},
+        dataset="page_views",
+    )
+    return RunResult(ALL, LATEST_WEEK, [level, _reporting()])
+
+
+def test_an_on_change_report_once_posted_is_corrected_when_the_week_is_fixed(
+    slack: SlackFake, tmp_path: Path
+) -> None:
+    config = _on_change(tmp_path, slack)
+    store = Store(config.store_url({}))
+    broken = RunResult(ALL, LATEST_WEEK, [*_drop(), _reporting("failed")])
+    assert deliver(config, store, [_canary(), broken], now=NOW, environ=ENV).ok
+    [report] = _report_posts(slack, REPORTS)
+    assert "no open incident" not in _texts(report)
+
+    assert deliver(config, store, [_fixed()], now=NOW, environ=ENV).ok  # its rerun alone
+    # no longer wanted this week, but posted: corrected (the alert is resolved, too)
+    [edit] = [c for c in slack.calls("chat.update") if c.body["channel"] == REPORTS]
+    assert edit.body["ts"] == report["ts"]
+    [report] = _report_posts(slack, REPORTS)
+    assert "no open incident" in _texts(report)
+    store.close()
+
+
+def test_the_file_outbox_writes_a_restated_report_again_and_shows_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = make_config(tmp_path, reports=True, delivery="file")
+    store = Store(config.store_url({}))
+    broken = RunResult(ALL, LATEST_WEEK, [*_drop(), _reporting()])
+    wide = Console(width=1000)
+    assert deliver(config, store, [_canary(), broken], now=NOW, environ={}, console=wide).ok
+
+    def reports() -> set[Path]:
+        written = (tmp_path / ".canary" / "outbox").glob("*.md")
+        return {f for f in written if "Pipeline health" in f.read_text()}
+
+    [first] = reports()
+    capsys.readouterr()
+
+    assert deliver(config, store, [_canary(), broken], now=NOW, environ={}, console=wide).ok
+    assert reports() == {first}
+    assert "weekly report" not in capsys.readouterr().out  # unchanged: nothing written
+
+    assert deliver(config, store, [_canary(), _fixed()], now=NOW, environ={}, console=wide).ok
+    [again] = reports() - {first}
+    assert "no open incident" not in first.read_text()
+    assert "no open incident" in again.read_text()
+    assert f"weekly report for #code-insights written to {again}" in capsys.readouterr().out
+    store.close()
+
+
+def test_an_edit_that_restates_the_charted_numbers_uploads_the_new_chart_into_the_thread(
+    slack: SlackFake, tmp_path: Path, recorded_week: Path
+) -> None:
+    from sqlalchemy import update
+
+    from canary.store.schema import metrics
+
+    config = make_config(tmp_path, slack, reports=True)
+    store, runs = _week_of(recorded_week, tmp_path, config)
+    assert deliver(config, store, runs, now=NOW, environ=ENV).ok
+    [report] = _report_posts(slack, REPORTS)
+    [chart] = [m for m in slack.replies(REPORTS, report["ts"]) if m.get("files")]
+
+    restated = (metrics.c.monitor == ALL) & (metrics.c.week == LATEST_WEEK)
+    with store.engine.begin() as con:
+        con.execute(update(metrics).where(restated).values(value=metrics.c.value * 3))
+    assert deliver(config, store, runs, now=NOW, environ=ENV).ok
+    [edit] = slack.calls("chat.update")
+    assert edit.body["ts"] == report["ts"]
+    charts = [m for m in slack.replies(REPORTS, report["ts"]) if m.get("files")]
+    assert len(charts) == 2 and charts[0] == chart
+    name = charts[1]["files"][0]["name"]
+    assert name.startswith(f"canary-report-{ALL}-{LATEST_WEEK}-") and name.endswith(".png")
+    assert len(slack.top_level(REPORTS)) == 1
+
+    assert deliver(config, store, runs, now=NOW, environ=ENV).ok  # unchanged: nothing more
+    assert len(slack.calls("chat.update")) == 1
+    assert len([m for m in slack.replies(REPORTS, report["ts"]) if m.get("files")]) == 2
+    _no_duplicates(slack)
     store.close()
 
 
@@ -340,6 +483,31 @@ def test_a_report_is_posted_once_a_week_and_edited_only_when_it_changed() -> Non
     assert report_ops(_body("x"), "#code-insights", "webhook", None, _stored(hooked, 1)) == []
     [filed] = report_ops(_body(), "#code-insights", "file", png, None)
     assert filed.kind == "post" and filed.blob == png
+    assert report_ops(_body(), "#code-insights", "file", png, _stored(filed, 1)) == []
+    [restated] = report_ops(_body("x"), "#code-insights", "file", png, _stored(filed, 1))
+    assert (restated.kind, restated.parent_key, restated.blob) == ("post", filed.key, png)
+    assert restated.key != filed.key and restated.payload == payload(_body("x"))
+
+
+def test_an_edit_uploads_the_chart_again_only_when_its_values_changed() -> None:
+    def charted(value: float, lede: str = "Usage as expected.") -> ReportBody:
+        weeks = [LATEST_WEEK - WEEK, LATEST_WEEK]
+        series = ChartSeries("Page views", weeks, [10.0, value], [None, 5.0], [None, 20.0])
+        return dataclasses.replace(_body(lede), series=[series])
+
+    first, second = PNG_MAGIC + b"first", PNG_MAGIC + b"second"
+    post, chart = report_ops(charted(12.0), "#code-insights", "bot", first, None)
+    last = _stored(post, 1)
+    [edit] = report_ops(charted(12.0, "Restated."), "#code-insights", "bot", second, last)
+    assert edit.kind == "update"  # the same chart: not uploaded again
+    [again] = report_ops(charted(30.0), "#code-insights", "bot", second, last)
+    assert (again.kind, again.parent_key, again.blob) == ("upload", post.key, second)
+    [edit, upload] = report_ops(charted(30.0, "Restated."), "#code-insights", "bot", second, last)
+    assert (edit.kind, upload) == ("update", again)
+    assert again.key != chart.key and again.payload["filename"] != chart.payload["filename"]
+    assert again.payload["filename"] == chart_name(charted(30.0), second)
+    [same] = report_ops(charted(30.0), "#code-insights", "bot", second, last)
+    assert same.key == again.key  # keyed by its bytes: a rerun adds nothing
 
 
 def test_notification_blocks_take_reports_only_when_they_opt_in(tmp_path: Path) -> None:

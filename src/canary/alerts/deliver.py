@@ -36,7 +36,7 @@ from canary.alerts.lifecycle import decide
 from canary.alerts.model import Link, is_web
 from canary.alerts.outbox import NOTIFY, Op
 from canary.alerts.prefect_notify import NotifyTransport, notify_ops, report_notices
-from canary.alerts.report_delivery import body_of, post_key, report_ops
+from canary.alerts.report_delivery import post_key, report_ops
 from canary.alerts.reroute import RerouteReport, reroute
 from canary.alerts.state import load_messages, load_tracked, write
 from canary.alerts.transports import FileTransport, SlackTransport, Transport, WebhookTransport
@@ -241,43 +241,20 @@ def weekly_report(
 def _report(
     store: Store, config: Config, run: RunResult, mode: Mode, body: ReportBody | None
 ) -> tuple[list[Op], list[Op]]:
-    """The deliveries of the run's weekly report ``body`` when ``when`` wants it this
-    week: its Slack (or file) ones (post, chart, edit) and its notification-block ones."""
+    """The deliveries of the run's weekly report ``body``: its Slack (or file) ones (post,
+    chart, edit) when ``when`` wants it this week or it was posted already (a posted report
+    is kept to the current numbers, whatever ``when`` says), and its notification-block
+    ones when ``when`` wants it."""
     settings = config.monitors[run.monitor].report
-    if body is None or settings is None or not wanted(settings, body):
+    if body is None or settings is None:
         return [], []
     channel = settings.channel
     last = outbox.latest(store.engine, post_key(run.monitor, run.week, channel))
-    png = report_png(body) if mode != "webhook" and last is None else None
-    return report_ops(body, channel, mode, png, last), report_notices(config, body)
-
-
-def _refreshed(
-    store: Store,
-    config: Config,
-    run: RunResult,
-    week_runs: list[RunResult],
-    mode: Mode,
-    history: Store,
-) -> list[Op]:
-    """Edits of the week's reports of other monitors already posted, that ``run`` changes
-    (the canary instance's verdict, an incident's class): a report is posted by its own
-    monitor's run, which may come before the others' (a rerun of one monitor alone). Each
-    keeps the links it was posted with."""
-    ops: list[Op] = []
-    for theirs in week_runs:
-        settings = config.monitors[theirs.monitor].report
-        if settings is None:
-            continue
-        last = outbox.latest(store.engine, post_key(theirs.monitor, run.week, settings.channel))
-        posted = body_of(last.payload) if last is not None else None
-        if last is None or posted is None:
-            continue
-        others = [run, *(r for r in week_runs if r is not theirs)]
-        body = weekly_report(config, store, theirs, others, posted.links, history)
-        if body is not None:
-            ops += report_ops(body, settings.channel, mode, None, last)
-    return ops
+    sent = wanted(settings, body)
+    if last is None and not sent:
+        return [], []
+    png = report_png(body) if mode != "webhook" else None
+    return report_ops(body, channel, mode, png, last), report_notices(config, body) if sent else []
 
 
 def compose_run(
@@ -328,14 +305,12 @@ def compose_run(
     composed = compose(run, d, told, steps, inputs)
     after = [t.after for t in steps]
     notices = notify_ops(config, [d]) if config.notify else []
-    body, refreshed = None, []
+    body = None
     if not run.drill:  # a drill composes no report (``canary report`` previews one)
         shown = ([more] if more else []) + d.links
         others = [*same, *recorded]
         body = weekly_report(config, store, run, others, shown, history, told, current)
-        refreshed = _refreshed(store, config, run, others, mode, history)
     reports, told_blocks = _report(store, config, run, mode, body)
-    reports += refreshed
     notices += told_blocks
 
     def writer(con: Connection) -> int:

@@ -183,8 +183,9 @@ def by_key(engine: Engine, key: str) -> Entry | None:
 
 
 def latest(engine: Engine, key: str) -> Entry | None:
-    """The message ``key`` as last queued: the entry itself, or its latest update."""
-    edits = (outbox.c.parent_key == key) & (outbox.c.kind == "update")
+    """The message ``key`` as last queued: the entry itself, or its latest update (or
+    restatement: a post of its own, where messages cannot be edited)."""
+    edits = (outbox.c.parent_key == key) & outbox.c.kind.in_(("update", "post"))
     query = select(outbox).where((outbox.c.key == key) | edits).order_by(outbox.c.id.desc())
     with engine.connect() as con:
         row = con.execute(query.limit(1)).first()
