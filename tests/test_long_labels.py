@@ -109,6 +109,7 @@ def test_a_week_of_long_labels_is_judged_quickly_and_shown_short(
     assert max(len(c["reason"]) for c in checks) <= REASON_LIMIT
     assert max(len(v) for c in new for v in c["segment"].values()) <= LABEL_LIMIT
     assert len({c["id"] for c in new}) == 1_134  # cut alike, still one check per label
-    outbox = "".join(p.read_text() for p in (tmp_path / ".canary" / "outbox").rglob("*.*"))
+    written = (tmp_path / ".canary" / "outbox").rglob("*.*")
+    outbox = "".join(p.read_text() for p in written if p.suffix != ".png")  # charts: pixels
     for shown in (done.stdout, out.read_text(), outbox):
         assert "@acme.example" not in shown
