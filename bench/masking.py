@@ -24,7 +24,8 @@ FORMER_EMAIL = re.compile(r"[\w.+-]+@([\w-]+\.)+[\w-]+")
 
 
 def labels(n: int = LABELS, length: int = LENGTH) -> list[str]:
-    """Long labels of several shapes: one unbroken word, words, with an email, IP, key."""
+    """Long labels of several shapes: one unbroken word, words, with an email, IP, key or
+    token."""
     rng = random.Random(1)
     out = []
     for i in range(n):
@@ -33,7 +34,8 @@ def labels(n: int = LABELS, length: int = LENGTH) -> list[str]:
             1: " ".join("insight" for _ in range(length // 8)),
             2: "a." * (length // 2),
         }[i % 3]
-        tail = rng.choice(["", f" ops{i}@acme.example", " 10.0.0.1", " LK-AB12-CD34-EF56"])
+        tails = ["", f" ops{i}@acme.example", " 10.0.0.1", " 2001:db8::1", " LK-AB12-CD34-EF56"]
+        tail = rng.choice([*tails, " xoxb-1234567890-abcdef", " " + "0a" * 16])
         out.append(f"{i}-{body}"[: length - len(tail)] + tail)
     return out
 

@@ -496,3 +496,28 @@ def test_a_dataset_name_too_long_for_the_store_is_refused_by_key() -> None:
     raw["monitors"][M].update(dashboard="long", datasets={long_tile: {"suite": "x"}})
     text = _error(raw)
     assert f"monitors.{M}.datasets.{long_tile}: a dataset name of 201 characters" in text
+
+
+def test_an_unknown_report_key_lists_the_report_keys() -> None:
+    raw = _raw()
+    raw["monitors"]["code-insights-all-instances"]["report"] = {"channel": "#ci", "extra": 1}
+    text = _error(raw)
+    assert "monitors.code-insights-all-instances.report.extra: unknown key 'extra'" in text
+    assert "allowed keys: channel, metrics, weeks, when" in text
+
+
+def test_report_weeks_must_be_a_number_not_text() -> None:
+    raw = _raw()
+    raw["monitors"]["code-insights-all-instances"]["report"]["weeks"] = "16"
+    assert "monitors.code-insights-all-instances.report.weeks: " in _error(raw)
+
+
+def test_a_report_of_a_monitor_without_a_series_tile_names_the_monitor() -> None:
+    raw = _raw()
+    monitor = raw["monitors"]["code-insights-all-instances"]
+    monitor["datasets"] = {"instance_usage": {}, "usage_by_version": {}}
+    monitor["report"] = {"channel": "#ci"}
+    text = _error(raw)
+    assert "monitors.code-insights-all-instances: " in text
+    assert "none of the monitor's datasets (instance_usage, usage_by_version)" in text
+    assert "add one of instances_reporting, page_views, creators or remove report" in text

@@ -1,4 +1,4 @@
-from canary.display import shown_segment
+from canary.display import LABEL_LIMIT, shown_label, shown_segment
 from canary.masking import mask_row, mask_text, mask_value
 from canary.results import CheckResult
 
@@ -39,3 +39,27 @@ def test_where_a_service_is_stays_readable_while_personal_data_around_it_is_mask
     shown = mask_text("store postgresql://canary@10.0.0.5:5432/db: ops@acme.io from 10.1.2.3")
     assert shown == "store postgresql://canary@10.0.0.5:5432/db: ***@*** from ***.***.***.***"
     assert mask_text("https://h.example/q?ip=10.1.2.3") == "https://h.example/q?ip=***.***.***.***"
+
+
+def test_compressed_ipv6_addresses_are_masked_and_namespaces_are_not() -> None:
+    for address in ("2001:db8::1", "::1", "fe80::", "2001:db8:0:0:1::7"):
+        assert mask_text(f"from {address} today") == "from ****:**** today"
+    assert mask_text("std::string at 12:30") == "std::string at 12:30"
+
+
+def test_tokens_and_long_hex_keys_are_masked_keeping_their_kind() -> None:
+    shown = mask_text(
+        "xoxb-1234567890-abcdefghijkl xoxp-99-88 ghp_" + "A1" * 18
+        + " AKIAABCDEFGHIJKLMNOP key=0123456789abcdef0123456789abcdef"
+    )  # fmt: skip
+    assert shown == "xoxb-**** xoxp-99-88 ghp_**** AKIA**** key=****"
+    assert mask_text("b" * 40) == "b" * 40  # a run of one letter is no key
+    assert mask_text("build 3f78685") == "build 3f78685"  # a short commit is no key
+
+
+def test_a_cut_label_never_shows_part_of_a_token() -> None:
+    token = "xoxb-1234567890-abcdefghijkl"
+    for filler in range(0, 120, 7):
+        label = shown_label("v" * filler + " " + token)
+        assert "1234567890" not in label and "abcdefghijkl" not in label
+        assert "oxb-1" not in label and len(label) <= LABEL_LIMIT

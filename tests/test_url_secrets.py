@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from canary.url_secrets import safe_url, scrub
+from canary.url_secrets import safe_link, safe_url, scrub
 
 URLS = [
     "postgresql://canary:S3cret&1@127.0.0.1:5999/db",
@@ -25,3 +25,10 @@ def test_a_url_without_secrets_is_shown_as_it_is() -> None:
     url = "postgresql://canary@127.0.0.1:5999/db?sslmode=require"
     assert safe_url(url) == url and scrub("nothing here", url) == "nothing here"
     assert safe_url("not a url") == "(an unparsable SQLAlchemy URL)"
+
+
+def test_a_web_link_keeps_where_it_goes_without_secrets_or_personal_data() -> None:
+    url = "https://admin:S3cret@bi.example:8443/d/4?who=al%40x.example&token=S3cret&v=5.2#t"
+    assert safe_link(url) == "https://bi.example:8443/d/4?who=***%40***&token=***&v=5.2#t"
+    plain = "https://bi.example/explore/m/v?fields=a.b&f%5Ba.c%5D=7+days"
+    assert safe_link(plain) == plain

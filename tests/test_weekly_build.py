@@ -400,6 +400,28 @@ def test_a_looker_monitor_links_its_dashboard_with_its_filters(tmp_path: Any) ->
     assert looker_links(sample, sample.monitors[ALL], run) == []
 
 
+def test_the_looker_link_shows_no_password_nor_personal_filter_values(tmp_path: Any) -> None:
+    from canary.results import DatasetInfo
+    from canary.weekly.gather import looker_links
+
+    raw = yaml.safe_load((REPO / "canary.yaml").read_text())
+    looker = {
+        "kind": "looker_dashboard",
+        "dashboard_id": "42",
+        "web_url": "https://admin:hunter2@looker.example.com",
+        "filters": {"Instance": "alice@example.com"},
+    }
+    sources = {"sample": raw["sources"]["sample"], "looker": looker}
+    monitors = {ALL: {**raw["monitors"][ALL], "source": "looker"}}
+    config = load_config(write_config(tmp_path, sources=sources, monitors=monitors), environ={})
+    run = RunResult(ALL, W, [])
+    shown = "https://looker.example.com/dashboards/42?Instance=***%40***"
+    assert looker_links(config, config.monitors[ALL], run) == [Link("Looker dashboard", shown)]
+    recorded = "https://admin:hunter2@looker.example.com/dashboards/42?Instance=alice%40example.com"
+    run.datasets = [DatasetInfo("creators", 18, recorded)]
+    assert looker_links(config, config.monitors[ALL], run) == [Link("Looker dashboard", shown)]
+
+
 def test_this_weeks_band_comes_from_the_runs_own_check_before_it_is_stored() -> None:
     rows = [("page_views", W - WEEK * i, PV, "", 10.0) for i in range(3)]
     run = RunResult(ALL, W, [_level(PV, "page_views", 4.0, 18.0)])

@@ -206,4 +206,10 @@ def test_canary_report_errors_name_the_flag(
     (tmp_path / "empty").mkdir()
     empty = write_config(tmp_path / "empty")
     assert _report(empty) == 2
+    assert "no runs recorded yet: there is no store " in capsys.readouterr().err
+    config = load_config(empty, environ={})
+    assert not config.data_dir.exists()  # a preview never makes the store
+    config.data_dir.mkdir()
+    Store(config.store_url({})).close()
+    assert _report(empty) == 2
     assert "no run is recorded" in capsys.readouterr().err

@@ -14,7 +14,8 @@ from datetime import date, timedelta
 from difflib import get_close_matches
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import (
@@ -35,7 +36,7 @@ from canary.dashboards import Catalog, catalog
 from canary.definitions import Definitions, read_definitions, to_catalog
 from canary.errors import ConfigError
 from canary.strict_yaml import DuplicateKeyError, parse_yaml
-from canary.weekly.measures import chosen_measures
+from canary.weekly.measures import chosen_measures, series_measures
 
 ENV_PREFIX = "CANARY__"
 STORE_URL_ENV = "CANARY_STORE_URL"
@@ -391,7 +392,9 @@ class ReportConfig(AlertRoute):
 
     when: Literal["weekly", "on_change", "never"] = "weekly"
     metrics: list[str] = Field(default_factory=list, description="dataset or dataset.column")
-    weeks: int = Field(default=16, ge=12, le=26, description="weeks of history in the chart")
+    weeks: int = Field(
+        default=16, ge=12, le=26, strict=True, description="weeks of history in the chart"
+    )
 
 
 class MonitorConfig(Strict):
@@ -414,9 +417,17 @@ class MonitorConfig(Strict):
 
     @model_validator(mode="after")
     def _known_report_metrics(self, info: ValidationInfo) -> MonitorConfig:
-        if self.report is None or not self.report.metrics:
+        """A report needs numbers: a series tile among the datasets, every metric named
+        one of its measures."""
+        if self.report is None:
             return self
         board = _catalog_of(info).dashboards[self.dashboard]
+        if not series_measures(t for t in board.tiles if t.dataset in self.datasets):
+            series = ", ".join(t.dataset for t in board.tiles if series_measures([t]))
+            raise ValueError(
+                f"report: none of the monitor's datasets ({', '.join(self.datasets)}) is a "
+                f"series tile with numbers to report; add one of {series} or remove report"
+            )
         try:
             chosen_measures(
                 [t for t in board.tiles if t.dataset in self.datasets], self.report.metrics
@@ -799,10 +810,19 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _step(tp: Any, part: str) -> tuple[Any, bool]:
-    """Type found at ``part`` below ``tp``, and whether ``part`` was a union tag."""
+def _unwrapped(tp: Any) -> Any:
+    """``tp`` without its annotations, and an optional type as the type it is when set."""
     if get_origin(tp) is Annotated:
         tp = get_args(tp)[0]
+    if get_origin(tp) not in (Union, UnionType):
+        return tp
+    given = [a for a in get_args(tp) if a is not type(None)]
+    return given[0] if len(given) == 1 else tp
+
+
+def _step(tp: Any, part: str) -> tuple[Any, bool]:
+    """Type found at ``part`` below ``tp``, and whether ``part`` was a union tag."""
+    tp = _unwrapped(tp)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         info = tp.model_fields.get(part)
         return (info.annotation if info else None), False
@@ -827,8 +847,7 @@ def _locate(loc: tuple[Any, ...]) -> tuple[str, list[str]]:
         tp, is_tag = _step(tp, str(part))
         if not is_tag:
             shown.append(str(part))
-    if get_origin(tp) is Annotated:
-        tp = get_args(tp)[0]
+    tp = _unwrapped(tp)
     allowed = sorted(tp.model_fields) if isinstance(tp, type) and issubclass(tp, BaseModel) else []
     return ".".join(shown), allowed
 

@@ -1,4 +1,5 @@
-"""Masking personal data (emails, IPs, license keys) in values shown to people.
+"""Masking personal data (emails, IPs, license keys) and secrets (API tokens, long hex keys)
+in values shown to people.
 
 Every pattern runs in time linear in the text: an email's local part may only start where
 no local-part character precedes it, so a long run of word characters is scanned once, not
@@ -13,12 +14,26 @@ import string
 from collections.abc import Iterator
 from typing import Any
 
-#: (a string every match holds, the pattern, its mask)
+_HEX = "[0-9a-fA-F]"
+_GROUPS = rf"{_HEX}{{1,4}}(?::{_HEX}{{1,4}}){{0,6}}"
+#: An IPv6 address, whole (``fe80:0:0:0:0:0:0:1``) or compressed (``2001:db8::1``, ``::1``).
+_IPV6 = rf"(?:{_HEX}{{1,4}}:){{2,7}}{_HEX}{{1,4}}|{_GROUPS}::(?:{_GROUPS})?|::{_GROUPS}"
+
+#: (a string every match holds, the pattern, its mask). A token keeps its kind (``xoxb-``,
+#: ``ghp_``), which is no secret; a long hex key (32 digits and letters and more) is masked
+#: whole.
 _PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("@", re.compile(r"(?<![\w.+-])[\w.+-]+@(?:[\w-]+\.)+[\w-]+"), "***@***"),
     (".", re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"), "***.***.***.***"),
-    (":", re.compile(r"\b(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}\b"), "****:****"),
+    (":", re.compile(rf"(?<![\w:])(?:{_IPV6})(?![\w:])"), "****:****"),
     ("LK-", re.compile(r"LK(?<!\wLK)(?:-[0-9A-Z]{4}){3}\b"), "LK-****-****-****"),
+    ("xox", re.compile(r"\b(?P<kind>xox[a-z]-)[0-9A-Za-z-]{8,}"), r"\g<kind>****"),
+    ("xapp-", re.compile(r"\b(?P<kind>xapp-)[0-9A-Za-z-]{8,}"), r"\g<kind>****"),
+    ("_", re.compile(r"\b(?P<kind>gh[pousr]_|github_pat_)\w{20,}"), r"\g<kind>****"),
+    ("_", re.compile(r"\b(?P<kind>[sr]k_(?:live|test)_)[0-9A-Za-z]{16,}"), r"\g<kind>****"),
+    ("sk-", re.compile(r"\b(?P<kind>sk-)[\w-]{20,}"), r"\g<kind>****"),
+    ("A", re.compile(r"\b(?P<kind>A[KS]IA)[0-9A-Z]{16}\b"), r"\g<kind>****"),
+    ("", re.compile(rf"\b(?=[a-fA-F]*\d)(?=\d*[a-fA-F]){_HEX}{{32,}}\b"), "****"),
 )
 
 
@@ -50,7 +65,7 @@ def _mask(text: str) -> str:
 
 
 def mask_text(text: str) -> str:
-    """``text`` with every email, IP address and license key replaced by a mask, except
+    """``text`` with every email, IP address, license key and token replaced by a mask, except
     in the ``scheme://user@host:port`` part of a URL (passwords are hidden elsewhere)."""
     if "://" not in text:
         return _mask(text)

@@ -1,11 +1,14 @@
-"""Database URLs as people may see them: passwords hidden, in the user part or the query."""
+"""URLs as people may see them: database URLs with their passwords hidden (in the user part
+or the query), web links without user or password and with personal data masked."""
 
 from __future__ import annotations
 
-from urllib.parse import quote_plus
+from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
+
+from canary.masking import mask_text
 
 #: query parameters that carry a secret (``?password=...`` is as good as ``user:password@``)
 SECRET_PARAMETERS = frozenset(
@@ -46,3 +49,15 @@ def scrub(text: str, url: str | URL) -> str:
     for secret in _secret_values(parsed) if parsed is not None else []:
         text = text.replace(secret, _HIDDEN).replace(quote_plus(secret), _HIDDEN)
     return text
+
+
+def safe_link(url: str) -> str:
+    """A web link fit to show: without ``user:password@``, its secret query parameters
+    hidden and personal data in the others masked (a dashboard filtered on an email)."""
+    parts = urlsplit(url)
+    query = [
+        (k, _HIDDEN if k.lower() in SECRET_PARAMETERS else mask_text(v))
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    ]
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=host, query=urlencode(query, safe="*")))

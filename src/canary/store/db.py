@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, Engine, create_engine, delete, func, insert, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from canary.errors import StoreError
 from canary.profile import METRIC_COLUMNS
@@ -53,6 +53,15 @@ def _sqlite_folder(url: str, folder: Path, home: Path | None) -> None:
             "(CANARY_STORE_URL or store.url) at a folder that exists, then run canary doctor"
         )
     folder.mkdir(parents=True, exist_ok=True)
+
+
+def unmade_file(url: str) -> Path | None:
+    """The SQLite file ``url`` names when it is not made yet: nothing is recorded there."""
+    try:
+        database = sqlite_file(make_url(url))
+    except (ArgumentError, ValueError):
+        return None  # opening the store says what is wrong with the URL
+    return database if database is not None and not database.exists() else None
 
 
 class Store:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
 from canary.errors import StoreError
@@ -38,8 +39,9 @@ def key_of(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") >> 1
 
 
-def sqlite_file(engine: Engine) -> Path | None:
-    url = engine.url
+def sqlite_file(engine: Engine | URL) -> Path | None:
+    """The file of a SQLite store (none: another database, or in memory)."""
+    url = engine.url if isinstance(engine, Engine) else engine
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
     database = url.database.removeprefix("file:") if "uri" in url.query else url.database

@@ -32,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction, default_config: str) -> None:
 def cmd_report(args: argparse.Namespace, console: Console) -> ExitCode:
     from canary.alerts.week_runs import recorded_runs
     from canary.config import load_config
-    from canary.store.db import Store
+    from canary.store.db import Store, unmade_file
     from canary.weekly.build import wanted
     from canary.weekly.gather import report_for, setup_of
 
@@ -49,7 +49,11 @@ def cmd_report(args: argparse.Namespace, console: Console) -> ExitCode:
         setup_of(config, name)  # a monitor without a report: said before anything is read
     if args.out.exists() and not args.out.is_dir():
         raise ConfigError(f"--out {args.out}: is a file, not a folder")
-    store = Store(config.store_url(os.environ), home=config.data_dir)
+    url = config.store_url(os.environ)
+    unmade = unmade_file(url)
+    if unmade is not None:  # a preview reads the store, never makes one
+        raise ConfigError(f"no runs recorded yet: there is no store {unmade}; run canary run first")
+    store = Store(url, home=config.data_dir)
     try:
         for name in names:
             week = _week(store.runs(name), name, args.week, store.where)

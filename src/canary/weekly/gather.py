@@ -16,6 +16,7 @@ from canary.results import RunResult
 from canary.sources.looker.links import dashboard_link
 from canary.store.db import Store
 from canary.store.history import level_ranges, with_current
+from canary.url_secrets import safe_link
 from canary.weekly.body import ReportBody
 from canary.weekly.build import Setup, build
 from canary.weeks import WEEK
@@ -87,7 +88,8 @@ def report_for(
 
 def looker_links(config: Config, monitor: MonitorConfig, run: RunResult) -> list[Link]:
     """The Looker dashboard a monitor watches, with its filters, when it pulls from one: the
-    address the run's pull linked, else the one its config names."""
+    address the run's pull linked, else the one its config names; fit to show (no user or
+    password, filter values masked), even as an older run recorded it."""
     source = config.sources[monitor.source]
     if not isinstance(source, LookerDashboardSource):
         return []
@@ -100,4 +102,4 @@ def looker_links(config: Config, monitor: MonitorConfig, run: RunResult) -> list
     web = source.web_url or source.base_url or os.environ.get("LOOKERSDK_BASE_URL")
     if url is None and is_web(web):
         url = dashboard_link(str(web).rstrip("/"), source.dashboard_id, source.filters)
-    return [Link("Looker dashboard", url)] if url else []
+    return [Link("Looker dashboard", safe_link(url))] if url else []
