@@ -69,8 +69,9 @@ def _bases(headlines: list[Headline]) -> list[tuple[str, str]]:
 
 
 def standing(h: Headline) -> str:
-    """Where this week's value stands: ``🔻 below, expected 4,400–18,100``."""
-    bounds = readable.span(h.low, h.high)
+    """Where this week's value stands: ``🔻 below, expected 4,400–18,200`` (the range
+    rounded so that it agrees with the standing)."""
+    bounds = readable.span(h.low, h.high, h.value)
     expected = "" if bounds == readable.NONE else f"expected {bounds}"
     mark = STANDING.get(h.standing)
     if mark and expected:
