@@ -199,6 +199,8 @@ def test_canary_report_errors_name_the_flag(
         (["--monitor", CANARY], f"monitor {CANARY} has no weekly report"),
         (["--week", "2020-01-06"], "--week 2020-01-06: no run of"),
         (["--out", str(sample_run)], "is a file, not a folder"),
+        (["--out", str(sample_run / "sub")], "cannot write the report there (Not a directory)"),
+        (["--out", "/proc/canary-report"], "cannot write the report there (No such file"),
     ]
     for args, message in cases:
         assert _report(sample_run, *args) == 2
@@ -207,3 +209,11 @@ def test_canary_report_errors_name_the_flag(
     empty = write_config(tmp_path / "empty")
     assert _report(empty) == 2
     assert "no run is recorded" in capsys.readouterr().err
+
+
+def test_a_week_not_recorded_says_which_are() -> None:
+    from canary.errors import ConfigError
+    from canary.weekly.commands import _week
+
+    with pytest.raises(ConfigError, match=r"recorded: 2024-12-09 to 2024-12-09, 1 week\)"):
+        _week([{"week": date(2024, 12, 9)}], ALL, date(2020, 1, 6), "store.db")
