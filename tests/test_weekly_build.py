@@ -19,6 +19,7 @@ from canary.incidents import incidents_of
 from canary.incidents.model import Incident
 from canary.results import CheckResult, RunResult
 from canary.weekly.body import ReportBody
+from canary.weekly.chart import report_figure
 from canary.weekly.build import (
     Setup,
     build,
@@ -195,6 +196,65 @@ def test_movers_are_the_segments_that_moved_most_with_their_share_of_the_change(
         ("Version (minor)", "5.1", 300.0, 200.0, pytest.approx(0.25)),
     ]
     assert {m.metric for m in body.movers} == {"Insights page views"}
+
+
+def _deploy(week: date, label: str, value: float) -> tuple[str, date, str, str, float]:
+    return ("usage_by_deploy_type", week, PV, json.dumps({"deploy_type": label}), value)
+
+
+def test_movers_are_told_field_by_field_so_each_fields_shares_read_together() -> None:
+    rows = [
+        ("page_views", W - WEEK, PV, "", 1000.0),
+        ("page_views", W, PV, "", 600.0),
+        _version(W - WEEK, "5.2", 700.0),
+        _version(W, "5.2", 400.0),
+        _version(W - WEEK, "5.1", 300.0),
+        _version(W, "5.1", 200.0),
+        _deploy(W - WEEK, "helm", 600.0),
+        _deploy(W, "helm", 250.0),
+        _deploy(W - WEEK, "docker", 400.0),
+        _deploy(W, "docker", 350.0),
+    ]
+    tiles = {**TILES, "usage_by_deploy_type": catalog().tiles["usage_by_deploy_type"]}
+    setup = Setup("Code Insights usage", tiles, ReportConfig(channel="#ci"))
+    body = build(setup, RunResult(ALL, W, []), [], _metrics(rows), {})
+    assert [(m.field, m.label, m.share) for m in body.movers] == [
+        ("Deploy type", "helm", pytest.approx(0.875)),
+        ("Deploy type", "docker", pytest.approx(0.125)),
+        ("Version (minor)", "5.2", pytest.approx(0.75)),
+        ("Version (minor)", "5.1", pytest.approx(0.25)),
+    ]
+
+
+def test_more_configured_numbers_than_panels_are_all_charted_and_explained() -> None:
+    metrics = [
+        "instances_reporting",
+        "creators",
+        "page_views.total_insights_unique_page_views",
+        "page_views.total_insights_page_views",  # the seventh: the one versions break down
+    ]
+    columns = {
+        "instances_reporting": [
+            "instances_reporting",
+            "pings_received",
+            "instances_using_insights",
+        ],
+        "page_views": ["total_insights_unique_page_views"],
+        "creators": ["total_insight_creators", "total_first_time_insight_creators"],
+    }
+    rows = [(d, w, c, "", 10.0) for d, cs in columns.items() for c in cs for w in (W - WEEK, W)]
+    rows += [
+        ("page_views", W - WEEK, PV, "", 1000.0),
+        ("page_views", W, PV, "", 600.0),
+        _version(W - WEEK, "5.2", 1000.0),
+        _version(W, "5.2", 600.0),
+    ]
+    body = build(_setup(metrics=metrics), RunResult(ALL, W, []), [], _metrics(rows), {})
+    assert len(body.series) == 7 and body.series[-1].label == "Insights page views"
+    assert [(m.label, m.share) for m in body.movers] == [("5.2", 1.0)]
+    fig = report_figure(body)
+    assert fig is not None and len(fig.axes) == 6
+    assert "6 of 7 series" in fig.get_suptitle()
 
 
 def test_a_steady_total_has_no_movers() -> None:

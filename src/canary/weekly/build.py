@@ -37,7 +37,8 @@ LEVEL = "level"
 USAGE_CHANGE = "usage change"
 #: up to this many headline numbers are all charted (more: the first of each tile)
 CHART_ALL = 6
-MOVERS = 5
+#: the biggest movers told of each segment field (version, deploy type...)
+MOVERS = 3
 #: movers are told when the measure they explain moved at least this much from last week
 MOVED = 0.05
 MEDIAN_WEEKS = 4
@@ -83,7 +84,8 @@ def build(
     values = values_of(metrics)
     chosen = chosen_measures(setup.tiles.values(), setup.report.metrics)
     heads = headlines(values, chosen, run.week, run.checks)
-    charted = key_measures(chosen, heads, bool(setup.report.metrics))
+    headlined = present(chosen, heads)
+    charted = key_measures(headlined, bool(setup.report.metrics))
     # this week's band is the run's own check (not stored yet while the run is delivered)
     bands = {**bands, **{(h.dataset, h.column, run.week): (h.low, h.high) for h in heads}}
     runs = [run, *(r for r in others if r.week == run.week and r.monitor != run.monitor)]
@@ -98,7 +100,7 @@ def build(
         title=setup.title,
         lede=lede(run, incidents, heads),
         headlines=heads,
-        movers=movers(setup.tiles, values, charted, run.week, setup.masking),
+        movers=movers(setup.tiles, values, headlined, run.week, setup.masking),
         calendar=calendar(setup.quiet_weeks, run.week),
         health=health(run, incidents, canary_verdict(runs), threads or {}),
         links=list(dict.fromkeys(link for link in links if link.web)),
@@ -206,15 +208,20 @@ def _bounds(low: float | None, high: float | None) -> Range:
     return (None if low is None else max(low, 0.0)), high
 
 
-def key_measures(chosen: list[Measure], heads: list[Headline], configured: bool) -> list[Measure]:
-    """What the chart shows: the configured numbers, or all when few, else the first number
-    of each tile; at most ``CHART_ALL``."""
+def present(chosen: list[Measure], heads: list[Headline]) -> list[Measure]:
+    """The ``chosen`` measures stored this week (those with a headline)."""
     shown = {(h.dataset, h.column) for h in heads}
-    present = [m for m in chosen if (m.dataset, m.column) in shown]
-    if not configured and len(present) > CHART_ALL:
-        firsts = {m.dataset: m for m in reversed(present)}
-        present = [m for m in present if firsts[m.dataset] is m]
-    return present[:CHART_ALL]
+    return [m for m in chosen if (m.dataset, m.column) in shown]
+
+
+def key_measures(measures: list[Measure], configured: bool) -> list[Measure]:
+    """What the chart's series are: the configured numbers, or all when few, else the first
+    number of each tile (the chart draws some of them and says so when it cannot draw
+    them all)."""
+    if configured or len(measures) <= CHART_ALL:
+        return measures
+    firsts = {m.dataset: m for m in reversed(measures)}
+    return [m for m in measures if firsts[m.dataset] is m]
 
 
 def series(
@@ -249,9 +256,10 @@ def movers(
     week: date,
     masking: SlackMasking,
 ) -> list[Mover]:
-    """The segments (version, deploy type...) that moved most from last week, of the key
-    measure that moved most of those the segmented tiles break down, when it moved by
-    ``MOVED`` or more; a handful at most."""
+    """The segments (version, deploy type...) that moved most from last week, of the
+    measure that moved most of ``measures`` the segmented tiles break down, when it moved by
+    ``MOVED`` or more: ``MOVERS`` at most of each segment field, field by field (the field
+    of the biggest move first), so that the shares of one field read together."""
     by_column = {m.column: m for m in measures}
     split = {
         (name, f.column)
@@ -270,12 +278,15 @@ def movers(
     main = max((by_column[c] for _, c in split), key=moved)
     if moved(main) < MOVED:
         return []  # nothing to explain: segments trading places inside a steady whole
-    found: list[Mover] = []
+    fields: list[list[Mover]] = []
     for name, column in sorted(split):
         if column == main.column:
-            found += _segment_moves(tiles[name], column, main.label, values, week, masking)
-    found.sort(key=lambda m: (-abs(m.value - m.before), m.field, m.label))
-    return found[:MOVERS]
+            moves = _segment_moves(tiles[name], column, main.label, values, week, masking)
+            moves.sort(key=lambda m: (-abs(m.value - m.before), m.label))
+            if moves:
+                fields.append(moves[:MOVERS])
+    fields.sort(key=lambda f: (-abs(f[0].value - f[0].before), f[0].field))
+    return [m for moves in fields for m in moves]
 
 
 def _segment_moves(
