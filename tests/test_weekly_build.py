@@ -126,6 +126,12 @@ def test_without_a_level_check_a_number_stands_unknown_and_year_ago_is_only_wher
     assert year_ago(date(2026, 12, 28)) is None
 
 
+def test_a_4_week_median_needs_the_4_weeks() -> None:
+    rows = [("page_views", W - WEEK * i, PV, "", 10.0 + i) for i in range(0, 4)]
+    (h,) = build(_setup(), RunResult(ALL, W, []), [], _metrics(rows), {}).headlines
+    assert (h.week_before, h.median_4w) == (11.0, None)  # 3 earlier weeks stored: no median
+
+
 def test_configured_metrics_choose_the_headlines_and_the_chart() -> None:
     rows = [
         ("page_views", W, PV, "", 5.0),

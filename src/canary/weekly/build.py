@@ -167,8 +167,9 @@ def headline(
     values: Values,
     level: CheckResult | None,
 ) -> Headline | None:
-    """``m`` this week (None when not stored) against the stored weeks, placed in the
-    expected range of its ``level`` check when one judged it."""
+    """``m`` this week (None when not stored) against the stored weeks (the 4-week median
+    only when all 4 are stored), placed in the expected range of its ``level`` check when
+    one judged it."""
 
     def at(w: date | None) -> float | None:
         return None if w is None else values.get((m.dataset, m.column, "", w))
@@ -184,7 +185,7 @@ def headline(
         label=m.label,
         value=value,
         week_before=at(week - WEEK),
-        median_4w=statistics.median(past) if past else None,
+        median_4w=statistics.median(past) if len(past) == MEDIAN_WEEKS else None,
         year_ago=at(year_ago(week)),
         low=low,
         high=high,
