@@ -79,6 +79,7 @@ def test_differences_carry_their_sign() -> None:
         (3, None, "at least 3"),
         (None, 5, "at most 5"),
         (None, None, "—"),
+        (5, math.inf, "at least 5"),
     ],
 )
 def test_ranges_are_rounded_for_people(low: float | None, high: float | None, shown: str) -> None:

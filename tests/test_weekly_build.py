@@ -25,6 +25,9 @@ from canary.weekly.build import (
     build,
     calendar,
     canary_verdict,
+    column_labels,
+    health,
+    labelled,
     lede,
     values_of,
     wanted,
@@ -472,3 +475,22 @@ def test_this_weeks_band_comes_from_the_runs_own_check_before_it_is_stored() -> 
     (pv,) = build(_setup(weeks=12), run, [], _metrics(rows), {}).series
     assert (pv.low[-1], pv.high[-1]) == (4.0, 18.0)
     assert pv.low[-2] is None  # earlier weeks: only what the store holds
+
+
+def test_the_lede_and_incidents_name_numbers_as_the_table_does() -> None:
+    reason = f"page_views: {PV} is 500, expected 800–1,300 (-50% vs the median of 12 weeks)"
+    level = CheckResult(ALL, "page_views", "level", "failed", reason, PV)
+    unique = "total_insights_unique_page_views"
+    evidence = f"{unique} fell as well; {PV}s_extra is another column"
+    incident = Incident(
+        "id-u", W, None, 0.5, reason, "overall", [level.id], W, [ALL], class_evidence=evidence
+    )
+    labels = column_labels(TILES.values())
+    assert labelled(incident.headline, labels) == (
+        "page_views: Insights page views is 500, expected 800–1,300 (-50% vs the median of 12 weeks)"
+    )
+    (told,) = health(RunResult(ALL, W, [level]), [incident], "", {}, labels).incidents
+    assert told.title == labelled(reason, labels)
+    assert (
+        told.evidence == f"Insights unique page views fell as well; {PV}s_extra is another column"
+    )

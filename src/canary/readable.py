@@ -161,7 +161,8 @@ def span(low: float | None, high: float | None, value: float | None = None) -> s
 
     Each end is rounded outward, so a value within the range is shown within; with a
     ``value`` outside the range the end it passed is rounded toward it, never past it, so
-    the shown range never contradicts where the value stands."""
+    the shown range never contradicts where the value stands; an end not finite is open."""
+    low, high = (None if end is None or not math.isfinite(end) else end for end in (low, high))
     if high is None:
         return NONE if low is None else f"at least {number(low)}"
     if low is None:

@@ -9,8 +9,9 @@ pipeline behind the numbers is healthy; and the lede, the one line a reader take
 from __future__ import annotations
 
 import json
+import re
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -94,15 +95,16 @@ def build(
         for i in incidents_of(runs, setup.catalog or setup.tiles)
         if run.monitor in i.monitors and i.week == run.week
     ]
+    labels = column_labels((setup.catalog or setup.tiles).values())
     return ReportBody(
         monitor=run.monitor,
         week=run.week,
         title=setup.title,
-        lede=lede(run, incidents, heads),
+        lede=labelled(lede(run, incidents, heads), labels),
         headlines=heads,
         movers=movers(setup.tiles, values, headlined, run.week, setup.masking),
         calendar=calendar(setup.quiet_weeks, run.week),
-        health=health(run, incidents, canary_verdict(runs), threads or {}),
+        health=health(run, incidents, canary_verdict(runs), threads or {}, labels),
         links=list(dict.fromkeys(link for link in links if link.web)),
         series=series(charted, values, bands, run.week, setup.report.weeks),
         drill=run.drill,
@@ -354,17 +356,36 @@ def canary_verdict(runs: Sequence[RunResult]) -> str:
     return f"pipeline healthy: {mask_text(scopes[watcher])} reported normally"
 
 
+def column_labels(tiles: Iterable[Tile]) -> dict[str, str]:
+    """Column name -> its label on the dashboard, of the tiles' measures."""
+    return {f.column: f.label for t in tiles for f in t.fields if f.kind == "measure"}
+
+
+def labelled(text: str, labels: Mapping[str, str]) -> str:
+    """``text`` (an incident's headline, a check's reason) with the dashboard's labels in
+    place of the column names it names, as the report's table names them."""
+    if not labels:
+        return text
+    names = "|".join(re.escape(c) for c in sorted(labels, key=len, reverse=True))
+    return re.sub(rf"\b(?:{names})\b", lambda m: labels[m.group()], text)
+
+
 def health(
-    run: RunResult, incidents: list[Incident], canary: str, threads: Mapping[str, Link]
+    run: RunResult,
+    incidents: list[Incident],
+    canary: str,
+    threads: Mapping[str, Link],
+    labels: Mapping[str, str],
 ) -> Health:
     """The run's checks passed of those judged (skipped ones are not), its open incidents
-    with their thread when posted, and the canary instance's verdict."""
+    (told with the dashboard's ``labels`` for column names) with their thread when posted,
+    and the canary instance's verdict."""
     judged = [c for c in run.checks if c.status != "skipped"]
     told = [
         Told(
-            mask_text(i.headline),
+            labelled(mask_text(i.headline), labels),
             _class(i.class_),
-            mask_text(i.class_evidence),
+            labelled(mask_text(i.class_evidence), labels),
             threads.get(fingerprint(run.monitor, i.id, bool(run.drill))),
         )
         for i in incidents
