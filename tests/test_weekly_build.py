@@ -19,7 +19,6 @@ from canary.incidents import incidents_of
 from canary.incidents.model import Incident
 from canary.results import CheckResult, RunResult
 from canary.weekly.body import ReportBody
-from canary.weekly.chart import report_figure
 from canary.weekly.build import (
     Setup,
     build,
@@ -33,6 +32,7 @@ from canary.weekly.build import (
     wanted,
     year_ago,
 )
+from canary.weekly.chart import report_figure
 from canary.weeks import WEEK
 from tests.conftest import REPO, write_config
 
