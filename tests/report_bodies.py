@@ -89,8 +89,8 @@ def usage_drop() -> ReportBody:
         ],
         movers=[
             Mover("Page views", "version", "5.2", 766, 2000, 0.62),
-            Mover("Page views", "deploy type", "helm", 3100, 3300, 0.2),
             Mover("Page views", "version", "5.1", 4100, 3900, -0.05),
+            Mover("Page views", "deploy type", "helm", 3100, 3300, 0.2),
         ],
         calendar=["Veterans Day week: a small dip is expected"],
         health=Health(

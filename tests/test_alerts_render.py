@@ -17,7 +17,7 @@ from canary.alerts.digest_render import (
     slack_part,
 )
 from canary.alerts.model import Alert, Link, alert_from_check
-from canary.alerts.text import PLAIN
+from canary.alerts.text import MARKDOWN, MRKDWN, PLAIN, alert_line
 from tests.alert_builders import check
 from tests.slack_fake import blocks_error
 
@@ -245,3 +245,18 @@ def test_a_webhook_message_sends_the_fold_to_the_full_results_not_a_thread() -> 
     texts = [b["text"]["text"] for b in hook if b["type"] == "section"]
     fold = next(t for t in texts if t.startswith("…and"))
     assert "more incidents in the full results" in fold and "thread" not in fold
+
+
+def test_markdown_alert_lines_show_names_and_reasons_literally() -> None:
+    level = check(
+        "level",
+        column="weekly_insights_page_views",
+        segment={"version_minor": "5.3`x"},
+        reason="see [here](https://evil.example) <b>now</b>\nsecond line",
+    )
+    line = alert_line(alert_from_check(level, WEEK), MARKDOWN)
+    assert "`weekly_insights_page_views`" in line  # code shows the name as it is
+    assert "``version_minor=5.3`x``" in line  # a backtick inside: a longer fence
+    assert "\\[here\\](https://evil.example) \\<b\\>now\\</b\\> second line" in line
+    slack = alert_line(alert_from_check(level, WEEK), MRKDWN)
+    assert "&lt;b&gt;now" in slack and "`weekly_insights_page_views`" in slack

@@ -47,7 +47,9 @@ def test_shares_read_as_percentages(share: float, shown: str) -> None:
         (0.03, "+3%"),
         (0.004, "±0%"),
         (-0.0049, "±0%"),
-        (12.5, "+1,250%"),
+        (9.99, "+999%"),
+        (12.5, ">+999%"),  # a huge rise is capped, not told in digits nobody reads
+        (2.5e12, ">+999%"),
         (-1.0, "-100%"),
         (None, "—"),
         (math.nan, "—"),
@@ -69,14 +71,15 @@ def test_differences_carry_their_sign() -> None:
 @pytest.mark.parametrize(
     ("low", "high", "shown"),
     [
-        (4412.3, 18123.9, "4,400–18,100"),
-        (18112, 18149, "18,110–18,150"),  # finer where rounding would merge the ends
+        (4412.3, 18123.9, "4,400–18,200"),  # rounded outward
+        (18112, 18149, "18,100–18,200"),
         (146.0, 263.9, "146–264"),
         (0.0123, 0.04567, "0.0123–0.0457"),
-        (-310.5, 2041, "-310 to 2,040"),
+        (-310.5, 2041, "-320 to 2,050"),
         (3, None, "at least 3"),
         (None, 5, "at most 5"),
         (None, None, "—"),
+        (5, math.inf, "at least 5"),
     ],
 )
 def test_ranges_are_rounded_for_people(low: float | None, high: float | None, shown: str) -> None:
@@ -84,8 +87,33 @@ def test_ranges_are_rounded_for_people(low: float | None, high: float | None, sh
 
 
 @pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (903, "910–2,110"),  # below: the low end is not rounded down past it
+        (2109, "900–2,100"),  # above: the high end is not rounded up past it
+        (904, "900–2,110"),  # within: both ends outward
+        (2108, "900–2,110"),
+    ],
+)
+def test_a_rounded_range_never_contradicts_where_the_value_stands(value: float, shown: str) -> None:
+    assert readable.span(903.75, 2108.4, value) == shown
+
+
+def test_a_range_is_shown_finer_where_rounding_would_merge_its_ends() -> None:
+    assert readable.span(18112, 18149, 18000) == "18,120–18,150"
+
+
+@pytest.mark.parametrize(
     ("x", "shown"),
-    [(950, "950"), (1234, "1.2k"), (18000, "18k"), (2.5e6, "2.5M"), (0.3, "0.3"), (0, "0")],
+    [
+        (950, "950"),
+        (1234, "1.2k"),
+        (18000, "18k"),
+        (2.5e6, "2.5M"),
+        (9e14, "900T"),
+        (0.3, "0.3"),
+        (0, "0"),
+    ],
 )
 def test_axis_numbers_are_compact(x: float, shown: str) -> None:
     assert readable.compact(x) == shown

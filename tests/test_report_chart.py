@@ -7,6 +7,7 @@ import io
 
 import pytest
 from matplotlib.colors import to_hex
+from matplotlib.dates import date2num
 from matplotlib.image import imread
 
 from canary.weekly.chart import DPI, MAX_PANELS, OUTSIDE, report_figure, report_png
@@ -103,3 +104,20 @@ def test_a_week_alone_shows_its_band_and_the_caption_tells_only_what_is_drawn() 
     fig = report_figure(body)
     assert fig is not None and not fig.axes[0].collections
     assert "shaded" not in fig.get_suptitle()
+
+
+def test_a_first_week_keeps_the_axis_to_the_window() -> None:
+    body = healthy()
+    for s in body.series:
+        s.values[:-1] = [None] * (len(s.values) - 1)  # only this week is stored
+        s.low[:] = [None] * len(s.low)
+        s.high[:] = [None] * len(s.high)
+    fig = report_figure(body)
+    assert fig is not None
+    fig.canvas.draw()
+    start, end = (date2num(d) for d in (body.series[0].weeks[0], body.series[0].weeks[-1]))
+    for ax in fig.axes:
+        low, high = ax.get_xlim()
+        assert start - 7 < low <= start and end <= high < end + 7
+        years = {t.get_text() for t in ax.get_xticklabels()} & {"2024", "2025", "2027"}
+        assert not years

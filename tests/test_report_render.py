@@ -72,7 +72,7 @@ def test_sections_come_in_order_in_every_style() -> None:
 def test_numbers_read_for_people() -> None:
     for text in _renders(usage_drop()).values():
         assert "7,712" in text and "-57%" in text and "±0%" in text
-        assert "12,800–23,200" in text  # the expected range, rounded
+        assert "12,900–23,200" in text  # the expected range, rounded
         assert "-1,234" in text and "62% of the drop" in text
         assert "offsetting 5% of the drop" in text  # a segment that grew in a falling week
         assert "0.299914" not in text and "209.9" not in text
@@ -83,12 +83,12 @@ def test_numbers_read_for_people() -> None:
 def test_each_number_is_marked_within_below_or_above() -> None:
     md = report_markdown(usage_drop())
     rows = {line.split("|")[1].strip(): line for line in md.splitlines() if line.startswith("| ")}
-    assert "🔻 below, expected 12,800–23,200" in rows["Page views"]
-    assert "✅ within, expected 800–1,450" in rows["Instances reporting"]
+    assert "🔻 below, expected 12,900–23,200" in rows["Page views"]
+    assert "✅ within, expected 800–1,460" in rows["Instances reporting"]
     _, blocks = report_slack(usage_drop())
     fields = [f["text"] for b in blocks for f in b.get("fields", [])]
     assert fields[1].startswith("*Page views*\n*7,712* · -57% vs last week")
-    assert fields[1].endswith("🔻 below, expected 12,800–23,200")
+    assert fields[1].endswith("🔻 below, expected 12,900–23,200")
 
 
 def test_a_missing_year_ago_is_left_out() -> None:
@@ -179,8 +179,9 @@ def test_long_labels_fold_into_the_limits() -> None:
 def test_labels_of_movers_are_masked() -> None:
     body = usage_drop()
     body.movers[0] = type(body.movers[0])("Page views", "instance", "ops@acme.com", 1, 2, 0.5)
-    for text in _renders(body).values():
-        assert "ops@acme.com" not in text and "***@***" in text
+    for style, text in _renders(body).items():
+        masked = "\\*\\*\\*@\\*\\*\\*" if style == "markdown" else "***@***"
+        assert "ops@acme.com" not in text and masked in text
 
 
 def test_slack_escapes_and_markdown_tables_keep_their_shape() -> None:
@@ -192,6 +193,28 @@ def test_slack_escapes_and_markdown_tables_keep_their_shape() -> None:
     md = report_markdown(body)
     row = next(line for line in md.splitlines() if line.startswith("| a"))
     assert row.startswith("| a\\|b | 1 |")
+
+
+@pytest.mark.parametrize(
+    ("label", "shown"),
+    [
+        ("[click](https://evil.example)", "\\[click\\](https://evil.example)"),
+        ("line1\nline2", "line1 line2"),
+        ("*bold*", "\\*bold\\*"),
+        ("<b>x</b>", "\\<b\\>x\\</b\\>"),
+        ("_em_ a_b", "\\_em\\_ a_b"),  # a word's underscore stays as it is
+    ],
+)
+def test_markdown_shows_labels_literally(label: str, shown: str) -> None:
+    body = usage_drop()
+    body.lede = label
+    body.headlines[0] = type(body.headlines[0])("d", "c", label, 1.0)
+    body.movers[0] = type(body.movers[0])("Page views", "version", label, 1, 2, 0.5)
+    lines = report_markdown(body).splitlines()
+    assert lines[2] == f"**{shown}**"
+    row = next(line for line in lines if line.startswith(f"| {shown} | 1 |"))
+    assert row.count(" | ") == 5  # the table keeps its shape, whatever the label holds
+    assert f"- Page views · version {shown}: **-1** (50% of the drop)" in lines
 
 
 def test_unknown_numbers_show_as_a_dash_not_an_error() -> None:

@@ -109,6 +109,14 @@ def test_a_broad_rise_fails_and_normal_weeks_pass() -> None:
     assert not _fails(_overall(usage_change(_input(weeks, W))))
 
 
+def test_a_huge_rise_is_told_capped_not_in_endless_digits() -> None:
+    weeks = _history(W)
+    weeks[W - WEEK] = _week(W - WEEK, NORMAL)
+    weeks[W] = _week(W, 1e15)
+    detail = _overall(usage_change(_input(weeks, W)))["detail"]
+    assert detail.startswith("page views 1,000,000,000,000,000, >+999% from last week (10,951)")
+
+
 def test_the_year_end_is_not_judged_and_the_week_after_it_passes() -> None:
     christmas = date(2025, 12, 22)  # ISO week 52: a quiet week
     weeks = _history(christmas)

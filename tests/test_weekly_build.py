@@ -24,11 +24,15 @@ from canary.weekly.build import (
     build,
     calendar,
     canary_verdict,
+    column_labels,
+    health,
+    labelled,
     lede,
     values_of,
     wanted,
     year_ago,
 )
+from canary.weekly.chart import report_figure
 from canary.weeks import WEEK
 from tests.conftest import REPO, write_config
 
@@ -125,6 +129,12 @@ def test_without_a_level_check_a_number_stands_unknown_and_year_ago_is_only_wher
     assert year_ago(date(2026, 12, 28)) is None
 
 
+def test_a_4_week_median_needs_the_4_weeks() -> None:
+    rows = [("page_views", W - WEEK * i, PV, "", 10.0 + i) for i in range(0, 4)]
+    (h,) = build(_setup(), RunResult(ALL, W, []), [], _metrics(rows), {}).headlines
+    assert (h.week_before, h.median_4w) == (11.0, None)  # 3 earlier weeks stored: no median
+
+
 def test_configured_metrics_choose_the_headlines_and_the_chart() -> None:
     rows = [
         ("page_views", W, PV, "", 5.0),
@@ -195,6 +205,65 @@ def test_movers_are_the_segments_that_moved_most_with_their_share_of_the_change(
         ("Version (minor)", "5.1", 300.0, 200.0, pytest.approx(0.25)),
     ]
     assert {m.metric for m in body.movers} == {"Insights page views"}
+
+
+def _deploy(week: date, label: str, value: float) -> tuple[str, date, str, str, float]:
+    return ("usage_by_deploy_type", week, PV, json.dumps({"deploy_type": label}), value)
+
+
+def test_movers_are_told_field_by_field_so_each_fields_shares_read_together() -> None:
+    rows = [
+        ("page_views", W - WEEK, PV, "", 1000.0),
+        ("page_views", W, PV, "", 600.0),
+        _version(W - WEEK, "5.2", 700.0),
+        _version(W, "5.2", 400.0),
+        _version(W - WEEK, "5.1", 300.0),
+        _version(W, "5.1", 200.0),
+        _deploy(W - WEEK, "helm", 600.0),
+        _deploy(W, "helm", 250.0),
+        _deploy(W - WEEK, "docker", 400.0),
+        _deploy(W, "docker", 350.0),
+    ]
+    tiles = {**TILES, "usage_by_deploy_type": catalog().tiles["usage_by_deploy_type"]}
+    setup = Setup("Code Insights usage", tiles, ReportConfig(channel="#ci"))
+    body = build(setup, RunResult(ALL, W, []), [], _metrics(rows), {})
+    assert [(m.field, m.label, m.share) for m in body.movers] == [
+        ("Deploy type", "helm", pytest.approx(0.875)),
+        ("Deploy type", "docker", pytest.approx(0.125)),
+        ("Version (minor)", "5.2", pytest.approx(0.75)),
+        ("Version (minor)", "5.1", pytest.approx(0.25)),
+    ]
+
+
+def test_more_configured_numbers_than_panels_are_all_charted_and_explained() -> None:
+    metrics = [
+        "instances_reporting",
+        "creators",
+        "page_views.total_insights_unique_page_views",
+        "page_views.total_insights_page_views",  # the seventh: the one versions break down
+    ]
+    columns = {
+        "instances_reporting": [
+            "instances_reporting",
+            "pings_received",
+            "instances_using_insights",
+        ],
+        "page_views": ["total_insights_unique_page_views"],
+        "creators": ["total_insight_creators", "total_first_time_insight_creators"],
+    }
+    rows = [(d, w, c, "", 10.0) for d, cs in columns.items() for c in cs for w in (W - WEEK, W)]
+    rows += [
+        ("page_views", W - WEEK, PV, "", 1000.0),
+        ("page_views", W, PV, "", 600.0),
+        _version(W - WEEK, "5.2", 1000.0),
+        _version(W, "5.2", 600.0),
+    ]
+    body = build(_setup(metrics=metrics), RunResult(ALL, W, []), [], _metrics(rows), {})
+    assert len(body.series) == 7 and body.series[-1].label == "Insights page views"
+    assert [(m.label, m.share) for m in body.movers] == [("5.2", 1.0)]
+    fig = report_figure(body)
+    assert fig is not None and len(fig.axes) == 6
+    assert "6 of 7 series" in fig.get_suptitle()
 
 
 def test_a_steady_total_has_no_movers() -> None:
@@ -428,3 +497,22 @@ def test_this_weeks_band_comes_from_the_runs_own_check_before_it_is_stored() -> 
     (pv,) = build(_setup(weeks=12), run, [], _metrics(rows), {}).series
     assert (pv.low[-1], pv.high[-1]) == (4.0, 18.0)
     assert pv.low[-2] is None  # earlier weeks: only what the store holds
+
+
+def test_the_lede_and_incidents_name_numbers_as_the_table_does() -> None:
+    reason = f"page_views: {PV} is 500, expected 800–1,300 (-50% vs the median of 12 weeks)"
+    level = CheckResult(ALL, "page_views", "level", "failed", reason, PV)
+    unique = "total_insights_unique_page_views"
+    evidence = f"{unique} fell as well; {PV}s_extra is another column"
+    incident = Incident(
+        "id-u", W, None, 0.5, reason, "overall", [level.id], W, [ALL], class_evidence=evidence
+    )
+    labels = column_labels(TILES.values())
+    assert labelled(incident.headline, labels) == (
+        "page_views: Insights page views is 500, expected 800–1,300 (-50% vs the median of 12 weeks)"
+    )
+    (told,) = health(RunResult(ALL, W, [level]), [incident], "", {}, labels).incidents
+    assert told.title == labelled(reason, labels)
+    assert (
+        told.evidence == f"Insights unique page views fell as well; {PV}s_extra is another column"
+    )

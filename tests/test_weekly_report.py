@@ -17,6 +17,7 @@ from canary.alerts.week_runs import recorded_runs
 from canary.checks.validate import GreatExpectations
 from canary.cli import main
 from canary.config import Config, load_config
+from canary.errors import ConfigError
 from canary.pipeline import RunOptions, plan
 from canary.replay import backtest
 from canary.results import RunResult
@@ -26,7 +27,7 @@ from canary.store.db import Store
 from canary.store.history import with_current
 from canary.weekly.body import ReportBody
 from canary.weekly.chart import report_figure
-from canary.weekly.commands import write_report
+from canary.weekly.commands import _week, write_report
 from canary.weekly.gather import report_for
 from canary.weeks import WEEK
 from tests.conftest import AS_OF, LATEST_WEEK, NOW, write_config
@@ -199,6 +200,8 @@ def test_canary_report_errors_name_the_flag(
         (["--monitor", CANARY], f"monitor {CANARY} has no weekly report"),
         (["--week", "2020-01-06"], "--week 2020-01-06: no run of"),
         (["--out", str(sample_run)], "is a file, not a folder"),
+        (["--out", str(sample_run / "sub")], "cannot write the report there (Not a directory)"),
+        (["--out", "/proc/canary-report"], "cannot write the report there (No such file"),
     ]
     for args, message in cases:
         assert _report(sample_run, *args) == 2
@@ -213,3 +216,8 @@ def test_canary_report_errors_name_the_flag(
     Store(config.store_url({})).close()
     assert _report(empty) == 2
     assert "no run is recorded" in capsys.readouterr().err
+
+
+def test_a_week_not_recorded_says_which_are() -> None:
+    with pytest.raises(ConfigError, match=r"recorded: 2024-12-09 to 2024-12-09, 1 week\)"):
+        _week([{"week": date(2024, 12, 9)}], ALL, date(2020, 1, 6), "store.db")

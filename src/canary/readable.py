@@ -123,12 +123,18 @@ def expected(x: dict[str, Any] | None, check: str | None) -> str:
     return bounds(x, is_share(check))
 
 
+#: the largest change shown as such; a larger rise reads ``>+999%``
+MAX_CHANGE = 999
+
+
 def change(fraction: float | None) -> str:
     """A change as a whole signed percentage: ``-0.5712`` -> ``-57%``, ``0.03`` -> ``+3%``,
-    under half a percent ``±0%``; a dash when unknown."""
+    under half a percent ``±0%``, past ``MAX_CHANGE`` ``>+999%``; a dash when unknown."""
     if fraction is None or not math.isfinite(fraction):
         return NONE
     pct = round(100 * fraction)
+    if pct > MAX_CHANGE:
+        return f">+{MAX_CHANGE}%"
     return f"{pct:+,}%" if pct else "±0%"
 
 
@@ -141,29 +147,45 @@ def signed(x: float) -> str:
     return f"{n:+,}" if n else "±0"
 
 
-def _rounded(x: float, place: float) -> float:
-    return round(x / place) * place
+def _rounded(x: float, place: float, up: bool) -> float:
+    """``x`` rounded up or down to a multiple of ``place``."""
+    steps = x / place
+    steps = round(steps) if math.isclose(steps, round(steps), abs_tol=1e-9) else steps
+    return (math.ceil(steps) if up else math.floor(steps)) * place
 
 
-def span(low: float | None, high: float | None) -> str:
+def span(low: float | None, high: float | None, value: float | None = None) -> str:
     """An expected range rounded to three significant digits of its larger end, as people
-    read it: ``4,412..18,123`` -> ``4,400–18,100``; finer where that would merge its ends;
-    ``at least``/``at most`` when open on one end."""
+    read it: ``4,412..18,123`` -> ``4,400–18,200``; finer where that would merge its ends;
+    ``at least``/``at most`` when open on one end.
+
+    Each end is rounded outward, so a value within the range is shown within; with a
+    ``value`` outside the range the end it passed is rounded toward it, never past it, so
+    the shown range never contradicts where the value stands; an end not finite is open."""
+    low, high = (None if end is None or not math.isfinite(end) else end for end in (low, high))
     if high is None:
         return NONE if low is None else f"at least {number(low)}"
     if low is None:
         return f"at most {number(high)}"
+    low_up = value is not None and value < low
+    high_up = not (value is not None and value > high)
     largest = max(abs(low), abs(high))
     place = 10.0 ** (math.floor(math.log10(largest)) - 2) if largest else 1.0
-    while place > 1e-9 and low != high and _rounded(low, place) == _rounded(high, place):
+    finest = 1.0 if largest >= 10 else 1e-9  # ``number`` shows whole numbers from 10 on
+
+    def ends(place: float) -> tuple[float, float]:
+        return _rounded(low, place, low_up), _rounded(high, place, high_up)
+
+    while place > finest and low != high and len(set(ends(place))) == 1:
         place /= 10
-    lo, hi = number(_rounded(low, place)), number(_rounded(high, place))
+    lo, hi = (number(end) for end in ends(place))
     return f"{lo} to {hi}" if low < 0 else f"{lo}–{hi}"
 
 
 def compact(x: float) -> str:
-    """A number for a chart's axis: ``950``, ``1.2k``, ``18k``, ``2.5M``, ``0.3``."""
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+    """A number for a chart's axis: ``950``, ``1.2k``, ``18k``, ``2.5M``, ``900B``, ``4T``,
+    ``0.3``."""
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(x) >= size:
             return f"{x / size:.2g}{suffix}" if abs(x) < 10 * size else f"{x / size:.0f}{suffix}"
     return f"{x:.0f}" if float(x).is_integer() or abs(x) >= 10 else f"{x:.2g}"

@@ -132,7 +132,7 @@ def _lead_lines(lead: Alert, style: Style) -> list[str]:
     if lead.derivation:
         expected += f" ({lead.derivation})"
     numbers = (
-        f"{style.bold('observed')} {style.code(style.escape(show(lead.observed, lead.check)))} · "
+        f"{style.bold('observed')} {style.code(show(lead.observed, lead.check))} · "
         f"{style.bold('expected')} {style.escape(expected)}"
     )
     if lead.change_pct is not None:
@@ -159,7 +159,7 @@ def evidence_lines(view: IncidentView, monitor: str, style: Style) -> list[str]:
     if view.key:
         lines.append(f"{style.bold('incident')} {style.code(view.id)}")
     if view.sample_rows:
-        lines.append(style.block(style.escape(rows_table(view.sample_rows))))
+        lines.append(style.block(rows_table(view.sample_rows)))
     return lines
 
 

@@ -7,6 +7,7 @@ fallback). The lines are the same for all three, so the renderers cannot drift a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,9 @@ VALUE_LIMIT = 200
 
 @dataclass(frozen=True)
 class Style:
+    """How to write text in one format. ``escape`` makes any text literal in running text;
+    ``code`` and ``block`` take raw text and make it literal themselves."""
+
     bold: Callable[[str], str]
     code: Callable[[str], str]
     strike: Callable[[str], str]
@@ -35,22 +39,55 @@ def _slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+#: markdown's characters that start links, emphasis, code, HTML or table cells; ``_`` only
+#: where it can emphasise (not inside a word such as a column name)
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*\[\]<>|~&]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.splitlines())
+
+
+def _markdown_escape(text: str) -> str:
+    """``text`` as literal markdown on one line: no link, emphasis, HTML or table cell."""
+    return _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(), _one_line(text))
+
+
+def _fence(text: str, least: int) -> str:
+    """A run of backticks longer than any in ``text`` (and at least ``least``)."""
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    return "`" * max(least, longest + 1)
+
+
+def _markdown_code(text: str) -> str:
+    """``text`` as an inline code span on one line, whatever backticks it holds."""
+    flat = _one_line(text).replace("|", "\\|")  # a cell's bar ends it even in code
+    fence = _fence(flat, 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
+
+
+def _markdown_block(text: str) -> str:
+    fence = _fence(text, 3)
+    return f"{fence}\n{text}\n{fence}"
+
+
 MRKDWN = Style(
     bold=lambda s: f"*{s}*",
-    code=lambda s: f"`{s}`",
+    code=lambda s: f"`{_slack_escape(s)}`",
     strike=lambda s: f"~{s}~",
     link=lambda url, label: f"<{url}|{label}>",
     escape=_slack_escape,
-    block=lambda s: f"```{s}```",
+    block=lambda s: f"```{_slack_escape(s)}```",
     bullet="• ",
 )
 MARKDOWN = Style(
     bold=lambda s: f"**{s}**",
-    code=lambda s: f"`{s}`",
+    code=_markdown_code,
     strike=lambda s: f"~~{s}~~",
-    link=lambda url, label: f"[{label}]({url})",
-    escape=lambda s: s.replace("|", "\\|"),
-    block=lambda s: f"```\n{s}\n```",
+    link=lambda url, label: f"[{_markdown_escape(label)}]({url})",
+    escape=_markdown_escape,
+    block=_markdown_block,
     bullet="- ",
 )
 PLAIN = Style(
@@ -92,10 +129,10 @@ def links_text(links: list[Link], style: Style) -> str:
 def _where(alert: Alert, style: Style) -> str:
     parts = [style.bold(style.escape(alert.check))]
     if alert.column:
-        parts.append(style.code(style.escape(alert.column)))
+        parts.append(style.code(alert.column))
     if alert.segment:
         seg = ", ".join(f"{k}={v}" for k, v in alert.segment.items())
-        parts.append(style.code(style.escape(seg)))
+        parts.append(style.code(seg))
     return " · ".join(parts)
 
 

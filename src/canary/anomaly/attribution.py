@@ -12,6 +12,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from canary import readable
 from canary.anomaly.inputs import HistoryInput
 from canary.display import shown_segment
 from canary.weeks import WEEK
@@ -181,6 +182,6 @@ def attribute(row: pd.Series, inputs: list[HistoryInput]) -> tuple[str, list[dic
                 break
     if even and not found:
         dims = " and ".join(sorted({d for d, _ in even}))
-        parts.insert(0, f"every {dims} carries the {word} alike ({even[0][1]:+.0%})")
+        parts.insert(0, f"every {dims} carries the {word} alike ({readable.change(even[0][1])})")
     text = "; ".join(parts + _null_lines(inputs, counter, h.week)[:TOP])
     return text, found

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from canary import readable
 from canary.anomaly.baseline import DIRECTIONS, Band, expected_band, nanmedian
 from canary.anomaly.inputs import HistoryInput, matrix, quiet_week, rows
 from canary.anomaly.usage_change import CHECK as USAGE_CHANGE
@@ -233,8 +234,9 @@ def level(h: HistoryInput) -> list[Row]:
             )
             shown = "null" if np.isnan(obs) else f"{obs:,.0f}"
             detail = (
-                f"{what}{_segment(segment)} is {shown}, expected {max(lower[i], 0):,.0f}..{upper[i]:,.0f} "
-                f"({change:+.0%} vs the median of {band.training_weeks[i]} weeks"
+                f"{what}{_segment(segment)} is {shown}, expected "
+                f"{readable.span(max(lower[i], 0), upper[i], None if np.isnan(obs) else obs)} "
+                f"({readable.change(change)} vs the median of {band.training_weeks[i]} weeks"
                 f"{', seasonal week' if season.floor is not None else ''})"
             )
         records.append(

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from canary import readable
 from canary.anomaly.inputs import HistoryInput, matrix
 
 CHECK = "usage change"
@@ -124,7 +125,7 @@ def _not_broad(
     if rows is not None:
         moved = _change(s, rows)
         if abs(moved) > STABLE:
-            return f"instances reporting moved too ({moved:+.0%})"
+            return f"instances reporting moved too ({readable.change(moved)})"
     nulls = s.get(column, "", "null_rate")
     if nulls is not None and s.observed[nulls] > _usual(s.trained[nulls]) + MORE_NULLS:
         return f"{_name(column)} is null on {s.observed[nulls]:.0%} of instances"
@@ -137,15 +138,15 @@ def _not_broad(
         apart = [label for label in segments if not _alike(changes[label], change)]
         if sum(usual[a] for a in apart) > (1 - EVERY) * sum(usual.values()):
             label = max(apart, key=usual.__getitem__)
-            return f"{_name(dim)} {label} moved {changes[label]:+.0%}, not alike"
+            return f"{_name(dim)} {label} moved {readable.change(changes[label])}, not alike"
     for other in counters[1:2]:  # the counters of one usage move together
         j = s.get(other, "", "sum")
         own = _segment_change(s, j, drift) if j is not None else change
         if not _alike(own, change):
-            return f"{_name(other)} moved {own:+.0%}, not alike"
+            return f"{_name(other)} moved {readable.change(own)}, not alike"
     stayed = _stayed_ratio(h, column)
     if not drift and stayed is not None and not _alike(stayed - 1, change):
-        return f"instances that kept their version moved {stayed - 1:+.0%}, not alike"
+        return f"instances that kept their version moved {readable.change(stayed - 1)}, not alike"
     return None
 
 
@@ -229,7 +230,7 @@ def _overall(h: HistoryInput, s: _Series, counters: list[str]) -> dict[str, Any]
     last = float(s.history[i, -1]) if not np.isnan(s.history[i, -1]) else base
     lower, upper = (1 - ONE_WEEK) * min(last, base), (1 + ONE_WEEK) * max(last, base)
     change = obs / last - 1 if last > 0 else nan
-    told = f"{change:+.0%} from last week ({last:,.0f})"
+    told = f"{readable.change(change)} from last week ({last:,.0f})"
     drift = False
     start = _usual(s.trained[i, : -(DRIFT_WEEKS - 1)])
     recent = s.trained[i, -2:]
@@ -241,7 +242,7 @@ def _overall(h: HistoryInput, s: _Series, counters: list[str]) -> dict[str, Any]
         if sustained and drift_change <= -DRIFT:
             drift, change = True, drift_change
             lower = max(lower, (1 - DRIFT) * start)
-            told = f"{change:+.0%} {DRIFT_TOLD} (from {start:,.0f})"
+            told = f"{readable.change(change)} {DRIFT_TOLD} (from {start:,.0f})"
     rows = s.get("", "", "row_count")
     instances = f"instances reporting stable ({s.observed[rows]:,.0f})" if rows is not None else ""
     detail = f"{name} {obs:,.0f}, {told}"
@@ -285,7 +286,7 @@ def _versions(h: HistoryInput, s: _Series, counters: list[str]) -> list[dict[str
             continue  # one counter low, its companions not: the numbers, not the usage
         detail = (
             f"{_name(column)} on {_name(version)} {label} {obs:,.0f} from {n_now:,.0f} instances, "
-            f"{per:+.0%} per instance against the other versions from last week"
+            f"{readable.change(per)} per instance against the other versions from last week"
         )
         if obs < VERSION_FLOOR * expected:
             detail += f"; the drop follows release {label}, every counter alike"

@@ -9,8 +9,9 @@ pipeline behind the numbers is healthy; and the lede, the one line a reader take
 from __future__ import annotations
 
 import json
+import re
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -37,7 +38,8 @@ LEVEL = "level"
 USAGE_CHANGE = "usage change"
 #: up to this many headline numbers are all charted (more: the first of each tile)
 CHART_ALL = 6
-MOVERS = 5
+#: the biggest movers told of each segment field (version, deploy type...)
+MOVERS = 3
 #: movers are told when the measure they explain moved at least this much from last week
 MOVED = 0.05
 MEDIAN_WEEKS = 4
@@ -83,7 +85,8 @@ def build(
     values = values_of(metrics)
     chosen = chosen_measures(setup.tiles.values(), setup.report.metrics)
     heads = headlines(values, chosen, run.week, run.checks)
-    charted = key_measures(chosen, heads, bool(setup.report.metrics))
+    headlined = present(chosen, heads)
+    charted = key_measures(headlined, bool(setup.report.metrics))
     # this week's band is the run's own check (not stored yet while the run is delivered)
     bands = {**bands, **{(h.dataset, h.column, run.week): (h.low, h.high) for h in heads}}
     runs = [run, *(r for r in others if r.week == run.week and r.monitor != run.monitor)]
@@ -92,15 +95,16 @@ def build(
         for i in incidents_of(runs, setup.catalog or setup.tiles)
         if run.monitor in i.monitors and i.week == run.week
     ]
+    labels = column_labels((setup.catalog or setup.tiles).values())
     return ReportBody(
         monitor=run.monitor,
         week=run.week,
         title=setup.title,
-        lede=lede(run, incidents, heads),
+        lede=labelled(lede(run, incidents, heads), labels),
         headlines=heads,
-        movers=movers(setup.tiles, values, charted, run.week, setup.masking),
+        movers=movers(setup.tiles, values, headlined, run.week, setup.masking),
         calendar=calendar(setup.quiet_weeks, run.week),
-        health=health(run, incidents, canary_verdict(runs), threads or {}),
+        health=health(run, incidents, canary_verdict(runs), threads or {}, labels),
         links=list(dict.fromkeys(link for link in links if link.web)),
         series=series(charted, values, bands, run.week, setup.report.weeks),
         drill=run.drill,
@@ -165,8 +169,9 @@ def headline(
     values: Values,
     level: CheckResult | None,
 ) -> Headline | None:
-    """``m`` this week (None when not stored) against the stored weeks, placed in the
-    expected range of its ``level`` check when one judged it."""
+    """``m`` this week (None when not stored) against the stored weeks (the 4-week median
+    only when all 4 are stored), placed in the expected range of its ``level`` check when
+    one judged it."""
 
     def at(w: date | None) -> float | None:
         return None if w is None else values.get((m.dataset, m.column, "", w))
@@ -182,7 +187,7 @@ def headline(
         label=m.label,
         value=value,
         week_before=at(week - WEEK),
-        median_4w=statistics.median(past) if past else None,
+        median_4w=statistics.median(past) if len(past) == MEDIAN_WEEKS else None,
         year_ago=at(year_ago(week)),
         low=low,
         high=high,
@@ -206,15 +211,20 @@ def _bounds(low: float | None, high: float | None) -> Range:
     return (None if low is None else max(low, 0.0)), high
 
 
-def key_measures(chosen: list[Measure], heads: list[Headline], configured: bool) -> list[Measure]:
-    """What the chart shows: the configured numbers, or all when few, else the first number
-    of each tile; at most ``CHART_ALL``."""
+def present(chosen: list[Measure], heads: list[Headline]) -> list[Measure]:
+    """The ``chosen`` measures stored this week (those with a headline)."""
     shown = {(h.dataset, h.column) for h in heads}
-    present = [m for m in chosen if (m.dataset, m.column) in shown]
-    if not configured and len(present) > CHART_ALL:
-        firsts = {m.dataset: m for m in reversed(present)}
-        present = [m for m in present if firsts[m.dataset] is m]
-    return present[:CHART_ALL]
+    return [m for m in chosen if (m.dataset, m.column) in shown]
+
+
+def key_measures(measures: list[Measure], configured: bool) -> list[Measure]:
+    """What the chart's series are: the configured numbers, or all when few, else the first
+    number of each tile (the chart draws some of them and says so when it cannot draw
+    them all)."""
+    if configured or len(measures) <= CHART_ALL:
+        return measures
+    firsts = {m.dataset: m for m in reversed(measures)}
+    return [m for m in measures if firsts[m.dataset] is m]
 
 
 def series(
@@ -249,9 +259,10 @@ def movers(
     week: date,
     masking: SlackMasking,
 ) -> list[Mover]:
-    """The segments (version, deploy type...) that moved most from last week, of the key
-    measure that moved most of those the segmented tiles break down, when it moved by
-    ``MOVED`` or more; a handful at most."""
+    """The segments (version, deploy type...) that moved most from last week, of the
+    measure that moved most of ``measures`` the segmented tiles break down, when it moved by
+    ``MOVED`` or more: ``MOVERS`` at most of each segment field, field by field (the field
+    of the biggest move first), so that the shares of one field read together."""
     by_column = {m.column: m for m in measures}
     split = {
         (name, f.column)
@@ -270,12 +281,15 @@ def movers(
     main = max((by_column[c] for _, c in split), key=moved)
     if moved(main) < MOVED:
         return []  # nothing to explain: segments trading places inside a steady whole
-    found: list[Mover] = []
+    fields: list[list[Mover]] = []
     for name, column in sorted(split):
         if column == main.column:
-            found += _segment_moves(tiles[name], column, main.label, values, week, masking)
-    found.sort(key=lambda m: (-abs(m.value - m.before), m.field, m.label))
-    return found[:MOVERS]
+            moves = _segment_moves(tiles[name], column, main.label, values, week, masking)
+            moves.sort(key=lambda m: (-abs(m.value - m.before), m.label))
+            if moves:
+                fields.append(moves[:MOVERS])
+    fields.sort(key=lambda f: (-abs(f[0].value - f[0].before), f[0].field))
+    return [m for moves in fields for m in moves]
 
 
 def _segment_moves(
@@ -342,17 +356,36 @@ def canary_verdict(runs: Sequence[RunResult]) -> str:
     return f"pipeline healthy: {mask_text(scopes[watcher])} reported normally"
 
 
+def column_labels(tiles: Iterable[Tile]) -> dict[str, str]:
+    """Column name -> its label on the dashboard, of the tiles' measures."""
+    return {f.column: f.label for t in tiles for f in t.fields if f.kind == "measure"}
+
+
+def labelled(text: str, labels: Mapping[str, str]) -> str:
+    """``text`` (an incident's headline, a check's reason) with the dashboard's labels in
+    place of the column names it names, as the report's table names them."""
+    if not labels:
+        return text
+    names = "|".join(re.escape(c) for c in sorted(labels, key=len, reverse=True))
+    return re.sub(rf"\b(?:{names})\b", lambda m: labels[m.group()], text)
+
+
 def health(
-    run: RunResult, incidents: list[Incident], canary: str, threads: Mapping[str, Link]
+    run: RunResult,
+    incidents: list[Incident],
+    canary: str,
+    threads: Mapping[str, Link],
+    labels: Mapping[str, str],
 ) -> Health:
     """The run's checks passed of those judged (skipped ones are not), its open incidents
-    with their thread when posted, and the canary instance's verdict."""
+    (told with the dashboard's ``labels`` for column names) with their thread when posted,
+    and the canary instance's verdict."""
     judged = [c for c in run.checks if c.status != "skipped"]
     told = [
         Told(
-            mask_text(i.headline),
+            labelled(mask_text(i.headline), labels),
             _class(i.class_),
-            mask_text(i.class_evidence),
+            labelled(mask_text(i.class_evidence), labels),
             threads.get(fingerprint(run.monitor, i.id, bool(run.drill))),
         )
         for i in incidents

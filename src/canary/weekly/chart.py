@@ -110,6 +110,8 @@ def _panel(ax: Axes, s: ChartSeries) -> None:
             fontweight="bold",
             bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"},
         )
+    # the window's weeks, whatever of them has data (a first week alone would span years)
+    ax.set_xlim(float(xs[0]) - HALF_WEEK, float(xs[-1]) + HALF_WEEK)
     locator = AutoDateLocator(minticks=3, maxticks=5)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from canary.argtypes import week_arg
 from canary.errors import ConfigError, ExitCode
+from canary.readable import counted
 from canary.weekly.body import ReportBody
 
 
@@ -59,7 +60,13 @@ def cmd_report(args: argparse.Namespace, console: Console) -> ExitCode:
             week = _week(store.runs(name), name, args.week, store.where)
             run = recorded_runs(store, config, week, [name])[0]
             body = report_for(config, store, run)
-            written = write_report(body, args.out)
+            try:
+                written = write_report(body, args.out)
+            except OSError as e:
+                why = e.strerror or type(e).__name__
+                raise ConfigError(
+                    f"--out {args.out}: cannot write the report there ({why})"
+                ) from None
             report = setup_of(config, name).report
             note = "" if wanted(report, body) else f" (when: {report.when}: not sent this week)"
             console.print(f"{name} week {week}{note}: {', '.join(str(p) for p in written)}")
@@ -80,7 +87,7 @@ def _week(recorded: list[dict[str, object]], monitor: str, asked: date | None, w
     if asked not in weeks:
         raise ConfigError(
             f"--week {asked}: no run of {monitor} is recorded for that week "
-            f"(recorded: {weeks[0]} to {weeks[-1]}, {len(weeks)} weeks)"
+            f"(recorded: {weeks[0]} to {weeks[-1]}, {counted(len(weeks), 'week')})"
         )
     return asked
 

@@ -69,8 +69,9 @@ def _bases(headlines: list[Headline]) -> list[tuple[str, str]]:
 
 
 def standing(h: Headline) -> str:
-    """Where this week's value stands: ``🔻 below, expected 4,400–18,100``."""
-    bounds = readable.span(h.low, h.high)
+    """Where this week's value stands: ``🔻 below, expected 4,400–18,200`` (the range
+    rounded so that it agrees with the standing)."""
+    bounds = readable.span(h.low, h.high, h.value)
     expected = "" if bounds == readable.NONE else f"expected {bounds}"
     mark = STANDING.get(h.standing)
     if mark and expected:
@@ -131,9 +132,14 @@ def mover_line(m: Mover, style: Style) -> str:
 
 
 def mover_lines(body: ReportBody, style: Style) -> list[str]:
-    if not body.movers:
-        return []
-    return [style.bold("Biggest movers"), *(mover_line(m, style) for m in body.movers)]
+    """The movers under a heading per segment field (its shares add up to the change)."""
+    lines: list[str] = []
+    for i, m in enumerate(body.movers):
+        if i == 0 or body.movers[i - 1].field != m.field:
+            lines += [""] if lines else []  # a heading after a list: a paragraph of its own
+            lines.append(style.bold(style.escape(mask_text(f"Biggest movers by {m.field}"))))
+        lines.append(mover_line(m, style))
+    return lines
 
 
 def calendar_lines(body: ReportBody, style: Style) -> list[str]:
