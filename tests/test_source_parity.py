@@ -96,6 +96,12 @@ def _assert_same_summary(pushed: TileSummary, pure: TileSummary) -> None:
         check_dtype=False,
         rtol=1e-12,
     )
+    assert pushed.changes.versions is not None and pure.changes.versions is not None
+    pd.testing.assert_frame_equal(
+        pushed.changes.versions.sort_values(["column", "label"]).reset_index(drop=True),
+        pure.changes.versions.sort_values(["column", "label"]).reset_index(drop=True),
+        check_dtype=False,
+    )
     pd.testing.assert_frame_equal(pushed.batch(), pure.batch())
 
 

@@ -7,11 +7,13 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from canary.anomaly.inputs import HistoryInput
 from canary.anomaly.usage_change import usage_change
 from canary.config import DEFAULT_QUIET_WEEKS, HISTORY_DEFAULTS
 from canary.dashboards import catalog
+from canary.summary import Rows, TileSummary, changes_of
 from canary.weeks import WEEK
 
 TILE = catalog().tiles["instance_usage"]
@@ -175,3 +177,73 @@ def test_a_version_whose_instances_use_it_far_less_fails_on_its_own_segment() ->
     [version] = [r for r in rows if r["segment"] and _fails(r)]
     assert json.loads(version["segment"]) == {"version_minor": "5.28"}
     assert "the drop follows release 5.28, every counter alike" in version["detail"]
+
+
+def _pings(new_factor: float, companion_factor: float, on_new: int = 7) -> pd.DataFrame:
+    """Two weeks of 300 active instances: ``on_new`` of them upgrade to 5.29 this week and
+    use it ``new_factor`` as much (unique page views ``companion_factor``); a third of the
+    others fall under 40% of last week, as a week's noise makes them."""
+    rows = []
+    for i in range(300):
+        new = i < on_new
+        keep = 0.3 if i % 3 == 0 and not new else 1.0
+        for week, version, factor, companion in (
+            (W - WEEK, "5.28", 1.0, 1.0),
+            (
+                W,
+                "5.29" if new else "5.28",
+                new_factor if new else keep,
+                companion_factor if new else keep,
+            ),
+        ):
+            rows.append(
+                {
+                    "week": pd.Timestamp(week),
+                    "site_id": f"site-{i}",
+                    "version_minor": version,
+                    "deploy_type": "helm",
+                    VIEWS: 20.0 * factor,
+                    UNIQUE: 12.0 * companion,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _with_pings(frame: pd.DataFrame) -> HistoryInput:
+    weeks = _history(W)
+    weeks[W] = _week(W, NORMAL)
+    h = _input(weeks, W)
+    h.summary = TileSummary(
+        name="instance_usage",
+        tile=TILE,
+        rows=len(frame),
+        schema={str(c): str(t) for c, t in frame.dtypes.items()},
+        key_problem=None,
+        metrics=pd.DataFrame(),
+        batch=Rows.of(frame),
+        changes=changes_of(TILE, frame, W),
+    )
+    return h
+
+
+def test_a_few_instances_on_a_new_release_that_fell_fail_on_its_segment() -> None:
+    rows = usage_change(_with_pings(_pings(0.2, 0.25)))
+    [version] = [r for r in rows if r["segment"] and _fails(r)]
+    assert json.loads(version["segment"]) == {"version_minor": "5.29"}
+    assert version["detail"] == (
+        "page views on version 5.29: 7 of 7 active instances fell under 40% of their usage "
+        "of last week (33% on the other versions), -74% against the other versions' "
+        "instances; the drop follows release 5.29, every counter alike"
+    )
+    assert version["observed"] == pytest.approx(0.26, abs=0.005)  # 20% against their 77%
+
+
+def test_a_new_release_that_fell_on_one_counter_or_on_too_few_instances_passes() -> None:
+    cases = {
+        "one counter: the numbers, not the usage": _pings(0.2, 1.0),
+        "as often as the others": _pings(1.0, 1.0),
+        "four instances fall together by chance": _pings(0.2, 0.2, on_new=4),
+    }
+    for why, frame in cases.items():
+        rows = usage_change(_with_pings(frame))
+        assert not any(r["segment"] and _fails(r) for r in rows), why

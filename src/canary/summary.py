@@ -25,10 +25,16 @@ COUNTER_COLUMNS = ["column", "prev_median", "rising_n", "rises"]
 #: Columns of ``WeekOverWeek.movers``: per counter, instances that kept their version
 #: (``moved`` False, ``label`` None) and those that moved, per version they moved to.
 MOVER_COLUMNS = ["column", "moved", "label", "n", "prev_median", "ratio_median"]
+#: Columns of ``WeekOverWeek.versions``: per counter and version of this week, its active
+#: instances, how many of them fell (under ``FELL`` of their value of the week before) and
+#: their sums this week and the week before.
+VERSION_COLUMNS = ["column", "label", "n", "fell", "now", "before"]
 #: Active instances: at least this much of a counter last week (and a value this week).
 ACTIVE = 3.0
 #: Values compared by "copy of last week": at least this much last week.
 COPY_FLOOR = 10.0
+#: An active instance fell: this week under this share of its value of last week.
+FELL = 0.4
 
 
 @dataclass(frozen=True)
@@ -37,13 +43,14 @@ class WeekOverWeek:
 
     ``copied``: values of at least ``COPY_FLOOR`` last week, and how many of them this week
     repeats exactly. Snapshots also give, over instances present both weeks (first row per
-    key), ``counters`` and, when a segment churns (a version), ``movers``.
+    key), ``counters`` and, when a segment churns (a version), ``movers`` and ``versions``.
     """
 
     copied: tuple[int, int]
     counters: pd.DataFrame | None = None
     movers: pd.DataFrame | None = None
     version: str | None = None
+    versions: pd.DataFrame | None = None
 
 
 class Rows:
@@ -181,6 +188,7 @@ def _instances(tile: Tile, now: pd.DataFrame, before: pd.DataFrame) -> WeekOverW
     moved = m[version] != m[f"{version}_before"] if version else None
     counters: list[tuple[str, float, int, int]] = []
     movers: list[tuple[str, bool, str | None, int, float, float]] = []
+    versions: list[tuple[str, str, int, int, float, float]] = []
     for column in counter_columns(tile, list(now.columns)):
         prev = m[f"{column}_before"].astype("float64")
         cur = m[column].astype("float64")
@@ -208,11 +216,18 @@ def _instances(tile: Tile, now: pd.DataFrame, before: pd.DataFrame) -> WeekOverW
             movers.append(
                 (column, True, str(label), len(group), float("nan"), _median(ratio[group.index]))
             )
+        fell = cur < FELL * prev
+        for label, group in m[active].groupby(version):
+            i = group.index
+            versions.append(
+                (column, str(label), len(i), int(fell[i].sum()), cur[i].sum(), prev[i].sum())
+            )
     return WeekOverWeek(
         _copied(tile, now, before),
         pd.DataFrame(counters, columns=COUNTER_COLUMNS),
         pd.DataFrame(movers, columns=MOVER_COLUMNS) if version else None,
         version,
+        pd.DataFrame(versions, columns=VERSION_COLUMNS) if version else None,
     )
 
 

@@ -14,6 +14,7 @@ fails on its own segment. Quiet weeks (the year end) are not judged: their dip i
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ import numpy as np
 
 from canary import readable
 from canary.anomaly.inputs import HistoryInput, matrix
+from canary.summary import FELL
 
 CHECK = "usage change"
 ONE_WEEK = 0.3  # a change this large in one week, against last week and the usual level
@@ -39,6 +41,16 @@ MIN_SEGMENT = 200.0  # segments usually this small are too noisy to say how broa
 #: instances moving between versions shift a few large users' usage by half or more
 VERSION_FLOOR = 0.25
 MIN_VERSION_ROWS = 100  # instances on a version, both weeks, before it is judged
+#: A version rolling out fails when more than this share of its active instances fell (under
+#: ``FELL`` of their usage of last week; a release used far less: most of them) ...
+FALLEN_SHARE = 0.75
+#: ... and that many falling as often as the other versions' instances do is this unlikely
+#: (a week's noise makes a third of instances fall; a clean year's least likely is ~1%)
+FALLEN_CHANCE = 0.002
+MIN_FALLEN = 5  # active instances on a version before their falls are judged
+#: ... and their usage, each against last week, is under half the other versions' (a
+#: version's row says how much less its instances use it)
+FALLEN_USAGE = 0.5
 #: How a drift is told in a check's reason (a change in one week is told "from last week")
 DRIFT_TOLD = f"over {DRIFT_WEEKS} weeks"
 NAMES = {
@@ -185,7 +197,15 @@ def usage_change(h: HistoryInput) -> list[dict[str, Any]]:
     counters = _counters(h, s)
     if not counters:
         return []
-    return [_overall(h, s, counters), *_versions(h, s, counters)]
+    by_version = {r["segment"]: r for r in _versions(h, s, counters)}
+    for row in _fallen(h, s, counters):  # a version's sums not (yet) failing
+        if not _fails(by_version.get(row["segment"])):
+            by_version[row["segment"]] = row
+    return [_overall(h, s, counters), *by_version.values()]
+
+
+def _fails(row: dict[str, Any] | None) -> bool:
+    return row is not None and not row["lower"] <= row["observed"] <= row["upper"]
 
 
 def _row(
@@ -320,3 +340,63 @@ def _per_instance(s: _Series, column: str, segment: str, n: int) -> float:
         mine = (s.observed[i] / s.observed[n]) / (s.history[i, -1] / s.history[n, -1])
         ratio = float(mine / _others(s, total, i, rows, n))
     return ratio if np.isfinite(ratio) else 1.0
+
+
+def _tail(n: int, k: int, p: float) -> float:
+    """Chance of at least ``k`` of ``n`` when each is ``p`` (binomial)."""
+    return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k, n + 1))
+
+
+def _fell(h: HistoryInput, column: str) -> dict[str, tuple[int, int, float, float]]:
+    """Per version of the week, for ``column``: its active instances, how many fell, and
+    their sums this week and the week before."""
+    changes = h.summary.changes if h.summary else None
+    table = changes.versions if changes is not None else None
+    if table is None or table.empty:
+        return {}
+    rows = table[table["column"] == column]
+    return {
+        str(label): (int(n), int(fell), float(now), float(before))
+        for label, n, fell, now, before in zip(
+            rows["label"], rows["n"], rows["fell"], rows["now"], rows["before"], strict=True
+        )
+    }
+
+
+def _fallen(h: HistoryInput, s: _Series, counters: list[str]) -> list[dict[str, Any]]:
+    """Failing rows of versions rolling out whose instances, each against its own usage of
+    the week before, fell far more often than the other versions' did, every counter alike."""
+    column = counters[0]
+    version = next((d for d in h.tile.segments if h.tile.field_for(d).churns), None)
+    if version is None or h.is_quiet(h.week) is not None:
+        return []
+    fell = _fell(h, column)
+    companion = _fell(h, counters[1]) if len(counters) > 1 else {}
+    out = []
+    for label, (n, k, now, before) in fell.items():
+        others = [v for other, v in fell.items() if other != label]
+        others_n, others_fell = sum(v[0] for v in others), sum(v[1] for v in others)
+        with np.errstate(all="ignore"):
+            usage = float(
+                np.float64(now) / before / (sum(v[2] for v in others) / sum(v[3] for v in others))
+            )
+        if n < MIN_FALLEN or others_n < MIN_INSTANCES or not k > FALLEN_SHARE * n:
+            continue
+        segment = json.dumps({version: label})
+        rows = s.get("", segment, "row_count")
+        if rows is not None and s.observed[rows] < s.history[rows, -1]:
+            continue  # judged while it rolls out
+        usual = others_fell / others_n
+        if _tail(n, k, usual) > FALLEN_CHANCE or not usage < FALLEN_USAGE:
+            continue
+        mates = companion.get(label)
+        if mates is not None and not mates[1] > mates[0] / 2:
+            continue  # one counter fell, its companion not: the numbers, not the usage
+        detail = (
+            f"{_name(column)} on {_name(version)} {label}: {k:,} of {n:,} active instances "
+            f"fell under {FELL:.0%} of their usage of last week ({usual:.0%} on the other "
+            f"versions), {usage - 1:+.0%} against the other versions' instances; the drop "
+            f"follows release {label}, every counter alike"
+        )
+        out.append(_row(h, column, segment, usage, (FALLEN_USAGE, np.inf), 1.0, detail))
+    return out

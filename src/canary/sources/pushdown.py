@@ -24,7 +24,9 @@ from canary.summary import (
     ACTIVE,
     COPY_FLOOR,
     COUNTER_COLUMNS,
+    FELL,
     MOVER_COLUMNS,
+    VERSION_COLUMNS,
     Rows,
     TileSummary,
     WeekOverWeek,
@@ -286,11 +288,15 @@ def _matched(both: str, version: str | None) -> str:
 
 def _compared(numeric: list[int], counters: list[int], version: str | None) -> str:
     """Over ``m``: copies (``e``, ``s``) and counters (``pm``, ``rn``, ``ri``) of all keys
-    (the row whose ``whole`` is not 0), movers (``mn``, ``mp``, ``mr``) per moved and label
-    (``whole`` 0), and ``repeats``: keys with more than one row in a week."""
+    (the row whose ``whole`` and ``byv`` are not 0), movers (``mn``, ``mp``, ``mr``) per
+    moved and label (``whole`` 0), active instances, those that fell and their sums (``mn``,
+    ``mf``, ``ma``, ``mb``) per version of the week (``byv`` 0), and ``repeats``: keys with more than one row in a
+    week."""
     median = "percentile_cont(0.5) WITHIN GROUP (ORDER BY {})"
     out = [
-        "moved, label, GROUPING(moved, label) AS whole" if version else "1 AS whole",
+        "moved, label, va, GROUPING(moved, label) AS whole, GROUPING(va) AS byv"
+        if version
+        else "1 AS whole, 1 AS byv",
         "sum(CASE WHEN na > 1 OR nb > 1 THEN 1 ELSE 0 END) AS repeats",
     ]
     for i in numeric:
@@ -309,9 +315,12 @@ def _compared(numeric: list[int], counters: list[int], version: str | None) -> s
             out.append(
                 f"sum(CASE WHEN {active} THEN 1 ELSE 0 END) AS mn{j}, "
                 f"{median.format(f'CASE WHEN {active} THEN b{j} END')} AS mp{j}, "
-                f"{median.format(f'CASE WHEN {active} THEN a{j} / b{j} END')} AS mr{j}"
+                f"{median.format(f'CASE WHEN {active} THEN a{j} / b{j} END')} AS mr{j}, "
+                f"sum(CASE WHEN {active} AND a{j} < {FELL} * b{j} THEN 1 ELSE 0 END) AS mf{j}, "
+                f"sum(CASE WHEN {active} THEN a{j} END) AS ma{j}, "
+                f"sum(CASE WHEN {active} THEN b{j} END) AS mb{j}"
             )
-    sets = " GROUP BY GROUPING SETS ((), (moved, label))" if version else ""
+    sets = " GROUP BY GROUPING SETS ((), (moved, label), (va))" if version else ""
     return f"SELECT {', '.join(out)} FROM m{sets}"
 
 
@@ -321,7 +330,7 @@ def _count(value: Any) -> int:
 
 def _whole(got: pd.DataFrame) -> dict[str, Any]:
     """The row of ``_compared`` over every key (counts of none when no key matched)."""
-    rows = got[got["whole"] != 0]
+    rows = got[(got["whole"] != 0) & (got["byv"] != 0)]
     whole = {str(k): v for k, v in rows.iloc[0].items()} if len(rows) else {}
     return {**whole, "repeats": _count(whole.get("repeats"))}
 
@@ -366,7 +375,7 @@ def _week_over_week(
         (c, _number(whole.get(f"pm{j}")), _count(whole.get(f"rn{j}")), _count(whole.get(f"ri{j}")))
         for c, j in counters
     ]
-    movers = None
+    movers = versions = None
     if version:
         groups = [
             r for _, r in got[got["whole"] == 0].iterrows() if not r["moved"] or _known(r["label"])
@@ -387,8 +396,25 @@ def _week_over_week(
             ],
             columns=MOVER_COLUMNS,
         )
+        on = [r for _, r in got[got["byv"] == 0].iterrows() if _known(r["va"])]
+        versions = pd.DataFrame(
+            [
+                (
+                    c,
+                    str(r["va"]),
+                    _count(r[f"mn{j}"]),
+                    _count(r[f"mf{j}"]),
+                    _number(r[f"ma{j}"]),
+                    _number(r[f"mb{j}"]),
+                )
+                for c, j in counters
+                for r in on
+                if _count(r[f"mn{j}"])
+            ],
+            columns=VERSION_COLUMNS,
+        )
     return WeekOverWeek(
-        copied, pd.DataFrame(counter_rows, columns=COUNTER_COLUMNS), movers, version
+        copied, pd.DataFrame(counter_rows, columns=COUNTER_COLUMNS), movers, version, versions
     )
 
 
