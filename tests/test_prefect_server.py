@@ -292,7 +292,9 @@ def test_deployed_runs_end_in_states_with_artifacts_and_events(server: Server) -
     assert tasks and all("drill" in t["tags"] for t in tasks)
     arts = {a["key"]: a for a in server.artifacts(broken["id"])}
     drill_key = f"canary-{BROKEN}-drill-object-null"
-    assert set(arts) == {f"{drill_key}-{kind}" for kind in ("summary", "checks", "links")}
+    kinds = ("summary", "checks", "links", "report")  # a drill's report: a preview, not sent
+    assert set(arts) == {f"{drill_key}-{kind}" for kind in kinds}
+    assert "DRILL" in arts[f"{drill_key}-report"]["data"].splitlines()[0]
     assert not [
         a for a in server.post("/artifacts/filter", {}) if a["key"] == f"canary-{BROKEN}-summary"
     ]
