@@ -150,6 +150,28 @@ def pg_url() -> Iterator[str]:
         admin.dispose()
 
 
+def test_a_held_lock_names_its_holder_in_this_database_not_another(pg_url: str) -> None:
+    from canary.store.locks import key_of, pg_lock
+
+    name = "run m 2026-11-16"
+    other = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")  # another store's database
+    ours = sa.create_engine(pg_url)
+    try:
+        with other.connect() as con:
+            con.execute(sa.text("SELECT set_config('application_name', 'elsewhere', false)"))
+            con.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": key_of(name)})
+            with (
+                pg_lock(ours, name, "ours", 5.0),
+                pytest.raises(StoreError) as info,
+                pg_lock(ours, name, "waiter", 0.3),
+            ):
+                pass
+    finally:
+        ours.dispose()
+        other.dispose()
+    assert "held by ours (PostgreSQL backend" in str(info.value)
+
+
 def test_postgres_store(pg_url: str) -> None:
     store = Store(pg_url)
     _exercise(store)

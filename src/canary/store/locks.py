@@ -87,7 +87,9 @@ def _pg_holder(con: Connection, key: int) -> str:
         text(
             "SELECT a.application_name, a.pid, a.client_addr, a.backend_start FROM pg_locks l "
             "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
-            "AND l.granted AND l.classid = :hi AND l.objid = :lo AND l.objsubid = 1"
+            "AND l.granted AND l.classid = :hi AND l.objid = :lo AND l.objsubid = 1 "
+            # advisory locks are per database: the same name in another store is not ours
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         ),
         {"hi": key >> 32, "lo": key & 0xFFFFFFFF},
     ).first()
