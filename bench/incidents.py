@@ -28,13 +28,16 @@ from datetime import date
 from pathlib import Path
 
 from canary.checks.validate import GreatExpectations
-from canary.config import Config, load_config
+from canary.config import Config, SampleSource, load_config
 from canary.incidents import Incident, incidents_of
 from canary.pipeline import RunOptions, plan
 from canary.replay import backtest
 from canary.results import RunResult
-from canary.sample.scenarios import PRODUCT_CHANGES, SCENARIOS
+from canary.sample.generator import generate, release_of
+from canary.sample.scenarios import PAGE_VIEWS, PRODUCT_CHANGES, SCENARIOS, inject
+from canary.sources.sample import sample_spec
 from canary.store.db import Store
+from canary.summary import ACTIVE
 from canary.weeks import WEEK, as_of_datetime
 
 REPO = Path(__file__).resolve().parent.parent
@@ -42,6 +45,10 @@ AS_OF = date(2026, 11, 28)
 END = date(2026, 11, 16)
 CLEAN_END = date(2026, 1, 19)  # the clean weeks before it span the year end
 GRADUAL = {"version-field-drop", "version-undercount"}
+RELEASE = "release-regression"
+#: A release on fewer active instances than this in both weeks judged is told apart from a
+#: week's noise by no rule: in clean years versions of 4-7 such instances fall as far
+REACHABLE = 10
 UNEXPLAINED = "unexplained"
 NONE = "none"
 TARGET = 0.9
@@ -125,6 +132,22 @@ class Rates:
         )
 
 
+def _reach(config: Config, slug: str, week: date) -> int:
+    """Most active instances (``ACTIVE`` page views the week before, a value in the week) on
+    the release out at ``week``, over ``week`` and the week after: how many can tell."""
+    source = config.sources["sample"]
+    assert isinstance(source, SampleSource)
+    spec = sample_spec(source, as_of_datetime(AS_OF))
+    frame = inject(generate(spec), slug, week, spec)
+    counts = []
+    for day in (week, week + WEEK):
+        now, before = (frame[frame["week"] == d] for d in (day, day - WEEK))
+        pair = now.merge(before, on="site_id", suffixes=("", "_before"))
+        active = (pair[f"{PAGE_VIEWS}_before"] >= ACTIVE) & pair[PAGE_VIEWS].notna()
+        counts.append(int((active & (pair["release_index"] >= release_of(week))).sum()))
+    return max(counts)
+
+
 def _judged(runs: list[RunResult], weeks: list[date]) -> date | None:
     """The first of ``weeks`` with a failed check (None: nothing failed)."""
     failed = {r.week for r in runs if any(c.status == "failed" for c in r.checks)}
@@ -149,6 +172,7 @@ def main() -> None:
     cases = right = clean_incidents = clean_weeks = 0
     breakage_cases = breakage_incidents = 0
     wrong: list[str] = []
+    reach = Counter[tuple[bool, bool]]()  # (reachable, caught) of release regressions
     for seed in range(1, args.seeds + 1):
         with tempfile.TemporaryDirectory() as tmp:
             if args.clean_weeks > 0:
@@ -178,14 +202,22 @@ def main() -> None:
                     tally = rates[slug]
                     tally.cases += 1
                     tally.caught += judged is not None
-                    tally.classed += lead is not None and lead.class_ == (
-                        "product" if product else "pipeline"
-                    )
-                    if lead is not None and lead.cause == slug:
-                        right += 1
-                        tally.cause += 1
-                    else:
-                        wrong.append(f"{slug}@{week} seed {seed}: {[_cause(i) for i in found]}")
+                    told = ""
+                    if slug == RELEASE:
+                        active = _reach(_config(seed, data), slug, week)
+                        reach[active >= REACHABLE, judged is not None] += 1
+                        told = f" ({active} active instances on the release)"
+                    want = "product" if product else "pipeline"
+                    classed = lead is not None and lead.class_ == want
+                    named = lead is not None and lead.cause == slug
+                    tally.classed += classed
+                    right += named
+                    tally.cause += named
+                    if not (named and classed):
+                        told += f": {lead.class_}, {lead.class_evidence}" if lead else ""
+                        wrong.append(
+                            f"{slug}@{week} seed {seed}: {[_cause(i) for i in found]}{told}"
+                        )
         print(f"seed {seed} done after {time.time() - started:.0f} s", flush=True)
     print()
     print_matrix(matrix)
@@ -194,6 +226,12 @@ def main() -> None:
     for slug in slugs:
         print(rates[slug].line(slug, "product" if slug in PRODUCT_CHANGES else "pipeline"))
     print(f"(class: the most severe incident's; targets: class and caught >= {TARGET:.0%})")
+    for reachable in (True, False) if reach else ():
+        total = reach[reachable, True] + reach[reachable, False]
+        print(
+            f"{RELEASE} on {'at least' if reachable else 'fewer than'} {REACHABLE} active "
+            f"instances in a week judged: caught {reach[reachable, True]}/{total}"
+        )
     print()
     if breakage_cases:
         per = breakage_incidents / breakage_cases

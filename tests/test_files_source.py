@@ -20,12 +20,15 @@ from tests.conftest import AS_OF, LATEST_WEEK, NOW, write_files_config
 CANARY_DATASETS = ("instances_reporting", "page_views", "creators", "instance_usage")
 
 
-def export_tiles(directory: Path, monitor: str, fmt: str = "csv") -> Path:
-    """Write the tiles of ``monitor``'s dashboard, as pulled from the sample, as files."""
+def export_tiles(
+    directory: Path, monitor: str, fmt: str = "csv", scenario: str | None = None
+) -> Path:
+    """Write the tiles of ``monitor``'s dashboard, as pulled from the sample (broken by
+    ``scenario`` from the latest week on, if given), as files."""
     dashboard = catalog().dashboards["canary" if monitor.endswith("canary") else "all-instances"]
     sample = SampleWarehouseSource(
         directory / "warehouse",
-        WarehouseSpec(sample_spec(SampleSource(kind="sample"), NOW)),
+        WarehouseSpec(sample_spec(SampleSource(kind="sample"), NOW), scenario, LATEST_WEEK),
         dashboard,
         timedelta(days=1),
     )

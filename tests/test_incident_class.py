@@ -290,3 +290,30 @@ def test_a_usage_change_with_instances_reporting_out_of_range_is_pipeline() -> N
     incidents = _week(run, _canary())
     change = next(i for i in incidents if i.cause == "usage-drop")
     assert change.class_ == "pipeline"
+
+
+def _dead(usual: float, null: bool = False) -> RunResult:
+    """The canary instance's ``weekly_data_export_clicks`` at zero (or null) from ``usual``."""
+    details: dict[str, object] = {"expected_centre": usual, **({"null": True} if null else {})}
+    dead = _check(
+        "dead metric",
+        "failed",
+        "weekly_data_export_clicks",
+        None,
+        0.0,
+        {"min": 0.5, "max": None},
+        monitor=CANARY,
+    )
+    dead.details = details
+    return RunResult(CANARY, W, [dead], scope="Sourcegraph (S2)")
+
+
+def test_a_small_canary_counter_rounded_down_to_zero_by_a_drop_keeps_it_a_product_change() -> None:
+    change = _usage_change()  # 4,688 against a usual of 10,951: -57%
+    change.details = {"expected_centre": 10951.0}
+    runs = [RunResult(ALL, W, [change, _reporting()])]
+    small = _week(*runs, _dead(usual=5.0))  # 43% of 5 is 2: zero is a likely count
+    assert next(i for i in small if i.cause == "usage-drop").class_ == "product"
+    for canary in (_dead(usual=40.0), _dead(usual=5.0, null=True)):  # 17 would be left; null
+        found = _week(*runs, canary)
+        assert next(i for i in found if i.cause == "usage-drop").class_ == "pipeline"

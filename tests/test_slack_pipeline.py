@@ -14,8 +14,9 @@ from canary.incidents import incidents_of
 from canary.pipeline import RunOptions, plan, run_monitor
 from canary.store.db import Store
 from tests.alert_builders import make_config
-from tests.conftest import AS_OF, LATEST_WEEK, NOW
+from tests.conftest import AS_OF, LATEST_WEEK, NOW, write_files_config
 from tests.slack_fake import ENV, TOKEN, SlackFake
+from tests.test_files_source import export_tiles
 
 pytestmark = pytest.mark.integration
 ALERTS, INTERNAL = "C0000ALERTS", "C0000INTERN"
@@ -83,6 +84,25 @@ def test_cli_run_delivers_but_scenarios_do_not(
     assert "alerts via slack: nothing new" in capsys.readouterr().out
     assert main([*args, "--scenario", "object-null", "--quiet"]) == 1
     assert not slack.calls("chat.postMessage") and not slack.calls("conversations.list")
+
+
+def test_reruns_of_a_broken_week_on_a_new_store_post_nothing_new(
+    slack: SlackFake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first run backfills the store before the week; its reruns judge the same week
+    against the same history, so they neither post a fresh alert nor resolve the first."""
+    monitor = "code-insights-canary"
+    export_tiles(tmp_path / "exports", monitor, scenario="object-null")
+    config = write_files_config(tmp_path, monitor, slack={"delivery": "bot", "base_url": slack.url})
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    args = ["run", "--config", str(config), "--as-of", AS_OF.isoformat(), "--quiet"]
+    assert main(args) == 1
+    first = [c.body["text"] for c in slack.calls("chat.postMessage")]
+    assert any("object-null" in t for t in first)
+    for _ in range(2):
+        assert main(args) == 1
+    assert [c.body["text"] for c in slack.calls("chat.postMessage")] == first
+    assert not slack.calls("chat.update")
 
 
 def test_slack_test_posts_to_every_channel_and_reports_failures(

@@ -291,6 +291,7 @@ def dead_metric(h: HistoryInput) -> list[Row]:
                 "training_weeks": int(seen[i]),
                 "detail": f"{column}{_segment(segment)} is {state} after {int(seen[i])} weeks above zero",
                 "severity": "critical",
+                "null": bool(np.isnan(obs)),
             }
         )
     return records

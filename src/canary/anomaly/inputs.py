@@ -26,6 +26,7 @@ DERIVED_COLUMNS = [
     "training_weeks",
     "detail",
     "severity",
+    "null",  # observed is null, judged as 0 (a dead metric)
 ]
 
 
@@ -69,6 +70,7 @@ def rows(records: list[dict[str, object]]) -> pd.DataFrame:
     frame = pd.DataFrame(records, columns=DERIVED_COLUMNS)
     for column in ("observed", "lower", "upper", "expected"):
         frame[column] = frame[column].astype("float64")
+    frame["null"] = frame["null"].astype("boolean").fillna(False).astype(bool)
     return frame
 
 

@@ -170,6 +170,8 @@ def judge(
             "expected_centre": _number(row["expected"]),
             "training_weeks": int(row["training_weeks"]),
         }
+        if row["null"]:
+            details["null"] = True
         if (
             status == "failed"
             and segment is None

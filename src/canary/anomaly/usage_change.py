@@ -42,8 +42,9 @@ MIN_SEGMENT = 200.0  # segments usually this small are too noisy to say how broa
 VERSION_FLOOR = 0.25
 MIN_VERSION_ROWS = 100  # instances on a version, both weeks, before it is judged
 #: A version rolling out fails when more than this share of its active instances fell (under
-#: ``FELL`` of their usage of last week; a release used far less: most of them) ...
-FALLEN_SHARE = 0.75
+#: ``FELL`` of their usage of last week; a release used far less: most of them, though a
+#: week's noise lifts a third of them back over the line) ...
+FALLEN_SHARE = 0.6
 #: ... and that many falling as often as the other versions' instances do is this unlikely
 #: (a week's noise makes a third of instances fall; a clean year's least likely is ~1%)
 FALLEN_CHANCE = 0.002

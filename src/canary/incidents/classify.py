@@ -6,8 +6,8 @@ the canary instance's numbers broken the same week make it ``pipeline``. A produ
 the ``usage change`` check told (a product cause), or values merely lower (or higher)
 across every segment, with instances reporting stable and the canary instance normal, make
 it ``product``. The canary instance is a real instance too: its numbers merely moving like
-everyone's (still reporting, no nulls or zeros, by about as much) is normal for a product
-change. Anything short of that is ``unclear``.
+everyone's (still reporting, no nulls, by about as much; a counter too small to survive
+that fall at zero) is normal for a product change. Anything short of that is ``unclear``.
 """
 
 from __future__ import annotations
@@ -47,6 +47,10 @@ SHAPE_CHECKS = frozenset(
 _CHANGE = {"drop": "lower", "rise": "higher"}
 #: The canary instance moved "like everyone" when its change is within this factor of theirs.
 ALIKE_FACTOR = 2.0
+#: ... and a counter of it fell to zero where everyone's fall leaves under this much of its
+#: usual count: a count that small is often zero (a mean of 3 is zero one week in twenty,
+#: and a week's counts vary more than that)
+ROUNDS_TO_ZERO = 3.0
 
 
 @dataclass(frozen=True)
@@ -57,8 +61,9 @@ class WeekFacts:
     canary_broken: bool = False  # a check of that monitor failed this week
     instances: str | None = None  # "stable" or "moved" (out of range); None: not judged
     #: when every failure of the canary instance's monitor is a value merely lower or higher
-    #: (still reporting, no nulls or zeros): the direction and each value against its usual
-    canary_moved: tuple[str, tuple[float, ...]] | None = None
+    #: (still reporting, no nulls): the direction, each value against its usual, and the
+    #: usual of each counter that fell to zero (a small count a fall rounds down to nothing)
+    canary_moved: tuple[str, tuple[float, ...], tuple[float, ...]] | None = None
 
 
 def week_facts(runs: list[RunResult], scopes: Mapping[str, str]) -> WeekFacts:
@@ -83,18 +88,34 @@ def week_facts(runs: list[RunResult], scopes: Mapping[str, str]) -> WeekFacts:
     )
 
 
-def _merely_moved(failed: list[CheckResult]) -> tuple[str, tuple[float, ...]] | None:
-    """The direction and relative values of checks that merely moved one way, if all did."""
-    directions = {direction_of(c) for c in failed}
-    relative = [_relative(c) for c in failed]
+def _merely_moved(
+    failed: list[CheckResult],
+) -> tuple[str, tuple[float, ...], tuple[float, ...]] | None:
+    """The direction and relative values of checks that merely moved one way, if all did,
+    and the usual counts of counters that fell to zero (not null)."""
+    zeros = [c for c in failed if _zero(c)]
+    moved = [c for c in failed if not _zero(c)]
+    directions = {direction_of(c) for c in moved} | ({"drop"} if zeros else set())
+    relative = [_relative(c) for c in moved]
     if not failed or len(directions) != 1 or None in directions or None in relative:
         return None
     if any(
         c.check in NULLISH | CANARY_CHECKS | SHAPE_CHECKS | INSTANCE_COUNTS or c.column is None
-        for c in failed
+        for c in moved
     ):
         return None
-    return str(directions.pop()), tuple(r for r in relative if r is not None)
+    usual = tuple(float(c.details["expected_centre"]) for c in zeros)
+    return str(directions.pop()), tuple(r for r in relative if r is not None), usual
+
+
+def _zero(check: CheckResult) -> bool:
+    """A counter fallen to zero from a known usual count (a dead metric, not null)."""
+    return (
+        check.check == "dead metric"
+        and check.observed == 0
+        and not check.details.get("null")
+        and isinstance(check.details.get("expected_centre"), int | float)
+    )
 
 
 def _relative(check: CheckResult) -> float | None:
@@ -179,7 +200,7 @@ def _canary_alike(claimed: list[Evidence], week: WeekFacts) -> bool:
     much as everyone's (within ``ALIKE_FACTOR``): a real instance in a product change."""
     if week.canary_moved is None:
         return False
-    direction, canary = week.canary_moved
+    direction, canary, zeros = week.canary_moved
     ours = [
         r
         for e in claimed
@@ -189,7 +210,9 @@ def _canary_alike(claimed: list[Evidence], week: WeekFacts) -> bool:
     if not ours:
         return False
     typical = sorted(ours)[len(ours) // 2]
-    return all(1 / ALIKE_FACTOR <= r / typical <= ALIKE_FACTOR for r in canary)
+    return all(1 / ALIKE_FACTOR <= r / typical <= ALIKE_FACTOR for r in canary) and all(
+        usual * typical < ROUNDS_TO_ZERO for usual in zeros
+    )
 
 
 def _broken(claimed: list[Evidence]) -> str | None:
