@@ -16,7 +16,7 @@ from canary.dashboards import catalog
 from canary.incidents import incidents_of
 from canary.pipeline import RunOptions, plan
 from canary.results import CheckResult, RunResult
-from canary.sources.sql import SqlSource
+from canary.sources.sql.source import SqlSource
 from tests.conftest import AS_OF, LATEST_WEEK, NOW, REPO
 
 DEFINITIONS: dict[str, Any] = {

@@ -17,7 +17,7 @@ from canary.sample.generator import SampleSpec
 from canary.sample.warehouse import WarehouseSpec
 from canary.sources.files import SCANNER
 from canary.sources.sample import SampleWarehouseSource
-from canary.sources.sql_connection import read_frame
+from canary.sources.sql.connection import read_frame
 from tests.conftest import LATEST_WEEK
 
 

@@ -23,7 +23,7 @@ from canary.dashboards import Catalog, Tile, bundled_raw, catalog, parse_catalog
 from canary.pipeline import sample_spec
 from canary.sample.warehouse import FILE_NAME, WarehouseSpec, ensure, url_of
 from canary.sources.base import week_range
-from canary.sources.sql import SqlSource
+from canary.sources.sql.source import SqlSource
 from tests.conftest import LATEST_WEEK, NOW
 from tests.looker_fake import CLIENT_ID, CLIENT_SECRET, MODEL, LookerFake
 from tests.looker_sql import QueryError, compile_query, load_model

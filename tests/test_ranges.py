@@ -21,7 +21,7 @@ from canary.sample.warehouse import WarehouseSpec
 from canary.sources.files import FilesSource
 from canary.sources.ranges import read_weeks, runs, summarize_weeks
 from canary.sources.sample import SampleWarehouseSource, sample_spec
-from canary.sources.sql import SqlSource
+from canary.sources.sql.source import SqlSource
 from canary.store.db import Store
 from canary.summary import TileSummary, summary_of
 from canary.weeks import WEEK, weeks_between

@@ -19,7 +19,7 @@ from canary.sample.scenarios import BREAKAGES, SCENARIOS
 from canary.sample.warehouse import WarehouseSpec, ensure, url_of
 from canary.sources.base import Source
 from canary.sources.files import FilesSource
-from canary.sources.sql import SqlSource
+from canary.sources.sql.source import SqlSource
 from canary.store.db import Store
 from canary.summary import TileSummary, summary_of
 from tests.conftest import LATEST_WEEK, REPO

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,9 @@ from canary.dashboards import catalog
 from canary.errors import SourceError
 from canary.sample.warehouse import FILE_NAME, WarehouseSpec
 from canary.sources.sample import SampleWarehouseSource, sample_spec
-from canary.sources.sql import SqlSource
-from canary.sources.sql_connection import read_frame
+from canary.sources.sql.connection import read_frame
+from canary.sources.sql.dialects import DUCKDB
+from canary.sources.sql.source import SqlSource
 from tests.conftest import AS_OF, LATEST_WEEK, NOW, write_config
 from tests.warehouse_db import copy_sample, pg_database
 
@@ -300,7 +302,7 @@ def test_a_dialect_push_down_is_not_written_for_summarises_the_pulled_week(
 ) -> None:
     """Push-down SQL (GROUPING SETS, percentile_cont) runs only on dialects it is tested on;
     elsewhere (BigQuery has no percentile_cont aggregate) the week is pulled instead."""
-    import canary.sources.sql as sql_module
+    import canary.sources.sql.source as sql_module
     from canary.summary import summary_of
 
     source = _source(f"duckdb:///{shared_sample / FILE_NAME}")
@@ -310,7 +312,8 @@ def test_a_dialect_push_down_is_not_written_for_summarises_the_pulled_week(
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("push-down SQL sent to a dialect it is not written for")
 
-    monkeypatch.setattr(sql_module, "PUSHDOWN_DIALECTS", frozenset({"postgresql"}))
+    plain = replace(DUCKDB, pushdown=False)
+    monkeypatch.setattr(sql_module, "dialect_of", lambda url: plain)
     monkeypatch.setattr(sql_module.pushdown, "summarize", refuse)
     pulled = source.summarize(tile, LATEST_WEEK)
     expected = summary_of(source.pull(tile, LATEST_WEEK), LATEST_WEEK)

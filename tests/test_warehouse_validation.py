@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from canary.checks import sql_types
 from canary.checks.in_warehouse import in_warehouse
 from canary.checks.suites import load_suite
 from canary.checks.validate import GreatExpectations
@@ -25,8 +24,9 @@ from canary.pipeline import Plan, check_dataset
 from canary.prefect_ops.data_docs import RecordingGE
 from canary.sample.generator import SampleSpec
 from canary.sample.warehouse import WarehouseSpec, ensure, url_of
-from canary.sources.sql import SqlSource
-from canary.sources.sql_connection import column_types, columns_only, values_present
+from canary.sources.sql import types as sql_types
+from canary.sources.sql.connection import column_types, columns_only, values_present
+from canary.sources.sql.source import SqlSource
 from canary.summary import TileSummary, WarehouseRows
 from tests.conftest import LATEST_WEEK, REPO
 from tests.warehouse_db import TABLES, copy_sample, pg_database

@@ -29,7 +29,7 @@ from canary.prefect_ops.doctor_checks import (
     store_schema,
     writable_places,
 )
-from canary.sources.sql_doctor import sql_sources
+from canary.sources.sql.doctor import sql_sources
 
 if TYPE_CHECKING:
     from canary.sources.looker import DashboardSource

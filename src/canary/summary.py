@@ -1,7 +1,7 @@
 """A tile's week as a run needs it: metrics, schema, row key, week-over-week comparisons.
 
 Every source returns a ``TileSummary``. SQL sources compute a snapshot's summary in the
-database (``canary.sources.pushdown``); frame sources (Looker, a series' aggregates) get the
+database (``canary.sources.sql.pushdown``); frame sources (Looker, a series' aggregates) get the
 same summary from the frame by ``summary_of``. Detectors and the store read summaries only.
 """
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from canary.checks.sql_types import TYPE_EXPECTATIONS, verdict
 from canary.checks.validate import GreatExpectations, in_suite_order
-from canary.sources.sql_connection import column_types, values_present
+from canary.sources.sql.connection import column_types, values_present
+from canary.sources.sql.types import TYPE_EXPECTATIONS, verdict
 from canary.summary import WarehouseRows
 
 CONTAINS = "expect_column_distinct_values_to_contain_set"

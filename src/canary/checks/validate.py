@@ -19,7 +19,7 @@ from canary.errors import SourceError, SuiteError
 from canary.jsonable import json_ready
 from canary.masking import mask_row, mask_value
 from canary.results import CheckResult, Status
-from canary.sources.sql_connection import columns_only, engine_options, first_line
+from canary.sources.sql.connection import columns_only, engine_options, first_line
 from canary.summary import WarehouseRows
 from canary.url_secrets import scrub
 

@@ -17,7 +17,7 @@ import pandas as pd
 from canary.errors import SourceError
 from canary.sample.generator import COUNTERS, TYPES_PREFIX, USAGE, SampleSpec, generate
 from canary.sample.scenarios import inject
-from canary.sources.sql_connection import read_frame
+from canary.sources.sql.connection import read_frame
 
 #: Bump when the generator's output changes, so cached warehouses are rebuilt.
 GENERATOR_VERSION = 4

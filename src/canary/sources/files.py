@@ -25,12 +25,12 @@ from canary.dashboards import Tile
 from canary.errors import ConfigError, SourceError
 from canary.frames import type_frame
 from canary.profile import NUMERIC
-from canary.sources import pushdown
 from canary.sources.base import Dataset, week_range
-from canary.sources.pushdown import Relation
 from canary.sources.registry import BuildContext
-from canary.sources.sql import bind, named
-from canary.sources.sql_connection import read_frame
+from canary.sources.sql import pushdown
+from canary.sources.sql.connection import read_frame
+from canary.sources.sql.pushdown import Relation
+from canary.sources.sql.source import bind, named
 from canary.summary import TileSummary, summary_of
 
 #: DuckDB in memory: it reads the files; nothing is stored.

@@ -97,7 +97,7 @@ def read_weeks(
 
 
 #: What a source that summarises many weeks of a snapshot in one aggregate query has (sql
-#: and files: ``canary.sources.pushdown.weekly_summaries``); it returns None where it cannot.
+#: and files: ``canary.sources.sql.pushdown.weekly_summaries``); it returns None where it cannot.
 WeeklySummaries = Callable[[Tile, Sequence[date]], list[tuple[date, TileSummary]] | None]
 
 

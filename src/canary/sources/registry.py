@@ -30,7 +30,7 @@ class SourceKind:
 KINDS: dict[str, SourceKind] = {
     "sample": SourceKind("canary.sources.sample", scenarios=True),
     "files": SourceKind("canary.sources.files"),
-    "sql": SourceKind("canary.sources.sql"),
+    "sql": SourceKind("canary.sources.sql.source"),
     "looker_dashboard": SourceKind("canary.sources.looker"),
     "looker_look": SourceKind("canary.sources.looker"),
     "looker_query": SourceKind("canary.sources.looker"),

@@ -16,7 +16,7 @@ from canary.sample.generator import SampleSpec
 from canary.sample.warehouse import FILE_NAME, WarehouseSpec, ensure, url_of
 from canary.sources.base import Dataset
 from canary.sources.registry import BuildContext
-from canary.sources.sql import SqlSource
+from canary.sources.sql.source import SqlSource
 from canary.summary import TileSummary
 from canary.weeks import latest_complete_week
 

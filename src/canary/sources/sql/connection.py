@@ -18,12 +18,11 @@ from sqlalchemy.pool import NullPool
 
 from canary.config import WAREHOUSE_EXAMPLE, database_url_problem
 from canary.errors import SourceError, TransientSourceError
+from canary.sources.sql.dialects import DIALECTS, dialect_of
 from canary.url_secrets import safe_url, scrub
 
 T = TypeVar("T")
 
-#: Statements that make a transaction read-only, per dialect (others run plain SELECTs).
-READ_ONLY = {"postgresql": "SET TRANSACTION READ ONLY"}
 #: SQLSTATE classes of connection errors (08), resources (53), operator intervention (57).
 TRANSIENT_SQLSTATE = ("08", "53", "57")
 
@@ -36,7 +35,7 @@ def link_of(url: str, table: str) -> str:
 
 def _duckdb_file(url: str) -> Path | None:
     parsed = make_url(url)
-    if parsed.get_backend_name() != "duckdb" or parsed.database in (None, "", ":memory:"):
+    if not dialect_of(url).in_process or parsed.database in (None, "", ":memory:"):
         return None
     return Path(str(parsed.database))
 
@@ -62,7 +61,7 @@ _DUCKDB_TURN = threading.Lock()
 
 
 def _turn(url: str) -> AbstractContextManager[Any]:
-    return _DUCKDB_TURN if make_url(url).get_backend_name() == "duckdb" else nullcontext()
+    return _DUCKDB_TURN if dialect_of(url).in_process else nullcontext()
 
 
 @contextmanager
@@ -179,12 +178,9 @@ def _type_name(column: Any) -> str:
 
 def engine_options(url: str, timeout: timedelta) -> dict[str, Any]:
     """``create_engine`` keywords for another client of the warehouse (GE's SQL engine):
-    on PostgreSQL, read-only transactions and ``timeout`` on every statement."""
-    if make_url(url).get_backend_name() != "postgresql":
-        return {}
-    ms = int(timeout.total_seconds() * 1000)
-    options = f"-c default_transaction_read_only=on -c statement_timeout={ms}"
-    return {"connect_args": {"options": options}}
+    where the dialect has them, read-only transactions and ``timeout`` on every statement."""
+    options = dialect_of(url).engine_options
+    return options(int(timeout.total_seconds() * 1000)) if options else {}
 
 
 def columns_only(engine: Engine, queries: Collection[str]) -> None:
@@ -214,7 +210,8 @@ def _read(
 ) -> T:
     try:
         with _turn(url), engine_for(url).connect() as con, con.begin() as tx:
-            statement = READ_ONLY.get(con.dialect.name)
+            record = DIALECTS.get(con.dialect.name)
+            statement = record.read_only if record else None
             if statement:
                 con.exec_driver_sql(statement)
             try:

@@ -12,7 +12,7 @@ from canary.config import SqlSource as SqlConfig
 from canary.dashboards import Dashboard, Field
 from canary.errors import CanaryError
 from canary.sources.registry import BuildContext
-from canary.sources.sql import SqlSource, build
+from canary.sources.sql.source import SqlSource, build
 from canary.url_secrets import safe_url
 from canary.weeks import latest_complete_week
 

@@ -10,18 +10,18 @@ from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from canary.config import SqlSource as SqlConfig
 from canary.dashboards import Dashboard, Field, Tile, View, build_query, catalog
 from canary.errors import SourceError
 from canary.frames import type_frame
 from canary.secrets import resolve
-from canary.sources import pushdown
 from canary.sources.base import Dataset, week_range
-from canary.sources.pushdown import Relation
 from canary.sources.registry import BuildContext
-from canary.sources.sql_connection import engine_for, link_of, read_frame
+from canary.sources.sql import pushdown
+from canary.sources.sql.connection import engine_for, link_of, read_frame
+from canary.sources.sql.dialects import dialect_of
+from canary.sources.sql.pushdown import Relation
 from canary.summary import TileSummary, WarehouseRows, summary_of
 from canary.url_secrets import safe_url, scrub
 
@@ -29,17 +29,6 @@ from canary.url_secrets import safe_url, scrub
 def named(i: int) -> str:
     """SQLAlchemy's placeholder for the ``i``-th parameter of ``build_query``."""
     return f":p{i}"
-
-
-#: Dialects whose SQL the push-down queries are written in and tested on (``GROUPING SETS``,
-#: ``percentile_cont ... WITHIN GROUP``); on others a snapshot's week is pulled and
-#: summarised in Python, as for Looker.
-PUSHDOWN_DIALECTS = frozenset({"postgresql", "duckdb"})
-#: Dialects whose snapshot weeks GE validates in the database (``TileSummary.warehouse``).
-#: Not DuckDB: GE 1.24's SQL engine closes a connection before it fetches the rows of a
-#: metric query, and DuckDB's driver then returns none (every expectation errors); DuckDB is
-#: in-process, so its week is pulled and validated by GE's pandas engine.
-GE_SQL_DIALECTS = frozenset({"postgresql"})
 
 
 def bind(values: list[Any]) -> dict[str, Any]:
@@ -121,10 +110,10 @@ class SqlSource:
 
     def summarize(self, tile: Tile, week: date) -> TileSummary:
         """A snapshot's week summarised by SQL in the database; a series (its rows are
-        aggregates already), or a snapshot on a dialect outside ``PUSHDOWN_DIALECTS``, pulled
-        and summarised from its frame."""
-        dialect = make_url(self.url).get_backend_name()
-        if tile.shape == "series" or dialect not in PUSHDOWN_DIALECTS:
+        aggregates already), or a snapshot on a dialect without push-down, pulled and
+        summarised from its frame."""
+        dialect = dialect_of(self.url)
+        if tile.shape == "series" or not dialect.pushdown:
             return summary_of(self.pull(tile, week), week)
         table = self.table(tile.view)
         summary = pushdown.summarize(
@@ -136,7 +125,7 @@ class SqlSource:
             lambda: self.query(tile, (week, week)).frame,
             link_of(self.url, table),
         )
-        if dialect in GE_SQL_DIALECTS:
+        if dialect.ge_sql:
             any_order, values = self._sql(tile, (week, week), ordered=False)
             in_order, _ = self._sql(tile, (week, week))
             summary.warehouse = WarehouseRows(
@@ -153,8 +142,7 @@ class SqlSource:
     ) -> list[tuple[date, TileSummary]] | None:
         """A snapshot's ``weeks`` summarised for the store by one aggregate query in the
         database (``pushdown.weekly_summaries``); None where push-down does not apply."""
-        dialect = make_url(self.url).get_backend_name()
-        if tile.shape == "series" or dialect not in PUSHDOWN_DIALECTS or not weeks:
+        if tile.shape == "series" or not dialect_of(self.url).pushdown or not weeks:
             return None
         return pushdown.weekly_summaries(
             tile.dataset,
