@@ -36,7 +36,7 @@ from canary.sample.generator import (
 )
 from canary.sample.scenarios import inject
 from canary.sample.warehouse import WarehouseSpec, url_of, write
-from canary.sources.sql import SqlSource
+from canary.sources.sql.source import SqlSource
 from canary.weeks import weeks_back
 
 #: Weight of a Saturday or Sunday against a working day in a week's usage.

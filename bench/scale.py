@@ -36,7 +36,7 @@ import yaml
 
 from canary.dashboards import build_query, catalog
 from canary.sources.base import week_range
-from canary.sources.sql import bind, named
+from canary.sources.sql.source import bind, named
 from canary.weeks import as_of_datetime, latest_complete_week
 
 REPO = Path(__file__).resolve().parent.parent
