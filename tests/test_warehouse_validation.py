@@ -8,7 +8,6 @@ import pickle
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +22,7 @@ from canary.errors import SourceError
 from canary.pipeline import Plan, check_dataset
 from canary.prefect_ops.data_docs import RecordingGE
 from canary.sample.generator import SampleSpec
-from canary.sample.warehouse import WarehouseSpec, ensure, url_of
+from canary.sample.warehouse import WarehouseSpec, ensure
 from canary.sources.sql import types as sql_types
 from canary.sources.sql.connection import column_types, columns_only, values_present
 from canary.sources.sql.source import SqlSource
@@ -173,13 +172,6 @@ def test_a_dtype_name_stands_for_its_family_of_sql_types(
 
 def test_a_type_check_of_a_column_the_warehouse_lacks_fails() -> None:
     assert sql_types.verdict({"column": "gone", "type_": "int64"}, {"n": "int8"}) == (False, None)
-
-
-def test_duckdb_weeks_are_pulled_for_gess_pandas_engine(tmp_path: Path) -> None:
-    spec = WarehouseSpec(SampleSpec(end_week=LATEST_WEEK, weeks=4), None, None)
-    board = catalog().dashboards["all-instances"]
-    source = SqlSource("duck", url_of(ensure(tmp_path, spec)), board, DAY)
-    assert source.summarize(catalog().tiles["instance_usage"], LATEST_WEEK).warehouse is None
 
 
 def test_the_query_run_alone_for_its_column_names_fetches_no_row(pg: str) -> None:

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from canary.checks.ge_buffered import buffer_results
 from canary.checks.reasons import missing_columns, reason
 from canary.checks.suites import check_column, check_name
 from canary.checks.verdict_cache import VerdictCache
@@ -19,7 +20,12 @@ from canary.errors import SourceError, SuiteError
 from canary.jsonable import json_ready
 from canary.masking import mask_row, mask_value
 from canary.results import CheckResult, Status
-from canary.sources.sql.connection import columns_only, engine_options, first_line
+from canary.sources.sql.connection import (
+    columns_only,
+    engine_options,
+    first_line,
+    release_file,
+)
 from canary.summary import WarehouseRows
 from canary.url_secrets import scrub
 
@@ -172,6 +178,19 @@ class GreatExpectations:
         expectations that failed again, for their sample rows. Raises ``SourceError`` (no
         password in it) when GE cannot reach the warehouse."""
         self._ready()
+        try:
+            return self._validate_sql(suite_doc, rows, parameters, result_format, index_columns)
+        finally:
+            self._release(rows.url)
+
+    def _validate_sql(
+        self,
+        suite_doc: dict[str, Any],
+        rows: WarehouseRows,
+        parameters: dict[str, Any],
+        result_format: str,
+        index_columns: list[str],
+    ) -> list[Any]:
         batch = self._warehouse_batch(rows, rows.sql)
         counts = {"result_format": "BASIC", "partial_unexpected_count": 0}
         results = batch.validate(
@@ -199,6 +218,13 @@ class GreatExpectations:
             results = [by_key.get(_key_of(r), r) for r in results]
         return in_suite_order(results, suite_doc)
 
+    def _release(self, url: str) -> None:
+        """Close the connections GE's engine keeps to a DuckDB file: kept while a suite runs
+        (opening the file costs more than most of GE's queries), closed after it."""
+        source = self._warehouses.get(url)
+        if source is not None:
+            release_file(url, source.get_execution_engine().engine)
+
     def _warehouse_batch(self, rows: WarehouseRows, sql: str) -> Any:
         """GE's batch of ``sql`` over ``rows``' warehouse (raises ``SourceError``)."""
         try:
@@ -223,7 +249,8 @@ class GreatExpectations:
                     connection_string=rows.url,
                     kwargs=engine_options(rows.url, rows.timeout),
                 )
-                columns_only(source.get_execution_engine().engine, self._texts)
+                engine = buffer_results(source.get_execution_engine())
+                columns_only(engine.engine, self._texts)
                 self._warehouses[rows.url] = source
             self._texts.add(sql)
             name = hashlib.sha256(sql.encode()).hexdigest()[:16]

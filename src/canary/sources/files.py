@@ -30,8 +30,8 @@ from canary.sources.registry import BuildContext
 from canary.sources.sql import pushdown
 from canary.sources.sql.connection import read_frame
 from canary.sources.sql.pushdown import Relation
-from canary.sources.sql.source import bind, named
-from canary.summary import TileSummary, summary_of
+from canary.sources.sql.source import bind, inline, named
+from canary.summary import TileSummary, WarehouseRows, summary_of
 
 #: DuckDB in memory: it reads the files; nothing is stored.
 SCANNER = "duckdb:///:memory:"
@@ -130,7 +130,7 @@ class FilesSource:
         if pushed is None:
             return summary_of(self.pull(tile, week), week)
         rel, scan = pushed
-        return pushdown.summarize(
+        summary = pushdown.summarize(
             tile.dataset,
             tile,
             week,
@@ -139,6 +139,22 @@ class FilesSource:
             lambda: self.query(tile, (week, week)).frame,
             link=f"file://{scan.paths[0]}",
         )
+        summary.warehouse = self._week_rows(tile, week, rel)
+        return summary
+
+    def _week_rows(self, tile: Tile, week: date, rel: Relation) -> WarehouseRows:
+        """The week's rows of ``rel`` for GE's SQL engine, as one DuckDB query that names its
+        files (values written in): any connection of ``SCANNER`` runs it, so GE's engine,
+        whose in-memory databases last a connection each, needs no table or view of its own.
+        In no order, as the rows of a pull: DuckDB keeps a scan's order. The time column is
+        a timestamp, as in a typed frame (Parquet may hold a ``DATE`` or ``TIMESTAMP_NS``)."""
+        t = pushdown.q(tile.time_column)
+        sql = (
+            f"SELECT * REPLACE (CAST({t} AS TIMESTAMP) AS {t}) FROM ({rel.sql}) AS canary_week "
+            f"WHERE CAST({t} AS DATE) = :wk"
+        )
+        text = inline(SCANNER, sql, {**rel.params, "wk": week})
+        return WarehouseRows(SCANNER, text, self.timeout, rel.where, text)
 
     def weekly_summaries(
         self, tile: Tile, weeks: Sequence[date]

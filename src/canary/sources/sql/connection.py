@@ -45,12 +45,18 @@ def engine_for(url: str) -> Engine:
     return _engine(url, os.getpid())
 
 
+def _read_only(url: str) -> dict[str, Any]:
+    """``create_engine`` keywords opening a DuckDB file read-only, for canary and GE alike
+    (a process opens a file with one configuration); none for other URLs."""
+    return {"connect_args": {"read_only": True}} if _duckdb_file(url) is not None else {}
+
+
 @lru_cache(maxsize=16)
 def _engine(url: str, pid: int) -> Engine:
     if _duckdb_file(url) is not None:
-        # A file opened read-only, and closed after each read: a rewritten file (the sample
-        # after a new week) is read anew, and other processes may write it in between.
-        return sa.create_engine(url, connect_args={"read_only": True}, poolclass=NullPool)
+        # Closed after each read: a rewritten file (the sample after a new week) is read
+        # anew, and other processes may write it in between.
+        return sa.create_engine(url, poolclass=NullPool, **_read_only(url))
     return sa.create_engine(url, pool_pre_ping=True)
 
 
@@ -178,9 +184,19 @@ def _type_name(column: Any) -> str:
 
 def engine_options(url: str, timeout: timedelta) -> dict[str, Any]:
     """``create_engine`` keywords for another client of the warehouse (GE's SQL engine):
-    where the dialect has them, read-only transactions and ``timeout`` on every statement."""
+    where the dialect has them, read-only transactions and ``timeout`` on every statement;
+    a DuckDB file read-only."""
     options = dialect_of(url).engine_options
-    return options(int(timeout.total_seconds() * 1000)) if options else {}
+    ms = int(timeout.total_seconds() * 1000)
+    return {**(options(ms) if options else {}), **_read_only(url)}
+
+
+def release_file(url: str, engine: Engine) -> None:
+    """Close the idle connections ``engine`` (another client's: GE's) keeps to the DuckDB
+    file of ``url``, as canary's own reads close theirs: the file can then be rewritten.
+    Connections to other databases are kept."""
+    if _duckdb_file(url) is not None:
+        engine.dispose()
 
 
 def columns_only(engine: Engine, queries: Collection[str]) -> None:

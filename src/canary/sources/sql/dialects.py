@@ -48,17 +48,9 @@ POSTGRESQL = Dialect(
     read_only="SET TRANSACTION READ ONLY",
     engine_options=_postgres_options,
 )
-#: GE 1.24's SQL engine closes a connection before it fetches the rows of a metric query,
-#: and DuckDB's driver then returns none: its week is pulled and validated by GE's pandas
-#: engine.
-DUCKDB = Dialect(
-    "duckdb",
-    "DuckDB",
-    pushdown=True,
-    outside="GE's expectations run in pandas on the week's rows (GE's SQL engine reads "
-    "DuckDB's results after their connection closed)",
-    in_process=True,
-)
+#: GE's SQL engine reads DuckDB's results after closing their connection: canary's GE
+#: engines buffer them first (``canary.checks.ge_buffered``).
+DUCKDB = Dialect("duckdb", "DuckDB", pushdown=True, ge_sql=True, in_process=True)
 DIALECTS: dict[str, Dialect] = {d.name: d for d in (POSTGRESQL, DUCKDB)}
 
 
