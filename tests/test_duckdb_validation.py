@@ -10,7 +10,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
+import sqlalchemy as sa
 
 from canary.checks.validate import GreatExpectations
 from canary.config import FileDataset, load_config
@@ -127,3 +129,14 @@ def test_the_week_of_an_export_is_one_query_naming_its_files(
     assert rows is not None and rows.sql == rows.ordered
     assert str(tmp_path / "instance_usage.parquet") in rows.sql
     assert LATEST_WEEK.isoformat() in rows.sql and ":" + "wk" not in rows.sql
+
+
+def test_no_connection_to_the_sample_file_is_kept_after_its_suite(
+    sample: SqlSource, ge: GreatExpectations
+) -> None:
+    summary = sample.summarize(catalog().tiles["instance_usage"], LATEST_WEEK)
+    check_dataset(_plan(sample), ge, summary)
+    path = sa.engine.make_url(sample.url).database
+    # another configuration of the file (writable: the sample's next week) opens it
+    with duckdb.connect(str(path)) as con:
+        assert con.execute("SELECT count(*) FROM pings").fetchone()

@@ -219,11 +219,12 @@ class GreatExpectations:
         return in_suite_order(results, suite_doc)
 
     def _release(self, url: str) -> None:
-        """Close the connections GE's engine keeps to a DuckDB file: kept while a suite runs
+        """Close the connections GE keeps to a DuckDB file (its datasource's engine, which
+        reads a query's columns, and its execution engine's): kept while a suite runs
         (opening the file costs more than most of GE's queries), closed after it."""
         source = self._warehouses.get(url)
         if source is not None:
-            release_file(url, source.get_execution_engine().engine)
+            release_file(url, source.get_engine(), source.get_execution_engine().engine)
 
     def _warehouse_batch(self, rows: WarehouseRows, sql: str) -> Any:
         """GE's batch of ``sql`` over ``rows``' warehouse (raises ``SourceError``)."""

@@ -191,12 +191,13 @@ def engine_options(url: str, timeout: timedelta) -> dict[str, Any]:
     return {**(options(ms) if options else {}), **_read_only(url)}
 
 
-def release_file(url: str, engine: Engine) -> None:
-    """Close the idle connections ``engine`` (another client's: GE's) keeps to the DuckDB
-    file of ``url``, as canary's own reads close theirs: the file can then be rewritten.
-    Connections to other databases are kept."""
+def release_file(url: str, *engines: Engine) -> None:
+    """Close the idle connections ``engines`` (another client's: GE's) keep to the DuckDB
+    file of ``url``, as canary's own reads close theirs: the file can then be rewritten or
+    opened otherwise. Connections to other databases are kept."""
     if _duckdb_file(url) is not None:
-        engine.dispose()
+        for engine in engines:
+            engine.dispose()
 
 
 def columns_only(engine: Engine, queries: Collection[str]) -> None:
