@@ -3,11 +3,12 @@
     .venv/bin/python -m bench.ge_duckdb [--rows 1000000] [--repeat 3]
 
 Writes a week of ``--rows`` instances as Parquet (DuckDB's ``range``), then validates the
-same four expectations (not null, in set, between, row count) both ways through canary's
+same four expectations (not null, in set, between: failing for 0.6% of the rows, so that
+sample rows are fetched too, and row count) both ways through canary's
 ``GreatExpectations``: in DuckDB (``run_sql`` over the week's query, as the files source
-gives it) and in pandas (the week read into a frame, then ``run``; the read is shown
-apart). Each figure is the best of ``--repeat`` after one warm-up run of both; GE's import
-is not counted.
+gives it) and in pandas (the week read into a frame, then ``run``; the read is also shown
+alone). Each figure is the best of ``--repeat`` after one warm-up run of both, each run on
+a query of its own; GE's import is not counted.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from canary.checks.validate import GreatExpectations
 from canary.sources.files import SCANNER
@@ -36,7 +38,7 @@ SUITE: dict[str, Any] = {
         },
         {
             "type": "expect_column_values_to_be_between",
-            "kwargs": {"column": "page_views", "min_value": 0, "max_value": 1000},
+            "kwargs": {"column": "page_views", "min_value": 0, "max_value": 990},
         },
         {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}},
     ],
@@ -72,31 +74,34 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "week.parquet"
         write_week(path, args.rows)
-        sql = f"SELECT * FROM read_parquet('{path}')"
-        rows = WarehouseRows(SCANNER, sql, timedelta(minutes=10), f"bench {path}", sql)
+        runs = iter(range(1_000_000))
+
+        def week_sql() -> str:
+            """The week's query, new each time: GE keeps a batch's metrics, and a run meets
+            each week once."""
+            return f"SELECT * FROM read_parquet('{path}') WHERE {next(runs)} >= 0"
 
         def in_duckdb() -> list[Any]:
+            sql = week_sql()
+            rows = WarehouseRows(SCANNER, sql, timedelta(minutes=10), f"bench {path}", sql)
             return ge.run_sql(SUITE, rows, {}, "SUMMARY", ["site_id"])
 
-        def read() -> Any:
+        def read() -> pd.DataFrame:
             with duckdb.connect() as con:
-                return con.execute(sql).df()
+                return con.execute(week_sql()).df()
 
         def in_pandas() -> list[Any]:
             return ge.run(SUITE, read(), {}, "SUMMARY")
 
-        frame = read()
-        verdicts = [[r.success for r in run()] for run in (in_duckdb, in_pandas)]
+        results = [run() for run in (in_duckdb, in_pandas)]
+        verdicts = [[(r.success, r.result.get("unexpected_count")) for r in got] for got in results]
         assert verdicts[0] == verdicts[1], verdicts
         duck = best(args.repeat, in_duckdb)
+        pandas = best(args.repeat, in_pandas)
         loading = best(args.repeat, read)
-        pandas = best(args.repeat, lambda: ge.run(SUITE, frame, {}, "SUMMARY"))
-    print(f"{args.rows:,} rows, 4 expectations, verdicts {verdicts[0]} both ways")
+    print(f"{args.rows:,} rows, 4 expectations, (verdict, failing rows) {verdicts[0]} both ways")
     print(f"in DuckDB: {duck:.2f} s")
-    print(
-        f"in pandas: {loading + pandas:.2f} s ({loading:.2f} s reading the week, "
-        f"{pandas:.2f} s validating it)"
-    )
+    print(f"in pandas: {pandas:.2f} s (of which {loading:.2f} s reading the week into a frame)")
 
 
 if __name__ == "__main__":
