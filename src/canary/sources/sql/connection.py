@@ -18,13 +18,10 @@ from sqlalchemy.pool import NullPool
 
 from canary.config import WAREHOUSE_EXAMPLE, database_url_problem
 from canary.errors import SourceError, TransientSourceError
-from canary.sources.sql.dialects import DIALECTS, dialect_of
+from canary.sources.sql.dialects import dialect_of
 from canary.url_secrets import safe_url, scrub
 
 T = TypeVar("T")
-
-#: SQLSTATE classes of connection errors (08), resources (53), operator intervention (57).
-TRANSIENT_SQLSTATE = ("08", "53", "57")
 
 
 def link_of(url: str, table: str) -> str:
@@ -87,11 +84,13 @@ def _watchdog(con: Connection, timeout: timedelta) -> Iterator[threading.Event]:
         timer.cancel()
 
 
-def _transient(exc: sa.exc.DBAPIError) -> bool:
-    state = str(getattr(exc.orig, "sqlstate", "") or "")
+def _transient(exc: sa.exc.DBAPIError, url: str) -> bool:
+    """A lost connection, or an operational error whose code the dialect calls transient."""
+    dialect = dialect_of(url)
+    code = dialect.error_code(exc.orig)
     return exc.connection_invalidated or (
         isinstance(exc, sa.exc.OperationalError)
-        and (not state or state.startswith(TRANSIENT_SQLSTATE))
+        and (not code or code.startswith(dialect.transient_codes))
     )
 
 
@@ -161,7 +160,7 @@ def values_present(
     holds: a read of at most ``len(values)`` rows."""
     if not values:
         return set()
-    quoted = '"' + column.replace('"', '""') + '"'
+    quoted = dialect_of(url).quote(column)
     marks = ", ".join(f":v{i}" for i in range(len(values)))
     query = (
         f"SELECT DISTINCT {quoted} AS v FROM ({_literal(sql)}) canary_rows "
@@ -210,8 +209,7 @@ def _read(
 ) -> T:
     try:
         with _turn(url), engine_for(url).connect() as con, con.begin() as tx:
-            record = DIALECTS.get(con.dialect.name)
-            statement = record.read_only if record else None
+            statement = dialect_of(url).read_only
             if statement:
                 con.exec_driver_sql(statement)
             try:
@@ -228,7 +226,7 @@ def _read(
                 tx.rollback()
     except sa.exc.DBAPIError as exc:
         message = scrub(f"{where}: {(whole_text if whole else first_line)(exc)}", url)
-        if _transient(exc):
+        if _transient(exc, url):
             raise TransientSourceError(message) from None
         raise SourceError(message) from None
     except sa.exc.NoSuchModuleError:

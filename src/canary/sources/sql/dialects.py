@@ -1,8 +1,26 @@
-"""One record per SQL backend: what runs in the warehouse there and how it is written.
+"""One record per SQL backend: what runs in the warehouse there and how its SQL is written.
 
 A new backend is one record here (and its tests); code asks ``dialect_of(url)`` instead of
 comparing backend names. Backends without a record are read with plain SELECTs: their
 snapshot weeks are pulled and summarised and validated in Python, as for Looker.
+
+How SQL is written (``canary.sources.sql.pushdown`` writes its queries once and asks the
+record for each of these; the defaults are standard SQL, as PostgreSQL and DuckDB take it):
+
+- ``quote(name)``: a quoted column name (double quotes, one inside doubled; BigQuery:
+  backticks);
+- ``percentile(expr, fraction)``: an aggregate, the ``fraction`` percentile of ``expr``
+  ignoring nulls (``percentile_cont(0.5) WITHIN GROUP (ORDER BY x)``; where exact ones are
+  analytic-only, an approximation such as ``APPROX_QUANTILES(x, 100)[OFFSET(50)]``, said in
+  ``approximate``);
+- ``to_date(expr)``: a date or timestamp as its day (``CAST(x AS DATE)``);
+- ``week_start(expr)``: the Monday of ``expr``'s week, as a date (shown by ``canary doctor``
+  when a table names its weeks otherwise);
+- ``float_type``: the type a cast to a double-precision float names (``DOUBLE PRECISION``);
+- ``grouping_sets``: whether ``GROUP BY GROUPING SETS`` and ``GROUPING(x)`` are supported
+  (without them the same rows are written as a ``UNION ALL`` of ``GROUP BY`` clauses).
+
+Named parameters (``:wk``, ``:p0``) are SQLAlchemy's: the dialect's driver binds them.
 """
 
 from __future__ import annotations
@@ -13,10 +31,41 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from canary.sources.sql.types import STANDARD_TYPES, Families, families
+
+
+def double_quoted(name: str) -> str:
+    """A name quoted as standard SQL writes it (a double quote inside doubled)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def percentile_cont(expr: str, fraction: float) -> str:
+    """The exact, interpolated percentile as an ordered-set aggregate."""
+    return f"percentile_cont({fraction!r}) WITHIN GROUP (ORDER BY {expr})"
+
+
+def cast_to_date(expr: str) -> str:
+    """A date or timestamp as its day."""
+    return f"CAST({expr} AS DATE)"
+
+
+def date_trunc_week(expr: str) -> str:
+    """The Monday of ``expr``'s week (``date_trunc`` weeks start on Mondays)."""
+    return f"CAST(date_trunc('week', {expr}) AS DATE)"
+
+
+def sqlstate(error: Any) -> str:
+    """The SQLSTATE code of a driver's error (empty when it has none)."""
+    return str(getattr(error, "sqlstate", "") or "")
+
+
+#: SQLSTATE classes of connection errors (08), resources (53), operator intervention (57).
+TRANSIENT_SQLSTATE = ("08", "53", "57")
+
 
 @dataclass(frozen=True)
 class Dialect:
-    """A backend (SQLAlchemy's backend name) and what canary does in it."""
+    """A backend (SQLAlchemy's backend name), what canary does in it, and how it is written."""
 
     name: str
     label: str  # for people: "PostgreSQL"
@@ -26,6 +75,8 @@ class Dialect:
     ge_sql: bool = False
     #: why a part runs outside the warehouse, for ``canary doctor`` (empty: all of it runs there)
     outside: str = ""
+    #: what runs in the warehouse but approximately, for ``canary doctor`` (empty: nothing)
+    approximate: str = ""
     #: the statement that makes a transaction read-only (None: plain SELECTs)
     read_only: str | None = None
     #: in-process (DuckDB): a file opened read-only, one read at a time per process
@@ -33,6 +84,19 @@ class Dialect:
     #: ``create_engine`` keywords of another client (GE's SQL engine), given a statement
     #: timeout in milliseconds (None: none)
     engine_options: Callable[[int], dict[str, Any]] | None = field(default=None, repr=False)
+    quote: Callable[[str], str] = field(default=double_quoted, repr=False)
+    percentile: Callable[[str, float], str] = field(default=percentile_cont, repr=False)
+    to_date: Callable[[str], str] = field(default=cast_to_date, repr=False)
+    week_start: Callable[[str], str] = field(default=date_trunc_week, repr=False)
+    float_type: str = "DOUBLE PRECISION"
+    grouping_sets: bool = True
+    #: the SQL type names (lower case, without parameters) of each family: ``integer``,
+    #: ``number``, ``date``, ``string``, ``boolean`` (``types.families`` widens the standard)
+    types: Families = field(default_factory=lambda: STANDARD_TYPES, repr=False)
+    #: the code of a driver's error, and the prefixes of those codes that are transient (an
+    #: operational error without a code is transient too)
+    error_code: Callable[[Any], str] = field(default=sqlstate, repr=False)
+    transient_codes: tuple[str, ...] = TRANSIENT_SQLSTATE
 
 
 def _postgres_options(timeout_ms: int) -> dict[str, Any]:
@@ -47,6 +111,13 @@ POSTGRESQL = Dialect(
     ge_sql=True,
     read_only="SET TRANSACTION READ ONLY",
     engine_options=_postgres_options,
+    types=families(
+        integer={"int2", "int4", "int8", "serial", "bigserial"},
+        number={"float4", "float8"},
+        date={"timestamptz"},
+        string={"bpchar", "name", "uuid"},
+        boolean={"bool"},
+    ),
 )
 #: GE 1.24's SQL engine closes a connection before it fetches the rows of a metric query,
 #: and DuckDB's driver then returns none: its week is pulled and validated by GE's pandas
@@ -58,7 +129,17 @@ DUCKDB = Dialect(
     outside="GE's expectations run in pandas on the week's rows (GE's SQL engine reads "
     "DuckDB's results after their connection closed)",
     in_process=True,
-)
+    types=families(
+        integer={
+            "tinyint", "hugeint", "ubigint", "uinteger", "usmallint", "utinyint",
+            "int1", "int2", "int4", "int8", "long", "short",
+        },
+        number={"double", "float4", "float8"},
+        date={"timestamptz", "datetime"},
+        string={"string", "bpchar", "uuid"},
+        boolean={"bool"},
+    ),
+)  # fmt: skip
 DIALECTS: dict[str, Dialect] = {d.name: d for d in (POSTGRESQL, DUCKDB)}
 
 
