@@ -85,13 +85,13 @@ def _watchdog(con: Connection, timeout: timedelta) -> Iterator[threading.Event]:
 
 
 def _transient(exc: sa.exc.DBAPIError, url: str) -> bool:
-    """A lost connection, or an operational error whose code the dialect calls transient."""
+    """A lost connection, an error whose code the dialect calls transient (BigQuery's are
+    not operational errors), or an operational error without a code."""
     dialect = dialect_of(url)
     code = dialect.error_code(exc.orig)
-    return exc.connection_invalidated or (
-        isinstance(exc, sa.exc.OperationalError)
-        and (not code or code.startswith(dialect.transient_codes))
-    )
+    if code:
+        return exc.connection_invalidated or code.startswith(dialect.transient_codes)
+    return exc.connection_invalidated or isinstance(exc, sa.exc.OperationalError)
 
 
 def first_line(exc: BaseException) -> str:
@@ -213,8 +213,10 @@ def _read(
             if statement:
                 con.exec_driver_sql(statement)
             try:
+                options = dialect_of(url).statement_options
+                timed = options(int(timeout.total_seconds() * 1000)) if options else {}
                 with _watchdog(con, timeout) as fired:
-                    got = fetch(con.execute(sa.text(sql), dict(params)))
+                    got = fetch(con.execute(sa.text(sql), dict(params), execution_options=timed))
             except sa.exc.DBAPIError:
                 if fired.is_set():
                     raise TransientSourceError(

@@ -1,0 +1,181 @@
+"""BigQuery as a dialect, without BigQuery: its settings reach the driver, its errors are
+classed, and the SQL canary and GE send it (through the real driver, answered from DuckDB by
+``tests.bigquery_duck``) is BigQuery's and gives what DuckDB's path gives on the same rows."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from google.api_core import exceptions as api
+from google.cloud.bigquery.dbapi import exceptions as dbapi
+from pydantic import ValidationError
+
+from canary.config import SecretRef
+from canary.config import SqlSource as SqlConfig
+from canary.dashboards import catalog
+from canary.errors import ConfigError
+from canary.sample.warehouse import FILE_NAME, url_of
+from canary.sources.registry import BuildContext
+from canary.sources.sql import connection
+from canary.sources.sql.connection import engine_for, engine_options, read_frame
+from canary.sources.sql.dialects import BIGQUERY, dialect_of
+from canary.sources.sql.source import SqlSource, build
+from canary.url_secrets import safe_url, scrub
+from tests.bigquery_duck import DuckClient, engine
+from tests.conftest import LATEST_WEEK
+
+URL = "bigquery://canary-test/sample"
+DAY = timedelta(days=1)
+
+
+@pytest.fixture(scope="module")
+def key() -> str:
+    """A service-account key as Google issues it (JSON), with a fresh private key."""
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return json.dumps(
+        {
+            "type": "service_account",
+            "project_id": "canary-test",
+            "private_key_id": "k1",
+            "private_key": pem,
+            "client_email": "canary-reader@canary-test.iam.gserviceaccount.com",
+            "client_id": "1",
+            "token_uri": "https://oauth2.googleapis.com/token",
+        }
+    )
+
+
+def _answering(sample: Path, monkeypatch: pytest.MonkeyPatch) -> DuckClient:
+    """BigQuery's driver calls a client answering from the sample's DuckDB file."""
+    client = DuckClient(sample / FILE_NAME)
+    own = connection.engine_for
+    monkeypatch.setattr(
+        connection, "engine_for", lambda url: engine(client, url) if url == URL else own(url)
+    )
+    return client
+
+
+def _built(cfg: SqlConfig, environ: dict[str, str], tmp_path: Path) -> SqlSource:
+    board = catalog().dashboards["all-instances"]
+    return build("bq", cfg, BuildContext(board, tmp_path, tmp_path, environ))
+
+
+def test_the_key_and_the_bytes_limit_reach_the_driver_and_no_message(
+    key: str, tmp_path: Path
+) -> None:
+    cfg = SqlConfig(
+        kind="sql", url=URL, credentials=SecretRef(env="BQ_KEY"), max_bytes_billed=10**9
+    )
+    source = _built(cfg, {"BQ_KEY": key}, tmp_path)
+    bq = engine_for(source.url)
+    # the client the driver would connect with (made here, nothing is sent)
+    _, kwargs = bq.dialect.create_connect_args(bq.url)
+    client = kwargs["client"]
+    assert client.project == "canary-test"
+    assert client._credentials.service_account_email.startswith("canary-reader@")
+    assert client.default_query_job_config.maximum_bytes_billed == 10**9
+    assert client.default_query_job_config.default_dataset.dataset_id == "sample"
+    encoded = base64.b64encode(key.encode()).decode()
+    shown = [repr(source), safe_url(source.url), source.where("weekly_pings")]
+    shown.append(scrub(f"failed on {source.url} with {encoded}", source.url))
+    assert not [s for s in shown if "PRIVATE KEY" in s or encoded[:40] in s]
+    assert "maximum_bytes_billed=1000000000" in safe_url(source.url)
+
+
+def test_query_timeout_is_a_bigquery_job_timeout_for_canary_and_for_ge(
+    shared_sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = _answering(shared_sample, monkeypatch)
+    read_frame(URL, "SELECT count(*) AS n FROM weekly_pings", {}, timedelta(seconds=42), "t")
+    job = client.jobs[-1]
+    assert job is not None and int(job.job_timeout_ms) == 42_000
+    options = engine_options(URL, timedelta(minutes=2))
+    assert int(options["execution_options"]["job_config"].job_timeout_ms) == 120_000
+
+
+def test_bigquery_settings_on_another_dialect_are_a_config_error(key: str, tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="max_bytes_billed: not taken by a PostgreSQL URL"):
+        SqlConfig(kind="sql", url="postgresql+psycopg://h/db", max_bytes_billed=1)
+    cfg = SqlConfig(kind="sql", url=SecretRef(env="URL"), credentials=SecretRef(env="BQ_KEY"))
+    with pytest.raises(ConfigError, match=r"sources\.bq\.credentials: not taken by a DuckDB"):
+        _built(cfg, {"URL": "duckdb:///w.duckdb", "BQ_KEY": key}, tmp_path)
+    with pytest.raises(ValidationError, match="greater than or equal to 1"):
+        SqlConfig(kind="sql", url=URL, max_bytes_billed=0)
+
+
+def test_a_key_that_is_not_a_service_account_key_is_named_not_shown(tmp_path: Path) -> None:
+    cfg = SqlConfig(kind="sql", url=URL, credentials=SecretRef(env="BQ_KEY"))
+    with pytest.raises(ConfigError) as info:
+        _built(cfg, {"BQ_KEY": '{"type": "authorized_user", "refresh_token": "s3cret"}'}, tmp_path)
+    assert str(info.value) == (
+        "sources.bq.credentials (env BQ_KEY): not a service-account key (the JSON of one, "
+        "type service_account)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (api.ServiceUnavailable("backend down"), True),
+        (api.InternalServerError("oops"), True),
+        (api.TooManyRequests("slow down"), True),
+        (api.DeadlineExceeded("late"), True),
+        (api.BadRequest("Syntax error: Unexpected keyword"), False),
+        (api.Forbidden("Access Denied: Table p:d.t"), False),
+        (api.BadRequest("Query exceeded limit for bytes billed: 1000."), False),
+    ],
+)
+def test_google_api_errors_are_transient_as_bigquery_says(
+    error: Exception, transient: bool
+) -> None:
+    wrapped = sa.exc.DatabaseError("SELECT 1", {}, dbapi.DatabaseError(error))
+    assert connection._transient(wrapped, URL) is transient
+
+
+def test_bigquery_type_names_fall_in_the_suites_families() -> None:
+    from canary.sources.sql.types import family
+
+    names = {
+        "INTEGER": "integer", "INT64": "integer", "FLOAT": "number", "FLOAT64": "number",
+        "NUMERIC": "number", "BIGNUMERIC": "number", "STRING": "string", "JSON": "string",
+        "BOOL": "boolean", "BOOLEAN": "boolean", "DATE": "date", "DATETIME": "date",
+        "TIMESTAMP": "date", "BYTES": None, "GEOGRAPHY": None,
+    }  # fmt: skip
+    assert {n: family(n, BIGQUERY.types) for n in names} == names
+
+
+@pytest.fixture
+def twins(shared_sample: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """The sample as a DuckDB source and as a BigQuery one answered from the same file."""
+    client = _answering(shared_sample, monkeypatch)
+    board = catalog().dashboards["all-instances"]
+    yield {
+        "client": client,
+        "duckdb": SqlSource("duck", url_of(shared_sample / FILE_NAME), board, DAY),
+        "bigquery": SqlSource("bq", URL, board, DAY),
+    }
+
+
+def test_every_tile_query_is_bigquery_sql_reading_the_same_rows(twins: dict[str, Any]) -> None:
+    assert dialect_of(URL) is BIGQUERY
+    weeks = (LATEST_WEEK - 7 * DAY, LATEST_WEEK)
+    for tile in catalog().dashboards["all-instances"].tiles:
+        pd.testing.assert_frame_equal(
+            twins["bigquery"].query(tile, weeks).frame, twins["duckdb"].query(tile, weeks).frame
+        )
+    assert len(twins["client"].queries) == len(catalog().dashboards["all-instances"].tiles)
