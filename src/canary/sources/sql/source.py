@@ -155,7 +155,8 @@ class SqlSource:
 
     def _relation(self, tile: Tile, weeks: tuple[date | None, date | None]) -> Relation:
         sql, values = self._sql(tile, weeks, ordered=False)
-        return Relation(sql, bind(values), tile.columns, {}, self.where(self.table(tile.view)))
+        where = self.where(self.table(tile.view))
+        return Relation(sql, bind(values), tile.columns, {}, where, dialect_of(self.url))
 
     def _sql(
         self, tile: Tile, weeks: tuple[date | None, date | None], ordered: bool = True
