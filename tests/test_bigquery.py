@@ -39,7 +39,7 @@ from canary.store.db import Store
 from canary.summary import TileSummary, WeekOverWeek
 from canary.url_secrets import safe_url, scrub
 from tests.bigquery_duck import DuckClient, engine
-from tests.conftest import LATEST_WEEK, REPO
+from tests.conftest import LATEST_WEEK, REPO, write_config
 
 URL = "bigquery://canary-test/sample"
 #: The URL of a source whose driver calls the client it is given (``tests.bigquery_duck``).
@@ -109,6 +109,27 @@ def test_the_key_and_the_bytes_limit_reach_the_driver_and_no_message(
     shown.append(scrub(f"failed on {source.url} with {encoded}", source.url))
     assert not [s for s in shown if "PRIVATE KEY" in s or encoded[:40] in s]
     assert "maximum_bytes_billed=1000000000" in safe_url(source.url)
+
+
+def test_the_key_is_listed_and_pushed_with_the_other_secrets(tmp_path: Path) -> None:
+    from canary.prefect_ops.secret_blocks import secret_refs
+
+    key = {"env": "CANARY_BIGQUERY_KEY", "prefect_block": "canary-bigquery-key"}
+    path = write_config(
+        tmp_path,
+        sources={"warehouse": {"kind": "sql", "url": URL, "credentials": key}},
+        monitors={
+            "pings": {
+                "source": "warehouse",
+                "dashboard": "all-instances",
+                "suite_prefix": "all_instances",
+                "alerts": {"channel": "#data-alerts"},
+                "datasets": {"instance_usage": {}},
+            }
+        },
+    )
+    refs = secret_refs(load_config(path, environ={}))
+    assert refs["sources.warehouse.credentials"] == SecretRef(**key)
 
 
 def test_query_timeout_is_a_bigquery_job_timeout_for_canary_and_for_ge(
