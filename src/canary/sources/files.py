@@ -175,7 +175,8 @@ class FilesSource:
         # Numbers as the tile declares them, cast after the week filter: a CSV column with a
         # bad value in an old week is text to DuckDB, as it is to a pull.
         casts = ", ".join(
-            f"CAST({DUCKDB.quote(c)} AS {'BIGINT' if kind == 'integer' else 'DOUBLE'}) AS {DUCKDB.quote(c)}"
+            f"CAST({DUCKDB.quote(c)} AS {'BIGINT' if kind == 'integer' else 'DOUBLE'}) "
+            f"AS {DUCKDB.quote(c)}"
             for c, kind in tile.dtypes.items()
             if kind in NUMERIC and c in scan.present
         )
@@ -211,9 +212,10 @@ class FilesSource:
         if tile.time_column in present:
             lo, hi = weeks
             tests = []
+            day = DUCKDB.to_date(DUCKDB.quote(tile.time_column))
             for op, bound in ((">=", lo), ("<=", hi)):
                 if bound is not None:
-                    tests.append(f'CAST("{tile.time_column}" AS DATE) {op} {named(len(bounds))}')
+                    tests.append(f"{day} {op} {named(len(bounds))}")
                     bounds.append(bound)
             if tests:
                 sql += " WHERE " + " AND ".join(tests)

@@ -1,4 +1,5 @@
-"""``canary doctor`` on sql sources: connect, tables, each field's SQL, rows of the latest week."""
+"""``canary doctor`` on sql sources: the dialect and what runs in the warehouse, connect,
+tables, each field's SQL, rows of the latest week."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from canary.config import SqlSource as SqlConfig
 from canary.dashboards import Dashboard, Field
 from canary.errors import CanaryError
 from canary.sources.registry import BuildContext
+from canary.sources.sql.dialects import Dialect
 from canary.sources.sql.source import SqlSource, build
 from canary.url_secrets import safe_url
 from canary.weeks import latest_complete_week
@@ -38,6 +40,31 @@ def sql_sources(ctx: Context) -> Iterator[Finding]:
             yield from _sql_source(ctx, name, cfg)
 
 
+def placement(dialect: Dialect) -> tuple[str, tuple[str, ...]]:
+    """What of a run happens in a warehouse of ``dialect`` and what does not, and why: a
+    line for the doctor and the lines under it."""
+    parts = (
+        ("snapshot summaries (push-down)", dialect.pushdown),
+        ("GE's expectations as SQL", dialect.ge_sql),
+    )
+    inside = [part for part, on in parts if on]
+    detail = f"{dialect.label}: " + (
+        f"{' and '.join(inside)} run in the warehouse"
+        if inside
+        else "only reads of each week's rows run in the warehouse"
+    )
+    lines = []
+    if dialect.approximate:
+        lines.append(f"approximate: {dialect.approximate}")
+    if dialect.outside:
+        lines.append(f"outside: {dialect.outside}")
+    lines.append(
+        "outside: series tiles (their rows are aggregates already) are pulled, summarised and "
+        "validated in Python"
+    )
+    return detail, tuple(lines)
+
+
 def _sql_source(ctx: Context, name: str, cfg: SqlConfig) -> Iterator[Finding]:
     from canary.doctor import Finding
 
@@ -47,6 +74,11 @@ def _sql_source(ctx: Context, name: str, cfg: SqlConfig) -> Iterator[Finding]:
             board, ctx.config.data_dir, ctx.config.data_dir, ctx.environ, ctx.config.catalog.views
         )
         source = build(name, cfg, context)
+    except CanaryError as exc:
+        yield Finding(f"{name}: connect", "unreachable" if exc.transient else "fail", str(exc))
+        return
+    yield Finding(f"{name}: dialect", "ok", *placement(source.dialect))
+    try:
         source.read("SELECT 1 AS ok", {}, f"source {name} ({safe_url(source.url)})")
     except CanaryError as exc:
         yield Finding(f"{name}: connect", "unreachable" if exc.transient else "fail", str(exc))
@@ -102,6 +134,6 @@ def _empty_week(source: SqlSource, table: str, view: str, week_sql: str) -> tupl
         return "fail", (
             f"its latest week is {stamp:%Y-%m-%d %H:%M} (a {stamp:%A}), but canary names a week "
             f"by the Monday 00:00 UTC it starts: make view {view}'s field week that date "
-            f"(in PostgreSQL: date_trunc('week', ...)::date)"
+            f"(in {source.dialect.label}: {source.dialect.week_start(week_sql)})"
         )
     return "warn", f"its latest week is {stamp:%Y-%m-%d} (the table is not up to date?)"
