@@ -25,7 +25,7 @@ from canary.checks.validate import GreatExpectations
 from canary.config import SecretRef, load_config
 from canary.config import SqlSource as SqlConfig
 from canary.dashboards import catalog
-from canary.errors import ConfigError
+from canary.errors import ConfigError, SourceError
 from canary.pipeline import Plan, run_monitor
 from canary.sample.generator import SampleSpec
 from canary.sample.warehouse import FILE_NAME, WarehouseSpec, ensure, url_of
@@ -77,11 +77,27 @@ def _answering(sample: Path, monkeypatch: pytest.MonkeyPatch) -> DuckClient:
     """BigQuery's driver calls a client answering from the sample's DuckDB file."""
     client = DuckClient(sample / FILE_NAME)
     own = connection.engine_for
+
+    def engine_for(url: str) -> sa.Engine:
+        answered = sa.make_url(url).query.get("user_supplied_client") == "true"
+        return engine(client, url) if answered else own(url)
+
     for module in (connection, sql_source):
-        monkeypatch.setattr(
-            module, "engine_for", lambda url: engine(client, url) if url == ANSWERED else own(url)
-        )
+        monkeypatch.setattr(module, "engine_for", engine_for)
     return client
+
+
+def _monitor(source: str) -> dict[str, Any]:
+    """A config's monitors: one of the instance tile on ``source``."""
+    return {
+        "pings": {
+            "source": source,
+            "dashboard": "all-instances",
+            "suite_prefix": "all_instances",
+            "alerts": {"channel": "#data-alerts"},
+            "datasets": {"instance_usage": {}},
+        }
+    }
 
 
 def _built(cfg: SqlConfig, environ: dict[str, str], tmp_path: Path) -> SqlSource:
@@ -118,18 +134,48 @@ def test_the_key_is_listed_and_pushed_with_the_other_secrets(tmp_path: Path) -> 
     path = write_config(
         tmp_path,
         sources={"warehouse": {"kind": "sql", "url": URL, "credentials": key}},
-        monitors={
-            "pings": {
-                "source": "warehouse",
-                "dashboard": "all-instances",
-                "suite_prefix": "all_instances",
-                "alerts": {"channel": "#data-alerts"},
-                "datasets": {"instance_usage": {}},
-            }
-        },
+        monitors=_monitor("warehouse"),
     )
     refs = secret_refs(load_config(path, environ={}))
     assert refs["sources.warehouse.credentials"] == SecretRef(**key)
+
+
+def test_doctor_runs_its_checks_as_bigquery_sql_and_says_what_is_approximate(
+    shared_sample: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from canary.cli import main
+
+    client = _answering(shared_sample, monkeypatch)
+    path = write_config(
+        tmp_path,
+        sources={"warehouse": {"kind": "sql", "url": ANSWERED, "max_bytes_billed": 10**9}},
+        monitors=_monitor("warehouse"),
+    )
+    code = main(["doctor", "--config", str(path), "--source", "warehouse"])
+    flat = " ".join("".join(capsys.readouterr()).split())
+    assert code == 0, flat
+    assert "BigQuery: snapshot summaries (push-down) and GE's expectations as SQL run" in flat
+    assert "approximate: medians of counters are APPROX_QUANTILES" in flat
+    assert "connected to bigquery://canary-test/sample?maximum_bytes_billed=1000000000" in flat
+    assert "table weekly_pings: 19 columns, 19 fields of view weekly_pings run" in flat
+    assert any("count(*) AS n FROM weekly_pings WHERE week = @`p0`" in q for q in client.queries)
+
+
+def test_no_credentials_anywhere_is_a_source_error_naming_the_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "gcloud"))  # no gcloud login
+    monkeypatch.setenv("NO_GCE_CHECK", "True")  # not on Google's cloud: no metadata server
+    with pytest.raises(SourceError) as info:
+        read_frame(URL, "SELECT 1", {}, DAY, "source bq")
+    assert str(info.value).startswith(
+        "bigquery://canary-test/sample: the driver could not start: Your default credentials "
+        "were not found."
+    )
 
 
 def test_query_timeout_is_a_bigquery_job_timeout_for_canary_and_for_ge(

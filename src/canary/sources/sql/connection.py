@@ -38,8 +38,16 @@ def _duckdb_file(url: str) -> Path | None:
 
 
 def engine_for(url: str) -> Engine:
-    """One engine per URL and process."""
-    return _engine(url, os.getpid())
+    """One engine per URL and process; ``SourceError`` when the driver cannot make its client
+    (BigQuery's finds no credentials)."""
+    try:
+        return _engine(url, os.getpid())
+    except sa.exc.SQLAlchemyError:  # not a URL, or no dialect for it: said where it is read
+        raise
+    except Exception as exc:  # the driver's own, e.g. google.auth's DefaultCredentialsError
+        raise SourceError(
+            scrub(f"{safe_url(url)}: the driver could not start: {first_line(exc)}", url)
+        ) from None
 
 
 @lru_cache(maxsize=16)
