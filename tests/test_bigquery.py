@@ -348,3 +348,6 @@ def test_a_monitor_on_bigquery_gives_the_verdicts_of_duckdb(
     assert verdicts["bigquery"] == verdicts["duckdb"]
     # GE's expectations ran as BigQuery SQL (its metric queries), not on pulled rows
     assert any("column_values_nonnull_unexpected_count" in q for q in client.queries)
+    # and every job, canary's and GE's, carried the query timeout
+    assert {int(j.job_timeout_ms) for j in client.jobs if j is not None} == {300_000}
+    assert None not in client.jobs
