@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -103,6 +105,23 @@ def _monitor(source: str) -> dict[str, Any]:
 def _built(cfg: SqlConfig, environ: dict[str, str], tmp_path: Path) -> SqlSource:
     board = catalog().dashboards["all-instances"]
     return build("bq", cfg, BuildContext(board, tmp_path, tmp_path, environ))
+
+
+def test_canary_loads_google_libraries_only_for_a_bigquery_source() -> None:
+    """Importing canary, and reading a DuckDB source with the BigQuery record present, loads
+    none of Google's libraries (GE does when they are installed: canary imports it later)."""
+    script = (
+        "import sys\n"
+        "import canary.cli\n"
+        "from canary.sources.sql.connection import engine_for\n"
+        "from canary.sources.sql.dialects import dialect_of\n"
+        "assert dialect_of('bigquery://p/d').label == 'BigQuery'\n"
+        "engine_for('duckdb:///:memory:')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('google', 'sqlalchemy_bigquery'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_the_key_and_the_bytes_limit_reach_the_driver_and_no_message(
