@@ -277,6 +277,24 @@ def test_a_url_of_no_installed_dialect_says_which_to_write(
     assert "postgresql+psycopg://" in flat
 
 
+def test_doctor_checks_a_url_read_from_a_prefect_block_before_naming_its_dialect(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pydantic import SecretStr
+
+    import canary.sources.sql.source as sql_module
+    from canary.secrets import ResolvedSecret
+
+    bad = ResolvedSecret(SecretStr("postgres://canary:s3cr3t-pw@db/warehouse"), "prefect block")
+    monkeypatch.setattr(sql_module, "resolve", lambda *args: bad)
+    config = _sql_config(tmp_path, {"url": {"prefect_block": "warehouse-url"}})
+    code, out = _doctor(config, capsys)
+    flat = " ".join(out.split())
+    assert code == 2 and "s3cr3t-pw" not in flat, flat
+    assert "warehouse: connect: source warehouse: no installed SQLAlchemy dialect reads" in flat
+    assert "dialect:" not in flat
+
+
 def test_a_secret_url_is_listed_with_the_other_secrets(tmp_path: Path) -> None:
     from canary.config import load_config
     from canary.prefect_ops.secret_blocks import secret_refs

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from canary.config import WAREHOUSE_EXAMPLE, database_url_problem
 from canary.config import SqlSource as SqlConfig
 from canary.dashboards import Dashboard, Field
 from canary.errors import CanaryError
@@ -65,6 +66,12 @@ def placement(dialect: Dialect) -> tuple[str, tuple[str, ...]]:
     return detail, tuple(lines)
 
 
+def _failed(check: str, exc: CanaryError) -> Finding:
+    from canary.doctor import Finding
+
+    return Finding(check, "unreachable" if exc.transient else "fail", str(exc))
+
+
 def _sql_source(ctx: Context, name: str, cfg: SqlConfig) -> Iterator[Finding]:
     from canary.doctor import Finding
 
@@ -75,13 +82,18 @@ def _sql_source(ctx: Context, name: str, cfg: SqlConfig) -> Iterator[Finding]:
         )
         source = build(name, cfg, context)
     except CanaryError as exc:
-        yield Finding(f"{name}: connect", "unreachable" if exc.transient else "fail", str(exc))
+        yield _failed(f"{name}: connect", exc)
+        return
+    # a URL from a secret is seen here first
+    problem = database_url_problem(source.url, WAREHOUSE_EXAMPLE)
+    if problem:
+        yield Finding(f"{name}: connect", "fail", f"source {name}: {problem}")
         return
     yield Finding(f"{name}: dialect", "ok", *placement(source.dialect))
     try:
         source.read("SELECT 1 AS ok", {}, f"source {name} ({safe_url(source.url)})")
     except CanaryError as exc:
-        yield Finding(f"{name}: connect", "unreachable" if exc.transient else "fail", str(exc))
+        yield _failed(f"{name}: connect", exc)
         return
     yield Finding(f"{name}: connect", "ok", f"connected to {safe_url(source.url)}")
     week = latest_complete_week(datetime.now(UTC), cfg.complete_after)
@@ -97,7 +109,7 @@ def _table(source: SqlSource, view: str, fields: list[Field], week: object) -> I
     try:
         columns = source.columns(table)
     except CanaryError as exc:
-        yield Finding(check, "unreachable" if exc.transient else "fail", str(exc))
+        yield _failed(check, exc)
         return
     broken = source.broken_fields(table, fields)
     for problem in broken:
@@ -112,7 +124,7 @@ def _table(source: SqlSource, view: str, fields: list[Field], week: object) -> I
             source.where(table),
         )
     except CanaryError as exc:
-        yield Finding(check, "unreachable" if exc.transient else "fail", str(exc))
+        yield _failed(check, exc)
         return
     rows = int(count["n"].iloc[0])
     found = f"{len(columns)} columns, {len(fields)} fields of view {view} run; "

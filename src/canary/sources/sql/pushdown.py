@@ -167,7 +167,8 @@ def grouping_sets(
     Each of ``sets`` names the ``keys`` (output name -> expression) its rows are grouped by;
     the other keys are null in them. Each of ``flags`` (output name -> key) is 0 in rows
     grouped by its key, else 1 (SQL's ``GROUPING``). Written as ``GROUPING SETS`` where the
-    dialect has them, else as a ``UNION ALL`` of one ``GROUP BY`` per set.
+    dialect has them, else as a ``UNION ALL`` of one ``GROUP BY`` per set (whose untyped
+    ``NULL`` keys the dialect types by the other branches).
     """
     if d.grouping_sets:
         columns = [f"{expr} AS {name}" for name, expr in keys.items()] + [
