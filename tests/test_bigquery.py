@@ -216,6 +216,10 @@ def test_bigquery_settings_on_another_dialect_are_a_config_error(key: str, tmp_p
         _built(cfg, {"URL": "duckdb:///w.duckdb", "BQ_KEY": key}, tmp_path)
     with pytest.raises(ValidationError, match="greater than or equal to 1"):
         SqlConfig(kind="sql", url=URL, max_bytes_billed=0)
+    # a secret URL that is none is left for the reads to name
+    cfg = SqlConfig(kind="sql", url=SecretRef(env="URL"), max_bytes_billed=5)
+    with pytest.raises(SourceError, match="Could not parse SQLAlchemy URL"):
+        _built(cfg, {"URL": "warehouse please"}, tmp_path).columns("weekly_pings")
 
 
 def test_a_key_that_is_not_a_service_account_key_is_named_not_shown(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from canary.config import WAREHOUSE_EXAMPLE, database_url_problem, dialect_settings_problem
 from canary.config import SqlSource as SqlConfig
-from canary.config import dialect_settings_problem
 from canary.dashboards import Dashboard, Field, Tile, View, build_query, catalog
 from canary.errors import ConfigError, SourceError
 from canary.frames import type_frame
@@ -220,12 +220,11 @@ def build(name: str, cfg: SqlConfig, ctx: BuildContext) -> SqlSource:
 def _with_settings(name: str, url: str, cfg: SqlConfig, ctx: BuildContext) -> str:
     """``url`` with the source's ``credentials`` and ``max_bytes_billed`` written in, as its
     dialect takes them (``ConfigError`` naming the key, never the secret, otherwise)."""
-    if not cfg.settings:
-        return url
-    problem = dialect_settings_problem(url, cfg.settings)
+    if not cfg.settings or database_url_problem(url, WAREHOUSE_EXAMPLE):
+        return url  # not a URL, or no dialect reads it: said where it is read
     with_settings = dialect_of(url).with_settings
-    if problem or with_settings is None:
-        raise ConfigError(f"sources.{name}.{problem}")
+    if with_settings is None:
+        raise ConfigError(f"sources.{name}.{dialect_settings_problem(url, cfg.settings)}")
     key = (
         resolve(f"sources.{name}.credentials", cfg.credentials, ctx.environ)
         if cfg.credentials
