@@ -251,6 +251,19 @@ def test_google_api_errors_are_transient_as_bigquery_says(
     assert connection._transient(wrapped, URL) is transient
 
 
+def test_the_week_hint_of_the_doctor_is_bigquery_sql_for_the_monday(shared_sample: Path) -> None:
+    client = DuckClient(shared_sample / FILE_NAME)
+    days = ["2026-11-16", "2026-11-19", "2026-11-22", "2026-11-23"]
+    mondays = [
+        pd.Timestamp(row[0]).date().isoformat()
+        for day in days
+        for row in client.query_and_wait(
+            f"SELECT {BIGQUERY.week_start('day')} AS w FROM (SELECT DATE '{day}' AS day)"
+        )
+    ]
+    assert mondays == ["2026-11-16", "2026-11-16", "2026-11-16", "2026-11-23"]
+
+
 def test_bigquery_type_names_fall_in_the_suites_families() -> None:
     from canary.sources.sql.types import family
 
