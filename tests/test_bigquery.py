@@ -30,6 +30,7 @@ from canary.dashboards import catalog
 from canary.errors import ConfigError, SourceError
 from canary.pipeline import Plan, run_monitor
 from canary.sample.generator import SampleSpec
+from canary.sample.scenarios import SCENARIOS
 from canary.sample.warehouse import FILE_NAME, WarehouseSpec, ensure, url_of
 from canary.sources.registry import BuildContext
 from canary.sources.sql import connection
@@ -349,10 +350,7 @@ def _assert_same_changes(bq: WeekOverWeek, duck: WeekOverWeek) -> None:
     )
 
 
-#: A run per scenario takes 20 s; every one of them gave the same verdicts when this was written.
-@pytest.mark.parametrize(
-    "slug", ["release-regression", "stale-copy", "version-undercount", "adoption-surge"]
-)
+@pytest.mark.parametrize("slug", sorted(SCENARIOS))
 def test_a_monitor_on_bigquery_gives_the_verdicts_of_duckdb(
     slug: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
