@@ -140,6 +140,7 @@ def test_the_key_and_the_bytes_limit_reach_the_driver_and_no_message(
     assert client._credentials.service_account_email.startswith("canary-reader@")
     assert client.default_query_job_config.maximum_bytes_billed == 10**9
     assert client.default_query_job_config.default_dataset.dataset_id == "sample"
+    assert not bq.pool._pre_ping  # a ping would be a query job of its own before each read
     encoded = base64.b64encode(key.encode()).decode()
     shown = [repr(source), safe_url(source.url), source.where("weekly_pings")]
     shown.append(scrub(f"failed on {source.url} with {encoded}", source.url))

@@ -56,7 +56,7 @@ def _engine(url: str, pid: int) -> Engine:
         # A file opened read-only, and closed after each read: a rewritten file (the sample
         # after a new week) is read anew, and other processes may write it in between.
         return sa.create_engine(url, connect_args={"read_only": True}, poolclass=NullPool)
-    return sa.create_engine(url, pool_pre_ping=True)
+    return sa.create_engine(url, pool_pre_ping=dialect_of(url).pre_ping)
 
 
 #: DuckDB is in-process and its Python connections are not safe across threads (a pooled

@@ -83,6 +83,9 @@ class Dialect:
     read_only: str | None = None
     #: in-process (DuckDB): a file opened read-only, one read at a time per process
     in_process: bool = False
+    #: a pooled connection is pinged before each read (one that may have dropped); False
+    #: where a connection is a stateless client and a ping a query of its own (BigQuery)
+    pre_ping: bool = True
     #: ``create_engine`` keywords of another client (GE's SQL engine), given a statement
     #: timeout in milliseconds (None: none)
     engine_options: Callable[[int], dict[str, Any]] | None = field(default=None, repr=False)
@@ -215,6 +218,7 @@ BIGQUERY = Dialect(
     engine_options=lambda timeout_ms: {"execution_options": _bigquery_job(timeout_ms)},
     statement_options=_bigquery_job,
     with_settings=bigquery_settings,
+    pre_ping=False,
     quote=backticked,
     percentile=approx_quantiles,
     week_start=bigquery_week,
