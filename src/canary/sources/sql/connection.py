@@ -38,8 +38,16 @@ def _duckdb_file(url: str) -> Path | None:
 
 
 def engine_for(url: str) -> Engine:
-    """One engine per URL and process."""
-    return _engine(url, os.getpid())
+    """One engine per URL and process; ``SourceError`` when the driver cannot make its client
+    (BigQuery's finds no credentials)."""
+    try:
+        return _engine(url, os.getpid())
+    except sa.exc.SQLAlchemyError:  # not a URL, or no dialect for it: said where it is read
+        raise
+    except Exception as exc:  # the driver's own, e.g. google.auth's DefaultCredentialsError
+        raise SourceError(
+            scrub(f"{safe_url(url)}: the driver could not start: {first_line(exc)}", url)
+        ) from None
 
 
 @lru_cache(maxsize=16)
@@ -48,7 +56,7 @@ def _engine(url: str, pid: int) -> Engine:
         # A file opened read-only, and closed after each read: a rewritten file (the sample
         # after a new week) is read anew, and other processes may write it in between.
         return sa.create_engine(url, connect_args={"read_only": True}, poolclass=NullPool)
-    return sa.create_engine(url, pool_pre_ping=True)
+    return sa.create_engine(url, pool_pre_ping=dialect_of(url).pre_ping)
 
 
 #: DuckDB is in-process and its Python connections are not safe across threads (a pooled
@@ -85,13 +93,13 @@ def _watchdog(con: Connection, timeout: timedelta) -> Iterator[threading.Event]:
 
 
 def _transient(exc: sa.exc.DBAPIError, url: str) -> bool:
-    """A lost connection, or an operational error whose code the dialect calls transient."""
+    """A lost connection, an error whose code the dialect calls transient (BigQuery's are
+    not operational errors), or an operational error without a code."""
     dialect = dialect_of(url)
     code = dialect.error_code(exc.orig)
-    return exc.connection_invalidated or (
-        isinstance(exc, sa.exc.OperationalError)
-        and (not code or code.startswith(dialect.transient_codes))
-    )
+    if code:
+        return exc.connection_invalidated or code.startswith(dialect.transient_codes)
+    return exc.connection_invalidated or isinstance(exc, sa.exc.OperationalError)
 
 
 def first_line(exc: BaseException) -> str:
@@ -213,8 +221,10 @@ def _read(
             if statement:
                 con.exec_driver_sql(statement)
             try:
+                options = dialect_of(url).statement_options
+                timed = options(int(timeout.total_seconds() * 1000)) if options else {}
                 with _watchdog(con, timeout) as fired:
-                    got = fetch(con.execute(sa.text(sql), dict(params)))
+                    got = fetch(con.execute(sa.text(sql), dict(params), execution_options=timed))
             except sa.exc.DBAPIError:
                 if fired.is_set():
                     raise TransientSourceError(
