@@ -167,9 +167,10 @@ def _replay(
 def _failures(
     runs: list[RunResult], weeks: set[date], history: bool | None
 ) -> list[tuple[str, date]]:
-    """(check, week) of each failed check in ``weeks``; ``history`` picks a kind of check."""
+    """(check and dataset, week) of each failed check in ``weeks``; ``history`` picks a kind
+    of check."""
     return [
-        (c.check, r.week)
+        (f"{c.check} ({c.dataset})", r.week)
         for r in runs
         if r.week in weeks
         for c in r.checks
@@ -308,7 +309,7 @@ def report(results: dict[str, dict[str, Tally]]) -> list[str]:
 
 
 def _check_weeks(tally: Tally) -> str:
-    """Each check's false alerts per ISO week: ``level W28 3, W29 1; dead metric W52 1``."""
+    """Each check's false alerts per ISO week: ``level (page_views) W28 3, W29 1; ...``."""
     checks = sorted({c for c, _ in tally.by_check_week})
     return (
         "; ".join(
