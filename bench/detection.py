@@ -341,11 +341,16 @@ def main() -> None:
     )
     args = parser.parse_args()
     started = time.time()
-    chosen = [GENERATORS[g] for g in args.generators.split(",")]
+    names = args.generators.split(",")
     slugs = [s for s in args.scenarios.split(",") if s]
-    unknown = sorted(set(slugs) - set(SCENARIOS))
-    if unknown:
-        parser.error(f"--scenarios: unknown {', '.join(unknown)}; allowed: {', '.join(SCENARIOS)}")
+    for flag, given, allowed in (
+        ("--generators", names, GENERATORS),
+        ("--scenarios", slugs, SCENARIOS),
+    ):
+        unknown = sorted(set(given) - set(allowed))
+        if unknown:
+            parser.error(f"{flag}: unknown {', '.join(unknown)}; allowed: {', '.join(allowed)}")
+    chosen = [GENERATORS[g] for g in names]
     results = {g.name: measure(g, args.seeds, args.clean_weeks, slugs, started) for g in chosen}
     print()
     print("\n".join(report(results)))
