@@ -25,6 +25,7 @@ from canary.sample.generator import SampleSpec
 from canary.sample.warehouse import WarehouseSpec, ensure
 from canary.sources.sql import types as sql_types
 from canary.sources.sql.connection import column_types, columns_only, values_present
+from canary.sources.sql.dialects import POSTGRESQL
 from canary.sources.sql.source import SqlSource
 from canary.summary import TileSummary, WarehouseRows
 from tests.conftest import LATEST_WEEK, REPO
@@ -167,11 +168,14 @@ def test_the_rows_cross_processes_without_the_url(pg: str) -> None:
 def test_a_dtype_name_stands_for_its_family_of_sql_types(
     expected: str, sql_type: str, ok: bool
 ) -> None:
-    assert sql_types.matches(expected, sql_type) is ok
+    assert sql_types.matches(expected, sql_type, POSTGRESQL.types) is ok
 
 
 def test_a_type_check_of_a_column_the_warehouse_lacks_fails() -> None:
-    assert sql_types.verdict({"column": "gone", "type_": "int64"}, {"n": "int8"}) == (False, None)
+    verdict = sql_types.verdict(
+        {"column": "gone", "type_": "int64"}, {"n": "int8"}, POSTGRESQL.types
+    )
+    assert verdict == (False, None)
 
 
 def test_the_query_run_alone_for_its_column_names_fetches_no_row(pg: str) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from canary.checks.validate import GreatExpectations, in_suite_order
 from canary.sources.sql.connection import column_types, values_present
+from canary.sources.sql.dialects import dialect_of
 from canary.sources.sql.types import TYPE_EXPECTATIONS, verdict
 from canary.summary import WarehouseRows
 
@@ -54,10 +55,11 @@ def in_warehouse(
         if any(e["type"] in TYPE_EXPECTATIONS for e in own)
         else {}
     )
+    families = dialect_of(rows.url).types
     for expectation in own:
         kwargs = expectation.get("kwargs") or {}
         if expectation["type"] in TYPE_EXPECTATIONS:
-            raw.append(ge.own_result(expectation, *verdict(kwargs, types)))
+            raw.append(ge.own_result(expectation, *verdict(kwargs, types, families)))
             continue
         wanted = list(kwargs["value_set"])
         present = values_present(

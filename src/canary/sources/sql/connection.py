@@ -18,13 +18,10 @@ from sqlalchemy.pool import NullPool
 
 from canary.config import WAREHOUSE_EXAMPLE, database_url_problem
 from canary.errors import SourceError, TransientSourceError
-from canary.sources.sql.dialects import DIALECTS, dialect_of
+from canary.sources.sql.dialects import dialect_of
 from canary.url_secrets import safe_url, scrub
 
 T = TypeVar("T")
-
-#: SQLSTATE classes of connection errors (08), resources (53), operator intervention (57).
-TRANSIENT_SQLSTATE = ("08", "53", "57")
 
 
 def link_of(url: str, table: str) -> str:
@@ -41,8 +38,16 @@ def _duckdb_file(url: str) -> Path | None:
 
 
 def engine_for(url: str) -> Engine:
-    """One engine per URL and process."""
-    return _engine(url, os.getpid())
+    """One engine per URL and process; ``SourceError`` when the driver cannot make its client
+    (BigQuery's finds no credentials)."""
+    try:
+        return _engine(url, os.getpid())
+    except sa.exc.SQLAlchemyError:  # not a URL, or no dialect for it: said where it is read
+        raise
+    except Exception as exc:  # the driver's own, e.g. google.auth's DefaultCredentialsError
+        raise SourceError(
+            scrub(f"{safe_url(url)}: the driver could not start: {first_line(exc)}", url)
+        ) from None
 
 
 def _read_only(url: str) -> dict[str, Any]:
@@ -57,7 +62,7 @@ def _engine(url: str, pid: int) -> Engine:
         # Closed after each read: a rewritten file (the sample after a new week) is read
         # anew, and other processes may write it in between.
         return sa.create_engine(url, poolclass=NullPool, **_read_only(url))
-    return sa.create_engine(url, pool_pre_ping=True)
+    return sa.create_engine(url, pool_pre_ping=dialect_of(url).pre_ping)
 
 
 #: DuckDB is in-process and its Python connections are not safe across threads (a pooled
@@ -93,12 +98,14 @@ def _watchdog(con: Connection, timeout: timedelta) -> Iterator[threading.Event]:
         timer.cancel()
 
 
-def _transient(exc: sa.exc.DBAPIError) -> bool:
-    state = str(getattr(exc.orig, "sqlstate", "") or "")
-    return exc.connection_invalidated or (
-        isinstance(exc, sa.exc.OperationalError)
-        and (not state or state.startswith(TRANSIENT_SQLSTATE))
-    )
+def _transient(exc: sa.exc.DBAPIError, url: str) -> bool:
+    """A lost connection, an error whose code the dialect calls transient (BigQuery's are
+    not operational errors), or an operational error without a code."""
+    dialect = dialect_of(url)
+    code = dialect.error_code(exc.orig)
+    if code:
+        return exc.connection_invalidated or code.startswith(dialect.transient_codes)
+    return exc.connection_invalidated or isinstance(exc, sa.exc.OperationalError)
 
 
 def first_line(exc: BaseException) -> str:
@@ -167,7 +174,7 @@ def values_present(
     holds: a read of at most ``len(values)`` rows."""
     if not values:
         return set()
-    quoted = '"' + column.replace('"', '""') + '"'
+    quoted = dialect_of(url).quote(column)
     marks = ", ".join(f":v{i}" for i in range(len(values)))
     query = (
         f"SELECT DISTINCT {quoted} AS v FROM ({_literal(sql)}) canary_rows "
@@ -227,13 +234,14 @@ def _read(
 ) -> T:
     try:
         with _turn(url), engine_for(url).connect() as con, con.begin() as tx:
-            record = DIALECTS.get(con.dialect.name)
-            statement = record.read_only if record else None
+            statement = dialect_of(url).read_only
             if statement:
                 con.exec_driver_sql(statement)
             try:
+                options = dialect_of(url).statement_options
+                timed = options(int(timeout.total_seconds() * 1000)) if options else {}
                 with _watchdog(con, timeout) as fired:
-                    got = fetch(con.execute(sa.text(sql), dict(params)))
+                    got = fetch(con.execute(sa.text(sql), dict(params), execution_options=timed))
             except sa.exc.DBAPIError:
                 if fired.is_set():
                     raise TransientSourceError(
@@ -245,7 +253,7 @@ def _read(
                 tx.rollback()
     except sa.exc.DBAPIError as exc:
         message = scrub(f"{where}: {(whole_text if whole else first_line)(exc)}", url)
-        if _transient(exc):
+        if _transient(exc, url):
             raise TransientSourceError(message) from None
         raise SourceError(message) from None
     except sa.exc.NoSuchModuleError:

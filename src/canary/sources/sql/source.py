@@ -11,16 +11,17 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from canary.config import WAREHOUSE_EXAMPLE, database_url_problem, dialect_settings_problem
 from canary.config import SqlSource as SqlConfig
 from canary.dashboards import Dashboard, Field, Tile, View, build_query, catalog
-from canary.errors import SourceError
+from canary.errors import ConfigError, SourceError
 from canary.frames import type_frame
 from canary.secrets import resolve
 from canary.sources.base import Dataset, week_range
 from canary.sources.registry import BuildContext
 from canary.sources.sql import pushdown
 from canary.sources.sql.connection import engine_for, link_of, read_frame
-from canary.sources.sql.dialects import dialect_of
+from canary.sources.sql.dialects import Dialect, dialect_of
 from canary.sources.sql.pushdown import Relation
 from canary.summary import TileSummary, WarehouseRows, summary_of
 from canary.url_secrets import safe_url, scrub
@@ -60,6 +61,11 @@ class SqlSource:
     def table(self, view: str) -> str:
         """The table a view reads (``tables`` mapping, else the view's own name)."""
         return self.tables.get(view, view)
+
+    @property
+    def dialect(self) -> Dialect:
+        """The record of the warehouse's dialect: what runs there and how it is written."""
+        return dialect_of(self.url)
 
     def where(self, table: str) -> str:
         return f"source {self.name} ({safe_url(self.url)}), table {table}"
@@ -112,7 +118,7 @@ class SqlSource:
         """A snapshot's week summarised by SQL in the database; a series (its rows are
         aggregates already), or a snapshot on a dialect without push-down, pulled and
         summarised from its frame."""
-        dialect = dialect_of(self.url)
+        dialect = self.dialect
         if tile.shape == "series" or not dialect.pushdown:
             return summary_of(self.pull(tile, week), week)
         table = self.table(tile.view)
@@ -142,7 +148,7 @@ class SqlSource:
     ) -> list[tuple[date, TileSummary]] | None:
         """A snapshot's ``weeks`` summarised for the store by one aggregate query in the
         database (``pushdown.weekly_summaries``); None where push-down does not apply."""
-        if tile.shape == "series" or not dialect_of(self.url).pushdown or not weeks:
+        if tile.shape == "series" or not self.dialect.pushdown or not weeks:
             return None
         return pushdown.weekly_summaries(
             tile.dataset,
@@ -154,7 +160,8 @@ class SqlSource:
 
     def _relation(self, tile: Tile, weeks: tuple[date | None, date | None]) -> Relation:
         sql, values = self._sql(tile, weeks, ordered=False)
-        return Relation(sql, bind(values), tile.columns, {}, self.where(self.table(tile.view)))
+        where = self.where(self.table(tile.view))
+        return Relation(sql, bind(values), tile.columns, {}, where, self.dialect)
 
     def _sql(
         self, tile: Tile, weeks: tuple[date | None, date | None], ordered: bool = True
@@ -192,7 +199,7 @@ class SqlSource:
 
 
 def build(name: str, cfg: SqlConfig, ctx: BuildContext) -> SqlSource:
-    """The source of config source ``name``; a secret URL is resolved here, once."""
+    """The source of config source ``name``; a secret URL and key are resolved here, once."""
     url = (
         cfg.url
         if isinstance(cfg.url, str)
@@ -200,7 +207,7 @@ def build(name: str, cfg: SqlConfig, ctx: BuildContext) -> SqlSource:
     )
     return SqlSource(
         name,
-        url,
+        _with_settings(name, url, cfg, ctx),
         ctx.dashboard,
         cfg.complete_after,
         dict(cfg.tables),
@@ -208,3 +215,24 @@ def build(name: str, cfg: SqlConfig, ctx: BuildContext) -> SqlSource:
         cfg.retries,
         views=ctx.views,
     )
+
+
+def _with_settings(name: str, url: str, cfg: SqlConfig, ctx: BuildContext) -> str:
+    """``url`` with the source's ``credentials`` and ``max_bytes_billed`` written in, as its
+    dialect takes them (``ConfigError`` naming the key, never the secret, otherwise)."""
+    if not cfg.settings or database_url_problem(url, WAREHOUSE_EXAMPLE):
+        return url  # not a URL, or no dialect reads it: said where it is read
+    with_settings = dialect_of(url).with_settings
+    if with_settings is None:
+        raise ConfigError(f"sources.{name}.{dialect_settings_problem(url, cfg.settings)}")
+    key = (
+        resolve(f"sources.{name}.credentials", cfg.credentials, ctx.environ)
+        if cfg.credentials
+        else None
+    )
+    secret = key.value.get_secret_value() if key else None
+    try:
+        return with_settings(url, secret, cfg.max_bytes_billed)
+    except ValueError as exc:  # only a malformed key: the limit is validated with the config
+        origin = f" ({key.origin})" if key else ""
+        raise ConfigError(f"sources.{name}.credentials{origin}: {exc}") from None
