@@ -37,18 +37,21 @@ def _duckdb_file(url: str) -> Path | None:
     return Path(str(parsed.database))
 
 
-def engine_for(url: str) -> Engine:
-    """One engine per URL and process."""
-    return _engine(url, os.getpid())
+def engine_for(url: str, timeout: timedelta | None = None) -> Engine:
+    """One engine per URL and process; where the dialect's driver cannot cancel a statement,
+    one per ``timeout`` too, whose sessions the server holds to it (``engine_options``)."""
+    cancels = dialect_of(url).cancels
+    return _engine(url, os.getpid(), None if cancels or timeout is None else timeout)
 
 
 @lru_cache(maxsize=16)
-def _engine(url: str, pid: int) -> Engine:
+def _engine(url: str, pid: int, timeout: timedelta | None) -> Engine:
     if _duckdb_file(url) is not None:
         # A file opened read-only, and closed after each read: a rewritten file (the sample
         # after a new week) is read anew, and other processes may write it in between.
         return sa.create_engine(url, connect_args={"read_only": True}, poolclass=NullPool)
-    return sa.create_engine(url, pool_pre_ping=True)
+    options = engine_options(url, timeout) if timeout is not None else {}
+    return sa.create_engine(url, pool_pre_ping=True, **options)
 
 
 #: DuckDB is in-process and its Python connections are not safe across threads (a pooled
@@ -85,13 +88,15 @@ def _watchdog(con: Connection, timeout: timedelta) -> Iterator[threading.Event]:
 
 
 def _transient(exc: sa.exc.DBAPIError, url: str) -> bool:
-    """A lost connection, or an operational error whose code the dialect calls transient."""
+    """A lost connection, an error whose code the dialect calls transient, or an operational
+    error without a code."""
     dialect = dialect_of(url)
     code = dialect.error_code(exc.orig)
-    return exc.connection_invalidated or (
-        isinstance(exc, sa.exc.OperationalError)
-        and (not code or code.startswith(dialect.transient_codes))
-    )
+    if exc.connection_invalidated:
+        return True
+    if code:  # Snowflake's connector raises a lost connection as a DatabaseError
+        return code.startswith(dialect.transient_codes)
+    return isinstance(exc, sa.exc.OperationalError)
 
 
 def first_line(exc: BaseException) -> str:
@@ -141,8 +146,12 @@ def column_types(url: str, sql: str, timeout: timedelta, where: str) -> dict[str
     written in; no row is read), as
     ``read_frame`` runs it (``bigint``, ``text``, ``numeric(12,0)`` on PostgreSQL)."""
 
+    column_type = dialect_of(url).column_type
+
     def types(result: sa.CursorResult[Any]) -> dict[str, str]:
-        return {str(d[0]): _type_name(d) for d in result.cursor.description or ()}
+        # the names as SQLAlchemy gives them (Snowflake's upper-case ones normalised)
+        described = result.cursor.description or ()
+        return {str(k): column_type(d) for k, d in zip(result.keys(), described, strict=True)}
 
     probe = f"SELECT * FROM ({_literal(sql)}) canary_rows WHERE 1 = 0"
     return _read(url, probe, {}, timeout, where, types)
@@ -168,11 +177,6 @@ def values_present(
     )
     frame = read_frame(url, query, {f"v{i}": v for i, v in enumerate(values)}, timeout, where)
     return set(frame["v"])
-
-
-def _type_name(column: Any) -> str:
-    """psycopg describes a column's type by name (``type_display``); DuckDB by its type."""
-    return str(getattr(column, "type_display", None) or column[1])
 
 
 def engine_options(url: str, timeout: timedelta) -> dict[str, Any]:
@@ -208,7 +212,7 @@ def _read(
     whole: bool = False,
 ) -> T:
     try:
-        with _turn(url), engine_for(url).connect() as con, con.begin() as tx:
+        with _turn(url), engine_for(url, timeout).connect() as con, con.begin() as tx:
             statement = dialect_of(url).read_only
             if statement:
                 con.exec_driver_sql(statement)

@@ -25,6 +25,8 @@ Named parameters (``:wk``, ``:p0``) are SQLAlchemy's: the dialect's driver binds
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +64,12 @@ def sqlstate(error: Any) -> str:
 TRANSIENT_SQLSTATE = ("08", "53", "57")
 
 
+def described_type(column: Any) -> str:
+    """A result column's type name from its cursor description entry: psycopg names it
+    (``type_display``), DuckDB's driver gives the type itself."""
+    return str(getattr(column, "type_display", None) or column[1])
+
+
 @dataclass(frozen=True)
 class Dialect:
     """A backend (SQLAlchemy's backend name), what canary does in it, and how it is written."""
@@ -96,6 +104,11 @@ class Dialect:
     #: operational error without a code is transient too)
     error_code: Callable[[Any], str] = field(default=sqlstate, repr=False)
     transient_codes: tuple[str, ...] = TRANSIENT_SQLSTATE
+    #: the SQL type name of a result column, from its cursor description entry
+    column_type: Callable[[Any], str] = field(default=described_type, repr=False)
+    #: the driver cancels a running statement from another thread (at the query timeout);
+    #: where it cannot, canary's own sessions get ``engine_options``' server-side timeout
+    cancels: bool = True
 
 
 def _postgres_options(timeout_ms: int) -> dict[str, Any]:
@@ -139,7 +152,72 @@ DUCKDB = Dialect(
         boolean={"bool"},
     ),
 )  # fmt: skip
-DIALECTS: dict[str, Dialect] = {d.name: d for d in (POSTGRESQL, DUCKDB)}
+
+_UNQUOTED = re.compile(r"[a-z_][a-z0-9_$]*")
+
+
+def snowflake_quote(name: str) -> str:
+    """A column name as Snowflake resolves it: an unquoted name (``week AS week``) is stored
+    upper case, so a plain lower-case name is quoted upper case; others as written."""
+    return double_quoted(name.upper() if _UNQUOTED.fullmatch(name) else name)
+
+
+def snowflake_error(error: Any) -> str:
+    """The Snowflake connector's error number, six digits as Snowflake prints them
+    (``000630``); the SQLSTATE where it has none."""
+    errno = getattr(error, "errno", None)
+    return f"{errno:06d}" if isinstance(errno, int) and errno > 0 else sqlstate(error)
+
+
+#: The Snowflake connector's numbers for a database it could not reach or lost (2500xx),
+#: a login that timed out (251011), a server reply it may retry (251012), and the server's
+#: statement timeout (000630).
+SNOWFLAKE_TRANSIENT = ("250001", "250002", "250003", "250005", "251011", "251012", "000630")
+
+
+def snowflake_type(column: Any) -> str:
+    """A result column's Snowflake type from the connector's description (``type_code``
+    indexes its field types; a fixed-point number has a precision and a scale)."""
+    from snowflake.connector.constants import FIELD_ID_TO_NAME
+
+    name = FIELD_ID_TO_NAME[column[1]]
+    if name == "FIXED":
+        return f"NUMBER({column[4]},{column[5]})"
+    return {"REAL": "FLOAT", "TEXT": "VARCHAR"}.get(name, name)
+
+
+def _seconds(timeout_ms: int) -> int:
+    """Snowflake's timeouts are whole seconds (at least one)."""
+    return max(1, math.ceil(timeout_ms / 1000))
+
+
+def _snowflake_options(timeout_ms: int) -> dict[str, Any]:
+    parameters = {"STATEMENT_TIMEOUT_IN_SECONDS": _seconds(timeout_ms)}
+    return {"connect_args": {"session_parameters": parameters}}
+
+
+#: Snowflake has no read-only transaction: a role granted SELECT only keeps canary to reads.
+#: Its connector cannot cancel a running statement from another thread: the server does, at
+#: the session's statement timeout.
+SNOWFLAKE = Dialect(
+    "snowflake",
+    "Snowflake",
+    pushdown=True,
+    ge_sql=True,
+    engine_options=_snowflake_options,
+    quote=snowflake_quote,
+    types=families(
+        integer={"byteint", "tinyint"},
+        number={"number", "double", "float4", "float8"},
+        date={"datetime", "timestamp_ntz", "timestamp_ltz", "timestamp_tz"},
+        string={"string", "nchar", "nvarchar", "nvarchar2", "char varying", "nchar varying"},
+    ),
+    error_code=snowflake_error,
+    transient_codes=SNOWFLAKE_TRANSIENT,
+    column_type=snowflake_type,
+    cancels=False,
+)
+DIALECTS: dict[str, Dialect] = {d.name: d for d in (POSTGRESQL, DUCKDB, SNOWFLAKE)}
 
 
 def dialect_of(url: str) -> Dialect:
