@@ -162,3 +162,31 @@ def test_checks_are_a_list_that_later_checks_join(tmp_path: Path) -> None:
     assert exit_code(findings) == ExitCode.INCOMPLETE
     assert exit_code([*findings, Finding("x", "fail", "bad key")]) == ExitCode.USAGE
     assert exit_code([Finding("x", "warn", "merged tiles")]) == ExitCode.OK
+
+
+def test_names_the_dialect_of_each_sql_source_and_what_runs_outside_it(
+    shared_sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monitor = {
+        "source": "warehouse",
+        "dashboard": "canary",
+        "suite_prefix": "canary",
+        "alerts": {"channel": "#code-insights"},
+        "datasets": {"creators": {}},
+    }
+    url = f"duckdb:///{shared_sample / FILE_NAME}"
+    config = write_config(
+        tmp_path,
+        sources={"warehouse": {"kind": "sql", "url": url, "complete_after": "1d"}},
+        monitors={"pings": monitor},
+    )
+    code, out = doctor(config, capsys, "--source", "warehouse")
+    flat = " ".join(out.split())
+    assert code == ExitCode.OK, out
+    assert "warehouse: dialect: DuckDB: snapshot summaries (push-down) run in the warehouse" in flat
+    assert (
+        "outside: GE's expectations run in pandas on the week's rows (GE's SQL engine reads "
+        "DuckDB's results after their connection closed)" in flat
+    )
+    assert "outside: series tiles (their rows are aggregates already) are pulled" in flat
+    assert "GE's expectations as SQL" not in flat

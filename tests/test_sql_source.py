@@ -237,6 +237,11 @@ def test_doctor_checks_connection_tables_and_the_latest_week(
 ) -> None:
     code, out = _doctor(_sql_config(tmp_path, {"url": pg_warehouse, "tables": TABLES}), capsys)
     assert code == 0, out
+    flat = " ".join(out.split())
+    assert (
+        "warehouse: dialect: PostgreSQL: snapshot summaries (push-down) and GE's expectations "
+        "as SQL run in the warehouse" in flat
+    )
     assert "warehouse: connect: connected to postgresql+psycopg://" in out
     assert "table analytics.weekly_pings" in out and "rows in week" in out
 
@@ -258,6 +263,7 @@ def test_doctor_reports_an_unreachable_warehouse_without_the_password(
     url = "postgresql+psycopg://canary:s3cr3t-pw@127.0.0.1:1/warehouse"
     code, out = _doctor(_sql_config(tmp_path, {"url": url, "retries": 0}), capsys)
     assert code == 3 and "unreachable" in out and "s3cr3t-pw" not in out
+    assert "warehouse: dialect: PostgreSQL" in out  # known from the URL alone
 
 
 def test_a_url_of_no_installed_dialect_says_which_to_write(
@@ -269,6 +275,24 @@ def test_a_url_of_no_installed_dialect_says_which_to_write(
     assert code == 2 and "s3cr3t-pw" not in flat, flat
     assert "no installed SQLAlchemy dialect reads 'postgres' URLs" in flat
     assert "postgresql+psycopg://" in flat
+
+
+def test_doctor_checks_a_url_read_from_a_prefect_block_before_naming_its_dialect(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pydantic import SecretStr
+
+    import canary.sources.sql.source as sql_module
+    from canary.secrets import ResolvedSecret
+
+    bad = ResolvedSecret(SecretStr("postgres://canary:s3cr3t-pw@db/warehouse"), "prefect block")
+    monkeypatch.setattr(sql_module, "resolve", lambda *args: bad)
+    config = _sql_config(tmp_path, {"url": {"prefect_block": "warehouse-url"}})
+    code, out = _doctor(config, capsys)
+    flat = " ".join(out.split())
+    assert code == 2 and "s3cr3t-pw" not in flat, flat
+    assert "warehouse: connect: source warehouse: no installed SQLAlchemy dialect reads" in flat
+    assert "dialect:" not in flat
 
 
 def test_a_secret_url_is_listed_with_the_other_secrets(tmp_path: Path) -> None:
@@ -295,13 +319,14 @@ def test_doctor_says_when_weeks_are_not_named_by_their_monday(
     flat = " ".join(out.split())
     assert "table analytics.sunday_weeks" in flat and "0 rows in week" in flat
     assert "(a Sunday), but canary names a week by the Monday 00:00 UTC it starts" in flat
+    assert "(in PostgreSQL: CAST(date_trunc('week', week) AS DATE))" in flat
 
 
 def test_a_dialect_push_down_is_not_written_for_summarises_the_pulled_week(
     shared_sample: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Push-down SQL (GROUPING SETS, percentile_cont) runs only on dialects it is tested on;
-    elsewhere (BigQuery has no percentile_cont aggregate) the week is pulled instead."""
+    """Push-down SQL runs only where the dialect's record says so; elsewhere the week is
+    pulled instead."""
     import canary.sources.sql.source as sql_module
     from canary.summary import summary_of
 

@@ -29,6 +29,7 @@ from canary.sources.base import Dataset, week_range
 from canary.sources.registry import BuildContext
 from canary.sources.sql import pushdown
 from canary.sources.sql.connection import read_frame
+from canary.sources.sql.dialects import DUCKDB
 from canary.sources.sql.pushdown import Relation
 from canary.sources.sql.source import bind, named
 from canary.summary import TileSummary, summary_of
@@ -67,7 +68,7 @@ def _unmarked(columns: dict[str, list[str]], fmt: str, types: dict[str, str]) ->
     selects = []
     for path, names in columns.items():
         renames = ", ".join(
-            f"{pushdown.q(c)} AS {pushdown.q(c.removeprefix(BOM))}"
+            f"{DUCKDB.quote(c)} AS {DUCKDB.quote(c.removeprefix(BOM))}"
             for c in names
             if c.startswith(BOM)
         )
@@ -174,13 +175,13 @@ class FilesSource:
         # Numbers as the tile declares them, cast after the week filter: a CSV column with a
         # bad value in an old week is text to DuckDB, as it is to a pull.
         casts = ", ".join(
-            f"CAST({pushdown.q(c)} AS {'BIGINT' if kind == 'integer' else 'DOUBLE'}) AS "
-            f"{pushdown.q(c)}"
+            f"CAST({DUCKDB.quote(c)} AS {'BIGINT' if kind == 'integer' else 'DOUBLE'}) "
+            f"AS {DUCKDB.quote(c)}"
             for c, kind in tile.dtypes.items()
             if kind in NUMERIC and c in scan.present
         )
         sql = f"SELECT * REPLACE ({casts}) FROM ({scan.sql}) AS s" if casts else scan.sql
-        return Relation(sql, scan.params, scan.present, extra, scan.where), scan
+        return Relation(sql, scan.params, scan.present, extra, scan.where, DUCKDB), scan
 
     def _read(self, sql: str, where: str, params: dict[str, Any] | None = None) -> Any:
         return read_frame(SCANNER, sql, params or {}, self.timeout, where, whole=True)
@@ -211,9 +212,10 @@ class FilesSource:
         if tile.time_column in present:
             lo, hi = weeks
             tests = []
+            day = DUCKDB.to_date(DUCKDB.quote(tile.time_column))
             for op, bound in ((">=", lo), ("<=", hi)):
                 if bound is not None:
-                    tests.append(f'CAST("{tile.time_column}" AS DATE) {op} {named(len(bounds))}')
+                    tests.append(f"{day} {op} {named(len(bounds))}")
                     bounds.append(bound)
             if tests:
                 sql += " WHERE " + " AND ".join(tests)
@@ -299,7 +301,7 @@ def _keyed(
     belongs to no week or instance, and counted it reads as a breakage."""
     if not key:
         return
-    empty = " OR ".join(f"{pushdown.q(c)} IS NULL" for c in key)
+    empty = " OR ".join(f"{DUCKDB.quote(c)} IS NULL" for c in key)
     where = f"dataset {tile.dataset}"
     [[rows]] = read(f"SELECT count(*) FROM {table} WHERE {empty}", where).itertuples(index=False)
     if not rows:

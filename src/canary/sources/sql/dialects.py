@@ -47,6 +47,7 @@ def percentile_cont(expr: str, fraction: float) -> str:
 
 
 def cast_to_date(expr: str) -> str:
+    """A date or timestamp as its day."""
     return f"CAST({expr} AS DATE)"
 
 

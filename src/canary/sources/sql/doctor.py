@@ -1,4 +1,5 @@
-"""``canary doctor`` on sql sources: connect, tables, each field's SQL, rows of the latest week."""
+"""``canary doctor`` on sql sources: the dialect and what runs in the warehouse, connect,
+tables, each field's SQL, rows of the latest week."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from canary.config import WAREHOUSE_EXAMPLE, database_url_problem
 from canary.config import SqlSource as SqlConfig
 from canary.dashboards import Dashboard, Field
 from canary.errors import CanaryError
 from canary.sources.registry import BuildContext
+from canary.sources.sql.dialects import Dialect
 from canary.sources.sql.source import SqlSource, build
 from canary.url_secrets import safe_url
 from canary.weeks import latest_complete_week
@@ -38,6 +41,37 @@ def sql_sources(ctx: Context) -> Iterator[Finding]:
             yield from _sql_source(ctx, name, cfg)
 
 
+def placement(dialect: Dialect) -> tuple[str, tuple[str, ...]]:
+    """What of a run happens in a warehouse of ``dialect`` and what does not, and why: a
+    line for the doctor and the lines under it."""
+    parts = (
+        ("snapshot summaries (push-down)", dialect.pushdown),
+        ("GE's expectations as SQL", dialect.ge_sql),
+    )
+    inside = [part for part, on in parts if on]
+    detail = f"{dialect.label}: " + (
+        f"{' and '.join(inside)} run in the warehouse"
+        if inside
+        else "only reads of each week's rows run in the warehouse"
+    )
+    lines = []
+    if dialect.approximate:
+        lines.append(f"approximate: {dialect.approximate}")
+    if dialect.outside:
+        lines.append(f"outside: {dialect.outside}")
+    lines.append(
+        "outside: series tiles (their rows are aggregates already) are pulled, summarised and "
+        "validated in Python"
+    )
+    return detail, tuple(lines)
+
+
+def _failed(check: str, exc: CanaryError) -> Finding:
+    from canary.doctor import Finding
+
+    return Finding(check, "unreachable" if exc.transient else "fail", str(exc))
+
+
 def _sql_source(ctx: Context, name: str, cfg: SqlConfig) -> Iterator[Finding]:
     from canary.doctor import Finding
 
@@ -47,9 +81,19 @@ def _sql_source(ctx: Context, name: str, cfg: SqlConfig) -> Iterator[Finding]:
             board, ctx.config.data_dir, ctx.config.data_dir, ctx.environ, ctx.config.catalog.views
         )
         source = build(name, cfg, context)
+    except CanaryError as exc:
+        yield _failed(f"{name}: connect", exc)
+        return
+    # a URL from a secret is seen here first
+    problem = database_url_problem(source.url, WAREHOUSE_EXAMPLE)
+    if problem:
+        yield Finding(f"{name}: connect", "fail", f"source {name}: {problem}")
+        return
+    yield Finding(f"{name}: dialect", "ok", *placement(source.dialect))
+    try:
         source.read("SELECT 1 AS ok", {}, f"source {name} ({safe_url(source.url)})")
     except CanaryError as exc:
-        yield Finding(f"{name}: connect", "unreachable" if exc.transient else "fail", str(exc))
+        yield _failed(f"{name}: connect", exc)
         return
     yield Finding(f"{name}: connect", "ok", f"connected to {safe_url(source.url)}")
     week = latest_complete_week(datetime.now(UTC), cfg.complete_after)
@@ -65,7 +109,7 @@ def _table(source: SqlSource, view: str, fields: list[Field], week: object) -> I
     try:
         columns = source.columns(table)
     except CanaryError as exc:
-        yield Finding(check, "unreachable" if exc.transient else "fail", str(exc))
+        yield _failed(check, exc)
         return
     broken = source.broken_fields(table, fields)
     for problem in broken:
@@ -80,7 +124,7 @@ def _table(source: SqlSource, view: str, fields: list[Field], week: object) -> I
             source.where(table),
         )
     except CanaryError as exc:
-        yield Finding(check, "unreachable" if exc.transient else "fail", str(exc))
+        yield _failed(check, exc)
         return
     rows = int(count["n"].iloc[0])
     found = f"{len(columns)} columns, {len(fields)} fields of view {view} run; "
@@ -102,6 +146,6 @@ def _empty_week(source: SqlSource, table: str, view: str, week_sql: str) -> tupl
         return "fail", (
             f"its latest week is {stamp:%Y-%m-%d %H:%M} (a {stamp:%A}), but canary names a week "
             f"by the Monday 00:00 UTC it starts: make view {view}'s field week that date "
-            f"(in PostgreSQL: date_trunc('week', ...)::date)"
+            f"(in {source.dialect.label}: {source.dialect.week_start(week_sql)})"
         )
     return "warn", f"its latest week is {stamp:%Y-%m-%d} (the table is not up to date?)"

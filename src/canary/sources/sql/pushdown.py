@@ -2,8 +2,10 @@
 files): a few aggregate queries per tile and week; only aggregates leave the database.
 
 The queries reproduce ``canary.summary``'s pure code over the same rows (the parity tests
-hold both to the same checks). Written in the SQL PostgreSQL and DuckDB share (CTEs, window
-functions, ``percentile_cont ... WITHIN GROUP``).
+hold both to the same checks). They are written once, in the SQL most warehouses share (CTEs,
+window functions, ``CASE``, grouping sets), and ask the relation's dialect record
+(``canary.sources.sql.dialects``) for what each writes its own way: quoted names, the
+median, a time as its day, the float type, and grouping sets or their ``UNION ALL``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from canary.checks import row_key
 from canary.dashboards import Tile
 from canary.frames import mondays_only
 from canary.profile import METRIC_COLUMNS, NUMERIC
+from canary.sources.sql.dialects import Dialect
 from canary.summary import (
     ACTIVE,
     COPY_FLOOR,
@@ -41,11 +44,6 @@ DTYPES = {"date": "datetime64[ns]", "integer": "Int64", "number": "float64", "st
 Read = Callable[[str, Mapping[str, Any]], pd.DataFrame]
 
 
-def q(column: str) -> str:
-    """A column name quoted for SQL."""
-    return '"' + column.replace('"', '""') + '"'
-
-
 def _number(value: Any) -> float:
     return float("nan") if value is None or pd.isna(value) else float(value)
 
@@ -57,7 +55,7 @@ class Relation:
     ``sql`` selects them with the tile's column names; ``params`` are its bound values
     (named ``:p0``...; the queries here add ``:wk`` and ``:wb``); ``present`` are its
     columns; ``extra`` the dtypes of columns the tile does not declare; ``where`` names
-    them in messages (file or table).
+    them in messages (file or table); ``dialect`` is the record of the SQL it runs in.
     """
 
     sql: str
@@ -65,6 +63,7 @@ class Relation:
     present: list[str]
     extra: Mapping[str, str]
     where: str
+    dialect: Dialect
 
 
 def summarize(
@@ -79,7 +78,7 @@ def summarize(
     """A snapshot's summary by SQL over ``rel`` (needs its time column)."""
     run = _runner(rel, read, {"wk": week, "wb": week - WEEK})
     segments = [s for s in tile.segments if s in rel.present]
-    grouped = _grouped(tile, rel.present, segments, run, rel.where)
+    grouped = _grouped(tile, rel, segments, run)
     whole = grouped[grouped[[f"g{j}" for j in range(len(segments))]].eq(1).all(axis=1)]
     per_week = {pd.Timestamp(w).date(): int(n) for w, n in zip(whole["w"], whole["n"], strict=True)}
     problem = row_key.problem(tile, pd.DataFrame(columns=rel.present))
@@ -88,7 +87,7 @@ def summarize(
     if problem is None:
         metrics = _week_profile(name, tile, rel, segments, grouped, week)
         if per_week.get(week) and per_week.get(week - WEEK):
-            changes = _changes(tile, rel.present, run)
+            changes = _changes(tile, rel, run)
     return TileSummary(
         name=name,
         tile=tile,
@@ -108,7 +107,7 @@ def weekly_summaries(
     """Each of ``weeks`` summarised for the store (metrics and schema: what a backfill
     records) from one aggregate query over ``rel``, the rows of all of them."""
     segments = [s for s in tile.segments if s in rel.present]
-    grouped = _grouped(tile, rel.present, segments, _runner(rel, read, {}), rel.where)
+    grouped = _grouped(tile, rel, segments, _runner(rel, read, {}))
     problem = row_key.problem(tile, pd.DataFrame(columns=rel.present))
     schema = _schema(tile, rel)
     out = []
@@ -155,17 +154,49 @@ def _numeric(tile: Tile, present: list[str]) -> list[str]:
     return [c for c, kind in tile.dtypes.items() if kind in NUMERIC and c in present]
 
 
+def grouping_sets(
+    d: Dialect,
+    keys: Mapping[str, str],
+    sets: Sequence[Sequence[str]],
+    flags: Mapping[str, str],
+    aggregates: str,
+    source: str,
+) -> str:
+    """A SELECT of ``aggregates`` over ``source`` per grouping set, in dialect ``d``.
+
+    Each of ``sets`` names the ``keys`` (output name -> expression) its rows are grouped by;
+    the other keys are null in them. Each of ``flags`` (output name -> key) is 0 in rows
+    grouped by its key, else 1 (SQL's ``GROUPING``). Written as ``GROUPING SETS`` where the
+    dialect has them, else as a ``UNION ALL`` of one ``GROUP BY`` per set (whose untyped
+    ``NULL`` keys the dialect types by the other branches).
+    """
+    if d.grouping_sets:
+        columns = [f"{expr} AS {name}" for name, expr in keys.items()] + [
+            f"GROUPING({keys[key]}) AS {name}" for name, key in flags.items()
+        ]
+        listed = ", ".join("(" + ", ".join(keys[k] for k in keyed) + ")" for keyed in sets)
+        return (
+            f"SELECT {', '.join([*columns, aggregates])} FROM {source} "
+            f"GROUP BY GROUPING SETS ({listed})"
+        )
+    branches = []
+    for keyed in sets:
+        columns = [f"{expr if name in keyed else 'NULL'} AS {name}" for name, expr in keys.items()]
+        columns += [f"{0 if key in keyed else 1} AS {name}" for name, key in flags.items()]
+        by = f" GROUP BY {', '.join(keys[k] for k in keyed)}" if keyed else ""
+        branches.append(f"SELECT {', '.join([*columns, aggregates])} FROM {source}{by}")
+    return " UNION ALL ".join(branches)
+
+
 def _grouped(
-    tile: Tile,
-    present: list[str],
-    segments: list[str],
-    run: Callable[[str], pd.DataFrame],
-    where: str,
+    tile: Tile, rel: Relation, segments: list[str], run: Callable[[str], pd.DataFrame]
 ) -> pd.DataFrame:
     """Row count, and sum, null and zero count per numeric column, per week for the table
     (``g<j>`` 1 for every segment) and per week and segment ``j`` (``g<j>`` 0): one query.
     A week that is not a Monday is a ``SourceError`` (``frames.mondays_only``)."""
-    numeric = _numeric(tile, present)
+    d = rel.dialect
+    q = d.quote
+    numeric = _numeric(tile, rel.present)
     aggregates = ", ".join(
         ["count(*) AS n"]
         + [
@@ -174,13 +205,12 @@ def _grouped(
             for i, c in enumerate(numeric)
         ]
     )
-    sets = ", ".join(["(canary_w)", *(f"(canary_w, {q(s)})" for s in segments)])
-    labels = "".join(f", {q(s)} AS v{j}, GROUPING({q(s)}) AS g{j}" for j, s in enumerate(segments))
-    grouped = run(
-        f"SELECT canary_w AS w{labels}, {aggregates} FROM (SELECT CAST({q(tile.time_column)} "
-        f"AS DATE) AS canary_w, * FROM r) x GROUP BY GROUPING SETS ({sets})"
-    )
-    mondays_only(grouped["w"], tile.time_column, where)
+    keys = {"w": "canary_w", **{f"v{j}": q(s) for j, s in enumerate(segments)}}
+    sets = [["w"], *(["w", f"v{j}"] for j in range(len(segments)))]
+    flags = {f"g{j}": f"v{j}" for j in range(len(segments))}
+    source = f"(SELECT {d.to_date(q(tile.time_column))} AS canary_w, * FROM r) x"
+    grouped = run(grouping_sets(d, keys, sets, flags, aggregates, source))
+    mondays_only(grouped["w"], tile.time_column, rel.where)
     return grouped
 
 
@@ -215,30 +245,32 @@ def _profile(
     return out[METRIC_COLUMNS]
 
 
-def _changes(tile: Tile, present: list[str], run: Callable[[str], pd.DataFrame]) -> WeekOverWeek:
+def _changes(tile: Tile, rel: Relation, run: Callable[[str], pd.DataFrame]) -> WeekOverWeek:
     """``canary.summary.changes_of`` for a snapshot: rows matched by key across the weeks.
 
     One pass groups the two weeks' rows by key, side by side, and compares them. Should a
     key repeat within a week (a broken export), rows are matched as the pure code matches
     them instead: every pair for copies, the first row per key for the rest (two queries).
     """
+    d, present = rel.dialect, rel.present
+    q = d.quote
     key = [c for c in tile.row_key if c != tile.time_column]
     counters = counter_columns(tile, present)
     version = version_column(tile, present)
     numeric = _numeric(tile, present)
     if not key:
         empty = pd.DataFrame(columns=COUNTER_COLUMNS)
-        return WeekOverWeek(_copied_pairs(tile, key, numeric, run), empty, None, version)
+        return WeekOverWeek(_copied_pairs(d, tile, key, numeric, run), empty, None, version)
     values = list(dict.fromkeys([*numeric, *counters]))
     copies = [values.index(c) for c in numeric]
     pairs = [(c, values.index(c)) for c in counters]
-    weekly = f"(SELECT *, CAST({q(tile.time_column)} AS DATE) AS canary_w FROM r) x"
+    weekly = f"(SELECT *, {d.to_date(q(tile.time_column))} AS canary_w FROM r) x"
     parts = ", ".join(q(k) for k in key)
-    side_by_side = _side_by_side(values, version)
+    side_by_side = _side_by_side(d, values, version)
     counted = [j for _, j in pairs]
     got = run(
         f", p AS (SELECT {side_by_side} FROM {weekly} GROUP BY {parts}), "
-        f"{_matched('na > 0 AND nb > 0', version)} {_compared(copies, counted, version)}"
+        f"{_matched('na > 0 AND nb > 0', version)} {_compared(d, copies, counted, version)}"
     )
     whole = _whole(got)
     if not whole["repeats"]:
@@ -250,21 +282,22 @@ def _changes(tile: Tile, present: list[str], run: Callable[[str], pd.DataFrame])
         f"p AS (SELECT {side_by_side} FROM d WHERE canary_rn = 1 GROUP BY {parts})"
     )
     matched = _matched("na = 1 AND nb = 1", version)
-    got = run(f", {first}, {matched} {_compared([], counted, version)}")
-    copied = _copied_pairs(tile, key, numeric, run)
+    got = run(f", {first}, {matched} {_compared(d, [], counted, version)}")
+    copied = _copied_pairs(d, tile, key, numeric, run)
     return _week_over_week(got, _whole(got), pairs, version, copied)
 
 
-def _side_by_side(values: list[str], version: str | None) -> str:
+def _side_by_side(d: Dialect, values: list[str], version: str | None) -> str:
     """Per key: each value of the week before (``b<i>``) and of the week (``a<i>``), the
     version of each (``vb``, ``va``) and the key's rows in each (``nb``, ``na``)."""
 
     def at(week: str, column: str) -> str:
         return f"max(CASE WHEN canary_w = :{week} THEN {column} END)"
 
+    q = d.quote
     out = [
-        f"CAST({at('wb', q(c))} AS DOUBLE PRECISION) AS b{i}, "
-        f"CAST({at('wk', q(c))} AS DOUBLE PRECISION) AS a{i}"
+        f"CAST({at('wb', q(c))} AS {d.float_type}) AS b{i}, "
+        f"CAST({at('wk', q(c))} AS {d.float_type}) AS a{i}"
         for i, c in enumerate(values)
     ]
     if version:
@@ -286,17 +319,14 @@ def _matched(both: str, version: str | None) -> str:
     return f"m AS (SELECT *, {moved} AS moved, {label} AS label FROM p WHERE {both})"
 
 
-def _compared(numeric: list[int], counters: list[int], version: str | None) -> str:
+def _compared(d: Dialect, numeric: list[int], counters: list[int], version: str | None) -> str:
     """Over ``m``: copies (``e``, ``s``) and counters (``pm``, ``rn``, ``ri``) of all keys
     (the row whose ``whole`` and ``byv`` are not 0), movers (``mn``, ``mp``, ``mr``) per
     moved and label (``whole`` 0), active instances, those that fell and their sums (``mn``,
-    ``mf``, ``ma``, ``mb``) per version of the week (``byv`` 0), and ``repeats``: keys with more than one row in a
-    week."""
-    median = "percentile_cont(0.5) WITHIN GROUP (ORDER BY {})"
+    ``mf``, ``ma``, ``mb``) per version of the week (``byv`` 0), and ``repeats``: keys with
+    more than one row in a week."""
     out = [
-        "moved, label, va, GROUPING(moved, label) AS whole, GROUPING(va) AS byv"
-        if version
-        else "1 AS whole, 1 AS byv",
+        *([] if version else ["1 AS whole, 1 AS byv"]),
         "sum(CASE WHEN na > 1 OR nb > 1 THEN 1 ELSE 0 END) AS repeats",
     ]
     for i in numeric:
@@ -306,7 +336,7 @@ def _compared(numeric: list[int], counters: list[int], version: str | None) -> s
         )
     for j in counters:
         out.append(
-            f"{median.format(f'b{j}')} AS pm{j}, "
+            f"{d.percentile(f'b{j}', 0.5)} AS pm{j}, "
             f"sum(CASE WHEN b{j} >= 1 AND a{j} IS NOT NULL THEN 1 ELSE 0 END) AS rn{j}, "
             f"sum(CASE WHEN b{j} >= 1 AND a{j} >= b{j} THEN 1 ELSE 0 END) AS ri{j}"
         )
@@ -314,14 +344,18 @@ def _compared(numeric: list[int], counters: list[int], version: str | None) -> s
             active = f"b{j} >= {ACTIVE} AND a{j} IS NOT NULL"
             out.append(
                 f"sum(CASE WHEN {active} THEN 1 ELSE 0 END) AS mn{j}, "
-                f"{median.format(f'CASE WHEN {active} THEN b{j} END')} AS mp{j}, "
-                f"{median.format(f'CASE WHEN {active} THEN a{j} / b{j} END')} AS mr{j}, "
+                f"{d.percentile(f'CASE WHEN {active} THEN b{j} END', 0.5)} AS mp{j}, "
+                f"{d.percentile(f'CASE WHEN {active} THEN a{j} / b{j} END', 0.5)} AS mr{j}, "
                 f"sum(CASE WHEN {active} AND a{j} < {FELL} * b{j} THEN 1 ELSE 0 END) AS mf{j}, "
                 f"sum(CASE WHEN {active} THEN a{j} END) AS ma{j}, "
                 f"sum(CASE WHEN {active} THEN b{j} END) AS mb{j}"
             )
-    sets = " GROUP BY GROUPING SETS ((), (moved, label), (va))" if version else ""
-    return f"SELECT {', '.join(out)} FROM m{sets}"
+    if not version:
+        return f"SELECT {', '.join(out)} FROM m"
+    # moved and label are grouped together: ``whole`` is 0 in their rows
+    keys = {"moved": "moved", "label": "label", "va": "va"}
+    flags = {"whole": "moved", "byv": "va"}
+    return grouping_sets(d, keys, [[], ["moved", "label"], ["va"]], flags, ", ".join(out), "m")
 
 
 def _count(value: Any) -> int:
@@ -343,17 +377,19 @@ def _copied(whole: Mapping[str, Any], numeric: list[int]) -> tuple[int, int]:
 
 
 def _copied_pairs(
-    tile: Tile, key: list[str], numeric: list[str], run: Callable[[str], pd.DataFrame]
+    d: Dialect,
+    tile: Tile,
+    key: list[str],
+    numeric: list[str],
+    run: Callable[[str], pd.DataFrame],
 ) -> tuple[int, int]:
     """Copies over every pair of rows sharing a key across the weeks (as pandas merges)."""
     if not numeric:
         return 0, 0
-    t = q(tile.time_column)
+    q = d.quote
+    day = d.to_date(q(tile.time_column))
     on = " AND ".join(f"a.{q(k)} = b.{q(k)}" for k in key) or "TRUE"
-    weeks = (
-        f"a AS (SELECT * FROM r WHERE CAST({t} AS DATE) = :wk), "
-        f"b AS (SELECT * FROM r WHERE CAST({t} AS DATE) = :wb)"
-    )
+    weeks = f"a AS (SELECT * FROM r WHERE {day} = :wk), b AS (SELECT * FROM r WHERE {day} = :wb)"
     sums = ", ".join(
         f"sum(CASE WHEN b.{q(c)} >= {COPY_FLOOR} THEN 1 ELSE 0 END) AS e{i}, "
         f"sum(CASE WHEN b.{q(c)} >= {COPY_FLOOR} AND a.{q(c)} = b.{q(c)} THEN 1 ELSE 0 END) AS s{i}"

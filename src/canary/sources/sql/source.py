@@ -20,7 +20,7 @@ from canary.sources.base import Dataset, week_range
 from canary.sources.registry import BuildContext
 from canary.sources.sql import pushdown
 from canary.sources.sql.connection import engine_for, link_of, read_frame
-from canary.sources.sql.dialects import dialect_of
+from canary.sources.sql.dialects import Dialect, dialect_of
 from canary.sources.sql.pushdown import Relation
 from canary.summary import TileSummary, WarehouseRows, summary_of
 from canary.url_secrets import safe_url, scrub
@@ -60,6 +60,11 @@ class SqlSource:
     def table(self, view: str) -> str:
         """The table a view reads (``tables`` mapping, else the view's own name)."""
         return self.tables.get(view, view)
+
+    @property
+    def dialect(self) -> Dialect:
+        """The record of the warehouse's dialect: what runs there and how it is written."""
+        return dialect_of(self.url)
 
     def where(self, table: str) -> str:
         return f"source {self.name} ({safe_url(self.url)}), table {table}"
@@ -112,7 +117,7 @@ class SqlSource:
         """A snapshot's week summarised by SQL in the database; a series (its rows are
         aggregates already), or a snapshot on a dialect without push-down, pulled and
         summarised from its frame."""
-        dialect = dialect_of(self.url)
+        dialect = self.dialect
         if tile.shape == "series" or not dialect.pushdown:
             return summary_of(self.pull(tile, week), week)
         table = self.table(tile.view)
@@ -142,7 +147,7 @@ class SqlSource:
     ) -> list[tuple[date, TileSummary]] | None:
         """A snapshot's ``weeks`` summarised for the store by one aggregate query in the
         database (``pushdown.weekly_summaries``); None where push-down does not apply."""
-        if tile.shape == "series" or not dialect_of(self.url).pushdown or not weeks:
+        if tile.shape == "series" or not self.dialect.pushdown or not weeks:
             return None
         return pushdown.weekly_summaries(
             tile.dataset,
@@ -154,7 +159,8 @@ class SqlSource:
 
     def _relation(self, tile: Tile, weeks: tuple[date | None, date | None]) -> Relation:
         sql, values = self._sql(tile, weeks, ordered=False)
-        return Relation(sql, bind(values), tile.columns, {}, self.where(self.table(tile.view)))
+        where = self.where(self.table(tile.view))
+        return Relation(sql, bind(values), tile.columns, {}, where, self.dialect)
 
     def _sql(
         self, tile: Tile, weeks: tuple[date | None, date | None], ordered: bool = True
