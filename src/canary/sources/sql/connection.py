@@ -88,15 +88,18 @@ def _watchdog(con: Connection, timeout: timedelta) -> Iterator[threading.Event]:
 
 
 def _transient(exc: sa.exc.DBAPIError, url: str) -> bool:
-    """A lost connection, an error whose code the dialect calls transient, or an operational
-    error without a code."""
+    """A lost connection, or an operational error (any error, where the record says so)
+    whose code the dialect calls transient or that has no code."""
     dialect = dialect_of(url)
     code = dialect.error_code(exc.orig)
+    operational = isinstance(exc, sa.exc.OperationalError)
     if exc.connection_invalidated:
         return True
-    if code:  # Snowflake's connector raises a lost connection as a DatabaseError
-        return code.startswith(dialect.transient_codes)
-    return isinstance(exc, sa.exc.OperationalError)
+    if code:
+        return (operational or dialect.transient_any_class) and code.startswith(
+            dialect.transient_codes
+        )
+    return operational
 
 
 def first_line(exc: BaseException) -> str:

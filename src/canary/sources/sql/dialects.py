@@ -105,10 +105,15 @@ class Dialect:
     #: operational error without a code is transient too)
     error_code: Callable[[Any], str] = field(default=sqlstate, repr=False)
     transient_codes: tuple[str, ...] = TRANSIENT_SQLSTATE
+    #: whether ``transient_codes`` make any driver error transient, not only an operational
+    #: one (Snowflake's connector raises a lost connection as a ``DatabaseError`` and the
+    #: statement timeout as a ``ProgrammingError``)
+    transient_any_class: bool = False
     #: the SQL type name of a result column, from its cursor description entry
     column_type: Callable[[Any], str] = field(default=described_type, repr=False)
-    #: the driver cancels a running statement from another thread (at the query timeout);
-    #: where it cannot, canary's own sessions get ``engine_options``' server-side timeout
+    #: the driver's connection cancels a running statement (called at the query timeout);
+    #: where it has no cancel, canary's own sessions get ``engine_options``' server-side
+    #: timeout
     cancels: bool = True
 
 
@@ -198,8 +203,8 @@ def _snowflake_options(timeout_ms: int) -> dict[str, Any]:
 
 
 #: Snowflake has no read-only transaction: a role granted SELECT only keeps canary to reads.
-#: Its connector cannot cancel a running statement from another thread: the server does, at
-#: the session's statement timeout.
+#: Its connector's connection has no cancel (what the query timeout calls elsewhere): the
+#: server cancels a statement at the session's statement timeout.
 SNOWFLAKE = Dialect(
     "snowflake",
     "Snowflake",
@@ -215,6 +220,7 @@ SNOWFLAKE = Dialect(
     ),
     error_code=snowflake_error,
     transient_codes=SNOWFLAKE_TRANSIENT,
+    transient_any_class=True,
     column_type=snowflake_type,
     cancels=False,
 )
