@@ -22,21 +22,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from canary.dashboards import catalog
+from bench.pings import Cells, frame, site_ids
+from bench.pings import export as export_pings
 from canary.sample.generator import (
     CANARY_LABEL,
     CANARY_SITE_ID,
     INSIGHT_TYPES,
-    TYPES_PREFIX,
-    USAGE,
     SampleSpec,
     release_at,
-    release_name,
     week_index,
 )
-from canary.sample.scenarios import inject
-from canary.sample.warehouse import WarehouseSpec, url_of, write
-from canary.sources.sql.source import SqlSource
 from canary.weeks import weeks_back
 
 #: Weight of a Saturday or Sunday against a working day in a week's usage.
@@ -95,11 +90,6 @@ class Season:
         return sum(self.day_factor(monday + timedelta(days=d)) for d in range(7)) / normal
 
 
-def _site_ids(rng: np.random.Generator, n: int) -> np.ndarray:
-    hexes = [rng.bytes(16).hex() for _ in range(n)]
-    return np.array([f"{h[:8]}-{h[8:12]}-4{h[13:16]}-8{h[17:20]}-{h[20:]}" for h in hexes])
-
-
 def _sizes(rng: np.random.Generator, users: np.ndarray) -> np.ndarray:
     """Typical weekly page views per instance: Pareto-tailed, the largest user at most 9% of
     all users' (a handful of instances carry half of the usage)."""
@@ -156,39 +146,26 @@ def generate(spec: CalendarSpec) -> pd.DataFrame:
     )
 
     release = _release_index(rng, spec, n)
-    cells = np.nonzero(reporting)
-    inst, wk = cells
-    ids = _site_ids(rng, n)
+    inst, wk = np.nonzero(reporting)
+    ids = site_ids(rng, n)
     ids[0] = CANARY_SITE_ID
     labels = np.array([f"org-{i:05d}" for i in range(n)], dtype=object)
     labels[0] = CANARY_LABEL
     patch = rng.integers(0, 5, len(inst))
-    frame = pd.DataFrame(
-        {
-            "site_id": ids[inst],
-            "week": np.array(weeks, dtype=object)[wk],
-            "instance_label": labels[inst],
-            "admin_email": [f"it@org-{i:05d}.example.org" for i in inst],
-            "license_key": [f"CAL-{i:05d}-{(i * 2654435761) % 99991:05d}" for i in inst],
-            "version": [
-                f"{release_name(r)}.{p}" for r, p in zip(release[cells], patch, strict=True)
-            ],
-            "deploy_type": rng.choice(DEPLOY_TYPES, n, p=[0.4, 0.3, 0.15, 0.1, 0.05])[inst],
-            "release_index": release[cells],
-            # instances without Code Insights report zeros; a few an empty or null object
-            "usage_state": np.where(
-                users[inst],
-                "present",
-                rng.choice(["present", "empty", "null"], len(inst), p=[0.96, 0.03, 0.01]),
-            ),
-        }
+    deploy = rng.choice(DEPLOY_TYPES, n, p=[0.4, 0.3, 0.15, 0.1, 0.05])
+    # instances without Code Insights report zeros; a few an empty or null object
+    state = np.where(
+        users[inst],
+        "present",
+        rng.choice(["present", "empty", "null"], len(inst), p=[0.96, 0.03, 0.01]),
     )
-    v, c, d = views[cells], creators[cells], dashboards[cells]
-    values = {
+    cells = Cells(weeks, inst, wk, ids, labels, deploy, release[inst, wk], patch, state, "CAL")
+    v, c, d = views[inst, wk], creators[inst, wk], dashboards[inst, wk]
+    counters = {
         "WeeklyInsightsPageViews": v,
         "WeeklyInsightsUniquePageViews": rng.binomial(v, 0.5),
         "WeeklyInsightCreators": c,
-        "WeeklyFirstTimeInsightCreators": first_time[cells],
+        "WeeklyFirstTimeInsightCreators": first_time[inst, wk],
         "WeeklyStandaloneInsightPageViews": rng.binomial(v, 0.25),
         "WeeklyStandaloneDashboardClicks": rng.binomial(v, 0.08),
         "WeeklyInsightConfigureClick": rng.binomial(v, 0.04),
@@ -197,11 +174,11 @@ def generate(spec: CalendarSpec) -> pd.DataFrame:
         "TotalOrgsWithDashboard": np.minimum(d, 1 + d // 3),
         "TotalDashboardCount": d,
     }
-    for key, column in values.items():
-        frame[USAGE + key] = pd.array(column, dtype="Int64")
-    for kind, per_dashboard in zip(INSIGHT_TYPES, (1.5, 1.0, 0.3), strict=True):
-        frame[TYPES_PREFIX + kind] = pd.array(rng.poisson(d * per_dashboard), dtype="Int64")
-    return frame.sort_values(["week", "site_id"], kind="stable").reset_index(drop=True)
+    by_type = {
+        kind: rng.poisson(d * per_dashboard)
+        for kind, per_dashboard in zip(INSIGHT_TYPES, (1.5, 1.0, 0.3), strict=True)
+    }
+    return frame(cells, counters, by_type)
 
 
 def export(
@@ -210,23 +187,6 @@ def export(
     scenario: str | None = None,
     scenario_week: date | None = None,
 ) -> dict[str, Path]:
-    """Write every dashboard's tiles as Parquet files under ``directory/<dashboard>/``.
-
-    Returns the glob of each dashboard's files (``{dataset}`` stands for the dataset name).
-    A ``scenario`` from the breakage catalog is injected from ``scenario_week`` on.
-    """
-    frame = generate(spec)
-    if scenario is not None:
-        frame = inject(frame, scenario, scenario_week or spec.end_week, spec.sample_spec())
-    warehouse = directory / "pings.duckdb"
-    write(frame, warehouse, WarehouseSpec(spec.sample_spec(), scenario, scenario_week))
-    out = {}
-    for name, dashboard in catalog().dashboards.items():
-        folder = directory / name
-        folder.mkdir(parents=True, exist_ok=True)
-        sql = SqlSource("calendar", url_of(warehouse), dashboard, timedelta(days=1))
-        for tile in dashboard.tiles:
-            data = sql.query(tile, (None, spec.end_week)).frame  # every week, like an export
-            data.to_parquet(folder / f"{tile.dataset}.parquet", index=False)
-        out[name] = folder / "{dataset}.parquet"
-    return out
+    """Write every dashboard's tiles as Parquet files under ``directory/<dashboard>/``
+    (``bench.pings.export``), ``scenario`` injected from ``scenario_week`` on."""
+    return export_pings(generate(spec), spec.sample_spec(), directory, scenario, scenario_week)

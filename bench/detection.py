@@ -1,9 +1,10 @@
-"""Detection quality: recall and false alerts of canary and the peers' rules, on two generators.
+"""Detection quality: recall and false alerts of canary and the peers' rules, per generator.
 
 The detectors were tuned on the project's sample generator (``canary.sample``); they are
-reported on an independent one (``bench.calendar_usage``: calendar holidays, summer lull,
-heavy-tailed instances, small counts), read through the files source like real exports.
-Thresholds are never tuned on the reporting generator.
+reported on two independent ones, read through the files source like real exports:
+``bench.calendar_usage`` (calendar holidays, summer lull, heavy-tailed instances, small
+counts) and ``bench.holiday_usage`` (several countries' public holidays, shutdowns, shapes
+drawn anew per seed). Thresholds are never tuned on a reporting generator.
 
 For each generator and seed: a clean backtest (false alerts: failed checks, per
 monitor-year), then every catalog scenario injected at a random week (its magnitude drawn by
@@ -11,10 +12,12 @@ the scenario's seeded generator) and the weeks around it replayed (recall: a fai
 its first week; within two weeks for gradual rollouts and for a cumulative counter, which
 first differs in its second week). Peers' rules on the same data: the static GE suites
 alone, and mean +/- 3 standard deviations over the last two and twelve weeks of every
-tracked series. False alerts are also counted per check name and per ISO week of year.
+tracked series. Canary's false alerts are also counted per check name and ISO week of year,
+and its causes per scenario: the most severe incident of the first week with a failed check
+(the confusion matrix, and the share of breakages given their own slug).
 
     .venv/bin/python -m bench.detection [--seeds 2] [--clean-weeks 52]
-        [--generators sample,calendar] [--scenarios SLUG,...]
+        [--generators sample,calendar,holiday] [--scenarios SLUG,...]
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import random
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -32,15 +35,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench.calendar_usage import CalendarSpec, export
+from bench import calendar_usage, holiday_usage
+from bench.incidents import NONE, UNEXPLAINED, matrix_lines
 from canary.anomaly.detectors import HISTORY_CHECKS
 from canary.checks.validate import GreatExpectations
 from canary.config import Config, FileDataset, FilesSource, load_config
 from canary.dashboards import catalog
+from canary.incidents import incidents_of
 from canary.pipeline import RunOptions, plan
 from canary.replay import backtest, default_workers
 from canary.results import RunResult
-from canary.sample.scenarios import SCENARIOS
+from canary.sample.scenarios import BREAKAGES, PRODUCT_CHANGES, SCENARIOS
 from canary.store.db import Store
 from canary.weeks import WEEK, as_of_datetime
 
@@ -61,6 +66,8 @@ class Tally:
     missed: list[str] = field(default_factory=list)
     by_check: Counter[str] = field(default_factory=Counter)
     by_week: Counter[int] = field(default_factory=Counter)
+    by_check_week: Counter[tuple[str, int]] = field(default_factory=Counter)
+    causes: dict[str, Counter[tuple[str, str]]] = field(default_factory=dict)
 
     @property
     def recall(self) -> float:
@@ -69,6 +76,12 @@ class Tally:
     @property
     def per_year(self) -> float:
         return self.false_alerts / (self.monitor_weeks / 52) if self.monitor_weeks else float("nan")
+
+    def named(self, slugs: Iterable[str]) -> tuple[int, int]:
+        """Cases of ``slugs`` whose most severe incident has the slug as its cause, and all."""
+        rows = {s: self.causes[s] for s in slugs if s in self.causes}
+        right = sum(n for s, row in rows.items() for (cause, _), n in row.items() if cause == s)
+        return right, sum(row.total() for row in rows.values())
 
 
 #: Builds a seed's config, with ``scenario`` injected from ``week`` if given, under a folder.
@@ -90,11 +103,8 @@ def _sample_config(
     return config.model_copy(update={"sources": sources, "data_dir": folder}), True
 
 
-def _calendar_config(
-    seed: int, folder: Path, scenario: str | None, week: date | None
-) -> tuple[Config, bool]:
-    """canary.yaml's monitors reading the independent generator's exports (files source)."""
-    globs = export(CalendarSpec(end_week=END, seed=seed), folder, scenario, week)
+def _files_config(globs: dict[str, Path], folder: Path) -> tuple[Config, bool]:
+    """canary.yaml's monitors reading a generator's exports (``globs``) through files sources."""
     config = load_config(REPO / "canary.yaml", environ={})
     sources = {}
     monitors = {}
@@ -111,9 +121,24 @@ def _calendar_config(
     return config.model_copy(update=update), False
 
 
+def _calendar_config(
+    seed: int, folder: Path, scenario: str | None, week: date | None
+) -> tuple[Config, bool]:
+    spec = calendar_usage.CalendarSpec(end_week=END, seed=seed)
+    return _files_config(calendar_usage.export(spec, folder, scenario, week), folder)
+
+
+def _holiday_config(
+    seed: int, folder: Path, scenario: str | None, week: date | None
+) -> tuple[Config, bool]:
+    spec = holiday_usage.HolidaySpec(end_week=END, seed=seed)
+    return _files_config(holiday_usage.export(spec, folder, scenario, week), folder)
+
+
 GENERATORS = {
     "sample": Generator("sample", "tuned on", _sample_config),
     "calendar": Generator("calendar", "reported on", _calendar_config),
+    "holiday": Generator("holiday", "reported on", _holiday_config),
 }
 
 
@@ -142,9 +167,10 @@ def _replay(
 def _failures(
     runs: list[RunResult], weeks: set[date], history: bool | None
 ) -> list[tuple[str, date]]:
-    """(check, week) of each failed check in ``weeks``; ``history`` picks a kind of check."""
+    """(check and dataset, week) of each failed check in ``weeks``; ``history`` picks a kind
+    of check."""
     return [
-        (c.check, r.week)
+        (f"{c.check} ({c.dataset})", r.week)
         for r in runs
         if r.week in weeks
         for c in r.checks
@@ -186,6 +212,16 @@ def _by_rule(runs: list[RunResult], metrics: pd.DataFrame, weeks: set[date]) -> 
     }
 
 
+def _lead_cause(runs: list[RunResult], weeks: list[date]) -> tuple[str, str]:
+    """Cause and class of the most severe incident in the first of ``weeks`` with a failed
+    check (``NONE`` when nothing failed)."""
+    for week in weeks:
+        found = incidents_of([r for r in runs if r.week == week])
+        if found:
+            return found[0].cause or UNEXPLAINED, found[0].class_
+    return NONE, ""
+
+
 def measure(
     gen: Generator, seeds: int, clean_weeks: int, scenarios: list[str], started: float
 ) -> dict[str, Tally]:
@@ -205,6 +241,7 @@ def measure(
                 tally.monitor_weeks += len(runs)
                 tally.by_check.update(check for check, _ in failed)
                 tally.by_week.update(w.isocalendar().week for _, w in failed)
+                tally.by_check_week.update((c, w.isocalendar().week) for c, w in failed)
             for slug in SCENARIOS:
                 week = END - WEEK * rng.randint(2, 20)  # drawn for every slug: same weeks
                 if slug not in scenarios:
@@ -218,6 +255,8 @@ def measure(
                     tallies[name].detected += int(bool(failed))
                     if not failed:
                         tallies[name].missed.append(f"{slug}@{week} (seed {seed})")
+                row = tallies["canary"].causes.setdefault(slug, Counter())
+                row[_lead_cause(runs, [week, last])] += 1
         print(f"{gen.name} seed {seed} done after {time.time() - started:.0f} s", flush=True)
     return tallies
 
@@ -240,8 +279,19 @@ def report(results: dict[str, dict[str, Tally]]) -> list[str]:
         lines += [
             f"\n{n}: canary false alerts per check: {checks}",
             f"{n}: canary false alerts per ISO week: {weeks}",
+            f"{n}: canary false alerts per check and ISO week: {_check_weeks(canary)}",
             f"{n}: canary missed: {', '.join(canary.missed) or 'nothing'}",
         ]
+        if canary.causes:
+            right, cases = canary.named(BREAKAGES)
+            named, changes = canary.named(PRODUCT_CHANGES)
+            lines += [
+                f"{n}: cause of the most severe incident, per scenario:",
+                *matrix_lines(canary.causes),
+                f"{n}: right cause for {right} of {cases} breakages"
+                f" ({right / cases if cases else float('nan'):.0%}), {named} of {changes}"
+                " product changes",
+            ]
         peers = [results[n][r] for r in RULES[1:]]
         # ahead of a peer: never worse on recall or false alerts, better on at least one
         ahead = all(
@@ -258,6 +308,23 @@ def report(results: dict[str, dict[str, Tally]]) -> list[str]:
     return lines
 
 
+def _check_weeks(tally: Tally) -> str:
+    """Each check's false alerts per ISO week: ``level (page_views) W28 3, W29 1; ...``."""
+    checks = sorted({c for c, _ in tally.by_check_week})
+    return (
+        "; ".join(
+            f"{c} "
+            + ", ".join(
+                f"W{w:02d} {k}"
+                for (check, w), k in sorted(tally.by_check_week.items())
+                if check == c
+            )
+            for c in checks
+        )
+        or "none"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=2)
@@ -265,7 +332,7 @@ def main() -> None:
     parser.add_argument(
         "--generators",
         default="sample,calendar",
-        help="comma-separated: sample (tuned on), calendar (reported on)",
+        help="comma-separated: " + ", ".join(f"{g.name} ({g.role})" for g in GENERATORS.values()),
     )
     parser.add_argument(
         "--scenarios",
@@ -274,11 +341,16 @@ def main() -> None:
     )
     args = parser.parse_args()
     started = time.time()
-    chosen = [GENERATORS[g] for g in args.generators.split(",")]
+    names = args.generators.split(",")
     slugs = [s for s in args.scenarios.split(",") if s]
-    unknown = sorted(set(slugs) - set(SCENARIOS))
-    if unknown:
-        parser.error(f"--scenarios: unknown {', '.join(unknown)}; allowed: {', '.join(SCENARIOS)}")
+    for flag, given, allowed in (
+        ("--generators", names, GENERATORS),
+        ("--scenarios", slugs, SCENARIOS),
+    ):
+        unknown = sorted(set(given) - set(allowed))
+        if unknown:
+            parser.error(f"{flag}: unknown {', '.join(unknown)}; allowed: {', '.join(allowed)}")
+    chosen = [GENERATORS[g] for g in names]
     results = {g.name: measure(g, args.seeds, args.clean_weeks, slugs, started) for g in chosen}
     print()
     print("\n".join(report(results)))

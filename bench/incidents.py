@@ -92,20 +92,20 @@ def _short(cause: str) -> str:
     return initials if len(twins) == 1 else initials[:-1] + words[-1][:2]
 
 
-def print_matrix(rows: dict[str, Counter[tuple[str, str]]]) -> None:
-    """Scenarios down, (cause, class) across (every incident counted once)."""
+def matrix_lines(rows: dict[str, Counter[tuple[str, str]]]) -> list[str]:
+    """Scenarios down, (cause, class) across (every incident counted once), and the key."""
     seen = {key for counts in rows.values() for key in counts}
     order = {c: i for i, c in enumerate([*SCENARIOS, UNEXPLAINED, NONE])}
     columns = sorted(seen, key=lambda k: (order[k[0]], k[1]))
     label = {k: f"{_short(k[0])}/{k[1][:4]}" if k[1] else _short(k[0]) for k in columns}
     width = max(len(r) for r in rows)
     cell = max([len(v) for v in label.values()] + [4])
-    print(f"{'scenario':<{width}} " + " ".join(f"{label[c]:>{cell}}" for c in columns))
+    lines = [f"{'scenario':<{width}} " + " ".join(f"{label[c]:>{cell}}" for c in columns)]
     for name, counts in rows.items():
         cells = " ".join(f"{counts.get(c, 0) or '.':>{cell}}" for c in columns)
-        print(f"{name:<{width}} {cells}")
+        lines.append(f"{name:<{width}} {cells}")
     causes = sorted({k[0] for k in columns}, key=order.__getitem__)
-    print("columns: cause/class; " + ", ".join(f"{_short(c)}={c}" for c in causes))
+    return [*lines, "columns: cause/class; " + ", ".join(f"{_short(c)}={c}" for c in causes)]
 
 
 @dataclass
@@ -220,7 +220,7 @@ def main() -> None:
                         )
         print(f"seed {seed} done after {time.time() - started:.0f} s", flush=True)
     print()
-    print_matrix(matrix)
+    print("\n".join(matrix_lines(matrix)))
     print()
     print(f"{'scenario':<20} {'cases':>5} {'cause':>6} {'class':>9} {'caught':>7}  target")
     for slug in slugs:

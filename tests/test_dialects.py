@@ -138,8 +138,12 @@ def test_a_record_says_which_error_codes_are_transient(
     monkeypatch.setattr(connection, "dialect_of", lambda url: dialect)
     error = sa.exc.OperationalError("SELECT 1", {}, _DriverError(code))
     assert connection._transient(error, "postgresql+psycopg://h/db") is transient
+    # a code decides whatever the error's class (BigQuery's driver raises every API error as
+    # a DatabaseError); without one, only an operational error is transient
     programming = sa.exc.ProgrammingError("SELECT 1", {}, _DriverError(code))
-    assert connection._transient(programming, "postgresql+psycopg://h/db") is False
+    assert connection._transient(programming, "postgresql+psycopg://h/db") is (
+        transient and bool(code)
+    )
 
 
 def test_the_doctor_says_what_runs_in_each_warehouse() -> None:

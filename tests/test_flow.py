@@ -194,6 +194,36 @@ def test_secret_resolver_reads_a_prefect_block_when_an_api_is_set(prefect_api: N
     assert from_env.origin == "env LOOKERSDK_CLIENT_SECRET"
 
 
+def test_a_bigquery_key_from_a_prefect_block_reaches_the_url_the_driver_reads(
+    prefect_api: None, tmp_path: Path
+) -> None:
+    import base64
+
+    from prefect.blocks.system import Secret
+    from sqlalchemy.engine import make_url
+
+    from canary.config import SecretRef
+    from canary.config import SqlSource as SqlConfig
+    from canary.dashboards import catalog
+    from canary.sources.registry import BuildContext
+    from canary.sources.sql.source import build
+    from canary.url_secrets import safe_url
+
+    key = '{"type": "service_account", "project_id": "p", "private_key": "k"}'
+    Secret(value=key).save("canary-test-bigquery-key", overwrite=True)
+    cfg = SqlConfig(
+        kind="sql",
+        url="bigquery://p/analytics",
+        credentials=SecretRef(env="CANARY_BIGQUERY_KEY", prefect_block="canary-test-bigquery-key"),
+    )
+    board = catalog().dashboards["all-instances"]
+    environ = {"PREFECT_API_URL": "set by the harness"}
+    source = build("bq", cfg, BuildContext(board, tmp_path, tmp_path, environ))
+    sent = make_url(source.url).query["credentials_base64"]
+    assert isinstance(sent, str) and base64.b64decode(sent).decode() == key
+    assert "credentials_base64=***" in safe_url(source.url) and sent not in repr(source)
+
+
 def test_prefect_yaml_deploys_both_monitors_weekly() -> None:
     import yaml
 

@@ -167,3 +167,6 @@ def test_the_query_timeout_is_a_session_parameter_of_every_connection() -> None:
     five, ten = timedelta(seconds=5), timedelta(seconds=10)
     assert connection.engine_for(url, five) is connection.engine_for(url, five)
     assert connection.engine_for(url, five) is not connection.engine_for(url, ten)
+    # a driver that cancels (PostgreSQL's) keeps one engine whatever the timeout
+    postgres = "postgresql+psycopg://u@h/db"
+    assert connection.engine_for(postgres, five) is connection.engine_for(postgres, ten)

@@ -204,6 +204,24 @@ class SqlSource(Strict):
     complete_after: Duration = timedelta(days=1)
     query_timeout: Duration = timedelta(seconds=300)
     retries: int = Field(default=2, ge=0, le=10, description="retries of a transient error")
+    credentials: SecretRef | None = Field(
+        default=None, description="where the service-account key (JSON) is (BigQuery)"
+    )
+    max_bytes_billed: int | None = Field(
+        default=None, ge=1, description="a query billing more bytes fails (BigQuery)"
+    )
+
+    @model_validator(mode="after")
+    def _dialect_settings(self) -> SqlSource:
+        problem = isinstance(self.url, str) and dialect_settings_problem(self.url, self.settings)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+    @property
+    def settings(self) -> list[str]:
+        """The connection settings given (``credentials``, ``max_bytes_billed``)."""
+        return [k for k in ("credentials", "max_bytes_billed") if getattr(self, k) is not None]
 
     @field_validator("tables")
     @classmethod
@@ -215,6 +233,22 @@ class SqlSource(Strict):
                 f"unknown view {', '.join(unknown)}; allowed: {', '.join(sorted(views))}"
             )
         return value
+
+
+def dialect_settings_problem(url: str, given: list[str]) -> str | None:
+    """Why the connection settings ``given`` (``credentials``, ``max_bytes_billed``) do not
+    fit ``url``'s dialect (None: they do, or ``url`` is no URL: said elsewhere)."""
+    from sqlalchemy.exc import ArgumentError
+
+    from canary.sources.sql.dialects import dialect_of
+
+    try:
+        dialect = dialect_of(url)
+    except (ArgumentError, ValueError):
+        return None
+    if not given or dialect.with_settings is not None:
+        return None
+    return f"{' and '.join(given)}: not taken by a {dialect.label} URL (BigQuery takes them)"
 
 
 # --- Looker sources (docs/looker.md) ----------------------------------------------

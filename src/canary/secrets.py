@@ -7,6 +7,7 @@ name where a secret came from, never what it is.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -45,7 +46,9 @@ def _from_block(name: str) -> str:
             f"Prefect Secret block {name!r} could not be read ({type(exc).__name__})",
             transient=True,
         ) from None
-    return str(block.get())
+    value = block.get()
+    # Prefect parses a secret that is JSON (a service-account key): it is kept as written
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def resolve(name: str, ref: SecretRef, environ: Mapping[str, str] | None = None) -> ResolvedSecret:

@@ -22,6 +22,8 @@ def secret_refs(config: Config) -> dict[str, SecretRef]:
             refs[f"sources.{name}.client_secret"] = source.client_secret
         if isinstance(source, SqlSource) and isinstance(source.url, SecretRef):
             refs[f"sources.{name}.url"] = source.url
+        if isinstance(source, SqlSource) and source.credentials is not None:
+            refs[f"sources.{name}.credentials"] = source.credentials
     for name, ref in config.secrets.items():
         refs[f"secrets.{name}"] = ref
     return refs

@@ -38,10 +38,18 @@ def _duckdb_file(url: str) -> Path | None:
 
 
 def engine_for(url: str, timeout: timedelta | None = None) -> Engine:
-    """One engine per URL and process; where the dialect's driver cannot cancel a statement,
-    one per ``timeout`` too, whose sessions the server holds to it (``engine_options``)."""
-    cancels = dialect_of(url).cancels
-    return _engine(url, os.getpid(), None if cancels or timeout is None else timeout)
+    """One engine per URL and process; where the dialect's sessions carry the query timeout
+    (``Dialect.session_timeout``), one per ``timeout`` too. ``SourceError`` when the driver
+    cannot make its client (BigQuery's finds no credentials)."""
+    per_session = dialect_of(url).session_timeout
+    try:
+        return _engine(url, os.getpid(), timeout if per_session else None)
+    except sa.exc.SQLAlchemyError:  # not a URL, or no dialect for it: said where it is read
+        raise
+    except Exception as exc:  # the driver's own, e.g. google.auth's DefaultCredentialsError
+        raise SourceError(
+            scrub(f"{safe_url(url)}: the driver could not start: {first_line(exc)}", url)
+        ) from None
 
 
 @lru_cache(maxsize=16)
@@ -51,7 +59,7 @@ def _engine(url: str, pid: int, timeout: timedelta | None) -> Engine:
         # after a new week) is read anew, and other processes may write it in between.
         return sa.create_engine(url, connect_args={"read_only": True}, poolclass=NullPool)
     options = engine_options(url, timeout) if timeout is not None else {}
-    return sa.create_engine(url, pool_pre_ping=True, **options)
+    return sa.create_engine(url, pool_pre_ping=dialect_of(url).pre_ping, **options)
 
 
 #: DuckDB is in-process and its Python connections are not safe across threads (a pooled
@@ -88,18 +96,13 @@ def _watchdog(con: Connection, timeout: timedelta) -> Iterator[threading.Event]:
 
 
 def _transient(exc: sa.exc.DBAPIError, url: str) -> bool:
-    """A lost connection, or an operational error (any error, where the record says so)
-    whose code the dialect calls transient or that has no code."""
+    """A lost connection, an error of any class whose code the dialect calls transient
+    (``Dialect.transient_codes``), or an operational error without a code."""
     dialect = dialect_of(url)
     code = dialect.error_code(exc.orig)
-    operational = isinstance(exc, sa.exc.OperationalError)
-    if exc.connection_invalidated:
-        return True
     if code:
-        return (operational or dialect.transient_any_class) and code.startswith(
-            dialect.transient_codes
-        )
-    return operational
+        return exc.connection_invalidated or code.startswith(dialect.transient_codes)
+    return exc.connection_invalidated or isinstance(exc, sa.exc.OperationalError)
 
 
 def first_line(exc: BaseException) -> str:
@@ -220,8 +223,10 @@ def _read(
             if statement:
                 con.exec_driver_sql(statement)
             try:
+                options = dialect_of(url).statement_options
+                timed = options(int(timeout.total_seconds() * 1000)) if options else {}
                 with _watchdog(con, timeout) as fired:
-                    got = fetch(con.execute(sa.text(sql), dict(params)))
+                    got = fetch(con.execute(sa.text(sql), dict(params), execution_options=timed))
             except sa.exc.DBAPIError:
                 if fired.is_set():
                     raise TransientSourceError(

@@ -7,7 +7,8 @@ snapshot weeks are pulled and summarised and validated in Python, as for Looker.
 How SQL is written (``canary.sources.sql.pushdown`` writes its queries once and asks the
 record for each of these; the defaults are standard SQL, as PostgreSQL and DuckDB take it):
 
-- ``quote(name)``: a quoted column name (double quotes, one inside doubled; BigQuery:
+- ``quote(name)``: a quoted column name (double quotes, one inside doubled; Snowflake: a
+  plain lower-case name quoted upper case, as Snowflake stores it unquoted; BigQuery:
   backticks);
 - ``percentile(expr, fraction)``: an aggregate, the ``fraction`` percentile of ``expr``
   ignoring nulls (``percentile_cont(0.5) WITHIN GROUP (ORDER BY x)``; where exact ones are
@@ -25,6 +26,8 @@ Named parameters (``:wk``, ``:p0``) are SQLAlchemy's: the dialect's driver binds
 
 from __future__ import annotations
 
+import base64
+import json
 import math
 import re
 from collections.abc import Callable
@@ -89,9 +92,29 @@ class Dialect:
     read_only: str | None = None
     #: in-process (DuckDB): a file opened read-only, one read at a time per process
     in_process: bool = False
+    #: a pooled connection is pinged before each read (one that may have dropped); False
+    #: where a connection is a stateless client and a ping a query of its own (BigQuery)
+    pre_ping: bool = True
     #: ``create_engine`` keywords of another client (GE's SQL engine), given a statement
     #: timeout in milliseconds (None: none)
     engine_options: Callable[[int], dict[str, Any]] | None = field(default=None, repr=False)
+    #: How canary's own reads are held to the query timeout. By default the driver's
+    #: connection cancels the statement when it passes (``connection._watchdog``). Where the
+    #: connection has no cancel, the warehouse times the statement out, as its driver takes a
+    #: timeout: ``statement_options`` are the execution options of each statement, given its
+    #: timeout in milliseconds (BigQuery: a job's timeout; the driver writes each statement's
+    #: parameters into the job's config, so one config is never shared by an engine whose
+    #: statements run at once, as canary's do); ``session_timeout`` makes an engine per
+    #: timeout whose sessions get ``engine_options``' timeout (Snowflake: its statement
+    #: timeout is a session parameter, and SQLAlchemy gives its connector none per statement).
+    statement_options: Callable[[int], dict[str, Any]] | None = field(default=None, repr=False)
+    session_timeout: bool = False
+    #: the URL with a source's connection settings written in, for a driver that reads them
+    #: from its URL: a key (``credentials``, JSON) and ``max_bytes_billed`` (None: it takes
+    #: neither; ``ValueError`` when a setting is malformed)
+    with_settings: Callable[[str, str | None, int | None], str] | None = field(
+        default=None, repr=False
+    )
     quote: Callable[[str], str] = field(default=double_quoted, repr=False)
     percentile: Callable[[str, float], str] = field(default=percentile_cont, repr=False)
     to_date: Callable[[str], str] = field(default=cast_to_date, repr=False)
@@ -101,20 +124,14 @@ class Dialect:
     #: the SQL type names (lower case, without parameters) of each family: ``integer``,
     #: ``number``, ``date``, ``string``, ``boolean`` (``types.families`` widens the standard)
     types: Families = field(default_factory=lambda: STANDARD_TYPES, repr=False)
-    #: the code of a driver's error, and the prefixes of those codes that are transient (an
-    #: operational error without a code is transient too)
+    #: the code of a driver's error, and the prefixes of those codes that are transient, of
+    #: any error class (BigQuery's driver raises every API error as a ``DatabaseError``,
+    #: Snowflake's connector a lost connection as one and its statement timeout as a
+    #: ``ProgrammingError``); an operational error without a code is transient too
     error_code: Callable[[Any], str] = field(default=sqlstate, repr=False)
     transient_codes: tuple[str, ...] = TRANSIENT_SQLSTATE
-    #: whether ``transient_codes`` make any driver error transient, not only an operational
-    #: one (Snowflake's connector raises a lost connection as a ``DatabaseError`` and the
-    #: statement timeout as a ``ProgrammingError``)
-    transient_any_class: bool = False
     #: the SQL type name of a result column, from its cursor description entry
     column_type: Callable[[Any], str] = field(default=described_type, repr=False)
-    #: the driver's connection cancels a running statement (called at the query timeout);
-    #: where it has no cancel, canary's own sessions get ``engine_options``' server-side
-    #: timeout
-    cancels: bool = True
 
 
 def _postgres_options(timeout_ms: int) -> dict[str, Any]:
@@ -158,6 +175,87 @@ DUCKDB = Dialect(
         boolean={"bool"},
     ),
 )  # fmt: skip
+
+
+def backticked(name: str) -> str:
+    """A name quoted as BigQuery writes it (a backtick or backslash inside escaped)."""
+    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
+
+
+def approx_quantiles(expr: str, fraction: float) -> str:
+    """BigQuery's percentile: ``PERCENTILE_CONT`` is analytic only, the aggregate is
+    ``APPROX_QUANTILES`` (here in hundredths; nulls ignored)."""
+    return f"APPROX_QUANTILES({expr}, 100)[OFFSET({round(fraction * 100)})]"
+
+
+def bigquery_week(expr: str) -> str:
+    return f"DATE_TRUNC(CAST({expr} AS DATE), WEEK(MONDAY))"
+
+
+def http_status(error: Any) -> str:
+    """The HTTP status of the API error BigQuery's DB-API error wraps (empty: none)."""
+    cause = error.args[0] if getattr(error, "args", None) else None
+    code = getattr(cause, "code", None)
+    return str(code) if isinstance(code, int) else ""
+
+
+def bigquery_settings(url: str, credentials: str | None, max_bytes_billed: int | None) -> str:
+    """``url`` with a service-account key as ``credentials_base64`` (hidden in shown URLs, as a
+    password is: ``canary.url_secrets``) and ``maximum_bytes_billed``, as the driver reads
+    them."""
+    query = {}
+    if credentials is not None:
+        try:
+            key = json.loads(credentials)
+        except ValueError:
+            key = None
+        if not isinstance(key, dict) or key.get("type") != "service_account":
+            raise ValueError("not a service-account key (the JSON of one, type service_account)")
+        query["credentials_base64"] = base64.b64encode(credentials.encode()).decode()
+    if max_bytes_billed is not None:
+        query["maximum_bytes_billed"] = str(max_bytes_billed)
+    return make_url(url).update_query_dict(query).render_as_string(hide_password=False)
+
+
+def _bigquery_job(timeout_ms: int) -> dict[str, Any]:
+    """The execution options of a query job that BigQuery cancels after ``timeout_ms`` (the
+    driver writes each statement's parameters into the job: one per statement, or per engine
+    whose statements run one at a time, as GE's do)."""
+    from google.cloud.bigquery import QueryJobConfig
+
+    return {"job_config": QueryJobConfig(job_timeout_ms=timeout_ms)}
+
+
+#: Push-down and GE's expectations run as BigQuery SQL; its exact percentiles are analytic
+#: functions only, so the medians of counters are approximate. The service-account key and
+#: bytes billed ride in the URL (``bigquery_settings``).
+BIGQUERY = Dialect(
+    "bigquery",
+    "BigQuery",
+    pushdown=True,
+    ge_sql=True,
+    approximate="medians of counters are APPROX_QUANTILES (BigQuery's exact PERCENTILE_CONT "
+    "is an analytic function, not an aggregate)",
+    engine_options=lambda timeout_ms: {"execution_options": _bigquery_job(timeout_ms)},
+    statement_options=_bigquery_job,
+    with_settings=bigquery_settings,
+    pre_ping=False,
+    quote=backticked,
+    percentile=approx_quantiles,
+    week_start=bigquery_week,
+    float_type="FLOAT64",
+    types=families(
+        integer={"int64", "byteint", "tinyint"},
+        number={"float64", "bignumeric", "bigdecimal"},
+        date={"datetime"},
+        string={"string", "json"},
+        boolean={"bool"},
+    ),
+    error_code=http_status,
+    # too many requests, internal error, bad gateway, unavailable, deadline exceeded
+    transient_codes=("429", "500", "502", "503", "504"),
+)
+
 
 _UNQUOTED = re.compile(r"[a-z_][a-z0-9_$]*")
 
@@ -204,7 +302,7 @@ def _snowflake_options(timeout_ms: int) -> dict[str, Any]:
 
 #: Snowflake has no read-only transaction: a role granted SELECT only keeps canary to reads.
 #: Its connector's connection has no cancel (what the query timeout calls elsewhere): the
-#: server cancels a statement at the session's statement timeout.
+#: server cancels a statement at the session's statement timeout (``session_timeout``).
 SNOWFLAKE = Dialect(
     "snowflake",
     "Snowflake",
@@ -220,11 +318,10 @@ SNOWFLAKE = Dialect(
     ),
     error_code=snowflake_error,
     transient_codes=SNOWFLAKE_TRANSIENT,
-    transient_any_class=True,
     column_type=snowflake_type,
-    cancels=False,
+    session_timeout=True,
 )
-DIALECTS: dict[str, Dialect] = {d.name: d for d in (POSTGRESQL, DUCKDB, SNOWFLAKE)}
+DIALECTS: dict[str, Dialect] = {d.name: d for d in (POSTGRESQL, DUCKDB, BIGQUERY, SNOWFLAKE)}
 
 
 def dialect_of(url: str) -> Dialect:

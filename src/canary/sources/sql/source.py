@@ -11,9 +11,10 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from canary.config import WAREHOUSE_EXAMPLE, database_url_problem, dialect_settings_problem
 from canary.config import SqlSource as SqlConfig
 from canary.dashboards import Dashboard, Field, Tile, View, build_query, catalog
-from canary.errors import SourceError
+from canary.errors import ConfigError, SourceError
 from canary.frames import type_frame
 from canary.secrets import resolve
 from canary.sources.base import Dataset, week_range
@@ -198,7 +199,7 @@ class SqlSource:
 
 
 def build(name: str, cfg: SqlConfig, ctx: BuildContext) -> SqlSource:
-    """The source of config source ``name``; a secret URL is resolved here, once."""
+    """The source of config source ``name``; a secret URL and key are resolved here, once."""
     url = (
         cfg.url
         if isinstance(cfg.url, str)
@@ -206,7 +207,7 @@ def build(name: str, cfg: SqlConfig, ctx: BuildContext) -> SqlSource:
     )
     return SqlSource(
         name,
-        url,
+        _with_settings(name, url, cfg, ctx),
         ctx.dashboard,
         cfg.complete_after,
         dict(cfg.tables),
@@ -214,3 +215,24 @@ def build(name: str, cfg: SqlConfig, ctx: BuildContext) -> SqlSource:
         cfg.retries,
         views=ctx.views,
     )
+
+
+def _with_settings(name: str, url: str, cfg: SqlConfig, ctx: BuildContext) -> str:
+    """``url`` with the source's ``credentials`` and ``max_bytes_billed`` written in, as its
+    dialect takes them (``ConfigError`` naming the key, never the secret, otherwise)."""
+    if not cfg.settings or database_url_problem(url, WAREHOUSE_EXAMPLE):
+        return url  # not a URL, or no dialect reads it: said where it is read
+    with_settings = dialect_of(url).with_settings
+    if with_settings is None:
+        raise ConfigError(f"sources.{name}.{dialect_settings_problem(url, cfg.settings)}")
+    key = (
+        resolve(f"sources.{name}.credentials", cfg.credentials, ctx.environ)
+        if cfg.credentials
+        else None
+    )
+    secret = key.value.get_secret_value() if key else None
+    try:
+        return with_settings(url, secret, cfg.max_bytes_billed)
+    except ValueError as exc:  # only a malformed key: the limit is validated with the config
+        origin = f" ({key.origin})" if key else ""
+        raise ConfigError(f"sources.{name}.credentials{origin}: {exc}") from None
