@@ -81,9 +81,9 @@ def _answering(sample: Path, monkeypatch: pytest.MonkeyPatch) -> DuckClient:
     client = DuckClient(sample / FILE_NAME)
     own = connection.engine_for
 
-    def engine_for(url: str) -> sa.Engine:
+    def engine_for(url: str, timeout: timedelta | None = None) -> sa.Engine:
         answered = sa.make_url(url).query.get("user_supplied_client") == "true"
-        return engine(client, url) if answered else own(url)
+        return engine(client, url) if answered else own(url, timeout)
 
     for module in (connection, sql_source):
         monkeypatch.setattr(module, "engine_for", engine_for)

@@ -265,8 +265,8 @@ def _full_disk_at(table: str) -> mock._patch[object]:
     def engine(*args: object, **kwargs: object) -> sa.Engine:
         made = real(*args, **kwargs)  # type: ignore[call-overload]
 
-        @sa.event.listens_for(made, "before_cursor_execute")
-        def full(conn: object, cursor: object, statement: str, *rest: object) -> None:
+        @sa.event.listens_for(made, "do_execute")  # as the driver raises it
+        def full(cursor: object, statement: str, *rest: object) -> None:
             if f"CREATE TABLE {table}" in statement:
                 raise sqlite3.OperationalError("database or disk is full")
 

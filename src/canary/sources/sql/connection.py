@@ -37,11 +37,13 @@ def _duckdb_file(url: str) -> Path | None:
     return Path(str(parsed.database))
 
 
-def engine_for(url: str) -> Engine:
-    """One engine per URL and process; ``SourceError`` when the driver cannot make its client
-    (BigQuery's finds no credentials)."""
+def engine_for(url: str, timeout: timedelta | None = None) -> Engine:
+    """One engine per URL and process; where the dialect's sessions carry the query timeout
+    (``Dialect.session_timeout``), one per ``timeout`` too. ``SourceError`` when the driver
+    cannot make its client (BigQuery's finds no credentials)."""
+    per_session = dialect_of(url).session_timeout
     try:
-        return _engine(url, os.getpid())
+        return _engine(url, os.getpid(), timeout if per_session else None)
     except sa.exc.SQLAlchemyError:  # not a URL, or no dialect for it: said where it is read
         raise
     except Exception as exc:  # the driver's own, e.g. google.auth's DefaultCredentialsError
@@ -57,12 +59,13 @@ def _read_only(url: str) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=16)
-def _engine(url: str, pid: int) -> Engine:
+def _engine(url: str, pid: int, timeout: timedelta | None) -> Engine:
     if _duckdb_file(url) is not None:
         # Closed after each read: a rewritten file (the sample after a new week) is read
         # anew, and other processes may write it in between.
         return sa.create_engine(url, poolclass=NullPool, **_read_only(url))
-    return sa.create_engine(url, pool_pre_ping=dialect_of(url).pre_ping)
+    options = engine_options(url, timeout) if timeout is not None else {}
+    return sa.create_engine(url, pool_pre_ping=dialect_of(url).pre_ping, **options)
 
 
 #: DuckDB is in-process and its Python connections are not safe across threads (a pooled
@@ -99,8 +102,8 @@ def _watchdog(con: Connection, timeout: timedelta) -> Iterator[threading.Event]:
 
 
 def _transient(exc: sa.exc.DBAPIError, url: str) -> bool:
-    """A lost connection, an error whose code the dialect calls transient (BigQuery's are
-    not operational errors), or an operational error without a code."""
+    """A lost connection, an error of any class whose code the dialect calls transient
+    (``Dialect.transient_codes``), or an operational error without a code."""
     dialect = dialect_of(url)
     code = dialect.error_code(exc.orig)
     if code:
@@ -155,8 +158,12 @@ def column_types(url: str, sql: str, timeout: timedelta, where: str) -> dict[str
     written in; no row is read), as
     ``read_frame`` runs it (``bigint``, ``text``, ``numeric(12,0)`` on PostgreSQL)."""
 
+    column_type = dialect_of(url).column_type
+
     def types(result: sa.CursorResult[Any]) -> dict[str, str]:
-        return {str(d[0]): _type_name(d) for d in result.cursor.description or ()}
+        # the names as SQLAlchemy gives them (Snowflake's upper-case ones normalised)
+        described = result.cursor.description or ()
+        return {str(k): column_type(d) for k, d in zip(result.keys(), described, strict=True)}
 
     probe = f"SELECT * FROM ({_literal(sql)}) canary_rows WHERE 1 = 0"
     return _read(url, probe, {}, timeout, where, types)
@@ -182,11 +189,6 @@ def values_present(
     )
     frame = read_frame(url, query, {f"v{i}": v for i, v in enumerate(values)}, timeout, where)
     return set(frame["v"])
-
-
-def _type_name(column: Any) -> str:
-    """psycopg describes a column's type by name (``type_display``); DuckDB by its type."""
-    return str(getattr(column, "type_display", None) or column[1])
 
 
 def engine_options(url: str, timeout: timedelta) -> dict[str, Any]:
@@ -233,7 +235,7 @@ def _read(
     whole: bool = False,
 ) -> T:
     try:
-        with _turn(url), engine_for(url).connect() as con, con.begin() as tx:
+        with _turn(url), engine_for(url, timeout).connect() as con, con.begin() as tx:
             statement = dialect_of(url).read_only
             if statement:
                 con.exec_driver_sql(statement)

@@ -7,7 +7,8 @@ snapshot weeks are pulled and summarised and validated in Python, as for Looker.
 How SQL is written (``canary.sources.sql.pushdown`` writes its queries once and asks the
 record for each of these; the defaults are standard SQL, as PostgreSQL and DuckDB take it):
 
-- ``quote(name)``: a quoted column name (double quotes, one inside doubled; BigQuery:
+- ``quote(name)``: a quoted column name (double quotes, one inside doubled; Snowflake: a
+  plain lower-case name quoted upper case, as Snowflake stores it unquoted; BigQuery:
   backticks);
 - ``percentile(expr, fraction)``: an aggregate, the ``fraction`` percentile of ``expr``
   ignoring nulls (``percentile_cont(0.5) WITHIN GROUP (ORDER BY x)``; where exact ones are
@@ -27,6 +28,8 @@ from __future__ import annotations
 
 import base64
 import json
+import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,6 +68,12 @@ def sqlstate(error: Any) -> str:
 TRANSIENT_SQLSTATE = ("08", "53", "57")
 
 
+def described_type(column: Any) -> str:
+    """A result column's type name from its cursor description entry: psycopg names it
+    (``type_display``), DuckDB's driver gives the type itself."""
+    return str(getattr(column, "type_display", None) or column[1])
+
+
 @dataclass(frozen=True)
 class Dialect:
     """A backend (SQLAlchemy's backend name), what canary does in it, and how it is written."""
@@ -89,9 +98,17 @@ class Dialect:
     #: ``create_engine`` keywords of another client (GE's SQL engine), given a statement
     #: timeout in milliseconds (None: none)
     engine_options: Callable[[int], dict[str, Any]] | None = field(default=None, repr=False)
-    #: execution options of each of canary's own statements, given their timeout in
-    #: milliseconds, for a backend that times a query out itself (None: none)
+    #: How canary's own reads are held to the query timeout. By default the driver's
+    #: connection cancels the statement when it passes (``connection._watchdog``). Where the
+    #: connection has no cancel, the warehouse times the statement out, as its driver takes a
+    #: timeout: ``statement_options`` are the execution options of each statement, given its
+    #: timeout in milliseconds (BigQuery: a job's timeout; the driver writes each statement's
+    #: parameters into the job's config, so one config is never shared by an engine whose
+    #: statements run at once, as canary's do); ``session_timeout`` makes an engine per
+    #: timeout whose sessions get ``engine_options``' timeout (Snowflake: its statement
+    #: timeout is a session parameter, and SQLAlchemy gives its connector none per statement).
     statement_options: Callable[[int], dict[str, Any]] | None = field(default=None, repr=False)
+    session_timeout: bool = False
     #: the URL with a source's connection settings written in, for a driver that reads them
     #: from its URL: a key (``credentials``, JSON) and ``max_bytes_billed`` (None: it takes
     #: neither; ``ValueError`` when a setting is malformed)
@@ -107,10 +124,14 @@ class Dialect:
     #: the SQL type names (lower case, without parameters) of each family: ``integer``,
     #: ``number``, ``date``, ``string``, ``boolean`` (``types.families`` widens the standard)
     types: Families = field(default_factory=lambda: STANDARD_TYPES, repr=False)
-    #: the code of a driver's error, and the prefixes of those codes that are transient (an
-    #: operational error without a code is transient too)
+    #: the code of a driver's error, and the prefixes of those codes that are transient, of
+    #: any error class (BigQuery's driver raises every API error as a ``DatabaseError``,
+    #: Snowflake's connector a lost connection as one and its statement timeout as a
+    #: ``ProgrammingError``); an operational error without a code is transient too
     error_code: Callable[[Any], str] = field(default=sqlstate, repr=False)
     transient_codes: tuple[str, ...] = TRANSIENT_SQLSTATE
+    #: the SQL type name of a result column, from its cursor description entry
+    column_type: Callable[[Any], str] = field(default=described_type, repr=False)
 
 
 def _postgres_options(timeout_ms: int) -> dict[str, Any]:
@@ -232,7 +253,73 @@ BIGQUERY = Dialect(
     # too many requests, internal error, bad gateway, unavailable, deadline exceeded
     transient_codes=("429", "500", "502", "503", "504"),
 )
-DIALECTS: dict[str, Dialect] = {d.name: d for d in (POSTGRESQL, DUCKDB, BIGQUERY)}
+
+
+_UNQUOTED = re.compile(r"[a-z_][a-z0-9_$]*")
+
+
+def snowflake_quote(name: str) -> str:
+    """A column name as Snowflake resolves it: an unquoted name (``week AS week``) is stored
+    upper case, so a plain lower-case name is quoted upper case; others as written."""
+    return double_quoted(name.upper() if _UNQUOTED.fullmatch(name) else name)
+
+
+def snowflake_error(error: Any) -> str:
+    """The Snowflake connector's error number, six digits as Snowflake prints them
+    (``000630``); the SQLSTATE where it has none."""
+    errno = getattr(error, "errno", None)
+    return f"{errno:06d}" if isinstance(errno, int) and errno > 0 else sqlstate(error)
+
+
+#: The Snowflake connector's numbers for a database it could not reach or lost (2500xx),
+#: a login that timed out (251011), a server reply it may retry (251012), and the server's
+#: statement timeout (000630).
+SNOWFLAKE_TRANSIENT = ("250001", "250002", "250003", "250005", "251011", "251012", "000630")
+
+
+def snowflake_type(column: Any) -> str:
+    """A result column's Snowflake type from the connector's description (``type_code``
+    indexes its field types; a fixed-point number has a precision and a scale)."""
+    from snowflake.connector.constants import FIELD_ID_TO_NAME
+
+    name = FIELD_ID_TO_NAME[column[1]]
+    if name == "FIXED":
+        return f"NUMBER({column[4]},{column[5]})"
+    return {"REAL": "FLOAT", "TEXT": "VARCHAR"}.get(name, name)
+
+
+def _seconds(timeout_ms: int) -> int:
+    """Snowflake's timeouts are whole seconds (at least one)."""
+    return max(1, math.ceil(timeout_ms / 1000))
+
+
+def _snowflake_options(timeout_ms: int) -> dict[str, Any]:
+    parameters = {"STATEMENT_TIMEOUT_IN_SECONDS": _seconds(timeout_ms)}
+    return {"connect_args": {"session_parameters": parameters}}
+
+
+#: Snowflake has no read-only transaction: a role granted SELECT only keeps canary to reads.
+#: Its connector's connection has no cancel (what the query timeout calls elsewhere): the
+#: server cancels a statement at the session's statement timeout (``session_timeout``).
+SNOWFLAKE = Dialect(
+    "snowflake",
+    "Snowflake",
+    pushdown=True,
+    ge_sql=True,
+    engine_options=_snowflake_options,
+    quote=snowflake_quote,
+    types=families(
+        integer={"byteint", "tinyint"},
+        number={"number", "double", "float4", "float8"},
+        date={"datetime", "timestamp_ntz", "timestamp_ltz", "timestamp_tz"},
+        string={"string", "nchar", "nvarchar", "nvarchar2", "char varying", "nchar varying"},
+    ),
+    error_code=snowflake_error,
+    transient_codes=SNOWFLAKE_TRANSIENT,
+    column_type=snowflake_type,
+    session_timeout=True,
+)
+DIALECTS: dict[str, Dialect] = {d.name: d for d in (POSTGRESQL, DUCKDB, BIGQUERY, SNOWFLAKE)}
 
 
 def dialect_of(url: str) -> Dialect:

@@ -61,10 +61,10 @@ _PARAMETERS = re.compile(r"\s*\((\d+)(?:\s*,\s*(\d+))?\)")
 
 def family(sql_type: str, types: Families) -> str | None:
     """The family of a SQL type name among ``types`` (a dialect's); a decimal of scale 0
-    (``numeric(12,0)``) is integer."""
+    (``numeric(12,0)``, Snowflake's ``NUMBER(38,0)``) is integer."""
     found = _PARAMETERS.search(sql_type)
     base = _PARAMETERS.sub("", sql_type).strip().lower()
-    if base in ("numeric", "decimal") and found and found.group(2) == "0":
+    if base in ("numeric", "decimal", "number") and found and found.group(2) == "0":
         return "integer"
     return next((name for name, names in types.items() if base in names), None)
 
