@@ -22,13 +22,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench.pings import Cells, frame, site_ids
+from bench.pings import Cells, GeneratorSpec, frame, site_ids
 from bench.pings import export as export_pings
 from canary.sample.generator import (
     CANARY_LABEL,
     CANARY_SITE_ID,
     INSIGHT_TYPES,
-    SampleSpec,
     release_at,
     week_index,
 )
@@ -37,20 +36,6 @@ from canary.weeks import weeks_back
 #: Weight of a Saturday or Sunday against a working day in a week's usage.
 WEEKEND_WEIGHT = 0.15
 DEPLOY_TYPES = ("kubernetes", "docker-compose", "helm", "kustomize", "docker-container")
-
-
-@dataclass(frozen=True)
-class CalendarSpec:
-    """What to generate: ``weeks`` weeks ending at ``end_week``, from ``seed``."""
-
-    end_week: date
-    weeks: int = 130
-    seed: int = 1
-    instances: int = 800
-
-    def sample_spec(self) -> SampleSpec:
-        """The release calendar and week range the breakage catalog reads."""
-        return SampleSpec(end_week=self.end_week, weeks=self.weeks, seed=self.seed)
 
 
 @dataclass(frozen=True)
@@ -99,7 +84,7 @@ def _sizes(rng: np.random.Generator, users: np.ndarray) -> np.ndarray:
     return sizes
 
 
-def _release_index(rng: np.random.Generator, spec: CalendarSpec, n: int) -> np.ndarray:
+def _release_index(rng: np.random.Generator, spec: GeneratorSpec, n: int) -> np.ndarray:
     """Release each instance runs each week: upgrades on random weeks, some weeks behind."""
     t = week_index(spec.end_week) - spec.weeks + 1 + np.arange(spec.weeks)
     behind = np.minimum(rng.exponential(6.0, n), 80).astype(int)
@@ -109,7 +94,7 @@ def _release_index(rng: np.random.Generator, spec: CalendarSpec, n: int) -> np.n
     return np.maximum.accumulate(held, axis=1)
 
 
-def generate(spec: CalendarSpec) -> pd.DataFrame:
+def generate(spec: GeneratorSpec) -> pd.DataFrame:
     """Weekly pings, one row per reporting instance and week, in the sample's pings shape."""
     rng = np.random.default_rng([spec.seed, 2026])
     season = Season.draw(rng)
@@ -182,7 +167,7 @@ def generate(spec: CalendarSpec) -> pd.DataFrame:
 
 
 def export(
-    spec: CalendarSpec,
+    spec: GeneratorSpec,
     directory: Path,
     scenario: str | None = None,
     scenario_week: date | None = None,

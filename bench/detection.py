@@ -37,6 +37,7 @@ import pandas as pd
 
 from bench import calendar_usage, holiday_usage
 from bench.incidents import NONE, UNEXPLAINED, matrix_lines
+from bench.pings import GeneratorSpec
 from canary.anomaly.detectors import HISTORY_CHECKS
 from canary.checks.validate import GreatExpectations
 from canary.config import Config, FileDataset, FilesSource, load_config
@@ -124,14 +125,14 @@ def _files_config(globs: dict[str, Path], folder: Path) -> tuple[Config, bool]:
 def _calendar_config(
     seed: int, folder: Path, scenario: str | None, week: date | None
 ) -> tuple[Config, bool]:
-    spec = calendar_usage.CalendarSpec(end_week=END, seed=seed)
+    spec = GeneratorSpec(end_week=END, seed=seed)
     return _files_config(calendar_usage.export(spec, folder, scenario, week), folder)
 
 
 def _holiday_config(
     seed: int, folder: Path, scenario: str | None, week: date | None
 ) -> tuple[Config, bool]:
-    spec = holiday_usage.HolidaySpec(end_week=END, seed=seed)
+    spec = GeneratorSpec(end_week=END, seed=seed)
     return _files_config(holiday_usage.export(spec, folder, scenario, week), folder)
 
 

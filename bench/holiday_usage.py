@@ -31,14 +31,13 @@ import holidays
 import numpy as np
 import pandas as pd
 
-from bench.pings import Cells, frame, site_ids
+from bench.pings import Cells, GeneratorSpec, frame, site_ids
 from bench.pings import export as export_pings
 from canary.sample.generator import (
     CANARY_LABEL,
     CANARY_SITE_ID,
     DEPLOY_TYPES,
     INSIGHT_TYPES,
-    SampleSpec,
     release_at,
     week_index,
 )
@@ -49,20 +48,6 @@ COUNTRIES = ("GB", "DE", "FR", "NL", "ES", "IT", "SE", "PL", "CH", "CA", "IN", "
 SOUTHERN = frozenset({"AU", "BR"})
 HOME = "US"  # the canary instance's country, in every fleet
 SIZE_LAWS = ("lognormal", "pareto")
-
-
-@dataclass(frozen=True)
-class HolidaySpec:
-    """What to generate: ``weeks`` weeks ending at ``end_week``, from ``seed``."""
-
-    end_week: date
-    weeks: int = 130
-    seed: int = 1
-    instances: int = 800
-
-    def sample_spec(self) -> SampleSpec:
-        """The release calendar and week range the breakage catalog reads."""
-        return SampleSpec(end_week=self.end_week, weeks=self.weeks, seed=self.seed)
 
 
 @dataclass(frozen=True)
@@ -205,7 +190,7 @@ def _sizes(shape: Shape, rng: np.random.Generator, n: int) -> np.ndarray:
     return np.minimum(sizes, 0.2 * sizes.sum())
 
 
-def _releases(shape: Shape, rng: np.random.Generator, spec: HolidaySpec, n: int) -> np.ndarray:
+def _releases(shape: Shape, rng: np.random.Generator, spec: GeneratorSpec, n: int) -> np.ndarray:
     """Release each instance runs each week: upgrades at the fleet's speed, some behind."""
     t = week_index(spec.end_week) - spec.weeks + 1 + np.arange(spec.weeks)
     behind = np.minimum(rng.exponential(shape.lag, n), 80).astype(int)
@@ -217,7 +202,7 @@ def _releases(shape: Shape, rng: np.random.Generator, spec: HolidaySpec, n: int)
     return np.maximum.accumulate(held, axis=1)
 
 
-def generate(spec: HolidaySpec) -> pd.DataFrame:
+def generate(spec: GeneratorSpec) -> pd.DataFrame:
     """Weekly pings, one row per reporting instance and week, in the sample's pings shape."""
     rng = np.random.default_rng([spec.seed, 2027])
     shape = Shape.draw(rng)
@@ -297,7 +282,7 @@ def generate(spec: HolidaySpec) -> pd.DataFrame:
 
 
 def export(
-    spec: HolidaySpec,
+    spec: GeneratorSpec,
     directory: Path,
     scenario: str | None = None,
     scenario_week: date | None = None,

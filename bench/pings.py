@@ -22,6 +22,20 @@ from canary.sample.warehouse import WarehouseSpec, url_of, write
 from canary.sources.sql.source import SqlSource
 
 
+@dataclass(frozen=True)
+class GeneratorSpec:
+    """What a bench generator makes: ``weeks`` weeks ending at ``end_week``, from ``seed``."""
+
+    end_week: date
+    weeks: int = 130
+    seed: int = 1
+    instances: int = 800
+
+    def sample_spec(self) -> SampleSpec:
+        """The release calendar and week range the breakage catalog reads."""
+        return SampleSpec(end_week=self.end_week, weeks=self.weeks, seed=self.seed)
+
+
 def site_ids(rng: np.random.Generator, n: int) -> np.ndarray:
     """``n`` random version-4 UUIDs."""
     hexes = [rng.bytes(16).hex() for _ in range(n)]

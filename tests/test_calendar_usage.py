@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from bench.calendar_usage import CalendarSpec, Season, export, generate
+from bench.calendar_usage import Season, export, generate
+from bench.pings import GeneratorSpec
 
 from canary.config import FileDataset
 from canary.dashboards import catalog
@@ -22,7 +23,7 @@ VIEWS = "usage.WeeklyInsightsPageViews"
 
 @pytest.fixture(scope="module")
 def pings() -> pd.DataFrame:
-    return generate(CalendarSpec(end_week=END, weeks=130, seed=3))
+    return generate(GeneratorSpec(end_week=END, weeks=130, seed=3))
 
 
 def _dipped(season: Season, year: int) -> list[date]:
@@ -93,7 +94,7 @@ def test_creators_are_small_counts(pings: pd.DataFrame) -> None:
 
 
 def test_exports_are_read_by_the_files_source(tmp_path: Path) -> None:
-    spec = CalendarSpec(end_week=END, weeks=60, seed=2, instances=200)
+    spec = GeneratorSpec(end_week=END, weeks=60, seed=2, instances=200)
     globs = export(spec, tmp_path, "ingestion-loss", END)
     dashboard = catalog().dashboards["all-instances"]
     pattern = str(globs["all-instances"])

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from bench.holiday_usage import HolidaySpec, Shape, country_days, export, generate, ramp, weekly
+from bench.holiday_usage import Shape, country_days, export, generate, ramp, weekly
+from bench.pings import GeneratorSpec
 
 from canary.config import FileDataset
 from canary.dashboards import catalog
@@ -19,7 +20,7 @@ from canary.weeks import week_start
 
 END = date(2026, 11, 16)
 VIEWS = "usage.WeeklyInsightsPageViews"
-SMALL = HolidaySpec(end_week=END, weeks=60, seed=4, instances=200)
+SMALL = GeneratorSpec(end_week=END, weeks=60, seed=4, instances=200)
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,7 @@ def pings() -> pd.DataFrame:
 
 def test_the_same_seed_gives_the_same_pings(pings: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(generate(SMALL), pings)
-    other = generate(HolidaySpec(end_week=END, weeks=60, seed=5, instances=200))
+    other = generate(GeneratorSpec(end_week=END, weeks=60, seed=5, instances=200))
     assert len(other) != len(pings) or not other[VIEWS].equals(pings[VIEWS])
 
 
@@ -88,7 +89,7 @@ def _top_share(frame: pd.DataFrame) -> float:
 
 def test_generated_shapes_differ_between_seeds(pings: pd.DataFrame) -> None:
     frames = [pings] + [
-        generate(HolidaySpec(end_week=END, weeks=60, seed=s, instances=200)) for s in (6, 7)
+        generate(GeneratorSpec(end_week=END, weeks=60, seed=s, instances=200)) for s in (6, 7)
     ]
     shares = [_top_share(f) for f in frames]
     assert max(shares) - min(shares) > 0.05
@@ -136,7 +137,7 @@ def test_the_catalog_injects_into_it(pings: pd.DataFrame) -> None:
 
 
 def test_exports_are_read_by_the_files_source(tmp_path: Path) -> None:
-    spec = HolidaySpec(end_week=END, weeks=40, seed=2, instances=150)
+    spec = GeneratorSpec(end_week=END, weeks=40, seed=2, instances=150)
     globs = export(spec, tmp_path, "double-count", END)
     dashboard = catalog().dashboards["all-instances"]
     pattern = str(globs["all-instances"])
