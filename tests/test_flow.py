@@ -192,6 +192,9 @@ def test_secret_resolver_reads_a_prefect_block_when_an_api_is_set(prefect_api: N
     assert got.origin == "prefect block canary-test-looker-secret"
     from_env = resolve("looker", ref, {"LOOKERSDK_CLIENT_SECRET": "from-env"})
     assert from_env.origin == "env LOOKERSDK_CLIENT_SECRET"
+    for written in ("1.50", '"quoted"', "1e3"):  # read as JSON by Prefect's own get()
+        Secret(value=written).save("canary-test-looker-secret", overwrite=True)
+        assert resolve("looker", ref, {"PREFECT_API_URL": "x"}).value.get_secret_value() == written
 
 
 def test_a_bigquery_key_from_a_prefect_block_reaches_the_url_the_driver_reads(

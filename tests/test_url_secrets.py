@@ -32,3 +32,18 @@ def test_a_web_link_keeps_where_it_goes_without_secrets_or_personal_data() -> No
     assert safe_link(url) == "https://bi.example:8443/d/4?who=***%40***&token=***&v=5.2#t"
     plain = "https://bi.example/explore/m/v?fields=a.b&f%5Ba.c%5D=7+days"
     assert safe_link(plain) == plain
+
+
+def test_a_drivers_own_secret_parameters_are_hidden() -> None:
+    """Snowflake's connector takes key-pair, MFA and OAuth secrets as URL parameters."""
+    secrets = {
+        "private_key_file_pwd": "S3cret",
+        "passcode": "123456",
+        "oauth_client_secret": "0auth-S3cret",
+    }
+    url = "snowflake://canary@org-acct/DB/SCH?warehouse=WH&" + "&".join(
+        f"{k}={v}" for k, v in secrets.items()
+    )
+    for shown in (safe_url(url), scrub(f"failed: {url}", url)):
+        assert "warehouse=WH" in shown
+        assert not any(f"={v}" in shown for v in secrets.values()), shown

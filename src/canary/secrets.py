@@ -46,8 +46,9 @@ def _from_block(name: str) -> str:
             f"Prefect Secret block {name!r} could not be read ({type(exc).__name__})",
             transient=True,
         ) from None
-    value = block.get()
-    # Prefect parses a secret that is JSON (a service-account key): it is kept as written
+    # as stored: ``block.get()`` parses a secret that reads as JSON ("1.50" would be 1.5);
+    # one saved as a dict or list (a service-account key) is written back as JSON
+    value = block.value.get_secret_value()
     return value if isinstance(value, str) else json.dumps(value)
 
 

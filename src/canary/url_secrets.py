@@ -13,8 +13,20 @@ from canary.masking import mask_text
 #: query parameters that carry a secret (``?password=...`` is as good as ``user:password@``)
 SECRET_PARAMETERS = frozenset(
     {"password", "passwd", "pwd", "secret", "token", "access_token", "client_secret",
-     "private_key", "private_key_passphrase", "credentials_base64", "credentials_path"}
+     "private_key", "private_key_passphrase", "credentials_base64", "credentials_path",
+     "passcode", "session_token", "master_token", "oauth_client_secret", "proxy_password",
+     "private_key_file_pwd"}
 )  # fmt: skip
+#: ... and any parameter whose name has one of these in it (a driver's own spelling)
+SECRET_PARTS = ("pwd", "password", "passwd", "secret", "token", "passcode", "credential")
+
+
+def secret_parameter(name: str) -> bool:
+    """Whether a URL's query parameter ``name`` carries a secret."""
+    key = name.lower()
+    return key in SECRET_PARAMETERS or any(part in key for part in SECRET_PARTS)
+
+
 _HIDDEN = "***"
 
 
@@ -28,7 +40,7 @@ def _parsed(url: str | URL) -> URL | None:
 def _secret_values(parsed: URL) -> list[str]:
     values = [parsed.password] if parsed.password else []
     for key, value in parsed.query.items():
-        if key.lower() in SECRET_PARAMETERS:
+        if secret_parameter(key):
             values += [value] if isinstance(value, str) else list(value)
     return [str(v) for v in values if v]
 
@@ -38,7 +50,7 @@ def safe_url(url: str | URL) -> str:
     parsed = _parsed(url)
     if parsed is None:
         return "(an unparsable SQLAlchemy URL)"
-    query = {k: _HIDDEN if k.lower() in SECRET_PARAMETERS else v for k, v in parsed.query.items()}
+    query = {k: _HIDDEN if secret_parameter(k) else v for k, v in parsed.query.items()}
     shown = parsed.set(query=query).render_as_string(hide_password=True)
     return shown.replace(quote_plus(_HIDDEN), _HIDDEN)
 
@@ -56,7 +68,7 @@ def safe_link(url: str) -> str:
     hidden and personal data in the others masked (a dashboard filtered on an email)."""
     parts = urlsplit(url)
     query = [
-        (k, _HIDDEN if k.lower() in SECRET_PARAMETERS else mask_text(v))
+        (k, _HIDDEN if secret_parameter(k) else mask_text(v))
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
     ]
     host = parts.netloc.rpartition("@")[2]

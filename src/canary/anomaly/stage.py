@@ -170,8 +170,8 @@ def judge(
             "expected_centre": _number(row["expected"]),
             "training_weeks": int(row["training_weeks"]),
         }
-        if row["null"]:
-            details["null"] = True
+        if row["check"] == "dead metric":  # judged as 0 either way: which it was
+            details["null"] = bool(row["null"])
         if (
             status == "failed"
             and segment is None

@@ -24,12 +24,8 @@ class UnsupportedGE(RuntimeError):
     """The installed GE is not the release ``buffer_results`` was written for."""
 
 
-def buffer_results(engine: Any) -> Any:
-    """Make ``engine`` (GE's ``SqlAlchemyExecutionEngine``) return buffered results; returns it.
-
-    Results that return rows are fetched into memory (``freeze()``) before the connection
-    closes: GE's queries return aggregates and a few sample rows, never a whole table.
-    Raises ``UnsupportedGE`` on another GE release."""
+def check_release() -> None:
+    """Raise ``UnsupportedGE`` unless the installed GE is the release the shim is for."""
     import great_expectations as gx
 
     if gx.__version__ != GE_VERSION:
@@ -39,6 +35,15 @@ def buffer_results(engine: Any) -> Any:
             "reads a query's result after closing its connection, then update GE_VERSION "
             "(or drop the shim if GE fetches the rows itself)"
         )
+
+
+def buffer_results(engine: Any) -> Any:
+    """Make ``engine`` (GE's ``SqlAlchemyExecutionEngine``) return buffered results; returns it.
+
+    Results that return rows are fetched into memory (``freeze()``) before the connection
+    closes: GE's queries return aggregates and a few sample rows, never a whole table.
+    Raises ``UnsupportedGE`` on another GE release."""
+    check_release()
     run = engine._execute_query_with_recovery
 
     def buffered(connection: Any, query: Any) -> Any:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from canary.checks.validate import GreatExpectations, in_suite_order
+from canary.checks.validate import GreatExpectations, in_suite_order, require_url
 from canary.sources.sql.connection import column_types, values_present
 from canary.sources.sql.dialects import dialect_of
 from canary.sources.sql.types import TYPE_EXPECTATIONS, verdict
@@ -41,6 +41,7 @@ def in_warehouse(
     index_columns: list[str],
 ) -> list[Any]:
     """GE's results for ``suite`` on ``rows``, in suite order (raises ``SourceError``)."""
+    require_url(rows)
     own = [e for e in suite["expectations"] if _own(e)]
     others = [e for e in suite["expectations"] if not _own(e)]
     raw = (

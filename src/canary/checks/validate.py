@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from canary.checks.ge_buffered import buffer_results
+from canary.checks.ge_buffered import UnsupportedGE, buffer_results, check_release
 from canary.checks.reasons import missing_columns, reason
 from canary.checks.suites import check_column, check_name
 from canary.checks.verdict_cache import VerdictCache
@@ -31,6 +31,12 @@ from canary.url_secrets import scrub
 
 SAMPLE_ROWS = 5
 T = TypeVar("T")
+
+
+def require_url(rows: WarehouseRows) -> None:
+    """``SourceError`` when ``rows`` lost their warehouse (blanked when sent to a worker)."""
+    if not rows.url:
+        raise SourceError(f"{rows.where}: the rows were not validated where they were pulled")
 
 
 class GreatExpectations:
@@ -230,21 +236,21 @@ class GreatExpectations:
         """GE's batch of ``sql`` over ``rows``' warehouse (raises ``SourceError``)."""
         try:
             return self._query_batch(rows, sql).get_batch()
-        except SourceError:
+        except (SourceError, UnsupportedGE):  # the latter: canary's install, not the warehouse
             raise
         except Exception as exc:  # GE wraps the driver's errors in its own types
             raise SourceError(scrub(f"{rows.where}: {first_line(exc)}", rows.url)) from None
 
     def _query_batch(self, rows: WarehouseRows, sql: str) -> Any:
         """GE's batch definition of ``sql`` (a datasource per URL, an asset per query)."""
-        if not rows.url:
-            raise SourceError(f"{rows.where}: the rows were not validated where they were pulled")
+        require_url(rows)
         key = (rows.url, sql)
         with self._adding:
             if key in self._queries:
                 return self._queries[key]
             source = self._warehouses.get(rows.url)
             if source is None:
+                check_release()  # before GE keeps a datasource it could not use
                 source = self._context.data_sources.add_sql(
                     f"warehouse-{len(self._warehouses)}",
                     connection_string=rows.url,

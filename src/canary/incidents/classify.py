@@ -109,11 +109,12 @@ def _merely_moved(
 
 
 def _zero(check: CheckResult) -> bool:
-    """A counter fallen to zero from a known usual count (a dead metric, not null)."""
+    """A counter fallen to zero from a known usual count (a dead metric said not null;
+    results stored before dead metrics said so count as null)."""
     return (
         check.check == "dead metric"
         and check.observed == 0
-        and not check.details.get("null")
+        and check.details.get("null") is False
         and isinstance(check.details.get("expected_centre"), int | float)
     )
 

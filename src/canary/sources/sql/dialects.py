@@ -282,7 +282,7 @@ def snowflake_type(column: Any) -> str:
     indexes its field types; a fixed-point number has a precision and a scale)."""
     from snowflake.connector.constants import FIELD_ID_TO_NAME
 
-    name = FIELD_ID_TO_NAME[column[1]]
+    name = FIELD_ID_TO_NAME.get(column[1], f"type code {column[1]}")
     if name == "FIXED":
         return f"NUMBER({column[4]},{column[5]})"
     return {"REAL": "FLOAT", "TEXT": "VARCHAR"}.get(name, name)
