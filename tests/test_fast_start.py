@@ -23,13 +23,18 @@ def test_a_warm_run_reuses_verdicts_and_gives_the_same_results(
     from canary.checks.validate import GreatExpectations
 
     calls: list[str] = []
-    real = GreatExpectations.run
 
-    def counted(self: GreatExpectations, suite: dict[str, Any], *args: Any) -> list[Any]:
-        calls.append(str(suite["name"]))
-        return real(self, suite, *args)
+    def counting(method: str) -> Any:
+        real = getattr(GreatExpectations, method)
 
-    monkeypatch.setattr(GreatExpectations, "run", counted)
+        def counted(self: GreatExpectations, suite: dict[str, Any], *args: Any) -> list[Any]:
+            calls.append(str(suite["name"]))
+            return real(self, suite, *args)
+
+        return counted
+
+    for method in ("run", "run_sql"):  # on pulled rows, and in DuckDB (the instance tiles)
+        monkeypatch.setattr(GreatExpectations, method, counting(method))
     docs = []
     for name in ("cold", "warm"):
         out = tmp_path / f"{name}.json"

@@ -289,12 +289,6 @@ def _validated(
             for r in raw
         ]
 
-    rows = data.warehouse
-    if rows is not None:
-        raw = in_warehouse(ge, suite, rows, given, fmt, tile.row_key)
-        # GE's own errors may quote the connection string
-        return [dataclasses.replace(c, reason=scrub(c.reason, rows.url)) for c in checks(raw, None)]
-    batch = data.batch()
     parts = [
         p.monitor,
         data.name,
@@ -306,6 +300,22 @@ def _validated(
         sorted(personal),
         tile.columns,
     ]
+    rows = data.warehouse
+    if rows is not None:
+
+        def in_place() -> list[CheckResult]:
+            raw = in_warehouse(ge, suite, rows, given, fmt, tile.row_key)
+            # GE's own errors may quote the connection string
+            return [
+                dataclasses.replace(c, reason=scrub(c.reason, rows.url)) for c in checks(raw, None)
+            ]
+
+        if rows.fingerprint is None:  # a remote warehouse: what it holds is not known here
+            return in_place()
+        return ge.remember(
+            [*parts, rows.sql], rows.fingerprint, in_place, checks_to_json, checks_from_json
+        )
+    batch = data.batch()
     return ge.remember(
         parts,
         batch,

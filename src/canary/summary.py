@@ -7,6 +7,8 @@ same summary from the frame by ``summary_of``. Detectors and the store read summ
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -92,9 +94,22 @@ class WarehouseRows:
     timeout: timedelta
     where: str  # "source NAME (URL without password), table TABLE", for messages
     ordered: str
+    #: what the rows' content depends on, when a look at local files tells (their paths,
+    #: sizes and change times): verdicts of unchanged files are reused; None: validated
+    fingerprint: str | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "url": ""}
+
+
+def files_state(paths: list[str]) -> str | None:
+    """The paths, sizes and change times of local files, as ``WarehouseRows.fingerprint``
+    (None when one cannot be read)."""
+    try:
+        stats = [(p, os.stat(p).st_size, os.stat(p).st_mtime_ns) for p in paths]
+    except OSError:
+        return None
+    return json.dumps(stats)
 
 
 @dataclass

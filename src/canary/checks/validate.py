@@ -95,13 +95,14 @@ class GreatExpectations:
     def remember(
         self,
         parts: Any,
-        batch: pd.DataFrame,
+        batch: pd.DataFrame | str,
         compute: Callable[[], T],
         to_json: Callable[[T], Any],
         from_json: Callable[[Any], T],
     ) -> T:
-        """``compute()`` (which validates ``batch``), or its verdicts of an earlier run for
-        the same ``parts`` and batch when a cache is kept."""
+        """``compute()`` (which validates ``batch``: a frame, or the fingerprint of rows
+        validated where they live), or its verdicts of an earlier run for the same ``parts``
+        and batch when a cache is kept."""
         if self.cache is None:
             return compute()
         return self.cache.remember(parts, batch, compute, to_json, from_json)

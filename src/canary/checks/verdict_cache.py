@@ -53,9 +53,12 @@ def _code_fingerprint() -> bytes:
     return digest.digest()
 
 
-def batch_digest(frame: pd.DataFrame) -> bytes | None:
-    """A hash of a frame's columns, dtypes and values; None when a value cannot be hashed
-    (the batch is then validated every time)."""
+def batch_digest(frame: pd.DataFrame | str) -> bytes | None:
+    """A hash of a frame's columns, dtypes and values, or of a text that fingerprints rows
+    validated where they live (their files' sizes and times); None when a value cannot be
+    hashed (the batch is then validated every time)."""
+    if isinstance(frame, str):
+        return hashlib.sha256(frame.encode()).digest()
     try:
         values = pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()
     except TypeError:
@@ -72,7 +75,7 @@ class VerdictCache:
         self.keep = keep
         self._pruned = False
 
-    def key(self, parts: Any, batch: pd.DataFrame) -> str | None:
+    def key(self, parts: Any, batch: pd.DataFrame | str) -> str | None:
         digest = batch_digest(batch)
         if digest is None:
             return None
@@ -118,7 +121,7 @@ class VerdictCache:
     def remember(
         self,
         parts: Any,
-        batch: pd.DataFrame,
+        batch: pd.DataFrame | str,
         compute: Callable[[], T],
         to_json: Callable[[T], Any],
         from_json: Callable[[Any], T],

@@ -32,7 +32,7 @@ from canary.sources.sql.connection import read_frame
 from canary.sources.sql.dialects import DUCKDB
 from canary.sources.sql.pushdown import Relation
 from canary.sources.sql.source import bind, inline, named
-from canary.summary import TileSummary, WarehouseRows, summary_of
+from canary.summary import TileSummary, WarehouseRows, files_state, summary_of
 
 #: DuckDB in memory: it reads the files; nothing is stored.
 SCANNER = "duckdb:///:memory:"
@@ -140,10 +140,10 @@ class FilesSource:
             lambda: self.query(tile, (week, week)).frame,
             link=f"file://{scan.paths[0]}",
         )
-        summary.warehouse = self._week_rows(tile, week, rel)
+        summary.warehouse = self._week_rows(tile, week, rel, scan.paths)
         return summary
 
-    def _week_rows(self, tile: Tile, week: date, rel: Relation) -> WarehouseRows:
+    def _week_rows(self, tile: Tile, week: date, rel: Relation, paths: list[str]) -> WarehouseRows:
         """The week's rows of ``rel`` for GE's SQL engine, as one DuckDB query that names its
         files (values written in): any connection of ``SCANNER`` runs it, so GE's engine,
         whose in-memory databases last a connection each, needs no table or view of its own.
@@ -155,7 +155,7 @@ class FilesSource:
             f"WHERE CAST({t} AS DATE) = :wk"
         )
         text = inline(SCANNER, sql, {**rel.params, "wk": week})
-        return WarehouseRows(SCANNER, text, self.timeout, rel.where, text)
+        return WarehouseRows(SCANNER, text, self.timeout, rel.where, text, files_state(paths))
 
     def weekly_summaries(
         self, tile: Tile, weeks: Sequence[date]

@@ -26,11 +26,11 @@ T = TypeVar("T")
 
 def link_of(url: str, table: str) -> str:
     """Where a dataset came from, for people: a DuckDB file as ``file://``, else the URL."""
-    path = _duckdb_file(url)
+    path = local_file(url)
     return f"file://{path}#{table}" if path is not None else f"{safe_url(url)}#{table}"
 
 
-def _duckdb_file(url: str) -> Path | None:
+def local_file(url: str) -> Path | None:
     parsed = make_url(url)
     if not dialect_of(url).in_process or parsed.database in (None, "", ":memory:"):
         return None
@@ -55,12 +55,12 @@ def engine_for(url: str, timeout: timedelta | None = None) -> Engine:
 def _read_only(url: str) -> dict[str, Any]:
     """``create_engine`` keywords opening a DuckDB file read-only, for canary and GE alike
     (a process opens a file with one configuration); none for other URLs."""
-    return {"connect_args": {"read_only": True}} if _duckdb_file(url) is not None else {}
+    return {"connect_args": {"read_only": True}} if local_file(url) is not None else {}
 
 
 @lru_cache(maxsize=16)
 def _engine(url: str, pid: int, timeout: timedelta | None) -> Engine:
-    if _duckdb_file(url) is not None:
+    if local_file(url) is not None:
         # Closed after each read: a rewritten file (the sample after a new week) is read
         # anew, and other processes may write it in between.
         return sa.create_engine(url, poolclass=NullPool, **_read_only(url))
@@ -204,7 +204,7 @@ def release_file(url: str, *engines: Engine) -> None:
     """Close the idle connections ``engines`` (another client's: GE's) keep to the DuckDB
     file of ``url``, as canary's own reads close theirs: the file can then be rewritten or
     opened otherwise. Connections to other databases are kept."""
-    if _duckdb_file(url) is not None:
+    if local_file(url) is not None:
         for engine in engines:
             engine.dispose()
 

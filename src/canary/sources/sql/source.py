@@ -20,10 +20,10 @@ from canary.secrets import resolve
 from canary.sources.base import Dataset, week_range
 from canary.sources.registry import BuildContext
 from canary.sources.sql import pushdown
-from canary.sources.sql.connection import engine_for, link_of, read_frame
+from canary.sources.sql.connection import engine_for, link_of, local_file, read_frame
 from canary.sources.sql.dialects import Dialect, dialect_of
 from canary.sources.sql.pushdown import Relation
-from canary.summary import TileSummary, WarehouseRows, summary_of
+from canary.summary import TileSummary, WarehouseRows, files_state, summary_of
 from canary.url_secrets import safe_url, scrub
 
 
@@ -140,6 +140,7 @@ class SqlSource:
                 self.query_timeout,
                 self.where(table),
                 inline(self.url, in_order, bind(values)),
+                files_state([str(path)]) if (path := local_file(self.url)) else None,
             )
         return summary
 
