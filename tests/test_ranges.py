@@ -196,7 +196,12 @@ def test_backfill_of_files_scans_each_export_once(
 
 
 def _verdicts(runs: list) -> list[tuple[object, ...]]:  # type: ignore[type-arg]
-    return [(r.week, c.id, c.status, json.dumps(c.observed)) for r in runs for c in r.checks]
+    # a type is observed as DuckDB names it when GE ran there, as a dtype on pulled rows
+    return [
+        (r.week, c.id, c.status, None if c.check == "type" else json.dumps(c.observed))
+        for r in runs
+        for c in r.checks
+    ]
 
 
 def test_backtest_reads_each_run_of_weeks_once_and_judges_as_week_by_week_pulls(
@@ -221,4 +226,4 @@ def test_backtest_reads_each_run_of_weeks_once_and_judges_as_week_by_week_pulls(
     weekly = backtest(first, end, Store(f"sqlite:///{tmp_path / 'weekly.db'}"), ge)
     assert _verdicts(once) == _verdicts(weekly)
     assert any(c.status == "failed" for r in once for c in r.checks)
-    assert reads["instance_usage"] > len(needed)
+    assert reads["instance_usage"] > len(runs(needed))  # week by week reads more
