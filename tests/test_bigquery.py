@@ -24,8 +24,9 @@ from pydantic import ValidationError
 
 from canary.checks import validate
 from canary.checks.validate import GreatExpectations
-from canary.config import SecretRef, load_config
 from canary.config import SqlSource as SqlConfig
+from canary.config import load_config
+from canary.config_base import SecretRef
 from canary.dashboards import catalog
 from canary.errors import ConfigError, SourceError
 from canary.pipeline import Plan, run_monitor

@@ -182,7 +182,7 @@ def test_flow_shows_failures_and_retries_only_transient_errors(
 def test_secret_resolver_reads_a_prefect_block_when_an_api_is_set(prefect_api: None) -> None:
     from prefect.blocks.system import Secret
 
-    from canary.config import SecretRef
+    from canary.config_base import SecretRef
     from canary.secrets import resolve
 
     Secret(value="looker-s3cret").save("canary-test-looker-secret", overwrite=True)
@@ -205,8 +205,8 @@ def test_a_bigquery_key_from_a_prefect_block_reaches_the_url_the_driver_reads(
     from prefect.blocks.system import Secret
     from sqlalchemy.engine import make_url
 
-    from canary.config import SecretRef
     from canary.config import SqlSource as SqlConfig
+    from canary.config_base import SecretRef
     from canary.dashboards import catalog
     from canary.sources.registry import BuildContext
     from canary.sources.sql.source import build

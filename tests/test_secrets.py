@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from canary.config import SecretRef
+from canary.config_base import SecretRef
 from canary.errors import SecretError
 from canary.secrets import resolve
 

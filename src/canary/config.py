@@ -22,7 +22,6 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     PrivateAttr,
     ValidationError,
@@ -32,6 +31,15 @@ from pydantic import (
 )
 
 from canary import logfiles
+from canary.config_base import (
+    NAME,
+    Duration,
+    Name,
+    SecretRef,
+    Strict,
+    catalog_of,
+    flat_types,
+)
 from canary.dashboards import Catalog, catalog
 from canary.definitions import Definitions, read_definitions, to_catalog
 from canary.errors import ConfigError
@@ -42,104 +50,11 @@ ENV_PREFIX = "CANARY__"
 STORE_URL_ENV = "CANARY_STORE_URL"
 
 
-def _catalog_of(info: ValidationInfo) -> Catalog:
-    """The definitions a config is validated against (its own, else the bundled ones)."""
-    return (info.context or {}).get("catalog") or catalog()
-
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def _duration(value: Any) -> Any:
-    if isinstance(value, bool) or (isinstance(value, int | float) and value < 0):
-        raise ValueError("a duration such as 30m, 12h, 1d or 1w")
-    if isinstance(value, str):
-        match = _DURATION.match(value)
-        if not match:
-            raise ValueError("a duration such as 30m, 12h, 1d or 1w")
-        try:
-            return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
-        except OverflowError:
-            raise ValueError("a duration of at most a few thousand years") from None
-    return value
-
-
-Duration = Annotated[timedelta, BeforeValidator(_duration)]
-
-
-def duration_text(value: timedelta) -> str:
-    """A duration as config writes it (``1d``, ``6h``, ``90m``): its largest whole unit."""
-    seconds = int(value.total_seconds())
-    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
-
-
-def _flat(tp: Any) -> set[Any]:
-    """``tp`` and every type its unions and annotations hold."""
-    found = {tp}
-    for arg in get_args(tp):
-        found |= _flat(arg)
-    return found
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _flags_are_not_numbers(cls, data: Any) -> Any:
-        """YAML's true/false where a number belongs stays text, which the number refuses
-        (pydantic would read it as 1 or 0)."""
-        if not isinstance(data, dict):
-            return data
-        numeric = {
-            name
-            for name, field in cls.model_fields.items()
-            if _wants_number(_flat(field.annotation))
-        }
-        return {k: _as_text(v) if k in numeric else v for k, v in data.items()}
-
-
-def _wants_number(types: set[Any]) -> bool:
-    """Whether a field of ``types`` takes a number but neither a boolean nor text."""
-    number = any(
-        t in (int, float, timedelta) or (isinstance(t, int) and not isinstance(t, bool))
-        for t in types
-    )
-    return number and bool not in types and str not in types
-
-
-def _as_text(value: Any) -> Any:
-    """``value`` with its booleans (and those of a list) written as YAML text."""
-    if isinstance(value, list):
-        return [_as_text(item) for item in value]
-    return str(value).lower() if isinstance(value, bool) else value
-
-
-_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
-
-
-def _name(value: str) -> str:
-    """A name canary may put in file names, logs and Slack: no path or shell syntax."""
-    if not _NAME.fullmatch(value) or ".." in value:
-        raise ValueError(
-            "a name of ASCII letters, digits, '_', '-' and '.' (not '..'), starting with a letter, "
-            "digit or '_'"
-        )
-    return value
-
-
-Name = Annotated[str, AfterValidator(_name)]
-
-
 def _suite_name(value: str) -> str:
     """A suite file in ``expectations_dir``, with or without its ``.json``."""
     name = value.removesuffix(".json")
     parts = name.split("/")
-    if any(not part or part == ".." or not _NAME.fullmatch(part) for part in parts):
+    if any(not part or part == ".." or not NAME.fullmatch(part) for part in parts):
         raise ValueError(
             "a suite file name in expectations_dir (such as canary.page_views or "
             "canary.page_views.json), not a path outside it"
@@ -151,19 +66,6 @@ def _export_path(value: str) -> str:
     if not value.strip():
         raise ValueError("a path or glob of the export file(s), relative to the config file")
     return value
-
-
-class SecretRef(Strict):
-    """Where a secret comes from: an environment variable, else a Prefect Secret block."""
-
-    env: str | None = None
-    prefect_block: str | None = None
-
-    @model_validator(mode="after")
-    def _one_place(self) -> SecretRef:
-        if not self.env and not self.prefect_block:
-            raise ValueError("name at least one of env or prefect_block")
-        return self
 
 
 class SampleSource(Strict):
@@ -226,7 +128,7 @@ class SqlSource(Strict):
     @field_validator("tables")
     @classmethod
     def _known_views(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
-        views = _catalog_of(info).views
+        views = catalog_of(info).views
         unknown = sorted(set(value) - set(views))
         if unknown:
             raise ValueError(
@@ -444,7 +346,7 @@ class MonitorConfig(Strict):
     @field_validator("dashboard")
     @classmethod
     def _known_dashboard(cls, value: str, info: ValidationInfo) -> str:
-        known = sorted(_catalog_of(info).dashboards)
+        known = sorted(catalog_of(info).dashboards)
         if value not in known:
             raise ValueError(f"unknown dashboard; allowed: {', '.join(known)}")
         return value
@@ -455,7 +357,7 @@ class MonitorConfig(Strict):
         one of its measures."""
         if self.report is None:
             return self
-        board = _catalog_of(info).dashboards[self.dashboard]
+        board = catalog_of(info).dashboards[self.dashboard]
         if not series_measures(t for t in board.tiles if t.dataset in self.datasets):
             series = ", ".join(t.dataset for t in board.tiles if series_measures([t]))
             raise ValueError(
@@ -619,7 +521,7 @@ class Config(Strict):
 
     @model_validator(mode="after")
     def _references(self, info: ValidationInfo) -> Config:
-        dashboards = _catalog_of(info).dashboards
+        dashboards = catalog_of(info).dashboards
         for name, channel in self.notify.items():
             for monitor_name in channel.monitors:
                 if monitor_name not in self.monitors:
@@ -651,7 +553,7 @@ class Config(Strict):
     @model_validator(mode="after")
     def _history_fits(self, info: ValidationInfo) -> Config:
         """History settings name columns the datasets have, and leave checks a window to run."""
-        dashboards = _catalog_of(info).dashboards
+        dashboards = catalog_of(info).dashboards
         for name, monitor in self.monitors.items():
             tiles = {t.dataset: t for t in dashboards[monitor.dashboard].tiles}
             here = ("monitors", name, "history")
@@ -915,7 +817,7 @@ def _takes_secret(loc: tuple[Any, ...]) -> bool:
         tp, _ = _step(tp, str(part))
         if tp is None:
             return False
-        if SecretRef in _flat(tp):
+        if SecretRef in flat_types(tp):
             return True
     return False
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
-from canary.config import SecretRef
+from canary.config_base import SecretRef
 from canary.errors import SecretError
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from canary.config import duration_text
+from canary.config_base import duration_text
 from canary.errors import SecretError, StoreError
 from canary.prefect_ops.schedules import scheduled_weeks
 from canary.prefect_ops.secret_blocks import secret_refs

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from canary.config import LOOKER_KINDS, Config, SecretRef, SqlSource
+from canary.config import LOOKER_KINDS, Config, SqlSource
+from canary.config_base import SecretRef
 
 
 def secret_refs(config: Config) -> dict[str, SecretRef]:
