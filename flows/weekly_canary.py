@@ -21,10 +21,10 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from canary import pipeline
 from canary.alerts.deliver import alerts_with_run, results_link, weekly_report
 from canary.alerts.kept import deliver_or_keep
-from canary.alerts.lease import holder_name
-from canary.alerts.model import Link, is_web
-from canary.alerts.outbox import thread_links
-from canary.alerts.undelivered import Undelivered, undelivered
+from canary.alerts.outbox.lease import holder_name
+from canary.alerts.outbox.records import thread_links
+from canary.alerts.outbox.undelivered import Undelivered, undelivered
+from canary.alerts.render.model import Link, is_web
 from canary.alerts.week_runs import recorded_runs
 from canary.config import Config, load_config
 from canary.errors import CanaryError

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from datetime import date, timedelta
 
-from canary.alerts.model import Link
+from canary.alerts.render.model import Link
 from canary.weekly.body import ChartSeries, Headline, Health, Mover, ReportBody, Told
 
 WEEK = date(2026, 11, 9)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from canary.alerts.digest import digest, followed
 from canary.alerts.lifecycle import Tracked, Transition, active_mute, decide, is_flapping
-from canary.alerts.model import alert_from_check
 from canary.alerts.privacy import masked_reason, masked_rows
+from canary.alerts.render.digest import digest, followed
+from canary.alerts.render.model import alert_from_check
 from canary.alerts.routing import channel_for, mentions, owners_of
 from canary.config import Mute, SlackMasking
 from canary.errors import ConfigError

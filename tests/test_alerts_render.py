@@ -7,17 +7,17 @@ import dataclasses
 import json
 from datetime import date
 
-from canary.alerts.blocks import HEADER_LIMIT, MAX_BLOCKS, SECTION_LIMIT, TEXT_LIMIT
-from canary.alerts.digest import Digest, IncidentView
-from canary.alerts.digest_render import (
+from canary.alerts.render.blocks import HEADER_LIMIT, MAX_BLOCKS, SECTION_LIMIT, TEXT_LIMIT
+from canary.alerts.render.digest import Digest, IncidentView
+from canary.alerts.render.digest_render import (
     markdown_part,
     overflow,
     prefect_notification,
     rendered,
     slack_part,
 )
-from canary.alerts.model import Alert, Link, alert_from_check
-from canary.alerts.text import MARKDOWN, MRKDWN, PLAIN, alert_line
+from canary.alerts.render.model import Alert, Link, alert_from_check
+from canary.alerts.render.text import MARKDOWN, MRKDWN, PLAIN, alert_line
 from tests.alert_builders import check
 from tests.slack_fake import blocks_error
 

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from canary.alerts import outbox
+from canary.alerts.channels.prefect import notify_ops
 from canary.alerts.deliver import deliver
-from canary.alerts.digest import Digest, digest
-from canary.alerts.digest_render import prefect_notification, slack_message, slack_thread
-from canary.alerts.prefect_notify import notify_ops
+from canary.alerts.outbox import records
+from canary.alerts.render.digest import Digest, digest
+from canary.alerts.render.digest_render import prefect_notification, slack_message, slack_thread
 from canary.checks.validate import GreatExpectations
 from canary.config import Config, SlackMasking, load_config
 from canary.incidents import incidents_of
@@ -100,7 +100,7 @@ def test_both_monitors_tell_their_shared_incident_alike(
     import pandas as pd
 
     from canary.alerts.deliver import alerts_with_run
-    from canary.alerts.digest_render import rendered
+    from canary.alerts.render.digest_render import rendered
 
     runs = _scenario_runs(tmp_path, "object-null", ge)
     config = load_config(write_config(tmp_path, slack={"delivery": "bot"}), environ={})
@@ -114,7 +114,7 @@ def test_both_monitors_tell_their_shared_incident_alike(
     )
     for run in runs:
         store.record_run(run, pd.DataFrame(), NOW, also=prepare(store, run, pd.DataFrame()))
-    posts = [e for e in outbox.entries(store.engine) if e.kind == "post"]
+    posts = [e for e in records.entries(store.engine) if e.kind == "post"]
     assert [e.monitor for e in posts] == [r.monitor for r in runs]
     messages = {e.monitor: rendered(e.payload) for e in posts}
     golden(
@@ -171,8 +171,8 @@ def _config(tmp: Path, **notify: Any) -> Config:
     return load_config(write_config(tmp, notify=notify), environ={})
 
 
-def _notify_entries(store: Store) -> list[outbox.Entry]:
-    return [e for e in outbox.entries(store.engine) if e.transport == outbox.NOTIFY]
+def _notify_entries(store: Store) -> list[records.Entry]:
+    return [e for e in records.entries(store.engine) if e.transport == records.NOTIFY]
 
 
 @pytest.mark.prefect
@@ -225,7 +225,7 @@ def test_a_prefect_webhook_block_receives_the_digest_through_the_outbox(
         "notify ops: Prefect block 'custom-webhook/nowhere' not found (ValueError)"
     ]
     # Slack's transports never carry notification-block messages over
-    assert outbox.stranded(elsewhere.engine, "slack") == []
+    assert records.stranded(elsewhere.engine, "slack") == []
     # a timeout may have delivered it, and a block cannot be searched: never sent again
     CustomWebhookNotificationBlock(
         name="canary-slow",
@@ -249,7 +249,7 @@ def test_a_prefect_webhook_block_receives_the_digest_through_the_outbox(
 def test_notify_without_a_prefect_api_keeps_the_message_queued(tmp_path: Path) -> None:
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from canary.alerts.digest import IncidentView
+    from canary.alerts.render.digest import IncidentView
 
     view = IncidentView("x", "object-null", 0.9, "h", "s", LATEST_WEEK, 3, "failed", "critical")
     d = Digest(ALL, LATEST_WEEK, "failed", {"failed": 3}, [view])
@@ -257,7 +257,7 @@ def test_notify_without_a_prefect_api_keeps_the_message_queued(tmp_path: Path) -
     config = _config(tmp_path, ops={"block": "custom-webhook/canary-ops"})
     store = Store(f"sqlite:///{tmp_path / 'alerts.db'}")
     with store.engine.begin() as con:
-        assert outbox.enqueue(con, notify_ops(config, [d]), outbox.NOTIFY, 0.0) == 1
+        assert records.enqueue(con, notify_ops(config, [d]), records.NOTIFY, 0.0) == 1
     with temporary_settings(restore_defaults={PREFECT_API_URL}):
         report = deliver(config, store, [], now=NOW, environ={})
     assert report.notified == 0 and report.problems == [

@@ -15,10 +15,10 @@ import pytest
 import yaml
 from rich.console import Console
 
-from canary.alerts import outbox
+from canary.alerts.channels.prefect import notification, report_notices
 from canary.alerts.deliver import deliver
-from canary.alerts.outbox import Entry
-from canary.alerts.prefect_notify import notification, report_notices
+from canary.alerts.outbox import records
+from canary.alerts.outbox.records import Entry
 from canary.alerts.report_delivery import chart_name, payload, post_key, report_ops
 from canary.alerts.routing import channel_for, channels
 from canary.alerts.week_runs import recorded_runs
@@ -147,7 +147,7 @@ def test_with_slack_down_the_report_waits_in_the_outbox_and_is_delivered_once(
     slack.down = True
     report = deliver(config, store, runs, now=NOW, environ=ENV)
     assert not report.ok and report.open == {"pending": 2}  # the post and its chart
-    assert [e.kind for e in outbox.entries(store.engine)] == ["post", "upload"]
+    assert [e.kind for e in records.entries(store.engine)] == ["post", "upload"]
 
     slack.down = False
     slack.inject("chat.postMessage", "drop_after")  # it arrives, its answer is lost
@@ -185,13 +185,13 @@ def test_a_drill_and_a_webhook_get_what_they_can(
     store, runs = _week_of(recorded_week, tmp_path, config)
     drills = [dataclasses.replace(r, drill="object-null") for r in runs]
     assert deliver(config, store, drills, now=NOW, environ=ENV).ok
-    assert not outbox.entries(store.engine)  # a drill composes no report
+    assert not records.entries(store.engine)  # a drill composes no report
 
     hook = make_config(tmp_path, slack, reports=True, delivery="webhook", webhook={"env": "HOOK"})
     assert deliver(hook, store, runs, now=NOW, environ={"HOOK": slack.webhook_url}).ok
     [sent] = slack.webhook_messages  # the report, no chart (a webhook has no files)
     assert _day(LATEST_WEEK) in json.dumps(sent)
-    assert [e.kind for e in outbox.entries(store.engine)] == ["post"]
+    assert [e.kind for e in records.entries(store.engine)] == ["post"]
     store.close()
 
 
@@ -206,7 +206,7 @@ def test_a_report_sent_only_on_change_stays_home_on_a_normal_week(
     config = load_config(write_config(tmp_path, monitors=monitors, slack=slack_section))
     store, runs = _week_of(recorded_week, tmp_path, config)
     assert deliver(config, store, runs, now=NOW, environ=ENV).ok
-    assert not outbox.entries(store.engine) and not slack.requests
+    assert not records.entries(store.engine) and not slack.requests
     store.close()
 
 

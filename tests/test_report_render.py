@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from canary.alerts.blocks import HEADER_LIMIT, MAX_BLOCKS, SECTION_LIMIT, TEXT_LIMIT
+from canary.alerts.render.blocks import HEADER_LIMIT, MAX_BLOCKS, SECTION_LIMIT, TEXT_LIMIT
 from canary.weekly.body import ReportBody
 from canary.weekly.render import report_markdown, report_slack, report_text
 from tests.report_bodies import BODIES, healthy, no_year_ago, pipeline_broken, usage_drop

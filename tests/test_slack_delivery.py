@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from canary.alerts import outbox
 from canary.alerts.deliver import DeliveryReport, deliver
+from canary.alerts.outbox import records
 from canary.config import Config
 from canary.results import CheckResult
 from canary.store.db import Store
@@ -218,7 +218,7 @@ def test_a_chart_whose_upload_outcome_is_lost_is_shared_once(
     [asked] = slack.calls("files.info")
     assert asked.body["file"] == min(slack.uploads)  # the file the lost attempt was given
     [shared] = slack.shared_files()
-    [upload] = [e for e in outbox.entries(store.engine) if e.kind == "upload"]
+    [upload] = [e for e in records.entries(store.engine) if e.kind == "upload"]
     assert upload.ts == shared
     [thread] = slack.top_level(ALERTS)
     assert [m["files"][0]["id"] for m in slack.replies(ALERTS, thread["ts"]) if "files" in m] == [
@@ -266,8 +266,8 @@ def test_a_stale_claim_is_treated_as_an_unknown_outcome(
     config = make_config(tmp_path, slack, max_details=0)
     slack.down = True
     _send(config, store, W1, check())
-    [entry] = outbox.queue(store.engine, "slack")
-    assert outbox.claim(store.engine, entry, 0.0, "a run that died")  # long ago, mid-attempt
+    [entry] = records.queue(store.engine, "slack")
+    assert records.claim(store.engine, entry, 0.0, "a run that died")  # long ago, mid-attempt
     slack.down = False
     assert _send(config, store, W1, check()).ok
     assert len(slack.calls("conversations.history")) == 1
@@ -363,7 +363,7 @@ def test_an_error_page_in_front_of_the_web_api_is_told_by_its_title(
     slack.inject("chat.postMessage", "html:502")
     slack.inject("conversations.history", "drop_before")  # and it cannot be looked up
     _send(config, store, W1, check())
-    [post] = outbox.entries(store.engine)
+    [post] = records.entries(store.engine)
     assert post.status == "unknown"
     assert (
         post.last_error
@@ -408,7 +408,7 @@ def test_no_secret_in_logs_store_files_or_errors(
     bad_url = "gopher://hooks.example/" + secret_path
     reports.append(_send(hook, open_store(tmp_path / "bad"), W1, check(), env={"HOOK": bad_url}))
     with store.engine.connect() as con:
-        stored = json.dumps([list(map(str, r)) for r in con.execute(select(*outbox.outbox.c))])
+        stored = json.dumps([list(map(str, r)) for r in con.execute(select(*records.outbox.c))])
     files = "".join(
         p.read_bytes().decode(errors="replace")
         for p in tmp_path.rglob("*")

@@ -14,14 +14,14 @@ from pydantic import SecretStr
 from rich.console import Console
 from sqlalchemy import update
 
-from canary.alerts import outbox
+from canary.alerts.channels.slack.transports import SlackTransport
 from canary.alerts.commands import print_delivery
 from canary.alerts.deliver import DeliveryReport, deliver
-from canary.alerts.flush import FlushReport, flush
-from canary.alerts.outbox import Entry
-from canary.alerts.reroute import Carried, adapt
-from canary.alerts.transports import SlackTransport
-from canary.alerts.undelivered import undelivered
+from canary.alerts.outbox import records
+from canary.alerts.outbox.flush import FlushReport, flush
+from canary.alerts.outbox.records import Entry
+from canary.alerts.outbox.reroute import Carried, adapt
+from canary.alerts.outbox.undelivered import undelivered
 from canary.cli import main
 from canary.config import Config
 from canary.prefect_ops.events import delivery_pending_event
@@ -117,9 +117,9 @@ def _crash_mid_delivery(config: Config, slack: SlackFake, store: Store, holder: 
     slack.down = True
     _send(config, store, W1, check(), check("other", column="x"))
     slack.down = False
-    post = outbox.queue(store.engine, "slack")[0]
+    post = records.queue(store.engine, "slack")[0]
     assert post.kind == "post"
-    assert outbox.claim(store.engine, post, clock.time(), holder)
+    assert records.claim(store.engine, post, clock.time(), holder)
 
 
 def test_deliveries_held_by_a_run_that_died_say_who_holds_them_until_when(
@@ -134,7 +134,7 @@ def test_deliveries_held_by_a_run_that_died_say_who_holds_them_until_when(
     assert report.flushed is not None
     [held] = report.flushed.held
     assert held.holder == dead and held.behind == 2
-    assert held.until - held.since == pytest.approx(outbox.LEASE_SECONDS)
+    assert held.until - held.since == pytest.approx(records.LEASE_SECONDS)
     print_delivery(Console(), report)
     err = " ".join(capsys.readouterr().err.split())
     until = datetime.fromtimestamp(held.until, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -147,7 +147,7 @@ def test_deliveries_held_by_a_run_that_died_say_who_holds_them_until_when(
     )
 
     with store.engine.begin() as con:  # a lease later: the holder never renewed it
-        con.execute(update(outbox.outbox).values(lease_until=clock.time() - 1))
+        con.execute(update(records.outbox).values(lease_until=clock.time() - 1))
     report = _send(config, store, W1, check(), check("other", column="x"))
     assert report.ok and not report.open
     assert len(slack.calls("conversations.history")) == 1  # looked up before it was re-sent
@@ -179,7 +179,7 @@ def test_a_heartbeat_keeps_a_short_lease_while_a_slow_send_is_under_way(
     assert held.holder == "slow" and held.until > clock.time() - 1.5
     assert not second.delivered and first[0].delivered == {"post": 1}
     assert len(slack.calls("chat.postMessage")) == 1 and len(slack.top_level(ALERTS)) == 1
-    assert outbox.counts(store.engine) == {"delivered": 1}
+    assert records.counts(store.engine) == {"delivered": 1}
 
 
 # --- a switch of transport carries queued alerts over, never twice ---------------
@@ -270,7 +270,7 @@ def test_alerts_queued_for_the_webhook_go_out_through_the_bot_findable_by_key(
     report = _send(make_config(tmp_path, slack), store, W1, check())
     assert report.ok and report.rerouted is not None and report.rerouted.moved == 1
     [message] = slack.top_level(ALERTS)
-    [entry] = outbox.entries(store.engine)
+    [entry] = records.entries(store.engine)
     assert message["metadata"]["event_payload"]["key"] == entry.key
     assert entry.transport == "slack" and not slack.webhook_messages
 
@@ -299,7 +299,7 @@ def test_auto_without_slack_secrets_keeps_alerts_queued_for_slack_until_they_res
     store = Store(bot.store_url({}))
     slack.down = True  # the bot's run: its post and detail reply stay queued for Slack
     _send(bot, store, W1, check())
-    queued = {e.key: e.transport for e in outbox.entries(store.engine)}
+    queued = {e.key: e.transport for e in records.entries(store.engine)}
     assert set(queued.values()) == {"slack"} and len(queued) == 2
     slack.down = False
 
@@ -312,7 +312,7 @@ def test_auto_without_slack_secrets_keeps_alerts_queued_for_slack_until_they_res
     assert "2 of them kept for Slack, whose credentials are missing here" in err
     assert "env SLACK_BOT_TOKEN" in err and "env HOOK" in err
     assert "or `slack.delivery: file` to move them" in err
-    after = {e.key: (e.transport, e.status) for e in outbox.entries(store.engine)}
+    after = {e.key: (e.transport, e.status) for e in records.entries(store.engine)}
     assert all(after[key] == ("slack", "pending") for key in queued)
     assert not list((tmp_path / ".canary" / "outbox").glob(f"{W1.isoformat()}-*.md"))
 
@@ -320,7 +320,7 @@ def test_auto_without_slack_secrets_keeps_alerts_queued_for_slack_until_they_res
     assert main(args) == 0
     [message] = slack.top_level(ALERTS)
     assert W1.isoformat() in message["text"] and "total_insights_page_views" in message["text"]
-    assert not any(e.status in outbox.OPEN for e in outbox.entries(store.engine))
+    assert not any(e.status in records.OPEN for e in records.entries(store.engine))
     store.close()
 
 
@@ -389,7 +389,7 @@ def test_what_only_a_bot_can_do_is_not_carried_to_a_webhook_or_files() -> None:
 
 
 def test_an_error_reply_reads_as_one_short_line() -> None:
-    from canary.alerts.reply_text import reply_text
+    from canary.alerts.channels.reply_text import reply_text
 
     page = "<!DOCTYPE html><html><head><style>p {}</style><script>x()</script></head><body>"
     assert reply_text(page + "<h1>Service\n  Unavailable</h1><p>Try again</p></body></html>") == (

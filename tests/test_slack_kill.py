@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from canary.alerts import outbox
+from canary.alerts.outbox import records
 from tests.alert_builders import make_config, open_store, seed_history
 from tests.conftest import AS_OF
 from tests.delivery_child import COLUMNS
@@ -48,7 +48,7 @@ def _lapse_leases(directory: Path) -> None:
     """What a minute does to the claims of a run that died: their leases run out."""
     store = open_store(directory)
     with store.engine.begin() as con:
-        con.execute(update(outbox.outbox).values(lease_until=0.0))
+        con.execute(update(records.outbox).values(lease_until=0.0))
     store.close()
 
 
@@ -82,7 +82,7 @@ def test_a_delivery_killed_mid_way_is_finished_by_the_next_run_once(
     out, err = child.communicate(timeout=60)
     assert child.returncode == 0, out + err
 
-    entries = outbox.entries(open_store(tmp_path).engine)
+    entries = records.entries(open_store(tmp_path).engine)
     assert {e.status for e in entries} == {"delivered"}
     messages = [e.key for e in entries if e.kind in ("post", "reply")]
     charts = [e.ts for e in entries if e.kind == "upload"]
@@ -109,7 +109,7 @@ def test_a_canary_run_killed_while_a_chart_completes_shares_it_once_after_the_re
     out, err = rerun.communicate(timeout=240)
     assert rerun.returncode == 1, out + err  # the drill's checks fail, everything is sent
 
-    entries = outbox.entries(open_store(tmp_path / ".canary").engine)
+    entries = records.entries(open_store(tmp_path / ".canary").engine)
     assert {e.status for e in entries} == {"delivered"}
     assert sorted(slack.stored_keys()) == sorted(e.key for e in entries if e.kind != "upload")
     assert sorted(slack.shared_files()) == sorted(e.ts for e in entries if e.kind == "upload")

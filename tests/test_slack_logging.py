@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from canary.alerts.channels.redact import Redactor
+from canary.alerts.channels.slack.sdk_logging import slack_logger
 from canary.alerts.deliver import deliver
-from canary.alerts.redact import Redactor
-from canary.alerts.sdk_logging import slack_logger
 from canary.store.db import Store
 from tests.alert_builders import W1, check, make_config, open_store, run_of
 from tests.conftest import AS_OF

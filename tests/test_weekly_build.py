@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from canary.alerts.digest import fingerprint
-from canary.alerts.model import Link
+from canary.alerts.render.digest import fingerprint
+from canary.alerts.render.model import Link
 from canary.config import DEFAULT_QUIET_WEEKS, ReportConfig, SlackMasking, load_config
 from canary.dashboards import catalog
 from canary.errors import ConfigError

@@ -577,7 +577,7 @@ class Config(Strict):
     def _names_fit(self) -> Config:
         """Monitor and dataset names fit the store's columns, and the file names made of
         them (the file outbox's, the suites') fit a file system's limit."""
-        from canary.alerts.file_names import NAME_MAX, outbox_file_name
+        from canary.alerts.channels.file_names import NAME_MAX, outbox_file_name
         from canary.store.schema import metrics, runs
 
         monitor_max = getattr(runs.c.monitor.type, "length", None)

@@ -23,9 +23,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], config:
 
 
 def cmd_slack(args: argparse.Namespace, console: Console) -> ExitCode:
+    from canary.alerts.channels.slack.probe import probe
+    from canary.alerts.channels.slack.transports import SlackTransport, WebhookTransport
     from canary.alerts.deliver import choose
-    from canary.alerts.probe import probe
-    from canary.alerts.transports import SlackTransport, WebhookTransport
     from canary.config import load_config
 
     config = load_config(args.config)
@@ -47,7 +47,7 @@ def cmd_slack(args: argparse.Namespace, console: Console) -> ExitCode:
 
 def print_delivery(console: Console, report: DeliveryReport) -> None:
     """What the alerts did; then, on stderr, what was not delivered, how many and why."""
-    from canary.alerts.undelivered import undelivered
+    from canary.alerts.outbox.undelivered import undelivered
     from canary.readable import counted
 
     flushed = report.flushed

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from canary.alerts.digest import Digest, IncidentView, Part
-from canary.alerts.digest_render import overflow
 from canary.alerts.lifecycle import Transition
-from canary.alerts.model import AlertState, Link
-from canary.alerts.outbox import Op
+from canary.alerts.outbox.records import Op
+from canary.alerts.render.digest import Digest, IncidentView, Part
+from canary.alerts.render.digest_render import overflow
+from canary.alerts.render.model import AlertState, Link
 from canary.alerts.routing import channel_for, home_channel, mentions
 from canary.config import Config
 from canary.incidents.model import Incident

@@ -28,18 +28,24 @@ import pandas as pd
 from rich.console import Console
 from sqlalchemy import Connection, Engine
 
-from canary.alerts import chart, outbox
+from canary.alerts.channels.prefect import NotifyTransport, notify_ops, report_notices
+from canary.alerts.channels.slack.transports import (
+    FileTransport,
+    SlackTransport,
+    Transport,
+    WebhookTransport,
+)
 from canary.alerts.compose import Inputs, Mode, compose, detailed
-from canary.alerts.digest import DRILL_PREFIX, IncidentView, digest, fingerprint, followed
-from canary.alerts.flush import FlushReport, flush
 from canary.alerts.lifecycle import decide
-from canary.alerts.model import Link, is_web
-from canary.alerts.outbox import NOTIFY, Op
-from canary.alerts.prefect_notify import NotifyTransport, notify_ops, report_notices
+from canary.alerts.outbox import records
+from canary.alerts.outbox.flush import FlushReport, flush
+from canary.alerts.outbox.records import NOTIFY, Op
+from canary.alerts.outbox.reroute import RerouteReport, reroute
+from canary.alerts.outbox.state import load_messages, load_tracked, write
+from canary.alerts.render import chart
+from canary.alerts.render.digest import DRILL_PREFIX, IncidentView, digest, fingerprint, followed
+from canary.alerts.render.model import Link, is_web
 from canary.alerts.report_delivery import post_key, report_ops
-from canary.alerts.reroute import RerouteReport, reroute
-from canary.alerts.state import load_messages, load_tracked, write
-from canary.alerts.transports import FileTransport, SlackTransport, Transport, WebhookTransport
 from canary.alerts.week_runs import recorded_runs
 from canary.config import Config
 from canary.errors import SecretError
@@ -198,9 +204,9 @@ def incident_threads(
     keys = [fingerprint(monitor, i.id) for i in incidents]
     found: dict[str, Link] = {}
     for key, state in load_tracked(engine, keys, monitor).items():
-        entry = outbox.by_key(engine, state.thread_key) if state.thread_key else None
+        entry = records.by_key(engine, state.thread_key) if state.thread_key else None
         if key in keys and entry is not None and entry.channel_id and entry.ts:
-            url = outbox.permalink(base, entry.channel_id, entry.ts)
+            url = records.permalink(base, entry.channel_id, entry.ts)
             found[key] = Link(f"thread in {entry.channel}", url)
     return found
 
@@ -249,7 +255,7 @@ def _report(
     if body is None or settings is None:
         return [], []
     channel = settings.channel
-    last = outbox.latest(store.engine, post_key(run.monitor, run.week, channel))
+    last = records.latest(store.engine, post_key(run.monitor, run.week, channel))
     sent = wanted(settings, body)
     if last is None and not sent:
         return [], []
@@ -316,7 +322,7 @@ def compose_run(
     def writer(con: Connection) -> int:
         now = time.time()
         added = write(con, after, composed.messages, composed.ops + reports, name, now)
-        return added + outbox.enqueue(con, notices, NOTIFY, now)
+        return added + records.enqueue(con, notices, NOTIFY, now)
 
     return writer
 
@@ -325,7 +331,7 @@ def _send_notices(
     config: Config, store: Store, environ: Mapping[str, str], holder: str | None
 ) -> tuple[int, list[str]]:
     """Send the queued notification-block messages: (sent, problems)."""
-    waiting = outbox.queue(store.engine, NOTIFY)
+    waiting = records.queue(store.engine, NOTIFY)
     if not waiting:
         return 0, []
     if not prefect_api_configured(environ):
@@ -425,7 +431,7 @@ def deliver(
         report.problems.append(f"{choice.name}: not sent: {choice.problem}")
     else:
         if choice.unresolved:  # a fallback: what waits for Slack keeps waiting for it
-            report.kept_for_slack = len(outbox.stranded(store.engine, choice.name))
+            report.kept_for_slack = len(records.stranded(store.engine, choice.name))
             report.unresolved = choice.unresolved
         else:
             report.rerouted = reroute(store.engine, choice.name, MODES[choice.name], time.time())
@@ -435,6 +441,6 @@ def deliver(
     )
     report.problems += problems
     report.open = {
-        status: n for status, n in outbox.counts(store.engine).items() if status in outbox.OPEN
+        status: n for status, n in records.counts(store.engine).items() if status in records.OPEN
     }
     return report

@@ -59,7 +59,7 @@ class Followable(Protocol):
 class Followed:
     """An incident of one monitor's run (or one told earlier, as this run judged it)."""
 
-    id: str  # the alert fingerprint (``canary.alerts.digest.fingerprint``)
+    id: str  # the alert fingerprint (``canary.alerts.render.digest.fingerprint``)
     monitor: str
     status: str
     first_failed_week: date | None = None

@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from canary.alerts.compose import Mode, metadata, op_key
-from canary.alerts.outbox import Entry, Op
+from canary.alerts.outbox.records import Entry, Op
 from canary.weekly.body import ReportBody
 from canary.weekly.render import report_markdown, report_slack
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from canary.alerts.undelivered import Undelivered
+from canary.alerts.outbox.undelivered import Undelivered
 from canary.jsonable import json_ready
 from canary.results import CheckResult, PastCheck, RunResult
 from canary.weeks import WEEK

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from canary.alerts.model import Link
+from canary.alerts.render.model import Link
 from canary.jsonable import json_ready
 
 Standing = Literal["within", "below", "above", "unknown"]

@@ -18,8 +18,8 @@ from datetime import date
 import pandas as pd
 
 from canary import readable
-from canary.alerts.digest import fingerprint
-from canary.alerts.model import Link
+from canary.alerts.render.digest import fingerprint
+from canary.alerts.render.model import Link
 from canary.config import QuietWeek, ReportConfig, SlackMasking
 from canary.dashboards import Tile
 from canary.display import shown_label

@@ -9,7 +9,7 @@ import math
 from typing import TYPE_CHECKING
 
 from canary import readable
-from canary.alerts.text import clip
+from canary.alerts.render.text import clip
 from canary.weekly.body import ChartSeries, ReportBody
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from canary.alerts.model import Link, is_web
+from canary.alerts.render.model import Link, is_web
 from canary.alerts.week_runs import recorded_runs
 from canary.config import Config, LookerDashboardSource, MonitorConfig
 from canary.errors import ConfigError
@@ -57,7 +57,7 @@ def report_for(
     """The weekly report of ``run`` (its monitor's run of the week, just finished or as
     recorded). ``others``: the week's runs of other monitors (those not given are read as
     recorded); ``links``: more http(s) links (the Prefect run, Data Docs); ``threads``: an
-    incident's alert key (``canary.alerts.digest.fingerprint`` of the monitor and the
+    incident's alert key (``canary.alerts.render.digest.fingerprint`` of the monitor and the
     incident, as the alert state keys it) -> its Slack thread; ``current``: the run's
     metric rows when they are not stored yet."""
     setup = setup_of(config, run.monitor)

@@ -1,7 +1,7 @@
 """Renderers of a weekly ``ReportBody`` (pure): markdown (file outbox, ``canary report``,
 Prefect artifact), plain text (console, Prefect notification blocks) and Slack Block Kit.
 
-Each section has one builder shared by the three styles (``canary.alerts.text.Style``), so
+Each section has one builder shared by the three styles (``canary.alerts.render.text.Style``), so
 they cannot drift apart: title, lede, headline numbers, biggest movers, calendar notes,
 pipeline health, links. Only http(s) links are shown, never a path on a worker's disk.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from canary import readable
-from canary.alerts.blocks import (
+from canary.alerts.render.blocks import (
     MAX_BLOCKS,
     Block,
     context,
@@ -20,8 +20,8 @@ from canary.alerts.blocks import (
     pack,
     section,
 )
-from canary.alerts.model import Link
-from canary.alerts.text import MARKDOWN, MRKDWN, PLAIN, Style, clip, links_text, rows_table
+from canary.alerts.render.model import Link
+from canary.alerts.render.text import MARKDOWN, MRKDWN, PLAIN, Style, clip, links_text, rows_table
 from canary.masking import mask_text
 from canary.weekly.body import Headline, Health, Mover, ReportBody, Told
 

@@ -14,7 +14,8 @@ from datetime import date
 from typing import Any, Literal
 
 from canary.alerts.lifecycle import Followed
-from canary.alerts.model import (
+from canary.alerts.privacy import masked_reason, masked_rows, masked_value
+from canary.alerts.render.model import (
     Alert,
     AlertState,
     Link,
@@ -22,7 +23,6 @@ from canary.alerts.model import (
     alert_from_json,
     is_web,
 )
-from canary.alerts.privacy import masked_reason, masked_rows, masked_value
 from canary.config import SlackMasking
 from canary.incidents.model import Incident
 from canary.jsonable import json_ready

@@ -1,4 +1,4 @@
-"""Pure line builders shared by every renderer (see ``canary.alerts.digest_render``).
+"""Pure line builders shared by every renderer (see ``canary.alerts.render.digest_render``).
 
 A ``Style`` says how to write bold, code, links and strike-through: Slack mrkdwn (inside
 Block Kit sections), markdown (file outbox, reports) or plain text (console, notification
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from canary import readable
-from canary.alerts.model import Alert, Link
+from canary.alerts.render.model import Alert, Link
 from canary.display import REASON_LIMIT
 from canary.report.artifacts import STATUS_ICON
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from canary.alerts.blocks import probe_blocks
+from canary.alerts.channels.slack.transports import DeliveryError, SlackTransport, WebhookTransport
+from canary.alerts.render.blocks import probe_blocks
 from canary.alerts.routing import channels
-from canary.alerts.transports import DeliveryError, SlackTransport, WebhookTransport
 from canary.config import Config
 
 

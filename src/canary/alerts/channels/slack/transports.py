@@ -22,14 +22,14 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
-from canary.alerts.digest_render import file_text, rendered
-from canary.alerts.file_names import outbox_file_name
-from canary.alerts.outbox import Entry
-from canary.alerts.ratelimit import BudgetedRateLimit
-from canary.alerts.redact import Redactor
-from canary.alerts.reply_text import reply_text
+from canary.alerts.channels.file_names import outbox_file_name
+from canary.alerts.channels.redact import Redactor
+from canary.alerts.channels.reply_text import reply_text
+from canary.alerts.channels.slack.ratelimit import BudgetedRateLimit
+from canary.alerts.channels.slack.sdk_logging import slack_logger
+from canary.alerts.outbox.records import Entry
+from canary.alerts.render.digest_render import file_text, rendered
 from canary.alerts.report_delivery import body_of
-from canary.alerts.sdk_logging import slack_logger
 from canary.config import SlackConfig
 from canary.weekly.render import report_markdown, report_slack, report_text
 

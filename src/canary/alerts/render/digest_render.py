@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from canary import readable
-from canary.alerts.blocks import (
+from canary.alerts.render.blocks import (
     MAX_BLOCKS,
     Block,
     chunks,
@@ -17,9 +17,9 @@ from canary.alerts.blocks import (
     pack,
     section,
 )
-from canary.alerts.digest import Digest, IncidentView, Part
-from canary.alerts.model import Alert
-from canary.alerts.text import (
+from canary.alerts.render.digest import Digest, IncidentView, Part
+from canary.alerts.render.model import Alert
+from canary.alerts.render.text import (
     MARKDOWN,
     MRKDWN,
     PLAIN,

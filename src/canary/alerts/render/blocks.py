@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from canary.alerts.text import MRKDWN, clip
+from canary.alerts.render.text import MRKDWN, clip
 
 MAX_BLOCKS = 50
 SECTION_LIMIT = 3000

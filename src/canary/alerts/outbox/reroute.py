@@ -23,10 +23,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from canary.alerts import outbox
-from canary.alerts.blocks import MAX_BLOCKS, context
 from canary.alerts.compose import Mode, metadata
-from canary.alerts.outbox import Entry
+from canary.alerts.outbox import records
+from canary.alerts.outbox.records import Entry
+from canary.alerts.render.blocks import MAX_BLOCKS, context
 
 
 @dataclass(frozen=True)
@@ -84,21 +84,21 @@ def adapt(entry: Entry, parent: Entry | None, mode: Mode) -> Carried | str:
 def reroute(engine: Engine, transport: str, mode: Mode, now: float) -> RerouteReport:
     """Move every open entry of other transports to ``transport`` (rendered for ``mode``)."""
     report = RerouteReport()
-    for entry in outbox.stranded(engine, transport):
-        if entry.status == "sending" and outbox.lease_end(entry) > now:
+    for entry in records.stranded(engine, transport):
+        if entry.status == "sending" and records.lease_end(entry) > now:
             continue  # a live run is delivering it through its own transport
         if entry.status in ("sending", "unknown"):
             error = f"outcome unknown through {entry.transport}; not re-sent through {transport}"
-            if outbox.reassign(engine, entry, status="unverifiable", last_error=error):
+            if records.reassign(engine, entry, status="unverifiable", last_error=error):
                 report.unverifiable.append(f"{entry.label()}: {error}")
             continue
-        parent = outbox.by_key(engine, entry.parent_key) if entry.parent_key else None
+        parent = records.by_key(engine, entry.parent_key) if entry.parent_key else None
         carried = adapt(entry, parent, mode)
         if isinstance(carried, str):
-            if outbox.reassign(engine, entry, status="dropped", last_error=carried):
+            if records.reassign(engine, entry, status="dropped", last_error=carried):
                 report.dropped.append(f"{entry.label()}: {carried}")
             continue
-        if outbox.reassign(
+        if records.reassign(
             engine,
             entry,
             transport=transport,

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from canary.alerts import outbox
+from canary.alerts.outbox import records
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def heartbeat(
     def beat() -> None:
         while not stop.wait(lease / 3):
             try:
-                outbox.renew(engine, holder, clock() + lease)
+                records.renew(engine, holder, clock() + lease)
             except SQLAlchemyError as exc:
                 log.warning("outbox lease not renewed (%s); retrying", type(exc).__name__)
 

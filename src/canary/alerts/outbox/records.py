@@ -8,7 +8,7 @@ process that died mid-attempt frees its entries within a lease. ``failed`` entri
 rejected for good (kept for inspection); ``unverifiable`` ones had an unknown outcome on a
 channel that cannot be searched (a webhook) and are not re-sent; ``dropped`` ones were
 queued for a transport no longer used and mean nothing to the one in use (see
-``canary.alerts.reroute``).
+``canary.alerts.outbox.reroute``).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from canary.alerts.model import extras_of
+from canary.alerts.render.model import extras_of
 from canary.results import CheckResult
 
 #: Metrics that are the level of a column itself, so that a check's bounds apply to them.

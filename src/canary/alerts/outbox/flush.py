@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
-from canary.alerts import outbox
-from canary.alerts.lease import heartbeat, holder_name
-from canary.alerts.outbox import LEASE_SECONDS, Entry
-from canary.alerts.transports import DeliveryError, Transport
+from canary.alerts.channels.slack.transports import DeliveryError, Transport
+from canary.alerts.outbox import records
+from canary.alerts.outbox.lease import heartbeat, holder_name
+from canary.alerts.outbox.records import LEASE_SECONDS, Entry
 
 ATTEMPTS_PER_FLUSH = 2
 
@@ -72,7 +72,7 @@ class _Flush:
     report: FlushReport
 
     def unverifiable(self, entry: Entry, error: str | None = None) -> None:
-        outbox.settle(self.engine, entry, "unverifiable", self.clock(), last_error=error)
+        records.settle(self.engine, entry, "unverifiable", self.clock(), last_error=error)
         self.report.unverifiable.append(f"{entry.kind} to {entry.channel} ({entry.monitor})")
 
     def deliver(self, entry: Entry, parent: Entry | None) -> None:
@@ -84,12 +84,12 @@ class _Flush:
                     return self.unverifiable(entry)
                 found = transport.find(entry, parent)
                 if found is not None:
-                    outbox.settle(
+                    records.settle(
                         engine, entry, "delivered", clock(), channel_id=found[0], ts=found[1]
                     )
                     report.adopted += 1
                     return None
-            if not outbox.claim(engine, entry, clock(), self.holder, self.lease):
+            if not records.claim(engine, entry, clock(), self.holder, self.lease):
                 return None  # another process took it
             try:
                 channel_id, ts = transport.send(entry, parent)
@@ -98,11 +98,11 @@ class _Flush:
                     return self.unverifiable(entry, str(err))
                 status = "unknown" if err.unknown else "pending"
                 ref = {"ts": err.ref} if err.unknown and err.ref else {}  # looked up by it
-                outbox.settle(engine, entry, status, clock(), last_error=str(err), **ref)
+                records.settle(engine, entry, status, clock(), last_error=str(err), **ref)
                 if not err.unknown:
                     raise
                 continue
-            outbox.settle(engine, entry, "delivered", clock(), channel_id=channel_id, ts=ts)
+            records.settle(engine, entry, "delivered", clock(), channel_id=channel_id, ts=ts)
             report.delivered[entry.kind] += 1
             return None
         raise DeliveryError(
@@ -113,31 +113,31 @@ class _Flush:
     def run(self) -> None:
         engine, clock, report = self.engine, self.clock, self.report
         held: dict[str, Held | None] = {}  # channel -> the live claim holding it, if that is why
-        pending = outbox.queue(engine, self.transport.name)
+        pending = records.queue(engine, self.transport.name)
         for position, entry in enumerate(pending):
             if entry.channel in held:
                 report.waiting += 1
                 if (by := held[entry.channel]) is not None:
                     by.behind += 1
                 continue
-            parent = outbox.by_key(engine, entry.parent_key) if entry.parent_key else None
+            parent = records.by_key(engine, entry.parent_key) if entry.parent_key else None
             if parent is not None and parent.status == "failed":
-                outbox.settle(
+                records.settle(
                     engine, entry, "failed", clock(), last_error="its message was rejected"
                 )
                 report.failed.append(f"{entry.kind} to {entry.channel}: its message was rejected")
                 continue
             if entry.kind == "update" and parent is not None and parent.ts is None:
                 error = "its message went out without a thread (webhook or file): no edit"
-                outbox.settle(engine, entry, "dropped", clock(), last_error=error)
+                records.settle(engine, entry, "dropped", clock(), last_error=error)
                 report.dropped.append(f"{entry.label()}: {error}")
                 continue
-            if entry.status == "sending" and outbox.lease_end(entry) > clock():
+            if entry.status == "sending" and records.lease_end(entry) > clock():
                 by = Held(
                     entry.label(),
                     entry.claimed_by or "an earlier run",
                     entry.claimed_at or 0.0,
-                    outbox.lease_end(entry),
+                    records.lease_end(entry),
                     entry.channel,
                 )
                 held[entry.channel] = by
@@ -160,7 +160,7 @@ class _Flush:
                     held[entry.channel] = None
                     report.waiting += 1
                     continue
-                outbox.settle(engine, entry, "failed", clock(), last_error=str(err))
+                records.settle(engine, entry, "failed", clock(), last_error=str(err))
                 report.failed.append(str(err))
         report.errors = list(dict.fromkeys(report.errors))
 

@@ -11,9 +11,9 @@ from datetime import date
 from sqlalchemy import Connection, Engine, delete, insert, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from canary.alerts.digest import INCIDENT_PREFIX, Digest
 from canary.alerts.lifecycle import Tracked
-from canary.alerts.outbox import Op, enqueue
+from canary.alerts.outbox.records import Op, enqueue
+from canary.alerts.render.digest import INCIDENT_PREFIX, Digest
 from canary.store.schema import alert_messages, alert_state
 
 

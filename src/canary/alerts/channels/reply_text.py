@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from canary.alerts.text import clip
+from canary.alerts.render.text import clip
 
 #: Elements whose content is not text a person reads.
 _HIDDEN = {"script", "style", "head", "noscript", "template"}

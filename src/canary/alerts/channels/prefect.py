@@ -13,12 +13,12 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+from canary.alerts.channels.slack.transports import DeliveryError, Scope, Sent
 from canary.alerts.compose import op_key
-from canary.alerts.digest import Digest
-from canary.alerts.digest_render import prefect_notification
-from canary.alerts.outbox import NOTIFY, Entry, Op
+from canary.alerts.outbox.records import NOTIFY, Entry, Op
+from canary.alerts.render.digest import Digest
+from canary.alerts.render.digest_render import prefect_notification
 from canary.alerts.report_delivery import body_of, payload
-from canary.alerts.transports import DeliveryError, Scope, Sent
 from canary.config import Config, PrefectNotifyChannel
 from canary.errors import CanaryError
 from canary.weekly.body import ReportBody

@@ -1,6 +1,6 @@
 """The alert model of one check, independent of Slack: an incident's evidence.
 
-Messages tell incidents (``canary.alerts.digest``); each shows a few of its checks as
+Messages tell incidents (``canary.alerts.render.digest``); each shows a few of its checks as
 ``Alert``s. Everything here is plain data that round-trips through JSON, so a posted
 message can be re-rendered later (when one of its incidents recovers).
 """

@@ -16,7 +16,7 @@ import logging
 from pathlib import Path
 
 from canary import logfiles
-from canary.alerts.redact import Redactor
+from canary.alerts.channels.redact import Redactor
 
 #: The loggers routed to the file: the clients' (named by canary) and slack_sdk's own.
 LOGGERS = ("canary.slack", "slack_sdk")
