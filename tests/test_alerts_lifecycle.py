@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from canary.alerts.lifecycle import Tracked, Transition, active_mute, decide, is_flapping
+from canary.alerts.policy import Masking, Mute
 from canary.alerts.privacy import masked_reason, masked_rows
 from canary.alerts.render.digest import digest, followed
 from canary.alerts.render.model import alert_from_check
 from canary.alerts.routing import channel_for, mentions, owners_of
-from canary.config import Mute, SlackMasking
 from canary.errors import ConfigError
 from canary.incidents import incidents_of
 from canary.results import CheckResult
@@ -30,7 +30,7 @@ def _decide(
     """One run's lifecycle steps; its incidents' checks are known as a stored message would
     know them."""
     run = run_of(week, *checks)
-    d = digest(run, incidents_of([run]), SlackMasking())
+    d = digest(run, incidents_of([run]), Masking())
     members = {fp: [c.id for c in checks] for fp in tracked}
     return decide(run, followed(d), tracked, members, mutes or {}, week)
 
@@ -151,7 +151,7 @@ def test_routes_override_the_monitor_channel(tmp_path: Path) -> None:
 
 
 def test_sample_rows_are_masked_per_column_and_by_pattern() -> None:
-    masking = SlackMasking(columns={"site_id": "mask", "instance_label": "drop"}, sample_rows=2)
+    masking = Masking(columns={"site_id": "mask", "instance_label": "drop"}, sample_rows=2)
     rows = [
         {"site_id": "abc-1", "instance_label": "Acme", "note": "mail ops@acme.io from 10.1.2.3"},
         {"site_id": "abc-2", "instance_label": "Beta", "note": "LK-AB12-CD34-EF56"},

@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 
-from canary.alerts.channels.prefect import notify_ops
 from canary.alerts.deliver import deliver
+from canary.alerts.notices import notify_ops
 from canary.alerts.outbox import records
+from canary.alerts.policy import Masking
 from canary.alerts.render.digest import Digest, digest
 from canary.alerts.render.digest_render import prefect_notification, slack_message, slack_thread
 from canary.checks.validate import GreatExpectations
-from canary.config import Config, SlackMasking, load_config
+from canary.config import Config, load_config
 from canary.incidents import incidents_of
 from canary.pipeline import RunOptions, plan
 from canary.replay import backtest
@@ -51,7 +52,7 @@ def _scenario_runs(tmp: Path, slug: str, ge: GreatExpectations) -> list[RunResul
 
 def _digest_of(runs: list[RunResult]) -> Digest:
     run = next(r for r in runs if r.monitor == ALL)
-    return digest(run, incidents_of(runs), SlackMasking(), others=runs)
+    return digest(run, incidents_of(runs), Masking(), others=runs)
 
 
 @pytest.mark.integration

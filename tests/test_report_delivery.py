@@ -15,8 +15,8 @@ import pytest
 import yaml
 from rich.console import Console
 
-from canary.alerts.channels.prefect import notification, report_notices
 from canary.alerts.deliver import deliver
+from canary.alerts.notices import notification, report_notices
 from canary.alerts.outbox import records
 from canary.alerts.outbox.records import Entry
 from canary.alerts.report_delivery import chart_name, payload, post_key, report_ops

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from rich.console import Console
 from sqlalchemy import update
 
-from canary.alerts.channels.slack.transports import SlackTransport
+from canary.alerts.channels.slack.bot import SlackTransport
 from canary.alerts.commands import print_delivery
 from canary.alerts.deliver import DeliveryReport, deliver
 from canary.alerts.outbox import records

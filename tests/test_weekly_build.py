@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 import yaml
 
+from canary.alerts.policy import Masking
 from canary.alerts.render.digest import fingerprint
 from canary.alerts.render.model import Link
-from canary.config import DEFAULT_QUIET_WEEKS, ReportConfig, SlackMasking, load_config
+from canary.config import DEFAULT_QUIET_WEEKS, ReportConfig, load_config
 from canary.dashboards import catalog
 from canary.errors import ConfigError
 from canary.incidents import incidents_of
@@ -72,7 +73,7 @@ def _setup(**report: Any) -> Setup:
         TILES,
         ReportConfig(channel="#code-insights", **report),
         DEFAULT_QUIET_WEEKS,
-        SlackMasking(),
+        Masking(),
     )
 
 
@@ -290,9 +291,7 @@ def test_segment_labels_are_masked_as_alerts_mask_them() -> None:
     assert [m.label for m in body.movers] == ["***@***", "***.***.***.***"]
     setup = _setup()
     for rule, shown in (("mask", ["***", "***"]), ("drop", [])):
-        masked = Setup(
-            **{**setup.__dict__, "masking": SlackMasking(columns={"version_minor": rule})}
-        )
+        masked = Setup(**{**setup.__dict__, "masking": Masking(columns={"version_minor": rule})})
         assert [
             m.label for m in build(masked, RunResult(ALL, W, []), [], _metrics(rows), {}).movers
         ] == shown

@@ -14,8 +14,8 @@ from datetime import date, timedelta
 from difflib import get_close_matches
 from fnmatch import fnmatchcase
 from pathlib import Path
-from types import UnionType
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from types import GenericAlias, UnionType
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, cast, get_args, get_origin
 
 import yaml
 from pydantic import (
@@ -31,6 +31,10 @@ from pydantic import (
 )
 
 from canary import logfiles
+from canary.alerts.channels.base import ChannelConfig
+from canary.alerts.channels.registry import DEFAULT_KIND, channel_type, on_change
+from canary.alerts.channels.slack.config import SlackChannelConfig
+from canary.alerts.policy import AlertPolicy, AlertRoute
 from canary.config_base import (
     NAME,
     Duration,
@@ -316,10 +320,6 @@ class DatasetConfig(Strict):
     history: HistorySettings = HistorySettings()
 
 
-class AlertRoute(Strict):
-    channel: str = Field(pattern=r"^(#[a-z0-9_-]+|[CG][A-Z0-9]{8,})$", max_length=80)
-
-
 class ReportConfig(AlertRoute):
     """The monitor's weekly usage report (docs/report.md): where it goes, when it is sent
     (``weekly``: every new week; ``on_change``: only when a number leaves its expected range
@@ -388,82 +388,18 @@ class MonitorConfig(Strict):
         return self.datasets[dataset].suite or f"{self.suite_prefix}.{dataset}"
 
 
-# --- Slack alerts (docs/slack.md) -------------------------------------------------
+# --- Alerts (docs/slack.md) --------------------------------------------------------
 
 
-def _owner_id(value: str) -> str:
-    if not re.fullmatch(r"[UWS][A-Z0-9]{8,}", value):
-        raise ValueError("a Slack user id (U... or W...) or user group id (S...)")
-    return value
+class SlackConfig(AlertPolicy, SlackChannelConfig):
+    """The ``slack:`` section: the alert policy every channel follows (routes, mentions,
+    mutes, masking, limits) and the Slack channel itself (how it is reached)."""
 
 
-OwnerId = Annotated[str, AfterValidator(_owner_id)]
-Severity = Literal["critical", "warning", "info"]
-
-
-class SlackRoute(AlertRoute):
-    """Send alerts matching every given glob (monitor, dataset, check) and status here."""
-
-    monitor: str = "*"
-    dataset: str = "*"
-    check: str = "*"
-    status: Literal["failed", "warning", "error"] | None = None
-
-
-class Mute(Strict):
-    """Silence one check (its fingerprint) or a glob over ``monitor/dataset/check/column``."""
-
-    fingerprint: str | None = Field(default=None, pattern=r"^[0-9a-f]{16}$")
-    pattern: str | None = None
-    until: date = Field(description="last day of the mute (inclusive)")
-    reason: str = Field(min_length=3)
-
-    @model_validator(mode="after")
-    def _one_target(self) -> Mute:
-        if (self.fingerprint is None) == (self.pattern is None):
-            raise ValueError("name exactly one of fingerprint or pattern")
-        return self
-
-
-class SlackMasking(Strict):
-    """Sample rows shown in alerts: emails, IPs and license keys are always masked."""
-
-    columns: dict[str, Literal["mask", "drop"]] = {}
-    sample_rows: int = Field(default=5, ge=0, le=20)
-
-
-class SlackConfig(Strict):
-    """Where and how alerts are delivered (bot token, incoming webhook or file outbox)."""
-
-    delivery: Literal["auto", "bot", "webhook", "file"] = "auto"
-    token: SecretRef = SecretRef(env="SLACK_BOT_TOKEN")
-    webhook: SecretRef | None = None
-    base_url: str | None = Field(default=None, pattern=r"^https?://.+/$")
-    report_base_url: str | None = Field(default=None, pattern=r"^https?://")
-    workspace_url: str | None = Field(
-        default=None, pattern=r"^https?://[^/]+/?$", description="e.g. https://acme.slack.com"
-    )
-    outbox_dir: Path | None = None
-    routes: dict[Name, SlackRoute] = {}
-    owners: dict[str, list[OwnerId]] = {}
-    ping: dict[Severity, list[Literal["owners", "here", "channel"]]] = {"critical": ["owners"]}
-    mutes: dict[Name, Mute] = {}
-    masking: SlackMasking = SlackMasking()
-    max_details: int = Field(default=10, ge=0, le=40)
-    max_charts: int = Field(default=5, ge=0, le=20)
-    chart_weeks: int = Field(default=12, ge=2, le=104)
-    timeout: int = Field(default=30, ge=1, le=300)
-    retry_after_max: int = Field(
-        default=60, ge=0, le=3600, description="seconds a run may wait on Slack rate limits"
-    )
-
-    @model_validator(mode="after")
-    def _webhook_named(self) -> SlackConfig:
-        if self.delivery == "webhook" and self.webhook is None:
-            raise ValueError(
-                "delivery is webhook but no webhook is set (slack.webhook: {env: ...})"
-            )
-        return self
+if TYPE_CHECKING:
+    NotifyChannel = ChannelConfig
+else:
+    NotifyChannel = channel_type()
 
 
 class StoreConfig(Strict):
@@ -483,21 +419,6 @@ class DataDocsConfig(Strict):
     )
 
 
-class PrefectNotifyChannel(Strict):
-    """A Prefect notification block alerts also go to (webhook, Teams, PagerDuty, email...).
-
-    ``block`` is the block's ``type-slug/name`` as Prefect shows it; a run is sent when its
-    most severe incident has one of ``severities`` (and its monitor is in ``monitors``,
-    empty: every monitor). ``reports``: the block also gets those monitors' weekly usage
-    reports (as text).
-    """
-
-    block: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9-]*$")
-    severities: list[Severity] = ["critical"]
-    monitors: list[str] = []
-    reports: bool = False
-
-
 class Config(Strict):
     version: Literal[1] = 1
     data_dir: Path = Path(".canary")
@@ -507,12 +428,30 @@ class Config(Strict):
     monitors: dict[Name, MonitorConfig]
     secrets: dict[Name, SecretRef] = {}
     slack: SlackConfig = SlackConfig()
-    notify: dict[Name, PrefectNotifyChannel] = {}
+    notify: dict[Name, NotifyChannel] = {}
     data_docs: DataDocsConfig = DataDocsConfig()
     definitions: Definitions | str | None = Field(
         default=None, description="views, tiles and dashboards, or a YAML file of them"
     )
     _catalog: Catalog | None = PrivateAttr(default=None)
+
+    @property
+    def policy(self) -> AlertPolicy:
+        """The alert policy every channel follows (written under ``slack:``)."""
+        return self.slack
+
+    @field_validator("notify", mode="before")
+    @classmethod
+    def _default_kind(cls, value: Any) -> Any:
+        """A ``notify:`` entry that names no ``kind`` is a Prefect notification block."""
+        if not isinstance(value, dict):
+            return value
+        return {
+            name: {"kind": DEFAULT_KIND, **entry}
+            if isinstance(entry, dict) and "kind" not in entry
+            else entry
+            for name, entry in value.items()
+        }
 
     @property
     def catalog(self) -> Catalog:
@@ -584,7 +523,9 @@ class Config(Strict):
         dataset_max = getattr(metrics.c.dataset.type, "length", None)
         for name, monitor in self.monitors.items():
             _fits(("monitors", name), "monitor name", name, monitor_max)
-            routes = [r.channel for r in self.slack.routes.values() if fnmatchcase(name, r.monitor)]
+            routes = [
+                r.channel for r in self.policy.routes.values() if fnmatchcase(name, r.monitor)
+            ]
             for channel in (monitor.alerts.channel, *routes):
                 file = outbox_file_name(date.max, name, channel, "x" * 8)
                 if len(file.encode()) > NAME_MAX:
@@ -626,6 +567,15 @@ class Config(Strict):
             or self.store.url
             or f"sqlite:///{self.data_dir / 'store.db'}"
         )
+
+
+def _rebuild_notify() -> None:
+    """``notify:`` entries take the channel kinds registered now."""
+    Config.model_fields["notify"].annotation = cast(Any, GenericAlias(dict, (Name, channel_type())))
+    Config.model_rebuild(force=True)
+
+
+on_change(_rebuild_notify)
 
 
 def _entries(source: Any) -> tuple[str, Mapping[str, Any] | None]:

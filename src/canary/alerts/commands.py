@@ -23,8 +23,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], config:
 
 
 def cmd_slack(args: argparse.Namespace, console: Console) -> ExitCode:
+    from canary.alerts.channels.slack.bot import SlackTransport
     from canary.alerts.channels.slack.probe import probe
-    from canary.alerts.channels.slack.transports import SlackTransport, WebhookTransport
+    from canary.alerts.channels.slack.webhook import WebhookTransport
     from canary.alerts.deliver import choose
     from canary.config import load_config
 

@@ -127,7 +127,7 @@ def detailed(views: list[IncidentView], inputs: Inputs) -> list[IncidentView]:
     if inputs.mode != "bot":
         return []
     fresh = [v for v in views if v.state in ("new", "reopened")]
-    return sorted(fresh, key=severity_order)[: inputs.config.slack.max_details]
+    return sorted(fresh, key=severity_order)[: inputs.config.policy.max_details]
 
 
 def _view(
@@ -192,7 +192,7 @@ def _message_ops(msg: Digest, run: RunResult, inputs: Inputs) -> list[Op]:
         key = op_key("detail", msg.key, view.key)
         ops.append(_reply(key, msg.key, msg.channel, run, "incident", msg.with_incidents([view])))
     charted = [v for v in chosen if v.chart_check in inputs.charts]
-    for view in charted[: inputs.config.slack.max_charts]:
+    for view in charted[: inputs.config.policy.max_charts]:
         check = next(c for c in run.checks if c.id == view.chart_check)
         what = " · ".join(
             x for x in ("DRILL" if msg.drill else "", check.dataset, check.column, check.check) if x
@@ -211,7 +211,7 @@ def _message_ops(msg: Digest, run: RunResult, inputs: Inputs) -> list[Op]:
         )
     told = {v.key for v in chosen}
     untold = [v for v in msg.incidents if v.state in ("new", "reopened") and v.key not in told]
-    rest = overflow(msg) + (untold if inputs.config.slack.max_details > 0 else [])
+    rest = overflow(msg) + (untold if inputs.config.policy.max_details > 0 else [])
     rest = list({v.key: v for v in rest}.values())
     if rest:
         key = op_key("more", msg.key)
@@ -299,7 +299,7 @@ def compose(
                 key=op_key("post", run.monitor, run.week, channel, *sorted(v.key for v in told)),
                 channel=channel,
                 muted=sum(t.kind == "muted" and t.check.status != "passed" for t in steps),
-                mentions=mentions(inputs.config.slack, pings),
+                mentions=mentions(inputs.config.policy, pings),
                 more=inputs.more,
                 links=inputs.links,
                 failing=still_failing(steps, run.week),

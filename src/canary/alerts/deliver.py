@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -28,15 +29,11 @@ import pandas as pd
 from rich.console import Console
 from sqlalchemy import Connection, Engine
 
-from canary.alerts.channels.prefect import NotifyTransport, notify_ops, report_notices
-from canary.alerts.channels.slack.transports import (
-    FileTransport,
-    SlackTransport,
-    Transport,
-    WebhookTransport,
-)
+from canary.alerts.channels.base import Unavailable
+from canary.alerts.channels.slack.channel import Choice, open_slack
 from canary.alerts.compose import Inputs, Mode, compose, detailed
 from canary.alerts.lifecycle import decide
+from canary.alerts.notices import notify_ops, report_notices
 from canary.alerts.outbox import records
 from canary.alerts.outbox.flush import FlushReport, flush
 from canary.alerts.outbox.records import NOTIFY, Op
@@ -48,10 +45,8 @@ from canary.alerts.render.model import Link, is_web
 from canary.alerts.report_delivery import post_key, report_ops
 from canary.alerts.week_runs import recorded_runs
 from canary.config import Config
-from canary.errors import SecretError
 from canary.incidents import Incident, incidents_of
 from canary.results import RunResult
-from canary.secrets import prefect_api_configured, resolve
 from canary.store.db import Store
 from canary.weekly.body import ReportBody
 from canary.weekly.build import wanted
@@ -59,19 +54,6 @@ from canary.weekly.chart import report_png
 from canary.weekly.gather import looker_links, report_for
 
 MODES: dict[str, Mode] = {"slack": "bot", "webhook": "webhook", "file": "file"}
-
-
-@dataclass
-class Choice:
-    """The transport to use; ``transport`` is None when its secret is missing.
-
-    ``unresolved``: why each Slack secret failed when ``auto`` fell back to the file outbox.
-    """
-
-    name: str
-    transport: Transport | None
-    problem: str | None = None
-    unresolved: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -99,32 +81,14 @@ def outbox_dir(config: Config) -> Path:
 def choose(
     config: Config, environ: Mapping[str, str] | None = None, console: Console | None = None
 ) -> Choice:
-    """Bot token if it resolves, else the webhook, else the file outbox (see ``delivery``)."""
-    slack = config.slack
+    """The Slack channel's transport (see ``open_slack``), its file outbox in ``outbox_dir``."""
     env = os.environ if environ is None else environ
-    unresolved: list[str] = []
-    if slack.delivery in ("auto", "bot"):
-        try:
-            token = resolve("slack token", slack.token, env)
-            return Choice("slack", SlackTransport(token.value, slack))
-        except SecretError as exc:
-            if slack.delivery == "bot":
-                return Choice("slack", None, str(exc))
-            unresolved.append(str(exc))
-    if slack.delivery in ("auto", "webhook") and slack.webhook is not None:
-        try:
-            url = resolve("slack webhook", slack.webhook, env)
-            return Choice("webhook", WebhookTransport(url.value, slack))
-        except SecretError as exc:
-            if slack.delivery == "webhook":
-                return Choice("webhook", None, str(exc))
-            unresolved.append(str(exc))
-    return Choice("file", FileTransport(outbox_dir(config), console), unresolved=unresolved)
+    return open_slack(config.slack, outbox_dir(config), env, console)
 
 
 def results_link(config: Config, run: RunResult, result_path: Path | None) -> Link | None:
     """Where the full results are: the report site if configured, else the JSON file."""
-    base = config.slack.report_base_url
+    base = config.policy.report_base_url
     if base:
         url = f"{base.rstrip('/')}/{quote(run.monitor)}/{run.week.isoformat()}/"
         return Link("full results", url)
@@ -139,7 +103,7 @@ def more_link(
     """What a run's messages link as its full results: the report site if configured, else
     ``docs_url`` (the run's Data Docs) when served over http(s), else where the results are
     on this machine (Data Docs or the JSON result), which only the file outbox shows."""
-    if config.slack.report_base_url:
+    if config.policy.report_base_url:
         return results_link(config, run, result_path)
     if docs_url and (is_web(docs_url) or result_path is None):
         return Link("Data Docs", docs_url)
@@ -171,7 +135,7 @@ def _charts(
         fresh_keys = set(zip(current["dataset"], current["week"], strict=True))
         stale = [k in fresh_keys for k in zip(history["dataset"], history["week"], strict=True)]
         history = pd.concat([history[~pd.Series(stale, index=history.index, dtype=bool)], current])
-    charted = {v.key for v in detailed(views, inputs)[: inputs.config.slack.max_charts]}
+    charted = {v.key for v in detailed(views, inputs)[: inputs.config.policy.max_charts]}
     by_id = {c.id: c for c in run.checks}
     by_dataset = {name: frame for name, frame in history.groupby("dataset")} if len(history) else {}
     charts: dict[str, bytes] = {}
@@ -180,7 +144,7 @@ def _charts(
         ids = [view.chart_check, *(a.key for a in view.evidence)]
         for check in (by_id[i] for i in dict.fromkeys(ids) if i in by_id):
             frame = by_dataset.get(check.dataset, pd.DataFrame())
-            data = chart.series(check, frame, run.week, inputs.config.slack.chart_weeks)
+            data = chart.series(check, frame, run.week, inputs.config.policy.chart_weeks)
             if data is None:
                 continue
             change = chart.change_pct(data.points, run.week)
@@ -295,7 +259,7 @@ def compose_run(
     ]
     recorded = recorded_runs(history, config, run.week, missing)
     found = incidents_of([run, *same, *recorded], config.catalog.tiles)
-    d = digest(run, found, config.slack.masking, more, same, drill=bool(run.drill))
+    d = digest(run, found, config.policy.masking, more, same, drill=bool(run.drill))
     d.links = list(links or [])
     told = [i for i in found if run.monitor in i.monitors and i.week == run.week]
     tracked = load_tracked(engine, (v.key for v in d.incidents), run.monitor)
@@ -304,7 +268,7 @@ def compose_run(
     threads = {t.thread_key for t in tracked.values() if t.thread_key}
     inputs = Inputs(config, mode, more, d.links, load_messages(engine, threads))
     members = {v.key: v.check_ids for m in inputs.threads.values() for v in m.incidents if v.key}
-    steps = decide(run, followed(d), tracked, members, config.slack.mutes, today)
+    steps = decide(run, followed(d), tracked, members, config.policy.mutes, today)
     states = {t.check.id: t.kind for t in steps}
     fresh = [v for v in d.incidents if states.get(v.key) in ("new", "reopened")]
     inputs.charts, inputs.changes = _charts(history, run, fresh, inputs, current)
@@ -330,17 +294,33 @@ def compose_run(
 def _send_notices(
     config: Config, store: Store, environ: Mapping[str, str], holder: str | None
 ) -> tuple[int, list[str]]:
-    """Send the queued notification-block messages: (sent, problems)."""
-    waiting = records.queue(store.engine, NOTIFY)
+    """Send what is queued for each channel configured under ``notify:``, one flush per
+    channel: (sent, problems). A channel that cannot be opened now keeps its messages."""
+    waiting = Counter(e.channel for e in records.queue(store.engine, NOTIFY))
     if not waiting:
         return 0, []
-    if not prefect_api_configured(environ):
-        n = len(waiting)
-        return 0, [f"notify: {n} message(s) wait: no PREFECT_API_URL to load the blocks from"]
-    flushed = flush(store.engine, NotifyTransport(), holder=holder)
-    problems = flushed.errors + flushed.failed
-    problems += [f"notify: outcome unknown, not re-sent: {u}" for u in flushed.unverifiable]
-    return flushed.delivered["notify"], problems
+    sent, problems = 0, []
+    held: Counter[str] = Counter()
+    for name, settings in config.notify.items():
+        if not waiting[name]:
+            continue
+        try:
+            channel = settings.open(name, environ)
+        except Unavailable as exc:
+            held[str(exc)] += waiting[name]
+            continue
+        flushed = flush(store.engine, channel, holder=holder, only=name)
+        problems += flushed.errors + flushed.failed
+        problems += [f"notify: outcome unknown, not re-sent: {u}" for u in flushed.unverifiable]
+        sent += flushed.delivered["notify"]
+    problems[:0] = [f"notify: {n} message(s) wait: {why}" for why, n in held.items()]
+    gone = sorted(set(waiting) - set(config.notify))
+    if gone:
+        n = sum(waiting[name] for name in gone)
+        problems.append(
+            f"notify: {n} message(s) wait for channel(s) no longer configured: {', '.join(gone)}"
+        )
+    return sent, problems
 
 
 Composer = Callable[..., Callable[[Connection], int]]

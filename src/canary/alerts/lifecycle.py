@@ -18,7 +18,7 @@ from datetime import date
 from fnmatch import fnmatchcase
 from typing import Literal, Protocol
 
-from canary.config import Mute
+from canary.alerts.policy import Mute
 from canary.results import CheckResult, RunResult
 
 ALERTING = ("failed", "error", "warning")

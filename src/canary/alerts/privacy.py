@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from canary.config import SlackMasking
+from canary.alerts.policy import Masking
 from canary.masking import mask_text, mask_value
 
 _EXAMPLES = re.compile(r"; e\.g\. .*$", re.DOTALL)
 
 
-def masked_rows(rows: list[dict[str, Any]], masking: SlackMasking) -> list[dict[str, Any]]:
+def masked_rows(rows: list[dict[str, Any]], masking: Masking) -> list[dict[str, Any]]:
     """At most ``masking.sample_rows`` rows with the per-column rules applied."""
     rules = masking.columns
     out = []
@@ -31,7 +31,7 @@ def masked_rows(rows: list[dict[str, Any]], masking: SlackMasking) -> list[dict[
     return out
 
 
-def masked_reason(reason: str, column: str | None, masking: SlackMasking) -> str:
+def masked_reason(reason: str, column: str | None, masking: Masking) -> str:
     """``reason`` fit to show: example values of a masked column are cut out."""
     columns = (column or "").split(",")
     if any(masking.columns.get(c) for c in columns):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
-from canary.config import Config, SlackConfig
+from canary.alerts.policy import AlertPolicy
+from canary.config import Config
 
 
 def channel_for(
@@ -13,7 +14,7 @@ def channel_for(
 ) -> str:
     """The first matching route's channel, else the monitor's report channel for a product
     change (``cls`` ``product``, the monitor having a report), else its ``alerts.channel``."""
-    for route in config.slack.routes.values():
+    for route in config.policy.routes.values():
         if (
             fnmatchcase(monitor, route.monitor)
             and fnmatchcase(dataset, route.dataset)
@@ -37,7 +38,7 @@ def channels(config: Config) -> list[str]:
     """Every channel the config may post to, in config order."""
     found = [m.alerts.channel for m in config.monitors.values()]
     found += [m.report.channel for m in config.monitors.values() if m.report is not None]
-    found += [r.channel for r in config.slack.routes.values()]
+    found += [r.channel for r in config.policy.routes.values()]
     return list(dict.fromkeys(found))
 
 
@@ -46,23 +47,23 @@ def mention(owner: str) -> str:
     return f"<!subteam^{owner}>" if owner.startswith("S") else f"<@{owner}>"
 
 
-def owners_of(slack: SlackConfig, monitor: str, dataset: str) -> list[str]:
+def owners_of(policy: AlertPolicy, monitor: str, dataset: str) -> list[str]:
     """Owner ids whose key (a glob over ``dataset`` or ``monitor/dataset``) matches."""
     found: list[str] = []
-    for pattern, ids in slack.owners.items():
+    for pattern, ids in policy.owners.items():
         if fnmatchcase(dataset, pattern) or fnmatchcase(f"{monitor}/{dataset}", pattern):
             found += ids
     return list(dict.fromkeys(found))
 
 
-def mentions(slack: SlackConfig, found: Iterable[tuple[str, str, str]]) -> list[str]:
+def mentions(policy: AlertPolicy, found: Iterable[tuple[str, str, str]]) -> list[str]:
     """Who to ping for what was ``found`` (severity, monitor, dataset): per severity, the
     datasets' owners, @here or @channel."""
     out: list[str] = []
     for severity, monitor, dataset in found:
-        for who in slack.ping.get(severity, []):  # type: ignore[call-overload]
+        for who in policy.ping.get(severity, []):  # type: ignore[call-overload]
             if who == "owners":
-                out += [mention(o) for o in owners_of(slack, monitor, dataset)]
+                out += [mention(o) for o in owners_of(policy, monitor, dataset)]
             else:
                 out.append(f"<!{who}>")
     return list(dict.fromkeys(out))

@@ -18,9 +18,10 @@ from datetime import date
 import pandas as pd
 
 from canary import readable
+from canary.alerts.policy import Masking
 from canary.alerts.render.digest import fingerprint
 from canary.alerts.render.model import Link
-from canary.config import QuietWeek, ReportConfig, SlackMasking
+from canary.config import QuietWeek, ReportConfig
 from canary.dashboards import Tile
 from canary.display import shown_label
 from canary.incidents import incidents_of
@@ -63,7 +64,7 @@ class Setup:
     tiles: Mapping[str, Tile]  # its dashboard's tiles that it checks, by dataset
     report: ReportConfig
     quiet_weeks: Sequence[QuietWeek] = ()
-    masking: SlackMasking = field(default_factory=SlackMasking)
+    masking: Masking = field(default_factory=Masking)
     #: every tile, by dataset: incidents are grouped over them as alerts group them, so
     #: that an incident has the id (and thread) its alert has; empty: ``tiles``
     catalog: Mapping[str, Tile] = field(default_factory=dict)
@@ -257,7 +258,7 @@ def movers(
     values: Values,
     measures: list[Measure],
     week: date,
-    masking: SlackMasking,
+    masking: Masking,
 ) -> list[Mover]:
     """The segments (version, deploy type...) that moved most from last week, of the
     measure that moved most of ``measures`` the segmented tiles break down, when it moved by
@@ -298,7 +299,7 @@ def _segment_moves(
     label: str,
     values: Values,
     week: date,
-    masking: SlackMasking,
+    masking: Masking,
 ) -> list[Mover]:
     """Each segment of ``tile``'s ``column``: its change from last week and its share of
     the change of the whole (none when the whole did not change)."""
@@ -320,7 +321,7 @@ def _segment_moves(
     return out
 
 
-def _label(dim: str, label: str, masking: SlackMasking) -> str | None:
+def _label(dim: str, label: str, masking: Masking) -> str | None:
     """A segment label as alerts show it: masked, cut; a dropped column's: not shown."""
     rule = masking.columns.get(dim)
     if rule == "drop":

@@ -39,7 +39,7 @@ def setup_of(config: Config, monitor: str) -> Setup:
         tiles={t.dataset: t for t in board.tiles if t.dataset in m.datasets},
         report=m.report,
         quiet_weeks=list(m.quiet_weeks),
-        masking=config.slack.masking,
+        masking=config.policy.masking,
         catalog=config.catalog.tiles,
     )
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
-from canary.alerts.channels.slack.transports import DeliveryError, Transport
+from canary.alerts.channels.base import Channel, DeliveryError
 from canary.alerts.outbox import records
 from canary.alerts.outbox.lease import heartbeat, holder_name
 from canary.alerts.outbox.records import LEASE_SECONDS, Entry
@@ -65,11 +65,12 @@ class FlushReport:
 @dataclass
 class _Flush:
     engine: Engine
-    transport: Transport
+    transport: Channel
     clock: Callable[[], float]
     holder: str
     lease: float
     report: FlushReport
+    only: str | None = None
 
     def unverifiable(self, entry: Entry, error: str | None = None) -> None:
         records.settle(self.engine, entry, "unverifiable", self.clock(), last_error=error)
@@ -113,7 +114,7 @@ class _Flush:
     def run(self) -> None:
         engine, clock, report = self.engine, self.clock, self.report
         held: dict[str, Held | None] = {}  # channel -> the live claim holding it, if that is why
-        pending = records.queue(engine, self.transport.name)
+        pending = records.queue(engine, self.transport.name, self.only)
         for position, entry in enumerate(pending):
             if entry.channel in held:
                 report.waiting += 1
@@ -167,16 +168,18 @@ class _Flush:
 
 def flush(
     engine: Engine,
-    transport: Transport,
+    transport: Channel,
     clock: Callable[[], float] = time.time,
     holder: str | None = None,
     lease: float = LEASE_SECONDS,
+    only: str | None = None,
 ) -> FlushReport:
-    """Send every open entry of ``transport`` that can go now; report what happened.
+    """Send every open entry of ``transport`` (those for channel ``only``, when given)
+    that can go now; report what happened.
 
     Claims are taken as ``holder`` (default: this process) and kept alive while it sends.
     """
-    job = _Flush(engine, transport, clock, holder or holder_name(), lease, FlushReport())
+    job = _Flush(engine, transport, clock, holder or holder_name(), lease, FlushReport(), only)
     with heartbeat(engine, job.holder, lease, clock):
         job.run()
     return job.report

@@ -125,13 +125,13 @@ def _entry(row: Any) -> Entry:
     )
 
 
-def queue(engine: Engine, transport: str) -> list[Entry]:
-    """Entries of ``transport`` not yet known delivered, oldest first."""
-    query = (
-        select(outbox)
-        .where(outbox.c.transport == transport, outbox.c.status.in_(OPEN))
-        .order_by(outbox.c.id)
-    )
+def queue(engine: Engine, transport: str, channel: str | None = None) -> list[Entry]:
+    """Entries of ``transport`` (to ``channel``, when given) not yet known delivered,
+    oldest first."""
+    query = select(outbox).where(outbox.c.transport == transport, outbox.c.status.in_(OPEN))
+    if channel is not None:
+        query = query.where(outbox.c.channel == channel)
+    query = query.order_by(outbox.c.id)
     with engine.connect() as con:
         return [_entry(r) for r in con.execute(query)]
 

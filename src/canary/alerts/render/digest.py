@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any, Literal
 
 from canary.alerts.lifecycle import Followed
+from canary.alerts.policy import Masking
 from canary.alerts.privacy import masked_reason, masked_rows, masked_value
 from canary.alerts.render.model import (
     Alert,
@@ -23,7 +24,6 @@ from canary.alerts.render.model import (
     alert_from_json,
     is_web,
 )
-from canary.config import SlackMasking
 from canary.incidents.model import Incident
 from canary.jsonable import json_ready
 from canary.masking import mask_text
@@ -154,7 +154,7 @@ def _view(
     incident: Incident,
     run: RunResult,
     others: list[RunResult],
-    masking: SlackMasking,
+    masking: Masking,
     drill: bool,
 ) -> IncidentView:
     by_id = {c.id: c for r in [run, *others] for c in r.checks}
@@ -199,7 +199,7 @@ def _view(
 def digest(
     run: RunResult,
     incidents: list[Incident],
-    masking: SlackMasking,
+    masking: Masking,
     more: Link | None = None,
     others: list[RunResult] | None = None,
     drill: bool = False,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from canary.alerts.channels.slack.transports import DeliveryError, SlackTransport, WebhookTransport
+from canary.alerts.channels.base import DeliveryError
+from canary.alerts.channels.slack.bot import SlackTransport
+from canary.alerts.channels.slack.webhook import WebhookTransport
 from canary.alerts.render.blocks import probe_blocks
 from canary.alerts.routing import channels
 from canary.config import Config

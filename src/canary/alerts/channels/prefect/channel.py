@@ -11,20 +11,13 @@ URL or credentials.
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from collections.abc import Mapping
 
-from canary.alerts.channels.slack.transports import DeliveryError, Scope, Sent
-from canary.alerts.compose import op_key
-from canary.alerts.outbox.records import NOTIFY, Entry, Op
-from canary.alerts.render.digest import Digest
-from canary.alerts.render.digest_render import prefect_notification
-from canary.alerts.report_delivery import body_of, payload
-from canary.config import Config, PrefectNotifyChannel
+from canary.alerts.channels.base import DeliveryError, Scope, Sent, Unavailable
+from canary.alerts.notices import notification
+from canary.alerts.outbox.records import NOTIFY, Entry
 from canary.errors import CanaryError
-from canary.weekly.body import ReportBody
-from canary.weekly.render import report_text
-
-SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
+from canary.secrets import prefect_api_configured
 
 
 class NotifyError(CanaryError):
@@ -35,16 +28,6 @@ class NotifyError(CanaryError):
 
     unknown = False
     wrong_kind = False
-
-
-def routed(channel: PrefectNotifyChannel, d: Digest) -> bool:
-    """Whether ``d`` goes to ``channel``: its monitor, and its most severe incident."""
-    if channel.monitors and d.monitor not in channel.monitors:
-        return False
-    if not d.incidents:
-        return False
-    worst = min(d.incidents, key=lambda v: SEVERITY_RANK.get(v.severity, 3)).severity
-    return worst in channel.severities
 
 
 def notify_block(ref: str, subject: str, body: str) -> None:
@@ -80,45 +63,7 @@ def notify_block(ref: str, subject: str, body: str) -> None:
         raise failed from None
 
 
-def notify_ops(config: Config, digests: list[Digest]) -> list[Op]:
-    """One outbox entry per digest and notification channel it is routed to.
-
-    The entry carries the channel-neutral body, rendered when it is sent; its key depends
-    on the channel, monitor, week and incidents, so a rerun never queues it twice."""
-    ops = []
-    for name, channel in config.notify.items():
-        for d in digests:
-            if routed(channel, d):
-                ids = sorted(v.id for v in d.incidents)
-                payload = {"block": channel.block, "digest": d.to_json()}
-                key = op_key("notify", name, d.monitor, d.week, *ids)
-                ops.append(Op(key, "notify", name, d.monitor, d.week, payload))
-    return ops
-
-
-def report_notices(config: Config, body: ReportBody) -> list[Op]:
-    """The weekly report for each notification channel that takes reports (``reports:
-    true``) of its monitor: once per week, a rerun never sends it again (a block cannot
-    edit what it sent)."""
-    ops = []
-    for name, channel in config.notify.items():
-        if channel.reports and (not channel.monitors or body.monitor in channel.monitors):
-            key = op_key("notify-report", name, body.monitor, body.week)
-            stored = {"block": channel.block, **payload(body)}
-            ops.append(Op(key, "notify", name, body.monitor, body.week, stored))
-    return ops
-
-
-def notification(stored: dict[str, Any]) -> tuple[str, str]:
-    """Subject and body of an outbox payload, rendered now: a weekly report as its text,
-    else the alerts' digest."""
-    report = body_of(stored)
-    if report is not None:
-        return report.title, report_text(report)
-    return prefect_notification(Digest.from_json(stored["digest"]))
-
-
-class NotifyTransport:
+class PrefectChannel:
     """Sends outbox entries to Prefect notification blocks (rendered at send time).
 
     A block that refuses or cannot be read keeps its entry pending for the next run; one
@@ -127,6 +72,13 @@ class NotifyTransport:
 
     name = NOTIFY
     verifiable = False
+
+    @classmethod
+    def opened(cls, environ: Mapping[str, str]) -> PrefectChannel:
+        """The channel, when a Prefect API is configured to load blocks from."""
+        if not prefect_api_configured(environ):
+            raise Unavailable("no PREFECT_API_URL to load the blocks from")
+        return cls()
 
     def send(self, entry: Entry, parent: Entry | None) -> Sent:
         block = str(entry.payload["block"])

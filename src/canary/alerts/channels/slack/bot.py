@@ -1,168 +1,34 @@
-"""Thin senders behind one interface: Slack Web API (bot token), incoming webhook, files.
-
-Each turns an outbox entry into one request and maps every failure to a
-``DeliveryError`` that says how far it reaches (this entry, its channel, or everything
-for now) and whether the outcome is unknown (the request may have arrived).
-"""
+"""Slack through the Web API with a bot token: posts, thread replies, updates and chart
+uploads, and finding what an attempt with an unknown outcome left in Slack."""
 
 from __future__ import annotations
 
-import http.client
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
-from pathlib import Path
-from typing import Any, Literal, Protocol
-from urllib.error import HTTPError, URLError
+from typing import Any
+from urllib.error import HTTPError
 from urllib.request import HTTPSHandler, ProxyHandler, Request, build_opener
 
 from pydantic import SecretStr
-from rich.console import Console
-from slack_sdk import WebClient, WebhookClient
-from slack_sdk.errors import SlackApiError, SlackRequestError
-from slack_sdk.http_retry import RetryHandler
-from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
-from canary.alerts.channels.file_names import outbox_file_name
-from canary.alerts.channels.redact import Redactor
-from canary.alerts.channels.reply_text import reply_text
-from canary.alerts.channels.slack.ratelimit import BudgetedRateLimit
+from canary.alerts.channels.base import DeliveryError, Sent
+from canary.alerts.channels.slack.config import SlackChannelConfig
 from canary.alerts.channels.slack.sdk_logging import slack_logger
+from canary.alerts.channels.slack.sender import SlackSender, retry_handlers, slack_rendered
 from canary.alerts.outbox.records import Entry
-from canary.alerts.render.digest_render import file_text, rendered
-from canary.alerts.report_delivery import body_of
-from canary.config import SlackConfig
-from canary.weekly.render import report_markdown, report_slack, report_text
 
-Scope = Literal["entry", "channel", "all"]
-Sent = tuple[str, str | None]  # channel id (or sink name), message ts
-
-AUTH_ERRORS = {
-    "invalid_auth",
-    "not_authed",
-    "token_revoked",
-    "token_expired",
-    "account_inactive",
-    "missing_scope",
-    "no_permission",
-}
-CHANNEL_ERRORS = {"channel_not_found", "not_in_channel", "is_archived", "restricted_action"}
-TRANSIENT_ERRORS = {
-    "ratelimited",
-    "service_unavailable",
-    "fatal_error",
-    "internal_error",
-    "request_timeout",
-}
 HISTORY_PAGES = 5
-BODY_LIMIT = 80  # characters of an error reply shown
 NO_FILES_READ = ("missing_scope", "no_permission")
-NOT_JSON = "Received a response in a non-JSON format"  # slack_sdk's words
 
 
-def slack_rendered(payload: dict[str, Any], **how: bool) -> tuple[str, list[dict[str, Any]]]:
-    """Slack text and blocks of an outbox payload: a weekly report's, else an alert's
-    (``how``: as ``digest_render.rendered`` takes it)."""
-    report = body_of(payload)
-    return report_slack(report) if report is not None else rendered(payload, **how)
-
-
-class DeliveryError(Exception):
-    """A delivery that did not (or may not) happen; never carries a secret."""
-
-    def __init__(self, message: str, scope: Scope, unknown: bool = False) -> None:
-        super().__init__(message)
-        self.scope = scope
-        self.unknown = unknown
-        self.ref: str | None = None  # what the attempt was given to look up (a file id)
-
-
-class Transport(Protocol):
-    name: str
-    verifiable: bool
-
-    def send(self, entry: Entry, parent: Entry | None) -> Sent: ...
-
-    def find(self, entry: Entry, parent: Entry | None) -> Sent | None: ...
-
-
-def retry_handlers(rate_limit: BudgetedRateLimit) -> list[RetryHandler]:
-    """Rate limits (Retry-After, within the run's budget) and 500/503 are retried; dropped
-    connections are not."""
-    return [rate_limit, ServerErrorRetryHandler(max_retry_count=2)]
-
-
-def _refused(exc: BaseException) -> bool:
-    reason = getattr(exc, "reason", None)
-    return isinstance(exc, ConnectionRefusedError) or isinstance(reason, ConnectionRefusedError)
-
-
-def _api_error(
-    what: str, exc: SlackApiError, rate_limit: BudgetedRateLimit, redactor: Redactor
-) -> DeliveryError:
-    response = exc.response
-    status = getattr(response, "status_code", 0)
-    code = response.get("error") if isinstance(response.data, dict) else None
-    code = code or f"HTTP {status}"
-    if code.startswith(NOT_JSON):  # a proxy's error page, say: the body's start follows
-        body = reply_text(redactor.scrub(code.removeprefix(NOT_JSON).lstrip(": ")), BODY_LIMIT)
-        told = f"HTTP {status}, unreadable reply: {body}" if body else "unreadable reply"
-        return DeliveryError(f"{what}: outcome unknown ({told})", "all", unknown=True)
-    refusal = rate_limit.take_refusal() if status == 429 else None
-    if refusal is not None:
-        return DeliveryError(f"{what}: {refusal}", "all")
-    if status == 429 or status >= 500 or code in TRANSIENT_ERRORS:
-        return DeliveryError(f"{what}: Slack is unavailable ({code})", "all")
-    if code in AUTH_ERRORS:
-        return DeliveryError(f"{what}: Slack refused the bot token ({code})", "all")
-    if code in CHANNEL_ERRORS:
-        return DeliveryError(f"{what}: {code} (is the bot invited to the channel?)", "channel")
-    return DeliveryError(f"{what}: rejected by Slack ({code})", "entry")
-
-
-@contextmanager
-def slack_errors(
-    what: str, redactor: Redactor, rate_limit: BudgetedRateLimit, read: bool = False
-) -> Iterator[None]:
-    """Map whatever a Slack call raises to a ``DeliveryError`` (text scrubbed of secrets).
-
-    A failed ``read`` changed nothing in Slack, so its outcome is never unknown.
-    """
-    try:
-        yield
-    except DeliveryError:
-        raise
-    except SlackApiError as exc:
-        err = _api_error(what, exc, rate_limit, redactor)
-        err.unknown = err.unknown and not read
-        raise err from None
-    except SlackRequestError as exc:
-        raise DeliveryError(f"{what}: {redactor.scrub(str(exc))}", "all") from None
-    except (URLError, OSError, http.client.HTTPException, ValueError) as exc:
-        name = type(getattr(exc, "reason", None) or exc).__name__
-        if _refused(exc) or read:
-            raise DeliveryError(f"{what}: Slack unreachable ({name})", "all") from None
-        raise DeliveryError(f"{what}: outcome unknown ({name})", "all", unknown=True) from None
-
-
-class _SlackSender:
-    """What both Slack clients share: the secret to scrub and the rate-limit wait budget."""
-
-    def __init__(self, secret: SecretStr, slack: SlackConfig) -> None:
-        self.redactor = Redactor([secret.get_secret_value()])
-        self.rate_limit = BudgetedRateLimit(slack.retry_after_max)
-
-    def errors(self, what: str, read: bool = False) -> AbstractContextManager[None]:
-        """``slack_errors`` for a call of this client."""
-        return slack_errors(what, self.redactor, self.rate_limit, read)
-
-
-class SlackTransport(_SlackSender):
+class SlackTransport(SlackSender):
     """The Slack Web API with a bot token: posts, thread replies, updates, uploads."""
 
     name = "slack"
     verifiable = True
 
-    def __init__(self, token: SecretStr, slack: SlackConfig) -> None:
+    def __init__(self, token: SecretStr, slack: SlackChannelConfig) -> None:
         super().__init__(token, slack)
         kwargs: dict[str, Any] = {"base_url": slack.base_url} if slack.base_url else {}
         self.client = WebClient(
@@ -368,81 +234,3 @@ def _shared_into(file: dict[str, Any], channel: str, thread: str | None) -> bool
     if not found:
         return not any(shares.get(kind) for kind in ("public", "private"))
     return thread is None or any(s.get("thread_ts") == thread for s in found)
-
-
-class WebhookTransport(_SlackSender):
-    """An incoming webhook: one channel, no threads, no updates, no lookups."""
-
-    name = "webhook"
-    verifiable = False
-
-    def __init__(self, url: SecretStr, slack: SlackConfig) -> None:
-        super().__init__(url, slack)
-        self.client = WebhookClient(
-            url.get_secret_value(),
-            timeout=slack.timeout,
-            retry_handlers=retry_handlers(self.rate_limit),
-            logger=slack_logger("canary.slack.webhook", self.redactor),
-        )
-
-    def send(self, entry: Entry, parent: Entry | None) -> Sent:
-        text, blocks = slack_rendered(entry.payload, threaded=False)
-        with self.errors("webhook post"):
-            reply = self.client.send(text=text, blocks=blocks)
-        if reply.status_code == 200:
-            return "webhook", None
-        body = reply_text(self.redactor.scrub(str(reply.body or "")), BODY_LIMIT)
-        what = f"webhook post: HTTP {reply.status_code} {body}".strip()
-        refusal = self.rate_limit.take_refusal() if reply.status_code == 429 else None
-        if refusal is not None:
-            raise DeliveryError(f"webhook post: {refusal}", "all")
-        if reply.status_code == 429 or reply.status_code >= 500 or reply.status_code == 403:
-            raise DeliveryError(what, "all")
-        if reply.status_code in (404, 410):
-            raise DeliveryError(what, "channel")
-        raise DeliveryError(what, "entry")
-
-    def find(self, entry: Entry, parent: Entry | None) -> Sent | None:
-        return None
-
-
-class FileTransport:
-    """The file outbox (and the console) when Slack is not configured: one markdown file
-    per message, a weekly report's chart beside it as a PNG of the same name."""
-
-    name = "file"
-    verifiable = True
-
-    def __init__(self, directory: Path, console: Console | None) -> None:
-        self.directory = directory
-        self.console = console
-
-    def path_for(self, entry: Entry) -> Path:
-        return self.directory / outbox_file_name(
-            entry.week, entry.monitor, entry.channel, entry.key
-        )
-
-    def send(self, entry: Entry, parent: Entry | None) -> Sent:
-        path = self.path_for(entry)
-        report, chart = body_of(entry.payload), entry.blob
-        if report is None:
-            markdown, plain = file_text(entry.payload)
-        else:
-            markdown, plain = report_markdown(report), report_text(report)
-            if chart:  # its chart, beside it
-                markdown += f"\n![{report.title}: recent weeks]({path.stem}.png)\n"
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if report is not None and chart:
-                path.with_suffix(".png").write_bytes(chart)
-            path.write_text(markdown)
-        except OSError as exc:
-            raise DeliveryError(f"file outbox {path}: {exc.strerror}", "all") from None
-        if self.console is not None:
-            self.console.print(plain, markup=False)
-            what = "alert" if report is None else "weekly report"
-            self.console.print(f"({what} for {entry.channel} written to {path})", markup=False)
-        return "file", None
-
-    def find(self, entry: Entry, parent: Entry | None) -> Sent | None:
-        return ("file", None) if self.path_for(entry).exists() else None

@@ -1,0 +1,1 @@
+"""Prefect notification blocks as an alert channel: any block Prefect has."""
