@@ -1,5 +1,7 @@
-"""Alerts: a message model independent of Slack, pure renderers, the lifecycle keyed by
-fingerprint, and delivery through a durable outbox (Slack bot token, webhook or files).
+"""Alerts: the policy at the top (routes, mutes, masking, the lifecycle keyed by
+fingerprint, composing deliveries), ``render/`` (the channel-neutral body and its pure
+renderers), ``outbox/`` (durable delivery) and ``channels/`` (Slack bot or webhook, the file
+outbox, Prefect notification blocks, each behind ``channels.base``).
 
 Entry points: ``canary.alerts.deliver.deliver`` after a run, ``canary slack test``.
 """
