@@ -23,12 +23,11 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     Field,
+    PlainValidator,
     PrivateAttr,
     TypeAdapter,
     ValidationError,
     ValidationInfo,
-    ValidatorFunctionWrapHandler,
-    WrapValidator,
     field_validator,
     model_validator,
 )
@@ -68,25 +67,22 @@ def _suite_name(value: str) -> str:
     return name
 
 
-def _source_of_kind(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+def _source_of_kind(value: Any, info: ValidationInfo) -> Any:
     """A source validated as the config model its ``kind`` names in the source registry."""
     if isinstance(value, SourceConfig):
         return value
-    return source_adapter().validate_python(value, context=info.context)
-
-
-def source_adapter() -> TypeAdapter[SourceConfig]:
-    """A tagged union of the registered kinds' config models (remade when a kind is added)."""
-    return _adapter(tuple(k.config for k in KINDS.values()))
+    models = tuple(kind.config for kind in KINDS.values())
+    return _tagged_union(models).validate_python(value, context=info.context)
 
 
 @cache
-def _adapter(models: tuple[type[SourceConfig], ...]) -> TypeAdapter[SourceConfig]:
+def _tagged_union(models: tuple[type[SourceConfig], ...]) -> TypeAdapter[SourceConfig]:
+    """The models as one union tagged by ``kind`` (made again once a kind is registered)."""
     union: Any = Annotated[Union[models], Field(discriminator="kind")]  # noqa: UP007
     return TypeAdapter(union)
 
 
-SourceByKind = Annotated[SourceConfig, WrapValidator(_source_of_kind)]
+SourceByKind = Annotated[SourceConfig, PlainValidator(_source_of_kind)]
 
 
 class HistorySettings(Strict):
