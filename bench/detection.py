@@ -40,13 +40,14 @@ from bench.incidents import NONE, UNEXPLAINED, matrix_lines
 from bench.pings import GeneratorSpec
 from canary.anomaly.detectors import HISTORY_CHECKS
 from canary.checks.validate import GreatExpectations
-from canary.config import Config, FileDataset, FilesSource, load_config
+from canary.config import Config, load_config
 from canary.dashboards import catalog
 from canary.incidents import incidents_of
 from canary.pipeline import RunOptions, plan
 from canary.replay import backtest, default_workers
 from canary.results import RunResult
 from canary.sample.scenarios import BREAKAGES, PRODUCT_CHANGES, SCENARIOS
+from canary.sources.files_config import FileDataset, FilesSourceConfig
 from canary.store.db import Store
 from canary.weeks import WEEK, as_of_datetime
 
@@ -112,7 +113,7 @@ def _files_config(globs: dict[str, Path], folder: Path) -> tuple[Config, bool]:
     for name, monitor in config.monitors.items():
         pattern = str(globs[monitor.dashboard])
         tiles = [t.dataset for t in catalog().dashboards[monitor.dashboard].tiles]
-        sources[name] = FilesSource(
+        sources[name] = FilesSourceConfig(
             kind="files",
             complete_after=timedelta(days=1),
             datasets={d: FileDataset(path=pattern.format(dataset=d)) for d in tiles},

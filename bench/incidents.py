@@ -28,7 +28,7 @@ from datetime import date
 from pathlib import Path
 
 from canary.checks.validate import GreatExpectations
-from canary.config import Config, SampleSource, load_config
+from canary.config import Config, load_config
 from canary.incidents import Incident, incidents_of
 from canary.pipeline import RunOptions, plan
 from canary.replay import backtest
@@ -36,6 +36,7 @@ from canary.results import RunResult
 from canary.sample.generator import generate, release_of
 from canary.sample.scenarios import PAGE_VIEWS, PRODUCT_CHANGES, SCENARIOS, inject
 from canary.sources.sample import sample_spec
+from canary.sources.sample_config import SampleSourceConfig
 from canary.store.db import Store
 from canary.summary import ACTIVE
 from canary.weeks import WEEK, as_of_datetime
@@ -136,7 +137,7 @@ def _reach(config: Config, slug: str, week: date) -> int:
     """Most active instances (``ACTIVE`` page views the week before, a value in the week) on
     the release out at ``week``, over ``week`` and the week after: how many can tell."""
     source = config.sources["sample"]
-    assert isinstance(source, SampleSource)
+    assert isinstance(source, SampleSourceConfig)
     spec = sample_spec(source, as_of_datetime(AS_OF))
     frame = inject(generate(spec), slug, week, spec)
     counts = []

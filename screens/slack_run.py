@@ -21,11 +21,11 @@ import pytest
 import yaml
 
 from canary.cli import main as canary
-from canary.config import SampleSource
 from canary.sample.generator import generate
 from canary.sample.scenarios import inject
 from canary.sample.warehouse import WarehouseSpec, write
 from canary.sources.sample import sample_spec
+from canary.sources.sample_config import SampleSourceConfig
 from canary.weeks import WEEK, as_of_datetime
 from screens.slack_page import Message, Screen, Upload
 from screens.slack_report import report_screen
@@ -67,7 +67,7 @@ def as_of(week: date) -> date:
 def build_warehouse(path: Path, sample: Mapping[str, Any], healthy_week: date) -> None:
     """The sample warehouse (canary.yaml's seed and weeks) up to ``healthy_week``, broken by
     ``SCENARIO`` in ``BROKEN_WEEK`` only."""
-    spec = sample_spec(SampleSource(**sample), as_of_datetime(as_of(healthy_week)))
+    spec = sample_spec(SampleSourceConfig(**sample), as_of_datetime(as_of(healthy_week)))
     frame = generate(spec)
     broken = inject(frame, SCENARIO, BROKEN_WEEK, spec)
     healed = pd.concat(

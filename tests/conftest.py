@@ -86,12 +86,12 @@ def config_path(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def shared_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data directory holding the healthy sample as of AS_OF, built once per session."""
-    from canary.config import SampleSource
     from canary.pipeline import sample_spec
     from canary.sample.warehouse import WarehouseSpec, ensure
+    from canary.sources.sample_config import SampleSourceConfig
 
     data_dir = tmp_path_factory.mktemp("sample")
-    spec = sample_spec(SampleSource(kind="sample"), NOW)
+    spec = sample_spec(SampleSourceConfig(kind="sample"), NOW)
     ensure(data_dir, WarehouseSpec(spec))
     return data_dir
 
@@ -101,14 +101,14 @@ def sample_exports(data_dir: Path, dashboard: str, datasets: tuple[str, ...]) ->
     as a dashboard export holds it (a DataFrame)."""
     from datetime import timedelta
 
-    from canary.config import SampleSource
     from canary.dashboards import catalog
     from canary.pipeline import sample_spec
     from canary.sample.warehouse import WarehouseSpec
     from canary.sources.sample import SampleWarehouseSource
+    from canary.sources.sample_config import SampleSourceConfig
 
     board = catalog().dashboards[dashboard]
-    spec = WarehouseSpec(sample_spec(SampleSource(kind="sample"), NOW))
+    spec = WarehouseSpec(sample_spec(SampleSourceConfig(kind="sample"), NOW))
     sql = SampleWarehouseSource(data_dir, spec, board, timedelta(days=1)).sql()
     return {
         t.dataset: sql.query(t, (None, LATEST_WEEK)).frame

@@ -664,7 +664,7 @@ def serving(
 ) -> Iterator[LookerFake]:
     """The stand-in on ``warehouse``, with the client secret in the environment and no
     proxy for 127.0.0.1; Looker sessions are closed afterwards."""
-    from canary.sources.looker import close_clients
+    from canary.sources.looker.client import close_clients
 
     monkeypatch.setenv("LOOKERSDK_CLIENT_SECRET", CLIENT_SECRET)
     for name in ("NO_PROXY", "no_proxy"):

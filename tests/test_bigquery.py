@@ -24,7 +24,6 @@ from pydantic import ValidationError
 
 from canary.checks import validate
 from canary.checks.validate import GreatExpectations
-from canary.config import SqlSource as SqlConfig
 from canary.config import load_config
 from canary.config_base import SecretRef
 from canary.dashboards import catalog
@@ -36,6 +35,7 @@ from canary.sample.warehouse import FILE_NAME, WarehouseSpec, ensure, url_of
 from canary.sources.registry import BuildContext
 from canary.sources.sql import connection
 from canary.sources.sql import source as sql_source
+from canary.sources.sql.config import SqlSourceConfig
 from canary.sources.sql.connection import engine_for, engine_options, read_frame
 from canary.sources.sql.dialects import BIGQUERY, dialect_of
 from canary.sources.sql.source import SqlSource, build
@@ -104,7 +104,7 @@ def _monitor(source: str) -> dict[str, Any]:
     }
 
 
-def _built(cfg: SqlConfig, environ: dict[str, str], tmp_path: Path) -> SqlSource:
+def _built(cfg: SqlSourceConfig, environ: dict[str, str], tmp_path: Path) -> SqlSource:
     board = catalog().dashboards["all-instances"]
     return build("bq", cfg, BuildContext(board, tmp_path, tmp_path, environ))
 
@@ -129,7 +129,7 @@ def test_canary_loads_google_libraries_only_for_a_bigquery_source() -> None:
 def test_the_key_and_the_bytes_limit_reach_the_driver_and_no_message(
     key: str, tmp_path: Path
 ) -> None:
-    cfg = SqlConfig(
+    cfg = SqlSourceConfig(
         kind="sql", url=URL, credentials=SecretRef(env="BQ_KEY"), max_bytes_billed=10**9
     )
     source = _built(cfg, {"BQ_KEY": key}, tmp_path)
@@ -213,20 +213,20 @@ def test_query_timeout_is_a_bigquery_job_timeout_for_canary_and_for_ge(
 
 def test_bigquery_settings_on_another_dialect_are_a_config_error(key: str, tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="max_bytes_billed: not taken by a PostgreSQL URL"):
-        SqlConfig(kind="sql", url="postgresql+psycopg://h/db", max_bytes_billed=1)
-    cfg = SqlConfig(kind="sql", url=SecretRef(env="URL"), credentials=SecretRef(env="BQ_KEY"))
+        SqlSourceConfig(kind="sql", url="postgresql+psycopg://h/db", max_bytes_billed=1)
+    cfg = SqlSourceConfig(kind="sql", url=SecretRef(env="URL"), credentials=SecretRef(env="BQ_KEY"))
     with pytest.raises(ConfigError, match=r"sources\.bq\.credentials: not taken by a DuckDB"):
         _built(cfg, {"URL": "duckdb:///w.duckdb", "BQ_KEY": key}, tmp_path)
     with pytest.raises(ValidationError, match="greater than or equal to 1"):
-        SqlConfig(kind="sql", url=URL, max_bytes_billed=0)
+        SqlSourceConfig(kind="sql", url=URL, max_bytes_billed=0)
     # a secret URL that is none is left for the reads to name
-    cfg = SqlConfig(kind="sql", url=SecretRef(env="URL"), max_bytes_billed=5)
+    cfg = SqlSourceConfig(kind="sql", url=SecretRef(env="URL"), max_bytes_billed=5)
     with pytest.raises(SourceError, match="Could not parse SQLAlchemy URL"):
         _built(cfg, {"URL": "warehouse please"}, tmp_path).columns("weekly_pings")
 
 
 def test_a_key_that_is_not_a_service_account_key_is_named_not_shown(tmp_path: Path) -> None:
-    cfg = SqlConfig(kind="sql", url=URL, credentials=SecretRef(env="BQ_KEY"))
+    cfg = SqlSourceConfig(kind="sql", url=URL, credentials=SecretRef(env="BQ_KEY"))
     with pytest.raises(ConfigError) as info:
         _built(cfg, {"BQ_KEY": '{"type": "authorized_user", "refresh_token": "s3cret"}'}, tmp_path)
     assert str(info.value) == (

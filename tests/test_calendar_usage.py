@@ -11,10 +11,10 @@ import pytest
 from bench.calendar_usage import Season, export, generate
 from bench.pings import GeneratorSpec
 
-from canary.config import FileDataset
 from canary.dashboards import catalog
 from canary.sample.generator import CANARY_LABEL
 from canary.sources.files import FilesSource
+from canary.sources.files_config import FileDataset
 from canary.weeks import week_start
 
 END = date(2026, 11, 16)

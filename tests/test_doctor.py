@@ -11,7 +11,8 @@ import pytest
 
 from canary.cli import main
 from canary.config import load_config
-from canary.doctor import Context, Finding, diagnose, exit_code
+from canary.doctor.base import Context, Finding
+from canary.doctor.command import diagnose, exit_code
 from canary.errors import ExitCode, SourceError
 from canary.sample.warehouse import FILE_NAME
 from tests.conftest import write_config

@@ -15,13 +15,14 @@ import pytest
 import sqlalchemy as sa
 
 from canary.checks.validate import GreatExpectations
-from canary.config import FileDataset, load_config
+from canary.config import load_config
 from canary.dashboards import catalog
 from canary.pipeline import Plan, check_dataset
 from canary.results import CheckResult
 from canary.sample.generator import SampleSpec
 from canary.sample.warehouse import WarehouseSpec, ensure, url_of
 from canary.sources.files import FilesSource
+from canary.sources.files_config import FileDataset
 from canary.sources.sql.source import SqlSource
 from canary.summary import TileSummary
 from tests.conftest import LATEST_WEEK, REPO

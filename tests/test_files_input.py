@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from canary.cli import main
-from canary.config import FileDataset
 from canary.dashboards import Tile, catalog
 from canary.errors import SourceError
 from canary.sources.files import FilesSource
+from canary.sources.files_config import FileDataset
 from tests.conftest import AS_OF, LATEST_WEEK
 from tests.test_files_source import export_tiles, files_config
 

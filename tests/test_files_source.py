@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from canary.cli import main
-from canary.config import SampleSource
 from canary.dashboards import catalog
 from canary.report.json_result import validate
 from canary.sample.warehouse import WarehouseSpec
 from canary.sources.sample import SampleWarehouseSource, sample_spec
+from canary.sources.sample_config import SampleSourceConfig
 from tests.conftest import AS_OF, LATEST_WEEK, NOW, write_files_config
 
 CANARY_DATASETS = ("instances_reporting", "page_views", "creators", "instance_usage")
@@ -28,7 +28,7 @@ def export_tiles(
     dashboard = catalog().dashboards["canary" if monitor.endswith("canary") else "all-instances"]
     sample = SampleWarehouseSource(
         directory / "warehouse",
-        WarehouseSpec(sample_spec(SampleSource(kind="sample"), NOW), scenario, LATEST_WEEK),
+        WarehouseSpec(sample_spec(SampleSourceConfig(kind="sample"), NOW), scenario, LATEST_WEEK),
         dashboard,
         timedelta(days=1),
     )

@@ -205,16 +205,16 @@ def test_a_bigquery_key_from_a_prefect_block_reaches_the_url_the_driver_reads(
     from prefect.blocks.system import Secret
     from sqlalchemy.engine import make_url
 
-    from canary.config import SqlSource as SqlConfig
     from canary.config_base import SecretRef
     from canary.dashboards import catalog
     from canary.sources.registry import BuildContext
+    from canary.sources.sql.config import SqlSourceConfig
     from canary.sources.sql.source import build
     from canary.url_secrets import safe_url
 
     key = '{"type": "service_account", "project_id": "p", "private_key": "k"}'
     Secret(value=key).save("canary-test-bigquery-key", overwrite=True)
-    cfg = SqlConfig(
+    cfg = SqlSourceConfig(
         kind="sql",
         url="bigquery://p/analytics",
         credentials=SecretRef(env="CANARY_BIGQUERY_KEY", prefect_block="canary-test-bigquery-key"),

@@ -11,11 +11,11 @@ import pytest
 from bench.holiday_usage import Shape, country_days, export, generate, ramp, weekly
 from bench.pings import GeneratorSpec
 
-from canary.config import FileDataset
 from canary.dashboards import catalog
 from canary.sample.generator import CANARY_SITE_ID, release_of
 from canary.sample.scenarios import inject
 from canary.sources.files import FilesSource
+from canary.sources.files_config import FileDataset
 from canary.weeks import week_start
 
 END = date(2026, 11, 16)

@@ -12,11 +12,12 @@ import yaml
 
 from canary.checks.validate import GreatExpectations
 from canary.cli import main
-from canary.config import SampleSource, load_config
+from canary.config import load_config
 from canary.pipeline import RunOptions, plan, run_monitor, sample_spec
 from canary.report.json_result import document, validate
 from canary.results import RunResult
 from canary.sample.warehouse import FILE_NAME, WarehouseSpec, ensure
+from canary.sources.sample_config import SampleSourceConfig
 from canary.store.db import Store
 from tests.conftest import AS_OF, NOW, REPO, write_config
 from tests.looker_fake import LOOKER_SOURCE_OF, looker_config, serving, shared_ge
@@ -110,7 +111,7 @@ def test_broken_weeks_match_the_sample_source(
     scenario: str, tmp_path: Path, ge: GreatExpectations, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ref_dir = tmp_path / "sample"
-    spec = WarehouseSpec(sample_spec(SampleSource(kind="sample"), NOW), scenario)
+    spec = WarehouseSpec(sample_spec(SampleSourceConfig(kind="sample"), NOW), scenario)
     warehouse = ensure(ref_dir / ".canary", spec)
     expected = sample_reference(ref_dir, ge, scenario, [CANARY])
     assert "failed" in {r["status"] for r in expected["runs"]}

@@ -18,11 +18,11 @@ import pandas as pd
 import pytest
 import requests
 
-from canary.config import SampleSource
 from canary.dashboards import Catalog, Tile, bundled_raw, catalog, parse_catalog
 from canary.pipeline import sample_spec
 from canary.sample.warehouse import FILE_NAME, WarehouseSpec, ensure, url_of
 from canary.sources.base import week_range
+from canary.sources.sample_config import SampleSourceConfig
 from canary.sources.sql.source import SqlSource
 from tests.conftest import LATEST_WEEK, NOW
 from tests.looker_fake import CLIENT_ID, CLIENT_SECRET, MODEL, LookerFake
@@ -251,7 +251,7 @@ def dropped_field(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A warehouse where the newest release stops sending page views: whole versions then
     sum no views at all (null in plain SQL, 0 in Looker)."""
     spec = WarehouseSpec(
-        sample_spec(SampleSource(kind="sample"), NOW),
+        sample_spec(SampleSourceConfig(kind="sample"), NOW),
         "version-field-drop",
         LATEST_WEEK - timedelta(weeks=3),
     )

@@ -11,21 +11,18 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from canary.config import (
-    LookerDashboardSource,
-    LookerLookSource,
-    LookerQuerySource,
-    SampleSource,
-    load_config,
-)
+from canary.config import load_config
 from canary.dashboards import catalog
 from canary.errors import ConfigError, SourceError
 from canary.pipeline import RunOptions, build_source, sample_spec
 from canary.sample.warehouse import FILE_NAME, WarehouseSpec
-from canary.sources.looker import LookerDataset, build_looker_source
+from canary.sources.looker.build import build_looker_source
+from canary.sources.looker.config import LookerDashboardConfig, LookerLookConfig, LookerQueryConfig
 from canary.sources.looker.json_bi import BodyError, parse
+from canary.sources.looker.source import LookerDataset
 from canary.sources.looker.tiles import slug, weeks_expression
 from canary.sources.sample import SampleWarehouseSource
+from canary.sources.sample_config import SampleSourceConfig
 from tests.conftest import LATEST_WEEK, NOW
 from tests.looker_fake import (
     CLIENT_ID,
@@ -49,7 +46,7 @@ def looker(shared_sample: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Loo
 
 
 def reference(shared_sample: Path, dashboard_name: str) -> SampleWarehouseSource:
-    spec = WarehouseSpec(sample_spec(SampleSource(kind="sample"), NOW))
+    spec = WarehouseSpec(sample_spec(SampleSourceConfig(kind="sample"), NOW))
     board = catalog().dashboards[dashboard_name]
     return SampleWarehouseSource(shared_sample, spec, board, timedelta(days=1))
 
@@ -65,7 +62,7 @@ def dashboard_source(fake: LookerFake, name: str = "canary", **cfg: Any) -> Any:
     }
     return build_looker_source(
         f"looker-{name}",
-        LookerDashboardSource.model_validate(raw),
+        LookerDashboardConfig.model_validate(raw),
         catalog().dashboards[name],
         {"LOOKERSDK_CLIENT_SECRET": CLIENT_SECRET},
     )
@@ -175,7 +172,7 @@ def test_looks_and_inline_queries(looker: LookerFake, shared_sample: Path) -> No
     env = {"LOOKERSDK_CLIENT_SECRET": CLIENT_SECRET}
     common = {"base_url": looker.base_url, "client_id": CLIENT_ID, "retries": FAST}
     looks = {saved.element: look_id for look_id, saved in looker.looks.items()}
-    cfg = LookerLookSource.model_validate(
+    cfg = LookerLookConfig.model_validate(
         {
             "kind": "looker_look",
             "looks": {
@@ -195,7 +192,7 @@ def test_looks_and_inline_queries(looker: LookerFake, shared_sample: Path) -> No
         assert got.link == f"{looker.base_url}/looks/{looks[dataset]}"
     assert paths(looker, "GET", f"/looks/{looks['page_views']}/run/json_bi")
     tile = ALL.tile("creators")
-    query_cfg = LookerQuerySource.model_validate(
+    query_cfg = LookerQueryConfig.model_validate(
         {
             "kind": "looker_query",
             "queries": {
@@ -259,7 +256,7 @@ def test_settings_come_from_lookersdk_variables_and_never_looker_ini(
     (tmp_path / "looker.ini").write_text(
         "[Looker]\nbase_url=http://127.0.0.1:9\nclient_id=ini\nclient_secret=ini\n"
     )
-    cfg = LookerDashboardSource(kind="looker_dashboard", dashboard_id="2")
+    cfg = LookerDashboardConfig(kind="looker_dashboard", dashboard_id="2")
     env = {
         "LOOKERSDK_BASE_URL": looker.base_url,
         "LOOKERSDK_CLIENT_ID": CLIENT_ID,
@@ -303,13 +300,13 @@ def test_config_errors_name_the_key(tmp_path: Path) -> None:
         load_config(path)
     base = {"base_url": "http://127.0.0.1:9", "client_id": CLIENT_ID}
     assert (
-        LookerLookSource.model_validate({"kind": "looker_look", "looks": {"creators": 12}, **base})
+        LookerLookConfig.model_validate({"kind": "looker_look", "looks": {"creators": 12}, **base})
         .looks["creators"]
         .id
         == "12"
     )
     with pytest.raises(ValueError, match="pattern"):
-        LookerQuerySource.model_validate(
+        LookerQueryConfig.model_validate(
             {
                 "kind": "looker_query",
                 "queries": {"x": {"model": "m", "view": "v", "fields": ["nodot"]}},

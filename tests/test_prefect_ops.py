@@ -11,15 +11,15 @@ import pytest
 
 from canary.cli import main
 from canary.config import load_config
-from canary.doctor import Context
-from canary.errors import ConfigError, ExitCode
-from canary.prefect_ops.doctor_checks import (
+from canary.doctor.base import Context
+from canary.doctor.prefect import (
     schedules,
     secret_origins,
     store_location,
     store_schema,
     writable_places,
 )
+from canary.errors import ConfigError, ExitCode
 from canary.prefect_ops.events import run_events
 from canary.prefect_ops.schedules import scheduled_weeks
 from canary.prefect_ops.secret_blocks import secret_refs

@@ -12,15 +12,17 @@ import pandas as pd
 import pytest
 
 from canary.checks.validate import GreatExpectations
-from canary.config import FileDataset, SampleSource, load_config
+from canary.config import load_config
 from canary.dashboards import Tile, catalog
 from canary.errors import SourceError
 from canary.pipeline import RunOptions, plan
 from canary.replay import _warm_ranges, backfill, backtest
 from canary.sample.warehouse import WarehouseSpec
 from canary.sources.files import FilesSource
+from canary.sources.files_config import FileDataset
 from canary.sources.ranges import read_weeks, runs, summarize_weeks
 from canary.sources.sample import SampleWarehouseSource, sample_spec
+from canary.sources.sample_config import SampleSourceConfig
 from canary.sources.sql.source import SqlSource
 from canary.store.db import Store
 from canary.summary import TileSummary, summary_of
@@ -34,7 +36,7 @@ BOARD = catalog().dashboards["all-instances"]
 
 
 def _sample(data_dir: Path) -> SampleWarehouseSource:
-    spec = WarehouseSpec(sample_spec(SampleSource(kind="sample"), NOW))
+    spec = WarehouseSpec(sample_spec(SampleSourceConfig(kind="sample"), NOW))
     return SampleWarehouseSource(data_dir, spec, BOARD, timedelta(days=1))
 
 

@@ -12,9 +12,9 @@ from canary.anomaly.detectors import cumulative_counter, level, year_ago_weeks
 from canary.anomaly.inputs import HistoryInput
 from canary.config import DEFAULT_QUIET_WEEKS, HISTORY_DEFAULTS, load_config
 from canary.dashboards import catalog
+from canary.dataset import Dataset
 from canary.pipeline import RunOptions, plan
 from canary.replay import warm_up
-from canary.sources.base import Dataset
 from canary.store.db import Store
 from canary.summary import summary_of
 from canary.weeks import WEEK, weeks_back

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from snowflake.connector import errors
 
 from canary.checks.validate import GreatExpectations
-from canary.config import FileDataset, load_config
+from canary.config import load_config
 from canary.dashboards import catalog
 from canary.pipeline import Plan, run_monitor
 from canary.sample.generator import SampleSpec
@@ -21,6 +21,7 @@ from canary.sample.scenarios import SCENARIOS
 from canary.sample.warehouse import WarehouseSpec, ensure, url_of
 from canary.sources.base import Source
 from canary.sources.files import FilesSource
+from canary.sources.files_config import FileDataset
 from canary.sources.sql import connection
 from canary.sources.sql.connection import column_types, engine_options
 from canary.sources.sql.dialects import SNOWFLAKE, dialect_of

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from canary.checks.validate import GreatExpectations
-from canary.config import FileDataset, load_config
+from canary.config import load_config
 from canary.dashboards import catalog
 from canary.pipeline import Plan, run_monitor
 from canary.sample.generator import SampleSpec
@@ -19,6 +19,7 @@ from canary.sample.scenarios import BREAKAGES, SCENARIOS
 from canary.sample.warehouse import WarehouseSpec, ensure, url_of
 from canary.sources.base import Source
 from canary.sources.files import FilesSource
+from canary.sources.files_config import FileDataset
 from canary.sources.sql.source import SqlSource
 from canary.store.db import Store
 from canary.summary import TileSummary, summary_of

@@ -8,19 +8,21 @@ from typing import get_args
 
 import pytest
 
-from canary.config import Source, load_config
+from canary.config import load_config
 from canary.errors import ConfigError
 from canary.pipeline import RunOptions, plan
 from canary.sources.registry import KINDS
 from tests.conftest import NOW, write_config
 
 
-def test_every_config_kind_is_registered_with_a_builder() -> None:
-    models = get_args(get_args(Source)[0])
-    kinds = {k for m in models for k in get_args(m.model_fields["kind"].annotation)}
-    assert kinds == set(KINDS)
-    for kind in KINDS.values():
+def test_every_kind_names_its_own_config_model_builder_and_doctor() -> None:
+    for name, kind in KINDS.items():
+        assert get_args(kind.config.model_fields["kind"].annotation) == (name,)
         assert callable(import_module(kind.module).build)
+        if kind.doctor is not None:
+            assert callable(import_module(kind.doctor).check)
+        for key in kind.secrets:
+            assert key in kind.config.model_fields
 
 
 def _config(tmp_path: Path, source: dict[str, object]) -> Path:

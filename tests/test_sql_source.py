@@ -14,11 +14,11 @@ import pytest
 import sqlalchemy as sa
 
 from canary.cli import main
-from canary.config import SampleSource
 from canary.dashboards import catalog
 from canary.errors import SourceError
 from canary.sample.warehouse import FILE_NAME, WarehouseSpec
 from canary.sources.sample import SampleWarehouseSource, sample_spec
+from canary.sources.sample_config import SampleSourceConfig
 from canary.sources.sql.connection import read_frame
 from canary.sources.sql.dialects import DUCKDB
 from canary.sources.sql.source import SqlSource
@@ -53,7 +53,7 @@ def test_every_tile_reads_what_the_sample_holds(
     dashboard = catalog().dashboards[board]
     reference = SampleWarehouseSource(
         shared_sample,
-        WarehouseSpec(sample_spec(SampleSource(kind="sample"), NOW)),
+        WarehouseSpec(sample_spec(SampleSourceConfig(kind="sample"), NOW)),
         dashboard,
         timedelta(days=1),
     )

@@ -21,8 +21,8 @@ from canary import logfiles
 from canary.alerts.commands import add_parser as add_slack_parser
 from canary.alerts.commands import cmd_slack, print_delivery
 from canary.argtypes import day_arg, result_path_arg, week_arg
-from canary.doctor import add_parser as add_doctor_parser
-from canary.doctor import cmd_doctor
+from canary.doctor.command import add_parser as add_doctor_parser
+from canary.doctor.command import cmd_doctor
 from canary.errors import ConfigError, ExitCode, StoreError, exit_code_for
 from canary.history_commands import add_parsers as add_history_parsers
 from canary.history_commands import cmd_accept, cmd_backfill, cmd_backtest
@@ -219,12 +219,15 @@ def cmd_sample(args: argparse.Namespace, console: Console) -> ExitCode:
         for slug, scenario in SCENARIOS.items():
             print(f"{slug}\t{scenario.summary}")
         return ExitCode.OK
-    from canary.config import SampleSource, load_config
+    from canary.config import load_config
     from canary.sources import sample
     from canary.sources.registry import BuildContext
+    from canary.sources.sample_config import SampleSourceConfig
 
     config = load_config(args.config)
-    found = next(((n, s) for n, s in config.sources.items() if isinstance(s, SampleSource)), None)
+    found = next(
+        ((n, s) for n, s in config.sources.items() if isinstance(s, SampleSourceConfig)), None
+    )
     if found is None:
         raise ConfigError(f"{args.config}: sources: no source of kind 'sample' is configured")
     ctx = BuildContext(

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from difflib import get_close_matches
 from fnmatch import fnmatchcase
+from functools import cache
 from pathlib import Path
 from types import GenericAlias, UnionType
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, cast, get_args, get_origin
@@ -21,9 +22,10 @@ import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     Field,
+    PlainValidator,
     PrivateAttr,
+    TypeAdapter,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -45,8 +47,11 @@ from canary.config_base import (
     flat_types,
 )
 from canary.dashboards import Catalog, catalog
+from canary.database_url import database_url_problem
 from canary.definitions import Definitions, read_definitions, to_catalog
 from canary.errors import ConfigError
+from canary.sources.registry import KINDS, dataset_entries
+from canary.sources.source_config import SourceConfig
 from canary.strict_yaml import DuplicateKeyError, parse_yaml
 from canary.weekly.measures import chosen_measures, series_measures
 
@@ -66,202 +71,22 @@ def _suite_name(value: str) -> str:
     return name
 
 
-def _export_path(value: str) -> str:
-    if not value.strip():
-        raise ValueError("a path or glob of the export file(s), relative to the config file")
-    return value
-
-
-class SampleSource(Strict):
-    """The bundled sample warehouse, generated on first use."""
-
-    kind: Literal["sample"]
-    complete_after: Duration = timedelta(days=1)
-    seed: int = 7
-    weeks: int = Field(default=104, ge=8, le=520)
-
-
-class FileDataset(Strict):
-    path: Annotated[str, AfterValidator(_export_path)] = Field(
-        description="a path or glob, relative to the config file"
-    )
-    format: Literal["csv", "parquet"] | None = None
-
-
-class FilesSource(Strict):
-    """CSV or Parquet exports: a path or glob per dataset."""
-
-    kind: Literal["files"]
-    complete_after: Duration = timedelta(days=1)
-    datasets: dict[str, FileDataset]
-
-
-TableName = Annotated[
-    str, Field(pattern=r"^\w+(\.\w+){0,2}$", description="[catalog.][schema.]table")
-]
-
-
-class SqlSource(Strict):
-    """A SQL warehouse over any SQLAlchemy URL; each view's fields are SQL over its table."""
-
-    kind: Literal["sql"]
-    url: str | SecretRef = Field(description="a SQLAlchemy URL, or where the secret one is")
-    tables: dict[str, TableName] = Field(default={}, description="view -> table; default: view")
-    complete_after: Duration = timedelta(days=1)
-    query_timeout: Duration = timedelta(seconds=300)
-    retries: int = Field(default=2, ge=0, le=10, description="retries of a transient error")
-    credentials: SecretRef | None = Field(
-        default=None, description="where the service-account key (JSON) is (BigQuery)"
-    )
-    max_bytes_billed: int | None = Field(
-        default=None, ge=1, description="a query billing more bytes fails (BigQuery)"
-    )
-
-    @model_validator(mode="after")
-    def _dialect_settings(self) -> SqlSource:
-        problem = isinstance(self.url, str) and dialect_settings_problem(self.url, self.settings)
-        if problem:
-            raise ValueError(problem)
-        return self
-
-    @property
-    def settings(self) -> list[str]:
-        """The connection settings given (``credentials``, ``max_bytes_billed``)."""
-        return [k for k in ("credentials", "max_bytes_billed") if getattr(self, k) is not None]
-
-    @field_validator("tables")
-    @classmethod
-    def _known_views(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
-        views = catalog_of(info).views
-        unknown = sorted(set(value) - set(views))
-        if unknown:
-            raise ValueError(
-                f"unknown view {', '.join(unknown)}; allowed: {', '.join(sorted(views))}"
-            )
+def _source_of_kind(value: Any, info: ValidationInfo) -> Any:
+    """A source validated as the config model its ``kind`` names in the source registry."""
+    if isinstance(value, SourceConfig):
         return value
+    models = tuple(kind.config for kind in KINDS.values())
+    return _tagged_union(models).validate_python(value, context=info.context)
 
 
-def dialect_settings_problem(url: str, given: list[str]) -> str | None:
-    """Why the connection settings ``given`` (``credentials``, ``max_bytes_billed``) do not
-    fit ``url``'s dialect (None: they do, or ``url`` is no URL: said elsewhere)."""
-    from sqlalchemy.exc import ArgumentError
-
-    from canary.sources.sql.dialects import dialect_of
-
-    try:
-        dialect = dialect_of(url)
-    except (ArgumentError, ValueError):
-        return None
-    if not given or dialect.with_settings is not None:
-        return None
-    return f"{' and '.join(given)}: not taken by a {dialect.label} URL (BigQuery takes them)"
+@cache
+def _tagged_union(models: tuple[type[SourceConfig], ...]) -> TypeAdapter[SourceConfig]:
+    """The models as one union tagged by ``kind`` (made again once a kind is registered)."""
+    union: Any = Annotated[Union[models], Field(discriminator="kind")]  # noqa: UP007
+    return TypeAdapter(union)
 
 
-# --- Looker sources (docs/looker.md) ----------------------------------------------
-
-
-def _looker_id(value: Any) -> Any:
-    """Looker ids are strings; YAML writes ``12`` as a number."""
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-
-
-def looker_base_url(value: str) -> str:
-    """``scheme://host[:port]``: the SDK adds ``/api/4.0`` and drops any other path."""
-    if not re.fullmatch(r"https?://[^/\s]+/?", value):
-        raise ValueError("the Looker API URL as scheme://host[:port], without a path")
-    return value.rstrip("/")
-
-
-LookerId = Annotated[str, BeforeValidator(_looker_id), Field(min_length=1)]
-LookerField = Annotated[str, Field(pattern=r"^\w+\.\w+$", description="view.field")]
-
-
-class LookerRetries(Strict):
-    """Retries of one Looker request on 429, 5xx, timeouts and dropped connections."""
-
-    attempts: int = Field(default=4, ge=0, le=20, description="retries after the first try")
-    backoff: float = Field(default=1.0, ge=0, description="seconds before retry 1, doubling")
-    backoff_max: float = Field(default=60.0, ge=0)
-    jitter: float = Field(default=1.0, ge=0, description="up to this many seconds added")
-    retry_after_max: int = Field(default=300, ge=0, description="longest Retry-After honoured")
-    give_up_after: int = Field(
-        default=6, ge=1, le=100, description="failed tries in a row before a run stops calling"
-    )
-
-
-class LookerConnection(Strict):
-    """What every Looker source shares. Unset ``base_url``, ``client_id``, ``verify_ssl``
-    and ``timeout`` fall back to ``LOOKERSDK_BASE_URL``, ``_CLIENT_ID``, ``_VERIFY_SSL``
-    and ``_TIMEOUT``."""
-
-    complete_after: Duration = timedelta(days=1)
-    base_url: Annotated[str, AfterValidator(looker_base_url)] | None = None
-    web_url: str | None = Field(default=None, pattern=r"^https?://", description="for links")
-    client_id: str | None = None
-    client_secret: SecretRef = SecretRef(env="LOOKERSDK_CLIENT_SECRET")
-    verify_ssl: bool | None = None
-    timeout: Duration | None = Field(default=None, description="per request; default 120s")
-    retries: LookerRetries = LookerRetries()
-    row_limit: int | None = Field(default=None, ge=1, le=1_000_000, description="rows per tile")
-    columns: dict[LookerField, str] = Field(default={}, description="Looker field -> column")
-
-
-class LookerDashboardSource(LookerConnection):
-    """A Looker dashboard: every query tile is a dataset, filtered like the dashboard."""
-
-    kind: Literal["looker_dashboard"]
-    dashboard_id: LookerId
-    filters: dict[str, str] = Field(default={}, description="dashboard filter -> expression")
-    date_filter: str | None = Field(default=None, description="dashboard filter for weeks")
-    datasets: dict[str, str] = Field(default={}, description="tile title or id -> dataset")
-
-
-def _look_entry(value: Any) -> Any:
-    return {"id": value} if isinstance(value, str | int) else value
-
-
-class LookerLook(Strict):
-    id: LookerId
-    week_field: LookerField | None = Field(default=None, description="filtered to the weeks")
-
-
-class LookerLookSource(LookerConnection):
-    """Saved Looks, one per dataset."""
-
-    kind: Literal["looker_look"]
-    looks: dict[str, Annotated[LookerLook, BeforeValidator(_look_entry)]]
-
-
-class LookerQuery(Strict):
-    model: str
-    view: str
-    fields: list[LookerField] = Field(min_length=1)
-    filters: dict[LookerField, str] = {}
-    sorts: list[str] = []
-    limit: int | None = Field(default=None, ge=1, le=1_000_000)
-    week_field: LookerField | None = Field(default=None, description="filtered to the weeks")
-
-
-class LookerQuerySource(LookerConnection):
-    """Inline Looker queries (model, view, fields, filters, sorts, limit), one per dataset."""
-
-    kind: Literal["looker_query"]
-    queries: dict[str, LookerQuery]
-
-
-LookerSource = LookerDashboardSource | LookerLookSource | LookerQuerySource
-LOOKER_KINDS = (LookerDashboardSource, LookerLookSource, LookerQuerySource)
-
-
-Source = Annotated[
-    SampleSource
-    | FilesSource
-    | SqlSource
-    | LookerDashboardSource
-    | LookerLookSource
-    | LookerQuerySource,
-    Field(discriminator="kind"),
-]
+SourceByKind = Annotated[SourceConfig, PlainValidator(_source_of_kind)]
 
 
 class HistorySettings(Strict):
@@ -424,7 +249,7 @@ class Config(Strict):
     data_dir: Path = Path(".canary")
     expectations_dir: Path = Path("expectations")
     store: StoreConfig = StoreConfig()
-    sources: dict[Name, Source]
+    sources: dict[Name, SourceByKind]
     monitors: dict[Name, MonitorConfig]
     secrets: dict[Name, SecretRef] = {}
     slack: SlackConfig = SlackConfig()
@@ -480,7 +305,7 @@ class Config(Strict):
                     raise _RefError(
                         ("monitors", name, "datasets", dataset, "source"), src, sorted(self.sources)
                     )
-                key, entries = _entries(self.sources[src])
+                key, entries = dataset_entries(self.sources[src])
                 if entries is not None and dataset not in entries:
                     raise _RefError(
                         ("sources", src, key),
@@ -576,17 +401,6 @@ def _rebuild_notify() -> None:
 
 
 on_change(_rebuild_notify)
-
-
-def _entries(source: Any) -> tuple[str, Mapping[str, Any] | None]:
-    """The key and entries of a source that needs one per dataset (files, looks, queries)."""
-    if isinstance(source, FilesSource):
-        return "datasets", source.datasets
-    if isinstance(source, LookerLookSource):
-        return "looks", source.looks
-    if isinstance(source, LookerQuerySource):
-        return "queries", source.queries
-    return "", None
 
 
 def _known_columns(loc: tuple[str, ...], history: HistorySettings, columns: set[str]) -> None:
@@ -709,6 +523,9 @@ def _unwrapped(tp: Any) -> Any:
 def _step(tp: Any, part: str) -> tuple[Any, bool]:
     """Type found at ``part`` below ``tp``, and whether ``part`` was a union tag."""
     tp = _unwrapped(tp)
+    if tp is SourceConfig:  # a source: the tag is its kind in the registry
+        entry = KINDS.get(part)
+        return (entry.config if entry else None), entry is not None
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         info = tp.model_fields.get(part)
         return (info.annotation if info else None), False
@@ -812,27 +629,6 @@ def _report(problems: list[tuple[str, str]], file: str, env_names: dict[str, str
 
 
 STORE_EXAMPLE = "e.g. sqlite:////abs/path/store.db or postgresql+psycopg://user@host/db"
-WAREHOUSE_EXAMPLE = (
-    "for PostgreSQL write postgresql+psycopg://; another warehouse needs its dialect package "
-    "in the venv"
-)
-
-
-def database_url_problem(url: str, example: str) -> str | None:
-    """Why ``url`` cannot reach a database (not a SQLAlchemy URL, or a database kind with no
-    installed dialect); ``example`` shows a good one."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
-        return f"not a database URL ({example})"
-    try:
-        parsed.get_dialect().import_dbapi()
-    except (ArgumentError, ImportError):  # NoSuchModuleError is an ArgumentError
-        return f"no installed SQLAlchemy dialect reads {parsed.drivername!r} URLs ({example})"
-    return None
 
 
 def parse_config(raw: Any, file: str, environ: Mapping[str, str] | None = None) -> Config:
@@ -856,26 +652,22 @@ def parse_config(raw: Any, file: str, environ: Mapping[str, str] | None = None) 
         raise ConfigError(_report(problems, file, env_names, raw)) from None
     config._catalog = cat
     problems = [
-        (f"sources.{name}.url", problem)
+        (f"sources.{name}.{key}", problem)
         for name, source in config.sources.items()
-        if isinstance(source, SqlSource) and isinstance(source.url, str)
-        if (problem := database_url_problem(source.url, WAREHOUSE_EXAMPLE))
+        for key, problem in source.value_problems().items()
     ]
     store_problem = config.store.url and database_url_problem(config.store.url, STORE_EXAMPLE)
     if store_problem:
         problems.append(("store.url", store_problem))
     if problems:
         raise ConfigError(_report(problems, file, env_names, raw))
-    env_urls = [(STORE_URL_ENV, "", STORE_EXAMPLE)] + [
-        (source.url.env, f" (sources.{name}.url)", WAREHOUSE_EXAMPLE)
-        for name, source in config.sources.items()
-        if isinstance(source, SqlSource) and isinstance(source.url, SecretRef) and source.url.env
-    ]
-    for variable, key, example in env_urls:
-        env_url = env.get(variable)
-        env_problem = env_url and database_url_problem(env_url, example)
-        if env_problem:
-            raise ConfigError(f"environment variable {variable}{key}: {env_problem}")
+    env_url = env.get(STORE_URL_ENV)
+    env_problem = env_url and database_url_problem(env_url, STORE_EXAMPLE)
+    if env_problem:
+        raise ConfigError(f"environment variable {STORE_URL_ENV}: {env_problem}")
+    for name, source in config.sources.items():
+        for variable, key, problem in source.environment_problems(env):
+            raise ConfigError(f"environment variable {variable} (sources.{name}.{key}): {problem}")
     return config
 
 

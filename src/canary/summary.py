@@ -18,8 +18,8 @@ import pandas as pd
 
 from canary.checks import row_key
 from canary.dashboards import Tile
+from canary.dataset import Dataset
 from canary.profile import METRIC_COLUMNS, NUMERIC, profile
-from canary.sources.base import Dataset
 from canary.weeks import WEEK
 
 #: Columns of ``WeekOverWeek.counters``: per counter of the instances present both weeks.

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from canary.config import LOOKER_KINDS, Config, SqlSource
+from canary.config import Config
 from canary.config_base import SecretRef
+from canary.sources.registry import source_secrets
 
 
 def secret_refs(config: Config) -> dict[str, SecretRef]:
@@ -19,12 +20,7 @@ def secret_refs(config: Config) -> dict[str, SecretRef]:
     if config.slack.webhook is not None:
         refs["slack.webhook"] = config.slack.webhook
     for name, source in config.sources.items():
-        if isinstance(source, LOOKER_KINDS):
-            refs[f"sources.{name}.client_secret"] = source.client_secret
-        if isinstance(source, SqlSource) and isinstance(source.url, SecretRef):
-            refs[f"sources.{name}.url"] = source.url
-        if isinstance(source, SqlSource) and source.credentials is not None:
-            refs[f"sources.{name}.credentials"] = source.credentials
+        refs.update(source_secrets(name, source))
     for name, ref in config.secrets.items():
         refs[f"secrets.{name}"] = ref
     return refs

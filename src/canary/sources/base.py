@@ -1,34 +1,16 @@
-"""What every source returns, and the protocol a source implements."""
+"""The protocol a source implements, and the weeks a pull asks for."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import pandas as pd
 
 from canary.dashboards import Tile
+from canary.dataset import Dataset
+from canary.summary import TileSummary
 from canary.weeks import WEEK
-
-if TYPE_CHECKING:
-    from canary.summary import TileSummary
-
-
-@dataclass
-class Dataset:
-    """One pulled dataset: a typed frame plus what messages need to point back to it."""
-
-    name: str
-    tile: Tile
-    frame: pd.DataFrame
-    link: str | None = None
-    warnings: list[str] = field(default_factory=list)  # e.g. "row limit hit: data truncated"
-
-    @property
-    def fields(self) -> dict[str, str]:
-        """Column -> the source's original ``view.field`` name."""
-        return {f.column: f.ref for f in self.tile.fields}
 
 
 class Source(Protocol):

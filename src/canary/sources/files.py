@@ -19,13 +19,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from canary.config import FileDataset
-from canary.config import FilesSource as FilesConfig
 from canary.dashboards import Tile
+from canary.dataset import Dataset
 from canary.errors import ConfigError, SourceError
 from canary.frames import type_frame
 from canary.profile import NUMERIC
-from canary.sources.base import Dataset, week_range
+from canary.sources.base import week_range
+from canary.sources.files_config import FileDataset, FilesSourceConfig
 from canary.sources.registry import BuildContext
 from canary.sources.sql import pushdown
 from canary.sources.sql.connection import read_frame
@@ -351,7 +351,7 @@ def _first_keyless_line(path: str, key: list[str]) -> int | None:
     return None
 
 
-def build(name: str, cfg: FilesConfig, ctx: BuildContext) -> FilesSource:
+def build(name: str, cfg: FilesSourceConfig, ctx: BuildContext) -> FilesSource:
     """The files source ``name``; a ``path`` at a folder is refused (``ConfigError``)."""
     source = FilesSource(ctx.base_dir, cfg.datasets, cfg.complete_after)
     for dataset, spec in cfg.datasets.items():

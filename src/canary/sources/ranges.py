@@ -15,9 +15,10 @@ from datetime import date, timedelta
 from typing import Protocol, runtime_checkable
 
 from canary.dashboards import Tile
+from canary.dataset import Dataset
 from canary.errors import CanaryError
 from canary.frames import WeeksNotMondays
-from canary.sources.base import Dataset, Source, within_weeks
+from canary.sources.base import Source, within_weeks
 from canary.summary import TileSummary, summary_of
 from canary.weeks import WEEK
 

@@ -1,40 +1,104 @@
-"""Source kinds by name: the config's ``kind`` picks the module that builds the source.
+"""Source kinds by name: each kind names, in one entry, its config model, the module that
+builds it, the module of its doctor checks and the config keys that name its secrets.
 
-A kind is one module with a ``build(name, cfg, ctx)`` function (plus its config model in
-``canary.config``); modules are imported on first use, so Looker's SDK loads only for Looker.
+The config's ``kind`` picks the entry. A kind's module has ``build(name, cfg, ctx)`` (and may
+have ``end_run()``); its doctor module has ``check(ctx, name, cfg)`` yielding findings.
+Modules are imported on first use, so Looker's SDK loads only for Looker. ``register`` adds
+a kind: ``canary.config`` reads the registry each time it validates a config.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from canary.config_base import SecretRef
 from canary.dashboards import Dashboard, View, catalog
 from canary.errors import ConfigError
-from canary.sources.base import Source
+from canary.sources.files_config import FilesSourceConfig
+from canary.sources.looker.config import LookerDashboardConfig, LookerLookConfig, LookerQueryConfig
+from canary.sources.sample_config import SampleSourceConfig
+from canary.sources.source_config import SourceConfig
+from canary.sources.sql.config import SqlSourceConfig
+
+if TYPE_CHECKING:
+    from canary.doctor.base import Context, Finding
+    from canary.sources.base import Source
 
 
 @dataclass(frozen=True)
 class SourceKind:
-    """Where a kind is built, and whether it can inject a catalog scenario."""
+    """One kind of source: what its config is, and where its parts are.
 
+    ``entries`` names the config key holding one entry per dataset a monitor checks
+    (files' ``datasets``), if the kind has one."""
+
+    config: type[SourceConfig]
     module: str
+    doctor: str | None = None
+    secrets: tuple[str, ...] = ()
+    entries: str | None = None
     scenarios: bool = False
 
 
+_LOOKER, _LOOKER_DOCTOR = "canary.sources.looker.build", "canary.sources.looker.doctor"
+
 KINDS: dict[str, SourceKind] = {
-    "sample": SourceKind("canary.sources.sample", scenarios=True),
-    "files": SourceKind("canary.sources.files"),
-    "sql": SourceKind("canary.sources.sql.source"),
-    "looker_dashboard": SourceKind("canary.sources.looker"),
-    "looker_look": SourceKind("canary.sources.looker"),
-    "looker_query": SourceKind("canary.sources.looker"),
+    "sample": SourceKind(SampleSourceConfig, "canary.sources.sample", scenarios=True),
+    "files": SourceKind(FilesSourceConfig, "canary.sources.files", entries="datasets"),
+    "sql": SourceKind(
+        SqlSourceConfig,
+        "canary.sources.sql.source",
+        doctor="canary.sources.sql.doctor",
+        secrets=("url", "credentials"),
+    ),
+    "looker_dashboard": SourceKind(
+        LookerDashboardConfig, _LOOKER, _LOOKER_DOCTOR, secrets=("client_secret",)
+    ),
+    "looker_look": SourceKind(
+        LookerLookConfig, _LOOKER, _LOOKER_DOCTOR, secrets=("client_secret",), entries="looks"
+    ),
+    "looker_query": SourceKind(
+        LookerQueryConfig, _LOOKER, _LOOKER_DOCTOR, secrets=("client_secret",), entries="queries"
+    ),
 }
+
+
+def register(name: str, kind: SourceKind) -> None:
+    """Add source kind ``name``; its config model's ``kind`` must be that literal."""
+    tags = kind.config.model_fields["kind"].annotation
+    if getattr(tags, "__args__", None) != (name,):
+        raise ValueError(f"{kind.config.__name__}.kind must be Literal[{name!r}]")
+    KINDS[name] = kind
+
+
+def kind_of(cfg: SourceConfig) -> SourceKind:
+    """The registry entry of a validated source config."""
+    return KINDS[cfg.kind]
+
+
+def source_secrets(name: str, cfg: SourceConfig) -> dict[str, SecretRef]:
+    """Where config source ``name``'s secrets come from, by key (``sources.NAME.url``...)."""
+    refs = {key: getattr(cfg, key) for key in kind_of(cfg).secrets}
+    return {f"sources.{name}.{k}": ref for k, ref in refs.items() if isinstance(ref, SecretRef)}
+
+
+def dataset_entries(cfg: SourceConfig) -> tuple[str, Mapping[str, Any] | None]:
+    """The key and entries of a source that needs one per dataset (files, looks, queries)."""
+    key = kind_of(cfg).entries
+    return (key, getattr(cfg, key)) if key else ("", None)
+
+
+def doctor_checks(ctx: Context, name: str, cfg: SourceConfig) -> Iterator[Finding]:
+    """What the doctor finds about config source ``name``: its kind's checks, if any."""
+    module = kind_of(cfg).doctor
+    if module is not None:
+        yield from import_module(module).check(ctx, name, cfg)
 
 
 @dataclass(frozen=True)
@@ -51,7 +115,7 @@ class BuildContext:
     scenario_week: date | None = None
 
 
-def build(name: str, cfg: Any, ctx: BuildContext) -> Source:
+def build(name: str, cfg: SourceConfig, ctx: BuildContext) -> Source:
     """The source of config source ``name`` (no I/O until its first pull)."""
     kind = KINDS.get(cfg.kind)
     if kind is None:

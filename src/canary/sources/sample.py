@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from canary.config import SampleSource
 from canary.dashboards import Dashboard, Tile, View, catalog
+from canary.dataset import Dataset
 from canary.sample.generator import SampleSpec
 from canary.sample.warehouse import FILE_NAME, WarehouseSpec, ensure, url_of
-from canary.sources.base import Dataset
 from canary.sources.registry import BuildContext
+from canary.sources.sample_config import SampleSourceConfig
 from canary.sources.sql.source import SqlSource
 from canary.summary import TileSummary
 from canary.weeks import latest_complete_week
@@ -45,7 +45,7 @@ class Contents:
         )
 
 
-def sample_spec(source: SampleSource, now: datetime) -> SampleSpec:
+def sample_spec(source: SampleSourceConfig, now: datetime) -> SampleSpec:
     """What the sample holds as of ``now``: weeks up to the latest complete one."""
     end = latest_complete_week(now, source.complete_after)
     return SampleSpec(end_week=end, weeks=source.weeks, seed=source.seed)
@@ -108,7 +108,7 @@ class SampleWarehouseSource:
         return self.sql().query(tile, weeks)
 
 
-def build(name: str, cfg: SampleSource, ctx: BuildContext) -> SampleWarehouseSource:
+def build(name: str, cfg: SampleSourceConfig, ctx: BuildContext) -> SampleWarehouseSource:
     spec = WarehouseSpec(sample_spec(cfg, ctx.now), ctx.scenario, ctx.scenario_week)
     return SampleWarehouseSource(
         ctx.data_dir, spec, ctx.dashboard, cfg.complete_after, views=ctx.views

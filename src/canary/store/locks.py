@@ -28,7 +28,7 @@ from canary.url_secrets import safe_url
 POLL_SECONDS = 0.2
 
 
-def holder_name(what: str) -> str:
+def lock_holder(what: str) -> str:
     """Who holds a lock, as others are told: what, process id, host and since when."""
     since = f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC"
     return f"{what} (pid {os.getpid()} on {socket.gethostname()}, since {since})"
@@ -146,5 +146,5 @@ def store_lock(engine: Engine, name: str, timeout: float) -> Iterator[None]:
         return
     digest = hashlib.sha256(name.encode()).hexdigest()[:16]
     lock_file = database.with_name(f"{database.name}.{digest}.lock")
-    with file_lock(lock_file, holder_name(f"canary {name}"), timeout):
+    with file_lock(lock_file, lock_holder(f"canary {name}"), timeout):
         yield

@@ -10,9 +10,10 @@ import pandas as pd
 
 from canary.alerts.render.model import Link, is_web
 from canary.alerts.week_runs import recorded_runs
-from canary.config import Config, LookerDashboardSource, MonitorConfig
+from canary.config import Config, MonitorConfig
 from canary.errors import ConfigError
 from canary.results import RunResult
+from canary.sources.looker.config import LookerDashboardConfig
 from canary.sources.looker.links import dashboard_link
 from canary.store.db import Store
 from canary.store.history import level_ranges, with_current
@@ -91,7 +92,7 @@ def looker_links(config: Config, monitor: MonitorConfig, run: RunResult) -> list
     address the run's pull linked, else the one its config names; fit to show (no user or
     password, filter values masked), even as an older run recorded it."""
     source = config.sources[monitor.source]
-    if not isinstance(source, LookerDashboardSource):
+    if not isinstance(source, LookerDashboardConfig):
         return []
     pulled = (
         d.link

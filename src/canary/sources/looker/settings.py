@@ -14,9 +14,9 @@ from looker_sdk.rtl.api_settings import ApiSettings, SettingsConfig
 from looker_sdk.sdk import constants
 from pydantic import SecretStr
 
-from canary.config import LookerConnection, LookerRetries, looker_base_url
 from canary.errors import ConfigError, SecretError
 from canary.secrets import resolve
+from canary.sources.looker.config import LookerConnection, LookerRetries, looker_base_url
 
 ENV_PREFIX = "LOOKERSDK_"
 DEFAULT_TIMEOUT = 120.0

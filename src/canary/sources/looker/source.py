@@ -13,18 +13,19 @@ from datetime import date, timedelta
 
 from looker_sdk.sdk.api40 import models as mdls
 
-from canary.config import (
-    LookerConnection,
-    LookerDashboardSource,
-    LookerLookSource,
-    LookerQuerySource,
-)
 from canary.dashboards import Dashboard, Tile
+from canary.dataset import Dataset
 from canary.errors import SourceError
 from canary.frames import type_frame
-from canary.sources.base import Dataset, week_range, within_weeks
+from canary.sources.base import week_range, within_weeks
 from canary.sources.looker import json_bi
 from canary.sources.looker.client import LookerClient, Sdk, client_for
+from canary.sources.looker.config import (
+    LookerConnection,
+    LookerDashboardConfig,
+    LookerLookConfig,
+    LookerQueryConfig,
+)
 from canary.sources.looker.links import dashboard_link, explore_link, look_link
 from canary.sources.looker.settings import Connection
 from canary.sources.looker.tiles import (
@@ -154,7 +155,7 @@ class LookerSource:
 class DashboardSource(LookerSource):
     """Every query tile of a Looker dashboard, filtered the way the dashboard filters it."""
 
-    cfg: LookerDashboardSource
+    cfg: LookerDashboardConfig
     dashboard: Dashboard  # the canary dashboard whose tiles these are
     _board: Board | None = field(default=None, repr=False)
     _noted: bool = False
@@ -233,7 +234,7 @@ def unsupported_notes(what: str, tiles: list[DashboardTile]) -> list[str]:
 class LookSource(LookerSource):
     """Saved looks, one per dataset (``week_field`` narrows them to the pulled weeks)."""
 
-    cfg: LookerLookSource
+    cfg: LookerLookConfig
     _looks: dict[str, Look] = field(default_factory=dict, repr=False)
 
     def look(self, look_id: str) -> Look:
@@ -262,7 +263,7 @@ class LookSource(LookerSource):
 class QuerySource(LookerSource):
     """Inline queries from the config, one per dataset."""
 
-    cfg: LookerQuerySource
+    cfg: LookerQueryConfig
 
     def pull(self, tile: Tile, week: date) -> Dataset:
         spec = self.cfg.queries[tile.dataset]

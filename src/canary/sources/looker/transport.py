@@ -33,8 +33,8 @@ from urllib3.exceptions import MaxRetryError
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
-from canary.config import LookerRetries
 from canary.errors import SourceError, TransientSourceError
+from canary.sources.looker.config import LookerRetries
 
 log = logging.getLogger(__name__)
 

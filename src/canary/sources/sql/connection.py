@@ -16,8 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import NullPool
 
-from canary.config import WAREHOUSE_EXAMPLE, database_url_problem
+from canary.database_url import database_url_problem
 from canary.errors import SourceError, TransientSourceError
+from canary.sources.sql.config import WAREHOUSE_EXAMPLE
 from canary.sources.sql.dialects import dialect_of
 from canary.url_secrets import safe_url, scrub
 

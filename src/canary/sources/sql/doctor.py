@@ -5,22 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from canary.config import WAREHOUSE_EXAMPLE, database_url_problem
-from canary.config import SqlSource as SqlConfig
 from canary.dashboards import Dashboard, Field
+from canary.database_url import database_url_problem
+from canary.doctor.base import Context, Finding, Status, failure
 from canary.errors import CanaryError
 from canary.sources.registry import BuildContext
+from canary.sources.sql.config import WAREHOUSE_EXAMPLE, SqlSourceConfig
 from canary.sources.sql.dialects import Dialect
 from canary.sources.sql.source import SqlSource, build
 from canary.url_secrets import safe_url
 from canary.weeks import latest_complete_week
-
-if TYPE_CHECKING:
-    from canary.doctor import Context, Finding, Status
 
 
 def _fields(ctx: Context, source: str) -> dict[str, dict[str, Field]]:
@@ -32,13 +29,6 @@ def _fields(ctx: Context, source: str) -> dict[str, dict[str, Field]]:
             tile = board.tile(dataset)
             out.setdefault(tile.view, {}).update({f.name: f for f in tile.fields})
     return out
-
-
-def sql_sources(ctx: Context) -> Iterator[Finding]:
-    """Every sql source the doctor is asked about."""
-    for name, cfg in ctx.config.sources.items():
-        if isinstance(cfg, SqlConfig) and ctx.wants(name):
-            yield from _sql_source(ctx, name, cfg)
 
 
 def placement(dialect: Dialect) -> tuple[str, tuple[str, ...]]:
@@ -66,15 +56,8 @@ def placement(dialect: Dialect) -> tuple[str, tuple[str, ...]]:
     return detail, tuple(lines)
 
 
-def _failed(check: str, exc: CanaryError) -> Finding:
-    from canary.doctor import Finding
-
-    return Finding(check, "unreachable" if exc.transient else "fail", str(exc))
-
-
-def _sql_source(ctx: Context, name: str, cfg: SqlConfig) -> Iterator[Finding]:
-    from canary.doctor import Finding
-
+def check(ctx: Context, name: str, cfg: SqlSourceConfig) -> Iterator[Finding]:
+    """A sql source: its dialect, connection, tables, fields and rows of the latest week."""
     board = Dashboard(name, name, ())
     try:
         context = BuildContext(
@@ -82,7 +65,7 @@ def _sql_source(ctx: Context, name: str, cfg: SqlConfig) -> Iterator[Finding]:
         )
         source = build(name, cfg, context)
     except CanaryError as exc:
-        yield _failed(f"{name}: connect", exc)
+        yield failure(f"{name}: connect", exc)
         return
     # a URL from a secret is seen here first
     problem = database_url_problem(source.url, WAREHOUSE_EXAMPLE)
@@ -93,7 +76,7 @@ def _sql_source(ctx: Context, name: str, cfg: SqlConfig) -> Iterator[Finding]:
     try:
         source.read("SELECT 1 AS ok", {}, f"source {name} ({safe_url(source.url)})")
     except CanaryError as exc:
-        yield _failed(f"{name}: connect", exc)
+        yield failure(f"{name}: connect", exc)
         return
     yield Finding(f"{name}: connect", "ok", f"connected to {safe_url(source.url)}")
     week = latest_complete_week(datetime.now(UTC), cfg.complete_after)
@@ -102,14 +85,12 @@ def _sql_source(ctx: Context, name: str, cfg: SqlConfig) -> Iterator[Finding]:
 
 
 def _table(source: SqlSource, view: str, fields: list[Field], week: object) -> Iterator[Finding]:
-    from canary.doctor import Finding
-
     table = source.table(view)
     check = f"{source.name}: table {table}"
     try:
         columns = source.columns(table)
     except CanaryError as exc:
-        yield _failed(check, exc)
+        yield failure(check, exc)
         return
     broken = source.broken_fields(table, fields)
     for problem in broken:
@@ -124,7 +105,7 @@ def _table(source: SqlSource, view: str, fields: list[Field], week: object) -> I
             source.where(table),
         )
     except CanaryError as exc:
-        yield _failed(check, exc)
+        yield failure(check, exc)
         return
     rows = int(count["n"].iloc[0])
     found = f"{len(columns)} columns, {len(fields)} fields of view {view} run; "

@@ -11,15 +11,16 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from canary.config import WAREHOUSE_EXAMPLE, database_url_problem, dialect_settings_problem
-from canary.config import SqlSource as SqlConfig
 from canary.dashboards import Dashboard, Field, Tile, View, build_query, catalog
+from canary.database_url import database_url_problem
+from canary.dataset import Dataset
 from canary.errors import ConfigError, SourceError
 from canary.frames import type_frame
 from canary.secrets import resolve
-from canary.sources.base import Dataset, week_range
+from canary.sources.base import week_range
 from canary.sources.registry import BuildContext
 from canary.sources.sql import pushdown
+from canary.sources.sql.config import WAREHOUSE_EXAMPLE, SqlSourceConfig, dialect_settings_problem
 from canary.sources.sql.connection import engine_for, link_of, local_file, read_frame
 from canary.sources.sql.dialects import Dialect, dialect_of
 from canary.sources.sql.pushdown import Relation
@@ -199,7 +200,7 @@ class SqlSource:
         return Dataset(tile.dataset, tile, type_frame(frame, tile, where), link_of(self.url, table))
 
 
-def build(name: str, cfg: SqlConfig, ctx: BuildContext) -> SqlSource:
+def build(name: str, cfg: SqlSourceConfig, ctx: BuildContext) -> SqlSource:
     """The source of config source ``name``; a secret URL and key are resolved here, once."""
     url = (
         cfg.url
@@ -218,7 +219,7 @@ def build(name: str, cfg: SqlConfig, ctx: BuildContext) -> SqlSource:
     )
 
 
-def _with_settings(name: str, url: str, cfg: SqlConfig, ctx: BuildContext) -> str:
+def _with_settings(name: str, url: str, cfg: SqlSourceConfig, ctx: BuildContext) -> str:
     """``url`` with the source's ``credentials`` and ``max_bytes_billed`` written in, as its
     dialect takes them (``ConfigError`` naming the key, never the secret, otherwise)."""
     if not cfg.settings or database_url_problem(url, WAREHOUSE_EXAMPLE):

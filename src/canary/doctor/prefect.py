@@ -9,13 +9,13 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from canary.config_base import duration_text
+from canary.doctor.base import Context, Finding
 from canary.errors import SecretError, StoreError
 from canary.prefect_ops.schedules import scheduled_weeks
 from canary.prefect_ops.secret_blocks import secret_refs
@@ -24,9 +24,6 @@ from canary.store import revision
 from canary.store.db import may_make
 from canary.store.faults import first_line, translate
 from canary.url_secrets import safe_url
-
-if TYPE_CHECKING:
-    from canary.doctor import Context, Finding
 
 #: Check names of these findings start with one of these (the doctor's own checks do not).
 PREFIXES = ("store", "data_dir", "secret ", "schedule ")
@@ -40,8 +37,6 @@ def _temporary(path: Path) -> bool:
 
 def store_location(ctx: Context) -> Iterator[Finding]:
     """Warn about a store that would not survive: a relative or temporary SQLite path."""
-    from canary.doctor import Finding
-
     raw = ctx.config.store_url(ctx.environ)
     try:
         url = make_url(raw)
@@ -90,8 +85,6 @@ def _unwritable(folder: Path) -> str | None:
 def writable_places(ctx: Context) -> Iterator[Finding]:
     """Canary can write where it writes: ``data_dir`` (logs, caches, outbox, the default
     store) and a SQLite store's folder, which must exist unless canary may make it."""
-    from canary.doctor import Finding
-
     data_dir = ctx.config.data_dir.absolute()
     problem = _unwritable(data_dir)
     yield Finding("data_dir", "fail" if problem else "ok", problem or f"{data_dir}: writable")
@@ -130,8 +123,6 @@ def _damaged(file: Path) -> str | None:
 def store_schema(ctx: Context) -> Iterator[Finding]:
     """Connect to the store, read-only: it is reachable, and its schema is one this canary
     can migrate (not from a newer canary, not half made, not rows without a revision)."""
-    from canary.doctor import Finding
-
     raw = ctx.config.store_url(ctx.environ)
     try:
         url = make_url(raw)
@@ -187,8 +178,6 @@ def _connect_timeout(url: URL) -> dict[str, dict[str, int]]:
 
 def secret_origins(ctx: Context) -> Iterator[Finding]:
     """Where each secret the config names comes from (environment or Prefect block)."""
-    from canary.doctor import Finding
-
     for name, ref in secret_refs(ctx.config).items():
         try:
             got = resolve(name, ref, ctx.environ)
@@ -201,8 +190,6 @@ def secret_origins(ctx: Context) -> Iterator[Finding]:
 def schedules(ctx: Context) -> Iterator[Finding]:
     """Which week each deployment's next scheduled run tests (``prefect.yaml`` beside the
     config): the week that has just ended, or a warning saying why not."""
-    from canary.doctor import Finding
-
     path = ctx.config_dir / "prefect.yaml"
     if not path.is_file():
         return
