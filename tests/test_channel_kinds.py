@@ -12,7 +12,8 @@ from typing import Literal
 import pytest
 
 from canary.alerts.channels import registry
-from canary.alerts.channels.base import Channel, ChannelConfig, DeliveryError, Sent
+from canary.alerts.channels.base import DeliveryError, Sent
+from canary.alerts.channels.config import ChannelConfig
 from canary.alerts.notices import notification
 from canary.alerts.outbox import records
 from canary.alerts.outbox.records import NOTIFY, Entry
@@ -65,14 +66,17 @@ class RoomConfig(ChannelConfig):
     kind: Literal["room"] = "room"
     room: str
 
-    def open(self, name: str, environ: Mapping[str, str]) -> Channel:
-        return RoomChannel(ROOMS.setdefault(self.room, Room()))
+
+def open_room(settings: ChannelConfig, name: str, environ: Mapping[str, str]) -> RoomChannel:
+    """The in-process channel of the room ``settings`` names."""
+    assert isinstance(settings, RoomConfig)
+    return RoomChannel(ROOMS.setdefault(settings.room, Room()))
 
 
 @pytest.fixture
 def room(monkeypatch: pytest.MonkeyPatch) -> Iterator[Room]:
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
-    registry.register(RoomConfig)
+    registry.register(RoomConfig, open_room)
     ROOMS.clear()
     yield ROOMS.setdefault("ops", Room())
     registry.unregister("room")

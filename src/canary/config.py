@@ -33,8 +33,8 @@ from pydantic import (
 )
 
 from canary import logfiles
-from canary.alerts.channels.base import ChannelConfig
-from canary.alerts.channels.registry import DEFAULT_KIND, channel_type, on_change
+from canary.alerts.channels.config import ChannelConfig
+from canary.alerts.channels.kinds import DEFAULT_KIND, channel_type, on_change
 from canary.alerts.channels.slack.config import SlackChannelConfig
 from canary.alerts.policy import AlertPolicy, AlertRoute
 from canary.config_base import (

@@ -29,6 +29,7 @@ import pandas as pd
 from rich.console import Console
 from sqlalchemy import Connection, Engine
 
+from canary.alerts.channels import registry
 from canary.alerts.channels.base import Unavailable
 from canary.alerts.channels.slack.channel import Choice, open_slack
 from canary.alerts.compose import Inputs, Mode, compose, detailed
@@ -305,7 +306,7 @@ def _send_notices(
         if not waiting[name]:
             continue
         try:
-            channel = settings.open(name, environ)
+            channel = registry.open_channel(settings, name, environ)
         except Unavailable as exc:
             held[str(exc)] += waiting[name]
             continue

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from canary.alerts.channels.base import ChannelConfig
+from canary.alerts.channels.config import ChannelConfig
 from canary.alerts.compose import op_key
 from canary.alerts.outbox.records import Op
 from canary.alerts.render.digest import Digest

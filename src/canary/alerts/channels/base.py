@@ -12,20 +12,16 @@ How a send ends:
 - unknown: ``DeliveryError(unknown=True)``: the message may have arrived. A ``verifiable``
   channel is asked to ``find`` it before it is sent again; any other never sends it again.
 
-A channel configured under ``notify:`` is a ``ChannelConfig`` (a pydantic model whose
-``kind`` literal names it, registered in ``canary.alerts.channels.registry``) that opens
-its channel.
+A channel configured under ``notify:`` is a ``ChannelConfig``
+(``canary.alerts.channels.config``) whose kind ``canary.alerts.channels.registry`` maps to
+the function that opens its channel.
 """
 
 from __future__ import annotations
 
-from abc import abstractmethod
-from collections.abc import Mapping
 from typing import Literal, Protocol
 
 from canary.alerts.outbox.records import Entry
-from canary.alerts.policy import Severity
-from canary.config_base import Strict
 
 Scope = Literal["entry", "channel", "all"]
 Sent = tuple[str, str | None]  # channel id (or sink name), message ts
@@ -55,25 +51,3 @@ class Channel(Protocol):
 class Unavailable(Exception):
     """A configured channel that cannot be opened now (its API or secret is missing):
     its messages wait in the outbox. The message says why, never a secret."""
-
-
-class ChannelConfig(Strict):
-    """A channel alerts also go to (``notify:``): a run is sent when its most severe
-    incident has one of ``severities`` and its monitor is in ``monitors`` (empty: every
-    monitor); ``reports``: the channel also gets those monitors' weekly usage reports.
-
-    A kind sets ``kind`` to a one-value literal and implements ``open``."""
-
-    kind: str
-    severities: list[Severity] = ["critical"]
-    monitors: list[str] = []
-    reports: bool = False
-
-    def destination(self) -> dict[str, str]:
-        """What this channel's queued messages record of where they go (sent there even
-        when the config changes before they are)."""
-        return {}
-
-    @abstractmethod
-    def open(self, name: str, environ: Mapping[str, str]) -> Channel:
-        """The channel ``name`` is configured as; ``Unavailable`` when it cannot be now."""

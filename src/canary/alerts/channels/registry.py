@@ -1,57 +1,39 @@
-"""Channel kinds by name: each kind's config model (``notify:`` entries are validated as
-the model their ``kind`` names; without one, a Prefect notification block), which opens
-its channel. The config schema is rebuilt whenever a kind is added."""
+"""Channel kinds and how each opens its channel: a new kind is its config model (validated
+under ``notify:``) and a function that opens the channel from it, registered here."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, Union, get_args
+from collections.abc import Callable, Mapping
 
-from pydantic import Field
-
-from canary.alerts.channels.base import ChannelConfig
+from canary.alerts.channels import kinds
+from canary.alerts.channels.base import Channel
+from canary.alerts.channels.config import ChannelConfig
+from canary.alerts.channels.prefect.channel import PrefectChannel
 from canary.alerts.channels.prefect.config import PrefectNotifyChannel
 
-#: The kind of a ``notify:`` entry that names none.
-DEFAULT_KIND = "prefect"
+#: Opens the channel a ``notify:`` entry configures: given the entry, its name and the
+#: environment; raises ``Unavailable`` when it cannot be opened now.
+Opener = Callable[[ChannelConfig, str, Mapping[str, str]], Channel]
 
-KINDS: dict[str, type[ChannelConfig]] = {}
-_listeners: list[Callable[[], None]] = []
-
-
-def kind_of(model: type[ChannelConfig]) -> str:
-    """The name a model's ``kind`` literal gives it."""
-    names = get_args(model.model_fields["kind"].annotation)
-    if len(names) != 1 or not isinstance(names[0], str):
-        raise TypeError(f"{model.__name__}.kind must be a one-value literal, e.g. Literal['x']")
-    return names[0]
+OPENERS: dict[str, Opener] = {}
 
 
-def register(model: type[ChannelConfig]) -> None:
-    """Make ``model``'s kind a channel ``notify:`` entries may name."""
-    KINDS[kind_of(model)] = model
-    for listener in _listeners:
-        listener()
+def register(model: type[ChannelConfig], opener: Opener) -> None:
+    """Make ``model``'s kind a channel ``notify:`` entries may name, opened by ``opener``."""
+    OPENERS[kinds.add(model)] = opener
 
 
 def unregister(kind: str) -> None:
     """Forget the channel kind ``kind``."""
-    del KINDS[kind]
-    for listener in _listeners:
-        listener()
+    kinds.drop(kind)
+    del OPENERS[kind]
 
 
-def on_change(listener: Callable[[], None]) -> None:
-    """Call ``listener`` whenever a kind is registered or forgotten (the schema rebuilds)."""
-    _listeners.append(listener)
+def open_channel(settings: ChannelConfig, name: str, environ: Mapping[str, str]) -> Channel:
+    """The channel the ``notify:`` entry ``name`` configures."""
+    return OPENERS[settings.kind](settings, name, environ)
 
 
-def channel_type() -> Any:
-    """The type of a ``notify:`` entry: one of the registered models, by ``kind``."""
-    models = tuple(KINDS.values())
-    if len(models) == 1:
-        return models[0]
-    return Annotated[Union[models], Field(discriminator="kind")]  # noqa: UP007
-
-
-register(PrefectNotifyChannel)
+OPENERS[kinds.kind_of(PrefectNotifyChannel)] = lambda _s, _n, environ: PrefectChannel.opened(
+    environ
+)

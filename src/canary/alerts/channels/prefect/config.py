@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import Field
 
-from canary.alerts.channels.base import Channel, ChannelConfig
+from canary.alerts.channels.config import ChannelConfig
 
 
 class PrefectNotifyChannel(ChannelConfig):
@@ -24,8 +23,3 @@ class PrefectNotifyChannel(ChannelConfig):
 
     def destination(self) -> dict[str, str]:
         return {"block": self.block}
-
-    def open(self, name: str, environ: Mapping[str, str]) -> Channel:
-        from canary.alerts.channels.prefect.channel import PrefectChannel
-
-        return PrefectChannel.opened(environ)
