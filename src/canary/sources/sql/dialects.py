@@ -19,7 +19,11 @@ record for each of these; the defaults are standard SQL, as PostgreSQL and DuckD
   when a table names its weeks otherwise);
 - ``float_type``: the type a cast to a double-precision float names (``DOUBLE PRECISION``);
 - ``grouping_sets``: whether ``GROUP BY GROUPING SETS`` and ``GROUPING(x)`` are supported
-  (without them the same rows are written as a ``UNION ALL`` of ``GROUP BY`` clauses).
+  (without them the same rows are written as a ``UNION ALL`` of ``GROUP BY`` clauses);
+- ``cte_once``: whether a ``WITH`` query read by several branches is computed once (then
+  grouping sets that need different aggregates are written as a ``UNION ALL`` computing
+  each set's own; BigQuery computes it per reference, so there ``GROUPING SETS`` compute
+  them all in one pass).
 
 Named parameters (``:wk``, ``:p0``) are SQLAlchemy's: the dialect's driver binds them.
 """
@@ -121,6 +125,7 @@ class Dialect:
     week_start: Callable[[str], str] = field(default=date_trunc_week, repr=False)
     float_type: str = "DOUBLE PRECISION"
     grouping_sets: bool = True
+    cte_once: bool = True
     #: the SQL type names (lower case, without parameters) of each family: ``integer``,
     #: ``number``, ``date``, ``string``, ``boolean`` (``types.families`` widens the standard)
     types: Families = field(default_factory=lambda: STANDARD_TYPES, repr=False)
@@ -242,6 +247,7 @@ BIGQUERY = Dialect(
     percentile=approx_quantiles,
     week_start=bigquery_week,
     float_type="FLOAT64",
+    cte_once=False,
     types=families(
         integer={"int64", "byteint", "tinyint"},
         number={"float64", "bignumeric", "bigdecimal"},
