@@ -222,7 +222,7 @@ def _duckdb_views(path: Path, files: Mapping[str, Mapping[str, str]]) -> None:
         f"CREATE VIEW {dataset} AS SELECT * FROM read_parquet({_literal(spec['path'])})"
         for dataset, spec in files.items()
     ]
-    program = "import duckdb, sys; con = duckdb.connect(sys.argv[1])\nfor s in sys.argv[2:]: con.execute(s)"
+    program = "import duckdb, sys\ncon = duckdb.connect(sys.argv[1])\nfor s in sys.argv[2:]: con.execute(s)"
     subprocess.run([str(SODA_PYTHON), "-c", program, str(path), *statements], check=True)
 
 
@@ -283,8 +283,8 @@ def _soda_scan(
         cwd=directory,
         env={**os.environ, **env, "HOME": str(directory)},
     )
-    outcomes = [c.get("outcome") for c in json.loads(results.read_text()).get("checks", [])]
-    summary = ", ".join(f"{outcomes.count(o)} {o}" for o in sorted(set(map(str, outcomes))))
+    outcomes = [str(c.get("outcome")) for c in json.loads(results.read_text()).get("checks", [])]
+    summary = ", ".join(f"{outcomes.count(o)} {o}" for o in sorted(set(outcomes)))
     return Measured(
         f"Soda Core, soda scan ({source['type']})",
         f"{len(outcomes)} checks ({summary})",
