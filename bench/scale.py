@@ -292,13 +292,19 @@ def week_under_test() -> date:
     return latest_complete_week(as_of_datetime(AS_OF), timedelta(days=1))
 
 
+def _run(config: Path, as_of: date, *extra: str) -> tuple[float, float]:
+    """``canary run`` of ``config`` as of ``as_of``, delivering nothing (``canary_command``)."""
+    return canary_command(
+        "run", "--config", str(config), "--quiet", "--no-deliver", "--as-of", str(as_of), *extra
+    )
+
+
 def new_week_run(config: Path, *extra: str) -> tuple[float, float]:
     """A first run a week before (fills the store), then the new week's run (as every week:
     its week not yet checked, GE validating) with ``extra`` arguments; the new week's wall
     seconds and peak RSS (MB)."""
-    run = ["run", "--config", str(config), "--quiet", "--no-deliver", "--as-of"]
-    canary_command(*run, str(AS_OF - timedelta(weeks=1)))
-    return canary_command(*run, str(AS_OF), *extra)
+    _run(config, AS_OF - timedelta(weeks=1))
+    return _run(config, AS_OF, *extra)
 
 
 def _weekly_runs(what: str, config: Path, bare: float, against: str, floor: float) -> float:
@@ -306,9 +312,7 @@ def _weekly_runs(what: str, config: Path, bare: float, against: str, floor: floa
     each against ``bare``, whole and above the import ``floor``. Returns the new week's
     seconds."""
     took, rss = new_week_run(config)
-    again, again_rss = canary_command(
-        "run", "--config", str(config), "--quiet", "--no-deliver", "--as-of", str(AS_OF)
-    )
+    again, again_rss = _run(config, AS_OF)
     print(
         f"  {what}: weekly run {took:6.2f} s ({took - floor:.2f} s above the floor), peak RSS "
         f"{rss:5.0f} MB; {against} {bare:.2f} s -> {took / bare:.1f}x, above the floor "
