@@ -260,6 +260,12 @@ class Measured:
         return self.wall - self.floor
 
 
+def _tally(outcomes: list[str]) -> str:
+    """What a tool checked: its checks and how many of each outcome."""
+    counts = ", ".join(f"{outcomes.count(o)} {o}" for o in sorted(set(outcomes)))
+    return f"{len(outcomes)} checks ({counts})"
+
+
 def _soda_scan(
     directory: Path,
     source: dict[str, Any],
@@ -284,10 +290,9 @@ def _soda_scan(
         env={**os.environ, **env, "HOME": str(directory)},
     )
     outcomes = [str(c.get("outcome")) for c in json.loads(results.read_text()).get("checks", [])]
-    summary = ", ".join(f"{outcomes.count(o)} {o}" for o in sorted(set(outcomes)))
     return Measured(
         f"Soda Core, soda scan ({source['type']})",
-        f"{len(outcomes)} checks ({summary})",
+        _tally(outcomes),
         wall,
         floor,
         rss,
@@ -300,10 +305,12 @@ def _canary_run(directory: Path, source: dict[str, Any], floor: float) -> Measur
     result = directory / "result.json"
     wall, rss = scale.new_week_run(config, "--json", str(result))
     checks = [c for r in json.loads(result.read_text())["runs"] for c in r["checks"]]
-    statuses = [str(c["status"]) for c in checks]
-    summary = ", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses)))
     return Measured(
-        f"canary run ({source['kind']})", f"{len(checks)} checks ({summary})", wall, floor, rss
+        f"canary run ({source['kind']})",
+        _tally([str(c["status"]) for c in checks]),
+        wall,
+        floor,
+        rss,
     )
 
 
