@@ -5,10 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test fuzz screenshot lint typecheck check clean
+.PHONY: help install run test fuzz screenshot lint typecheck check peers-venv bench-peers clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,5 +39,18 @@ typecheck: $(STAMP) ## mypy on src and screens
 
 check: lint typecheck test ## Everything CI runs
 
+SODA       := .bench/soda
+SODA_STAMP := $(SODA)/.installed
+
+$(SODA_STAMP): bench/peers-constraints.txt
+	test -x $(SODA)/bin/python || $(PYTHON) -m venv $(SODA)
+	$(SODA)/bin/python -m pip install --quiet --disable-pip-version-check -r bench/peers-constraints.txt
+	touch $(SODA_STAMP)
+
+peers-venv: $(SODA_STAMP) ## Soda Core in a venv of the bench's own (.bench/soda), never canary's
+
+bench-peers: $(STAMP) $(SODA_STAMP) ## canary against Soda Core on the same tables (SIZES, default 200000x8,200000x104)
+	$(BIN)/python -m bench.peers $(if $(SIZES),--sizes $(SIZES)) $(PEERS_ARGS)
+
 clean: ## Remove the venv, the sample data and caches
-	rm -rf $(VENV) .canary .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .bench .canary .pytest_cache .mypy_cache .ruff_cache

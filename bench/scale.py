@@ -28,6 +28,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -124,53 +125,60 @@ def _bare_sql(url: str, week: date, weeks: int = 1) -> float:
     return time.perf_counter() - started
 
 
-#: The child's own peak RSS. ``getrusage(RUSAGE_SELF).ru_maxrss`` would not do: Linux
-#: carries the high-water mark over ``exec``, so a child forked from this process (which
-#: held the exports) reported this process's size, 1.96 GB at 10k instances, not its own.
-_PEAK = (
-    "import sys; from canary.cli import main; rc = main(sys.argv[1:]); "
+#: Ends a program run by ``measured``: the process's own peak RSS (kB) on stderr.
+#: ``getrusage(RUSAGE_SELF).ru_maxrss`` would not do: Linux carries the high-water mark over
+#: ``exec``, so a child forked from this process (which held the exports) reported this
+#: process's size, 1.96 GB at 10k instances, not its own.
+PEAK_RSS = (
     "hwm = next(l for l in open('/proc/self/status') if l.startswith('VmHWM')); "
     "print('RSS', hwm.split()[1], file=sys.stderr); "
-    "sys.exit(0 if rc in (0, 1) else rc)"
+)
+_CANARY = (
+    "import sys; from canary.cli import main; rc = main(sys.argv[1:]); "
+    + PEAK_RSS
+    + "sys.exit(0 if rc in (0, 1) else rc)"
 )
 
 
-def _canary(*argv: str) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one canary command in its own process."""
+def measured(command: list[str], what: str, **options: Any) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of ``command``, a program ending with ``PEAK_RSS``
+    (``options`` go to ``subprocess.run``)."""
     started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", _PEAK, *argv], capture_output=True, text=True, check=False
-    )
+    done = subprocess.run(command, capture_output=True, text=True, check=False, **options)
     took = time.perf_counter() - started
     if done.returncode != 0:
-        raise SystemExit(f"canary {' '.join(argv)} failed:\n{done.stderr[-2000:]}")
+        raise SystemExit(f"{what} failed:\n{done.stdout[-1000:]}{done.stderr[-2000:]}")
     rss = next(int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("RSS"))
     return took, rss / 1024
 
 
-#: What every run imports before it reads a row: the command line and GE.
-_FLOOR = (
-    "import canary.cli, great_expectations; "
-    "hwm = next(l for l in open('/proc/self/status') if l.startswith('VmHWM')); "
-    "print('RSS', hwm.split()[1])"
-)
+def canary_command(*argv: str) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one canary command in its own process (exit 1,
+    checks failed, is a finished run)."""
+    return measured([sys.executable, "-c", _CANARY, *argv], f"canary {' '.join(argv)}")
 
 
-def import_floor() -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of a process that only imports ``canary.cli`` and GE (the
-    fastest of three): the floor a run's time is measured above."""
+#: What every canary run imports before it reads a row: the command line and GE.
+CANARY_IMPORTS = "canary.cli, great_expectations"
+
+
+def import_floor(
+    python: str = sys.executable, modules: str = CANARY_IMPORTS
+) -> tuple[float, float]:
+    """Seconds and peak RSS (MB) of a ``python`` process that only imports ``modules``
+    (the fastest of three): the floor a run's time is measured above."""
+    program = f"import sys, {modules}; " + PEAK_RSS
     runs = []
     for _ in range(3):
         started = time.perf_counter()
-        done = subprocess.run(
-            [sys.executable, "-c", _FLOOR], capture_output=True, text=True, check=True
-        )
-        rss = int(done.stdout.split()[1]) / 1024
+        done = subprocess.run([python, "-c", program], capture_output=True, text=True, check=True)
+        rss = int(done.stderr.split()[1]) / 1024
         runs.append((time.perf_counter() - started, rss))
     return min(runs)
 
 
-def _config(directory: Path, source: dict[str, object]) -> Path:
+def monitor_config(directory: Path, source: dict[str, object]) -> Path:
+    """A ``canary.yaml`` in ``directory``: the all-instances monitor reading ``source``."""
     board = catalog().dashboards["all-instances"]
     raw = {
         "version": 1,
@@ -193,7 +201,7 @@ def _config(directory: Path, source: dict[str, object]) -> Path:
     return path
 
 
-def _export_parquet(url: str, directory: Path) -> dict[str, dict[str, str]]:
+def export_parquet(url: str, directory: Path) -> dict[str, dict[str, str]]:
     """Every tile of every week as Parquet, as a tile export holds it (streamed in chunks)."""
     board = catalog().dashboards["all-instances"]
     out: dict[str, dict[str, str]] = {}
@@ -239,7 +247,7 @@ def _duckdb_bare(files: dict[str, dict[str, str]], week: date) -> float:
     return time.perf_counter() - started
 
 
-def _database(instances: int, weeks: int, week: date, admin: sa.Engine) -> tuple[str, str]:
+def database(instances: int, weeks: int, week: date, admin: sa.Engine) -> tuple[str, str]:
     """The size's database (name, URL): reused when a kept one is whole, else generated."""
     name = f"canary_scale_{instances}x{weeks}"
     url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql:", "postgresql+psycopg:") + f"/{name}"
@@ -279,15 +287,32 @@ def _database(instances: int, weeks: int, week: date, admin: sa.Engine) -> tuple
     return name, url
 
 
+def week_under_test() -> date:
+    """The week a run as of ``AS_OF`` tests (the latest complete one)."""
+    return latest_complete_week(as_of_datetime(AS_OF), timedelta(days=1))
+
+
+def _run(config: Path, as_of: date, *extra: str) -> tuple[float, float]:
+    """``canary run`` of ``config`` as of ``as_of``, delivering nothing (``canary_command``)."""
+    return canary_command(
+        "run", "--config", str(config), "--quiet", "--no-deliver", "--as-of", str(as_of), *extra
+    )
+
+
+def new_week_run(config: Path, *extra: str) -> tuple[float, float]:
+    """A first run a week before (fills the store), then the new week's run (as every week:
+    its week not yet checked, GE validating) with ``extra`` arguments; the new week's wall
+    seconds and peak RSS (MB)."""
+    _run(config, AS_OF - timedelta(weeks=1))
+    return _run(config, AS_OF, *extra)
+
+
 def _weekly_runs(what: str, config: Path, bare: float, against: str, floor: float) -> float:
-    """A first run a week before (fills the store), the new week's run (as every week: its
-    week not yet checked, GE validating) and a repeat of it (verdicts cached); prints each
-    against ``bare``, whole and above the import ``floor``. Returns the new week's seconds."""
-    run = ["run", "--config", str(config), "--quiet", "--no-deliver", "--as-of"]
-    _canary(*run, str(AS_OF - timedelta(weeks=1)))
-    run.append(str(AS_OF))
-    took, rss = _canary(*run)
-    again, again_rss = _canary(*run)
+    """The new week's run (``new_week_run``) and a repeat of it (verdicts cached); prints
+    each against ``bare``, whole and above the import ``floor``. Returns the new week's
+    seconds."""
+    took, rss = new_week_run(config)
+    again, again_rss = _run(config, AS_OF)
     print(
         f"  {what}: weekly run {took:6.2f} s ({took - floor:.2f} s above the floor), peak RSS "
         f"{rss:5.0f} MB; {against} {bare:.2f} s -> {took / bare:.1f}x, above the floor "
@@ -302,7 +327,9 @@ def _backfill(config: Path, url: str, week: date, weeks: int) -> None:
     start = week - timedelta(weeks=weeks - 1)
     bare = _bare_sql(url, week, weeks - 1)
     argv = ["backfill", "--config", str(config), "--monitor", MONITOR, "--force"]
-    took, rss = _canary(*argv, "--from", str(start), "--to", str(week), "--as-of", str(AS_OF))
+    took, rss = canary_command(
+        *argv, "--from", str(start), "--to", str(week), "--as-of", str(AS_OF)
+    )
     print(
         f"  sql  : backfill {weeks} weeks {took:6.2f} s, peak RSS {rss:5.0f} MB; bare SQL "
         f"{bare:.2f} s -> {took / bare:.1f}x"
@@ -312,22 +339,22 @@ def _backfill(config: Path, url: str, week: date, weeks: int) -> None:
 def measure(
     instances: int, weeks: int, backtest: bool, keep: bool, backfill: bool, floor: float
 ) -> None:
-    week = latest_complete_week(as_of_datetime(AS_OF), timedelta(days=1))
+    week = week_under_test()
     admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    name, url = _database(instances, weeks, week, admin)
+    name, url = database(instances, weeks, week, admin)
     try:
         bare = min(_bare_sql(url, week) for _ in range(3))
         with tempfile.TemporaryDirectory(prefix="canary-scale-") as tmp:
             tables = {v: f"analytics.{v}" for v in catalog().views}
-            config = _config(Path(tmp) / "s", {"kind": "sql", "url": url, "tables": tables})
+            config = monitor_config(Path(tmp) / "s", {"kind": "sql", "url": url, "tables": tables})
             took = _weekly_runs("sql  ", config, bare, "bare SQL", floor)
             if backfill:
                 _backfill(config, url, week, weeks)
             files_dir = Path(tmp) / "exports"
             files_dir.mkdir()
-            files = _export_parquet(url, files_dir)
+            files = export_parquet(url, files_dir)
             duck = min(_duckdb_bare(files, week) for _ in range(3))
-            fconfig = _config(Path(tmp) / "f", {"kind": "files", "datasets": files})
+            fconfig = monitor_config(Path(tmp) / "f", {"kind": "files", "datasets": files})
             _weekly_runs("files", fconfig, duck, "DuckDB alone", floor)
             if backtest and weeks >= 60:
                 start = week - timedelta(weeks=51)
@@ -346,7 +373,7 @@ def measure(
                     "--json",
                     str(Path(tmp) / "bt.json"),
                 ]
-                btook, _ = _canary(*back)
+                btook, _ = canary_command(*back)
                 print(f"  backtest 52 weeks {btook:.1f} s -> {btook / took:.1f}x one weekly run")
     finally:
         if not keep:
