@@ -105,6 +105,8 @@ class Calendar:
             else "after " + ", ".join(sorted({n for ns in after.values() for n in ns}))
         )
         earlier = self._aligned(countries, week, this, after)
+        if earlier is None and summer:
+            earlier = week - YEAR
         floors = [self.settings.holiday_floor] if this else []
         floors += [self.settings.summer_floor] if summer else []
         return Effect(named, earlier, min(floors) if floors else None)

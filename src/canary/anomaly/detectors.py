@@ -104,7 +104,7 @@ class Seasonal:
     name: str | None = None  # the calendar's name for the week
 
 
-BASE_WEEKS = 10  # normal weeks before last year's quiet week that set its base
+BASE_WEEKS = 10  # normal weeks before last year's calendar week that set its base
 #: How far a dip's edge moves towards a neighbour week in a year: a holiday falls a day or
 #: two later in the week (two of five working days), and bridge days follow it.
 EDGE_SHIFT = 0.5
