@@ -47,7 +47,7 @@ def test_misspelled_key_names_file_path_and_allowed_keys() -> None:
         "monitors.code-insights-canary.sourc: unknown key 'sourc' (did you mean 'source'?)" in text
     )
     assert (
-        "allowed keys: alerts, dashboard, datasets, history, quiet_weeks, report, source, suite_prefix"
+        "allowed keys: alerts, calendar, dashboard, datasets, history, quiet_weeks, report, source, suite_prefix"
         in text
     )
 

@@ -237,7 +237,12 @@ def test_first_run_backfills_the_history_it_needs_then_judges_with_it(
     printed = capsys.readouterr().out
     assert code == 0
     for monitor in ("code-insights-all-instances", "code-insights-canary"):
-        assert f"{monitor}: no history in the store yet: backfilled 18 weeks" in printed
+        # 18 weeks to train, and the weeks around last year's November 11 (Veterans Day,
+        # Armistice Day) that the week after this year's compares with
+        assert (
+            f"{monitor}: no history in the store yet: backfilled 32 weeks (2025-08-25..2026-11-09)"
+            in printed
+        )
     checks = [c for r in json.loads(out.read_text())["runs"] for c in r["checks"]]
     skipped = [c for c in checks if c["status"] == "skipped"]
     assert len(skipped) < 0.05 * len(checks)  # without the backfill: about 270 of 410

@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from canary.anomaly.calendar import Calendar
 from canary.anomaly.detectors import cumulative_counter, level, year_ago_weeks
 from canary.anomaly.inputs import HistoryInput
-from canary.config import DEFAULT_QUIET_WEEKS, HISTORY_DEFAULTS, load_config
+from canary.config import DEFAULT_QUIET_WEEKS, HISTORY_DEFAULTS, CalendarSettings, load_config
 from canary.dashboards import catalog
 from canary.dataset import Dataset
 from canary.pipeline import RunOptions, plan
@@ -42,7 +43,7 @@ def _series(values: dict[date, float], week: date) -> HistoryInput:
         summary=None,
         metrics=metrics,
         settings=HISTORY_DEFAULTS,
-        quiet=list(DEFAULT_QUIET_WEEKS),
+        calendar=Calendar(list(DEFAULT_QUIET_WEEKS)),
     )
 
 
@@ -96,11 +97,16 @@ def test_a_dip_edge_moving_into_the_next_week_is_absorbed() -> None:
     assert row["lower"] <= 600 <= row["upper"]
 
 
-def test_a_backtest_warms_up_the_weeks_last_year_that_quiet_weeks_compare_with() -> None:
-    needed = year_ago_weeks(list(DEFAULT_QUIET_WEEKS), date(2025, 12, 1), date(2026, 1, 26))
+def test_a_backtest_warms_up_the_weeks_last_year_that_calendar_weeks_compare_with() -> None:
+    no_holidays = CalendarSettings(countries=[], summer_weeks=[])
+    quiet_only = Calendar(list(DEFAULT_QUIET_WEEKS), no_holidays)
+    needed = year_ago_weeks(quiet_only, date(2025, 12, 1), date(2026, 1, 26))
     assert date(2024, 12, 30) in needed  # ISO week 1 of 2025, a year before 2025-12-29
     assert needed[0] <= date(2024, 12, 16) - WEEK * 10  # the normal weeks before it
-    assert year_ago_weeks(list(DEFAULT_QUIET_WEEKS), date(2026, 3, 2), date(2026, 6, 1)) == []
+    assert year_ago_weeks(quiet_only, date(2026, 3, 2), date(2026, 6, 1)) == []
+    # with public holidays, Easter Monday 2026 (April 6) compares with April 21, 2025
+    spring = year_ago_weeks(Calendar([]), date(2026, 4, 6), date(2026, 4, 6))
+    assert date(2025, 4, 21) in spring and date(2025, 4, 14) - WEEK * 10 in spring
 
 
 def test_backtest_scratch_store_holds_last_years_quiet_weeks(tmp_path: Path) -> None:

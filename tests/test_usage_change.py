@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from canary.anomaly.calendar import Calendar
 from canary.anomaly.inputs import HistoryInput
 from canary.anomaly.usage_change import usage_change
 from canary.config import DEFAULT_QUIET_WEEKS, HISTORY_DEFAULTS
@@ -69,7 +70,7 @@ def _input(weeks: dict[date, list[tuple[date, str, str, str, float]]], week: dat
         summary=None,
         metrics=metrics,
         settings=HISTORY_DEFAULTS,
-        quiet=list(DEFAULT_QUIET_WEEKS),
+        calendar=Calendar(list(DEFAULT_QUIET_WEEKS)),
     )
 
 

@@ -123,14 +123,69 @@ HISTORY_DEFAULTS = HistorySettings(
 
 
 class QuietWeek(Strict):
-    """A week of the year when usage is known to dip (ISO week numbers, inclusive)."""
+    """Weeks when usage is known to move: every year (ISO week numbers, inclusive), or
+    company-specific weeks (their Mondays: a launch, an outage) with the reason beside them.
+    Quiet weeks never train a baseline."""
 
     name: str
-    iso_weeks: list[int] = Field(min_length=1)
+    iso_weeks: list[int] = Field(default_factory=list)
+    weeks: list[date] = Field(default_factory=list, description="Mondays of one-off weeks")
+    reason: str | None = Field(default=None, description="why usage moves, for one-off weeks")
     floor: float = Field(default=0.5, gt=0, le=1, description="lowest expected share of normal")
+    ceiling: float | None = Field(
+        default=None, ge=1, description="highest expected share of normal (a launch)"
+    )
+
+    @model_validator(mode="after")
+    def _some_weeks(self) -> QuietWeek:
+        if not self.iso_weeks and not self.weeks:
+            raise ValueError(f"quiet week {self.name!r}: give iso_weeks or weeks")
+        mondays = [w.isoformat() for w in self.weeks if w.weekday() != 0]
+        if mondays:
+            raise ValueError(
+                f"quiet week {self.name!r}: weeks are named by their Monday, not {', '.join(mondays)}"
+            )
+        if self.weeks and not self.reason:
+            raise ValueError(f"quiet week {self.name!r}: one-off weeks need a reason")
+        return self
 
 
 DEFAULT_QUIET_WEEKS = [QuietWeek(name="year end", iso_weeks=[51, 52, 53, 1, 2], floor=0.45)]
+#: The US and the main European countries (ISO 3166 codes of the ``holidays`` package).
+DEFAULT_COUNTRIES = ["US", "GB", "DE", "FR", "NL", "ES", "IT", "SE", "PL", "CH"]
+
+
+class CalendarSettings(Strict):
+    """Public holidays and the summer lull: their effect on each metric is learned from the
+    same holiday (or summer week) in the year before."""
+
+    countries: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_COUNTRIES), description="ISO 3166 country codes"
+    )
+    holiday_floor: float = Field(
+        default=0.6,
+        gt=0,
+        le=1,
+        description="lowest share of normal in a holiday week, no year before",
+    )
+    summer_weeks: list[int] = Field(default_factory=lambda: list(range(26, 36)))
+    summer_floor: float = Field(
+        default=0.6,
+        gt=0,
+        le=1,
+        description="lowest share of normal in a summer week, no year before",
+    )
+
+    @field_validator("countries")
+    @classmethod
+    def _known_countries(cls, value: list[str]) -> list[str]:
+        from holidays import list_supported_countries  # 0.15 s to import: only when set
+
+        known = list_supported_countries()
+        unknown = [c for c in value if c not in known]
+        if unknown:
+            raise ValueError(f"no public holidays known for {', '.join(unknown)}")
+        return value
 
 
 class DatasetConfig(Strict):
@@ -167,6 +222,7 @@ class MonitorConfig(Strict):
     report: ReportConfig | None = Field(default=None, description="none: no weekly report")
     history: HistorySettings = HistorySettings()
     quiet_weeks: list[QuietWeek] = Field(default_factory=lambda: list(DEFAULT_QUIET_WEEKS))
+    calendar: CalendarSettings = CalendarSettings()
 
     @field_validator("dashboard")
     @classmethod

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
+from canary.anomaly.calendar import Calendar
 from canary.anomaly.detectors import year_ago_weeks
 from canary.anomaly.stage import schemas_of
 from canary.checks.validate import GreatExpectations
@@ -111,12 +112,16 @@ def served(p: Plan, read: dict[str, dict[date, Outcome]], weeks: list[date]) -> 
 
 def _warm_ranges(p: Plan, end: date | None = None) -> list[tuple[date, date]]:
     """The weeks history-aware checks need to judge ``p.week`` (to ``end``): the training
-    window before it, and last year's weeks that quiet weeks compare with."""
+    window before it, and the weeks of last year that calendar weeks compare with."""
     settings = [p.config.history_for(d) for d in p.config.datasets]
     warm = max((s.window_weeks or 0) + (s.min_weeks or 0) for s in settings)
     ranges = [(p.week - WEEK * warm, p.week - WEEK)]
     last_year = [
-        w for w in year_ago_weeks(p.config.quiet_weeks, p.week, end or p.week) if w < ranges[0][0]
+        w
+        for w in year_ago_weeks(
+            Calendar(list(p.config.quiet_weeks), p.config.calendar), p.week, end or p.week
+        )
+        if w < ranges[0][0]
     ]
     if last_year:
         ranges.insert(0, (last_year[0], last_year[-1]))

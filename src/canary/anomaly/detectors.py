@@ -19,14 +19,15 @@ import pandas as pd
 
 from canary import readable
 from canary.anomaly.baseline import DIRECTIONS, Band, expected_band, nanmedian
-from canary.anomaly.inputs import HistoryInput, matrix, quiet_week, rows
+from canary.anomaly.calendar import Calendar
+from canary.anomaly.inputs import HistoryInput, matrix, rows
 from canary.anomaly.usage_change import CHECK as USAGE_CHANGE
 from canary.anomaly.usage_change import usage_change
-from canary.config import HistorySettings, QuietWeek
+from canary.config import HistorySettings
 from canary.dashboards import Field
 from canary.results import fingerprint
 from canary.summary import WeekOverWeek
-from canary.weeks import WEEK, weeks_between
+from canary.weeks import WEEK
 
 Row = dict[str, Any]
 
@@ -86,44 +87,53 @@ def _masked(
 
 @dataclass(frozen=True)
 class Seasonal:
-    """Year-over-year factors for the week under test, per series (NaN: last year unknown).
+    """Calendar factors for the week under test, per series (NaN: the earlier week unknown).
 
-    ``factor`` is last year's same week relative to the weeks before it; ``low`` and ``high``
-    reach ``EDGE_SHIFT`` of the way to its neighbours', since a holiday falls on another
-    weekday each year and moves a dip's edge into the week before or after.
+    ``factor`` is the earlier year's week of the same holiday or season relative to the
+    weeks before it; ``low`` and ``high`` reach ``EDGE_SHIFT`` of the way to its neighbours',
+    since a holiday falls on another weekday each year and moves a dip's edge into the week
+    before or after. ``floor`` and ``ceiling``: the calendar's bounds where the earlier
+    week is unknown.
     """
 
     factor: np.ndarray
     low: np.ndarray
     high: np.ndarray
-    floor: float | None  # the quiet week's usual dip, where last year is unknown
+    floor: float | None
+    ceiling: float | None = None
+    name: str | None = None  # the calendar's name for the week
 
 
-BASE_WEEKS = 10  # normal weeks before last year's quiet week that set its base
+BASE_WEEKS = 10  # normal weeks before last year's calendar week that set its base
 #: How far a dip's edge moves towards a neighbour week in a year: a holiday falls a day or
 #: two later in the week (two of five working days), and bridge days follow it.
 EDGE_SHIFT = 0.5
+#: A holiday or summer week whose learned effect is within this share of normal is a
+#: normal week: a single earlier week's noise must not move the range.
+MIN_EFFECT = 0.1
 
 
 def _seasonal(h: HistoryInput, grid: list, history: np.ndarray) -> Seasonal:
-    """Last year's dip around the week under test, if it is a quiet week.
+    """The earlier year's effect of the calendar on the week under test (a holiday, the
+    summer, a quiet week), learned per series from the week that held the same holiday.
 
-    ``history`` must still hold last year's quiet weeks, flagged or not: a dip with no year
-    to go by is often flagged, and blanking it would leave every later year without one.
+    ``history`` must still hold the earlier year's calendar weeks, flagged or not: a dip
+    with no year to go by is often flagged, and blanking it would leave every later year
+    without one.
     """
-    quiet = h.is_quiet(h.week)
+    effect = h.calendar.effect(h.week)
     ones = np.ones(len(history))
-    if quiet is None:
+    if effect is None:
         return Seasonal(ones, ones, ones, None)
-    position = {w: i for i, w in enumerate(grid)}
-    ago = h.week - WEEK * 52  # the same weekdays' dates: a year is 52 weeks and a day or two
     unknown = np.full(len(history), np.nan)
-    if ago not in position:
-        return Seasonal(unknown, unknown, unknown, quiet.floor)
-    i = position[ago]
+    position = {w: i for i, w in enumerate(grid)}
+    missing = Seasonal(unknown, unknown, unknown, effect.floor, effect.ceiling, effect.name)
+    if effect.earlier not in position:
+        return missing
+    i = position[effect.earlier]
     before = [j for j in range(max(0, i - 1 - BASE_WEEKS), i - 1) if h.is_quiet(grid[j]) is None]
     if not before:
-        return Seasonal(unknown, unknown, unknown, quiet.floor)
+        return missing
     near = [j for j in (i - 1, i, i + 1) if j < len(grid)]
     seen = np.where(history > 0, history, np.nan)  # zero: weeks before the data began
     with np.errstate(all="ignore"):
@@ -132,17 +142,19 @@ def _seasonal(h: HistoryInput, grid: list, history: np.ndarray) -> Seasonal:
     factor = ratios[:, near.index(i)]
     low = factor + EDGE_SHIFT * np.minimum(np.fmin.reduce(ratios, axis=1) - factor, 0)
     high = factor + EDGE_SHIFT * np.maximum(np.fmax.reduce(ratios, axis=1) - factor, 0)
-    return Seasonal(factor, low, high, quiet.floor)
+    if effect.trains:  # a holiday or the summer: only a clear effect moves the range
+        normal = np.abs(factor - 1) < MIN_EFFECT
+        factor, low, high = (np.where(normal, 1.0, x) for x in (factor, low, high))
+    return Seasonal(factor, low, high, effect.floor, effect.ceiling, effect.name)
 
 
-def year_ago_weeks(quiet: list[QuietWeek], start: date, end: date) -> list[date]:
-    """Weeks of last year that quiet weeks from ``start`` to ``end`` compare with (with the
-    normal weeks before them that set their base), oldest first: what a scratch store needs."""
+def year_ago_weeks(calendar: Calendar, start: date, end: date) -> list[date]:
+    """Weeks of earlier years that calendar weeks from ``start`` to ``end`` compare with
+    (with the normal weeks before them that set their base), oldest first: what a scratch
+    store needs."""
     needed: set[date] = set()
-    for week in weeks_between(start, end):
-        if quiet_week(quiet, week) is not None:
-            ago = week - WEEK * 52
-            needed.update(ago + WEEK * k for k in range(-2 - BASE_WEEKS, 2))
+    for earlier in calendar.earlier_weeks(start, end):
+        needed.update(earlier + WEEK * k for k in range(-2 - BASE_WEEKS, 2))
     return sorted(needed)
 
 
@@ -206,12 +218,20 @@ def level(h: HistoryInput) -> list[Row]:
 
     band = band_for(season.factor)
     lower, upper = band.lower, band.upper
-    if season.floor is not None:
-        # last year's dip and its neighbours bound this year's; without them, the usual dip
+    if season.name is not None:
+        # the earlier year's dip and its neighbours widen this year's range (a holiday
+        # without its dip is no breakage); without them, the calendar's floor and ceiling
+        normal = band_for(np.ones(len(observed))) if known.any() else band
+        floor = band.centre * season.floor if season.floor is not None else lower
+        ceiling = band.centre * season.ceiling if season.ceiling is not None else upper
         lower = np.where(
-            known, band_for(season.low).lower, np.minimum(lower, band.centre * season.floor)
+            known, np.minimum(normal.lower, band_for(season.low).lower), np.minimum(lower, floor)
         )
-        upper = np.where(known, band_for(season.high).upper, upper)
+        upper = np.where(
+            known,
+            np.maximum(normal.upper, band_for(season.high).upper),
+            np.maximum(upper, ceiling),
+        )
     records = []
     for i, (column, segment, metric) in enumerate(keys.itertuples(index=False)):
         if band.centre[i] < _min_level(s, segment):

@@ -9,6 +9,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from canary.anomaly.calendar import Calendar
 from canary.config import HistorySettings, QuietWeek
 from canary.dashboards import Tile
 from canary.summary import TileSummary
@@ -41,7 +42,7 @@ class HistoryInput:
     summary: TileSummary | None  # the pull's schema, week-over-week comparisons and labels
     metrics: pd.DataFrame  # week, column_name, segment, metric, value: stored history + this pull
     settings: HistorySettings
-    quiet: list[QuietWeek] = field(default_factory=list)
+    calendar: Calendar = field(default_factory=lambda: Calendar([]))
     flagged: set[tuple[str, str, date]] = field(default_factory=set)  # (column, segment, week)
     accepted: dict[str, date] = field(default_factory=dict)  # check id -> new level from
     stored_values: pd.DataFrame | None = None  # series values stored by earlier pulls
@@ -56,13 +57,7 @@ class HistoryInput:
         return any(self.tile.field_for(col).churns for col in json.loads(segment))
 
     def is_quiet(self, week: date) -> QuietWeek | None:
-        return quiet_week(self.quiet, week)
-
-
-def quiet_week(quiet: list[QuietWeek], week: date) -> QuietWeek | None:
-    """The quiet period ``week`` falls in (by ISO week number), if any."""
-    iso = week.isocalendar().week
-    return next((q for q in quiet if iso in q.iso_weeks), None)
+        return self.calendar.quiet_week(week)
 
 
 def rows(records: list[dict[str, object]]) -> pd.DataFrame:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from canary.anomaly.attribution import attribute
+from canary.anomaly.calendar import Calendar
 from canary.anomaly.detectors import LEVEL_CHECKS, derive
 from canary.anomaly.inputs import HistoryInput
 from canary.checks.suites import check_name, load_suite
@@ -22,7 +23,7 @@ from canary.summary import TileSummary
 from canary.weeks import WEEK
 
 SUITE = "history"
-HISTORY_WEEKS = 66
+HISTORY_WEEKS = 70
 FLAG_CHECKS = (*LEVEL_CHECKS, "null rate")
 
 
@@ -38,9 +39,10 @@ def gather(
     """One ``HistoryInput`` per pulled dataset, with what the store remembers of it."""
     current = pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame()
     accepted = store_history.accepted(store, monitor, week)
+    calendar = Calendar(list(config.quiet_weeks), config.calendar)
     inputs = []
     for data in pulled:
-        # a year and a quarter back: the training window and last year's same week
+        # a year and a quarter back: the training window and last year's same holiday
         since = None if data.tile.shape == "series" else week - WEEK * HISTORY_WEEKS
         stored = store.metric_history(monitor, data.name, since=since, before=week)
         mine = current[current["dataset"] == data.name] if len(current) else current
@@ -64,7 +66,7 @@ def gather(
                 if len(history)
                 else pd.DataFrame(columns=["week", "column_name", "segment", "metric", "value"]),
                 settings=config.history_for(data.name),
-                quiet=list(config.quiet_weeks),
+                calendar=calendar,
                 flagged=store_history.flagged_weeks(store, monitor, data.name, FLAG_CHECKS, week),
                 accepted=accepted,
                 stored_values=series_values,
