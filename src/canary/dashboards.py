@@ -16,6 +16,9 @@ FieldType = Literal["date", "integer", "number", "string"]
 #: A sum measure's SQL: ``sum(x)``, or ``coalesce(sum(x), 0)`` as Looker writes sums.
 _SUM_OF = re.compile(r"^\s*(?:coalesce\(\s*)?sum\((\w+)\)(?:\s*,\s*0\s*\))?\s*$", re.IGNORECASE)
 Shape = Literal["series", "snapshot"]
+#: What a field is to the data: a counter, a key, a segment, the version, or the label naming
+#: an instance (the incident rules read roles, not field names).
+FieldRole = Literal["counter", "key", "segment", "version", "label"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Field:
     counter: bool = False
     personal: bool = False
     churns: bool = False  # new values are normal (a release adds a version)
+    role: FieldRole | None = None  # declared; else read from the tile (``families.role_of``)
 
     @property
     def ref(self) -> str:
@@ -138,6 +142,7 @@ def parse_catalog(raw: dict[str, Any]) -> Catalog:
                     counter=bool(fraw.get("counter", False)),
                     personal=bool(fraw.get("personal", False)),
                     churns=bool(fraw.get("churns", False)),
+                    role=fraw.get("role"),
                 )
         views[vname] = View(vname, vraw.get("label") or vname, fields)
     catalog = Catalog(views, {}, {})

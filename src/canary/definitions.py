@@ -12,7 +12,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from canary.dashboards import Catalog, bundled_raw, parse_catalog
+from canary.dashboards import Catalog, FieldRole, bundled_raw, parse_catalog
 from canary.strict_yaml import DuplicateKeyError, parse_yaml
 
 
@@ -27,6 +27,9 @@ class FieldDef(_Strict):
     counter: bool = False
     personal: bool = Field(default=False, description="masked in sample rows")
     churns: bool = Field(default=False, description="new values are normal")
+    role: FieldRole | None = Field(
+        default=None, description="what the field is to the data (the version, the label)"
+    )
 
 
 class ViewDef(_Strict):

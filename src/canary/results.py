@@ -52,6 +52,10 @@ class CheckResult:
     details: dict[str, Any] = field(default_factory=dict)  # expected centre, training, attribution
     #: The labels as the metrics store them, when masking changed them: identity, never shown.
     raw_segment: dict[str, str] | None = field(default=None, repr=False)
+    #: What the check judges and what its column is (``canary.checks.families``), as its
+    #: suite or detector declares them; None: not declared (see ``families.NAMED``).
+    family: str | None = None
+    field_role: str | None = None
 
     def __post_init__(self) -> None:
         self.reason = shown_reason(self.reason)

@@ -23,6 +23,7 @@ from canary.anomaly.calendar import Calendar
 from canary.anomaly.inputs import HistoryInput, matrix, rows
 from canary.anomaly.usage_change import CHECK as USAGE_CHANGE
 from canary.anomaly.usage_change import usage_change
+from canary.checks.families import Family
 from canary.config import HistorySettings
 from canary.dashboards import Field
 from canary.results import fingerprint
@@ -670,19 +671,19 @@ def derive(h: HistoryInput) -> pd.DataFrame:
     return rows([row for detector in DETECTORS for row in detector(h)])
 
 
+#: The family of every history-aware check, by name (``canary.checks.families``).
+FAMILIES: dict[str, Family] = {
+    "level": "level",
+    "volume": "row_count",
+    "dead metric": "dead_metric",
+    "null rate": "null_rate",
+    "copy of last week": "copy",
+    "cumulative counter": "cumulative",
+    "new label": "category_set",
+    "schema change": "schema_change",
+    "history rewritten": "history_rewritten",
+    "versions below others": "version_gap",
+    USAGE_CHANGE: "usage_change",
+}
 #: Names of every history-aware check (what is not from a static suite).
-HISTORY_CHECKS = frozenset(
-    {
-        "level",
-        "volume",
-        "dead metric",
-        "null rate",
-        "copy of last week",
-        "cumulative counter",
-        "new label",
-        "schema change",
-        "history rewritten",
-        "versions below others",
-        USAGE_CHANGE,
-    }
-)
+HISTORY_CHECKS = frozenset(FAMILIES)

@@ -11,8 +11,9 @@ import pandas as pd
 
 from canary.anomaly.attribution import attribute
 from canary.anomaly.calendar import Calendar
-from canary.anomaly.detectors import LEVEL_CHECKS, derive
+from canary.anomaly.detectors import FAMILIES, LEVEL_CHECKS, derive
 from canary.anomaly.inputs import HistoryInput
+from canary.checks.families import role_of
 from canary.checks.suites import check_name, load_suite
 from canary.checks.validate import GreatExpectations
 from canary.config import MonitorConfig
@@ -160,6 +161,7 @@ def judge(
 
     indexes: list[int] = ge.remember(["history", suite], judged, validate, _same, _same)
     failing = set(indexes)
+    tiles = {h.dataset: h.tile for h in inputs}
     out = []
     for i, row in frame.iterrows():
         segment = json.loads(row["segment"]) if row["segment"] else None
@@ -184,6 +186,9 @@ def judge(
             if text:
                 reason = reason[:-1] + f"; {text}."
                 details["attribution"] = shares
+        column = row["column"] if isinstance(row["column"], str) else None
+        tile = tiles[row["dataset"]]
+        field = next((f for f in tile.fields if f.column == column), None)
         out.append(
             CheckResult(
                 monitor,
@@ -191,7 +196,7 @@ def judge(
                 row["check"],
                 status,
                 reason,
-                column=row["column"] if isinstance(row["column"], str) else None,
+                column=column,
                 segment=segment,
                 observed=_number(row["observed"]),
                 expected=None
@@ -199,6 +204,8 @@ def judge(
                 else {"min": _number(row["lower"]), "max": _number(row["upper"])},
                 severity=str(row["severity"]),
                 details=details,
+                family=FAMILIES.get(str(row["check"])),
+                field_role=role_of(tile, field) if field is not None else None,
             )
         )
     return out

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from canary.checks.families import declared
 from canary.errors import SuiteError
 from canary.readable import number
 
@@ -146,6 +147,10 @@ def load_suite(expectations_dir: Path, name: str, missing: str = "") -> dict[str
         _columns_named(expectation.get("kwargs") or {}, where)
         _finite(expectation.get("kwargs") or {}, where)
         _consistent(expectation.get("kwargs") or {}, where)
+        try:
+            declared(expectation.get("meta"), where)
+        except ValueError as exc:
+            raise SuiteError(str(exc)) from None
         key = (check_name(expectation), check_column(expectation.get("kwargs") or {}))
         if key in seen:
             raise SuiteError(

@@ -370,6 +370,8 @@ def to_check(
     severity = str(getattr(config.severity, "value", config.severity) or "critical")
     name = _name_of(result)
     column = check_column(kwargs)
+    meta = config.meta or {}
+    tags: dict[str, Any] = {"family": meta.get("family"), "field_role": meta.get("field_role")}
     where = f"{dataset}, week {week.isoformat()}"
     detail: dict[str, Any] = dict(result.result or {})
     expected = {
@@ -392,12 +394,21 @@ def to_check(
             observed={"missing_columns": absent},
             expected=expected,
             severity=severity,
+            **tags,
         )
     exc = _raised(result.exception_info)
     if exc is not None:
         text = f"{where}: the check could not run: {str(exc).splitlines()[0]}"
         return CheckResult(
-            monitor, dataset, name, "error", text, column, severity=severity, expected=expected
+            monitor,
+            dataset,
+            name,
+            "error",
+            text,
+            column,
+            severity=severity,
+            expected=expected,
+            **tags,
         )
     status: Status = "passed" if result.success else broken
     if "partial_unexpected_list" in detail:
@@ -434,6 +445,7 @@ def to_check(
         expected=expected,
         severity=severity,
         sample_rows=rows,
+        **tags,
     )
 
 

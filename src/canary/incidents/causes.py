@@ -2,7 +2,9 @@
 checks of one week.
 
 Each rule looks for the checks that tell its cause apart (its trigger) and claims the
-failures such a cause brings along. A product change (people using the product more or
+failures such a cause brings along. Rules read a check's family and its column's field role
+(``canary.checks.families``) and what the data shows, never a check's or a field's name, so
+they hold on any dashboard whose suites declare them. A product change (people using the product more or
 less) is told by the ``usage change`` check, which fails only on a broad change of whole
 data; its rule runs first. The breakage rules run from the most specific to the broadest;
 what no rule claims stays an incident of its own with no cause.
@@ -13,15 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from canary.anomaly.usage_change import CHECK as USAGE_CHANGE
 from canary.anomaly.usage_change import DRIFT_TOLD
 from canary.incidents.evidence import ROWS, Evidence
 
-NULLISH = frozenset({"null rate", "usage reported", "not null", "dead metric"})
-LEVELS = frozenset({"level", "volume", "dead metric", "instances reporting"})
-CANARY_CHECKS = frozenset({"canary present", "canary reporting", "canary uses Code Insights"})
-LABEL_CHECKS = frozenset({"new label", "known insight types", "known deploy types"})
-DUPLICATE_CHECKS = frozenset({"one row per key", "one ping per instance"})
+#: Families of checks that see a field null (or a counter gone to zero)
+NULLISH = frozenset({"null_rate", "not_null", "dead_metric"})
+#: Families of checks judging a level against its usual range
+LEVELS = frozenset({"level", "row_count", "dead_metric"})
 HALF = 0.5
 FULLY_NULL = 0.9  # a counter null on this share of instances is gone, not degraded
 MANY_FIELDS = 3  # this many counters gone at once: the whole usage object
@@ -77,19 +77,31 @@ class Match:
 Rule = Callable[[list[Evidence]], Match | None]
 
 
+def _fits(e: Evidence, wanted: str) -> bool:
+    """``family`` fits a check of that family not about the watched instance itself;
+    ``family/role`` one whose column has that role (``/label``: the watched instance)."""
+    family, _, role = wanted.partition("/")
+    return e.kind == family and (e.role == role if role else not e.watches_label)
+
+
+def _level(e: Evidence) -> bool:
+    return e.kind in LEVELS and not e.watches_label
+
+
 def _match(
     slug: str,
     confidence: float,
     claimed: list[Evidence],
     lead_order: tuple[str, ...],
 ) -> Match | None:
+    """``lead_order``: which checks lead, first first, as ``family`` or ``family/role``."""
     if not claimed:
         return None
-    rank = {name: i for i, name in enumerate(lead_order)}
-    lead = min(
-        claimed,
-        key=lambda e: (rank.get(e.name, len(rank)), e.segment is not None, e.single_instance),
-    )
+
+    def rank(e: Evidence) -> int:
+        return next((i for i, w in enumerate(lead_order) if _fits(e, w)), len(lead_order))
+
+    lead = min(claimed, key=lambda e: (rank(e), e.segment is not None, e.single_instance))
     return Match(slug, confidence, claimed, lead)
 
 
@@ -105,9 +117,9 @@ def _null_families(found: list[Evidence], single_instance: bool = False) -> dict
         ):
             continue
         share = e.observed
-        if e.name == "null rate" and share is not None and share >= FULLY_NULL:
+        if e.kind == "null_rate" and share is not None and share >= FULLY_NULL:
             out[str(e.family)] = max(out.get(str(e.family), 0.0), share)
-        elif e.name == "usage reported" and "null on 100" in e.check.reason:
+        elif _fits(e, "not_null/counter") and "null on 100" in e.check.reason:
             out.setdefault(str(e.family), 1.0)
     return out
 
@@ -119,18 +131,18 @@ def _instance_count(e: Evidence) -> bool:
 
 
 def stale_missing(found: list[Evidence]) -> Match | None:
-    gone = {e.dataset for e in found if e.name == "latest week present" and not e.single_instance}
+    gone = {e.dataset for e in found if _fits(e, "presence") and not e.single_instance}
     if len(gone) < MISSING_DATASETS:
         return None
-    return _match("stale-missing", 0.95, list(found), ("latest week present",))
+    return _match("stale-missing", 0.95, list(found), ("presence",))
 
 
 def stale_copy(found: list[Evidence]) -> Match | None:
-    if not any(e.name == "copy of last week" for e in found):
+    if not any(e.kind == "copy" for e in found):
         return None
-    copied = ("copy of last week", "history rewritten", "cumulative counter")
-    claimed = [e for e in found if e.name in copied]
-    return _match("stale-copy", 0.9, claimed, ("copy of last week",))
+    copied = ("copy", "history_rewritten", "cumulative")
+    claimed = [e for e in found if e.kind in copied]
+    return _match("stale-copy", 0.9, claimed, ("copy",))
 
 
 def _watched_only(found: list[Evidence]) -> bool:
@@ -141,16 +153,16 @@ def _watched_only(found: list[Evidence]) -> bool:
 
 def double_count(found: list[Evidence]) -> Match | None:
     watched = _watched_only(found)
-    if not any(e.name in DUPLICATE_CHECKS and e.single_instance == watched for e in found):
+    if not any(e.kind == "rows_per_key" and e.single_instance == watched for e in found):
         return None
     claimed = [
         e
         for e in found
-        if e.name in DUPLICATE_CHECKS
+        if e.kind == "rows_per_key"
         or e.direction == "rise"
-        or (e.name == "null rate" and e.segment and (e.observed or 0) < FULLY_NULL)
+        or (e.kind == "null_rate" and e.segment and (e.observed or 0) < FULLY_NULL)
     ]
-    return _match("double-count", 0.9, claimed, ("one row per key", "one ping per instance"))
+    return _match("double-count", 0.9, claimed, ("rows_per_key",))
 
 
 def object_null(found: list[Evidence]) -> Match | None:
@@ -161,13 +173,13 @@ def object_null(found: list[Evidence]) -> Match | None:
     claimed = [
         e
         for e in found
-        if e.name in NULLISH
-        or e.name in CANARY_CHECKS
-        or e.name == "latest week present"
+        if e.kind in NULLISH
+        or e.watches_label
+        or _fits(e, "presence")
         or (e.direction == "drop" and not _instance_count(e))
     ]
     found_match = _match(
-        "object-null", 0.9, claimed, ("null rate", "usage reported", "dead metric")
+        "object-null", 0.9, claimed, ("null_rate", "not_null/counter", "dead_metric")
     )
     if found_match is not None:
         where = " on nearly every instance" if population else ""
@@ -178,33 +190,22 @@ def object_null(found: list[Evidence]) -> Match | None:
 def ingestion_loss(found: list[Evidence]) -> Match | None:
     if not any(_instance_count(e) and e.direction == "drop" for e in found):
         return None
-    claimed = [
-        e for e in found if e.direction == "drop" or e.single_instance or e.name in CANARY_CHECKS
-    ]
-    return _match("ingestion-loss", 0.7, claimed, ("volume", "level"))
+    claimed = [e for e in found if e.direction == "drop" or e.single_instance or e.watches_label]
+    return _match("ingestion-loss", 0.7, claimed, ("row_count", "level"))
 
 
 def canary_silent(found: list[Evidence]) -> Match | None:
-    absent = [e for e in found if e.name in ("canary present", "canary reporting")]
-    quiet = [
-        e
-        for e in found
-        if e.single_instance and (e.name == "latest week present" or e.family == ROWS)
-    ]
+    absent = [e for e in found if _fits(e, "presence/label")]
+    quiet = [e for e in found if e.single_instance and (_fits(e, "presence") or e.family == ROWS)]
     if not absent and not quiet:
         return None
-    claimed = [e for e in found if e.single_instance or e.name in CANARY_CHECKS]
-    return _match(
-        "canary-silent",
-        0.85,
-        claimed,
-        ("canary reporting", "canary present", "latest week present", "level"),
-    )
+    claimed = [e for e in found if e.single_instance or e.watches_label]
+    return _match("canary-silent", 0.85, claimed, ("presence/label", "presence", "level"))
 
 
 def schema_rename(found: list[Evidence]) -> Match | None:
     gone = _null_families(found)
-    columns = [e for e in found if e.name in ("columns present", "schema change")]
+    columns = [e for e in found if e.kind in ("schema", "schema_change")]
     if not columns and not (0 < len(gone) < MANY_FIELDS):
         return None
     claimed = columns + [
@@ -214,22 +215,16 @@ def schema_rename(found: list[Evidence]) -> Match | None:
         "schema-rename",
         0.8,
         claimed,
-        ("columns present", "schema change", "null rate", "dead metric"),
+        ("schema", "schema_change", "null_rate", "dead_metric"),
     )
 
 
-def _version_dims(found: list[Evidence]) -> set[str]:
-    return {k for e in found for k in (e.segment or {}) if "version" in k}
-
-
 def version_field_drop(found: list[Evidence]) -> Match | None:
-    dims = _version_dims(found)
     hit = [
         e
         for e in found
-        if e.name == "null rate"
-        and e.segment
-        and set(e.segment) & dims
+        if e.kind == "null_rate"
+        and e.versions
         and (e.observed or 0) >= HALF
         and not e.single_instance
     ]
@@ -240,47 +235,48 @@ def version_field_drop(found: list[Evidence]) -> Match | None:
         e
         for e in found
         if (
-            e.family in families
-            and (e.name in NULLISH or e.name in CANARY_CHECKS or e.direction == "drop")
+            e.family in families and (e.kind in NULLISH or e.watches_label or e.direction == "drop")
         )
-        # Looker sums nothing to 0, not null: checks comparing a dropped counter's sum with
-        # another ("unique <= total") fail along with it
+        # Looker sums nothing to 0, not null: invariants comparing a dropped counter's sum
+        # with another (unique <= total) fail along with it
         or e.compared & families
     ]
-    return _match("version-field-drop", 0.8, claimed, ("null rate", "usage reported", "level"))
+    return _match("version-field-drop", 0.8, claimed, ("null_rate", "not_null/counter", "level"))
 
 
 def cumulative_counter(found: list[Evidence]) -> Match | None:
-    grows = [e for e in found if e.name == "cumulative counter"]
+    grows = [e for e in found if e.kind == "cumulative"]
     if not grows:
         return None
     families = {e.family for e in grows}
     claimed = [e for e in found if e in grows or (e.family in families and e.direction == "rise")]
-    return _match("cumulative-counter", 0.9, claimed, ("cumulative counter", "level"))
+    return _match("cumulative-counter", 0.9, claimed, ("cumulative", "level"))
 
 
 def category_drift(found: list[Evidence]) -> Match | None:
-    labels = [e for e in found if e.name in LABEL_CHECKS]
+    labels = [e for e in found if e.kind == "category_set"]
     if not labels:
         return None
     datasets = {e.dataset for e in labels}
     claimed = [e for e in found if e in labels or e.dataset in datasets]
-    return _match("category-drift", 0.9, claimed, ("new label", "known insight types"))
+    return _match("category-drift", 0.9, claimed, ("category_set",))
 
 
 def version_undercount(found: list[Evidence]) -> Match | None:
     # a total below its parts because one side went null (summed to 0) is a dropped field
-    nulled = {e.family for e in found if e.name in NULLISH}
+    nulled = {e.family for e in found if e.kind in NULLISH}
     below = [
         e
         for e in found
-        if e.name in ("versions below others", "unique <= total") and not e.compared & nulled
+        if e.kind in ("version_gap", "unique_within_total") and not e.compared & nulled
     ]
     if not below:
         return None
-    families = {e.family for e in below} | {"weekly_insights_page_views"}
+    # the counter undercounted: the one a version reports less of, or the total that fell
+    # below its own unique count
+    families = {e.left or e.family for e in below}
     claimed = [e for e in found if e in below or (e.family in families and e.direction == "drop")]
-    return _match("version-undercount", 0.75, claimed, ("versions below others", "unique <= total"))
+    return _match("version-undercount", 0.75, claimed, ("version_gap", "unique_within_total"))
 
 
 def _product_slug(change: Evidence) -> str:
@@ -295,7 +291,7 @@ def usage_change(found: list[Evidence]) -> Match | None:
     """A product change: the usage change check failed, and it claims the checks moving
     the same way (lower or higher levels, a version below the others), never a null, a
     broken shape or a count of instances."""
-    changes = [e for e in found if e.name == USAGE_CHANGE and e.direction]
+    changes = [e for e in found if e.kind == "usage_change" and e.direction]
     if not changes:
         return None
     lead = min(changes, key=lambda e: e.segment is not None)
@@ -304,9 +300,9 @@ def usage_change(found: list[Evidence]) -> Match | None:
     claimed = [
         e
         for e in found
-        if e.name == USAGE_CHANGE
+        if e.kind == "usage_change"
         or (
-            e.name in LEVELS | {"versions below others"}
+            (_level(e) or e.kind == "version_gap")
             and e.direction == lead.direction
             and not _instance_count(e)
             and not (e.single_instance and e.family == ROWS)
@@ -314,7 +310,7 @@ def usage_change(found: list[Evidence]) -> Match | None:
             and (not versions or not e.segment or tuple(e.segment.items()) in versions)
         )
     ]
-    return _match(slug, 0.8, claimed, (USAGE_CHANGE,))
+    return _match(slug, 0.8, claimed, ("usage_change",))
 
 
 RULES: tuple[Rule, ...] = (

@@ -16,32 +16,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from canary.incidents.causes import CANARY_CHECKS, CATALOG, NULLISH, PRODUCT
-from canary.incidents.evidence import Evidence, direction_of
+from canary.incidents.causes import CATALOG, NULLISH, PRODUCT
+from canary.incidents.evidence import Evidence, direction_of, tags_of
 from canary.results import CheckResult, RunResult
 
 Class = Literal["pipeline", "product", "unclear"]
-#: checks counting the instances that reported this week
-INSTANCE_COUNTS = frozenset({"instances reporting", "volume"})
-#: checks of the data's shape: a failure is the pipeline whatever the numbers
+#: families of checks counting the instances that reported this week
+INSTANCE_COUNTS = frozenset({"row_count"})
+#: families of checks of the data's shape: a failure is the pipeline whatever the numbers
 SHAPE_CHECKS = frozenset(
     {
-        "columns present",
-        "schema change",
+        "schema",
+        "schema_change",
         "type",
-        "row key",
-        "one row per key",
-        "one ping per instance",
-        "latest week present",
-        "copy of last week",
-        "history rewritten",
-        "cumulative counter",
-        "non-negative",
-        "new label",
-        "known insight types",
-        "known deploy types",
-        "canary present",
-        "canary reporting",
+        "rows_per_key",
+        "presence",
+        "copy",
+        "history_rewritten",
+        "cumulative",
+        "range",
+        "category_set",
     }
 )
 _CHANGE = {"drop": "lower", "rise": "higher"}
@@ -74,7 +68,9 @@ def week_facts(runs: list[RunResult], scopes: Mapping[str, str]) -> WeekFacts:
         for r in runs
         if r.monitor not in scopes
         for c in r.checks
-        if c.check in INSTANCE_COUNTS and c.segment is None and c.status in ("passed", "failed")
+        if tags_of(c) == ("row_count", None)
+        and c.segment is None
+        and c.status in ("passed", "failed")
     ]
     counted = None
     if instances:
@@ -100,7 +96,9 @@ def _merely_moved(
     if not failed or len(directions) != 1 or None in directions or None in relative:
         return None
     if any(
-        c.check in NULLISH | CANARY_CHECKS | SHAPE_CHECKS | INSTANCE_COUNTS or c.column is None
+        tags_of(c)[0] in NULLISH | SHAPE_CHECKS | INSTANCE_COUNTS
+        or tags_of(c)[1] == "label"
+        or c.column is None
         for c in moved
     ):
         return None
@@ -112,7 +110,7 @@ def _zero(check: CheckResult) -> bool:
     """A counter fallen to zero from a known usual count (a dead metric said not null;
     results stored before dead metrics said so count as null)."""
     return (
-        check.check == "dead metric"
+        tags_of(check)[0] == "dead_metric"
         and check.observed == 0
         and check.details.get("null") is False
         and isinstance(check.details.get("expected_centre"), int | float)
@@ -221,14 +219,14 @@ def _broken(claimed: list[Evidence]) -> str | None:
     zeros first, then a broken invariant, then the data's shape."""
     failed = [e for e in claimed if e.check.status == "failed"]
     for e in failed:
-        if e.name in NULLISH or (e.direction == "drop" and e.observed == 0):
+        if e.kind in NULLISH or (e.direction == "drop" and e.observed == 0):
             column = e.check.column or e.dataset
             return f"{column} is null or zero ({e.name}), not merely lower"
     for e in failed:
         if e.compared:
             return f"the invariant {e.name} is broken on {e.dataset}"
     for e in failed:
-        if e.name in SHAPE_CHECKS:
+        if e.kind in SHAPE_CHECKS:
             return f"the data's shape broke ({e.name} on {e.dataset})"
     return None
 

@@ -7,15 +7,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from canary.anomaly.detectors import FAMILIES
+from canary.checks.families import NAMED
 from canary.dashboards import Tile
 from canary.results import CheckResult
 
-_COUNTER = re.compile(r"\b(weekly_\w+|total_\w+)\b")
+#: A count of what meets a condition on a field (``count(CASE WHEN x > 0 THEN ...)``): ``x``.
+_CONDITION = re.compile(r"\bWHEN\s+(\w+)", re.IGNORECASE)
 ROWS = "rows"  # the family of row and instance counts
 
 
 def family_of(tile: Tile | None, column: str | None) -> str | None:
-    """The instance-level field a column reports on (``sum(x)`` and counts over ``x`` -> ``x``).
+    """The instance-level field a column reports on (``sum(x)`` and counts of rows where ``x``
+    meets a condition -> ``x``).
 
     Counts of rows or instances are the ``rows`` family; a table-level check has none.
     """
@@ -31,8 +35,8 @@ def family_of(tile: Tile | None, column: str | None) -> str | None:
         return column
     if field.summed:
         return field.summed
-    counter = _COUNTER.search(field.sql)
-    return counter.group(1) if counter else ROWS
+    condition = _CONDITION.search(field.sql)
+    return condition.group(1) if condition else ROWS
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,24 @@ class Evidence:
     direction: str | None  # "drop" / "rise" against the expected range, None if not numeric
     single_instance: bool  # the monitor watches one instance (the canary)
     compared: frozenset[str] = frozenset()  # families a check over several columns compares
+    #: the family of the first column of a pair (the one that must be at least the other)
+    left: str | None = None
+    versions: frozenset[str] = frozenset()  # the dataset's dimensions that hold the version
+
+    @property
+    def kind(self) -> str | None:
+        """The check's family (``canary.checks.families``)."""
+        return tags_of(self.check)[0]
+
+    @property
+    def role(self) -> str | None:
+        """The field role of the check's column."""
+        return tags_of(self.check)[1]
+
+    @property
+    def watches_label(self) -> bool:
+        """The check is about the watched instance itself (its label's rows or usage)."""
+        return self.role == "label"
 
     @property
     def name(self) -> str:
@@ -66,6 +88,16 @@ class Evidence:
     def observed(self) -> float | None:
         value = self.check.observed
         return float(value) if isinstance(value, int | float) else None
+
+
+def tags_of(check: CheckResult) -> tuple[str | None, str | None]:
+    """A check's family and field role: as declared, else (a result stored before checks
+    carried them, or made by hand) those its detector or the bundled suites give its name."""
+    if check.family is not None:
+        return check.family, check.field_role
+    if check.check in FAMILIES:
+        return FAMILIES[check.check], check.field_role
+    return NAMED.get(check.check, (None, None))
 
 
 def direction_of(check: CheckResult) -> str | None:
@@ -97,10 +129,21 @@ def evidence_of(
             direction_of(c),
             single_instance,
             compared_families(tiles.get(c.dataset), c.column),
+            family_of(tiles.get(c.dataset), c.column.split(",")[0].strip())
+            if c.column and "," in c.column
+            else None,
+            version_dimensions(tiles.get(c.dataset), c.segment),
         )
         for c in checks
         if c.status in ("failed", "error")
     ]
+
+
+def version_dimensions(tile: Tile | None, segment: Mapping[str, str] | None) -> frozenset[str]:
+    """The dimensions of ``segment`` that hold the version: fields with the version role."""
+    if not segment or tile is None:
+        return frozenset()
+    return frozenset(f.column for f in tile.fields if f.column in segment and f.role == "version")
 
 
 def compared_families(tile: Tile | None, column: str | None) -> frozenset[str]:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 
 from canary.dashboards import Tile
-from canary.incidents.causes import CANARY_CHECKS, CAUSES, PRODUCT, RULES, Match
+from canary.incidents.causes import CAUSES, PRODUCT, RULES, Match
 from canary.incidents.classify import WeekFacts, classify, week_facts
 from canary.incidents.evidence import Evidence, evidence_of
 from canary.incidents.model import Incident, incident_id
@@ -154,7 +154,7 @@ def scope_of(match: Match, runs: list[RunResult], scopes: Mapping[str, str]) -> 
     the attribution of the aggregate checks; a single-instance monitor's own findings are
     scoped to that instance.
     """
-    population = [e for e in match.claimed if not e.single_instance and e.name not in CANARY_CHECKS]
+    population = [e for e in match.claimed if not e.single_instance and not e.watches_label]
     if match.slug in PRODUCT and match.lead.segment is None:
         return "every segment alike"  # what the usage change check judged before failing
     if not population:
