@@ -107,6 +107,22 @@ def test_past_checks_are_the_latest_result_before_the_week(tmp_path: Path) -> No
     assert store.past_checks("m", W + 9 * WEEK, [check.id])[check.id].status == "passed"
 
 
+def test_stored_verdicts_keep_their_check_family_and_field_role(tmp_path: Path) -> None:
+    """Incidents grouped from stored verdicts read families and roles, not check names: a
+    team's own check name comes back with what it judges."""
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    own = CheckResult("m", "d", "team: pv reported", "failed", "why", "pv_week")
+    own = replace(own, family="null_rate", field_role="counter")
+    bundled = CheckResult("m", "d", "c", "passed", "why", "col")
+    store.record_run(RunResult("m", W, [own, bundled]), _weekly(W, 1.0), datetime.now(UTC))  # type: ignore[arg-type]
+    back = store.week_checks(W, ["m"])["m"]
+    assert [(c.check, c.family, c.field_role) for c in back] == [
+        ("team: pv reported", "null_rate", "counter"),
+        ("c", None, None),
+    ]
+    store.close()
+
+
 def test_a_sole_writer_store_reads_what_a_plain_store_reads(tmp_path: Path) -> None:
     """The kept history follows every write: new weeks, replaced weeks, other datasets."""
     url = f"sqlite:///{tmp_path / 'store.db'}"
@@ -332,14 +348,14 @@ def test_a_store_from_a_newer_canary_says_so(
     path = tmp_path / ".canary" / "store.db"
     Store(f"sqlite:///{path}", home=tmp_path).close()
     with sqlite3.connect(path) as con:
-        con.execute("UPDATE alembic_version SET version_num = '0005'")
+        con.execute("UPDATE alembic_version SET version_num = '0006'")
     config = write_config(tmp_path)
     code = main(["run", "--config", str(config), "--as-of", "2026-11-28", "--no-deliver"])
     assert code == ExitCode.INCOMPLETE
     err = " ".join(capsys.readouterr().err.split())
     assert (
-        f"{path} was written by a newer canary (schema revision 0005; this canary knows up to "
-        "0004): upgrade canary, or point the store URL" in err
+        f"{path} was written by a newer canary (schema revision 0006; this canary knows up to "
+        "0005): upgrade canary, or point the store URL" in err
     )
 
 

@@ -383,6 +383,8 @@ class Store:
                         json.loads(r["expected"]) if r["expected"] else None,
                         r["severity"],
                         r["first_failed_week"],
+                        family=r["family"],
+                        field_role=r["field_role"],
                     )
                 )
         return found
@@ -469,4 +471,6 @@ def _check_row(run: RunResult, check: CheckResult, position: int) -> dict[str, A
         "severity": check.severity,
         "first_failed_week": check.first_failed_week,
         "position": position,
+        "family": check.family,
+        "field_role": check.field_role,
     }

@@ -57,6 +57,8 @@ check_results = Table(
     Column("severity", String(16), nullable=False),
     Column("first_failed_week", Date, nullable=True),
     Column("position", Integer, nullable=False),
+    Column("family", String(40), nullable=True),  # migration 0005
+    Column("field_role", String(20), nullable=True),  # migration 0005
 )
 
 # Alert lifecycle and delivery (canary.alerts; migration 0002).
