@@ -14,6 +14,9 @@ from typing import Any, Literal
 from canary.jsonable import json_ready
 from canary.results import SEVERITY_ORDER, CheckResult
 
+Severity = Literal["critical", "warning", "info"]  # an alert's, most severe first
+SEVERITY_RANK: dict[str, int] = {"critical": 0, "warning": 1, "info": 2}
+
 AlertState = Literal["new", "reopened", "ongoing", "resolved"]
 #: Extra result fields shown when a result carries them (history-aware checks add these).
 EXTRA_FIELDS = ("training_weeks", "method", "change_pct", "expected_range", "attribution")
@@ -65,7 +68,7 @@ class Alert:
     @property
     def rank(self) -> tuple[int, int]:
         """Most severe first: failures before errors before warnings, critical first."""
-        sev = {"critical": 0, "warning": 1, "info": 2}.get(self.severity, 3)
+        sev = SEVERITY_RANK.get(self.severity, 3)
         return (SEVERITY_ORDER.get(self.status, 9), sev)
 
     @property

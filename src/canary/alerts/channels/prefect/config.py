@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from canary.alerts.channels.base import Channel, ChannelConfig
+from canary.alerts.channels.base import ChannelConfig
+from canary.alerts.outbox.sending import Channel
 
 
 class PrefectNotifyChannel(ChannelConfig):
