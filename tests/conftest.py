@@ -87,8 +87,8 @@ def config_path(tmp_path: Path) -> Path:
 def shared_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data directory holding the healthy sample as of AS_OF, built once per session."""
     from canary.config import SampleSource
-    from canary.pipeline import sample_spec
     from canary.sample.warehouse import WarehouseSpec, ensure
+    from canary.sources.sample import sample_spec
 
     data_dir = tmp_path_factory.mktemp("sample")
     spec = sample_spec(SampleSource(kind="sample"), NOW)
@@ -103,9 +103,8 @@ def sample_exports(data_dir: Path, dashboard: str, datasets: tuple[str, ...]) ->
 
     from canary.config import SampleSource
     from canary.dashboards import catalog
-    from canary.pipeline import sample_spec
     from canary.sample.warehouse import WarehouseSpec
-    from canary.sources.sample import SampleWarehouseSource
+    from canary.sources.sample import SampleWarehouseSource, sample_spec
 
     board = catalog().dashboards[dashboard]
     spec = WarehouseSpec(sample_spec(SampleSource(kind="sample"), NOW))

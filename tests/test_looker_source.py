@@ -20,12 +20,13 @@ from canary.config import (
 )
 from canary.dashboards import catalog
 from canary.errors import ConfigError, SourceError
-from canary.pipeline import RunOptions, build_source, sample_spec
+from canary.pipeline import RunOptions, build_source
 from canary.sample.warehouse import FILE_NAME, WarehouseSpec
-from canary.sources.looker import LookerDataset, build_looker_source
+from canary.sources.looker import build_looker_source
 from canary.sources.looker.json_bi import BodyError, parse
+from canary.sources.looker.source import LookerDataset
 from canary.sources.looker.tiles import slug, weeks_expression
-from canary.sources.sample import SampleWarehouseSource
+from canary.sources.sample import SampleWarehouseSource, sample_spec
 from tests.conftest import LATEST_WEEK, NOW
 from tests.looker_fake import (
     CLIENT_ID,

@@ -52,7 +52,6 @@ from canary.results import (
 from canary.sample.scenarios import SCENARIOS
 from canary.sources.base import Source
 from canary.sources.registry import BuildContext, build
-from canary.sources.sample import sample_spec as sample_spec
 from canary.store.db import Store
 from canary.store.fallback import NAME as FALLBACK_NAME
 from canary.summary import TileSummary

@@ -10,7 +10,6 @@ from canary.sources.looker.client import client_for, close_clients
 from canary.sources.looker.settings import connection
 from canary.sources.looker.source import (
     DashboardSource,
-    LookerDataset,
     LookSource,
     QuerySource,
 )
@@ -19,7 +18,6 @@ from canary.sources.registry import BuildContext
 __all__ = [
     "DashboardSource",
     "LookSource",
-    "LookerDataset",
     "QuerySource",
     "build",
     "build_looker_source",
