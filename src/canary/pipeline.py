@@ -311,11 +311,11 @@ def _validated(
 
         if rows.fingerprint is None:  # a remote warehouse: what it holds is not known here
             return in_place()
-        return ge.remember(
+        return ge.cache.remember(
             [*parts, rows.sql], rows.fingerprint, in_place, checks_to_json, checks_from_json
         )
     batch = data.batch()
-    return ge.remember(
+    return ge.cache.remember(
         parts,
         batch,
         lambda: checks(ge.run(suite, batch, given, fmt), batch),
@@ -512,7 +512,7 @@ def run_monitor(
 def _validates(p: Plan, store: Store, ge: GreatExpectations) -> bool:
     """Whether this run is likely to validate (so GE is worth importing ahead): a first run
     of its week does; a rerun of a recorded week usually finds every verdict in the cache."""
-    if ge.cache is None:
+    if not ge.cache.keeps:
         return True
     try:
         return not store.week_checks(p.week, [p.monitor])

@@ -156,7 +156,7 @@ def judge(
             if isinstance(i, int)
         )
 
-    indexes: list[int] = ge.remember(["history", suite], judged, validate, _same, _same)
+    indexes: list[int] = ge.cache.remember(["history", suite], judged, validate, _same, _same)
     failing = set(indexes)
     out = []
     for i, row in frame.iterrows():
