@@ -15,7 +15,8 @@ from canary.anomaly.inputs import HistoryInput
 from canary.checks.suites import check_name, load_suite
 from canary.checks.validate import GreatExpectations
 from canary.config import MonitorConfig
-from canary.results import CheckResult, Status
+from canary.results import CheckResult
+from canary.statuses import Status
 from canary.store import history as store_history
 from canary.store.db import Store
 from canary.summary import TileSummary

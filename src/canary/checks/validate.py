@@ -19,13 +19,14 @@ from canary.checks.verdict_cache import VerdictCache
 from canary.errors import SourceError, SuiteError
 from canary.jsonable import json_ready
 from canary.masking import mask_row, mask_value
-from canary.results import CheckResult, Status
+from canary.results import CheckResult
 from canary.sources.sql.connection import (
     columns_only,
     engine_options,
     first_line,
     release_file,
 )
+from canary.statuses import Status
 from canary.summary import WarehouseRows
 from canary.url_secrets import scrub
 
