@@ -86,8 +86,8 @@ def config_path(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def shared_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data directory holding the healthy sample as of AS_OF, built once per session."""
-    from canary.pipeline import sample_spec
     from canary.sample.warehouse import WarehouseSpec, ensure
+    from canary.sources.sample import sample_spec
     from canary.sources.sample_config import SampleSourceConfig
 
     data_dir = tmp_path_factory.mktemp("sample")
@@ -102,9 +102,8 @@ def sample_exports(data_dir: Path, dashboard: str, datasets: tuple[str, ...]) ->
     from datetime import timedelta
 
     from canary.dashboards import catalog
-    from canary.pipeline import sample_spec
     from canary.sample.warehouse import WarehouseSpec
-    from canary.sources.sample import SampleWarehouseSource
+    from canary.sources.sample import SampleWarehouseSource, sample_spec
     from canary.sources.sample_config import SampleSourceConfig
 
     board = catalog().dashboards[dashboard]

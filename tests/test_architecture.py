@@ -34,6 +34,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "canary.frames",
         "canary.profile",
         "canary.results",
+        "canary.statuses",
         "canary.checks.row_key",
         "canary.weekly.measures",
         "canary.doctor.base",
@@ -41,8 +42,10 @@ LAYERS: dict[str, tuple[str, ...]] = {
     # a pulled dataset and what a run reads of it: made by sources, read by every stage
     "datasets": ("canary.dataset", "canary.summary"),
     "sources": ("canary.sources", "canary.sample"),
-    # what config reads of the alert channels: the policy, each kind's settings, the kinds
+    # what config reads of alerts: the policy, each channel kind's settings, the kinds, and
+    # the alert model they name (severities)
     "channel settings": (
+        "canary.alerts.render.model",
         "canary.alerts.policy",
         "canary.alerts.channels.config",
         "canary.alerts.channels.kinds",

@@ -12,11 +12,11 @@ from typing import Literal
 import pytest
 
 from canary.alerts.channels import registry
-from canary.alerts.channels.base import DeliveryError, Sent
 from canary.alerts.channels.config import ChannelConfig
-from canary.alerts.notices import notification
 from canary.alerts.outbox import records
 from canary.alerts.outbox.records import NOTIFY, Entry
+from canary.alerts.outbox.sending import DeliveryError, Sent
+from canary.alerts.render.payload import notification
 from canary.cli import main
 from canary.config import load_config
 from canary.errors import ConfigError

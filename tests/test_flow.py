@@ -41,7 +41,7 @@ async def _artifacts(flow_run_id: Any) -> list[Any]:
 def test_flow_publishes_table_and_summary_artifacts(prefect_api: None, tmp_path: Path) -> None:
     from flows.weekly_canary import weekly_canary
 
-    from canary.results import SEVERITY_ORDER
+    from canary.statuses import STATUS_ORDER
 
     config = write_config(tmp_path, data_docs={"base_url": "https://docs.example.com/canary"})
     state = weekly_canary(
@@ -91,7 +91,7 @@ def test_flow_publishes_table_and_summary_artifacts(prefect_api: None, tmp_path:
     assert (index.parent / "canary-data-docs.css").exists() and "canary-data-docs.css" in page
     assert 'href="index.html"' in page and "../index.html" not in page
     statuses = Counter(c["status"] for c in doc["runs"][0]["checks"])
-    counts = " · ".join(f"{statuses[s]} {s}" for s in SEVERITY_ORDER if statuses[s])
+    counts = " · ".join(f"{statuses[s]} {s}" for s in STATUS_ORDER if statuses[s])
     assert counts in summary.data and counts in index.read_text()  # the same counts
 
 

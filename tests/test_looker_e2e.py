@@ -13,10 +13,11 @@ import yaml
 from canary.checks.validate import GreatExpectations
 from canary.cli import main
 from canary.config import load_config
-from canary.pipeline import RunOptions, plan, run_monitor, sample_spec
+from canary.pipeline import RunOptions, plan, run_monitor
 from canary.report.json_result import document, validate
 from canary.results import RunResult
 from canary.sample.warehouse import FILE_NAME, WarehouseSpec, ensure
+from canary.sources.sample import sample_spec
 from canary.sources.sample_config import SampleSourceConfig
 from canary.store.db import Store
 from tests.conftest import AS_OF, NOW, REPO, write_config

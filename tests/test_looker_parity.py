@@ -19,9 +19,9 @@ import pytest
 import requests
 
 from canary.dashboards import Catalog, Tile, bundled_raw, catalog, parse_catalog
-from canary.pipeline import sample_spec
 from canary.sample.warehouse import FILE_NAME, WarehouseSpec, ensure, url_of
 from canary.sources.base import week_range
+from canary.sources.sample import sample_spec
 from canary.sources.sample_config import SampleSourceConfig
 from canary.sources.sql.source import SqlSource
 from tests.conftest import LATEST_WEEK, NOW

@@ -14,14 +14,14 @@ import pytest
 from canary.config import load_config
 from canary.dashboards import catalog
 from canary.errors import ConfigError, SourceError
-from canary.pipeline import RunOptions, build_source, sample_spec
+from canary.pipeline import RunOptions, build_source
 from canary.sample.warehouse import FILE_NAME, WarehouseSpec
 from canary.sources.looker.build import build_looker_source
 from canary.sources.looker.config import LookerDashboardConfig, LookerLookConfig, LookerQueryConfig
 from canary.sources.looker.json_bi import BodyError, parse
 from canary.sources.looker.source import LookerDataset
 from canary.sources.looker.tiles import slug, weeks_expression
-from canary.sources.sample import SampleWarehouseSource
+from canary.sources.sample import SampleWarehouseSource, sample_spec
 from canary.sources.sample_config import SampleSourceConfig
 from tests.conftest import LATEST_WEEK, NOW
 from tests.looker_fake import (

@@ -16,10 +16,11 @@ import yaml
 from rich.console import Console
 
 from canary.alerts.deliver import deliver
-from canary.alerts.notices import notification, report_notices
+from canary.alerts.notices import report_notices
 from canary.alerts.outbox import records
 from canary.alerts.outbox.records import Entry
-from canary.alerts.report_delivery import chart_name, payload, post_key, report_ops
+from canary.alerts.render.payload import notification, payload
+from canary.alerts.report_delivery import chart_name, post_key, report_ops
 from canary.alerts.routing import channel_for, channels
 from canary.alerts.week_runs import recorded_runs
 from canary.cli import main

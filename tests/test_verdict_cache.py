@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from canary.checks.verdict_cache import VerdictCache
 
@@ -32,3 +33,16 @@ def test_an_entry_nobody_reads_is_deleted_by_a_later_runs_first_write(tmp_path: 
     assert _remember(later, "new", 3) == 3  # the first write prunes
     assert not old.exists()
     assert sorted(p.read_text() for p in tmp_path.glob("*/*.json")) == ["2", "3"]
+
+
+def test_a_cache_without_a_directory_computes_every_verdict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    cache = VerdictCache()
+    assert not cache.keeps
+    assert _remember(cache, "same", 1) == 1
+    assert _remember(cache, "same", 2) == 2  # not the first answer: nothing was kept
+    assert cache.key("same", BATCH) is None
+    assert cache.prune() == 0
+    assert not any(tmp_path.iterdir())

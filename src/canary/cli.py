@@ -1,7 +1,7 @@
 """The ``canary`` command line: run, sample.
 
-Exit codes (DESIGN.md section 4): 0 passed, 1 a check failed, 2 config or usage error,
-3 a dataset could not be checked, 4 internal error (traceback in a log file).
+Exit codes are ``canary.errors.ExitCode``, chosen by ``exit_code_for`` (an internal error
+leaves its traceback in a log file).
 """
 
 from __future__ import annotations

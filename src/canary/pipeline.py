@@ -1,4 +1,7 @@
-"""One monitor's weekly run: pull -> profile -> validate -> results -> store.
+"""One monitor's weekly run, in the order of its stages (and of this file): plan (config and
+options resolved), pull and validate every dataset (metrics from its source, its suite by
+GE), judge it against history, record the run (and its alerts) in the store. Delivery
+follows (``canary.alerts.deliver``).
 
 Each stage is a plain function so that the CLI runs them in a row and the Prefect flow
 runs each as a task. I/O stays at the edges (sources, store); the middle is pure.
@@ -52,7 +55,6 @@ from canary.results import (
 from canary.sample.scenarios import SCENARIOS
 from canary.sources.base import Source
 from canary.sources.registry import BuildContext, build
-from canary.sources.sample import sample_spec as sample_spec
 from canary.store.db import Store
 from canary.store.fallback import NAME as FALLBACK_NAME
 from canary.summary import TileSummary
@@ -60,8 +62,10 @@ from canary.url_secrets import scrub
 from canary.weeks import latest_complete_week
 
 Progress = Callable[[str], None]
+
 #: Held by a validation with GE (``checked_in_turn``), one at a time per process.
 GE_TURN = threading.Lock()
+
 #: The dataset name of checks about the run's store rather than a dataset.
 STORE_DATASET = "store"
 
@@ -98,45 +102,9 @@ class Plan:
         return load_suite(self.expectations_dir, self.config.suite_for(dataset), missing=hint)
 
 
-def build_source(
-    config: Config,
-    monitor: MonitorConfig,
-    options: RunOptions,
-    base_dir: Path,
-    name: str | None = None,
-) -> Source:
-    """Source ``name`` (default the monitor's) for a monitor, built by its kind's module."""
-    name = name or monitor.source
-    ctx = BuildContext(
-        dashboard=config.catalog.dashboards[monitor.dashboard],
-        views=config.catalog.views,
-        base_dir=base_dir,
-        data_dir=config.data_dir,
-        environ=os.environ,
-        now=options.now,
-        scenario=options.scenario,
-        scenario_week=options.week if options.scenario else None,
-    )
-    return build(name, config.sources[name], ctx)
-
-
-def fallback_path(config: Config) -> Path:
-    """Where a run keeps what its store could not take (``canary.store.fallback``)."""
-    return config.data_dir / FALLBACK_NAME
-
-
-def open_store(config: Config, url: str, catch_up: bool = True) -> Store:
-    """The store a run records in, with its fallback file and run-lock timeout."""
-    return Store(
-        url,
-        fallback=fallback_path(config),
-        lock_timeout=config.store.lock_timeout.total_seconds(),
-        catch_up=catch_up,
-        home=config.data_dir,
-    )
-
-
 def plan(config: Config, name: str, options: RunOptions, base_dir: Path) -> Plan:
+    """The plan of monitor ``name``'s run: its sources built, its week chosen (the latest
+    complete one unless ``options`` name it); ``ConfigError`` names what is not allowed."""
     if name not in config.monitors:
         raise ConfigError(
             f"--monitor {name!r} is not in the config; allowed: {', '.join(sorted(config.monitors))}"
@@ -173,22 +141,165 @@ def plan(config: Config, name: str, options: RunOptions, base_dir: Path) -> Plan
     )
 
 
+def build_source(
+    config: Config,
+    monitor: MonitorConfig,
+    options: RunOptions,
+    base_dir: Path,
+    name: str | None = None,
+) -> Source:
+    """Source ``name`` (default the monitor's) for a monitor, built by its kind's module."""
+    name = name or monitor.source
+    ctx = BuildContext(
+        dashboard=config.catalog.dashboards[monitor.dashboard],
+        views=config.catalog.views,
+        base_dir=base_dir,
+        data_dir=config.data_dir,
+        environ=os.environ,
+        now=options.now,
+        scenario=options.scenario,
+        scenario_week=options.week if options.scenario else None,
+    )
+    return build(name, config.sources[name], ctx)
+
+
+#: Given the store, a run and its metrics, composes the run's alerts; returns their writer.
+Alerts = Callable[[Store, RunResult, pd.DataFrame], Callable[[Connection], object]]
+
+
+def run_monitor(
+    p: Plan,
+    store: Store,
+    ge: GreatExpectations,
+    progress: Progress | None = None,
+    alerts: Alerts | None = None,
+) -> RunResult:
+    """Run every dataset of a monitor in a row (the CLI path) and record the run: pull and
+    validate each dataset, then judge against history and record."""
+    started = datetime.now(UTC)
+    got = collect(p, ge, progress=progress, warm_ge=_validates(p, store, ge))
+    return judge_and_finish(p, store, ge, got, started, alerts)
+
+
+def _validates(p: Plan, store: Store, ge: GreatExpectations) -> bool:
+    """Whether this run is likely to validate (so GE is worth importing ahead): a first run
+    of its week does; a rerun of a recorded week usually finds every verdict in the cache."""
+    if not ge.cache.keeps:
+        return True
+    try:
+        return not store.week_checks(p.week, [p.monitor])
+    except StoreError:
+        return True
+
+
+@dataclass
+class Collected:
+    """What the datasets of one run produced, before it is recorded."""
+
+    checks: list[CheckResult] = field(default_factory=list)
+    metrics: list[pd.DataFrame] = field(default_factory=list)
+    datasets: list[DatasetInfo] = field(default_factory=list)
+    pulled: list[TileSummary] = field(default_factory=list)
+
+
+def collect(
+    p: Plan,
+    ge: GreatExpectations,
+    submit: Submit | None = None,
+    progress: Progress | None = None,
+    warm_ge: bool = True,
+) -> Collected:
+    """Pull and check every dataset; one that fails becomes an ``error`` check, the rest go on.
+
+    ``submit`` starts each dataset's ``pull_and_check`` (the Prefect flow submits a task per
+    dataset, so they run concurrently); by default one thread pulls the datasets in turn, in
+    config order, while this one checks each pulled dataset (a pull waits on its source, a
+    check on GE: the two overlap). Results keep the config's dataset order whatever order
+    they finish in. With ``warm_ge``, GE is imported in the background meanwhile
+    (``GreatExpectations.prepare``).
+    """
+    _import_shared()
+    if warm_ge:
+        ge.prepare()
+    if submit is not None:
+        return _gathered(p, {name: submit(p, name) for name in p.config.datasets}, progress)
+    pulls = ThreadPoolExecutor(max_workers=1, thread_name_prefix="canary-pull")
+    try:
+        ahead: dict[str, Pending] = {
+            name: _PulledAhead(p, ge, pulls.submit(pull_dataset, p, name))
+            for name in p.config.datasets
+        }
+        return _gathered(p, ahead, progress)
+    finally:
+        pulls.shutdown(cancel_futures=True)
+
+
+def _import_shared() -> None:
+    """Import, before pulls and GE's import run in threads, what both use: SQLAlchemy's ORM.
+    GE imports it; while it does, the hooks it registers already serve every statement a pull
+    compiles (a DuckDB connection's first ping), half-defined: AttributeError, partially
+    initialized module 'sqlalchemy.orm.exc'."""
+    import sqlalchemy.orm  # noqa: F401
+
+
+class Pending(Protocol):
+    """A dataset's pull and check, started: ``result()`` waits for it and raises its error."""
+
+    def result(self) -> Checked: ...
+
+
+#: Starts the pull and check of dataset ``name`` of a plan; returns a handle on it.
+Submit = Callable[[Plan, str], Pending]
+
+
+@dataclass
+class _PulledAhead:
+    """A dataset whose pull was started on the pulling thread; checked in this thread when
+    its result is asked for (while the next dataset is pulled)."""
+
+    p: Plan
+    ge: GreatExpectations
+    pull: Future[TileSummary]
+
+    def result(self) -> Checked:
+        data = self.pull.result()
+        return Checked(data, *check_dataset(self.p, self.ge, data))
+
+
+def _gathered(p: Plan, started: dict[str, Pending], progress: Progress | None) -> Collected:
+    out = Collected()
+    for name, pending in started.items():
+        if progress:
+            progress(f"{p.monitor}: {name}")
+        try:
+            got = pending.result()
+        except CanaryError as exc:
+            out.checks.append(error_result(p, name, exc))
+            out.datasets.append(DatasetInfo(name, None))
+            continue
+        out.metrics.append(got.metrics)
+        out.pulled.append(got.data)
+        out.checks.extend(got.results)
+        out.datasets.append(DatasetInfo(name, got.data.rows, got.data.link))
+    return out
+
+
+@dataclass
+class Checked:
+    """One dataset pulled and checked: its data, metrics and check results."""
+
+    data: TileSummary
+    metrics: pd.DataFrame
+    results: list[CheckResult]
+
+
+Checker = Callable[[Plan, GreatExpectations, TileSummary], tuple[pd.DataFrame, list[CheckResult]]]
+
+
 def pull_dataset(p: Plan, dataset: str) -> TileSummary:
     """One dataset's week, summarised by its source (raises ``SourceError``, transient where
     a retry may help)."""
     return p.source_of(dataset).summarize(p.dashboard.tile(dataset), p.week)
-
-
-def error_result(p: Plan, dataset: str, error: BaseException) -> CheckResult:
-    """A dataset that could not be pulled or checked, as an ``error`` check."""
-    what = SUITE_CHECK if isinstance(error, SuiteError) else PULL_CHECK
-    return CheckResult(
-        p.monitor,
-        dataset,
-        what,
-        "error",
-        f"{dataset}, week {p.week}: could not be checked: {error}",
-    )
 
 
 def check_dataset(
@@ -312,11 +423,11 @@ def _validated(
 
         if rows.fingerprint is None:  # a remote warehouse: what it holds is not known here
             return in_place()
-        return ge.remember(
+        return ge.cache.remember(
             [*parts, rows.sql], rows.fingerprint, in_place, checks_to_json, checks_from_json
         )
     batch = data.batch()
-    return ge.remember(
+    return ge.cache.remember(
         parts,
         batch,
         lambda: checks(ge.run(suite, batch, given, fmt), batch),
@@ -325,16 +436,72 @@ def _validated(
     )
 
 
-def store_error_result(p: Plan, what: str, error: StoreError) -> CheckResult:
-    """A store fault as an ``error`` check of the run; its SQL goes to a log file only."""
-    where = f" (details in {logfiles.write('store-error', error.detail)})" if error.detail else ""
+def error_result(p: Plan, dataset: str, error: BaseException) -> CheckResult:
+    """A dataset that could not be pulled or checked, as an ``error`` check."""
+    what = SUITE_CHECK if isinstance(error, SuiteError) else PULL_CHECK
     return CheckResult(
-        p.monitor, STORE_DATASET, what, "error", f"week {p.week}: {what}: {error}{where}"
+        p.monitor,
+        dataset,
+        what,
+        "error",
+        f"{dataset}, week {p.week}: could not be checked: {error}",
     )
 
 
-#: Given the store, a run and its metrics, composes the run's alerts; returns their writer.
-Alerts = Callable[[Store, RunResult, pd.DataFrame], Callable[[Connection], object]]
+def pull_and_check(
+    p: Plan, ge: GreatExpectations, dataset: str, check: Checker = check_dataset
+) -> Checked:
+    """Pull one dataset and check it (raises what the pull or the suite raised)."""
+    data = pull_dataset(p, dataset)
+    metrics, results = check(p, ge, data)
+    return Checked(data, metrics, results)
+
+
+def checked_in_turn(
+    p: Plan, ge: GreatExpectations, data: TileSummary
+) -> tuple[pd.DataFrame, list[CheckResult]]:
+    """``check_dataset`` under ``GE_TURN``: GE keeps a process-wide current context, so
+    validations run one at a time while pulls run concurrently."""
+    with GE_TURN:
+        return check_dataset(p, ge, data)
+
+
+def judge_and_finish(
+    p: Plan,
+    store: Store,
+    ge: GreatExpectations,
+    got: Collected,
+    started: datetime,
+    alerts: Alerts | None = None,
+) -> RunResult:
+    """History-aware checks, then record the run; a store fault is an ``error`` check."""
+    try:
+        got.checks.extend(history_checks(p, store, ge, got))
+    except StoreError as exc:
+        got.checks.append(store_error_result(p, "history-aware checks", exc))
+    return finish(p, store, got, started, alerts)
+
+
+def history_checks(
+    p: Plan, store: Store, ge: GreatExpectations, got: Collected
+) -> list[CheckResult]:
+    """History-aware checks of every pulled dataset (skipped datasets had their error already).
+
+    Also trims ``got.metrics`` of series to the weeks new or changed since the last pull.
+    A dataset without a key of its own per row (``row_key``) is left out.
+    """
+    pulled = [d for d in got.pulled if d.key_problem is None]
+    null_by_design = {
+        d.name: set(p.suite(d.name).get("meta", {}).get("null_by_design", {})) for d in pulled
+    }
+    inputs = gather(p.monitor, p.config, p.week, store, pulled, got.metrics, null_by_design)
+    results = judge(p.monitor, p.week, ge, p.expectations_dir, inputs)
+    stored = {h.dataset: h.stored_values for h in inputs}
+    got.metrics = [
+        changed_weeks_only(m, stored.get(str(m["dataset"].iloc[0])), p.week) if len(m) else m
+        for m in got.metrics
+    ]
+    return results
 
 
 def finish(
@@ -375,166 +542,12 @@ def finish(
     return run
 
 
-@dataclass
-class Collected:
-    """What the datasets of one run produced, before it is recorded."""
-
-    checks: list[CheckResult] = field(default_factory=list)
-    metrics: list[pd.DataFrame] = field(default_factory=list)
-    datasets: list[DatasetInfo] = field(default_factory=list)
-    pulled: list[TileSummary] = field(default_factory=list)
-
-
-Checker = Callable[[Plan, GreatExpectations, TileSummary], tuple[pd.DataFrame, list[CheckResult]]]
-
-
-@dataclass
-class Checked:
-    """One dataset pulled and checked: its data, metrics and check results."""
-
-    data: TileSummary
-    metrics: pd.DataFrame
-    results: list[CheckResult]
-
-
-def pull_and_check(
-    p: Plan, ge: GreatExpectations, dataset: str, check: Checker = check_dataset
-) -> Checked:
-    """Pull one dataset and check it (raises what the pull or the suite raised)."""
-    data = pull_dataset(p, dataset)
-    metrics, results = check(p, ge, data)
-    return Checked(data, metrics, results)
-
-
-def checked_in_turn(
-    p: Plan, ge: GreatExpectations, data: TileSummary
-) -> tuple[pd.DataFrame, list[CheckResult]]:
-    """``check_dataset`` under ``GE_TURN``: GE keeps a process-wide current context, so
-    validations run one at a time while pulls run concurrently."""
-    with GE_TURN:
-        return check_dataset(p, ge, data)
-
-
-class Pending(Protocol):
-    """A dataset's pull and check, started: ``result()`` waits for it and raises its error."""
-
-    def result(self) -> Checked: ...
-
-
-#: Starts the pull and check of dataset ``name`` of a plan; returns a handle on it.
-Submit = Callable[[Plan, str], Pending]
-
-
-@dataclass
-class _PulledAhead:
-    """A dataset whose pull was started on the pulling thread; checked in this thread when
-    its result is asked for (while the next dataset is pulled)."""
-
-    p: Plan
-    ge: GreatExpectations
-    pull: Future[TileSummary]
-
-    def result(self) -> Checked:
-        data = self.pull.result()
-        return Checked(data, *check_dataset(self.p, self.ge, data))
-
-
-def collect(
-    p: Plan,
-    ge: GreatExpectations,
-    submit: Submit | None = None,
-    progress: Progress | None = None,
-    warm_ge: bool = True,
-) -> Collected:
-    """Pull and check every dataset; one that fails becomes an ``error`` check, the rest go on.
-
-    ``submit`` starts each dataset's ``pull_and_check`` (the Prefect flow submits a task per
-    dataset, so they run concurrently); by default one thread pulls the datasets in turn, in
-    config order, while this one checks each pulled dataset (a pull waits on its source, a
-    check on GE: the two overlap). Results keep the config's dataset order whatever order
-    they finish in. With ``warm_ge``, GE is imported in the background meanwhile
-    (``GreatExpectations.prepare``).
-    """
-    _import_shared()
-    if warm_ge:
-        ge.prepare()
-    if submit is not None:
-        return _gathered(p, {name: submit(p, name) for name in p.config.datasets}, progress)
-    pulls = ThreadPoolExecutor(max_workers=1, thread_name_prefix="canary-pull")
-    try:
-        ahead: dict[str, Pending] = {
-            name: _PulledAhead(p, ge, pulls.submit(pull_dataset, p, name))
-            for name in p.config.datasets
-        }
-        return _gathered(p, ahead, progress)
-    finally:
-        pulls.shutdown(cancel_futures=True)
-
-
-def _import_shared() -> None:
-    """Import, before pulls and GE's import run in threads, what both use: SQLAlchemy's ORM.
-    GE imports it; while it does, the hooks it registers already serve every statement a pull
-    compiles (a DuckDB connection's first ping), half-defined: AttributeError, partially
-    initialized module 'sqlalchemy.orm.exc'."""
-    import sqlalchemy.orm  # noqa: F401
-
-
-def _gathered(p: Plan, started: dict[str, Pending], progress: Progress | None) -> Collected:
-    out = Collected()
-    for name, pending in started.items():
-        if progress:
-            progress(f"{p.monitor}: {name}")
-        try:
-            got = pending.result()
-        except CanaryError as exc:
-            out.checks.append(error_result(p, name, exc))
-            out.datasets.append(DatasetInfo(name, None))
-            continue
-        out.metrics.append(got.metrics)
-        out.pulled.append(got.data)
-        out.checks.extend(got.results)
-        out.datasets.append(DatasetInfo(name, got.data.rows, got.data.link))
-    return out
-
-
-def run_monitor(
-    p: Plan,
-    store: Store,
-    ge: GreatExpectations,
-    progress: Progress | None = None,
-    alerts: Alerts | None = None,
-) -> RunResult:
-    """Run every dataset of a monitor in a row (the CLI path) and record the run."""
-    started = datetime.now(UTC)
-    got = collect(p, ge, progress=progress, warm_ge=_validates(p, store, ge))
-    return judge_and_finish(p, store, ge, got, started, alerts)
-
-
-def _validates(p: Plan, store: Store, ge: GreatExpectations) -> bool:
-    """Whether this run is likely to validate (so GE is worth importing ahead): a first run
-    of its week does; a rerun of a recorded week usually finds every verdict in the cache."""
-    if ge.cache is None:
-        return True
-    try:
-        return not store.week_checks(p.week, [p.monitor])
-    except StoreError:
-        return True
-
-
-def judge_and_finish(
-    p: Plan,
-    store: Store,
-    ge: GreatExpectations,
-    got: Collected,
-    started: datetime,
-    alerts: Alerts | None = None,
-) -> RunResult:
-    """History-aware checks, then record the run; a store fault is an ``error`` check."""
-    try:
-        got.checks.extend(history_checks(p, store, ge, got))
-    except StoreError as exc:
-        got.checks.append(store_error_result(p, "history-aware checks", exc))
-    return finish(p, store, got, started, alerts)
+def store_error_result(p: Plan, what: str, error: StoreError) -> CheckResult:
+    """A store fault as an ``error`` check of the run; its SQL goes to a log file only."""
+    where = f" (details in {logfiles.write('store-error', error.detail)})" if error.detail else ""
+    return CheckResult(
+        p.monitor, STORE_DATASET, what, "error", f"week {p.week}: {what}: {error}{where}"
+    )
 
 
 def recorded(run: RunResult) -> bool:
@@ -542,26 +555,20 @@ def recorded(run: RunResult) -> bool:
     return not any(c.dataset == STORE_DATASET and c.check == "record" for c in run.checks)
 
 
-def history_checks(
-    p: Plan, store: Store, ge: GreatExpectations, got: Collected
-) -> list[CheckResult]:
-    """History-aware checks of every pulled dataset (skipped datasets had their error already).
+def fallback_path(config: Config) -> Path:
+    """Where a run keeps what its store could not take (``canary.store.fallback``)."""
+    return config.data_dir / FALLBACK_NAME
 
-    Also trims ``got.metrics`` of series to the weeks new or changed since the last pull.
-    A dataset without a key of its own per row (``row_key``) is left out.
-    """
-    pulled = [d for d in got.pulled if d.key_problem is None]
-    null_by_design = {
-        d.name: set(p.suite(d.name).get("meta", {}).get("null_by_design", {})) for d in pulled
-    }
-    inputs = gather(p.monitor, p.config, p.week, store, pulled, got.metrics, null_by_design)
-    results = judge(p.monitor, p.week, ge, p.expectations_dir, inputs)
-    stored = {h.dataset: h.stored_values for h in inputs}
-    got.metrics = [
-        changed_weeks_only(m, stored.get(str(m["dataset"].iloc[0])), p.week) if len(m) else m
-        for m in got.metrics
-    ]
-    return results
+
+def open_store(config: Config, url: str, catch_up: bool = True) -> Store:
+    """The store a run records in, with its fallback file and run-lock timeout."""
+    return Store(
+        url,
+        fallback=fallback_path(config),
+        lock_timeout=config.store.lock_timeout.total_seconds(),
+        catch_up=catch_up,
+        home=config.data_dir,
+    )
 
 
 def scenario_dirs() -> tempfile.TemporaryDirectory[str]:

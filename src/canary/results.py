@@ -6,15 +6,13 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from canary.dashboards import Tile
 from canary.display import shown_reason, shown_segment
+from canary.statuses import STATUS_ORDER, RunStatus, Status, run_status
 from canary.weeks import WEEK
 
-Status = Literal["passed", "failed", "warning", "error", "skipped"]
-RunStatus = Literal["passed", "failed", "error"]
-SEVERITY_ORDER: dict[str, int] = {"failed": 0, "error": 1, "warning": 2, "skipped": 3, "passed": 4}
 #: The checks of a dataset that could not be checked: its pull or its suite failed.
 PULL_CHECK = "pull"
 SUITE_CHECK = "suite"
@@ -97,15 +95,10 @@ class RunResult:
 
     @property
     def status(self) -> RunStatus:
-        statuses = {c.status for c in self.checks}
-        if "failed" in statuses:
-            return "failed"
-        if "error" in statuses:
-            return "error"
-        return "passed"
+        return run_status(c.status for c in self.checks)
 
     def counts(self) -> dict[str, int]:
-        out = dict.fromkeys(SEVERITY_ORDER, 0)
+        out = dict.fromkeys(STATUS_ORDER, 0)
         for check in self.checks:
             out[check.status] += 1
         return out
@@ -113,7 +106,7 @@ class RunResult:
     def problems(self) -> list[CheckResult]:
         """Checks that did not pass, most severe first, grouped by dataset."""
         bad = [c for c in self.checks if c.status != "passed"]
-        return sorted(bad, key=lambda c: (SEVERITY_ORDER[c.status], c.dataset, c.check))
+        return sorted(bad, key=lambda c: (STATUS_ORDER[c.status], c.dataset, c.check))
 
 
 @dataclass(frozen=True)

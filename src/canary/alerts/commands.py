@@ -27,6 +27,7 @@ def cmd_slack(args: argparse.Namespace, console: Console) -> ExitCode:
     from canary.alerts.channels.slack.probe import probe
     from canary.alerts.channels.slack.webhook import WebhookTransport
     from canary.alerts.deliver import choose
+    from canary.alerts.routing import channels
     from canary.config import load_config
 
     config = load_config(args.config)
@@ -39,7 +40,7 @@ def cmd_slack(args: argparse.Namespace, console: Console) -> ExitCode:
             f"{args.config}: slack: Slack is not configured; set SLACK_BOT_TOKEN "
             "(or slack.token) or slack.webhook"
         )
-    results = probe(config, transport)
+    results = probe(channels(config), transport)
     for result in results:
         mark = "[green]ok[/]" if result.ok else "[red]failed[/]"
         console.print(f"{result.channel}: {mark} ({result.detail})", highlight=False)

@@ -10,9 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from canary.alerts.render.model import Severity
 from canary.config_base import Name, Strict
-
-Severity = Literal["critical", "warning", "info"]
 
 
 def _owner_id(value: str) -> str:

@@ -15,25 +15,12 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from typing import Any
 
 from canary.alerts.compose import Mode, metadata, op_key
 from canary.alerts.outbox.records import Entry, Op
+from canary.alerts.render.payload import REPORT, body_of, payload
 from canary.weekly.body import ReportBody
 from canary.weekly.render import report_markdown, report_slack
-
-REPORT = "report"  # the payload key of a report's body
-
-
-def payload(body: ReportBody) -> dict[str, str]:
-    """An outbox payload carrying the report's body, rendered when it is sent."""
-    return {REPORT: body.to_json()}
-
-
-def body_of(stored: dict[str, Any]) -> ReportBody | None:
-    """The report an outbox payload carries, if it carries one."""
-    raw = stored.get(REPORT)
-    return ReportBody.from_json(raw) if isinstance(raw, str) else None
 
 
 def post_key(monitor: str, week: date, channel: str) -> str:

@@ -17,7 +17,8 @@ from canary.checks.families import role_of
 from canary.checks.suites import check_name, load_suite
 from canary.checks.validate import GreatExpectations
 from canary.config import MonitorConfig
-from canary.results import CheckResult, Status
+from canary.results import CheckResult
+from canary.statuses import Status
 from canary.store import history as store_history
 from canary.store.db import Store
 from canary.summary import TileSummary
@@ -159,7 +160,7 @@ def judge(
             if isinstance(i, int)
         )
 
-    indexes: list[int] = ge.remember(["history", suite], judged, validate, _same, _same)
+    indexes: list[int] = ge.cache.remember(["history", suite], judged, validate, _same, _same)
     failing = set(indexes)
     tiles = {h.dataset: h.tile for h in inputs}
     out = []

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from datetime import date
 from difflib import get_close_matches
-from typing import Any, TypeVar
+from typing import Any
 
 import pandas as pd
 
@@ -19,18 +19,18 @@ from canary.checks.verdict_cache import VerdictCache
 from canary.errors import SourceError, SuiteError
 from canary.jsonable import json_ready
 from canary.masking import mask_row, mask_value
-from canary.results import CheckResult, Status
+from canary.results import CheckResult
 from canary.sources.sql.connection import (
     columns_only,
     engine_options,
     first_line,
     release_file,
 )
+from canary.statuses import Status
 from canary.summary import WarehouseRows
 from canary.url_secrets import scrub
 
 SAMPLE_ROWS = 5
-T = TypeVar("T")
 
 
 def require_url(rows: WarehouseRows) -> None:
@@ -42,10 +42,10 @@ def require_url(rows: WarehouseRows) -> None:
 class GreatExpectations:
     """One ephemeral GE context per process, made (and GE imported) on the first validation
     or, after ``prepare``, in the background; suites are read from their files every run.
-    With a ``cache``, ``remember`` reuses the verdicts of a batch and suite validated before."""
+    ``cache`` keeps the verdicts of a batch and suite validated before (by default none)."""
 
     def __init__(self, cache: VerdictCache | None = None) -> None:
-        self.cache = cache
+        self.cache = cache if cache is not None else VerdictCache()
         self._gx: Any = None
         self._context: Any = None
         self._batch: Any = None
@@ -92,21 +92,6 @@ class GreatExpectations:
         self._context = context
         self._gx = gx
 
-    def remember(
-        self,
-        parts: Any,
-        batch: pd.DataFrame | str,
-        compute: Callable[[], T],
-        to_json: Callable[[T], Any],
-        from_json: Callable[[Any], T],
-    ) -> T:
-        """``compute()`` (which validates ``batch``: a frame, or the fingerprint of rows
-        validated where they live), or its verdicts of an earlier run for the same ``parts``
-        and batch when a cache is kept."""
-        if self.cache is None:
-            return compute()
-        return self.cache.remember(parts, batch, compute, to_json, from_json)
-
     def unbuildable(self, expectations: list[dict[str, Any]]) -> dict[int, str]:
         """Index -> why GE cannot build that expectation (unknown type, bad arguments).
 
@@ -117,7 +102,7 @@ class GreatExpectations:
         def find() -> dict[str, str]:
             return {str(i): why for i, why in self._unbuildable(expectations).items()}
 
-        found: dict[str, str] = self.remember(
+        found: dict[str, str] = self.cache.remember(
             ["unbuildable", expectations], pd.DataFrame(), find, _same, _same
         )
         return {int(i): why for i, why in found.items()}

@@ -68,21 +68,31 @@ def batch_digest(frame: pd.DataFrame | str) -> bytes | None:
 
 
 class VerdictCache:
-    """JSON verdicts by key in ``directory`` (created on first write)."""
+    """JSON verdicts by key in ``directory`` (created on first write); without a directory
+    nothing is kept and every verdict is computed."""
 
-    def __init__(self, directory: Path, keep: timedelta = KEEP) -> None:
+    def __init__(self, directory: Path | None = None, keep: timedelta = KEEP) -> None:
         self.directory = directory
         self.keep = keep
         self._pruned = False
 
+    @property
+    def keeps(self) -> bool:
+        """Whether verdicts are kept (a run may then find them instead of validating)."""
+        return self.directory is not None
+
     def key(self, parts: Any, batch: pd.DataFrame | str) -> str | None:
-        digest = batch_digest(batch)
+        """The entry of ``parts`` and ``batch``; None when nothing is kept or the batch
+        cannot be hashed."""
+        digest = batch_digest(batch) if self.directory is not None else None
         if digest is None:
             return None
         text = json.dumps(parts, sort_keys=True, default=str).encode()
         return hashlib.sha256(_code_fingerprint() + digest + text).hexdigest()
 
     def _path(self, key: str) -> Path:
+        if self.directory is None:
+            raise ValueError(f"verdict {key}: this cache keeps no verdicts (no directory)")
         return self.directory / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> Any | None:
@@ -96,6 +106,8 @@ class VerdictCache:
 
     def prune(self) -> int:
         """Delete entries not read or written for ``keep``; how many were deleted."""
+        if self.directory is None:
+            return 0
         cutoff = time.time() - self.keep.total_seconds()
         gone = 0
         for path in self.directory.glob("*/*.json"):
@@ -126,7 +138,9 @@ class VerdictCache:
         to_json: Callable[[T], Any],
         from_json: Callable[[Any], T],
     ) -> T:
-        """``compute()``, or what it returned for the same parts and batch before."""
+        """``compute()`` (which validates ``batch``: a frame, or the fingerprint of rows
+        validated where they live), or what it returned for the same ``parts`` and batch
+        before when verdicts are kept."""
         key = self.key(parts, batch)
         if key is not None and (got := self.get(key)) is not None:
             return from_json(got)

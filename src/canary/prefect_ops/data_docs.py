@@ -27,7 +27,8 @@ import pandas as pd
 from canary.checks.validate import GreatExpectations
 from canary.config import Config
 from canary.prefect_ops import data_docs_style
-from canary.results import SEVERITY_ORDER, RunResult
+from canary.results import RunResult
+from canary.statuses import STATUS_ORDER
 
 
 class RecordingGE(GreatExpectations):
@@ -157,7 +158,7 @@ def _by_dataset(run: RunResult) -> dict[str, dict[str, int]]:
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for c in run.checks:
         counts[c.dataset][c.status] += 1
-    return {d: {s: n[s] for s in SEVERITY_ORDER if n[s]} for d, n in sorted(counts.items())}
+    return {d: {s: n[s] for s in STATUS_ORDER if n[s]} for d, n in sorted(counts.items())}
 
 
 def index_html(run: RunResult, run_name: str, pages: list[tuple[str, str, int, int]]) -> str:

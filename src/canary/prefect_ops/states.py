@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any, Literal, get_args
 
 from canary.results import RunResult
+from canary.statuses import FAILING
 
 FailOn = Literal["checks", "errors", "never"]
 FAIL_ON: tuple[str, ...] = get_args(FailOn)
@@ -33,7 +34,8 @@ def failure_message(run: RunResult, fail_on: FailOn, limit: int = 6) -> str | No
     """
     if fail_on not in FAIL_ON:
         raise ValueError(f"fail_on {fail_on!r} is unknown; allowed: {', '.join(FAIL_ON)}")
-    wanted = {"checks": {"failed", "error"}, "errors": {"error"}, "never": set()}[fail_on]
+    failing: dict[str, set[str]] = {"checks": set(FAILING), "errors": {"error"}, "never": set()}
+    wanted = failing[fail_on]
     bad = [c for c in run.problems() if c.status in wanted]
     if not bad:
         return None

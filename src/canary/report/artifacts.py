@@ -14,10 +14,10 @@ from canary.incidents.render import incidents_markdown
 from canary.report.drill import banner
 from canary.report.key_numbers import key_numbers_markdown
 from canary.results import CheckResult, RunResult
+from canary.statuses import STATUS_ICON
 from canary.weekly.body import Headline
 
 FIELDS_SHOWN = 15
-STATUS_ICON = {"passed": "✅", "failed": "❌", "error": "⚠️", "warning": "🟡", "skipped": "⏭️"}
 
 
 def _slug(text: str) -> str:

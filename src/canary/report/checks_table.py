@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass, field
 
 from canary import readable
-from canary.report.artifacts import STATUS_ICON
 from canary.report.drill import banner
 from canary.results import CheckResult, RunResult
+from canary.statuses import STATUS_ICON, UNKNOWN_ICON
 
 #: Characters per line of each wrapped cell: the five columns fit the artifact page
 #: (about 820 px of a 1400 px window).
@@ -119,7 +119,7 @@ def _line(row: Row) -> str:
     count = f" x{row.count}" if row.count > 1 else ""
     where = [_named(row.columns, "columns"), _named(row.segments, "segments")]
     cells = [
-        f"{STATUS_ICON.get(row.status, '❔')}{count}",
+        f"{STATUS_ICON.get(row.status, UNKNOWN_ICON)}{count}",
         f"**{_cell(row.check, width=WIDTHS['check'])}**<br>{_cell(row.dataset, width=WIDTHS['check'])}",
         _cell(*where, width=WIDTHS["where"]),
         _cell(

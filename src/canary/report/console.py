@@ -12,31 +12,24 @@ from rich.table import Table
 from canary.incidents import Incident, incidents_of
 from canary.report.drill import banner
 from canary.results import RunResult
+from canary.statuses import STATUS_STYLE, STATUSES
 
 if TYPE_CHECKING:
     from canary.pipeline import Plan
     from canary.store.db import Store
 
-STYLE = {
-    "passed": "green",
-    "failed": "bold red",
-    "error": "magenta",
-    "warning": "yellow",
-    "skipped": "dim",
-}
-
 
 def summary_table(runs: list[RunResult]) -> Table:
     table = Table(title="canary run", title_justify="left")
-    for column in ("monitor", "week", "status", "passed", "failed", "warning", "error", "skipped"):
-        table.add_column(column, justify="right" if column in STYLE else "left")
+    for column in ("monitor", "week", "status", *STATUSES):
+        table.add_column(column, justify="right" if column in STATUS_STYLE else "left")
     for run in runs:
         counts = run.counts()
         table.add_row(
             run.monitor,
             run.week.isoformat(),
-            f"[{STYLE[run.status]}]{run.status}[/]",
-            *(str(counts[s]) for s in ("passed", "failed", "warning", "error", "skipped")),
+            f"[{STATUS_STYLE[run.status]}]{run.status}[/]",
+            *(str(counts[s]) for s in STATUSES),
         )
     return table
 
@@ -54,7 +47,7 @@ def problems_table(runs: list[RunResult], limit: int = 40) -> Table | None:
             run.monitor,
             check.check,
             check.column or "",
-            f"[{STYLE[check.status]}]{check.status}[/]",
+            f"[{STATUS_STYLE[check.status]}]{check.status}[/]",
             check.first_failed_week.isoformat() if check.first_failed_week else "",
             check.reason,
         )
@@ -96,7 +89,7 @@ def incidents_table(incidents: list[Incident], limit: int = 20) -> Table | None:
     table.add_column("headline", overflow="fold", ratio=1, min_width=60)
     for incident in incidents[:limit]:
         table.add_row(
-            f"[{STYLE[incident.status]}]{incident.cause or 'unexplained'}[/]",
+            f"[{STATUS_STYLE[incident.status]}]{incident.cause or 'unexplained'}[/]",
             f"{incident.confidence:.0%}" if incident.cause else "",
             incident.class_,
             incident.first_failed_week.isoformat(),

@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pandas as pd
@@ -131,8 +129,3 @@ def ensure(data_dir: Path, spec: WarehouseSpec) -> Path:
             frame = inject(frame, spec.scenario, week, spec.sample)
         write(frame, path, spec)
     return path
-
-
-def query_fields(path: Path, sql: str, params: Mapping[str, Any]) -> pd.DataFrame:
-    """Run read-only SQL (``:name`` parameters) on the warehouse, for stand-ins of other APIs."""
-    return read_frame(url_of(path), sql, params, timedelta(minutes=5), f"sample warehouse {path}")

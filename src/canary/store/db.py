@@ -19,6 +19,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from canary.errors import StoreError
 from canary.profile import METRIC_COLUMNS
 from canary.results import CheckResult, PastCheck, RunResult
+from canary.statuses import FAILING
 from canary.store import revision
 from canary.store.fallback import copy_missing
 from canary.store.fallback import url_of as fallback_url
@@ -29,7 +30,6 @@ from canary.store.schema import check_results, dataset_schemas, metrics, runs
 from canary.url_secrets import safe_url
 
 #: Verdicts that make a week's numbers suspect.
-BAD = ("failed", "error")
 DEFAULT_LOCK_TIMEOUT = 600.0
 
 
@@ -399,7 +399,7 @@ class Store:
 
 def _already_measured(con: Connection, run: RunResult) -> set[str]:
     """Datasets the run judged bad whose numbers of the week are stored already."""
-    bad_now = {c.dataset for c in run.checks if c.status in BAD}
+    bad_now = {c.dataset for c in run.checks if c.status in FAILING}
     if not bad_now:
         return set()
     query = (

@@ -3,7 +3,7 @@ reads these models, delivery opens their channels (``canary.alerts.channels.regi
 
 from __future__ import annotations
 
-from canary.alerts.policy import Severity
+from canary.alerts.render.model import Severity
 from canary.config_base import Strict
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from rich.console import Console
 
-from canary.alerts.channels.base import DeliveryError, Sent
 from canary.alerts.channels.file_names import outbox_file_name
 from canary.alerts.outbox.records import Entry
+from canary.alerts.outbox.sending import DeliveryError, Sent
 from canary.alerts.render.digest_render import file_text
-from canary.alerts.report_delivery import body_of
+from canary.alerts.render.payload import body_of
 from canary.weekly.render import report_markdown, report_text
 
 

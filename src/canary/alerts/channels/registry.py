@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from canary.alerts.channels import kinds
-from canary.alerts.channels.base import Channel
 from canary.alerts.channels.config import ChannelConfig
 from canary.alerts.channels.prefect.channel import PrefectChannel
 from canary.alerts.channels.prefect.config import PrefectNotifyChannel
+from canary.alerts.outbox.sending import Channel
 
 #: Opens the channel a ``notify:`` entry configures: given the entry, its name and the
 #: environment; raises ``Unavailable`` when it cannot be opened now.

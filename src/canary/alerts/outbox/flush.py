@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
-from canary.alerts.channels.base import Channel, DeliveryError
 from canary.alerts.outbox import records
 from canary.alerts.outbox.lease import heartbeat, holder_name
 from canary.alerts.outbox.records import LEASE_SECONDS, Entry
+from canary.alerts.outbox.sending import Channel, DeliveryError
 
 ATTEMPTS_PER_FLUSH = 2
 

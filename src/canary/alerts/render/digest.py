@@ -77,7 +77,6 @@ class IncidentView:
 #: reply about incidents still failing or resolved, or the incidents whose details are not
 #: posted one by one (and those a message had no room for).
 Part = Literal["run", "incident", "ongoing", "resolved", "more"]
-PARTS: tuple[Part, ...] = ("run", "incident", "ongoing", "resolved", "more")
 
 
 @dataclass

@@ -32,7 +32,7 @@ from canary.alerts.render.text import (
     rows_table,
     show,
 )
-from canary.report.artifacts import STATUS_ICON
+from canary.statuses import STATUS_ICON, UNKNOWN_ICON
 
 HEADLINE_LIMIT = 1200  # an incident's headline in a list; the thread carries it whole
 STATES = {"new": "new", "reopened": "reopened", "ongoing": "still failing", "resolved": "resolved"}
@@ -43,7 +43,7 @@ def digest_title(d: Digest) -> str:
     told = [v for v in d.incidents if v.state != "resolved"]
     if d.incidents and not told:  # a message updated once every incident it told is gone
         return f"✅ {drill}{d.monitor} — week {d.week.isoformat()}: {d.status}, since resolved"
-    icon = STATUS_ICON.get(d.status, "❔")
+    icon = STATUS_ICON.get(d.status, UNKNOWN_ICON)
     return f"{icon} {drill}{d.monitor} — week {d.week.isoformat()}: {d.status}"
 
 
@@ -99,7 +99,7 @@ def incident_head(view: IncidentView, style: Style) -> str:
         week = view.resolved_week.isoformat() if view.resolved_week else "?"
         return f"✅ {drill}{style.strike(_cause(view))} · since {view.since.isoformat()} · resolved in week {week}"
     sure = f" ({view.confidence:.0%})" if view.cause else ""
-    icon = STATUS_ICON.get(view.status, "❔")
+    icon = STATUS_ICON.get(view.status, UNKNOWN_ICON)
     mark = f" · {view.class_}" if view.class_evidence and view.class_ != "unclear" else ""
     head = f"{icon} {drill}{style.bold(_cause(view))}{sure}{mark} · since {view.since.isoformat()}"
     return head + _marks(view)

@@ -12,7 +12,11 @@ from datetime import date
 from typing import Any, Literal
 
 from canary.jsonable import json_ready
-from canary.results import SEVERITY_ORDER, CheckResult
+from canary.results import CheckResult
+from canary.statuses import STATUS_ORDER
+
+Severity = Literal["critical", "warning", "info"]  # an alert's, most severe first
+SEVERITY_RANK: dict[str, int] = {"critical": 0, "warning": 1, "info": 2}
 
 AlertState = Literal["new", "reopened", "ongoing", "resolved"]
 #: Extra result fields shown when a result carries them (history-aware checks add these).
@@ -65,8 +69,8 @@ class Alert:
     @property
     def rank(self) -> tuple[int, int]:
         """Most severe first: failures before errors before warnings, critical first."""
-        sev = {"critical": 0, "warning": 1, "info": 2}.get(self.severity, 3)
-        return (SEVERITY_ORDER.get(self.status, 9), sev)
+        sev = SEVERITY_RANK.get(self.severity, 3)
+        return (STATUS_ORDER.get(self.status, 9), sev)
 
     @property
     def order(self) -> tuple[int, int, str, str]:

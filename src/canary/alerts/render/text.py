@@ -15,7 +15,7 @@ from typing import Any
 from canary import readable
 from canary.alerts.render.model import Alert, Link
 from canary.display import REASON_LIMIT
-from canary.report.artifacts import STATUS_ICON
+from canary.statuses import STATUS_ICON, UNKNOWN_ICON
 
 LINE_LIMIT = REASON_LIMIT  # a reason is cut once, when its check is made: shown whole
 VALUE_LIMIT = 200
@@ -157,7 +157,7 @@ def alert_line(alert: Alert, style: Style) -> str:
     if alert.state == "resolved":
         week = alert.resolved_week.isoformat() if alert.resolved_week else "?"
         return f"✅ {style.strike(_where(alert, style))} resolved in week {week}"
-    icon = STATUS_ICON.get(alert.status, "❔")
+    icon = STATUS_ICON.get(alert.status, UNKNOWN_ICON)
     return f"{icon} {_where(alert, style)}{extra}: {reason}"
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 import inspect
 from collections.abc import Mapping
 
-from canary.alerts.channels.base import DeliveryError, Scope, Sent, Unavailable
-from canary.alerts.notices import notification
+from canary.alerts.channels.base import Unavailable
 from canary.alerts.outbox.records import NOTIFY, Entry
+from canary.alerts.outbox.sending import DeliveryError, Scope, Sent
+from canary.alerts.render.payload import notification
 from canary.errors import CanaryError
 from canary.secrets import prefect_api_configured
 

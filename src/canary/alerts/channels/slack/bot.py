@@ -12,11 +12,11 @@ from pydantic import SecretStr
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from canary.alerts.channels.base import DeliveryError, Sent
 from canary.alerts.channels.slack.config import SlackChannelConfig
 from canary.alerts.channels.slack.sdk_logging import slack_logger
 from canary.alerts.channels.slack.sender import SlackSender, retry_handlers, slack_rendered
 from canary.alerts.outbox.records import Entry
+from canary.alerts.outbox.sending import DeliveryError, Sent
 
 HISTORY_PAGES = 5
 NO_FILES_READ = ("missing_scope", "no_permission")

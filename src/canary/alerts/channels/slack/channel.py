@@ -12,11 +12,11 @@ from pathlib import Path
 from pydantic import SecretStr
 from rich.console import Console
 
-from canary.alerts.channels.base import Channel
 from canary.alerts.channels.file import FileTransport
 from canary.alerts.channels.slack.bot import SlackTransport
 from canary.alerts.channels.slack.config import Delivery, SlackChannelConfig
 from canary.alerts.channels.slack.webhook import WebhookTransport
+from canary.alerts.outbox.sending import Channel
 from canary.config_base import SecretRef
 from canary.errors import SecretError
 from canary.secrets import resolve

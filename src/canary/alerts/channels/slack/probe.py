@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from canary.alerts.channels.base import DeliveryError
 from canary.alerts.channels.slack.bot import SlackTransport
 from canary.alerts.channels.slack.webhook import WebhookTransport
+from canary.alerts.outbox.sending import DeliveryError
 from canary.alerts.render.blocks import probe_blocks
-from canary.alerts.routing import channels
-from canary.config import Config
 
 
 @dataclass(frozen=True)
@@ -35,10 +33,11 @@ def probe_channel(transport: SlackTransport, channel: str) -> ProbeResult:
     return ProbeResult(channel, True, f"posted to {channel_id}")
 
 
-def probe(config: Config, transport: SlackTransport | WebhookTransport) -> list[ProbeResult]:
-    """Send the test message through ``transport``: per channel, or once for a webhook."""
+def probe(channels: list[str], transport: SlackTransport | WebhookTransport) -> list[ProbeResult]:
+    """Send the test message through ``transport``: to each of ``channels``, or once for a
+    webhook (it posts to its own channel)."""
     if isinstance(transport, SlackTransport):
-        return [probe_channel(transport, channel) for channel in channels(config)]
+        return [probe_channel(transport, channel) for channel in channels]
     text, blocks = probe_blocks("the webhook's channel", "incoming webhook")
     try:
         with transport.errors("test message"):

@@ -15,13 +15,13 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
-from canary.alerts.channels.base import DeliveryError
 from canary.alerts.channels.redact import Redactor
 from canary.alerts.channels.reply_text import reply_text
 from canary.alerts.channels.slack.config import SlackChannelConfig
 from canary.alerts.channels.slack.ratelimit import BudgetedRateLimit
+from canary.alerts.outbox.sending import DeliveryError
 from canary.alerts.render.digest_render import rendered
-from canary.alerts.report_delivery import body_of
+from canary.alerts.render.payload import body_of
 from canary.weekly.render import report_slack
 
 AUTH_ERRORS = {

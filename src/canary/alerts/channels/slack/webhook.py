@@ -5,7 +5,6 @@ from __future__ import annotations
 from pydantic import SecretStr
 from slack_sdk import WebhookClient
 
-from canary.alerts.channels.base import DeliveryError, Sent
 from canary.alerts.channels.reply_text import reply_text
 from canary.alerts.channels.slack.config import SlackChannelConfig
 from canary.alerts.channels.slack.sdk_logging import slack_logger
@@ -16,6 +15,7 @@ from canary.alerts.channels.slack.sender import (
     slack_rendered,
 )
 from canary.alerts.outbox.records import Entry
+from canary.alerts.outbox.sending import DeliveryError, Sent
 
 
 class WebhookTransport(SlackSender):
