@@ -13,12 +13,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Literal
-
-from looker_sdk.sdk.api40 import models as mdls
+from typing import TYPE_CHECKING, Literal
 
 from canary.sources.looker.json_bi import column_name
 from canary.weeks import WEEK
+
+if TYPE_CHECKING:  # the SDK's models name types only: a run without Looker never loads it
+    from looker_sdk.sdk.api40 import models as mdls
 
 TileKind = Literal["query", "text", "merge", "other"]
 
