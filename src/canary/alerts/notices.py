@@ -1,22 +1,18 @@
 """Messages for the channels configured under ``notify:``: which run digests and weekly
 reports each takes (by its monitors and severities), queued with the channel-neutral body
-and rendered as a subject and text when the channel sends them."""
+and rendered as a subject and text when the channel sends them
+(``canary.alerts.render.payload``)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from canary.alerts.channels.config import ChannelConfig
 from canary.alerts.compose import op_key
 from canary.alerts.outbox.records import Op
 from canary.alerts.render.digest import Digest
-from canary.alerts.render.digest_render import prefect_notification
-from canary.alerts.report_delivery import body_of, payload
+from canary.alerts.render.model import SEVERITY_RANK
+from canary.alerts.render.payload import payload
 from canary.config import Config
 from canary.weekly.body import ReportBody
-from canary.weekly.render import report_text
-
-SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
 
 
 def routed(channel: ChannelConfig, d: Digest) -> bool:
@@ -39,9 +35,9 @@ def notify_ops(config: Config, digests: list[Digest]) -> list[Op]:
         for d in digests:
             if routed(channel, d):
                 ids = sorted(v.id for v in d.incidents)
-                payload = {**channel.destination(), "digest": d.to_json()}
+                stored = {**channel.destination(), "digest": d.to_json()}
                 key = op_key("notify", name, d.monitor, d.week, *ids)
-                ops.append(Op(key, "notify", name, d.monitor, d.week, payload))
+                ops.append(Op(key, "notify", name, d.monitor, d.week, stored))
     return ops
 
 
@@ -56,12 +52,3 @@ def report_notices(config: Config, body: ReportBody) -> list[Op]:
             stored = {**channel.destination(), **payload(body)}
             ops.append(Op(key, "notify", name, body.monitor, body.week, stored))
     return ops
-
-
-def notification(stored: dict[str, Any]) -> tuple[str, str]:
-    """Subject and body of an outbox payload, rendered now: a weekly report as its text,
-    else the alerts' digest."""
-    report = body_of(stored)
-    if report is not None:
-        return report.title, report_text(report)
-    return prefect_notification(Digest.from_json(stored["digest"]))
