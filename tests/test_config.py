@@ -521,3 +521,28 @@ def test_a_report_of_a_monitor_without_a_series_tile_names_the_monitor() -> None
     assert "monitors.code-insights-all-instances: " in text
     assert "none of the monitor's datasets (instance_usage, usage_by_version)" in text
     assert "add one of instances_reporting, page_views, creators or remove report" in text
+
+
+def test_a_dataset_a_files_source_lacks_is_named_with_what_to_add(tmp_path: Path) -> None:
+    raw = {
+        "version": 1,
+        "sources": {
+            "exports": {"kind": "files", "datasets": {"instance_usage": {"path": "a.csv"}}}
+        },
+        "monitors": {
+            "pings": {
+                "source": "exports",
+                "dashboard": "all-instances",
+                "suite_prefix": "p",
+                "alerts": {"channel": "#x"},
+                "datasets": {"instances_reporting": {}, "instance_usage": {}},
+            }
+        },
+    }
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(raw))
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path / "c.yaml")
+    assert (
+        "sources.exports.datasets: no entry for dataset 'instances_reporting', which monitor "
+        "pings reads from this source: add one named instances_reporting here"
+    ) in str(err.value)

@@ -5,7 +5,6 @@ incident rules read check families and field roles, not names."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from canary.replay import backtest
 from canary.results import RunResult
 from canary.store.db import Store
 from canary.weeks import WEEK
-from tests.conftest import LATEST_WEEK, NOW, REPO, write_config
+from tests.conftest import LATEST_WEEK, NOW, write_config
 
 MONITOR = "team-usage"
 #: The team's counters, read from the raw pings' usage object under their own names.
@@ -84,7 +83,6 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("team")
     (root / "defs.yaml").write_text(yaml.safe_dump(_definitions(), sort_keys=False))
     (root / "expectations").mkdir()
-    shutil.copy(REPO / "expectations" / "history.json", root / "expectations")
     config = write_config(
         root,
         expectations_dir=str(root / "expectations"),

@@ -1,4 +1,4 @@
-"""The ``canary`` command line: run, sample.
+"""canary: checks the weekly usage data of a pings pipeline; tells Slack what broke.
 
 Exit codes are ``canary.errors.ExitCode``, chosen by ``exit_code_for`` (an internal error
 leaves its traceback in a log file).
@@ -49,7 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run monitors for a week and report")
-    run.add_argument("--config", type=Path, default=Path(DEFAULT_CONFIG))
+    run.add_argument(
+        "--config",
+        type=Path,
+        default=Path(DEFAULT_CONFIG),
+        help=f"the config file (default: {DEFAULT_CONFIG})",
+    )
     run.add_argument("--monitor", action="append", help="monitor to run (repeatable; default all)")
     run.add_argument(
         "--week", type=week_arg, help="week to test (its Monday); default latest complete"

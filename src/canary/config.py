@@ -363,10 +363,10 @@ class Config(Strict):
                     )
                 key, entries = dataset_entries(self.sources[src])
                 if entries is not None and dataset not in entries:
-                    raise _RefError(
+                    raise _KeyProblem(
                         ("sources", src, key),
-                        f"(no entry for {dataset})",
-                        sorted(d for d in monitor.datasets if monitor.source_for(d) == src),
+                        f"no entry for dataset {dataset!r}, which monitor {name} reads from "
+                        f"this source: add one named {dataset} here",
                     )
         return self
 

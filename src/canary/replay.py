@@ -16,6 +16,7 @@ from canary.anomaly.stage import schemas_of
 from canary.checks.validate import GreatExpectations
 from canary.errors import CanaryError, SourceError
 from canary.pipeline import Collected, Plan, collect, judge_and_finish, pull_dataset
+from canary.readable import counted
 from canary.results import RunResult
 from canary.sources.ranges import Outcome, Preread, RangeSource, read_weeks, summarize_weeks
 from canary.store.db import Store
@@ -166,8 +167,8 @@ class FirstRun:
                 f"{cause}{why}; this run judges without history"
             )
         told = (
-            f"{self.monitor}: no history in the store yet: backfilled {self.weeks} weeks "
-            f"({span}) of {self.datasets} datasets, so this run judges with history"
+            f"{self.monitor}: no history in the store yet: backfilled "
+            f"{counted(self.weeks, 'week')} ({span}) of {counted(self.datasets, 'dataset')}, so this run judges with history"
         )
         return f"{told} (some weeks could not be backfilled{why})" if self.failed else told
 

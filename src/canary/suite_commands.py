@@ -75,7 +75,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], config:
 def cmd_suite(args: argparse.Namespace, console: Console) -> ExitCode:
     for dataset, path, written in init_suites(args.config, args.monitor, args.dataset, args.force):
         if written:
-            console.print(f"wrote {path}: edit it, then `canary run` checks {dataset} with it")
+            console.print(
+                f"wrote {path}: edit it, then `canary run --config {args.config}` checks "
+                f"{dataset} with it"
+            )
         else:
             console.print(f"kept {path}: it exists (--force replaces it)")
     return ExitCode.OK

@@ -26,6 +26,7 @@ from canary.anomaly.usage_change import usage_change
 from canary.checks.families import Family
 from canary.config import HistorySettings
 from canary.dashboards import Field
+from canary.readable import counted
 from canary.results import fingerprint
 from canary.summary import WeekOverWeek
 from canary.weeks import WEEK
@@ -447,7 +448,7 @@ def cumulative_counter(h: HistoryInput) -> list[Row]:
             f"{field.column} did not fall on {share:.0%} of {n:,} active instances "
             "(a weekly counter goes up and down)"
             if enough
-            else f"{field.column}: {n} active instances, too few to judge; judged once 20 "
+            else f"{field.column}: {counted(n, 'active instance')}, too few to judge; judged once 20 "
             "instances report it two weeks in a row"
         )
         records.append(
@@ -641,7 +642,7 @@ def versions_below_others(h: HistoryInput) -> list[Row]:
                     f"{n} instances that moved to {version} {label} report {ratio:.0%} of their "
                     f"{field.column} of the week before, relative to instances that stayed"
                     if enough
-                    else f"{n} instances moved to {version} {label}: too few to judge; judged "
+                    else f"{counted(n, 'instance')} moved to {version} {label}: too few to judge; judged "
                     f"once {MIN_MOVERS} have moved"
                 ),
                 "severity": "critical",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,7 @@ from canary.anomaly.calendar import Calendar
 from canary.anomaly.detectors import FAMILIES, LEVEL_CHECKS, derive
 from canary.anomaly.inputs import HistoryInput
 from canary.checks.families import role_of
-from canary.checks.suites import check_name, load_suite
+from canary.checks.suites import check_name, load_suite, suite_path
 from canary.checks.validate import GreatExpectations
 from canary.config import MonitorConfig
 from canary.results import CheckResult
@@ -25,6 +26,9 @@ from canary.summary import TileSummary
 from canary.weeks import WEEK
 
 SUITE = "history"
+#: Where canary's own history suite lives; a ``history.json`` in ``expectations_dir``
+#: replaces it (a team's own bounds checks).
+BUNDLED = Path(__file__).parent
 HISTORY_WEEKS = 70
 FLAG_CHECKS = (*LEVEL_CHECKS, "null rate")
 
@@ -135,7 +139,8 @@ def judge(
     )
     if frame is None:
         return []
-    suite = load_suite(expectations_dir, SUITE)
+    own = suite_path(expectations_dir, SUITE).exists()
+    suite = load_suite(expectations_dir if own else BUNDLED, SUITE)
     broken = ge.unbuildable(suite["expectations"])
     if broken:  # a history suite short of one of its checks would judge wrongly
         return [

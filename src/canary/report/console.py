@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from canary.incidents import Incident, incidents_of
+from canary.readable import counted
 from canary.report.drill import banner
 from canary.results import RunResult
 from canary.statuses import STATUS_STYLE, STATUSES
@@ -119,5 +120,5 @@ def print_report(
     skipped = sum(run.counts()["skipped"] for run in runs)
     if skipped:
         console.print(
-            f"{skipped} checks skipped; each reason says what would judge it (see --json)."
+            f"{counted(skipped, 'check')} skipped; each reason says what would judge it (see --json)."
         )

@@ -16,6 +16,6 @@ def run_name(monitor: str, week: date, drill: str | None) -> str:
 def banner(drill: str) -> str:
     """One sentence saying what a drill is and what it did not touch."""
     return (
-        f"DRILL {drill}: a catalog breakage injected into a throwaway sample and store; "
+        f"DRILL {drill}: the scenario injected into a throwaway sample and store; "
         "no alerts were sent and the monitor's history is untouched."
     )
