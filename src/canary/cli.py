@@ -60,7 +60,11 @@ def _parser() -> argparse.ArgumentParser:
         "--week", type=week_arg, help="week to test (its Monday); default latest complete"
     )
     run.add_argument("--as-of", type=day_arg, help="pin 'now' to the end of this day (UTC)")
-    run.add_argument("--scenario", help="inject a catalog breakage into a throwaway sample")
+    run.add_argument(
+        "--scenario",
+        help="a drill: inject a breakage or a usage change into a throwaway sample "
+        "(`canary sample --list-scenarios` names them)",
+    )
     run.add_argument("--json", type=result_path_arg, help="write the canary.result/1 document here")
     run.add_argument("--quiet", action="store_true", help="print only errors")
     run.add_argument(
