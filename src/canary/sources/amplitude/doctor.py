@@ -10,6 +10,7 @@ from canary.errors import CanaryError
 from canary.sources.amplitude.config import AmplitudeConfig
 from canary.sources.amplitude.series import Columns, rows_of
 from canary.sources.amplitude.source import AmplitudeSource, client_of
+from canary.weeks import week_start
 
 EVENTS = "/api/2/events/list"  # the project's event types: the cheapest call that needs keys
 
@@ -24,7 +25,7 @@ def check(ctx: Context, name: str, cfg: AmplitudeConfig) -> Iterator[Finding]:
         return
     events = {e.get("name") for e in answer.get("data") or () if isinstance(e, dict)}
     yield Finding(f"{name}: keys", "ok", f"accepted by {cfg.url} ({len(events)} event types)")
-    source = AmplitudeSource(name, cfg, client)
+    source = AmplitudeSource(name, cfg, client, week_start(ctx.now.date()))
     try:
         for dataset, entry in cfg.datasets.items():
             if entry.segmentation is not None:
@@ -46,7 +47,7 @@ def _chart(source: AmplitudeSource, dataset: str, ctx: Context) -> Iterator[Find
     chart = source.entry(dataset).chart
     check = f"{source.name}: {dataset}: chart {chart}"
     try:
-        what, answer = source.answer(dataset, ctx.now.date())
+        what, answer = source.answer(dataset, None, source.this_week)
         rows = rows_of(
             answer, Columns("week", "value", "segment"), f"sources.{source.name}: {what}"
         )

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+import pandas as pd
+
 from canary.dashboards import Tile
 from canary.dataset import Dataset
 from canary.errors import ConfigError
@@ -15,10 +17,10 @@ from canary.secrets import resolve
 from canary.sources.amplitude.client import AmplitudeClient
 from canary.sources.amplitude.config import AmplitudeConfig, AmplitudeDataset, Segmentation
 from canary.sources.amplitude.series import columns_of, rows_of
-from canary.sources.base import within_weeks
+from canary.sources.base import week_range
 from canary.sources.registry import BuildContext
 from canary.summary import TileSummary, summary_of
-from canary.weeks import WEEK
+from canary.weeks import WEEK, week_start
 
 WEEKLY = "7"  # the segmentation API's interval ``i`` for weeks
 
@@ -45,6 +47,7 @@ class AmplitudeSource:
     name: str
     cfg: AmplitudeConfig
     client: AmplitudeClient
+    this_week: date  # the newest week a read without an end asks for
 
     @property
     def complete_after(self) -> timedelta:
@@ -59,25 +62,34 @@ class AmplitudeSource:
             )
         return entry
 
-    def answer(self, dataset: str, week: date) -> tuple[str, Any]:
-        """What Amplitude answers for ``dataset`` through ``week``, and what was asked."""
+    def answer(self, dataset: str, first: date | None, last: date) -> tuple[str, Any]:
+        """What Amplitude answers for ``dataset``, and what was asked: a chart over its saved
+        range, a segmentation from week ``first`` (default ``weeks`` weeks) through ``last``."""
         entry = self.entry(dataset)
         if entry.chart is not None:
             what = f"chart {entry.chart} ({dataset})"
             return what, self.client.get(f"/api/3/chart/{entry.chart}/query", {}, what)
-        assert entry.segmentation is not None
-        first = week - WEEK * (self.cfg.weeks - 1)
-        params = segmentation_params(entry.segmentation, first, week)
+        assert entry.segmentation is not None  # the config holds one of the two
+        start = first or last - WEEK * (self.cfg.weeks - 1)
+        params = segmentation_params(entry.segmentation, start, last)
         what = f"segmentation of {entry.segmentation.event!r} ({dataset})"
         return what, self.client.get("/api/2/events/segmentation", params, what)
 
-    def pull(self, tile: Tile, week: date) -> Dataset:
-        where = f"sources.{self.name}: {tile.dataset}"
-        columns = columns_of(tile, where)
-        what, answer = self.answer(tile.dataset, week)
+    def query(self, tile: Tile, weeks: tuple[date | None, date | None]) -> Dataset:
+        """The tile's rows of the weeks ``weeks`` bounds, in one call (backfill reads a
+        dataset once instead of once a week: Amplitude limits queries per hour)."""
+        first, last = weeks[0], weeks[1] or self.this_week
+        columns = columns_of(tile, f"sources.{self.name}: {tile.dataset}")
+        what, answer = self.answer(tile.dataset, first, last)
         rows = rows_of(answer, columns, f"sources.{self.name}: {what}")
         frame = type_frame(rows[tile.columns], tile, f"source {self.name}")
-        return Dataset(tile.dataset, tile, within_weeks(frame, tile, week))
+        keep = frame[tile.time_column] <= pd.Timestamp(last)
+        if first is not None:
+            keep &= frame[tile.time_column] >= pd.Timestamp(first)
+        return Dataset(tile.dataset, tile, frame[keep].reset_index(drop=True))
+
+    def pull(self, tile: Tile, week: date) -> Dataset:
+        return self.query(tile, week_range(tile, week))
 
     def summarize(self, tile: Tile, week: date) -> TileSummary:
         return summary_of(self.pull(tile, week), week)
@@ -97,4 +109,5 @@ def client_of(name: str, cfg: AmplitudeConfig, environ: Any) -> AmplitudeClient:
 
 def build(name: str, cfg: AmplitudeConfig, ctx: BuildContext) -> AmplitudeSource:
     """The source of config source ``name``: its keys resolved, no call until a pull."""
-    return AmplitudeSource(name, cfg, client_of(name, cfg, ctx.environ))
+    this_week = week_start(ctx.now.date())
+    return AmplitudeSource(name, cfg, client_of(name, cfg, ctx.environ), this_week)
