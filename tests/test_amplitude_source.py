@@ -383,3 +383,25 @@ def test_doctor_checks_the_keys_every_chart_and_every_event(
     out = " ".join(capsys.readouterr().out.split())
     assert "usage: keys" in out and "rejected the API key or secret key" in out
     assert "not-it" not in out and API_KEY not in out
+
+
+def test_a_refused_connection_is_transient_naming_the_host() -> None:
+    client = AmplitudeClient(
+        "usage",
+        "http://127.0.0.1:1",
+        SecretStr(API_KEY),
+        SecretStr(SECRET_KEY),
+        1.0,
+        AmplitudeRetries(attempts=1, backoff=0),
+    )
+    with pytest.raises(TransientSourceError, match=r"ConnectError calling http://127\.0\.0\.1:1"):
+        client.get(CHART, {}, "chart e5k2x9a")
+
+
+@pytest.mark.usefixtures("keys")
+def test_a_chart_broken_down_for_a_tile_without_a_segment_says_what_to_change(
+    suites: Path, fake: AmplitudeFake
+) -> None:
+    fake.charts["e5k2x9a"] = Chart(_numbers(1.0)[1])
+    with pytest.raises(SourceError, match="2 series but the tile has no segment column"):
+        _pulled(_amplitude(suites / "broken-down", fake, "chart"))

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -39,24 +39,6 @@ class AmplitudeClient:
     timeout: float
     retries: AmplitudeRetries
     sleep: Callable[[float], None] = time.sleep
-    _http: httpx.Client | None = field(default=None, repr=False)
-
-    def _client(self) -> httpx.Client:
-        if self._http is None:
-            self._http = httpx.Client(
-                base_url=self.base_url,
-                auth=httpx.BasicAuth(
-                    self.api_key.get_secret_value(), self.secret_key.get_secret_value()
-                ),
-                timeout=self.timeout,
-                headers={"Accept": "application/json"},
-            )
-        return self._http
-
-    def close(self) -> None:
-        if self._http is not None:
-            self._http.close()
-            self._http = None
 
     def get(self, path: str, params: Mapping[str, str], what: str) -> Any:
         """The JSON of ``GET path``; ``what`` says in errors what was asked for."""
@@ -64,7 +46,7 @@ class AmplitudeClient:
         for attempt in range(self.retries.attempts + 1):
             last = attempt == self.retries.attempts
             try:
-                response = self._client().get(path, params=dict(params))
+                response = self._call(path, params)
             except httpx.TransportError as exc:
                 problem = f"{type(exc).__name__} calling {self.base_url}"
                 if last:
@@ -81,6 +63,15 @@ class AmplitudeClient:
                 continue
             return self._answer(where, response)
         raise AssertionError("unreachable: the last try returns or raises")
+
+    def _call(self, path: str, params: Mapping[str, str]) -> httpx.Response:
+        """One try; a client a call: a run makes a few calls a dataset, from any thread."""
+        auth = httpx.BasicAuth(self.api_key.get_secret_value(), self.secret_key.get_secret_value())
+        headers = {"Accept": "application/json"}
+        with httpx.Client(base_url=self.base_url, auth=auth, timeout=self.timeout) as http:
+            response = http.get(path, params=dict(params), headers=headers)
+            response.read()
+        return response
 
     def _answer(self, where: str, response: httpx.Response) -> Any:
         status = response.status_code

@@ -23,26 +23,24 @@ def check(ctx: Context, name: str, cfg: AmplitudeConfig) -> Iterator[Finding]:
     except CanaryError as exc:
         yield failure(f"{name}: keys", exc)
         return
-    events = {e.get("name") for e in answer.get("data") or () if isinstance(e, dict)}
+    listed = answer.get("data") if isinstance(answer, dict) else None
+    events = {e.get("name") for e in listed or () if isinstance(e, dict)}
     yield Finding(f"{name}: keys", "ok", f"accepted by {cfg.url} ({len(events)} event types)")
     source = AmplitudeSource(name, cfg, client, week_start(ctx.now.date()))
-    try:
-        for dataset, entry in cfg.datasets.items():
-            if entry.segmentation is not None:
-                event = entry.segmentation.event
-                found = event in events
-                yield Finding(
-                    f"{name}: {dataset}",
-                    "ok" if found else "fail",
-                    f"event {event!r} {'found' if found else 'is not an event type of the project'}",
-                )
-            else:
-                yield from _chart(source, dataset, ctx)
-    finally:
-        client.close()
+    for dataset, entry in cfg.datasets.items():
+        if entry.segmentation is not None:
+            event = entry.segmentation.event
+            found = event in events
+            yield Finding(
+                f"{name}: {dataset}",
+                "ok" if found else "fail",
+                f"event {event!r} {'found' if found else 'is not an event type of the project'}",
+            )
+        else:
+            yield from _chart(source, dataset)
 
 
-def _chart(source: AmplitudeSource, dataset: str, ctx: Context) -> Iterator[Finding]:
+def _chart(source: AmplitudeSource, dataset: str) -> Iterator[Finding]:
     """A saved chart: found, weekly, and shaped as one series (or one per segment)."""
     chart = source.entry(dataset).chart
     check = f"{source.name}: {dataset}: chart {chart}"
