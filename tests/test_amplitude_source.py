@@ -368,6 +368,11 @@ def test_doctor_checks_the_keys_every_chart_and_every_event(
     assert "secret sources.usage.secret_key: from env AMPLITUDE_SECRET_KEY" in out
     assert API_KEY not in out and SECRET_KEY not in out
 
+    fake.charts["e5k2x9a"] = Chart(_numbers(1.0)[1])  # broken down by page
+    assert main(["doctor", "--config", str(config)]) == ExitCode.USAGE
+    out = " ".join(capsys.readouterr().out.split())
+    assert "insight_viewers: chart e5k2x9a" in out and "2 series but the tile has no" in out
+
     del fake.charts["40417"]
     assert main(["doctor", "--config", str(config)]) == ExitCode.USAGE
     assert "chart 40417 (viewers_by_page): not found" in " ".join(capsys.readouterr().out.split())
