@@ -410,3 +410,19 @@ def test_a_chart_broken_down_for_a_tile_without_a_segment_says_what_to_change(
     fake.charts["e5k2x9a"] = Chart(_numbers(1.0)[1])
     with pytest.raises(SourceError, match="2 series but the tile has no segment column"):
         _pulled(_amplitude(suites / "broken-down", fake, "chart"))
+
+
+def test_a_key_not_set_is_exit_3_saying_where_it_was_looked_for(
+    suites: Path,
+    fake: AmplitudeFake,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("AMPLITUDE_API_KEY", raising=False)
+    monkeypatch.setenv("AMPLITUDE_SECRET_KEY", SECRET_KEY)
+    config = _amplitude(suites / "no-key", fake, "segmentation")
+    code = main(["run", "--config", str(config), "--as-of", AS_OF.isoformat()])
+    out = capsys.readouterr()
+    assert code == ExitCode.INCOMPLETE
+    assert "secret 'sources.usage.api_key' is not set; looked in: env AMPLITUDE_API_KEY" in out.err
+    assert SECRET_KEY not in out.out + out.err and not fake.requests

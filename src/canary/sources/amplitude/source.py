@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -95,7 +96,7 @@ class AmplitudeSource:
         return summary_of(self.pull(tile, week), week)
 
 
-def client_of(name: str, cfg: AmplitudeConfig, environ: Any) -> AmplitudeClient:
+def client_of(name: str, cfg: AmplitudeConfig, environ: Mapping[str, str]) -> AmplitudeClient:
     """The connection of config source ``name``, its keys resolved (``SecretError`` if not)."""
     return AmplitudeClient(
         source=name,
