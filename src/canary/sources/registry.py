@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from canary.config_base import SecretRef
 from canary.dashboards import Dashboard, View, catalog
 from canary.errors import ConfigError
+from canary.sources.amplitude.config import AmplitudeConfig
 from canary.sources.files_config import FilesSourceConfig
 from canary.sources.looker.config import LookerDashboardConfig, LookerLookConfig, LookerQueryConfig
 from canary.sources.sample_config import SampleSourceConfig
@@ -65,6 +66,13 @@ KINDS: dict[str, SourceKind] = {
     ),
     "looker_query": SourceKind(
         LookerQueryConfig, _LOOKER, _LOOKER_DOCTOR, secrets=("client_secret",), entries="queries"
+    ),
+    "amplitude": SourceKind(
+        AmplitudeConfig,
+        "canary.sources.amplitude.source",
+        doctor="canary.sources.amplitude.doctor",
+        secrets=("api_key", "secret_key"),
+        entries="datasets",
     ),
 }
 
