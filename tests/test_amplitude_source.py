@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -28,7 +27,7 @@ from canary.sources.amplitude.source import segmentation_params
 from canary.sources.registry import BuildContext, build
 from canary.weeks import WEEK
 from tests.amplitude_fake import API_KEY, SECRET_KEY, AmplitudeFake, Chart, Event, amplitude_fake
-from tests.conftest import AS_OF, LATEST_WEEK, NOW, REPO, write_config
+from tests.conftest import AS_OF, LATEST_WEEK, NOW, write_config
 
 MONITOR = "insights-pages"
 WEEKS = 60
@@ -147,7 +146,6 @@ def suites(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("amplitude")
     (base / "defs.yaml").write_text(yaml.safe_dump(_definitions(), sort_keys=False))
     (base / "expectations").mkdir()
-    shutil.copy(REPO / "expectations" / "history.json", base / "expectations")
     config = _files(base / "init", 1.0)
     assert main(["suite", "init", MONITOR, "--config", str(config)]) == 0
     assert sorted(p.name for p in (base / "expectations").glob("amp.*.json")) == [

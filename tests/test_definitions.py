@@ -56,9 +56,6 @@ DEFINITIONS: dict[str, Any] = {
 def _config(tmp_path: Path, sample_data_dir: Path, definitions: dict[str, Any]) -> Path:
     (tmp_path / "ops.yaml").write_text(yaml.safe_dump(definitions))
     (tmp_path / "expectations").mkdir(exist_ok=True)
-    (tmp_path / "expectations" / "history.json").write_text(
-        (REPO / "expectations" / "history.json").read_text()
-    )
     raw = {
         "version": 1,
         "data_dir": str(sample_data_dir),
