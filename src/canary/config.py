@@ -25,6 +25,7 @@ from pydantic import (
     Field,
     PlainValidator,
     PrivateAttr,
+    SerializeAsAny,
     TypeAdapter,
     ValidationError,
     ValidationInfo,
@@ -86,7 +87,8 @@ def _tagged_union(models: tuple[type[SourceConfig], ...]) -> TypeAdapter[SourceC
     return TypeAdapter(union)
 
 
-SourceByKind = Annotated[SourceConfig, PlainValidator(_source_of_kind)]
+#: serialized as the kind's own model (the base model would drop its fields)
+SourceByKind = Annotated[SerializeAsAny[SourceConfig], PlainValidator(_source_of_kind)]
 
 
 class HistorySettings(Strict):
