@@ -4,45 +4,22 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pandas as pd
 import pytest
 from pydantic import ValidationError
 
 from canary.anomaly.calendar import Calendar
 from canary.anomaly.detectors import level
-from canary.anomaly.inputs import HistoryInput
-from canary.config import DEFAULT_QUIET_WEEKS, HISTORY_DEFAULTS, CalendarSettings, QuietWeek
-from canary.dashboards import catalog
+from canary.config import DEFAULT_QUIET_WEEKS, CalendarSettings, QuietWeek
 from canary.weeks import WEEK, weeks_back
+from tests.history_inputs import COLUMN, page_views
 
-TILE = catalog().dashboards["all-instances"].tile("page_views")
-COLUMN = "total_insights_page_views"
 GERMANY = CalendarSettings(countries=["DE"], summer_weeks=[])
 US = CalendarSettings(countries=["US"], summer_weeks=[])
 EASTER_2025, EASTER_2026 = date(2025, 4, 21), date(2026, 4, 6)  # weeks of Easter Monday
 
 
 def _row(values: dict[date, float], week: date, calendar: Calendar) -> dict[str, object]:
-    metrics = pd.DataFrame(
-        {
-            "week": list(values),
-            "column_name": COLUMN,
-            "segment": "",
-            "metric": "value",
-            "value": list(values.values()),
-        }
-    )
-    h = HistoryInput(
-        monitor="m",
-        dataset="page_views",
-        tile=TILE,
-        week=week,
-        summary=None,
-        metrics=metrics,
-        settings=HISTORY_DEFAULTS,
-        calendar=calendar,
-    )
-    (row,) = [r for r in level(h) if r["column"] == COLUMN]
+    (row,) = [r for r in level(page_views(values, week, calendar)) if r["column"] == COLUMN]
     return row
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 from canary.anomaly.calendar import Calendar
 from canary.anomaly.detectors import cumulative_counter, level, year_ago_weeks
 from canary.anomaly.inputs import HistoryInput
-from canary.config import DEFAULT_QUIET_WEEKS, HISTORY_DEFAULTS, CalendarSettings, load_config
+from canary.config import DEFAULT_QUIET_WEEKS, CalendarSettings, load_config
 from canary.dashboards import catalog
 from canary.dataset import Dataset
 from canary.pipeline import RunOptions, plan
@@ -20,31 +20,11 @@ from canary.store.db import Store
 from canary.summary import summary_of
 from canary.weeks import WEEK, weeks_back
 from tests.conftest import NOW, write_config
-
-TILE = catalog().dashboards["all-instances"].tile("page_views")
-COLUMN = "total_insights_page_views"
+from tests.history_inputs import COLUMN, page_views
 
 
 def _series(values: dict[date, float], week: date) -> HistoryInput:
-    metrics = pd.DataFrame(
-        {
-            "week": list(values),
-            "column_name": COLUMN,
-            "segment": "",
-            "metric": "value",
-            "value": list(values.values()),
-        }
-    )
-    return HistoryInput(
-        monitor="m",
-        dataset="page_views",
-        tile=TILE,
-        week=week,
-        summary=None,
-        metrics=metrics,
-        settings=HISTORY_DEFAULTS,
-        calendar=Calendar(list(DEFAULT_QUIET_WEEKS)),
-    )
+    return page_views(values, week, Calendar(list(DEFAULT_QUIET_WEEKS)))
 
 
 def _two_years(week: date, dip: dict[int, float], noise: float = 0.0) -> dict[date, float]:
