@@ -19,6 +19,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from canary.dashboards import Tile
 from canary.dataset import Dataset
 from canary.errors import ConfigError, SourceError
@@ -236,6 +238,22 @@ class FilesSource:
             if tests:
                 sql += " WHERE " + " AND ".join(tests)
         return _Scan(sql, bind(bounds), present, paths, pattern, where)
+
+    def columns(self, tile: Tile) -> list[str]:
+        """The columns ``tile``'s export holds (files checked as a pull checks them)."""
+        return self._scan(tile, (None, None)).present
+
+    def week_rows(self, tile: Tile, week: date) -> tuple[int, date | None]:
+        """The rows of the export in ``week`` and the newest week it holds (None: no rows)."""
+        scan = self._scan(tile, (None, None))
+        day = DUCKDB.to_date(DUCKDB.quote(tile.time_column))
+        sql = (
+            f"SELECT count(*) FILTER (WHERE {day} = :wk) AS n, max({day}) AS latest "
+            f"FROM ({scan.sql}) AS s"
+        )
+        row = self._read(sql, scan.where, {**scan.params, "wk": week}).iloc[0]
+        latest = None if pd.isna(row["latest"]) else pd.Timestamp(row["latest"]).date()
+        return int(row["n"]), latest
 
     def query(self, tile: Tile, weeks: tuple[date | None, date | None]) -> Dataset:
         """The export's rows of the weeks ``weeks`` bounds (inclusive; None: unbounded)."""

@@ -51,7 +51,12 @@ _LOOKER, _LOOKER_DOCTOR = "canary.sources.looker.build", "canary.sources.looker.
 
 KINDS: dict[str, SourceKind] = {
     "sample": SourceKind(SampleSourceConfig, "canary.sources.sample", scenarios=True),
-    "files": SourceKind(FilesSourceConfig, "canary.sources.files", entries="datasets"),
+    "files": SourceKind(
+        FilesSourceConfig,
+        "canary.sources.files",
+        doctor="canary.sources.files_doctor",
+        entries="datasets",
+    ),
     "sql": SourceKind(
         SqlSourceConfig,
         "canary.sources.sql.source",
