@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from canary.cli import main
+from canary.config import load_config
 from canary.dashboards import catalog
+from canary.errors import ConfigError
 from canary.report.json_result import validate
 from canary.sample.warehouse import WarehouseSpec
 from canary.sources.sample import SampleWarehouseSource, sample_spec
@@ -178,3 +181,31 @@ def test_weeks_the_exports_do_not_hold_are_missing_weeks_not_crashes(
     extra = [] if "--as-of" in args else ["--as-of", AS_OF.isoformat()]
     code = main([args[0], "--config", str(config), *args[1:], *extra])
     assert code == (0 if args[0] == "backfill" else 1)
+
+
+def test_duckdb_out_of_its_memory_limit_names_the_key_to_raise(tmp_path: Path) -> None:
+    export_tiles(tmp_path / "exports", "code-insights-canary")
+    config = write_files_config(
+        tmp_path, "code-insights-canary", CANARY_DATASETS, "exports/{name}.csv"
+    )
+    raw = yaml.safe_load(config.read_text())
+    raw["sources"]["exports"]["memory_limit"] = "1MB"
+    config.write_text(yaml.safe_dump(raw))
+    code, doc = _run(config, tmp_path / "out.json")
+    assert code == 3
+    errors = [c for c in doc["runs"][0]["checks"] if c["status"] == "error"]
+    assert errors
+    reason = errors[0]["reason"]
+    assert "Out of Memory" in reason
+    assert "raise sources.exports.memory_limit (now 1MB)" in reason
+    assert "Possible solutions" not in reason
+
+
+@pytest.mark.parametrize("size", ["lots", "200", "-1MB", "2 parsecs"])
+def test_a_memory_limit_that_is_not_a_size_is_refused(tmp_path: Path, size: str) -> None:
+    config = files_config(tmp_path, "exports/{name}.csv")
+    raw = yaml.safe_load(config.read_text())
+    raw["sources"]["exports"]["memory_limit"] = size
+    config.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ConfigError, match=r"memory_limit.*not a size such as 200MB"):
+        load_config(config)

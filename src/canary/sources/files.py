@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import glob
 import os
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from sqlalchemy.engine import URL
 
 from canary.dashboards import Tile
 from canary.dataset import Dataset
@@ -38,6 +40,18 @@ from canary.summary import TileSummary, WarehouseRows, files_state, summary_of
 
 #: DuckDB in memory: it reads the files; nothing is stored.
 SCANNER = "duckdb:///:memory:"
+#: Where DuckDB spills what does not fit its memory limit (a week's comparison of a million
+#: instances: hash tables and the materialised comparison, not the medians).
+SPILL = Path(tempfile.gettempdir()) / "canary-duckdb"
+
+
+def scanner(memory_limit: str) -> str:
+    """``SCANNER`` holding at most ``memory_limit`` (DuckDB's own size syntax), spilling
+    beyond it: for canary's reads and GE's engine alike, which connect to the same URL."""
+    query = {"memory_limit": memory_limit, "temp_directory": str(SPILL)}
+    return URL.create("duckdb", database=":memory:", query=query).render_as_string()
+
+
 #: RFC 4180, set rather than sniffed: a sniffer that meets a quoted line break or a row of
 #: the wrong width past its sample refuses a valid file, or reads every row as one column.
 CSV_DIALECT = "delim = ',', quote = '\"', escape = '\"'"
@@ -108,7 +122,13 @@ class FilesSource:
     base_dir: Path
     datasets: dict[str, FileDataset]
     complete_after: timedelta
+    memory_limit: str = FilesSourceConfig.model_fields["memory_limit"].default
+    name: str = "files"  # the config's name of the source, for messages
     timeout: timedelta = timedelta(minutes=10)
+
+    @property
+    def scanner(self) -> str:
+        return scanner(self.memory_limit)
 
     def pattern(self, dataset: str) -> str:
         """The configured path or glob of ``dataset``, resolved against the config's folder."""
@@ -147,7 +167,7 @@ class FilesSource:
 
     def _week_rows(self, tile: Tile, week: date, rel: Relation, paths: list[str]) -> WarehouseRows:
         """The week's rows of ``rel`` for GE's SQL engine, as one DuckDB query that names its
-        files (values written in): any connection of ``SCANNER`` runs it, so GE's engine,
+        files (values written in): any connection of ``scanner`` runs it, so GE's engine,
         whose in-memory databases last a connection each, needs no table or view of its own.
         In no order, as the rows of a pull: DuckDB keeps a scan's order. The time column is
         a timestamp, as in a typed frame (Parquet may hold a ``DATE`` or ``TIMESTAMP_NS``)."""
@@ -156,8 +176,8 @@ class FilesSource:
             f"SELECT * REPLACE (CAST({t} AS TIMESTAMP) AS {t}) FROM ({rel.sql}) AS canary_week "
             f"WHERE CAST({t} AS DATE) = :wk"
         )
-        text = inline(SCANNER, sql, {**rel.params, "wk": week})
-        return WarehouseRows(SCANNER, text, self.timeout, rel.where, text, files_state(paths))
+        text = inline(self.scanner, sql, {**rel.params, "wk": week})
+        return WarehouseRows(self.scanner, text, self.timeout, rel.where, text, files_state(paths))
 
     def weekly_summaries(
         self, tile: Tile, weeks: Sequence[date]
@@ -202,7 +222,16 @@ class FilesSource:
         return Relation(sql, scan.params, scan.present, extra, scan.where, DUCKDB), scan
 
     def _read(self, sql: str, where: str, params: dict[str, Any] | None = None) -> Any:
-        return read_frame(SCANNER, sql, params or {}, self.timeout, where, whole=True)
+        try:
+            return read_frame(self.scanner, sql, params or {}, self.timeout, where, whole=True)
+        except SourceError as exc:
+            if "Out of Memory" not in str(exc):
+                raise
+            said = str(exc).split(" Possible solutions")[0]  # DuckDB's list of SET commands
+            raise SourceError(
+                f"{said}; raise sources.{self.name}.memory_limit (now {self.memory_limit}) "
+                "or give the worker more memory"
+            ) from None
 
     def _scan(self, tile: Tile, weeks: tuple[date | None, date | None]) -> _Scan:
         """The SELECT reading the export's rows of ``weeks`` (inclusive; None: unbounded)."""
@@ -371,7 +400,7 @@ def _first_keyless_line(path: str, key: list[str]) -> int | None:
 
 def build(name: str, cfg: FilesSourceConfig, ctx: BuildContext) -> FilesSource:
     """The files source ``name``; a ``path`` at a folder is refused (``ConfigError``)."""
-    source = FilesSource(ctx.base_dir, cfg.datasets, cfg.complete_after)
+    source = FilesSource(ctx.base_dir, cfg.datasets, cfg.complete_after, cfg.memory_limit, name)
     for dataset, spec in cfg.datasets.items():
         pattern = source.pattern(dataset)
         folders = [p for p in sorted(glob.glob(pattern)) if os.path.isdir(p)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
@@ -16,6 +17,13 @@ def _export_path(value: str) -> str:
     return value
 
 
+def _memory(value: str) -> str:
+    size = value.replace(" ", "")
+    if not re.fullmatch(r"\d+(\.\d+)?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", size):
+        raise ValueError(f"{value!r} is not a size such as 200MB or 1GB")
+    return size
+
+
 class FileDataset(Strict):
     path: Annotated[str, AfterValidator(_export_path)] = Field(
         description="a path or glob, relative to the config file"
@@ -28,3 +36,8 @@ class FilesSourceConfig(SourceConfig):
 
     kind: Literal["files"]
     datasets: dict[str, FileDataset]
+    memory_limit: Annotated[str, AfterValidator(_memory)] = Field(
+        "200MB",
+        description="the memory DuckDB may hold while it reads the exports; beyond it, "
+        "it spills to a temporary folder",
+    )
