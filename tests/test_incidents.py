@@ -67,8 +67,8 @@ def _null_rate(column: str, segment: dict[str, str] | None, rate: float) -> Chec
     )
 
 
-def _object_null_run() -> RunResult:
-    checks = [_null_rate(c, None, 1.0) for c in COUNTERS]
+def _object_null_run(rate: float = 1.0) -> RunResult:
+    checks = [_null_rate(c, None, 1.0 if i else rate) for i, c in enumerate(COUNTERS)]
     checks += [_null_rate(c, {"version_minor": v}, 1.0) for c in COUNTERS for v in VERSIONS]
     checks.append(
         _check(
@@ -84,6 +84,18 @@ def _object_null_run() -> RunResult:
     return RunResult(ALL, W, checks)
 
 
+@pytest.mark.parametrize(
+    ("rate", "where"),
+    [(0.97, "on at least 97% of instances"), (0.9997, "on nearly every instance")],
+)
+def test_the_headline_says_how_many_instances_the_counters_are_null_on(
+    rate: float, where: str
+) -> None:
+    [incident] = find_incidents([_object_null_run(rate)], catalog().tiles)
+    assert incident.cause == "object-null"
+    assert incident.headline.startswith(f"4 counters null {where}:")
+
+
 def test_a_broken_object_is_one_incident_with_its_cause_scope_and_evidence() -> None:
     run = _object_null_run()
     incidents = find_incidents([run], catalog().tiles)
@@ -94,7 +106,7 @@ def test_a_broken_object_is_one_incident_with_its_cause_scope_and_evidence() -> 
     assert sorted(incident.check_ids) == sorted(c.id for c in run.checks if c.status == "failed")
     assert incident.first_failed_week == W
     assert incident.scope == "every version_minor"
-    assert incident.headline.startswith("4 counters null on nearly every instance")
+    assert incident.headline.startswith("4 counters null on every instance")
     assert "since 2026-11-16" in incident.headline and "(object-null)" in incident.headline
     assert incident.observed == 1.0 and incident.expected == {"max": 0.2}
 

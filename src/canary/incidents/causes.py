@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from canary.anomaly.usage_change import DRIFT_TOLD
 from canary.incidents.evidence import ROWS, Evidence
+from canary.readable import percent
 
 #: Families of checks that see a field null (or a counter gone to zero)
 NULLISH = frozenset({"null_rate", "not_null", "dead_metric"})
@@ -124,6 +125,15 @@ def _null_families(found: list[Evidence], single_instance: bool = False) -> dict
     return out
 
 
+def _on_instances(gone: dict[str, float]) -> str:
+    """How many instances the least null of the ``gone`` families is null on."""
+    least = min(gone.values())
+    if least >= 1:
+        return " on every instance"
+    shown = percent(least)
+    return " on nearly every instance" if shown == "100%" else f" on at least {shown} of instances"
+
+
 def _instance_count(e: Evidence) -> bool:
     """A count of the instances reporting (rows of a snapshot, distinct instances), not
     of what they report."""
@@ -182,8 +192,9 @@ def object_null(found: list[Evidence]) -> Match | None:
         "object-null", 0.9, claimed, ("null_rate", "not_null/counter", "dead_metric")
     )
     if found_match is not None:
-        where = " on nearly every instance" if population else ""
-        found_match.summary = f"{len(gone)} counters null{where}"
+        found_match.summary = (
+            f"{len(gone)} counters null{_on_instances(gone) if population else ''}"
+        )
     return found_match
 
 
