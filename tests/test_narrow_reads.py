@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from canary.anomaly.reads import changed_weeks, first_read, with_stored
+from canary.anomaly.reads import changed_weeks, first_read, spans_of, with_stored
 from canary.checks.validate import GreatExpectations
 from canary.config import Config, load_config
 from canary.fingerprints import fingerprint, fingerprints_of
@@ -40,6 +40,11 @@ def test_a_week_is_changed_when_its_fingerprint_differs_or_one_side_lacks_it() -
     now = {W - WEEK * 3: a, W - WEEK * 2: a, W - WEEK: b, W: b}
     stored = {W - WEEK * 4: a, W - WEEK * 3: a, W - WEEK * 2: b, W - WEEK: a}
     assert changed_weeks(now, stored, W - WEEK) == (W - WEEK * 4, W - WEEK * 2)
+
+
+def test_changed_weeks_in_a_row_are_read_in_one_span() -> None:
+    weeks = [W - WEEK * 9, W - WEEK * 3, W - WEEK * 8, W - WEEK * 4]
+    assert spans_of(weeks) == [(W - WEEK * 9, W - WEEK * 8), (W - WEEK * 4, W - WEEK * 3)]
 
 
 def test_fingerprints_ignore_the_order_sums_were_added_in() -> None:

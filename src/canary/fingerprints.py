@@ -26,12 +26,17 @@ def fingerprint(rows: int, sums: Mapping[str, object]) -> str:
     return json.dumps({"rows": int(rows), "sums": shown}, sort_keys=True)
 
 
-def fingerprints_of(frame: pd.DataFrame, time_column: str, counters: list[str]) -> dict[date, str]:
-    """Week -> fingerprint of rows already in hand: rows per week and sums of ``counters``."""
+def fingerprints_of(
+    frame: pd.DataFrame, time_column: str, counters: list[str], since: date | None = None
+) -> dict[date, str]:
+    """Week -> fingerprint of rows already in hand (the weeks from ``since`` on): rows per
+    week and sums of ``counters``."""
     if time_column not in frame.columns or frame.empty:
         return {}
     present = [c for c in counters if c in frame.columns]
     weeks = pd.to_datetime(frame[time_column]).dt.date
+    if since is not None:
+        frame, weeks = frame[(weeks >= since).to_numpy()], weeks[weeks >= since]
     out = {}
     for week, rows in frame.groupby(weeks, sort=True):
         sums = {c: rows[c].astype("float64").sum(min_count=1) for c in present}

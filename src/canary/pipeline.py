@@ -24,7 +24,7 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from canary import logfiles
-from canary.anomaly.reads import SeriesRead, changed_weeks, first_read
+from canary.anomaly.reads import SeriesRead, changed_weeks, first_read, spans_of
 from canary.anomaly.stage import changed_weeks_only, gather, judge, schemas_of
 from canary.checks import row_key
 from canary.checks.in_warehouse import in_warehouse
@@ -42,7 +42,7 @@ from canary.checks.validate import (
     to_check,
 )
 from canary.config import Config, MonitorConfig
-from canary.dashboards import Dashboard, Tile
+from canary.dashboards import Dashboard
 from canary.dataset import Dataset
 from canary.errors import CanaryError, ConfigError, SourceError, StoreError, SuiteError
 from canary.fingerprints import fingerprints_of
@@ -195,41 +195,41 @@ def plan_reads(p: Plan, store: Store) -> dict[str, SeriesRead]:
     test and the week before, from the first week the store lacks, plus each earlier week of
     the lookback window whose fingerprint changed; every week on a first run or ``deep``.
 
-    A fingerprint or store read that fails leaves its dataset to a full read (whose pull
-    then reports a source fault as the dataset's error)."""
+    A source with a fingerprint query of its own (SQL) answers it in the database; from
+    another (an API, files) the plan pulls the weeks it reads and the window's in one call
+    and keeps them for the run. A fingerprint or store read that fails leaves its dataset
+    to a full read (whose pull then reports a source fault as the dataset's error)."""
     out: dict[str, SeriesRead] = {}
     for name in p.config.datasets:
         tile = p.dashboard.tile(name)
         if tile.shape != "series":
             continue
+        source = p.source_of(name)
         lookback = p.config.history_for(name).fingerprint_weeks or 1
-        window = (p.week - WEEK * (lookback - 1), p.week)
+        since = p.week - WEEK * (lookback - 1)
+        pulled = None
         try:
-            now = window_fingerprints(p.source_of(name), tile, window)
             values = store.metric_history(p.monitor, name, before=p.week)
             first = None if p.deep else first_read(set(values["week"]), p.week)
             stored = (
                 {}
                 if first is None
-                else store_fingerprints.stored(store, p.monitor, name, window[0], first)
+                else store_fingerprints.stored(store, p.monitor, name, since, first)
             )
+            own = getattr(source, "fingerprints", None)
+            if own is not None:
+                now = dict(own(tile, (since, p.week)))
+            else:
+                lo = None if first is None else min(first, since)
+                pulled = source.pull(dataclasses.replace(tile, reads_from=lo), p.week)
+                counters = [c for c, kind in tile.dtypes.items() if kind in NUMERIC]
+                now = fingerprints_of(pulled.frame, tile.time_column, counters, since)
         except (SourceError, StoreError):
             out[name] = SeriesRead(None)
             continue
         changed = () if first is None else changed_weeks(now, stored, first)
-        out[name] = SeriesRead(first, changed, now)
+        out[name] = SeriesRead(first, changed, now, pulled)
     return out
-
-
-def window_fingerprints(source: Source, tile: Tile, window: tuple[date, date]) -> dict[date, str]:
-    """The fingerprints of ``window``: by the source's own light query where it has one,
-    else from the tile's rows of the window."""
-    own = getattr(source, "fingerprints", None)
-    if own is not None:
-        return dict(own(tile, window))
-    frame = source.pull(dataclasses.replace(tile, reads_from=window[0]), window[1]).frame
-    counters = [c for c, kind in tile.dtypes.items() if kind in NUMERIC]
-    return fingerprints_of(frame, tile.time_column, counters)
 
 
 def _validates(p: Plan, store: Store, ge: GreatExpectations) -> bool:
@@ -350,12 +350,14 @@ Checker = Callable[[Plan, GreatExpectations, TileSummary], tuple[pd.DataFrame, l
 def pull_dataset(p: Plan, dataset: str) -> TileSummary:
     """One dataset's week, summarised by its source (raises ``SourceError``, transient where
     a retry may help); a series read narrow (``Plan.reads``) reads its weeks in one pass and
-    each changed earlier week alone."""
+    each run of changed earlier weeks alone, or takes the rows its read plan pulled."""
     source, tile = p.source_of(dataset), p.dashboard.tile(dataset)
     read = p.reads.get(dataset)
+    if read is not None and read.pulled is not None:
+        return summary_of(read.rows_read(tile), p.week)
     if read is None or read.first is None:
         return source.summarize(tile, p.week)
-    spans = [*((w, w) for w in read.changed), (read.first, p.week)]
+    spans = [*spans_of(read.changed), (read.first, p.week)]
     parts = [source.pull(dataclasses.replace(tile, reads_from=lo), hi) for lo, hi in spans]
     main = parts[-1]
     frame = pd.concat([d.frame for d in parts], ignore_index=True) if len(parts) > 1 else main.frame

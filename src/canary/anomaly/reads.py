@@ -16,6 +16,8 @@ from datetime import date
 
 import pandas as pd
 
+from canary.dashboards import Tile
+from canary.dataset import Dataset
 from canary.profile import METRIC_COLUMNS
 from canary.summary import TileSummary
 from canary.weeks import WEEK
@@ -31,10 +33,23 @@ class SeriesRead:
     first: date | None  # the first week of the one pass (None: every week)
     changed: tuple[date, ...] = ()  # earlier weeks re-read alone: their fingerprint changed
     fingerprints: dict[date, str] = field(default_factory=dict)  # the lookback window's, now
+    pulled: Dataset | None = None  # rows the read plan pulled already (a source without SQL)
 
     @property
     def narrow(self) -> bool:
         return self.first is not None
+
+    def rows_read(self, tile: Tile) -> Dataset:
+        """The ``pulled`` rows of the weeks this read takes: all of them on a full read;
+        else from ``first`` on and the ``changed`` weeks (the rest of the window is
+        fingerprinted, not judged)."""
+        assert self.pulled is not None
+        frame = self.pulled.frame
+        if self.first is not None and tile.time_column in frame.columns:
+            weeks = pd.to_datetime(frame[tile.time_column]).dt.date
+            keep = (weeks >= self.first) | weeks.isin(set(self.changed))
+            frame = frame[keep.to_numpy()].reset_index(drop=True)
+        return Dataset(tile.dataset, tile, frame, self.pulled.link, list(self.pulled.warnings))
 
 
 def first_read(stored_weeks: Iterable[date], week: date) -> date | None:
@@ -42,6 +57,17 @@ def first_read(stored_weeks: Iterable[date], week: date) -> date | None:
     the newest stored one when the store missed weeks; None (every week) with nothing stored."""
     last = max((w for w in stored_weeks if w < week), default=None)
     return None if last is None else min(week - WEEK, last + WEEK)
+
+
+def spans_of(weeks: Iterable[date]) -> list[tuple[date, date]]:
+    """``weeks`` as runs of consecutive weeks (first, last): one read each."""
+    out: list[tuple[date, date]] = []
+    for week in sorted(weeks):
+        if out and out[-1][1] + WEEK == week:
+            out[-1] = (out[-1][0], week)
+        else:
+            out.append((week, week))
+    return out
 
 
 def changed_weeks(
