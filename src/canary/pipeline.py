@@ -353,8 +353,9 @@ def pull_dataset(p: Plan, dataset: str) -> TileSummary:
     each run of changed earlier weeks alone, or takes the rows its read plan pulled."""
     source, tile = p.source_of(dataset), p.dashboard.tile(dataset)
     read = p.reads.get(dataset)
-    if read is not None and read.pulled is not None:
-        return summary_of(read.rows_read(tile), p.week)
+    rows = read.rows_read(tile) if read is not None else None
+    if rows is not None:
+        return summary_of(rows, p.week)
     if read is None or read.first is None:
         return source.summarize(tile, p.week)
     spans = [*spans_of(read.changed), (read.first, p.week)]

@@ -39,11 +39,12 @@ class SeriesRead:
     def narrow(self) -> bool:
         return self.first is not None
 
-    def rows_read(self, tile: Tile) -> Dataset:
-        """The ``pulled`` rows of the weeks this read takes: all of them on a full read;
-        else from ``first`` on and the ``changed`` weeks (the rest of the window is
-        fingerprinted, not judged)."""
-        assert self.pulled is not None
+    def rows_read(self, tile: Tile) -> Dataset | None:
+        """The ``pulled`` rows of the weeks this read takes (None: nothing pulled): all of
+        them on a full read; else from ``first`` on and the ``changed`` weeks (the rest of
+        the window is fingerprinted, not judged)."""
+        if self.pulled is None:
+            return None
         frame = self.pulled.frame
         if self.first is not None and tile.time_column in frame.columns:
             weeks = pd.to_datetime(frame[tile.time_column]).dt.date

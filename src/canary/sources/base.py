@@ -14,8 +14,9 @@ from canary.weeks import WEEK
 
 
 class Source(Protocol):
-    """Pulls one tile for a week: series up to and including it, snapshots the week and
-    the one before; and summarises it (``canary.summary``) for a run.
+    """Pulls one tile for a week, the weeks ``week_range`` gives: series up to and including
+    it (from the tile's ``reads_from``), snapshots the week and the one before; and
+    summarises it (``canary.summary``) for a run.
 
     Both raise ``SourceError`` (marked transient where a retry may help)."""
 
