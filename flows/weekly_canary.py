@@ -39,6 +39,7 @@ from canary.pipeline import (
     judge_and_finish,
     open_store,
     plan,
+    plan_reads,
     recorded,
     scenario_dirs,
 )
@@ -299,11 +300,14 @@ def weekly_canary(
     as_of: str | None = None,
     fail_on: FailOn = "checks",
     scenario: str | None = None,
+    deep: bool = False,
 ) -> State[Any]:
     """Run one monitor for a week (default: the latest complete one) and publish artifacts.
 
     The run ends Failed when checks fail (``fail_on``: ``checks``, ``errors`` or ``never``).
     ``scenario`` injects a catalog breakage into a throwaway sample and store (no alerts).
+    ``deep`` reads every week of every series tile (``canary run --deep``), as a monthly
+    deployment does; otherwise a series reads its new weeks and those rewritten.
     """
     from prefect.runtime import flow_run
 
@@ -315,6 +319,7 @@ def weekly_canary(
         week=parse_week(week) if week else None,
         now=as_of_datetime(date.fromisoformat(as_of)) if as_of else datetime.now(UTC),
         scenario=scenario,
+        deep=deep,
     )
     docs_config = config  # Data Docs outlive a scenario's throwaway data_dir
     scratch = scenario_dirs() if scenario else None
@@ -330,6 +335,7 @@ def weekly_canary(
         store = Store(store_url, home=config.data_dir)
         try:
             first = first_run(p, store)
+            p.reads = plan_reads(p, store)
         finally:
             store.close()
         if first is not None:

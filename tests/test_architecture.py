@@ -40,7 +40,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "canary.doctor.base",
     ),
     # a pulled dataset and what a run reads of it: made by sources, read by every stage
-    "datasets": ("canary.dataset", "canary.summary"),
+    "datasets": ("canary.dataset", "canary.summary", "canary.fingerprints"),
     "sources": ("canary.sources", "canary.sample"),
     # what config reads of alerts: the policy, each channel kind's settings, the kinds, and
     # the alert model they name (severities)

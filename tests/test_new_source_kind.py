@@ -53,8 +53,9 @@ class SteadySource:
     complete_after: timedelta
 
     def pull(self, tile: Tile, week: date) -> Dataset:
-        _, last = week_range(tile, week)
+        first, last = week_range(tile, week)  # a run reads the weeks it asks for, no more
         weeks = [last - timedelta(weeks=n) for n in reversed(range(WEEKS))]
+        weeks = [w for w in weeks if first is None or w >= first]
         drop = self.cfg.drop_from or date.max
         values = [self.cfg.dropped_to if w >= drop else self.cfg.level for w in weeks]
         frame = pd.DataFrame({tile.time_column: pd.to_datetime(weeks)})

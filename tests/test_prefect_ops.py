@@ -311,7 +311,7 @@ def test_doctor_flags_a_store_canary_cannot_migrate(tmp_path: Path) -> None:
     url = f"sqlite:///{path}"
     Store(url).close()
     fine = _schema(tmp_path, url)
-    assert (fine.status, fine.detail) == ("ok", f"{path}: reachable, schema revision 0005")
+    assert (fine.status, fine.detail) == ("ok", f"{path}: reachable, schema revision 0006")
     with sqlite3.connect(path) as con:
         con.execute("UPDATE alembic_version SET version_num = '0006'")
     newer = _schema(tmp_path, url)

@@ -348,14 +348,14 @@ def test_a_store_from_a_newer_canary_says_so(
     path = tmp_path / ".canary" / "store.db"
     Store(f"sqlite:///{path}", home=tmp_path).close()
     with sqlite3.connect(path) as con:
-        con.execute("UPDATE alembic_version SET version_num = '0006'")
+        con.execute("UPDATE alembic_version SET version_num = '0007'")
     config = write_config(tmp_path)
     code = main(["run", "--config", str(config), "--as-of", "2026-11-28", "--no-deliver"])
     assert code == ExitCode.INCOMPLETE
     err = " ".join(capsys.readouterr().err.split())
     assert (
-        f"{path} was written by a newer canary (schema revision 0006; this canary knows up to "
-        "0005): upgrade canary, or point the store URL" in err
+        f"{path} was written by a newer canary (schema revision 0007; this canary knows up to "
+        "0006): upgrade canary, or point the store URL" in err
     )
 
 

@@ -65,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
         help="a drill: inject a breakage or a usage change into a throwaway sample "
         "(`canary sample --list-scenarios` names them)",
     )
+    run.add_argument(
+        "--deep",
+        action="store_true",
+        help="read every week of every series tile (a monthly check of all history); "
+        "otherwise a run reads its new weeks and the weeks whose fingerprint changed",
+    )
     run.add_argument("--json", type=result_path_arg, help="write the canary.result/1 document here")
     run.add_argument("--quiet", action="store_true", help="print only errors")
     run.add_argument(
@@ -120,7 +126,9 @@ def cmd_run(args: argparse.Namespace, console: Console) -> ExitCode:
     if args.deliver and (args.scenario is None or args.no_deliver):
         raise ConfigError("--deliver sends a drill's alerts: give it --scenario, not --no-deliver")
     real_config = config
-    options = RunOptions(week=args.week, now=as_of_datetime(args.as_of), scenario=args.scenario)
+    options = RunOptions(
+        week=args.week, now=as_of_datetime(args.as_of), scenario=args.scenario, deep=args.deep
+    )
     names = list(dict.fromkeys(args.monitor or config.monitors))  # each monitor runs once
     runs: list[RunResult] = []
     delivery = None

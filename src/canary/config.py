@@ -104,6 +104,9 @@ class HistorySettings(Strict):
     min_level: float | None = Field(default=None, ge=0, description="smaller series not judged")
     direction: Literal["both", "drop", "rise"] | None = None
     columns: list[str] | None = Field(default=None, description="columns tracked; default all")
+    fingerprint_weeks: int | None = Field(
+        default=None, ge=1, le=104, description="past weeks a run checks for rewrites"
+    )
 
     def over(self, base: HistorySettings) -> HistorySettings:
         """These settings where set, else ``base``'s."""
@@ -121,6 +124,7 @@ HISTORY_DEFAULTS = HistorySettings(
     min_rel_rise=0.75,
     min_level=20.0,
     direction="both",
+    fingerprint_weeks=13,
 )
 
 

@@ -70,6 +70,7 @@ class Tile:
     segments: tuple[str, ...] = ()
     key: tuple[str, ...] = ()
     time_column: str = "week"
+    reads_from: date | None = None  # a series pull's first week (None: every week it has)
 
     @property
     def columns(self) -> list[str]:

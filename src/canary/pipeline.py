@@ -24,6 +24,7 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from canary import logfiles
+from canary.anomaly.reads import SeriesRead, changed_weeks, first_read, spans_of
 from canary.anomaly.stage import changed_weeks_only, gather, judge, schemas_of
 from canary.checks import row_key
 from canary.checks.in_warehouse import in_warehouse
@@ -42,8 +43,10 @@ from canary.checks.validate import (
 )
 from canary.config import Config, MonitorConfig
 from canary.dashboards import Dashboard
-from canary.errors import CanaryError, ConfigError, StoreError, SuiteError
-from canary.profile import METRIC_COLUMNS
+from canary.dataset import Dataset
+from canary.errors import CanaryError, ConfigError, SourceError, StoreError, SuiteError
+from canary.fingerprints import fingerprints_of
+from canary.profile import METRIC_COLUMNS, NUMERIC
 from canary.results import (
     PULL_CHECK,
     SUITE_CHECK,
@@ -55,11 +58,12 @@ from canary.results import (
 from canary.sample.scenarios import SCENARIOS
 from canary.sources.base import Source
 from canary.sources.registry import BuildContext, build
+from canary.store import fingerprints as store_fingerprints
 from canary.store.db import Store
 from canary.store.fallback import NAME as FALLBACK_NAME
-from canary.summary import TileSummary
+from canary.summary import TileSummary, summary_of
 from canary.url_secrets import scrub
-from canary.weeks import latest_complete_week
+from canary.weeks import WEEK, latest_complete_week
 
 Progress = Callable[[str], None]
 
@@ -77,6 +81,7 @@ class RunOptions:
     week: date | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     scenario: str | None = None
+    deep: bool = False  # read every week of every series tile, as a first run does
 
 
 @dataclass
@@ -92,6 +97,8 @@ class Plan:
     sample_rows: bool = True  # backtests skip them: GE's BASIC results are cheaper
     drill: str | None = None  # the scenario injected by ``--scenario``
     dataset_sources: dict[str, Source] = field(default_factory=dict)  # where not ``source``
+    deep: bool = False  # series tiles read every week (else ``reads`` says which)
+    reads: dict[str, SeriesRead] = field(default_factory=dict)  # series dataset -> its read
 
     def source_of(self, dataset: str) -> Source:
         return self.dataset_sources.get(dataset, self.source)
@@ -133,6 +140,7 @@ def plan(config: Config, name: str, options: RunOptions, base_dir: Path) -> Plan
         week,
         config.expectations_dir,
         drill=options.scenario,
+        deep=options.deep,
         dataset_sources={
             d: sources[monitor.source_for(d)]
             for d in monitor.datasets
@@ -177,8 +185,51 @@ def run_monitor(
     """Run every dataset of a monitor in a row (the CLI path) and record the run: pull and
     validate each dataset, then judge against history and record."""
     started = datetime.now(UTC)
+    p.reads = plan_reads(p, store)
     got = collect(p, ge, progress=progress, warm_ge=_validates(p, store, ge))
     return judge_and_finish(p, store, ge, got, started, alerts)
+
+
+def plan_reads(p: Plan, store: Store) -> dict[str, SeriesRead]:
+    """How each series dataset is read this run (``canary.anomaly.reads``): the week under
+    test and the week before, from the first week the store lacks, plus each earlier week of
+    the lookback window whose fingerprint changed; every week on a first run or ``deep``.
+
+    A source with a fingerprint query of its own (SQL) answers it in the database; from
+    another (an API, files) the plan pulls the weeks it reads and the window's in one call
+    and keeps them for the run. A fingerprint or store read that fails leaves its dataset
+    to a full read (whose pull then reports a source fault as the dataset's error)."""
+    out: dict[str, SeriesRead] = {}
+    for name in p.config.datasets:
+        tile = p.dashboard.tile(name)
+        if tile.shape != "series":
+            continue
+        source = p.source_of(name)
+        lookback = p.config.history_for(name).fingerprint_weeks or 1
+        since = p.week - WEEK * (lookback - 1)
+        pulled = None
+        try:
+            values = store.metric_history(p.monitor, name, before=p.week)
+            first = None if p.deep else first_read(set(values["week"]), p.week)
+            stored = (
+                {}
+                if first is None
+                else store_fingerprints.stored(store, p.monitor, name, since, first)
+            )
+            own = getattr(source, "fingerprints", None)
+            if own is not None:
+                now = dict(own(tile, (since, p.week)))
+            else:
+                lo = None if first is None else min(first, since)
+                pulled = source.pull(dataclasses.replace(tile, reads_from=lo), p.week)
+                counters = [c for c, kind in tile.dtypes.items() if kind in NUMERIC]
+                now = fingerprints_of(pulled.frame, tile.time_column, counters, since)
+        except (SourceError, StoreError):
+            out[name] = SeriesRead(None)
+            continue
+        changed = () if first is None else changed_weeks(now, stored, first)
+        out[name] = SeriesRead(first, changed, now, pulled)
+    return out
 
 
 def _validates(p: Plan, store: Store, ge: GreatExpectations) -> bool:
@@ -298,8 +349,21 @@ Checker = Callable[[Plan, GreatExpectations, TileSummary], tuple[pd.DataFrame, l
 
 def pull_dataset(p: Plan, dataset: str) -> TileSummary:
     """One dataset's week, summarised by its source (raises ``SourceError``, transient where
-    a retry may help)."""
-    return p.source_of(dataset).summarize(p.dashboard.tile(dataset), p.week)
+    a retry may help); a series read narrow (``Plan.reads``) reads its weeks in one pass and
+    each run of changed earlier weeks alone, or takes the rows its read plan pulled."""
+    source, tile = p.source_of(dataset), p.dashboard.tile(dataset)
+    read = p.reads.get(dataset)
+    rows = read.rows_read(tile) if read is not None else None
+    if rows is not None:
+        return summary_of(rows, p.week)
+    if read is None or read.first is None:
+        return source.summarize(tile, p.week)
+    spans = [*spans_of(read.changed), (read.first, p.week)]
+    parts = [source.pull(dataclasses.replace(tile, reads_from=lo), hi) for lo, hi in spans]
+    main = parts[-1]
+    frame = pd.concat([d.frame for d in parts], ignore_index=True) if len(parts) > 1 else main.frame
+    data = Dataset(dataset, tile, frame, main.link, [w for d in parts for w in d.warnings])
+    return summary_of(data, p.week)
 
 
 def check_dataset(
@@ -494,7 +558,8 @@ def history_checks(
     null_by_design = {
         d.name: set(p.suite(d.name).get("meta", {}).get("null_by_design", {})) for d in pulled
     }
-    inputs = gather(p.monitor, p.config, p.week, store, pulled, got.metrics, null_by_design)
+    narrow = {d for d, r in p.reads.items() if r.narrow}
+    inputs = gather(p.monitor, p.config, p.week, store, pulled, got.metrics, null_by_design, narrow)
     results = judge(p.monitor, p.week, ge, p.expectations_dir, inputs)
     stored = {h.dataset: h.stored_values for h in inputs}
     got.metrics = [
@@ -532,7 +597,7 @@ def finish(
     schemas = schemas_of(got.pulled)
     try:
         writer = alerts(store, run, frame) if alerts is not None else None
-        store.record_run(run, frame, started_at, schemas, writer)
+        store.record_run(run, frame, started_at, schemas, writer, fingerprints_of_run(p, got))
     except StoreError as exc:
         error = store_error_result(p, "record", exc)
         run.checks.append(error)
@@ -540,6 +605,13 @@ def finish(
         if kept is not None:
             error.reason += f" The run is kept in {kept} until the store takes it."
     return run
+
+
+def fingerprints_of_run(p: Plan, got: Collected) -> dict[str, dict[date, str]]:
+    """The fingerprints to store with the run: those of each series read whose pull gave
+    metrics (a pull without them stores no numbers, so its weeks stay unconfirmed)."""
+    measured = {d.name for d in got.pulled if d.key_problem is None}
+    return {d: r.fingerprints for d, r in p.reads.items() if d in measured}
 
 
 def store_error_result(p: Plan, what: str, error: StoreError) -> CheckResult:

@@ -14,6 +14,7 @@ from canary.anomaly.attribution import attribute
 from canary.anomaly.calendar import Calendar
 from canary.anomaly.detectors import FAMILIES, LEVEL_CHECKS, derive
 from canary.anomaly.inputs import HistoryInput
+from canary.anomaly.reads import labels_with_stored, with_stored
 from canary.checks.families import role_of
 from canary.checks.suites import check_name, load_suite, suite_path
 from canary.checks.validate import GreatExpectations
@@ -41,8 +42,10 @@ def gather(
     pulled: list[TileSummary],
     metrics: list[pd.DataFrame],
     null_by_design: dict[str, set[str]],
+    narrow: set[str] | None = None,
 ) -> list[HistoryInput]:
-    """One ``HistoryInput`` per pulled dataset, with what the store remembers of it."""
+    """One ``HistoryInput`` per pulled dataset, with what the store remembers of it; a
+    series read ``narrow`` (``canary.anomaly.reads``) gets the stored weeks it did not read."""
     current = pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame()
     accepted = store_history.accepted(store, monitor, week)
     calendar = Calendar(list(config.quiet_weeks), config.calendar)
@@ -57,8 +60,12 @@ def gather(
             series_values = stored[stored["metric"] == "value"][
                 ["week", "column_name", "segment", "value"]
             ]
-        if data.tile.shape == "series":
-            history = mine  # a series carries its own history
+        summary = data
+        if data.tile.shape == "series" and data.name in (narrow or set()):
+            history = with_stored(mine, series_values, data.name)
+            summary = labels_with_stored(data, series_values, week)
+        elif data.tile.shape == "series":
+            history = mine  # a full read carries its own history
         else:
             history = pd.concat([stored, mine], ignore_index=True) if len(stored) else mine
         inputs.append(
@@ -67,7 +74,7 @@ def gather(
                 dataset=data.name,
                 tile=data.tile,
                 week=week,
-                summary=data,
+                summary=summary,
                 metrics=history[["week", "column_name", "segment", "metric", "value"]]
                 if len(history)
                 else pd.DataFrame(columns=["week", "column_name", "segment", "metric", "value"]),

@@ -14,8 +14,9 @@ from canary.weeks import WEEK
 
 
 class Source(Protocol):
-    """Pulls one tile for a week: series up to and including it, snapshots the week and
-    the one before; and summarises it (``canary.summary``) for a run.
+    """Pulls one tile for a week, the weeks ``week_range`` gives: series up to and including
+    it (from the tile's ``reads_from``), snapshots the week and the one before; and
+    summarises it (``canary.summary``) for a run.
 
     Both raise ``SourceError`` (marked transient where a retry may help)."""
 
@@ -31,9 +32,11 @@ class Source(Protocol):
 
 
 def week_range(tile: Tile, week: date) -> tuple[date | None, date]:
-    """Weeks a pull asks for: everything known by ``week`` for series; for snapshots
-    ``week`` and the week before (to compare instances week over week)."""
-    return (None, week) if tile.shape == "series" else (week - WEEK, week)
+    """Weeks a pull asks for, the one place every source kind takes them from: for series
+    from the tile's ``reads_from`` (a run's read plan, ``canary.anomaly.reads``; None: every
+    week) through ``week``; for snapshots ``week`` and the week before (to compare instances
+    week over week)."""
+    return (tile.reads_from, week) if tile.shape == "series" else (week - WEEK, week)
 
 
 def within_weeks(frame: pd.DataFrame, tile: Tile, week: date) -> pd.DataFrame:

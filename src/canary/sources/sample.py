@@ -90,6 +90,9 @@ class SampleWarehouseSource:
     ) -> list[tuple[date, TileSummary]] | None:
         return self.sql().weekly_summaries(tile, weeks)
 
+    def fingerprints(self, tile: Tile, weeks: tuple[date, date]) -> dict[date, str]:
+        return self.sql().fingerprints(tile, weeks)
+
     def contents(self) -> Contents:
         """What the warehouse holds (built first if need be), read through the sql source."""
         sql = self.sql()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -26,8 +26,11 @@ from canary.store.fallback import url_of as fallback_url
 from canary.store.faults import advice, first_line, translate
 from canary.store.locks import sqlite_file, store_lock
 from canary.store.revision import MIGRATIONS
-from canary.store.schema import check_results, dataset_schemas, metrics, runs
+from canary.store.schema import check_results, dataset_schemas, metrics, runs, week_fingerprints
 from canary.url_secrets import safe_url
+
+#: Dataset -> week -> fingerprint of a series week (``canary.anomaly.reads``).
+Fingerprints = Mapping[str, Mapping[date, str]]
 
 #: Verdicts that make a week's numbers suspect.
 DEFAULT_LOCK_TIMEOUT = 600.0
@@ -180,10 +183,12 @@ class Store:
         started_at: datetime,
         schemas: dict[str, dict[str, str]] | None = None,
         also: Callable[[Connection], object] | None = None,
+        fingerprints: Fingerprints | None = None,
     ) -> None:
         """Replace everything stored for the run's monitor and week (a rerun never duplicates),
-        with ``schemas`` (dataset -> column -> dtype of its pull) and what ``also`` writes
-        (its alert state and outbox), in one transaction.
+        with ``schemas`` (dataset -> column -> dtype of its pull), the series weeks'
+        ``fingerprints`` and what ``also`` writes (its alert state and outbox), in one
+        transaction.
 
         A rerun never overwrites a week's numbers with worse ones: a dataset the rerun judges
         bad (a failed or errored check) keeps the metrics and schema stored for the week, if
@@ -197,6 +202,7 @@ class Store:
                 if kept and "dataset" in metric_rows:
                     metric_rows = metric_rows[~metric_rows["dataset"].isin(kept)]
                 schemas = {d: c for d, c in (schemas or {}).items() if d not in kept}
+                prints = {d: w for d, w in (fingerprints or {}).items() if d not in kept}
                 metric_records = _metric_records(run.monitor, metric_rows)
                 for table in (check_results, runs):
                     con.execute(
@@ -206,6 +212,7 @@ class Store:
                     )
                 _replace_metrics(con, run.monitor, metric_records)
                 _replace_schemas(con, run.monitor, run.week, schemas or {})
+                _replace_fingerprints(con, run.monitor, prints)
                 if checks:
                     con.execute(insert(check_results), checks)
                 con.execute(
@@ -429,6 +436,26 @@ def _replace_metrics(con: Connection, monitor: str, records: list[dict[str, Any]
         )
     if records:
         con.execute(insert(metrics), records)
+
+
+def _replace_fingerprints(con: Connection, monitor: str, found: Fingerprints) -> None:
+    """Write ``found``, replacing the stored fingerprints of the same dataset and weeks."""
+    t = week_fingerprints.c
+    for dataset, weeks in found.items():
+        if not weeks:
+            continue
+        con.execute(
+            delete(week_fingerprints).where(
+                t.monitor == monitor, t.dataset == dataset, t.week.in_(list(weeks))
+            )
+        )
+        con.execute(
+            insert(week_fingerprints),
+            [
+                {"monitor": monitor, "dataset": dataset, "week": w, "fingerprint": text}
+                for w, text in weeks.items()
+            ],
+        )
 
 
 def _replace_schemas(

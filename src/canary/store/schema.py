@@ -132,3 +132,12 @@ dataset_schemas = Table(
     Column("week", Date, primary_key=True),
     Column("columns", Text, nullable=False),
 )
+
+week_fingerprints = Table(  # migration 0006
+    "week_fingerprints",
+    metadata,
+    Column("monitor", String(200), primary_key=True),
+    Column("dataset", String(200), primary_key=True),
+    Column("week", Date, primary_key=True),
+    Column("fingerprint", Text, nullable=False),
+)

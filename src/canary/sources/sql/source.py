@@ -15,6 +15,7 @@ from canary.dashboards import Dashboard, Field, Tile, View, build_query, catalog
 from canary.database_url import database_url_problem
 from canary.dataset import Dataset
 from canary.errors import ConfigError, SourceError
+from canary.fingerprints import fingerprint
 from canary.frames import type_frame
 from canary.secrets import resolve
 from canary.sources.base import week_range
@@ -45,6 +46,26 @@ def inline(url: str, sql: str, params: Mapping[str, Any]) -> str:
     return str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
+def fingerprint_query(
+    view: View, filters: dict[str, str], weeks: tuple[date, date], table: str
+) -> tuple[str, list[Any]]:
+    """Per week of ``weeks``: the view's rows and the sums of its counters (its counter
+    dimensions and the columns its sum measures add up), filtered as the tiles are."""
+    summed = [f.sql for f in view.fields.values() if f.kind == "dimension" and f.counter]
+    summed += [f.summed for f in view.fields.values() if f.summed]
+    columns = list(dict.fromkeys(summed))
+
+    def measure(name: str, sql: str) -> Field:
+        return Field(view.name, name, "number", "measure", sql, name)
+
+    fields = [
+        view.fields["week"],
+        measure("fp_rows", "count(*)"),
+        *(measure(f"fp_s_{c}", f"sum({c})") for c in columns),
+    ]
+    return build_query(view, fields, filters, weeks, table=table, placeholder=named, ordered=False)
+
+
 @dataclass
 class SqlSource:
     """Tiles as SQL on a warehouse: the week filter and aggregates run in the database."""
@@ -58,6 +79,9 @@ class SqlSource:
     retries: int = 2
     backoff: float = 1.0  # seconds before the first retry, doubling
     views: Mapping[str, View] = field(default_factory=lambda: catalog().views, repr=False)
+    _fingerprints: dict[tuple[str, tuple[date, date]], dict[date, str]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def table(self, view: str) -> str:
         """The table a view reads (``tables`` mapping, else the view's own name)."""
@@ -159,6 +183,30 @@ class SqlSource:
             self._relation(tile, (min(weeks), max(weeks))),
             lambda text, params: self._read_checked(text, params, tile),
         )
+
+    def fingerprints(self, tile: Tile, weeks: tuple[date, date]) -> dict[date, str]:
+        """Week -> fingerprint of ``tile``'s view over ``weeks``: its rows and the sums of its
+        counters (``fingerprint_query``), one light ``GROUP BY`` week in the database, kept
+        for the other tiles of the view."""
+        key = (tile.view, weeks)
+        if key not in self._fingerprints:
+            view = self.views[tile.view]
+            sql, values = fingerprint_query(
+                view, self.dashboard.filter_values(), weeks, self.table(view.name)
+            )
+            frame = self._read_checked(sql, bind(values), tile)
+            self._fingerprints[key] = {
+                pd.Timestamp(row["week"]).date(): fingerprint(
+                    int(row["fp_rows"]),
+                    {
+                        c.removeprefix("fp_s_"): row[c]
+                        for c in frame.columns
+                        if c.startswith("fp_s_")
+                    },
+                )
+                for _, row in frame.iterrows()
+            }
+        return self._fingerprints[key]
 
     def _relation(self, tile: Tile, weeks: tuple[date | None, date | None]) -> Relation:
         sql, values = self._sql(tile, weeks, ordered=False)
