@@ -22,7 +22,7 @@ from canary.sources.files import FilesSource
 from canary.sources.files_config import FileDataset
 from canary.sources.sql.source import SqlSource
 from canary.store.db import Store
-from canary.summary import TileSummary, summary_of
+from canary.summary import TYPICAL_RATIO, TileSummary, summary_of
 from tests.conftest import LATEST_WEEK, REPO
 from tests.warehouse_db import TABLES, copy_sample, pg_database
 
@@ -179,6 +179,8 @@ def test_week_over_week_in_the_database_matches_rows_as_the_pure_code(
     pure = summary_of(files.pull(tile, LATEST_WEEK), LATEST_WEEK)
     _assert_same_summary(pushed, pure)
     assert pure.changes is not None and pure.changes.copied[0] > 0
-    # The weekly aggregates, then the comparison: one query, or three with repeated keys.
+    assert (pure.metrics["metric"] == TYPICAL_RATIO).any()  # the typical instance, alike
+    # The weekly aggregates, then the comparison and the typical instance: two queries, or
+    # four with repeated keys (the comparison again over each key's first row, and copies).
     over_rows = [s for s in statements if s.startswith("WITH r AS")]
-    assert len(over_rows) == (4 if repeat else 2), over_rows
+    assert len(over_rows) == (5 if repeat else 3), over_rows

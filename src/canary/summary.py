@@ -37,6 +37,15 @@ ACTIVE = 3.0
 COPY_FLOOR = 10.0
 #: An active instance fell: this week under this share of its value of last week.
 FELL = 0.4
+#: The typical instance of a snapshot, per counter, for the table ('' segment) and per
+#: segment that does not churn (an instance's segment of last week), stored as metrics of
+#: the week: the instances active last week (``ACTIVE`` or more), how many of them still
+#: report the counter, and the median of their ratio of this week to last week. A sum a few
+#: large instances carry moves when one of them leaves; the typical instance does not.
+TYPICAL_RATIO = "instance_ratio"
+TYPICAL_KEPT = "instances_kept"
+TYPICAL_ACTIVE = "instances_active"
+TYPICAL_METRICS = (TYPICAL_RATIO, TYPICAL_KEPT, TYPICAL_ACTIVE)
 
 
 @dataclass(frozen=True)
@@ -148,6 +157,20 @@ def version_column(tile: Tile, present: set[str] | list[str]) -> str | None:
     )
 
 
+def typical_segments(tile: Tile, present: set[str] | list[str]) -> list[str]:
+    """Segments the typical instance is told per (pulled, and not churning like a version)."""
+    return [s for s in tile.segments if s in present and not tile.field_for(s).churns]
+
+
+def typical_metrics(name: str, week: date, rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
+    """Rows ``(column, segment key, metric, value)`` of the typical instance as metrics."""
+    out = pd.DataFrame(rows, columns=["column_name", "segment", "metric", "value"])
+    out["dataset"] = name
+    out["week"] = week
+    out["value"] = out["value"].astype("float64")
+    return out[METRIC_COLUMNS]
+
+
 def _median(values: pd.Series) -> float:
     values = values.dropna()
     return float(values.median()) if len(values) else float("nan")
@@ -246,6 +269,42 @@ def _instances(tile: Tile, now: pd.DataFrame, before: pd.DataFrame) -> WeekOverW
     )
 
 
+def _typical(tile: Tile, now: pd.DataFrame, before: pd.DataFrame) -> list[tuple]:
+    """``TYPICAL_METRICS`` rows over the instances of last week (first row per key), each
+    matched with its row of this week if it has one."""
+    key = [c for c in tile.row_key if c != tile.time_column]
+    if not key:
+        return []
+    columns = [c for c in tile.columns if c in now.columns]
+    counters = counter_columns(tile, list(now.columns))
+    m = _first_per_key(before, key, columns).merge(
+        _first_per_key(now, key, columns)[[*key, *counters]],
+        on=key,
+        how="left",
+        suffixes=("_before", ""),
+    )
+    out: list[tuple] = []
+    for column in counters:
+        prev = m[f"{column}_before"].astype("float64")
+        cur = m[column].astype("float64")
+        active = prev >= ACTIVE
+        kept = active & cur.notna()
+        figures = pd.DataFrame({"active": active, "kept": kept, "ratio": (cur / prev).where(kept)})
+        groups = [("", figures.assign(label=""))]
+        for segment in typical_segments(tile, list(before.columns)):
+            label = m[segment].astype(object).where(m[segment].notna(), "(null)").astype(str)
+            groups.append((segment, figures.assign(label=label)))
+        for segment, frame in groups:
+            for label, g in frame.groupby("label", sort=True):
+                where = json.dumps({segment: label}) if segment else ""
+                out += [
+                    (column, where, TYPICAL_RATIO, _median(g["ratio"])),
+                    (column, where, TYPICAL_KEPT, float(g["kept"].sum())),
+                    (column, where, TYPICAL_ACTIVE, float(g["active"].sum())),
+                ]
+    return out
+
+
 def _labels(tile: Tile, frame: pd.DataFrame, week: date) -> tuple[dict, int]:
     t = tile.time_column
     if tile.shape != "series" or t not in frame.columns:
@@ -257,6 +316,17 @@ def _labels(tile: Tile, frame: pd.DataFrame, week: date) -> tuple[dict, int]:
         new = set(frame.loc[weeks == pd.Timestamp(week), column].dropna().astype(str))
         labels[column] = (old, new)
     return labels, int(weeks.nunique())
+
+
+def with_typical(metrics: pd.DataFrame, typical: pd.DataFrame) -> pd.DataFrame:
+    """A week's metrics with its typical instance's (if any)."""
+    return pd.concat([metrics, typical], ignore_index=True) if len(typical) else metrics
+
+
+def typical_of(name: str, tile: Tile, frame: pd.DataFrame, week: date) -> pd.DataFrame:
+    """A snapshot's ``TYPICAL_METRICS`` of the week (none without both weeks)."""
+    pair = _two_weeks(tile, frame, week) if tile.shape == "snapshot" else None
+    return typical_metrics(name, week, _typical(tile, *pair) if pair else [])
 
 
 def changes_of(tile: Tile, frame: pd.DataFrame, week: date) -> WeekOverWeek | None:
@@ -274,11 +344,11 @@ def summary_of(data: Dataset, week: date) -> TileSummary:
     """The summary of a pulled frame, by the pure code every frame source shares."""
     tile, frame = data.tile, data.frame
     problem = row_key.problem(tile, frame)
-    metrics = (
-        profile(data.name, tile, frame, week)
-        if problem is None
-        else pd.DataFrame(columns=METRIC_COLUMNS)
-    )
+    metrics = pd.DataFrame(columns=METRIC_COLUMNS)
+    if problem is None:
+        metrics = with_typical(
+            profile(data.name, tile, frame, week), typical_of(data.name, tile, frame, week)
+        )
     batch = frame
     if tile.time_column in frame.columns:
         batch = frame[frame[tile.time_column] == pd.Timestamp(week)].reset_index(drop=True)

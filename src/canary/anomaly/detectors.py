@@ -21,6 +21,7 @@ from canary import readable
 from canary.anomaly.baseline import DIRECTIONS, Band, expected_band, nanmedian
 from canary.anomaly.calendar import Calendar
 from canary.anomaly.inputs import HistoryInput, matrix, rows
+from canary.anomaly.typical import counter_of, widened_lower
 from canary.anomaly.usage_change import CHECK as USAGE_CHANGE
 from canary.anomaly.usage_change import usage_change
 from canary.checks.families import Family
@@ -186,7 +187,7 @@ def _trained_levels(h: HistoryInput) -> np.ndarray:
 def level(h: HistoryInput) -> list[Row]:
     """Weekly level of every tracked series against its robust baseline (seasonality aware)."""
     s = h.settings
-    keys, grid, _history, observed = _levels(h)
+    keys, grid, history, observed = _levels(h)
     if not len(keys):
         return []
     keep = np.array(
@@ -199,6 +200,7 @@ def level(h: HistoryInput) -> list[Row]:
         dtype=bool,
     )
     keys, observed = keys[keep].reset_index(drop=True), observed[keep]
+    last_week = history[keep, -1]
     trained = _trained_levels(h)[keep]
     season = _seasonal(h, grid, _seasonal_levels(h)[keep])
     known = ~np.isnan(season.factor)
@@ -239,6 +241,12 @@ def level(h: HistoryInput) -> list[Row]:
         if band.centre[i] < _min_level(s, segment):
             continue  # too small to judge: its noise is most of it
         obs = observed[i]
+        counter = counter_of(h.tile, column, metric)
+        low, typical = lower[i], ""
+        if counter is not None:  # a sum: judged as its typical instance too
+            low, typical = widened_lower(
+                obs, lower[i], last_week[i], h.typical.get((counter, segment)), counter
+            )
         what = (
             "rows" if metric == "row_count" else (f"sum of {column}" if metric == "sum" else column)
         )
@@ -259,7 +267,7 @@ def level(h: HistoryInput) -> list[Row]:
                 f"{what}{_segment(segment)} is {shown}, expected "
                 f"{readable.span(max(lower[i], 0), upper[i], None if np.isnan(obs) else obs)} "
                 f"({readable.change(change)} vs the median of {band.training_weeks[i]} weeks"
-                f"{', seasonal week' if season.floor is not None else ''})"
+                f"{', seasonal week' if season.floor is not None else ''}){typical}"
             )
         records.append(
             {
@@ -268,7 +276,7 @@ def level(h: HistoryInput) -> list[Row]:
                 "column": None if metric == "row_count" else column,
                 "segment": segment,
                 "observed": np.nan_to_num(obs, nan=0.0),
-                "lower": lower[i],
+                "lower": low,
                 # a segment's spike is one big instance; rises are judged on totals
                 "upper": upper[i] if not segment else np.inf,
                 "expected": band.centre[i],

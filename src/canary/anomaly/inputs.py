@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from canary.anomaly.calendar import Calendar
+from canary.anomaly.typical import Typical
 from canary.config import HistorySettings, QuietWeek
 from canary.dashboards import Tile
 from canary.summary import TileSummary
@@ -48,6 +49,8 @@ class HistoryInput:
     stored_values: pd.DataFrame | None = None  # series values stored by earlier pulls
     last_schema: dict[str, str] | None = None
     null_by_design: set[str] = field(default_factory=set)
+    #: (counter, segment) -> the typical instance of the week, from the monitor's snapshot
+    typical: dict[tuple[str, str], Typical] = field(default_factory=dict)
     cache: dict[str, object] = field(default_factory=dict, repr=False)  # shared by detectors
 
     def churning(self, segment: str) -> bool:

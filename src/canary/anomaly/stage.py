@@ -15,6 +15,7 @@ from canary.anomaly.calendar import Calendar
 from canary.anomaly.detectors import FAMILIES, LEVEL_CHECKS, derive
 from canary.anomaly.inputs import HistoryInput
 from canary.anomaly.reads import labels_with_stored, with_stored
+from canary.anomaly.typical import figures
 from canary.checks.families import role_of
 from canary.checks.suites import check_name, load_suite, suite_path
 from canary.checks.validate import GreatExpectations
@@ -49,6 +50,8 @@ def gather(
     current = pd.concat(metrics, ignore_index=True) if metrics else pd.DataFrame()
     accepted = store_history.accepted(store, monitor, week)
     calendar = Calendar(list(config.quiet_weeks), config.calendar)
+    snapshots = [d.name for d in pulled if d.tile.shape == "snapshot"]
+    typical = figures(current[current["dataset"].isin(snapshots)] if len(current) else current)
     inputs = []
     for data in pulled:
         # a year and a quarter back: the training window and last year's same holiday
@@ -85,6 +88,7 @@ def gather(
                 stored_values=series_values,
                 last_schema=store_history.last_schema(store, monitor, data.name, week),
                 null_by_design=null_by_design.get(data.name, set()),
+                typical=typical,
             )
         )
     return inputs

@@ -29,12 +29,18 @@ from canary.summary import (
     COUNTER_COLUMNS,
     FELL,
     MOVER_COLUMNS,
+    TYPICAL_ACTIVE,
+    TYPICAL_KEPT,
+    TYPICAL_RATIO,
     VERSION_COLUMNS,
     Rows,
     TileSummary,
     WeekOverWeek,
     counter_columns,
+    typical_metrics,
+    typical_segments,
     version_column,
+    with_typical,
 )
 from canary.weeks import WEEK
 
@@ -87,7 +93,8 @@ def summarize(
     if problem is None:
         metrics = _week_profile(name, tile, rel, segments, grouped, week)
         if per_week.get(week) and per_week.get(week - WEEK):
-            changes = _changes(tile, rel, run)
+            changes, typical = _changes(tile, rel, run)
+            metrics = with_typical(metrics, typical_metrics(name, week, typical))
     return TileSummary(
         name=name,
         tile=tile,
@@ -279,12 +286,16 @@ def _profile(
     return out[METRIC_COLUMNS]
 
 
-def _changes(tile: Tile, rel: Relation, run: Callable[[str], pd.DataFrame]) -> WeekOverWeek:
-    """``canary.summary.changes_of`` for a snapshot: rows matched by key across the weeks.
+def _changes(
+    tile: Tile, rel: Relation, run: Callable[[str], pd.DataFrame]
+) -> tuple[WeekOverWeek, list[tuple[str, str, str, float]]]:
+    """``canary.summary.changes_of`` for a snapshot: rows matched by key across the weeks;
+    and the rows of its typical instance (``canary.summary.typical_of``).
 
-    One pass groups the two weeks' rows by key, side by side, and compares them. Should a
-    key repeat within a week (a broken export), rows are matched as the pure code matches
-    them instead: every pair for copies, the first row per key for the rest (two queries).
+    One pass groups the two weeks' rows by key, side by side, and compares them; another
+    tells the typical instance over the same pairs. Should a key repeat within a week (a
+    broken export), rows are matched as the pure code matches them instead: every pair for
+    copies, the first row per key for the rest (two queries).
     """
     d, present = rel.dialect, rel.present
     q = d.quote
@@ -294,21 +305,24 @@ def _changes(tile: Tile, rel: Relation, run: Callable[[str], pd.DataFrame]) -> W
     numeric = _numeric(tile, present)
     if not key:
         empty = pd.DataFrame(columns=COUNTER_COLUMNS)
-        return WeekOverWeek(_copied_pairs(d, tile, key, numeric, run), empty, None, version)
+        return WeekOverWeek(_copied_pairs(d, tile, key, numeric, run), empty, None, version), []
     values = list(dict.fromkeys([*numeric, *counters]))
     copies = [values.index(c) for c in numeric]
     pairs = [(c, values.index(c)) for c in counters]
     weekly = f"(SELECT *, {d.to_date(q(tile.time_column))} AS canary_w FROM r) x"
     parts = ", ".join(q(k) for k in key)
-    side_by_side = _side_by_side(d, values, version)
+    segments = typical_segments(tile, present)
+    side_by_side = _side_by_side(d, values, version, segments)
     counted = [j for _, j in pairs]
+    plain = f"p AS (SELECT {side_by_side} FROM {weekly} GROUP BY {parts})"
     got = run(
-        f", p AS (SELECT {side_by_side} FROM {weekly} GROUP BY {parts}), "
-        f"{_matched('na > 0 AND nb > 0', version)} {_compared(d, copies, counted, version)}"
+        f", {plain}, {_matched('na > 0 AND nb > 0', version)} "
+        f"{_compared(d, copies, counted, version)}"
     )
     whole = _whole(got)
     if not whole["repeats"]:
-        return _week_over_week(got, whole, pairs, version, _copied(whole, copies))
+        typical = _typical(d, plain, pairs, segments, run)
+        return _week_over_week(got, whole, pairs, version, _copied(whole, copies)), typical
     order = ", ".join(q(c) for c in tile.columns if c in present)
     first = (
         f"d AS (SELECT *, row_number() OVER (PARTITION BY {parts}, canary_w ORDER BY {order}) "
@@ -318,12 +332,55 @@ def _changes(tile: Tile, rel: Relation, run: Callable[[str], pd.DataFrame]) -> W
     matched = _matched("na = 1 AND nb = 1", version)
     got = run(f", {first}, {matched} {_compared(d, [], counted, version)}")
     copied = _copied_pairs(d, tile, key, numeric, run)
-    return _week_over_week(got, _whole(got), pairs, version, copied)
+    typical = _typical(d, first, pairs, segments, run)
+    return _week_over_week(got, _whole(got), pairs, version, copied), typical
 
 
-def _side_by_side(d: Dialect, values: list[str], version: str | None) -> str:
+def _typical(
+    d: Dialect,
+    pairs_cte: str,
+    counters: list[tuple[str, int]],
+    segments: list[str],
+    run: Callable[[str], pd.DataFrame],
+) -> list[tuple[str, str, str, float]]:
+    """The typical instance's rows over ``p`` (``pairs_cte``, one row per key with its
+    segments of last week ``sb<k>``): over keys of last week, for the table and per segment
+    (``canary.summary.typical_of``)."""
+    aggregates = []
+    for _, j in counters:
+        active = f"b{j} >= {ACTIVE}"
+        kept = f"{active} AND a{j} IS NOT NULL"
+        aggregates += [
+            f"{d.percentile(f'CASE WHEN {kept} THEN a{j} / b{j} END', 0.5)} AS tr{j}",
+            f"sum(CASE WHEN {kept} THEN 1 ELSE 0 END) AS tk{j}",
+            f"sum(CASE WHEN {active} THEN 1 ELSE 0 END) AS ta{j}",
+        ]
+    keys = {f"v{k}": f"sb{k}" for k in range(len(segments))}
+    sets = [[], *([f"v{k}"] for k in range(len(segments)))]
+    flags = {f"g{k}": f"v{k}" for k in range(len(segments))}
+    source = "(SELECT * FROM p WHERE nb > 0) t"
+    got = run(f", {pairs_cte} {grouping_sets(d, keys, sets, flags, ', '.join(aggregates), source)}")
+    out: list[tuple[str, str, str, float]] = []
+    for _, g in got.iterrows():
+        at = [k for k in range(len(segments)) if g[f"g{k}"] == 0]
+        where = ""
+        if at:
+            value = g[f"v{at[0]}"]
+            label = "(null)" if value is None or pd.isna(value) else str(value)
+            where = json.dumps({segments[at[0]]: label})
+        for c, j in counters:
+            out += [
+                (c, where, TYPICAL_RATIO, _number(g[f"tr{j}"])),
+                (c, where, TYPICAL_KEPT, float(_count(g[f"tk{j}"]))),
+                (c, where, TYPICAL_ACTIVE, float(_count(g[f"ta{j}"]))),
+            ]
+    return out
+
+
+def _side_by_side(d: Dialect, values: list[str], version: str | None, segments: list[str]) -> str:
     """Per key: each value of the week before (``b<i>``) and of the week (``a<i>``), the
-    version of each (``vb``, ``va``) and the key's rows in each (``nb``, ``na``)."""
+    version of each (``vb``, ``va``), each of ``segments`` of the week before (``sb<k>``)
+    and the key's rows in each week (``nb``, ``na``)."""
 
     def at(week: str, column: str) -> str:
         return f"max(CASE WHEN canary_w = :{week} THEN {column} END)"
@@ -336,6 +393,7 @@ def _side_by_side(d: Dialect, values: list[str], version: str | None) -> str:
     ]
     if version:
         out.append(f"{at('wk', q(version))} AS va, {at('wb', q(version))} AS vb")
+    out += [f"{at('wb', q(s))} AS sb{k}" for k, s in enumerate(segments)]
     return ", ".join(
         [
             *out,
