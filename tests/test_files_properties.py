@@ -333,6 +333,13 @@ def _run_series(world: World, frame: pd.DataFrame, database: Path) -> RunResult:
         path.write_text(world.good["page_views"])
 
 
+def _in_window(frame: pd.DataFrame) -> int:
+    """The row of an export's week three weeks before the week under test: inside the
+    window whose fingerprints a weekly run compares, so a restated value there is re-read."""
+    weeks = pd.to_datetime(frame["week"]).dt.date
+    return int(frame.index[weeks == LATEST_WEEK - 3 * WEEK][0])
+
+
 def test_a_pull_lacking_a_column_keeps_its_history_in_the_weeks_it_restates(
     world: World, tmp_path: Path
 ) -> None:
@@ -340,7 +347,8 @@ def test_a_pull_lacking_a_column_keeps_its_history_in_the_weeks_it_restates(
     field's stored value of that week (the week is rewritten whole)."""
     frame = pd.read_csv(io.StringIO(world.good["page_views"]))
     frame = frame.drop(columns="total_insights_page_views")
-    frame.loc[5, "total_standalone_dashboard_clicks"] += 100  # late data restates a week
+    late = _in_window(frame)
+    frame.loc[late, "total_standalone_dashboard_clicks"] += 100  # late data restates a week
     database = tmp_path / "store.db"
     before = _history(world.store, LATEST_WEEK.isoformat())
     run = _run_series(world, frame, database)
@@ -349,9 +357,9 @@ def test_a_pull_lacking_a_column_keeps_its_history_in_the_weeks_it_restates(
     with sqlite3.connect(database) as con:
         [(clicks,)] = con.execute(
             "SELECT value FROM metrics WHERE week = ? AND column_name = ?",
-            (str(frame.loc[5, "week"]), "total_standalone_dashboard_clicks"),
+            (str(frame.loc[late, "week"]), "total_standalone_dashboard_clicks"),
         ).fetchall()
-    assert clicks == frame.loc[5, "total_standalone_dashboard_clicks"]  # restated, as pulled
+    assert clicks == frame.loc[late, "total_standalone_dashboard_clicks"]  # restated, as pulled
 
 
 def test_a_past_value_blanked_in_a_pull_keeps_its_stored_value(
@@ -361,8 +369,9 @@ def test_a_past_value_blanked_in_a_pull_keeps_its_stored_value(
     never erases the number stored for it: a pull restates history, it never erases it."""
     frame = pd.read_csv(io.StringIO(world.good["page_views"]))
     frame["total_insights_page_views"] = frame["total_insights_page_views"].astype("float64")
-    frame.loc[5, "total_insights_page_views"] = float("nan")
-    frame.loc[5, "total_standalone_dashboard_clicks"] += 100  # the same week restated
+    late = _in_window(frame)
+    frame.loc[late, "total_insights_page_views"] = float("nan")
+    frame.loc[late, "total_standalone_dashboard_clicks"] += 100  # the same week restated
     database = tmp_path / "store.db"
     run = _run_series(world, frame, database)
     assert any(c.check == "history rewritten" and c.status != "passed" for c in run.checks)
@@ -371,15 +380,15 @@ def test_a_past_value_blanked_in_a_pull_keeps_its_stored_value(
             con.execute(
                 "SELECT column_name, value FROM metrics WHERE week = ? AND column_name IN (?, ?)",
                 (
-                    str(frame.loc[5, "week"]),
+                    str(frame.loc[late, "week"]),
                     "total_insights_page_views",
                     "total_standalone_dashboard_clicks",
                 ),
             ).fetchall()
         )
-    good = pd.read_csv(io.StringIO(world.good["page_views"])).loc[5]
+    good = pd.read_csv(io.StringIO(world.good["page_views"])).loc[late]
     assert stored["total_insights_page_views"] == good["total_insights_page_views"]
     assert (
         stored["total_standalone_dashboard_clicks"]
-        == frame.loc[5, "total_standalone_dashboard_clicks"]
+        == frame.loc[late, "total_standalone_dashboard_clicks"]
     )

@@ -313,7 +313,7 @@ def test_doctor_flags_a_store_canary_cannot_migrate(tmp_path: Path) -> None:
     fine = _schema(tmp_path, url)
     assert (fine.status, fine.detail) == ("ok", f"{path}: reachable, schema revision 0006")
     with sqlite3.connect(path) as con:
-        con.execute("UPDATE alembic_version SET version_num = '0006'")
+        con.execute("UPDATE alembic_version SET version_num = '0007'")
     newer = _schema(tmp_path, url)
     assert newer.status == "fail" and f"{path} was written by a newer canary" in newer.detail
     with sqlite3.connect(path) as con:
