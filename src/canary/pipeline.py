@@ -198,7 +198,8 @@ def plan_reads(p: Plan, store: Store) -> dict[str, SeriesRead]:
     A source with a fingerprint query of its own (SQL) answers it in the database; from
     another (an API, files) the plan pulls the weeks it reads and the window's in one call
     and keeps them for the run. A fingerprint or store read that fails leaves its dataset
-    to a full read (whose pull then reports a source fault as the dataset's error)."""
+    to a full read; when the plan's own pull failed, its error stays the dataset's cause if
+    that read fails too (a source that gave up after the plan's tries says only that)."""
     out: dict[str, SeriesRead] = {}
     for name in p.config.datasets:
         tile = p.dashboard.tile(name)
@@ -221,7 +222,11 @@ def plan_reads(p: Plan, store: Store) -> dict[str, SeriesRead]:
                 now = dict(own(tile, (since, p.week)))
             else:
                 lo = None if first is None else min(first, since)
-                pulled = source.pull(dataclasses.replace(tile, reads_from=lo), p.week)
+                try:
+                    pulled = source.pull(dataclasses.replace(tile, reads_from=lo), p.week)
+                except SourceError as exc:
+                    out[name] = SeriesRead(None, fault=exc)
+                    continue
                 counters = [c for c, kind in tile.dtypes.items() if kind in NUMERIC]
                 now = fingerprints_of(pulled.frame, tile.time_column, counters, since)
         except (SourceError, StoreError):
@@ -356,6 +361,11 @@ def pull_dataset(p: Plan, dataset: str) -> TileSummary:
     rows = read.rows_read(tile) if read is not None else None
     if rows is not None:
         return summary_of(rows, p.week)
+    if read is not None and read.fault is not None:
+        try:
+            return source.summarize(tile, p.week)
+        except SourceError as exc:
+            raise read.fault from exc  # the first failure names the cause; a retry's may not
     if read is None or read.first is None:
         return source.summarize(tile, p.week)
     spans = [*spans_of(read.changed), (read.first, p.week)]

@@ -18,6 +18,7 @@ import pandas as pd
 
 from canary.dashboards import Tile
 from canary.dataset import Dataset
+from canary.errors import SourceError
 from canary.profile import METRIC_COLUMNS
 from canary.summary import TileSummary
 from canary.weeks import WEEK
@@ -34,6 +35,7 @@ class SeriesRead:
     changed: tuple[date, ...] = ()  # earlier weeks re-read alone: their fingerprint changed
     fingerprints: dict[date, str] = field(default_factory=dict)  # the lookback window's, now
     pulled: Dataset | None = None  # rows the read plan pulled already (a source without SQL)
+    fault: SourceError | None = None  # why the read plan's pull failed (the dataset's cause)
 
     @property
     def narrow(self) -> bool:
