@@ -219,6 +219,18 @@ class ReportConfig(AlertRoute):
     )
 
 
+class CrossCheck(Strict):
+    """Two series of one monitor that see the same usage through different pipelines (the
+    pings and a browser analytics tool): their ratio, judged against its own history."""
+
+    measure: str = Field(description="dataset.column: the series checked (the pings')")
+    witness: str = Field(description="dataset.column: the independent series it follows")
+    sensitivity: float = Field(default=5.0, gt=0, description="robust sigmas of the ratio")
+    min_rel_change: float = Field(
+        default=0.25, ge=0, lt=1, description="smallest change of the ratio that is a break"
+    )
+
+
 class MonitorConfig(Strict):
     source: str
     dashboard: str
@@ -229,6 +241,9 @@ class MonitorConfig(Strict):
     history: HistorySettings = HistorySettings()
     quiet_weeks: list[QuietWeek] = Field(default_factory=lambda: list(DEFAULT_QUIET_WEEKS))
     calendar: CalendarSettings = CalendarSettings()
+    cross_checks: dict[Name, CrossCheck] = Field(
+        default_factory=dict, description="series of two sources checked against each other"
+    )
 
     @field_validator("dashboard")
     @classmethod
@@ -257,6 +272,31 @@ class MonitorConfig(Strict):
             )
         except ValueError as exc:
             raise ValueError(f"report.metrics: {exc}") from None
+        return self
+
+    @model_validator(mode="after")
+    def _known_cross_series(self, info: ValidationInfo) -> MonitorConfig:
+        """Each side of a cross check is one measure of an unsegmented series tile among the
+        monitor's datasets, and the two are different datasets."""
+        board = catalog_of(info).dashboards[self.dashboard]
+        tiles = [t for t in board.tiles if t.dataset in self.datasets]
+        for name, check in self.cross_checks.items():
+            for side in ("measure", "witness"):
+                named = getattr(check, side)
+                try:
+                    found = chosen_measures(tiles, [named])
+                except ValueError as exc:
+                    raise ValueError(f"cross_checks.{name}.{side}: {exc}") from None
+                if len(found) != 1:
+                    raise ValueError(
+                        f"cross_checks.{name}.{side}: {named!r} is a dataset of "
+                        f"{len(found)} measures; name one as dataset.column"
+                    )
+            if check.measure.split(".")[0] == check.witness.split(".")[0]:
+                raise ValueError(
+                    f"cross_checks.{name}: measure and witness are series of one dataset; "
+                    "a witness is another dataset (another source)"
+                )
         return self
 
     def history_for(self, dataset: str) -> HistorySettings:

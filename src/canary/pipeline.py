@@ -570,7 +570,7 @@ def history_checks(
     }
     narrow = {d for d, r in p.reads.items() if r.narrow}
     inputs = gather(p.monitor, p.config, p.week, store, pulled, got.metrics, null_by_design, narrow)
-    results = judge(p.monitor, p.week, ge, p.expectations_dir, inputs)
+    results = judge(p.monitor, p.week, ge, p.expectations_dir, inputs, p.config.cross_checks)
     stored = {h.dataset: h.stored_values for h in inputs}
     got.metrics = [
         changed_weeks_only(m, stored.get(str(m["dataset"].iloc[0])), p.week) if len(m) else m

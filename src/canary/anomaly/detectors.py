@@ -20,6 +20,7 @@ import pandas as pd
 from canary import readable
 from canary.anomaly.baseline import DIRECTIONS, Band, expected_band, nanmedian
 from canary.anomaly.calendar import Calendar
+from canary.anomaly.cross_source import CHECK as CROSS_CHECK
 from canary.anomaly.inputs import HistoryInput, matrix, rows
 from canary.anomaly.typical import counter_of, widened_lower
 from canary.anomaly.usage_change import CHECK as USAGE_CHANGE
@@ -693,6 +694,7 @@ FAMILIES: dict[str, Family] = {
     "history rewritten": "history_rewritten",
     "versions below others": "version_gap",
     USAGE_CHANGE: "usage_change",
+    CROSS_CHECK: "cross_source",
 }
 #: Names of every history-aware check (what is not from a static suite).
 HISTORY_CHECKS = frozenset(FAMILIES)

@@ -29,6 +29,7 @@ DERIVED_COLUMNS = [
     "detail",
     "severity",
     "null",  # observed is null, judged as 0 (a dead metric)
+    "details",  # what a check adds to its result's details (a dict), if anything
 ]
 
 

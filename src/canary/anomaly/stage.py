@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,14 +13,16 @@ import pandas as pd
 
 from canary.anomaly.attribution import attribute
 from canary.anomaly.calendar import Calendar
+from canary.anomaly.cross_source import CHECK as CROSS_CHECK
+from canary.anomaly.cross_source import cross_source
 from canary.anomaly.detectors import FAMILIES, LEVEL_CHECKS, derive
-from canary.anomaly.inputs import HistoryInput
+from canary.anomaly.inputs import HistoryInput, rows
 from canary.anomaly.reads import labels_with_stored, with_stored
 from canary.anomaly.typical import figures
 from canary.checks.families import role_of
 from canary.checks.suites import check_name, load_suite, suite_path
 from canary.checks.validate import GreatExpectations
-from canary.config import MonitorConfig
+from canary.config import CrossCheck, MonitorConfig
 from canary.results import CheckResult
 from canary.statuses import Status
 from canary.store import history as store_history
@@ -32,7 +35,7 @@ SUITE = "history"
 #: replaces it (a team's own bounds checks).
 BUNDLED = Path(__file__).parent
 HISTORY_WEEKS = 70
-FLAG_CHECKS = (*LEVEL_CHECKS, "null rate")
+FLAG_CHECKS = (*LEVEL_CHECKS, "null rate", CROSS_CHECK)
 
 
 def gather(
@@ -140,9 +143,11 @@ def judge(
     ge: GreatExpectations,
     expectations_dir: Any,
     inputs: list[HistoryInput],
+    cross_checks: Mapping[str, CrossCheck] | None = None,
 ) -> list[CheckResult]:
-    """Derive every dataset's rows, then let the ``history`` suite judge them in one pass."""
-    parts = [derive(h) for h in inputs]
+    """Derive every dataset's rows and the ``cross_checks``' (``canary.anomaly.cross_source``),
+    then let the ``history`` suite judge them in one pass."""
+    parts = [derive(h) for h in inputs] + [rows(cross_source(inputs, cross_checks or {}))]
     frame = (
         pd.concat([p for p in parts if len(p)], ignore_index=True)
         if any(len(p) for p in parts)
@@ -193,6 +198,8 @@ def judge(
         }
         if row["check"] == "dead metric":  # judged as 0 either way: which it was
             details["null"] = bool(row["null"])
+        if isinstance(row["details"], dict):
+            details.update(row["details"])
         if (
             status == "failed"
             and segment is None

@@ -36,6 +36,7 @@ Family = Literal[
     "type",  # a column's type
     "version_gap",  # instances on a new version report less than those that stayed
     "usage_change",  # usage moved on every instance alike (a product change)
+    "cross_source",  # a series against the same usage seen through another pipeline
 ]
 Role = FieldRole
 FAMILIES: frozenset[str] = frozenset(get_args(Family))

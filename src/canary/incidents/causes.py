@@ -6,7 +6,8 @@ failures such a cause brings along. Rules read a check's family and its column's
 (``canary.checks.families``) and what the data shows, never a check's or a field's name, so
 they hold on any dashboard whose suites declare them. A product change (people using the product more or
 less) is told by the ``usage change`` check, which fails only on a broad change of whole
-data; its rule runs first. The breakage rules run from the most specific to the broadest;
+data; its rule runs first, after only a series that broke against an independent witness
+(the side that moved alone broke). The breakage rules run from the most specific to the broadest;
 what no rule claims stays an incident of its own with no cause.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from canary import readable
 from canary.anomaly.usage_change import DRIFT_TOLD
 from canary.incidents.evidence import ROWS, Evidence
 from canary.readable import percent
@@ -49,6 +51,8 @@ CATALOG: dict[str, Cause] = {
         Cause("category-drift", "a label appeared or was renamed"),
         Cause("version-undercount", "a metric undercounted on newer versions"),
         Cause("ingestion-loss", "pings lost in ingestion"),
+        Cause("pings-outage", "the pings lost what another source still sees"),
+        Cause("tracking-outage", "another source lost what the pings still count"),
     )
 }
 #: Product changes: people use the product differently; the data is whole.
@@ -324,7 +328,42 @@ def usage_change(found: list[Evidence]) -> Match | None:
     return _match(slug, 0.8, claimed, ("usage_change",))
 
 
+def cross_source(found: list[Evidence]) -> Match | None:
+    """A series broke against its witness (``canary.anomaly.cross_source``): the pipeline
+    of the side that moved beyond the other broke. It claims the failures of the dataset
+    that moved, in its monitor, the same way."""
+    breaks = [e for e in found if e.kind == "cross_source" and e.check.details.get("side") in SIDE]
+    if not breaks:
+        return None
+    lead = breaks[0]
+    details = lead.check.details
+    side = str(details["side"])
+    moved = lead.dataset if side == "measure" else str(details["witness"]).split(".")[0]
+    steady = str(details["witness"]).split(".")[0] if side == "measure" else lead.dataset
+    change = details.get(f"{side}_change")
+    direction = "drop" if isinstance(change, int | float) and change < 0 else "rise"
+    claimed = [
+        e
+        for e in found
+        if e in breaks
+        or (e.monitor == lead.monitor and e.dataset == moved and e.direction == direction)
+    ]
+    match = _match(SIDE[side], 0.85, claimed, ("cross_source",))
+    if match is not None:
+        held = details.get("witness_change" if side == "measure" else "measure_change")
+        match.summary = (
+            f"{moved} {readable.change(change if isinstance(change, float) else None)} while "
+            f"{steady} moved "
+            f"{readable.change(held if isinstance(held, float) else None)}"
+        )
+    return match
+
+
+#: The cause of a cross check whose one side moved alone.
+SIDE = {"measure": "pings-outage", "witness": "tracking-outage"}
+
 RULES: tuple[Rule, ...] = (
+    cross_source,
     usage_change,
     stale_missing,
     stale_copy,

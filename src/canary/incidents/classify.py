@@ -58,6 +58,10 @@ class WeekFacts:
     #: (still reporting, no nulls): the direction, each value against its usual, and the
     #: usual of each counter that fell to zero (a small count a fall rounds down to nothing)
     canary_moved: tuple[str, tuple[float, ...], tuple[float, ...]] | None = None
+    #: cross checks (``canary.anomaly.cross_source``) judged this week: the witness series
+    #: of those whose ratio held (the two sides agree), and of those where it broke
+    witness_agrees: tuple[str, ...] = ()
+    witness_disagrees: tuple[str, ...] = ()
 
 
 def week_facts(runs: list[RunResult], scopes: Mapping[str, str]) -> WeekFacts:
@@ -76,11 +80,22 @@ def week_facts(runs: list[RunResult], scopes: Mapping[str, str]) -> WeekFacts:
     if instances:
         counted = "moved" if any(c.status == "failed" for c in instances) else "stable"
     failed = [c for r in watched for c in r.checks if c.status == "failed"]
+    cross = [
+        c
+        for r in runs
+        for c in r.checks
+        if tags_of(c)[0] == "cross_source" and c.status in ("passed", "failed")
+    ]
+    alone = [c for c in cross if c.status == "failed"]
     return WeekFacts(
         canary=min(r.monitor for r in watched) if watched else None,
         canary_broken=bool(failed),
         instances=counted,
-        canary_moved=_merely_moved(failed),
+        canary_moved=_merely_moved([c for c in failed if tags_of(c)[0] != "cross_source"]),
+        witness_agrees=tuple(
+            sorted({str(c.details.get("witness")) for c in cross if c not in alone})
+        ),
+        witness_disagrees=tuple(sorted({str(c.details.get("witness")) for c in alone})),
     )
 
 
@@ -147,6 +162,11 @@ def classify(
     broken = _broken(claimed)
     if broken:
         return "pipeline", f"{broken}."
+    if week.witness_disagrees:
+        return "pipeline", (
+            f"one side of a cross-source check moved beyond the other this week "
+            f"({', '.join(week.witness_disagrees)} against the pings)."
+        )
     alike = _canary_alike(claimed, week)
     if week.canary_broken and not alike:
         return "pipeline", f"{canary}."
@@ -159,6 +179,8 @@ def classify(
         if week.canary
         else "the canary instance's monitor did not run"
     )
+    if week.witness_agrees:
+        canary_state += f", and {', '.join(week.witness_agrees)} agreed with the pings"
     if cause in PRODUCT:
         return "product", (
             f"{cause} is a change in usage, not in the data: every counter moved alike, "

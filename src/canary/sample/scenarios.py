@@ -41,6 +41,7 @@ class Scenario:
     apply: Breaker
     kind: Kind = "breakage"
     lead_weeks: int = 0  # a gradual change begins this many weeks before its week
+    tracking: bool = False  # breaks the tracked page views (``tracking.py``), not the pings
 
 
 def _object_null(f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator) -> pd.DataFrame:
@@ -142,6 +143,23 @@ def _scaled(
     return f
 
 
+def _pings_outage(
+    f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator
+) -> pd.DataFrame:
+    """The canary instance's pings lose 60-80% of its events; the browser still sees them."""
+    hit = (f["site_id"] == CANARY_SITE_ID) & (f["week"] >= w)
+    return _scaled(f, hit, rng.uniform(0.2, 0.4), rng)
+
+
+def _tracking_outage(
+    t: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator
+) -> pd.DataFrame:
+    """The browser tracking loses 60-80% of the page views; the pings still count them."""
+    hit = t["week"] >= w
+    t.loc[hit, "page_views"] = np.round(t.loc[hit, "page_views"] * rng.uniform(0.2, 0.4))
+    return t
+
+
 def _usage_drop(f: pd.DataFrame, w: date, s: SampleSpec, rng: np.random.Generator) -> pd.DataFrame:
     return _scaled(f, f["week"] >= w, rng.uniform(0.35, 0.6), rng)
 
@@ -213,6 +231,17 @@ SCENARIOS: dict[str, Scenario] = {
             _version_undercount,
         ),
         Scenario(
+            "pings-outage",
+            "the canary instance's pings lose 60-80% of its events, browser tracking steady",
+            _pings_outage,
+        ),
+        Scenario(
+            "tracking-outage",
+            "the browser tracking loses 60-80% of the page views, the pings steady",
+            _tracking_outage,
+            tracking=True,
+        ),
+        Scenario(
             "usage-drop",
             "every instance uses Code Insights 40-65% less, instances reporting unchanged",
             _usage_drop,
@@ -242,12 +271,20 @@ SCENARIOS: dict[str, Scenario] = {
 #: What breaks the numbers, and what changes how people use the product.
 BREAKAGES = {slug: s for slug, s in SCENARIOS.items() if s.kind == "breakage"}
 PRODUCT_CHANGES = {slug: s for slug, s in SCENARIOS.items() if s.kind == "product"}
+#: Scenarios added after the first, in the order added: their seed streams come last, so
+#: that adding one moves no other scenario's draws.
+_LATER = ("pings-outage", "tracking-outage")
 #: Each scenario's seed stream: breakages first, so adding a product change moves no draw.
-_STREAMS = [*sorted(BREAKAGES), *sorted(PRODUCT_CHANGES)]
+_STREAMS = [
+    *sorted(set(BREAKAGES) - set(_LATER)),
+    *sorted(set(PRODUCT_CHANGES) - set(_LATER)),
+    *_LATER,
+]
 
 
 def inject(frame: pd.DataFrame, slug: str, week: date, spec: SampleSpec) -> pd.DataFrame:
-    """Change ``frame`` with scenario ``slug`` from ``week`` on (a copy; the input is kept)."""
+    """Change ``frame`` with scenario ``slug`` from ``week`` on (a copy; the input is kept):
+    the pings, or the tracked page views for a scenario that breaks the ``tracking``."""
     scenario = SCENARIOS[slug]
     rng = np.random.default_rng([spec.seed, _STREAMS.index(slug)])
     return scenario.apply(frame.copy(), week, spec, rng).reset_index(drop=True)

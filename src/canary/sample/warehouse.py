@@ -14,11 +14,12 @@ import pandas as pd
 
 from canary.errors import SourceError
 from canary.sample.generator import COUNTERS, TYPES_PREFIX, USAGE, SampleSpec, generate
-from canary.sample.scenarios import inject
+from canary.sample.scenarios import SCENARIOS, inject
+from canary.sample.tracking import tracked_views
 from canary.sources.sql.connection import read_frame
 
 #: Bump when the generator's output changes, so cached warehouses are rebuilt.
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 FILE_NAME = "sample.duckdb"
 
 
@@ -77,8 +78,13 @@ FROM (
   FROM pings)"""
 
 
-def write(frame: pd.DataFrame, path: Path, spec: WarehouseSpec) -> None:
-    """Write ``frame`` as the warehouse at ``path`` (atomically: readers never see half)."""
+def write(
+    frame: pd.DataFrame, path: Path, spec: WarehouseSpec, tracked: pd.DataFrame | None = None
+) -> None:
+    """Write ``frame`` as the warehouse at ``path`` (atomically: readers never see half),
+    with the ``tracked`` page views (default: the share ``frame``'s own pings show)."""
+    if tracked is None:
+        tracked = tracked_views(frame, spec.sample.seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".sample-", suffix=".duckdb", dir=path.parent)
     os.close(fd)
@@ -94,6 +100,12 @@ def write(frame: pd.DataFrame, path: Path, spec: WarehouseSpec) -> None:
         con.unregister("raw")
         con.execute(_weekly_pings_sql())
         con.execute(INSIGHT_TYPES_SQL)
+        con.register("tracked", tracked)
+        con.execute(
+            "CREATE TABLE tracked_pages AS SELECT week::DATE AS week, instance_label, "
+            "page_views::BIGINT AS page_views FROM tracked"
+        )
+        con.unregister("tracked")
         con.execute("CREATE TABLE sample_meta (fingerprint VARCHAR)")
         con.execute("INSERT INTO sample_meta VALUES (?)", [spec.fingerprint()])
     finally:
@@ -124,8 +136,17 @@ def ensure(data_dir: Path, spec: WarehouseSpec) -> Path:
     path = data_dir / FILE_NAME
     if _stored_fingerprint(path) != spec.fingerprint():
         frame = generate(spec.sample)
+        tracked = None
         if spec.scenario is not None:
             week = spec.scenario_week or spec.sample.end_week
-            frame = inject(frame, spec.scenario, week, spec.sample)
-        write(frame, path, spec)
+            scenario = SCENARIOS[spec.scenario]
+            if scenario.tracking:
+                tracked = inject(
+                    tracked_views(frame, spec.sample.seed), spec.scenario, week, spec.sample
+                )
+            else:
+                if scenario.kind == "breakage":  # the browser still sees what people did
+                    tracked = tracked_views(frame, spec.sample.seed)
+                frame = inject(frame, spec.scenario, week, spec.sample)
+        write(frame, path, spec, tracked)
     return path
