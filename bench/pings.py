@@ -17,8 +17,7 @@ import pandas as pd
 
 from canary.dashboards import catalog
 from canary.sample.generator import TYPES_PREFIX, USAGE, SampleSpec, release_name
-from canary.sample.scenarios import inject
-from canary.sample.warehouse import WarehouseSpec, url_of, write
+from canary.sample.warehouse import WarehouseSpec, url_of, with_scenario, write
 from canary.sources.sql.source import SqlSource
 
 
@@ -105,10 +104,9 @@ def export(
     Returns the glob of each dashboard's files (``{dataset}`` stands for the dataset name).
     A ``scenario`` from the breakage catalog is injected from ``scenario_week`` on.
     """
-    if scenario is not None:
-        pings = inject(pings, scenario, scenario_week or spec.end_week, spec)
     warehouse = directory / "pings.duckdb"
-    write(pings, warehouse, WarehouseSpec(spec, scenario, scenario_week))
+    chosen = WarehouseSpec(spec, scenario, scenario_week)
+    write(*with_scenario(pings, chosen), path=warehouse, spec=chosen)
     out = {}
     for name, dashboard in catalog().dashboards.items():
         folder = directory / name

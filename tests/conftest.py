@@ -56,6 +56,20 @@ def write_config(directory: Path, **changes: object) -> Path:
     return path
 
 
+def pings_only(monitor: dict[str, Any]) -> dict[str, Any]:
+    """A monitor of canary.yaml without its witness from another source (the datasets with a
+    source of their own, and the cross checks over them): what a config built for one
+    source of the pings (Looker, files, a warehouse) keeps."""
+    own = {n for n, d in monitor["datasets"].items() if (d or {}).get("source")}
+    kept = {k: v for k, v in monitor.items() if k != "cross_checks"}
+    return {**kept, "datasets": {n: d for n, d in monitor["datasets"].items() if n not in own}}
+
+
+def repo_monitor(name: str) -> dict[str, Any]:
+    """Monitor ``name`` as the repo's canary.yaml has it, its pings only (``pings_only``)."""
+    return pings_only(yaml.safe_load((REPO / "canary.yaml").read_text())["monitors"][name])
+
+
 def write_files_config(
     directory: Path,
     monitor: str,
@@ -65,7 +79,7 @@ def write_files_config(
 ) -> Path:
     """A config whose ``monitor`` (as the repo's canary.yaml has it) reads ``datasets``
     (default: all of its own) from the files ``path`` names (``{name}``: the dataset)."""
-    monitor_def = yaml.safe_load((REPO / "canary.yaml").read_text())["monitors"][monitor]
+    monitor_def = repo_monitor(monitor)
     names = list(monitor_def["datasets"] if datasets is None else datasets)
     exports = {n: {"path": path.format(name=n)} for n in names}
     return write_config(

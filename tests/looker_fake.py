@@ -646,11 +646,11 @@ def looker_config(
     directory: Path, base_url: str, monitors: Sequence[str] | None = None, **common: Any
 ) -> Path:
     """The repo's canary.yaml in ``directory`` with its monitors switched to the stand-in."""
-    from tests.conftest import REPO, write_config
+    from tests.conftest import REPO, pings_only, write_config
 
     raw = yaml.safe_load((REPO / "canary.yaml").read_text())
     switched = {
-        name: {**monitor, "source": LOOKER_SOURCE_OF[name]}
+        name: {**pings_only(monitor), "source": LOOKER_SOURCE_OF[name]}
         for name, monitor in raw["monitors"].items()
         if monitors is None or name in monitors
     }

@@ -9,12 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
 
 from canary.checks.suites import load_suite
 from canary.cli import main
 from canary.errors import SuiteError
-from tests.conftest import AS_OF, REPO, write_config
+from tests.conftest import AS_OF, REPO, repo_monitor, write_config
 
 
 @pytest.mark.parametrize(
@@ -39,8 +38,7 @@ def test_a_bad_flag_is_a_usage_error_naming_it_before_anything_runs(
 
 
 def _monitor(**changes: object) -> dict[str, object]:
-    monitor = yaml.safe_load((REPO / "canary.yaml").read_text())["monitors"]["code-insights-canary"]
-    return {"code-insights-canary": {**monitor, **changes}}
+    return {"code-insights-canary": {**repo_monitor("code-insights-canary"), **changes}}
 
 
 @pytest.mark.parametrize(

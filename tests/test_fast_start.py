@@ -41,7 +41,7 @@ def test_a_warm_run_reuses_verdicts_and_gives_the_same_results(
         assert main([*RUN, "--config", str(config_path), "--json", str(out)]) == 0
         docs.append(json.loads(out.read_text()))
         if name == "cold":
-            assert len(calls) == 13  # a suite per dataset (11) and history per monitor (2)
+            assert len(calls) == 14  # a suite per dataset (12) and history per monitor (2)
             calls.clear()
     assert calls == []  # nothing changed: no batch validated again
 

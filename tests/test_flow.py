@@ -72,7 +72,7 @@ def test_flow_publishes_table_and_summary_artifacts(prefect_api: None, tmp_path:
     # GE Data Docs of this run: GE's validation pages plus an index, linked from artifacts
     (index,) = (tmp_path / ".canary" / "data-docs" / "code-insights-canary").glob("*/*/index.html")
     pages = sorted(p for p in index.parent.glob("*.html") if p.name != "index.html")
-    assert len(pages) == 5  # a suite per dataset (4) and the history-aware checks
+    assert len(pages) == 6  # a suite per dataset (5) and the history-aware checks
     assert "canary.page_views" in index.read_text()
     assert "Great Expectations" in pages[0].read_text()
     url = f"https://docs.example.com/canary/{index.relative_to(index.parents[3]).as_posix()}"

@@ -223,7 +223,7 @@ def test_backtest_reads_each_run_of_weeks_once_and_judges_as_week_by_week_pulls(
     datasets = config.monitors[CANARY].datasets
     # a snapshot is read once per run of weeks (recent ones, last year's around a holiday);
     # a series once: its read of the last week holds every week before it
-    series = {name for name in datasets if BOARD.tile(name).shape == "series"}
+    series = {name for name in datasets if first.dashboard.tile(name).shape == "series"}
     assert reads == {name: 1 if name in series else len(runs(needed)) for name in datasets}
     assert series and len(runs(needed)) <= 3 < len(needed)
 

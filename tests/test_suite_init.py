@@ -98,7 +98,13 @@ def test_a_missing_suite_names_the_command_and_init_without_dataset_writes_every
     capsys.readouterr()
     assert main(["suite", "init", monitor, "--config", str(config)]) == 0
     printed = capsys.readouterr().out
-    datasets = ("instances_reporting", "page_views", "creators", "instance_usage")
+    datasets = (
+        "instances_reporting",
+        "page_views",
+        "creators",
+        "instance_usage",
+        "tracked_page_views",
+    )
     assert sorted(p.name for p in suites.glob("canary.*.json")) == sorted(
         f"canary.{d}.json" for d in datasets
     )

@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from canary.checks.suites import load_suite, parameters_of
 from canary.config import load_config
@@ -189,7 +188,7 @@ def test_unknown_expectation_type_is_an_error_check_and_a_run_error_alert(
     """GE would log a traceback, drop the expectation and let the run pass (exit 0)."""
     from canary.cli import main
     from canary.report.json_result import validate
-    from tests.conftest import AS_OF, write_config
+    from tests.conftest import AS_OF, repo_monitor, write_config
 
     suites = tmp_path / "expectations"
     shutil.copytree(REPO / "expectations", suites)
@@ -208,7 +207,7 @@ def test_unknown_expectation_type_is_an_error_check_and_a_run_error_alert(
         {"type": "expect_column_max_to_be_betwen", "kwargs": {"column": "observed"}}
     )
     (suites / "history.json").write_text(json.dumps(history))
-    monitor = yaml.safe_load((REPO / "canary.yaml").read_text())["monitors"]["code-insights-canary"]
+    monitor = repo_monitor("code-insights-canary")
     config = write_config(
         tmp_path,
         expectations_dir=str(suites),

@@ -4,7 +4,7 @@ through another pipeline (a browser analytics tool), as their ratio.
 People using the product less move both series and leave the ratio where it was; a broken
 pipeline moves one. The ratio is judged against its own history (robust band, as levels
 are); when it breaks, each side's own change against its history names the side that
-moved beyond the other.
+moved, or, where one instance's swings cannot tell, the side that lost views.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ MIN_WEEKS = 6
 #: tracked view more or less moves the ratio by several percent.
 MIN_COUNT = 20
 MIN_LOG_SIGMA = 0.05  # a flat series' floor (5%), so that a wiggle is not a move
+OUT, IN = 2.5, 1.5  # robust sigmas: a side out of its usual range, a side within it
 
 Row = dict[str, object]
 
@@ -58,12 +59,18 @@ def _move(train: np.ndarray, now: float) -> tuple[float, float]:
     return float(np.exp(np.log(now) - middle) - 1), (np.log(now) - middle) / sigma
 
 
-def side_of(measure: tuple[float, float], witness: tuple[float, float]) -> str:
+def side_of(measure: tuple[float, float], witness: tuple[float, float], fell: bool) -> str:
     """Which side moved, from each side's (change, sigmas) against its own history: the one
-    further out of its usual range. People using the product differently move both alike
-    and leave the ratio in range; a broken ratio means one side moved beyond the other."""
-    further = np.nan_to_num(abs(measure[1])) >= np.nan_to_num(abs(witness[1]))
-    return "measure" if further else "witness"
+    out of its usual range (``OUT`` sigmas) while the other stays in it (``IN``). When
+    their own swings cannot tell (one instance's weekly views swing by half), the side that
+    lost views against the other (the measure when the ratio ``fell``): a broken pipeline
+    loses events far more often than it adds them."""
+    m, w = (abs(float(np.nan_to_num(side[1]))) for side in (measure, witness))
+    if m >= OUT and w < IN:
+        return "measure"
+    if w >= OUT and m < IN:
+        return "witness"
+    return "measure" if fell else "witness"
 
 
 def cross_source(inputs: list[HistoryInput], checks: Mapping[str, CrossCheck]) -> list[Row]:
@@ -95,7 +102,7 @@ def cross_source(inputs: list[HistoryInput], checks: Mapping[str, CrossCheck]) -
         )
         m_move, w_move = _move(m_hist, m_now), _move(w_hist, w_now)
         (m_change, _), (w_change, _) = m_move, w_move
-        side = side_of(m_move, w_move)
+        side = side_of(m_move, w_move, fell=bool(ratio < band.centre[0]))
         what = f"{check.measure} per {check.witness}"
         centre = float(band.centre[0])
         small = not np.nanmax([m_now, w_now, 0.0]) >= MIN_COUNT

@@ -79,7 +79,11 @@ FROM (
 
 
 def write(
-    frame: pd.DataFrame, path: Path, spec: WarehouseSpec, tracked: pd.DataFrame | None = None
+    frame: pd.DataFrame,
+    tracked: pd.DataFrame | None = None,
+    *,
+    path: Path,
+    spec: WarehouseSpec,
 ) -> None:
     """Write ``frame`` as the warehouse at ``path`` (atomically: readers never see half),
     with the ``tracked`` page views (default: the share ``frame``'s own pings show)."""
@@ -131,22 +135,26 @@ def _stored_fingerprint(path: Path) -> str | None:
     return str(row["fingerprint"].iloc[0]) if len(row) else None
 
 
+def with_scenario(
+    frame: pd.DataFrame, spec: WarehouseSpec
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The pings and tracked page views of ``spec``'s scenario (none: ``frame`` as it is,
+    its own tracked page views). A breakage of the pings leaves what the browser tracked of
+    the usage whole; a product change moves both; a tracking breakage only the tracked."""
+    if spec.scenario is None:
+        return frame, None
+    week = spec.scenario_week or spec.sample.end_week
+    scenario = SCENARIOS[spec.scenario]
+    tracked = tracked_views(frame, spec.sample.seed)
+    if scenario.tracking:
+        return frame, inject(tracked, spec.scenario, week, spec.sample)
+    changed = inject(frame, spec.scenario, week, spec.sample)
+    return changed, tracked if scenario.kind == "breakage" else None
+
+
 def ensure(data_dir: Path, spec: WarehouseSpec) -> Path:
     """The warehouse for ``spec`` under ``data_dir``, generated on first use."""
     path = data_dir / FILE_NAME
     if _stored_fingerprint(path) != spec.fingerprint():
-        frame = generate(spec.sample)
-        tracked = None
-        if spec.scenario is not None:
-            week = spec.scenario_week or spec.sample.end_week
-            scenario = SCENARIOS[spec.scenario]
-            if scenario.tracking:
-                tracked = inject(
-                    tracked_views(frame, spec.sample.seed), spec.scenario, week, spec.sample
-                )
-            else:
-                if scenario.kind == "breakage":  # the browser still sees what people did
-                    tracked = tracked_views(frame, spec.sample.seed)
-                frame = inject(frame, spec.scenario, week, spec.sample)
-        write(frame, path, spec, tracked)
+        write(*with_scenario(generate(spec.sample), spec), path=path, spec=spec)
     return path
