@@ -4,11 +4,12 @@ checks of one week.
 Each rule looks for the checks that tell its cause apart (its trigger) and claims the
 failures such a cause brings along. Rules read a check's family and its column's field role
 (``canary.checks.families``) and what the data shows, never a check's or a field's name, so
-they hold on any dashboard whose suites declare them. A product change (people using the product more or
-less) is told by the ``usage change`` check, which fails only on a broad change of whole
-data; its rule runs first, after only a series that broke against an independent witness
-(the side that moved alone broke). The breakage rules run from the most specific to the broadest;
-what no rule claims stays an incident of its own with no cause.
+they hold on any dashboard whose suites declare them. A product change (people using the
+product more or less) is told by the ``usage change`` check, which fails only on a broad
+change of whole data; its rule runs first. The breakage rules run from the most specific to
+the broadest; a series broken against an independent witness comes last (a breakage of the
+pings another rule names breaks that ratio too). What no rule claims stays an incident of
+its own with no cause.
 """
 
 from __future__ import annotations
@@ -329,9 +330,9 @@ def usage_change(found: list[Evidence]) -> Match | None:
 
 
 def cross_source(found: list[Evidence]) -> Match | None:
-    """A series broke against its witness (``canary.anomaly.cross_source``): the pipeline
-    of the side that moved beyond the other broke. It claims the failures of the dataset
-    that moved, in its monitor, the same way."""
+    """A series broke against its witness (``canary.anomaly.cross_source``) and no other
+    breakage explains it: the pipeline of the side that moved broke. It claims the
+    failures of the dataset that moved, in its monitor, the same way."""
     breaks = [e for e in found if e.kind == "cross_source" and e.check.details.get("side") in SIDE]
     if not breaks:
         return None
@@ -363,7 +364,6 @@ def cross_source(found: list[Evidence]) -> Match | None:
 SIDE = {"measure": "pings-outage", "witness": "tracking-outage"}
 
 RULES: tuple[Rule, ...] = (
-    cross_source,
     usage_change,
     stale_missing,
     stale_copy,
@@ -376,4 +376,5 @@ RULES: tuple[Rule, ...] = (
     cumulative_counter,
     category_drift,
     version_undercount,
+    cross_source,
 )

@@ -271,14 +271,14 @@ SCENARIOS: dict[str, Scenario] = {
 #: What breaks the numbers, and what changes how people use the product.
 BREAKAGES = {slug: s for slug, s in SCENARIOS.items() if s.kind == "breakage"}
 PRODUCT_CHANGES = {slug: s for slug, s in SCENARIOS.items() if s.kind == "product"}
-#: Scenarios added after the first, in the order added: their seed streams come last, so
-#: that adding one moves no other scenario's draws.
-_LATER = ("pings-outage", "tracking-outage")
+#: One side of a cross-source check breaking (``canary.anomaly.cross_source``). Added after
+#: the others, their seed streams come last, so that they move no other scenario's draws.
+CROSS_SOURCE = ("pings-outage", "tracking-outage")
 #: Each scenario's seed stream: breakages first, so adding a product change moves no draw.
 _STREAMS = [
-    *sorted(set(BREAKAGES) - set(_LATER)),
-    *sorted(set(PRODUCT_CHANGES) - set(_LATER)),
-    *_LATER,
+    *sorted(set(BREAKAGES) - set(CROSS_SOURCE)),
+    *sorted(set(PRODUCT_CHANGES) - set(CROSS_SOURCE)),
+    *CROSS_SOURCE,
 ]
 
 
