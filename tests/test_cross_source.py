@@ -7,7 +7,6 @@ pipeline does: the incident names the side that moved and classes it pipeline.
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +22,16 @@ from canary.config import HISTORY_DEFAULTS, CrossCheck, load_config
 from canary.dashboards import catalog
 from canary.errors import ConfigError
 from canary.report.json_result import validate
+from canary.results import RunResult
 from canary.weeks import WEEK
 from tests.conftest import AS_OF, write_config
+from tests.test_incident_class import _drop, _reporting, _week
+from tests.test_incidents import ALL, CANARY, W, _check
 
 CHECK = CrossCheck(
     measure="page_views.total_insights_page_views", witness="tracked_page_views.page_views"
 )
 BOARD = catalog().dashboards["canary"]
-W = date(2026, 11, 16)
 #: the week the drills run in: the canary instance's page views at their usual level
 DRILL_WEEK = "2026-11-16"
 
@@ -201,3 +202,39 @@ def test_people_using_it_less_move_both_and_the_witness_agreeing_says_product(
     [incident] = doc["incidents"]
     assert (incident["cause"], incident["class"]) == ("usage-drop", "product")
     assert "tracked_page_views.page_views agreed with the pings" in incident["class_evidence"]
+
+
+def _ratio(status: str, side: str = "measure") -> RunResult:
+    """The canary instance's monitor with its cross check only: ``status``, ``side`` moved."""
+    check = _check(
+        "cross-source ratio",
+        status,
+        "total_insights_page_views",
+        None,
+        0.3 if status == "failed" else 1.2,
+        {"min": 0.9, "max": 1.5},
+        dataset="page_views",
+        monitor=CANARY,
+    )
+    check.family = "cross_source"
+    check.details = {"witness": "tracked_page_views.page_views", "side": side}
+    return RunResult(CANARY, W, [check], scope="Sourcegraph (S2)")
+
+
+def test_a_product_looking_drop_the_witness_agrees_with_stays_product_and_says_so() -> None:
+    [incident] = _week(RunResult(ALL, W, [*_drop(), _reporting()]), _ratio("passed"))
+    assert incident.class_ == "product"
+    assert incident.class_evidence.endswith(
+        "the canary instance (code-insights-canary) normal, and "
+        "tracked_page_views.page_views agreed with the pings."
+    )
+
+
+def test_a_week_whose_witness_disagrees_makes_a_product_looking_drop_pipeline() -> None:
+    incidents = _week(RunResult(ALL, W, [*_drop(), _reporting()]), _ratio("failed"))
+    by_cause = {i.cause: i for i in incidents}
+    assert set(by_cause) == {None, "pings-outage"}
+    assert by_cause["pings-outage"].class_ == "pipeline"
+    drop = by_cause[None]
+    assert drop.class_ == "pipeline"
+    assert "tracked_page_views.page_views against the pings" in drop.class_evidence
