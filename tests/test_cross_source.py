@@ -6,7 +6,6 @@ pipeline does: the incident names the side that moved and classes it pipeline.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +16,15 @@ import yaml
 
 from canary.anomaly.cross_source import MIN_COUNT, cross_source
 from canary.anomaly.inputs import HistoryInput
-from canary.cli import main
 from canary.config import HISTORY_DEFAULTS, CrossCheck, load_config
 from canary.dashboards import catalog
 from canary.errors import ConfigError
-from canary.report.json_result import validate
 from canary.results import RunResult
 from canary.weeks import WEEK
-from tests.conftest import AS_OF, write_config
+from tests.conftest import write_config
 from tests.test_incident_class import _drop, _reporting, _week
 from tests.test_incidents import ALL, CANARY, W, _check
+from tests.test_sample_run import _run
 
 CHECK = CrossCheck(
     measure="page_views.total_insights_page_views", witness="tracked_page_views.page_views"
@@ -147,25 +145,7 @@ def test_a_cross_check_that_names_no_single_series_is_a_config_error(
 
 
 def _drill(config: Path, out: Path, slug: str) -> tuple[int, dict[str, Any]]:
-    code = main(
-        [
-            "run",
-            "--config",
-            str(config),
-            "--json",
-            str(out),
-            "--quiet",
-            "--as-of",
-            AS_OF.isoformat(),
-            "--week",
-            DRILL_WEEK,
-            "--scenario",
-            slug,
-        ]
-    )
-    doc = json.loads(out.read_text())
-    validate(doc)
-    return code, doc
+    return _run(config, out, "--week", DRILL_WEEK, "--scenario", slug)
 
 
 def _cross(doc: dict[str, Any]) -> dict[str, Any]:
