@@ -106,7 +106,8 @@ def _sample_config(
 
 
 def _files_config(globs: dict[str, Path], folder: Path) -> tuple[Config, bool]:
-    """canary.yaml's monitors reading a generator's exports (``globs``) through files sources."""
+    """canary.yaml's monitors reading a generator's exports (``globs``) through files sources
+    (the witness too: the export holds the page views a browser tracked of its pings)."""
     config = load_config(REPO / "canary.yaml", environ={})
     sources = {}
     monitors = {}
@@ -118,7 +119,8 @@ def _files_config(globs: dict[str, Path], folder: Path) -> tuple[Config, bool]:
             complete_after=timedelta(days=1),
             datasets={d: FileDataset(path=pattern.format(dataset=d)) for d in tiles},
         )
-        monitors[name] = monitor.model_copy(update={"source": name})
+        own = {d: c.model_copy(update={"source": None}) for d, c in monitor.datasets.items()}
+        monitors[name] = monitor.model_copy(update={"source": name, "datasets": own})
     update = {"sources": sources, "monitors": monitors, "data_dir": folder}
     return config.model_copy(update=update), False
 
