@@ -23,6 +23,7 @@ import yaml
 from canary.cli import main as canary
 from canary.sample.generator import generate
 from canary.sample.scenarios import inject
+from canary.sample.tracking import tracked_views
 from canary.sample.warehouse import WarehouseSpec, write
 from canary.sources.sample import sample_spec
 from canary.sources.sample_config import SampleSourceConfig
@@ -74,7 +75,13 @@ def build_warehouse(path: Path, sample: Mapping[str, Any], healthy_week: date) -
         [broken[broken["week"] <= BROKEN_WEEK], frame[frame["week"] > BROKEN_WEEK]],
         ignore_index=True,
     )
-    write(healed, path, WarehouseSpec(spec, SCENARIO, BROKEN_WEEK))
+    # the browser tracks what people did: its page views stay whole through the breakage
+    write(
+        healed,
+        tracked_views(frame, spec.seed),
+        path=path,
+        spec=WarehouseSpec(spec, SCENARIO, BROKEN_WEEK),
+    )
 
 
 def write_config(root: Path, warehouse: Path, slack_url: str) -> Path:
@@ -85,7 +92,9 @@ def write_config(root: Path, warehouse: Path, slack_url: str) -> Path:
     raw["expectations_dir"] = str(REPO / "expectations")
     raw["sources"] = {"warehouse": {"kind": "sql", "url": f"duckdb:///{warehouse}"}}
     for monitor in raw["monitors"].values():
-        monitor["source"] = "warehouse"
+        monitor["source"] = "warehouse"  # every dataset, the browser-tracked witness too
+        for dataset in monitor["datasets"].values():
+            dataset.pop("source", None)
     raw["slack"] = {
         "delivery": "bot",
         "base_url": slack_url,
