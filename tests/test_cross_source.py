@@ -66,9 +66,7 @@ def test_a_ratio_within_its_history_passes_even_when_both_sides_fall() -> None:
     pings, tracked = _history()
     row = _row([*pings, 40.0], [*tracked, 33.0])  # people used it less: both fell alike
     assert _inside(row) and row["training_weeks"] == 26
-    assert (
-        "page_views.total_insights_page_views per tracked_page_views.page_views is" in row["detail"]
-    )
+    assert "total_insights_page_views per tracked_page_views.page_views is" in row["detail"]
 
 
 def test_the_pings_falling_alone_breaks_the_ratio_and_names_the_pings() -> None:

@@ -103,7 +103,7 @@ def cross_source(inputs: list[HistoryInput], checks: Mapping[str, CrossCheck]) -
         m_move, w_move = _move(m_hist, m_now), _move(w_hist, w_now)
         (m_change, _), (w_change, _) = m_move, w_move
         side = side_of(m_move, w_move, fell=bool(ratio < band.centre[0]))
-        what = f"{check.measure} per {check.witness}"
+        what = f"{m_col} per {check.witness}"
         centre = float(band.centre[0])
         small = not np.nanmax([m_now, w_now, 0.0]) >= MIN_COUNT
         if np.isnan(ratio) or np.isnan(centre) or small:
@@ -122,11 +122,11 @@ def cross_source(inputs: list[HistoryInput], checks: Mapping[str, CrossCheck]) -
                 f"{what} is {readable.number(round(ratio, 3))}, expected "
                 f"{readable.span(max(lower, 0), upper, ratio)} "
                 f"({readable.change(ratio / centre - 1 if centre else None)} vs the median of "
-                f"{int(band.training_weeks[0])} weeks): {check.measure} {readable.change(m_change)}"
-                f" and {check.witness} {readable.change(w_change)} against their medians"
+                f"{int(band.training_weeks[0])} weeks); against their medians {check.measure} "
+                f"{readable.change(m_change)}, {check.witness} {readable.change(w_change)}"
             )
             if not lower <= ratio <= upper:
-                detail += f"; {m_set if side == 'measure' else w_set} moved beyond the other"
+                detail += f": {m_set if side == 'measure' else w_set} moved beyond the other"
         out.append(
             {
                 "check": CHECK,
