@@ -14,6 +14,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, settings
 
+from canary.dashboards import Dashboard, Tile
 from canary.weeks import as_of_datetime
 
 REPO = Path(__file__).resolve().parent.parent
@@ -54,6 +55,16 @@ def write_config(directory: Path, **changes: object) -> Path:
     path = directory / "canary.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     return path
+
+
+#: The canary dashboard's witness: page views a browser tracked of the same pages, from
+#: another source than the pings (Amplitude in production), so not on the Looker dashboard.
+WITNESS = "tracked_page_views"
+
+
+def pings_tiles(dashboard: Dashboard) -> list[Tile]:
+    """``dashboard``'s tiles of the pings (all but the witness)."""
+    return [t for t in dashboard.tiles if t.dataset != WITNESS]
 
 
 def pings_only(monitor: dict[str, Any]) -> dict[str, Any]:

@@ -47,8 +47,8 @@ def test_misspelled_key_names_file_path_and_allowed_keys() -> None:
         "monitors.code-insights-canary.sourc: unknown key 'sourc' (did you mean 'source'?)" in text
     )
     assert (
-        "allowed keys: alerts, calendar, dashboard, datasets, history, quiet_weeks, report, source, suite_prefix"
-        in text
+        "allowed keys: alerts, calendar, cross_checks, dashboard, datasets, history, quiet_weeks, report, "
+        "source, suite_prefix" in text
     )
 
 
@@ -493,7 +493,9 @@ def test_a_dataset_name_too_long_for_the_store_is_refused_by_key() -> None:
         "tiles": {long_tile: {"title": "Long", "shape": "series", "fields": ["weekly_pings.week"]}},
         "dashboards": {"long": {"title": "Long", "tiles": [long_tile]}},
     }
-    raw["monitors"][M].update(dashboard="long", datasets={long_tile: {"suite": "x"}})
+    raw["monitors"][M].update(
+        dashboard="long", datasets={long_tile: {"suite": "x"}}, cross_checks={}
+    )
     text = _error(raw)
     assert f"monitors.{M}.datasets.{long_tile}: a dataset name of 201 characters" in text
 

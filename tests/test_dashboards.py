@@ -4,12 +4,13 @@ from dataclasses import replace
 from datetime import date
 
 from canary.dashboards import build_query, catalog
+from tests.conftest import pings_tiles
 
 
 def test_both_dashboards_share_the_tiles_and_the_canary_is_filtered() -> None:
     c = catalog()
     everyone, canary = c.dashboards["all-instances"], c.dashboards["canary"]
-    assert [t.dataset for t in everyone.tiles] == [t.dataset for t in canary.tiles]
+    assert [t.dataset for t in everyone.tiles] == [t.dataset for t in pings_tiles(canary)]
     assert everyone.filter_values() == {}
     assert canary.filter_values() == {"instance_label": "Sourcegraph (S2)"}
     shapes = {t.dataset: t.shape for t in everyone.tiles}
@@ -50,7 +51,7 @@ def test_sums_are_coalesced_as_looker_writes_them_and_name_their_counter() -> No
     """Looker's sum measures are COALESCE(SUM(x), 0): a week without views sums to 0."""
     views = catalog().views
     sums = [f for v in views.values() for f in v.fields.values() if f.summed]
-    assert len(sums) == 7 and all(f.sql.startswith("coalesce(sum(") for f in sums)
+    assert len(sums) == 8 and all(f.sql.startswith("coalesce(sum(") for f in sums)
     page_views = catalog().field("weekly_pings.total_insights_page_views")
     assert page_views.summed == "weekly_insights_page_views"
     assert replace(page_views, sql="SUM(weekly_insights_page_views)").summed == page_views.summed

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from canary.checks.validate import GreatExpectations
 from canary.cli import main
@@ -20,7 +19,7 @@ from canary.sample.warehouse import FILE_NAME, WarehouseSpec, ensure
 from canary.sources.sample import sample_spec
 from canary.sources.sample_config import SampleSourceConfig
 from canary.store.db import Store
-from tests.conftest import AS_OF, NOW, REPO, write_config
+from tests.conftest import AS_OF, NOW, repo_monitor, write_config
 from tests.looker_fake import LOOKER_SOURCE_OF, looker_config, serving, shared_ge
 
 pytestmark = pytest.mark.integration
@@ -80,8 +79,7 @@ def merged_notes(doc: dict[str, Any]) -> list[str]:
 def sample_reference(
     directory: Path, ge: GreatExpectations, scenario: str | None, monitors: list[str]
 ) -> dict[str, Any]:
-    raw = yaml.safe_load((REPO / "canary.yaml").read_text())["monitors"]
-    config = write_config(directory, monitors={m: raw[m] for m in monitors})
+    config = write_config(directory, monitors={m: repo_monitor(m) for m in monitors})
     return document(run_all(config, ge, RunOptions(now=NOW, scenario=scenario)))
 
 

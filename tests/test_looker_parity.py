@@ -24,7 +24,7 @@ from canary.sources.base import week_range
 from canary.sources.sample import sample_spec
 from canary.sources.sample_config import SampleSourceConfig
 from canary.sources.sql.source import SqlSource
-from tests.conftest import LATEST_WEEK, NOW
+from tests.conftest import LATEST_WEEK, NOW, pings_tiles
 from tests.looker_fake import CLIENT_ID, CLIENT_SECRET, MODEL, LookerFake
 from tests.looker_sql import QueryError, compile_query, load_model
 
@@ -232,7 +232,7 @@ def differing_tiles(warehouse: Path, views: Catalog) -> dict[str, str]:
     with LookerFake(warehouse) as fake:
         for board, dims in filters_of.items():
             source = sql_source(warehouse, board, views)
-            for tile in views.dashboards[board].tiles:
+            for tile in pings_tiles(views.dashboards[board]):
                 filters = {f"{tile.view}.{d}": v for d, v in dims.items()}
                 lo, hi = week_range(tile, LATEST_WEEK)  # series: every week; snapshots: two
                 end = hi + timedelta(weeks=1)

@@ -23,7 +23,7 @@ from canary.sources.looker.source import LookerDataset
 from canary.sources.looker.tiles import slug, weeks_expression
 from canary.sources.sample import SampleWarehouseSource, sample_spec
 from canary.sources.sample_config import SampleSourceConfig
-from tests.conftest import LATEST_WEEK, NOW
+from tests.conftest import LATEST_WEEK, NOW, pings_tiles
 from tests.looker_fake import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -78,7 +78,7 @@ def test_every_tile_of_both_dashboards_equals_the_sample_source(
     for name, filters in (("all-instances", {}), ("canary", {"Instance": "Sourcegraph (S2)"})):
         source = dashboard_source(looker, name, filters=filters, date_filter="Week")
         ref = reference(shared_sample, name)
-        for tile in catalog().dashboards[name].tiles:
+        for tile in pings_tiles(catalog().dashboards[name]):
             got = source.pull(tile, LATEST_WEEK)
             assert isinstance(got, LookerDataset)
             pd.testing.assert_frame_equal(got.frame, ref.pull(tile, LATEST_WEEK).frame)
@@ -90,7 +90,7 @@ def test_every_tile_of_both_dashboards_equals_the_sample_source(
     assert "Instance=Sourcegraph+%28S2%29" in canary_link and "Week=" in canary_link
     assert looker.logins == 1  # both sources share one session
     assert len(paths(looker, "GET", "/dashboards/")) == 2  # each dashboard read once
-    assert len(looker.runs(200)) == len(ALL.tiles) + len(CANARY.tiles)
+    assert len(looker.runs(200)) == len(ALL.tiles) + len(pings_tiles(CANARY))
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 PG_ADMIN = os.environ.get("CANARY_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-TABLES = ("weekly_pings", "insight_types")
+TABLES = ("weekly_pings", "insight_types", "tracked_pages")
 
 
 @contextmanager
