@@ -25,7 +25,7 @@ from canary.sources.sql.source import SqlSource
 from tests.conftest import AS_OF, LATEST_WEEK, NOW, write_config
 from tests.warehouse_db import copy_sample, pg_database
 
-TABLES = {"weekly_pings": "analytics.weekly_pings", "insight_types": "analytics.insight_types"}
+TABLES = {v: f"analytics.{v}" for v in ("weekly_pings", "insight_types", "tracked_pages")}
 CANARY_DATASETS = ("instances_reporting", "page_views", "creators", "instance_usage")
 
 
