@@ -14,6 +14,8 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, settings
 
+from canary.checks.validate import GreatExpectations
+from canary.config import Config, load_config
 from canary.dashboards import Dashboard, Tile
 from canary.weeks import as_of_datetime
 
@@ -242,3 +244,15 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.section("what the property tests tried")
         for nodeid, line in sorted(_FUZZ_LINES.items()):
             terminalreporter.write_line(f"{nodeid}: {line}")
+
+
+@pytest.fixture(scope="module")
+def ge() -> GreatExpectations:
+    """One Great Expectations context for a test module."""
+    return GreatExpectations()
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    """The repo's canary.yaml, loaded as a test of the sample would run it."""
+    return load_config(write_config(tmp_path), environ={})

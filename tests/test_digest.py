@@ -33,11 +33,6 @@ ALL = "code-insights-all-instances"
 WEEK_UNDER_TEST = LATEST_WEEK - WEEK * 3
 
 
-@pytest.fixture(scope="module")
-def ge() -> GreatExpectations:
-    return GreatExpectations()
-
-
 def _scenario_runs(tmp: Path, slug: str, ge: GreatExpectations) -> list[RunResult]:
     config = load_config(write_config(tmp), environ={})
     store = Store(f"sqlite:///{config.data_dir / 'replay.db'}", home=config.data_dir)

@@ -35,11 +35,6 @@ OWN_CHECKS = {"type", "canary present"}
 
 
 @pytest.fixture(scope="module")
-def ge() -> GreatExpectations:
-    return GreatExpectations()
-
-
-@pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> SqlSource:
     """The sample with the usage object null for every instance in the latest week."""
     spec = WarehouseSpec(SampleSpec(end_week=LATEST_WEEK, weeks=4), "object-null", LATEST_WEEK)

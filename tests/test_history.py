@@ -13,7 +13,7 @@ import pytest
 from canary.anomaly.attribution import attribute
 from canary.anomaly.inputs import HistoryInput
 from canary.checks.validate import GreatExpectations
-from canary.config import Config, HistorySettings, load_config
+from canary.config import Config, HistorySettings
 from canary.dashboards import catalog
 from canary.pipeline import RunOptions, plan
 from canary.replay import backfill, backtest
@@ -21,21 +21,11 @@ from canary.results import CheckResult, RunResult
 from canary.store import history
 from canary.store.db import Store
 from canary.weeks import WEEK
-from tests.conftest import LATEST_WEEK, NOW, write_config
+from tests.conftest import LATEST_WEEK, NOW
 
 pytestmark = pytest.mark.integration
 ALL = "code-insights-all-instances"
 CANARY = "code-insights-canary"
-
-
-@pytest.fixture(scope="module")
-def ge() -> GreatExpectations:
-    return GreatExpectations()
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Config:
-    return load_config(write_config(tmp_path), environ={})
 
 
 def _replay(

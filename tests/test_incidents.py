@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from rich.console import Console
 
 from canary.checks.validate import GreatExpectations
-from canary.config import Config, load_config
+from canary.config import Config
 from canary.dashboards import catalog
 from canary.incidents import find_incidents, incidents_of
 from canary.incidents.render import incidents_markdown
@@ -20,7 +19,7 @@ from canary.report.json_result import document, validate
 from canary.results import CheckResult, RunResult
 from canary.store.db import Store
 from canary.weeks import WEEK
-from tests.conftest import LATEST_WEEK, NOW, write_config
+from tests.conftest import LATEST_WEEK, NOW
 
 ALL = "code-insights-all-instances"
 CANARY = "code-insights-canary"
@@ -211,16 +210,6 @@ def test_console_shows_incidents_before_the_checks() -> None:
     text = console.export_text()
     assert text.index("incidents") < text.index("canary run") < text.index("checks that did")
     assert "object-null" in text
-
-
-@pytest.fixture(scope="module")
-def ge() -> GreatExpectations:
-    return GreatExpectations()
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Config:
-    return load_config(write_config(tmp_path), environ={})
 
 
 @pytest.mark.integration

@@ -13,7 +13,7 @@ import pytest
 
 from canary.anomaly.reads import changed_weeks, first_read, spans_of, with_stored
 from canary.checks.validate import GreatExpectations
-from canary.config import Config, load_config
+from canary.config import Config
 from canary.fingerprints import fingerprint, fingerprints_of
 from canary.pipeline import Plan, RunOptions, plan, run_monitor
 from canary.results import RunResult
@@ -22,7 +22,7 @@ from canary.sources.sql.source import SqlSource
 from canary.store import fingerprints as store_fingerprints
 from canary.store.db import Store
 from canary.weeks import WEEK
-from tests.conftest import LATEST_WEEK, NOW, write_config
+from tests.conftest import LATEST_WEEK, NOW
 
 ALL = "code-insights-all-instances"
 W = LATEST_WEEK
@@ -85,16 +85,6 @@ def test_stored_values_fill_the_weeks_a_narrow_pull_did_not_read() -> None:
         (W - WEEK, 10.0),  # read: the pull's value wins
         (W, 11.0),
     ]
-
-
-@pytest.fixture(scope="module")
-def ge() -> GreatExpectations:
-    return GreatExpectations()
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Config:
-    return load_config(write_config(tmp_path), environ={})
 
 
 def _run(config: Config, store: Store, ge: GreatExpectations, week: date, deep: bool) -> RunResult:
