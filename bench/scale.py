@@ -13,19 +13,26 @@ SQL for one week; a weekly run of the all-instances monitor through the sql sour
 time, also above the floor, and the peak RSS of the canary process); the same tiles
 exported as Parquet, read by DuckDB alone and by a run through the files source; with
 ``--backfill`` a backfill of every week against the tiles' queries of those weeks; and with
-``--backtest`` (60+ weeks) a 52-week backtest against one run. Targets (issue 22): above
-the floor, sql <= 2x bare SQL and files <= 3x DuckDB alone, files' peak RSS < 500 MB and
-flat from 10k to 1M instances; (issue 11) backfill <= 3x, backtest < 10x one run.
+``--backtest`` (60+ weeks) a 52-week backtest against one run. With ``--snowflake`` the
+same tables are copied into fakesnow (Snowflake's API over DuckDB, served on a loopback
+port by this process) and a run through Snowflake's own connector is measured against the
+tiles' bare SQL sent through the same connector. Targets (issue 22): above the floor, sql
+<= 2x bare SQL (PostgreSQL and fakesnow) and files <= 3x DuckDB alone, files' peak RSS <
+500 MB and flat from 10k to 1M instances; (issue 11) backfill <= 3x, backtest < 10x one run.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import subprocess
 import sys
 import tempfile
 import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -287,6 +294,68 @@ def database(instances: int, weeks: int, week: date, admin: sa.Engine) -> tuple[
     return name, url
 
 
+#: Snowflake's types for the PostgreSQL columns the generated tables hold.
+SNOWFLAKE_TYPES = {"text": "VARCHAR", "date": "DATE", "bigint": "NUMBER(38,0)"}
+
+
+@contextmanager
+def snowflake_copy(url: str) -> Iterator[str]:
+    """The generated tables of the database at ``url`` copied into a fakesnow server run by
+    this process, as the URL Snowflake's connector reaches it by: tables made by Snowflake
+    DDL through the connector, rows bulk-loaded into the server's DuckDB in chunks (as a
+    ``COPY INTO`` would load them)."""
+    import fakesnow
+
+    serve = fakesnow.server  # the function, before its module of that name is imported
+    from fakesnow.server import shared_fs
+
+    # host, port and protocol come from the URL; no probe of cloud metadata services
+    os.environ["SNOWFLAKE_SQLALCHEMY_LEGACY_URL_PARAMS"] = "1"
+    os.environ["SNOWFLAKE_DISABLE_PLATFORM_DETECTION"] = "true"
+    pg = sa.create_engine(url)
+    with serve() as server:
+        # quiet: the server's log would print a line per query (set as it starts), and
+        # DuckDB's note to fakesnow on its Arrow results once
+        warnings.filterwarnings("ignore", "Arrow output on a DB-API result")
+        for server_log in ("uvicorn.access", "uvicorn.error"):
+            logging.getLogger(server_log).setLevel(logging.WARNING)
+        snow = (
+            f"snowflake://canary:any@{server['account']}/canary?host={server['host']}"
+            f"&port={server['port']}&protocol={server['protocol']}"
+        )
+        engine = sa.create_engine(snow)
+        loader = shared_fs.duck_conn.cursor()
+        with pg.connect() as source, engine.begin() as target:
+            target.exec_driver_sql("CREATE SCHEMA IF NOT EXISTS analytics")
+            for table in ("weekly_pings", "insight_types"):
+                columns = source.execute(
+                    sa.text(
+                        "SELECT column_name, data_type FROM information_schema.columns "
+                        "WHERE table_schema = 'analytics' AND table_name = :t "
+                        "ORDER BY ordinal_position"
+                    ),
+                    {"t": table},
+                ).all()
+                typed = ", ".join(f"{c} {SNOWFLAKE_TYPES[t]}" for c, t in columns)
+                target.exec_driver_sql(f"CREATE TABLE analytics.{table} ({typed})")
+        with pg.connect() as source:
+            for table in ("weekly_pings", "insight_types"):
+                result = source.execution_options(stream_results=True).execute(
+                    sa.text(f"SELECT * FROM analytics.{table}")
+                )
+                for chunk in result.partitions(ROW_GROUP):
+                    rows = pa.Table.from_pandas(  # noqa: F841 (read by DuckDB by name)
+                        pd.DataFrame(chunk, columns=list(result.keys())), preserve_index=False
+                    )
+                    loader.execute(
+                        f"INSERT INTO CANARY.ANALYTICS.{table.upper()} SELECT * FROM rows"
+                    )
+        loader.close()
+        engine.dispose()
+        pg.dispose()
+        yield snow
+
+
 def week_under_test() -> date:
     """The week a run as of ``AS_OF`` tests (the latest complete one)."""
     return latest_complete_week(as_of_datetime(AS_OF), timedelta(days=1))
@@ -337,7 +406,14 @@ def _backfill(config: Path, url: str, week: date, weeks: int) -> None:
 
 
 def measure(
-    instances: int, weeks: int, backtest: bool, keep: bool, backfill: bool, floor: float
+    instances: int,
+    weeks: int,
+    floor: float,
+    *,
+    backtest: bool = False,
+    keep: bool = False,
+    backfill: bool = False,
+    snowflake: bool = False,
 ) -> None:
     week = week_under_test()
     admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
@@ -356,6 +432,12 @@ def measure(
             duck = min(_duckdb_bare(files, week) for _ in range(3))
             fconfig = monitor_config(Path(tmp) / "f", {"kind": "files", "datasets": files})
             _weekly_runs("files", fconfig, duck, "DuckDB alone", floor)
+            if snowflake:
+                with snowflake_copy(url) as snow:
+                    bare_snow = min(_bare_sql(snow, week) for _ in range(3))
+                    source: dict[str, object] = {"kind": "sql", "url": snow, "tables": tables}
+                    sconfig = monitor_config(Path(tmp) / "sf", source)
+                    _weekly_runs("snow ", sconfig, bare_snow, "bare SQL on fakesnow", floor)
             if backtest and weeks >= 60:
                 start = week - timedelta(weeks=51)
                 back = [
@@ -390,12 +472,23 @@ def main() -> None:
     parser.add_argument(
         "--keep", action="store_true", help="keep the generated databases (reused next time)"
     )
+    parser.add_argument(
+        "--snowflake", action="store_true", help="also the sql source on fakesnow (Snowflake)"
+    )
     args = parser.parse_args()
     floor, floor_rss = import_floor()
     print(f"import floor (canary.cli and GE): {floor:.2f} s, peak RSS {floor_rss:.0f} MB")
     for size in args.sizes.split(","):
         instances, weeks = (int(p) for p in size.split("x"))
-        measure(instances, weeks, args.backtest, args.keep, args.backfill, floor)
+        measure(
+            instances,
+            weeks,
+            floor,
+            backtest=args.backtest,
+            keep=args.keep,
+            backfill=args.backfill,
+            snowflake=args.snowflake,
+        )
 
 
 if __name__ == "__main__":
