@@ -16,7 +16,7 @@ tracked series. Canary's false alerts are also counted per check name and ISO we
 and its causes per scenario: the most severe incident of the first week with a failed check
 (the confusion matrix, and the share of breakages given their own slug).
 
-    .venv/bin/python -m bench.detection [--seeds 2] [--clean-weeks 52]
+    .venv/bin/python -m bench.detection [--seeds 2] [--first-seed 1] [--clean-weeks 52]
         [--generators sample,calendar,holiday] [--scenarios SLUG,...]
 """
 
@@ -227,12 +227,12 @@ def _lead_cause(runs: list[RunResult], weeks: list[date]) -> tuple[str, str]:
 
 
 def measure(
-    gen: Generator, seeds: int, clean_weeks: int, scenarios: list[str], started: float
+    gen: Generator, seeds: range, clean_weeks: int, scenarios: list[str], started: float
 ) -> dict[str, Tally]:
-    """Every rule's tally on one generator."""
+    """Every rule's tally on one generator, over ``seeds``."""
     ge = GreatExpectations()
     tallies = {name: Tally() for name in RULES}
-    for seed in range(1, seeds + 1):
+    for seed in seeds:
         rng = random.Random(seed)
         with tempfile.TemporaryDirectory() as tmp:
             config, _ = gen.configure(seed, Path(tmp) / "clean", None, None)
@@ -332,6 +332,9 @@ def _check_weeks(tally: Tally) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument(
+        "--first-seed", type=int, default=1, help="seeds run from it (earlier ones measured)"
+    )
     parser.add_argument("--clean-weeks", type=int, default=52, help="weeks of the clean backtest")
     parser.add_argument(
         "--generators",
@@ -355,10 +358,14 @@ def main() -> None:
         if unknown:
             parser.error(f"{flag}: unknown {', '.join(unknown)}; allowed: {', '.join(allowed)}")
     chosen = [GENERATORS[g] for g in names]
-    results = {g.name: measure(g, args.seeds, args.clean_weeks, slugs, started) for g in chosen}
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    results = {g.name: measure(g, seeds, args.clean_weeks, slugs, started) for g in chosen}
     print()
     print("\n".join(report(results)))
-    print(f"\n{args.seeds} seeds, {args.clean_weeks} clean weeks; {time.time() - started:.0f} s")
+    print(
+        f"\nseeds {seeds.start}-{seeds.stop - 1}, {args.clean_weeks} clean weeks; "
+        f"{time.time() - started:.0f} s"
+    )
 
 
 if __name__ == "__main__":
