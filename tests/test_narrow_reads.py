@@ -16,8 +16,10 @@ from canary.checks.validate import GreatExpectations
 from canary.config import Config
 from canary.fingerprints import fingerprint, fingerprints_of
 from canary.pipeline import Plan, RunOptions, plan, run_monitor
+from canary.replay import backfill
 from canary.results import RunResult
 from canary.sample.warehouse import FILE_NAME
+from canary.sources.sample import SampleWarehouseSource
 from canary.sources.sql.source import SqlSource
 from canary.store import fingerprints as store_fingerprints
 from canary.store.db import Store
@@ -169,3 +171,39 @@ def test_bundled_scenarios_judge_as_a_full_read(
             runs[deep] = run_monitor(p, store, ge)
     assert not _differences(runs[False], runs[True])
     assert any(c.status in ("failed", "warning") for c in runs[False].checks)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("by_query", [True, False], ids=["fingerprint query", "rows pulled"])
+def test_a_backfill_stores_the_fingerprints_the_next_run_compares_with(
+    by_query: bool,
+    config: Config,
+    ge: GreatExpectations,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a backfill the next run reads its week and the week before, no past week
+    again; an old week rewritten after the backfill is still re-read and named. A source
+    without a fingerprint query (an API, files) is fingerprinted from the rows it gave."""
+    if not by_query:
+        monkeypatch.delattr(SampleWarehouseSource, "fingerprints")
+    store = Store(f"sqlite:///{tmp_path / 'backfilled.db'}", home=config.data_dir)
+    before = plan(config, ALL, RunOptions(week=W - WEEK, now=NOW), config.data_dir)
+    backfill(before, store, W - WEEK * 20, W - WEEK)
+    stored = store_fingerprints.stored(store, ALL, "page_views", W - WEEK * 12, W)
+    assert sorted(stored) == [W - WEEK * k for k in range(12, 0, -1)]
+
+    def run() -> tuple[Plan, RunResult]:
+        p = plan(config, ALL, RunOptions(week=W, now=NOW), config.data_dir)
+        return p, run_monitor(p, store, ge)
+
+    p, first = run()
+    assert p.reads and all(r.first == W - WEEK and not r.changed for r in p.reads.values())
+    assert not [c for c in first.checks if c.check == "history rewritten" and c.status != "passed"]
+    old = W - WEEK * 5
+    with duckdb.connect(str(config.data_dir / FILE_NAME)) as con:
+        con.execute("DELETE FROM weekly_pings WHERE week = ? AND hash(site_id) % 3 = 0", [old])
+    p, again = run()
+    assert old in p.reads["page_views"].changed
+    rewritten = [c for c in again.checks if c.check == "history rewritten" and c.status == "failed"]
+    assert rewritten and all(old.isoformat() in c.reason for c in rewritten)

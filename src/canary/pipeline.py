@@ -42,7 +42,7 @@ from canary.checks.validate import (
     to_check,
 )
 from canary.config import Config, MonitorConfig
-from canary.dashboards import Dashboard
+from canary.dashboards import Dashboard, Tile
 from canary.dataset import Dataset
 from canary.errors import CanaryError, ConfigError, SourceError, StoreError, SuiteError
 from canary.fingerprints import fingerprints_of
@@ -206,8 +206,7 @@ def plan_reads(p: Plan, store: Store) -> dict[str, SeriesRead]:
         if tile.shape != "series":
             continue
         source = p.source_of(name)
-        lookback = p.config.history_for(name).fingerprint_weeks or 1
-        since = p.week - WEEK * (lookback - 1)
+        since = fingerprints_since(p, name, p.week)
         pulled = None
         try:
             values = store.metric_history(p.monitor, name, before=p.week)
@@ -217,24 +216,39 @@ def plan_reads(p: Plan, store: Store) -> dict[str, SeriesRead]:
                 if first is None
                 else store_fingerprints.stored(store, p.monitor, name, since, first)
             )
-            own = getattr(source, "fingerprints", None)
-            if own is not None:
-                now = dict(own(tile, (since, p.week)))
-            else:
+            if getattr(source, "fingerprints", None) is None:
                 lo = None if first is None else min(first, since)
                 try:
                     pulled = source.pull(dataclasses.replace(tile, reads_from=lo), p.week)
                 except SourceError as exc:
                     out[name] = SeriesRead(None, fault=exc)
                     continue
-                counters = [c for c, kind in tile.dtypes.items() if kind in NUMERIC]
-                now = fingerprints_of(pulled.frame, tile.time_column, counters, since)
+            now = window_fingerprints(source, tile, (since, p.week), pulled)
         except (SourceError, StoreError):
             out[name] = SeriesRead(None)
             continue
         changed = () if first is None else changed_weeks(now, stored, first)
         out[name] = SeriesRead(first, changed, now, pulled)
     return out
+
+
+def fingerprints_since(p: Plan, dataset: str, week: date) -> date:
+    """The first week of ``dataset``'s fingerprint lookback window ending at ``week``."""
+    return week - WEEK * ((p.config.history_for(dataset).fingerprint_weeks or 1) - 1)
+
+
+def window_fingerprints(
+    source: Source, tile: Tile, weeks: tuple[date, date], pulled: Dataset | None
+) -> dict[date, str]:
+    """Week -> fingerprint of ``tile``'s ``weeks`` (first, last): by the source's own query
+    where it has one (SQL), else from the rows ``pulled`` (a read of those weeks at least)."""
+    own = getattr(source, "fingerprints", None)
+    if own is not None:
+        return dict(own(tile, weeks))
+    assert pulled is not None, "a source without a fingerprint query needs its rows pulled"
+    counters = [c for c, kind in tile.dtypes.items() if kind in NUMERIC]
+    found = fingerprints_of(pulled.frame, tile.time_column, counters, weeks[0])
+    return {w: text for w, text in found.items() if w <= weeks[1]}
 
 
 def _validates(p: Plan, store: Store, ge: GreatExpectations) -> bool:

@@ -15,12 +15,19 @@ from canary.anomaly.detectors import year_ago_weeks
 from canary.anomaly.stage import schemas_of
 from canary.checks.validate import GreatExpectations
 from canary.errors import CanaryError, SourceError
-from canary.pipeline import Collected, Plan, collect, judge_and_finish, pull_dataset
+from canary.pipeline import (
+    Collected,
+    Plan,
+    collect,
+    fingerprints_since,
+    judge_and_finish,
+    window_fingerprints,
+)
 from canary.readable import counted
 from canary.results import RunResult
 from canary.sources.ranges import Outcome, Preread, RangeSource, read_weeks, summarize_weeks
 from canary.store.db import Store
-from canary.summary import TileSummary
+from canary.summary import TileSummary, summary_of
 from canary.weeks import WEEK, weeks_between
 
 Tick = Callable[[str], None]
@@ -47,10 +54,16 @@ def backfill(
         todo = [w for w in weeks if w not in done]
         written[name] = 0
         if tile.shape == "series" and todo:
-            data = _checked(pull_dataset(replace(p, week=end), name), end)
+            source = p.source_of(name)
+            pulled = source.pull(tile, end)
+            data = _checked(summary_of(pulled, end), end)
             rows = data.metrics[data.metrics["week"].isin(todo)]
+            # the written weeks' fingerprints, so the next run re-reads none of them
+            window = (fingerprints_since(p, name, end), end)
+            found = window_fingerprints(source, tile, window, pulled)
+            prints = {w: text for w, text in found.items() if w in set(rows["week"])}
             if len(rows):  # the schema is what "schema change" compares with
-                store.record_history(p.monitor, rows, end, schemas_of([data]))
+                store.record_history(p.monitor, rows, end, schemas_of([data]), {name: prints})
             written[name] = rows["week"].nunique()
         elif todo:
             for week, summary in summarize_weeks(p.source_of(name), tile, todo):

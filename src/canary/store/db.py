@@ -258,15 +258,18 @@ class Store:
         metric_rows: pd.DataFrame,
         week: date,
         schemas: dict[str, dict[str, str]],
+        fingerprints: Fingerprints | None = None,
     ) -> None:
-        """Replace the stored metrics of every (dataset, week) in ``metric_rows`` and the
-        column types recorded for ``week`` (what "schema change" compares with), in one
-        transaction: a backfill stopped at any point has stored whole weeks or nothing."""
+        """Replace the stored metrics of every (dataset, week) in ``metric_rows``, the
+        column types recorded for ``week`` (what "schema change" compares with) and the
+        ``fingerprints`` of the series weeks read, in one transaction: a backfill stopped at
+        any point has stored whole weeks or nothing."""
         records = _metric_records(monitor, metric_rows)
         try:
             with self.engine.begin() as con:
                 _replace_metrics(con, monitor, records)
                 _replace_schemas(con, monitor, week, schemas)
+                _replace_fingerprints(con, monitor, fingerprints or {})
         except StoreError as exc:
             raise exc.doing(f"cannot record the history of {monitor} week {week}") from None
         self._remember(monitor, metric_rows)
