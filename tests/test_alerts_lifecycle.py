@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from canary.alerts.lifecycle import Tracked, Transition, active_mute, decide, is_flapping
+from canary.alerts.lifecycle import (
+    Followed,
+    Tracked,
+    Transition,
+    active_mute,
+    decide,
+    is_flapping,
+)
 from canary.alerts.policy import Masking, Mute
 from canary.alerts.privacy import masked_reason, masked_rows
 from canary.alerts.render.digest import digest, followed
@@ -61,6 +69,50 @@ def test_new_then_ongoing_then_resolved_then_reopened_and_flapping() -> None:
     [(again, state)] = tracked.items()
     assert again == key and is_flapping([s for _, s in state.history])
     assert state.opened_week == W4 and state.thread_key == f"thread-{W4}"
+
+
+def test_failing_checks_regrouped_on_a_rerun_post_nothing_and_resolve_nothing() -> None:
+    """A week's two incidents told, then one incident of the same failing checks (a rerun
+    once another monitor's run of the week is recorded): it takes over their thread and
+    they close silently; next week it is ongoing there, then resolved. An incident whose
+    failing check moved to one that is not only its own stays open."""
+    nulls, drop = check(), check("level", column="total_insights_unique_page_views")
+    first = [Followed(f"inc-{c.id}", MONITOR, "failed", W1, c.id, (c.id,)) for c in (nulls, drop)]
+    tracked = {}
+    for t in decide(run_of(W1, nulls, drop), first, {}, {}, {}, W1):
+        t.after.posted, t.after.thread_key, t.after.channel = True, "thread-1", "#x"
+        tracked[t.check.id] = t.after
+    told = dict(tracked)
+    members = {f.id: list(f.check_ids) for f in first}
+    both = Followed("inc-both", MONITOR, "failed", W1, "both", (nulls.id, drop.id))
+    steps = decide(run_of(W1, nulls, drop), [both], tracked, members, {}, W1)
+    kinds = {t.check.id: t.kind for t in steps}
+    assert kinds == {"inc-both": "unchanged", **{f.id: "silent" for f in first}}
+    heir = next(t.after for t in steps if t.check.id == "inc-both")
+    assert (heir.status, heir.posted, heir.thread_key, heir.opened_week) == (
+        "open",
+        True,
+        "thread-1",
+        W1,
+    )
+    assert all(t.after.status == "resolved" for t in steps if t.kind == "silent")
+    tracked.update({t.check.id: t.after for t in steps})
+    [ongoing] = decide(run_of(W2, nulls, drop), [both], tracked, members, {}, W2)
+    assert ongoing.kind == "ongoing" and ongoing.before is not None
+    tracked["inc-both"] = ongoing.after
+    passed = [dataclasses.replace(c, status="passed") for c in (nulls, drop)]
+    [resolved] = decide(run_of(W3, *passed), [], tracked, {"inc-both": [nulls.id, drop.id]}, {}, W3)
+    assert resolved.kind == "resolved"
+    # a new failing check beside a moved one: a new incident, the old one stays open
+    other = check("schema", column="total_dashboard_count")
+    wider = Followed("inc-wider", MONITOR, "failed", W1, "wider", (nulls.id, other.id))
+    steps = decide(run_of(W1, nulls, drop, other), [wider], told, members, {}, W1)
+    assert {t.check.id: t.kind for t in steps} == {
+        "inc-wider": "new",
+        first[0].id: "unchanged",
+        first[1].id: "unchanged",
+    }
+    assert all(t.after.status == "open" for t in steps)
 
 
 def test_backfill_and_unchecked_weeks_change_nothing() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from canary.alerts.deliver import deliver
@@ -12,6 +13,7 @@ from canary.checks.validate import GreatExpectations
 from canary.cli import main
 from canary.incidents import incidents_of
 from canary.pipeline import RunOptions, plan, run_monitor
+from canary.sample.warehouse import FILE_NAME
 from canary.store.db import Store
 from tests.alert_builders import make_config
 from tests.conftest import AS_OF, LATEST_WEEK, NOW, write_files_config
@@ -103,6 +105,30 @@ def test_reruns_of_a_broken_week_on_a_new_store_post_nothing_new(
         assert main(args) == 1
     assert [c.body["text"] for c in slack.calls("chat.postMessage")] == first
     assert not slack.calls("chat.update")
+
+
+def test_a_rerun_that_joins_the_monitors_incidents_posts_and_resolves_nothing(
+    slack: SlackFake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The canary instance's monitor runs first, so a week's first run finds its incidents
+    without the all-instances run; a rerun finds them with it (one incident the monitors
+    share). The rerun tells nobody anything: nothing posted, nothing "resolved"."""
+    args = [*_run_with_slack(tmp_path, slack, monkeypatch), "--quiet"]
+    assert main(args) == 0  # healthy: the sample is made and the history stored
+    with duckdb.connect(str(tmp_path / ".canary" / FILE_NAME)) as con:
+        con.execute(
+            "UPDATE weekly_pings SET weekly_insights_page_views = NULL WHERE week = ?",
+            [LATEST_WEEK],
+        )
+    slack.requests.clear()
+    assert main(args) == 1
+    posted = [c.body["text"] for c in slack.calls("chat.postMessage")]
+    assert posted
+    for _ in range(2):
+        assert main(args) == 1
+    assert [c.body["text"] for c in slack.calls("chat.postMessage")] == posted
+    assert not slack.calls("chat.update")
+    assert "resolved" not in json.dumps([r.body for r in slack.requests])
 
 
 def test_slack_test_posts_to_every_channel_and_reports_failures(
