@@ -240,8 +240,8 @@ def test_first_run_backfills_the_history_it_needs_then_judges_with_it(
         # 18 weeks to train, and the weeks around last year's November 11 (Veterans Day,
         # Armistice Day) that the week after this year's compares with
         assert (
-            f"{monitor}: no history in the store yet: backfilled 32 weeks (2025-08-25..2026-11-09)"
-            in printed
+            f"{monitor}: no history in the store yet: backfilled 32 weeks "
+            "(2025-08-25..2025-11-24 and 2026-07-13..2026-11-09)" in printed
         )
     checks = [c for r in json.loads(out.read_text())["runs"] for c in r["checks"]]
     skipped = [c for c in checks if c["status"] == "skipped"]

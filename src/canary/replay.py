@@ -160,14 +160,13 @@ class FirstRun:
     """What a run on a store without history backfilled before judging its week."""
 
     monitor: str
-    start: date
-    end: date
+    ranges: tuple[tuple[date, date], ...]  # the weeks asked for: last year's, then recent
     datasets: int
     weeks: int  # weeks stored after the backfill (fewer when the source lacks some)
     failed: tuple[str, ...] = ()  # why the source could not be read, if it could not
 
     def summary(self) -> str:
-        span = f"{self.start}..{self.end}"
+        span = " and ".join(f"{start}..{end}" for start, end in self.ranges)
         why = f": {self.failed[0]}" if self.failed else ""
         if self.weeks == 0:
             cause = (
@@ -205,8 +204,7 @@ def first_run(p: Plan, store: Store, tick: Tick | None = None) -> FirstRun | Non
     ranges = _warm_ranges(p)
     failed = warm_up(p, store, tick)
     stored = set().union(*(store.metric_weeks(p.monitor, d) for d in p.config.datasets))
-    start, end = ranges[0][0], ranges[-1][1]
-    return FirstRun(p.monitor, start, end, len(p.config.datasets), len(stored), tuple(failed))
+    return FirstRun(p.monitor, tuple(ranges), len(p.config.datasets), len(stored), tuple(failed))
 
 
 def backtest(
