@@ -515,3 +515,9 @@ def test_the_lede_and_incidents_name_numbers_as_the_table_does() -> None:
     assert (
         told.evidence == f"Insights unique page views fell as well; {PV}s_extra is another column"
     )
+    # every dashboard's measures: one is named as a dataset (the canary's tracked page views)
+    everywhere = column_labels(catalog().tiles.values())
+    broken = f"page_views (pull): /srv/exports/{PV}.csv: column '{PV}' holds 'n/a'"
+    assert labelled(broken, everywhere) == (
+        f"page_views (pull): /srv/exports/{PV}.csv: column 'Insights page views' holds 'n/a'"
+    )

@@ -358,17 +358,30 @@ def canary_verdict(runs: Sequence[RunResult]) -> str:
 
 
 def column_labels(tiles: Iterable[Tile]) -> dict[str, str]:
-    """Column name -> its label on the dashboard, of the tiles' measures."""
-    return {f.column: f.label for t in tiles for f in t.fields if f.kind == "measure"}
+    """Column name -> its label on the dashboard, of the tiles' measures (not a column
+    named as a dataset is: texts name datasets too)."""
+    tiles = list(tiles)
+    datasets = {t.dataset for t in tiles}
+    return {
+        f.column: f.label
+        for t in tiles
+        for f in t.fields
+        if f.kind == "measure" and f.column not in datasets
+    }
 
 
 def labelled(text: str, labels: Mapping[str, str]) -> str:
     """``text`` (an incident's headline, a check's reason) with the dashboard's labels in
-    place of the column names it names, as the report's table names them."""
+    place of the column names it names, as the report's table names them; a path or
+    address in it is left as it is."""
     if not labels:
         return text
     names = "|".join(re.escape(c) for c in sorted(labels, key=len, reverse=True))
-    return re.sub(rf"\b(?:{names})\b", lambda m: labels[m.group()], text)
+
+    def swap(m: re.Match[str]) -> str:
+        return m.group() if m.group("path") else labels[m.group("name")]
+
+    return re.sub(rf"(?P<path>\S*/\S*)|\b(?P<name>{names})\b", swap, text)
 
 
 def health(
