@@ -115,6 +115,24 @@ def test_failing_checks_regrouped_on_a_rerun_post_nothing_and_resolve_nothing() 
     assert all(t.after.status == "open" for t in steps)
 
 
+def test_an_incident_of_an_unreadable_dataset_resolves_once_the_dataset_reads() -> None:
+    """A dataset that could not be read is one ``pull`` error; once it reads, that check is
+    gone and its other checks are judged: the incident resolves. A run that still cannot
+    judge the dataset leaves it open."""
+    pull = check("pull", "error", column=None)
+    unreadable = Followed("inc-pull", MONITOR, "error", W1, "p", (pull.id,))
+    [told] = decide(run_of(W1, pull), [unreadable], {}, {}, {}, W1)
+    told.after.posted, told.after.thread_key = True, "thread-1"
+    tracked = {"inc-pull": told.after}
+    members, datasets = {"inc-pull": [pull.id]}, {"inc-pull": ["page_views"]}
+    fine = check("not null", "passed")
+    [step] = decide(run_of(W1, fine), [], tracked, members, {}, W1, datasets)
+    assert step.kind == "resolved" and step.after.status == "resolved"
+    other = check("not null", "passed", dataset="creators", column="total_insight_creators")
+    [step] = decide(run_of(W1, other), [], tracked, members, {}, W1, datasets)
+    assert step.kind == "unchanged" and step.after.status == "open"
+
+
 def test_backfill_and_unchecked_weeks_change_nothing() -> None:
     tracked: dict[str, Tracked] = {}
     _step(tracked, W2, "failed")

@@ -172,6 +172,11 @@ def _channel(t: Transition, incidents: dict[str, Incident], run: RunResult, conf
     return channel_for(config, run.monitor, lead.dataset, lead.check, t.check.status, cls)
 
 
+def _told_as(view: IncidentView) -> str:
+    """What a message's key says of an incident it tells: its key, and that it resolved."""
+    return f"{view.key}:resolved" if view.state == "resolved" else view.key
+
+
 def _reply(key: str, parent: str, channel: str, run: RunResult, part: Part, d: Digest) -> Op:
     """A thread reply below ``parent`` (an outbox key), carrying its own key as metadata."""
     payload = {**body(part, d), "metadata": metadata(key, run.monitor, run.week.isoformat())}
@@ -296,7 +301,8 @@ def compose(
             msg = dataclasses.replace(
                 d,
                 incidents=told,
-                key=op_key("post", run.monitor, run.week, channel, *sorted(v.key for v in told)),
+                # a resolution told in a rerun of the week it opened is a message of its own
+                key=op_key("post", run.monitor, run.week, channel, *sorted(map(_told_as, told))),
                 channel=channel,
                 muted=sum(t.kind == "muted" and t.check.status != "passed" for t in steps),
                 mentions=mentions(inputs.config.policy, pings),

@@ -268,8 +268,10 @@ def compose_run(
         tracked = {k: t for k, t in tracked.items() if k.startswith(DRILL_PREFIX)}
     threads = {t.thread_key for t in tracked.values() if t.thread_key}
     inputs = Inputs(config, mode, more, d.links, load_messages(engine, threads))
-    members = {v.key: v.check_ids for m in inputs.threads.values() for v in m.incidents if v.key}
-    steps = decide(run, followed(d), tracked, members, config.policy.mutes, today)
+    told_before = [v for m in inputs.threads.values() for v in m.incidents if v.key]
+    members = {v.key: v.check_ids for v in told_before}
+    datasets = {v.key: v.datasets for v in told_before}
+    steps = decide(run, followed(d), tracked, members, config.policy.mutes, today, datasets)
     states = {t.check.id: t.kind for t in steps}
     fresh = [v for v in d.incidents if states.get(v.key) in ("new", "reopened")]
     inputs.charts, inputs.changes = _charts(history, run, fresh, inputs, current)

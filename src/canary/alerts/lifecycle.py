@@ -13,6 +13,7 @@ checks.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from fnmatch import fnmatchcase
@@ -172,14 +173,15 @@ def incident_mute(
     return found[0]
 
 
-def _gone(run: RunResult, members: list[str] | None) -> str:
+def _gone(run: RunResult, members: list[str] | None, datasets: Sequence[str] = ()) -> str:
     """How a run judged an incident it no longer shows: ``passed`` when any of its checks
-    was judged (or its checks are unknown), ``skipped`` when none was evaluated."""
+    was judged (or its checks are unknown), or one of its ``datasets`` was (a dataset that
+    could not be read has no ``pull`` check once it reads); ``skipped`` when none was."""
     if members is None:
         return "passed"
-    statuses = {c.id: c.status for c in run.checks}
-    judged = [statuses[i] for i in members if statuses.get(i) in ("passed", *ALERTING)]
-    return "passed" if judged else "skipped"
+    judged = {c.id for c in run.checks if c.status in ("passed", *ALERTING)}
+    read = {c.dataset for c in run.checks if c.status in ("passed", *ALERTING)}
+    return "passed" if judged & set(members) or read & set(datasets) else "skipped"
 
 
 def decide(
@@ -189,9 +191,11 @@ def decide(
     members: dict[str, list[str]],
     mutes: dict[str, Mute],
     today: date,
+    datasets: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Transition]:
     """Every incident's lifecycle step in ``run``: the run's own, then those open before
-    that it no longer shows (``members``: their checks, as far as known).
+    that it no longer shows (``members``: their checks, as far as known; ``datasets``:
+    the datasets they were about).
 
     Checks still failing under another incident were regrouped, not resolved: a rerun of a
     week once more monitors of it are recorded can put them in one incident the monitors
@@ -232,7 +236,8 @@ def decide(
                 Transition(Followed(key, run.monitor, "regrouped"), "silent", before, closed)
             )
             continue
-        status = "regrouped" if key in moved else _gone(run, members.get(key))
+        gone = _gone(run, members.get(key), (datasets or {}).get(key, ()))
+        status = "regrouped" if key in moved else gone
         step = transition(Followed(key, run.monitor, status), before, run.week, None)
         if step is not None:
             out.append(step)
