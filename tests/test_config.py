@@ -36,6 +36,14 @@ def _error(raw: object, environ: dict[str, str] | None = None) -> str:
     return str(info.value)
 
 
+def test_a_misspelled_source_kind_names_the_key_and_the_kind_meant() -> None:
+    raw = _raw()
+    raw["sources"]["sample"]["kind"] = "file"
+    assert "sources.sample.kind: unknown kind 'file' (did you mean 'files'?); allowed:" in _error(
+        raw
+    )
+
+
 def test_misspelled_key_names_file_path_and_allowed_keys() -> None:
     raw = _raw()
     raw["monitors"]["code-insights-canary"]["sourc"] = raw["monitors"]["code-insights-canary"].pop(
@@ -67,7 +75,7 @@ def test_bad_values_name_the_value_and_what_is_allowed() -> None:
     )
     raw = _raw()
     raw["sources"]["sample"]["kind"] = "lookr"
-    assert "'sample', 'files'" in _error(raw)
+    assert "allowed: sample, files, sql" in _error(raw)
 
 
 def test_references_to_undefined_things() -> None:
@@ -98,8 +106,10 @@ def test_not_a_mapping_and_broken_yaml(tmp_path: Path) -> None:
     bad.write_text("monitors: [\n")
     with pytest.raises(ConfigError, match=r"bad.yaml: line \d+, column \d+ is not valid YAML"):
         load_config(bad)
-    with pytest.raises(ConfigError, match="cannot read the config file"):
+    with pytest.raises(ConfigError, match="no config file at .*missing.yaml.*--config"):
         load_config(tmp_path / "missing.yaml")
+    with pytest.raises(ConfigError, match="cannot read the config file"):
+        load_config(tmp_path)  # a folder
 
 
 def test_cli_exits_2_with_a_one_screen_message(

@@ -143,6 +143,22 @@ def test_a_counter_that_is_not_a_number_names_its_column_and_value(tmp_path: Pat
     assert "SELECT" not in message
 
 
+def test_a_series_value_that_is_not_a_number_names_its_week(tmp_path: Path) -> None:
+    """A series is pulled and typed: the message names the column, the value and its week."""
+    tile = CANARY.tile("page_views")
+    frame = _frame(tile)
+    column = "total_insights_page_views"
+    frame[column] = frame[column].astype(str)
+    frame.loc[frame["week"] == str(LATEST_WEEK), column] = "13O0"
+    frame.to_csv(tmp_path / "page_views.csv", index=False)
+    with pytest.raises(SourceError) as caught:
+        _source(tmp_path, "page_views", "page_views.csv").summarize(tile, LATEST_WEEK)
+    assert (
+        f"column {column!r} should hold integer values but has '13O0' in the row of week "
+        f"{LATEST_WEEK}" in str(caught.value)
+    )
+
+
 def _stored(data_dir: Path) -> dict[str, list[str]]:
     """The store's history and schemas of page_views, and its whole outbox and alert state."""
     queries = {

@@ -709,6 +709,13 @@ def _describe(err: dict[str, Any]) -> tuple[str, str]:
         return path, f"unknown key {key!r}{did}; allowed keys: {', '.join(allowed)}"
     if kind == "missing":
         return path, "required key is missing"
+    if kind == "union_tag_invalid":  # a source's kind
+        ctx = err.get("ctx") or {}
+        tags = re.findall(r"'([^']+)'", str(ctx.get("expected_tags", "")))
+        tag, key = str(ctx.get("tag")), str(ctx.get("discriminator", "kind")).strip("'")
+        hint = get_close_matches(tag, tags, n=1)
+        did = f" (did you mean {hint[0]!r}?)" if hint else ""
+        return f"{path}.{key}", f"unknown {key} {tag!r}{did}; allowed: {', '.join(tags)}"
     msg = err["msg"].removeprefix("Value error, ")
     if _takes_secret(loc):
         return path, (
@@ -777,6 +784,11 @@ def _read_text(path: Path) -> str:
     """The file as UTF-8 text; an error names the file and where decoding failed."""
     try:
         data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no config file at {path.resolve()}: run from the folder that holds "
+            "canary.yaml, or name it with --config"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config file ({exc.strerror})") from None
     try:

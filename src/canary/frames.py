@@ -35,10 +35,15 @@ def type_frame(frame: pd.DataFrame, tile: Tile, where: str) -> pd.DataFrame:
         try:
             out[column] = _coerce(out[column], kind)
         except (ValueError, TypeError) as exc:
-            bad = _first_bad(out[column], kind)
+            found = _first_bad(out[column], kind)
+            said = ""
+            if found is not None:
+                at, bad = found
+                week = out[tile.time_column].get(at) if tile.time_column in out.columns else None
+                row = f" in the row of week {str(week)[:10]}" if week is not None else ""
+                said = f" but has {bad!r}{row}"
             raise SourceError(
-                f"{where}: column {column!r} should hold {kind} values"
-                f"{f' but has {bad!r}' if bad is not None else ''} ({exc})"
+                f"{where}: column {column!r} should hold {kind} values{said} ({exc})"
             ) from exc
     if tile.time_column in out.columns:
         mondays_only(out[tile.time_column], tile.time_column, where)
@@ -64,10 +69,11 @@ def mondays_only(weeks: pd.Series, column: str, where: str) -> None:
         )
 
 
-def _first_bad(series: pd.Series, kind: FieldType) -> object | None:
-    for value in series.dropna():
+def _first_bad(series: pd.Series, kind: FieldType) -> tuple[object, object] | None:
+    """The index and value of the first value of ``series`` that is not a ``kind``."""
+    for at, value in series.dropna().items():
         try:
             _coerce(pd.Series([value]), kind)
         except (ValueError, TypeError):
-            return value
+            return at, value
     return None

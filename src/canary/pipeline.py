@@ -42,6 +42,7 @@ from canary.checks.validate import (
     to_check,
 )
 from canary.config import Config, MonitorConfig
+from canary.config_base import duration_text
 from canary.dashboards import Dashboard, Tile
 from canary.dataset import Dataset
 from canary.errors import CanaryError, ConfigError, SourceError, StoreError, SuiteError
@@ -130,7 +131,8 @@ def plan(config: Config, name: str, options: RunOptions, base_dir: Path) -> Plan
     if week > latest:
         raise ConfigError(
             f"--week {week} is not complete yet (source {slowest} completes a week "
-            f"{sources[slowest].complete_after} after it ends); the latest complete week is {latest}"
+            f"{duration_text(sources[slowest].complete_after)} after it ends); the latest "
+            f"complete week is {latest}"
         )
     return Plan(
         name,
