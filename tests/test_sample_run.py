@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from canary.cli import main
+from canary.replay import FirstRun
 from canary.report.json_result import validate
 from tests.conftest import AS_OF, LATEST_WEEK
 
@@ -227,6 +228,16 @@ def test_unreadable_dataset_is_an_error_and_exit_3(tmp_path: Path) -> None:
     assert [(c["dataset"], c["check"]) for c in errors] == [("creators", "pull")]
     assert "creators.csv" in errors[0]["reason"]
     assert any(c["dataset"] == "page_views" and c["status"] == "passed" for c in run["checks"])
+
+
+def test_a_first_runs_message_names_the_weeks_it_stored_not_those_it_asked_for() -> None:
+    """An export that starts later than the history asked for: the weeks it held."""
+    asked = ((date(2025, 9, 1), date(2025, 11, 24)), (date(2026, 7, 13), date(2026, 11, 16)))
+    held = ((date(2026, 10, 19), date(2026, 11, 16)),)
+    told = FirstRun("pings", asked, 2, held).summary()
+    assert "backfilled 5 weeks (2026-10-19..2026-11-16) of 2 datasets" in told
+    none = FirstRun("pings", asked, 2, ()).summary()
+    assert "none backfilled (2025-09-01..2025-11-24 and 2026-07-13..2026-11-16)" in none
 
 
 def test_first_run_backfills_the_history_it_needs_then_judges_with_it(

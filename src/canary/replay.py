@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 
 from canary.anomaly.calendar import Calendar
 from canary.anomaly.detectors import year_ago_weeks
+from canary.anomaly.reads import spans_of
 from canary.anomaly.stage import schemas_of
 from canary.checks.validate import GreatExpectations
 from canary.errors import CanaryError, SourceError
@@ -160,13 +161,17 @@ class FirstRun:
     """What a run on a store without history backfilled before judging its week."""
 
     monitor: str
-    ranges: tuple[tuple[date, date], ...]  # the weeks asked for: last year's, then recent
+    asked: tuple[tuple[date, date], ...]  # the weeks asked for: last year's, then recent
     datasets: int
-    weeks: int  # weeks stored after the backfill (fewer when the source lacks some)
+    held: tuple[tuple[date, date], ...]  # the weeks stored after it, in runs of weeks
     failed: tuple[str, ...] = ()  # why the source could not be read, if it could not
 
+    @property
+    def weeks(self) -> int:
+        return sum((end - start).days // 7 + 1 for start, end in self.held)
+
     def summary(self) -> str:
-        span = " and ".join(f"{start}..{end}" for start, end in self.ranges)
+        span = " and ".join(f"{start}..{end}" for start, end in self.held or self.asked)
         why = f": {self.failed[0]}" if self.failed else ""
         if self.weeks == 0:
             cause = (
@@ -201,10 +206,11 @@ def first_run(p: Plan, store: Store, tick: Tick | None = None) -> FirstRun | Non
     the next one resumes the backfill (weeks stored already are skipped)."""
     if store.has_runs(p.monitor):
         return None
-    ranges = _warm_ranges(p)
+    asked = tuple(_warm_ranges(p))
     failed = warm_up(p, store, tick)
     stored = set().union(*(store.metric_weeks(p.monitor, d) for d in p.config.datasets))
-    return FirstRun(p.monitor, tuple(ranges), len(p.config.datasets), len(stored), tuple(failed))
+    held = tuple(spans_of(stored))
+    return FirstRun(p.monitor, asked, len(p.config.datasets), held, tuple(failed))
 
 
 def backtest(
