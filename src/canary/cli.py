@@ -28,6 +28,7 @@ from canary.history_commands import add_parsers as add_history_parsers
 from canary.history_commands import cmd_accept, cmd_backfill, cmd_backtest
 from canary.prefect_ops.commands import add_parsers as add_prefect_parsers
 from canary.prefect_ops.commands import cmd_deploy, cmd_secrets
+from canary.report.pipe_safe import PipeSafe
 from canary.suite_commands import add_parser as add_suite_parser
 from canary.suite_commands import cmd_suite
 from canary.weekly.commands import add_parser as add_report_parser
@@ -234,7 +235,7 @@ def cmd_sample(args: argparse.Namespace, console: Console) -> ExitCode:
 
     if args.list_scenarios:
         for slug, scenario in SCENARIOS.items():
-            print(f"{slug}\t{scenario.summary}")
+            console.file.write(f"{slug}\t{scenario.summary}\n")  # as it is: for scripts
         return ExitCode.OK
     from canary.config import load_config
     from canary.sources import sample
@@ -277,7 +278,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Console], ExitCode]] = {
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     args = _parser().parse_args(argv)
-    console = Console(quiet=getattr(args, "quiet", False))
+    stdout = PipeSafe(sys.stdout)
+    console = Console(file=stdout, quiet=getattr(args, "quiet", False))  # type: ignore[arg-type]
     if not console.is_terminal:
         console.width = max(console.width, 160)
     try:
@@ -302,6 +304,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
         return int(code)
+    finally:
+        stdout.close_quietly()
 
 
 if __name__ == "__main__":
