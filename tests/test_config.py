@@ -106,7 +106,7 @@ def test_not_a_mapping_and_broken_yaml(tmp_path: Path) -> None:
     bad.write_text("monitors: [\n")
     with pytest.raises(ConfigError, match=r"bad.yaml: line \d+, column \d+ is not valid YAML"):
         load_config(bad)
-    with pytest.raises(ConfigError, match="no config file at .*missing.yaml.*--config"):
+    with pytest.raises(ConfigError, match=r"no config file at .*missing\.yaml.*--config"):
         load_config(tmp_path / "missing.yaml")
     with pytest.raises(ConfigError, match="cannot read the config file"):
         load_config(tmp_path)  # a folder
