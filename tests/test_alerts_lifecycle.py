@@ -74,8 +74,9 @@ def test_new_then_ongoing_then_resolved_then_reopened_and_flapping() -> None:
 def test_failing_checks_regrouped_on_a_rerun_post_nothing_and_resolve_nothing() -> None:
     """A week's two incidents told, then one incident of the same failing checks (a rerun
     once another monitor's run of the week is recorded): it takes over their thread and
-    they close silently; next week it is ongoing there, then resolved. An incident whose
-    failing check moved to one that is not only its own stays open."""
+    nothing is posted or resolved; next week it is ongoing there; when the checks pass,
+    all of them resolve in that thread. An incident whose failing check moved to one that
+    is not only its own stays open."""
     nulls, drop = check(), check("level", column="total_insights_unique_page_views")
     first = [Followed(f"inc-{c.id}", MONITOR, "failed", W1, c.id, (c.id,)) for c in (nulls, drop)]
     tracked = {}
@@ -87,23 +88,23 @@ def test_failing_checks_regrouped_on_a_rerun_post_nothing_and_resolve_nothing() 
     both = Followed("inc-both", MONITOR, "failed", W1, "both", (nulls.id, drop.id))
     steps = decide(run_of(W1, nulls, drop), [both], tracked, members, {}, W1)
     kinds = {t.check.id: t.kind for t in steps}
-    assert kinds == {"inc-both": "unchanged", **{f.id: "silent" for f in first}}
+    assert kinds == {"inc-both": "unchanged", **{f.id: "unchanged" for f in first}}
+    assert all(t.after.status == "open" for t in steps)
     heir = next(t.after for t in steps if t.check.id == "inc-both")
-    assert (heir.status, heir.posted, heir.thread_key, heir.opened_week) == (
-        "open",
-        True,
-        "thread-1",
-        W1,
-    )
-    assert all(t.after.status == "resolved" for t in steps if t.kind == "silent")
+    assert (heir.posted, heir.thread_key, heir.opened_week) == (True, "thread-1", W1)
     tracked.update({t.check.id: t.after for t in steps})
-    [ongoing] = decide(run_of(W2, nulls, drop), [both], tracked, members, {}, W2)
-    assert ongoing.kind == "ongoing" and ongoing.before is not None
-    tracked["inc-both"] = ongoing.after
+    steps = decide(run_of(W2, nulls, drop), [both], tracked, members, {}, W2)
+    assert {t.check.id: t.kind for t in steps} == {
+        "inc-both": "ongoing",  # a reply in thread-1
+        **{f.id: "unchanged" for f in first},
+    }
+    tracked.update({t.check.id: t.after for t in steps})
     passed = [dataclasses.replace(c, status="passed") for c in (nulls, drop)]
-    [resolved] = decide(run_of(W3, *passed), [], tracked, {"inc-both": [nulls.id, drop.id]}, {}, W3)
-    assert resolved.kind == "resolved"
-    # a new failing check beside a moved one: a new incident, the old one stays open
+    known = {**members, "inc-both": [nulls.id, drop.id]}
+    steps = decide(run_of(W3, *passed), [], tracked, known, {}, W3)
+    assert {t.check.id: t.kind for t in steps} == dict.fromkeys(tracked, "resolved")
+    assert {t.before.thread_key for t in steps if t.before} == {"thread-1"}
+    # a new failing check beside a moved one: a new incident, the old ones stay open
     other = check("schema", column="total_dashboard_count")
     wider = Followed("inc-wider", MONITOR, "failed", W1, "wider", (nulls.id, other.id))
     steps = decide(run_of(W1, nulls, drop, other), [wider], told, members, {}, W1)

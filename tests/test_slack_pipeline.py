@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from canary.alerts.compose import TOLD_EARLIER
 from canary.alerts.deliver import deliver
 from canary.checks.validate import GreatExpectations
 from canary.cli import main
@@ -129,6 +131,12 @@ def test_a_rerun_that_joins_the_monitors_incidents_posts_and_resolves_nothing(
     assert [c.body["text"] for c in slack.calls("chat.postMessage")] == posted
     assert not slack.calls("chat.update")
     assert "resolved" not in json.dumps([r.body for r in slack.requests])
+    # the week after, healthy: what was told resolves in its threads, by name
+    later = [*args[:-3], "--as-of", (AS_OF + timedelta(weeks=1)).isoformat(), "--quiet"]
+    main(later)
+    sent = json.dumps([r.body for r in slack.requests])
+    assert "resolved" in sent and TOLD_EARLIER not in sent
+    assert slack.calls("chat.update")  # the original messages marked resolved
 
 
 def test_slack_test_posts_to_every_channel_and_reports_failures(

@@ -39,6 +39,8 @@ _STATE: dict[str, AlertState] = {
     "resolved": "resolved",
 }
 _ORDER = {"new": 0, "reopened": 0, "ongoing": 1, "resolved": 2}
+#: The headline of an incident whose telling is not stored (told by a message since gone).
+TOLD_EARLIER = "an incident told earlier"
 _SEVERITY = {"critical": 0, "warning": 1}
 _FAILING = {"ongoing": "still failing", "unchanged": "still failing"}  # a header's labels
 
@@ -139,7 +141,7 @@ def _view(
     told = next((v for v in earlier.incidents if v.key == key), None) if earlier else None
     found = views.get(key) or told
     if found is None:  # told by a message no longer stored
-        found = IncidentView(key, None, 0.0, "an incident told earlier", "", week, 0, "failed", "")
+        found = IncidentView(key, None, 0.0, TOLD_EARLIER, "", week, 0, "failed", "")
         found.key = key
     view = dataclasses.replace(found, state=_STATE.get(t.kind, "new"), flapping=t.flapping)
     opened = t.after.opened_week
@@ -239,6 +241,8 @@ def _followups(
         by_thread.setdefault(t.before.thread_key, []).append(t)
     for thread, group in by_thread.items():
         told = [_view(t, views, inputs, run.week) for t in group]
+        # one that took over the thread's incidents (never posted) goes with them unnamed
+        told = [v for v in told if v.headline != TOLD_EARLIER] or told
         keys = sorted(v.key for v in told)
         original = inputs.threads.get(thread)
         channel = original.channel if original else (group[0].before.channel or "")  # type: ignore[union-attr]

@@ -200,8 +200,7 @@ def decide(
     Checks still failing under another incident were regrouped, not resolved: a rerun of a
     week once more monitors of it are recorded can put them in one incident the monitors
     share. A new incident whose failing checks were all told by open incidents of the
-    monitor takes over their thread (nothing is posted; its later news goes there) and
-    those close without a word; an incident whose failing checks moved elsewhere stays open.
+    monitor takes over their thread (nothing is posted; its later news goes there); an incident whose failing checks moved elsewhere stays open.
     """
     by_id = {c.id: c for c in run.checks}
     failing = {c.id for c in run.checks if c.status in ALERTING}
@@ -214,27 +213,17 @@ def decide(
         and before.status == "open"
         and failing & set(members.get(key) or ())
     }
-    taken_over: set[str] = set()
     out = []
     for incident in incidents:
         checks = [by_id[i] for i in incident.check_ids if i in by_id]
         mute = incident_mute(incident, checks, mutes, today)
         step = transition(incident, tracked.get(incident.id), run.week, mute)
         if step is not None and step.kind == "new":
-            step = _taken_over(step, incident, moved, members, failing, taken_over)
+            step = _taken_over(step, incident, moved, members, failing)
         if step is not None:
             out.append(step)
     for key, before in sorted(tracked.items()):
         if key in shown or before.monitor != run.monitor or before.status != "open":
-            continue
-        if key in taken_over:
-            history = _history(before, run.week, "regrouped")
-            closed = dataclasses.replace(
-                before, status="resolved", last_week=run.week, history=history, posted=False
-            )
-            out.append(
-                Transition(Followed(key, run.monitor, "regrouped"), "silent", before, closed)
-            )
             continue
         gone = _gone(run, members.get(key), (datasets or {}).get(key, ()))
         status = "regrouped" if key in moved else gone
@@ -250,11 +239,10 @@ def _taken_over(
     moved: dict[str, Tracked],
     members: dict[str, list[str]],
     failing: set[str],
-    taken_over: set[str],
 ) -> Transition:
     """``step`` (a new incident) as the heir of the ``moved`` incidents told before, when
     they told every one of its failing checks: open, in the thread of the one that told
-    most of them, since the earliest of them (their keys join ``taken_over``)."""
+    most of them, since the earliest of them."""
     mine = failing & set(incident.check_ids)
     told = {key: mine & set(members.get(key) or ()) for key, t in moved.items() if t.posted}
     heirs = {key: checks for key, checks in told.items() if checks}
@@ -269,5 +257,4 @@ def _taken_over(
         thread_key=lead.thread_key,
         opened_week=min(opened, step.after.opened_week or opened),
     )
-    taken_over.update(heirs)
     return dataclasses.replace(step, kind="unchanged", after=after)
