@@ -132,6 +132,10 @@ def test_an_incident_of_an_unreadable_dataset_resolves_once_the_dataset_reads() 
     other = check("not null", "passed", dataset="creators", column="total_insight_creators")
     [step] = decide(run_of(W1, other), [], tracked, members, {}, W1, datasets)
     assert step.kind == "unchanged" and step.after.status == "open"
+    # the dataset unreadable again, for another reason: still not judged
+    again = check("pull", "error", column="weekly_insights_page_views")
+    [step] = decide(run_of(W1, again), [], tracked, members, {}, W1, datasets)
+    assert step.kind == "unchanged" and step.after.status == "open"
 
 
 def test_backfill_and_unchecked_weeks_change_nothing() -> None:

@@ -62,7 +62,8 @@ def backfill(
             # the written weeks' fingerprints, so the next run re-reads none of them
             window = (fingerprints_since(p, name, end), end)
             found = window_fingerprints(source, tile, window, pulled)
-            prints = {w: text for w, text in found.items() if w in set(rows["week"])}
+            stored = set(rows["week"])
+            prints = {w: text for w, text in found.items() if w in stored}
             if len(rows):  # the schema is what "schema change" compares with
                 store.record_history(p.monitor, rows, end, schemas_of([data]), {name: prints})
             written[name] = rows["week"].nunique()

@@ -175,12 +175,13 @@ def incident_mute(
 
 def _gone(run: RunResult, members: list[str] | None, datasets: Sequence[str] = ()) -> str:
     """How a run judged an incident it no longer shows: ``passed`` when any of its checks
-    was judged (or its checks are unknown), or one of its ``datasets`` was (a dataset that
-    could not be read has no ``pull`` check once it reads); ``skipped`` when none was."""
+    was judged (or its checks are unknown), or one of its ``datasets`` was read and checked
+    (a dataset that could not be read has no ``pull`` check once it reads; one that errors
+    again has only errors); ``skipped`` when none was."""
     if members is None:
         return "passed"
     judged = {c.id for c in run.checks if c.status in ("passed", *ALERTING)}
-    read = {c.dataset for c in run.checks if c.status in ("passed", *ALERTING)}
+    read = {c.dataset for c in run.checks if c.status in ("passed", "failed", "warning")}
     return "passed" if judged & set(members) or read & set(datasets) else "skipped"
 
 
@@ -200,7 +201,8 @@ def decide(
     Checks still failing under another incident were regrouped, not resolved: a rerun of a
     week once more monitors of it are recorded can put them in one incident the monitors
     share. A new incident whose failing checks were all told by open incidents of the
-    monitor takes over their thread (nothing is posted; its later news goes there); an incident whose failing checks moved elsewhere stays open.
+    monitor takes over their thread (nothing is posted; its later news goes there); an
+    incident whose failing checks moved elsewhere stays open until they pass.
     """
     by_id = {c.id: c for c in run.checks}
     failing = {c.id for c in run.checks if c.status in ALERTING}
