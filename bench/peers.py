@@ -435,7 +435,7 @@ def main() -> None:
         said = [line.split(": ", 1)[1] for line in unmapped if line.startswith(f"{dataset}:")]
         print(f"  {dataset}: {', '.join(said)}")
     canary_floor, canary_rss = scale.import_floor()
-    soda_floor, soda_rss = scale.import_floor(str(SODA_PYTHON), "soda.scan")
+    soda_floor, soda_rss = scale.import_floor(str(SODA_PYTHON), "import soda.scan")
     print(
         f"import floor: canary (canary.cli and GE) {canary_floor:.2f} s, {canary_rss:.0f} MB; "
         f"Soda (soda.scan) {soda_floor:.2f} s, {soda_rss:.0f} MB"

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from canary.checks.ge_buffered import UnsupportedGE, buffer_results, check_release
+from canary.checks.ge_import import import_ge
 from canary.checks.reasons import missing_columns, reason
 from canary.checks.suites import check_column, check_name
 from canary.checks.verdict_cache import VerdictCache
@@ -82,7 +83,7 @@ class GreatExpectations:
             self._start()
 
     def _start(self) -> None:
-        import great_expectations as gx
+        gx = import_ge()
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         context = gx.get_context(mode="ephemeral")
