@@ -1,5 +1,5 @@
-"""``pipeline.collect`` on the CLI path: one thread pulls the datasets in config order, one at
-a time, while the calling thread checks each pulled one."""
+"""``pipeline.collect`` on the CLI path: one thread pulls the datasets one at a time (snapshot
+tiles first), while the calling thread checks each pulled one; results in config order."""
 
 from __future__ import annotations
 
@@ -16,6 +16,15 @@ from canary import pipeline
 from canary.errors import SourceError
 
 DATASETS = ["first", "second", "third"]
+
+
+def _plan(datasets: list[str], snapshots: tuple[str, ...] = ()) -> Any:
+    """A plan of ``datasets``: tiles of a series each, but the ``snapshots``."""
+    shape = {name: "snapshot" if name in snapshots else "series" for name in datasets}
+    dashboard = SimpleNamespace(tile=lambda name: SimpleNamespace(shape=shape[name]))
+    return SimpleNamespace(
+        monitor="m", week=None, config=SimpleNamespace(datasets=datasets), dashboard=dashboard
+    )
 
 
 def test_the_next_pull_runs_while_a_dataset_is_checked_in_config_order(
@@ -44,8 +53,7 @@ def test_the_next_pull_runs_while_a_dataset_is_checked_in_config_order(
 
     monkeypatch.setattr(pipeline, "pull_dataset", pull)
     monkeypatch.setattr(pipeline, "check_dataset", check)
-    p = SimpleNamespace(monitor="m", week=None, config=SimpleNamespace(datasets=DATASETS))
-    got = pipeline.collect(p, SimpleNamespace(), warm_ge=False)  # type: ignore[arg-type]
+    got = pipeline.collect(_plan(DATASETS), SimpleNamespace(), warm_ge=False)
     main = threading.current_thread().name
     assert [e for e in events if e.startswith("pull")] == [
         f"pull {name} (1 at once)" for name in DATASETS
@@ -62,6 +70,49 @@ def test_the_next_pull_runs_while_a_dataset_is_checked_in_config_order(
     ]
     (error,) = got.checks
     assert error.dataset == "third" and error.status == "error" and "unreachable" in error.reason
+
+
+def test_snapshot_tiles_are_pulled_first_and_results_keep_config_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The snapshot tile's pull summarises in the database, the longest of a run: pulled
+    first, it is validated while the series are pulled."""
+    pulled: list[str] = []
+
+    def pull(p: Any, name: str) -> Any:
+        pulled.append(name)
+        if name == "versions":
+            raise SourceError("versions: unreachable")
+        return SimpleNamespace(name=name, rows=len(pulled), link=None)
+
+    def check(p: Any, ge: Any, data: Any) -> tuple[pd.DataFrame, list[Any]]:
+        return pd.DataFrame({"of": [data.name]}), [SimpleNamespace(dataset=data.name)]
+
+    monkeypatch.setattr(pipeline, "pull_dataset", pull)
+    monkeypatch.setattr(pipeline, "check_dataset", check)
+    datasets = ["weekly", "versions", "instances", "creators"]
+    plan = _plan(datasets, snapshots=("instances",))
+    got = pipeline.collect(plan, SimpleNamespace(), warm_ge=False)
+    assert pulled == ["instances", "weekly", "versions", "creators"]
+    assert [(d.name, d.rows) for d in got.datasets] == [
+        ("weekly", 2),
+        ("versions", None),
+        ("instances", 1),
+        ("creators", 4),
+    ]
+    assert [c.dataset for c in got.checks] == ["weekly", "versions", "instances", "creators"]
+    assert [m["of"][0] for m in got.metrics] == ["weekly", "instances", "creators"]
+
+    submitted: list[str] = []
+
+    def submit(p: Any, name: str) -> Any:  # as the Prefect flow starts a task per dataset
+        submitted.append(name)
+        data = SimpleNamespace(name=name, rows=1, link=None)
+        return SimpleNamespace(result=lambda: pipeline.Checked(data, *check(p, None, data)))
+
+    got = pipeline.collect(plan, SimpleNamespace(), submit=submit, warm_ge=False)
+    assert submitted == ["instances", "weekly", "versions", "creators"]
+    assert [d.name for d in got.datasets] == datasets
 
 
 RACE = """
@@ -82,7 +133,11 @@ pipeline.pull_dataset = pull
 pipeline.check_dataset = lambda p, ge, data: (pd.DataFrame(), [])
 assert "sqlalchemy.orm" not in sys.modules
 ge = GreatExpectations()
-p = SimpleNamespace(monitor="m", week=None, config=SimpleNamespace(datasets=["first"]))
+tile = SimpleNamespace(shape="series")
+p = SimpleNamespace(
+    monitor="m", week=None, config=SimpleNamespace(datasets=["first"]),
+    dashboard=SimpleNamespace(tile=lambda name: tile),
+)
 got = pipeline.collect(p, ge)
 ge._ready()
 print([d.rows for d in got.datasets])

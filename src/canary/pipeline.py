@@ -284,22 +284,21 @@ def collect(
     """Pull and check every dataset; one that fails becomes an ``error`` check, the rest go on.
 
     ``submit`` starts each dataset's ``pull_and_check`` (the Prefect flow submits a task per
-    dataset, so they run concurrently); by default one thread pulls the datasets in turn, in
-    config order, while this one checks each pulled dataset (a pull waits on its source, a
-    check on GE: the two overlap). Results keep the config's dataset order whatever order
-    they finish in. With ``warm_ge``, GE is imported in the background meanwhile
-    (``GreatExpectations.prepare``).
+    dataset, so they run concurrently); by default one thread pulls the datasets in turn,
+    snapshot tiles first (``pull_order``), while this one checks each pulled dataset (a pull
+    waits on its source, a check on GE: the two overlap). Results keep the config's dataset
+    order whatever order they finish in. With ``warm_ge``, GE is imported in the background
+    meanwhile (``GreatExpectations.prepare``).
     """
     _import_shared()
     if warm_ge:
         ge.prepare()
     if submit is not None:
-        return _gathered(p, {name: submit(p, name) for name in p.config.datasets}, progress)
+        return _gathered(p, {name: submit(p, name) for name in pull_order(p)}, progress)
     pulls = ThreadPoolExecutor(max_workers=1, thread_name_prefix="canary-pull")
     try:
         ahead: dict[str, Pending] = {
-            name: _PulledAhead(p, ge, pulls.submit(pull_dataset, p, name))
-            for name in p.config.datasets
+            name: _PulledAhead(p, ge, pulls.submit(pull_dataset, p, name)) for name in pull_order(p)
         }
         return _gathered(p, ahead, progress)
     finally:
@@ -338,15 +337,29 @@ class _PulledAhead:
         return Checked(data, *check_dataset(self.p, self.ge, data))
 
 
+def pull_order(p: Plan) -> list[str]:
+    """The plan's datasets in the order they are pulled: snapshot tiles first (their pulls
+    summarise in the database and take the longest, so the other pulls run while they are
+    validated), then the series, each group in config order."""
+    datasets = list(p.config.datasets)
+    return sorted(datasets, key=lambda name: p.dashboard.tile(name).shape != "snapshot")
+
+
 def _gathered(p: Plan, started: dict[str, Pending], progress: Progress | None) -> Collected:
-    out = Collected()
+    """Each started dataset's outcome, waited for in the order started, kept in config order."""
+    outcomes: dict[str, Checked | CanaryError] = {}
     for name, pending in started.items():
         if progress:
             progress(f"{p.monitor}: {name}")
         try:
-            got = pending.result()
+            outcomes[name] = pending.result()
         except CanaryError as exc:
-            out.checks.append(error_result(p, name, exc))
+            outcomes[name] = exc
+    out = Collected()
+    for name in p.config.datasets:
+        got = outcomes[name]
+        if isinstance(got, CanaryError):
+            out.checks.append(error_result(p, name, got))
             out.datasets.append(DatasetInfo(name, None))
             continue
         out.metrics.append(got.metrics)
