@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -22,6 +23,7 @@ from canary.sources.sample_config import SampleSourceConfig
 from canary.sources.sql.connection import read_frame
 from canary.sources.sql.dialects import DUCKDB
 from canary.sources.sql.source import SqlSource
+from canary.summary import TYPICAL_RATIO
 from tests.conftest import AS_OF, LATEST_WEEK, NOW, write_config
 from tests.warehouse_db import copy_sample, pg_database
 
@@ -357,3 +359,29 @@ def test_a_dialect_push_down_is_not_written_for_summarises_the_pulled_week(
         check_dtype=False,
         rtol=1e-12,
     )
+
+
+def test_the_typical_instance_is_told_beside_the_week_over_week_comparison(
+    pg_warehouse: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A snapshot's two heaviest reads run side by side on a warehouse: the comparison
+    waits until the typical instance's query has started (in vain, one after the other)."""
+    source = _source(pg_warehouse, tables=TABLES)
+    typical_started = threading.Event()
+    seen: list[str] = []
+    read = source.read
+
+    def watched(sql: str, params: Any, where: str) -> pd.DataFrame:
+        if "percentile_cont" in sql and " AS tk0" in sql:
+            seen.append("typical")
+            typical_started.set()
+        elif " AS repeats" in sql:
+            seen.append(f"comparison, typical under way: {typical_started.wait(10)}")
+        return read(sql, params, where)
+
+    monkeypatch.setattr(source, "read", watched)
+    tile = catalog().tiles["instance_usage"]
+    summary = source.summarize(tile, LATEST_WEEK)
+    assert sorted(seen) == ["comparison, typical under way: True", "typical"]
+    typical = summary.metrics[summary.metrics["metric"] == TYPICAL_RATIO]
+    assert len(typical) and summary.changes is not None

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -48,6 +49,7 @@ from canary.weeks import WEEK
 DTYPES = {"date": "datetime64[ns]", "integer": "Int64", "number": "float64", "string": "object"}
 
 Read = Callable[[str, Mapping[str, Any]], pd.DataFrame]
+T = TypeVar("T")
 
 
 def _number(value: Any) -> float:
@@ -292,10 +294,11 @@ def _changes(
     """``canary.summary.changes_of`` for a snapshot: rows matched by key across the weeks;
     and the rows of its typical instance (``canary.summary.typical_of``).
 
-    One pass groups the two weeks' rows by key, side by side, and compares them; another
-    tells the typical instance over the same pairs. Should a key repeat within a week (a
-    broken export), rows are matched as the pure code matches them instead: every pair for
-    copies, the first row per key for the rest (two queries).
+    One pass groups the two weeks' rows by key, side by side, and compares them; another,
+    started beside it on a warehouse (``_started``), tells the typical instance over the
+    same pairs. Should a key repeat within a week (a broken export), rows are matched as
+    the pure code matches them instead: every pair for copies, the first row per key for
+    the rest (two queries), and the typical instance is told again over those.
     """
     d, present = rel.dialect, rel.present
     q = d.quote
@@ -315,13 +318,14 @@ def _changes(
     side_by_side = _side_by_side(d, values, version, segments)
     counted = [j for _, j in pairs]
     plain = f"p AS (SELECT {side_by_side} FROM {weekly} GROUP BY {parts})"
+    typical_of_plain = _started(lambda: _typical(d, plain, pairs, segments, run), d)
     got = run(
         f", {plain}, {_matched('na > 0 AND nb > 0', version)} "
         f"{_compared(d, copies, counted, version)}"
     )
     whole = _whole(got)
     if not whole["repeats"]:
-        typical = _typical(d, plain, pairs, segments, run)
+        typical = typical_of_plain()
         return _week_over_week(got, whole, pairs, version, _copied(whole, copies)), typical
     order = ", ".join(q(c) for c in tile.columns if c in present)
     first = (
@@ -334,6 +338,20 @@ def _changes(
     copied = _copied_pairs(d, tile, key, numeric, run)
     typical = _typical(d, first, pairs, segments, run)
     return _week_over_week(got, _whole(got), pairs, version, copied), typical
+
+
+def _started(job: Callable[[], T], d: Dialect) -> Callable[[], T]:
+    """``job`` started now in a thread of its own on a warehouse (``d``), to run beside the
+    caller's next read; the call returned waits for its result (or raises its error). An
+    in-process database's reads take turns (``connection._turn``): there ``job`` runs when
+    its result is asked for."""
+    if d.in_process:
+        return job
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="canary-pushdown")
+    try:
+        return pool.submit(job).result
+    finally:
+        pool.shutdown(wait=False)
 
 
 def _typical(
