@@ -314,6 +314,7 @@ def _canary_run(*statuses: str) -> RunResult:
 def test_the_canary_instances_verdict_in_one_sentence() -> None:
     mine = RunResult(ALL, W, [])
     assert canary_verdict([mine]) == "canary instance not checked this week"
+    assert canary_verdict([mine], watched=False) == ""  # no monitor watches one
     assert (
         canary_verdict([mine, _canary_run("passed", "skipped")])
         == "pipeline healthy: Sourcegraph (S2) reported normally"

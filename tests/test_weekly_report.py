@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from matplotlib.image import imread
 
 from canary.alerts.week_runs import recorded_runs
@@ -221,3 +222,15 @@ def test_canary_report_errors_name_the_flag(
 def test_a_week_not_recorded_says_which_are() -> None:
     with pytest.raises(ConfigError, match=r"recorded: 2024-12-09 to 2024-12-09, 1 week\)"):
         _week([{"week": date(2024, 12, 9)}], ALL, date(2020, 1, 6), "store.db")
+
+
+def test_a_config_without_a_canary_instances_monitor_says_nothing_of_one(
+    tmp_path: Path,
+) -> None:
+    from canary.weekly.gather import setup_of
+
+    raw = yaml.safe_load(write_config(tmp_path).read_text())
+    assert setup_of(load_config(write_config(tmp_path)), ALL).watches_canary
+    alone = {ALL: raw["monitors"][ALL]}
+    config = load_config(write_config(tmp_path, monitors=alone))
+    assert not setup_of(config, ALL).watches_canary

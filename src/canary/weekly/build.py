@@ -68,6 +68,9 @@ class Setup:
     #: every tile, by dataset: incidents are grouped over them as alerts group them, so
     #: that an incident has the id (and thread) its alert has; empty: ``tiles``
     catalog: Mapping[str, Tile] = field(default_factory=dict)
+    #: whether the config has a canary instance's monitor (one scoped by its dashboard's
+    #: filters); without one the report says nothing of it
+    watches_canary: bool = True
 
 
 def build(
@@ -105,7 +108,9 @@ def build(
         headlines=heads,
         movers=movers(setup.tiles, values, headlined, run.week, setup.masking),
         calendar=calendar(setup.quiet_weeks, run.week),
-        health=health(run, incidents, canary_verdict(runs), threads or {}, labels),
+        health=health(
+            run, incidents, canary_verdict(runs, setup.watches_canary), threads or {}, labels
+        ),
         links=list(dict.fromkeys(link for link in links if link.web)),
         series=series(charted, values, bands, run.week, setup.report.weeks),
         drill=run.drill,
@@ -340,13 +345,14 @@ def calendar(quiet_weeks: Sequence[QuietWeek], week: date) -> list[str]:
     ]
 
 
-def canary_verdict(runs: Sequence[RunResult]) -> str:
+def canary_verdict(runs: Sequence[RunResult], watched: bool = True) -> str:
     """The canary instance's verdict of the week, in one sentence: its monitor's run (the
-    monitor scoped to one instance) passed, failed or did not run."""
+    monitor scoped to one instance) passed, failed or did not run; nothing when no monitor
+    watches a canary instance (not ``watched``)."""
     scopes = {r.monitor: r.scope for r in runs if r.scope}
     watcher = week_facts(list(runs), scopes).canary
     if watcher is None:
-        return "canary instance not checked this week"
+        return "canary instance not checked this week" if watched else ""
     counts = next(r for r in runs if r.monitor == watcher).counts()
     if counts["failed"]:
         n = readable.counted(counts["failed"], "check")

@@ -42,6 +42,9 @@ def setup_of(config: Config, monitor: str) -> Setup:
         quiet_weeks=list(m.quiet_weeks),
         masking=config.policy.masking,
         catalog=config.catalog.tiles,
+        watches_canary=any(
+            config.catalog.dashboards[c.dashboard].filter_values() for c in config.monitors.values()
+        ),
     )
 
 
