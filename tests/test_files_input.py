@@ -97,6 +97,27 @@ def test_parquet_rows_without_their_key_are_an_input_error_naming_the_file(
     )
 
 
+def test_a_weeks_read_checks_its_own_rows_for_their_key_and_every_row_for_its_week(
+    tmp_path: Path,
+) -> None:
+    """A weekly run reads its weeks, not the export's history: a row without its instance
+    in an older week is refused by a read of every week (a deep run, a backfill), not by
+    the week's; a row without a week belongs to every read's export."""
+    tile = CANARY.tile("instance_usage")
+    frame = _frame(tile, per_week=3)
+    frame.loc[frame.index[frame["week"] == WEEKS[-1].isoformat()][0], "site_id"] = None
+    frame.to_parquet(tmp_path / "instance_usage.parquet", index=False)
+    source = _source(tmp_path, "instance_usage", "instance_usage.parquet")
+    week = source.query(tile, (WEEKS[0], WEEKS[0]))
+    assert len(week.frame) == 3
+    with pytest.raises(SourceError, match=r"1 row of .* without a value for the key"):
+        source.query(tile, (None, None))
+    frame.loc[0, "week"] = None
+    frame.to_parquet(tmp_path / "instance_usage.parquet", index=False)
+    with pytest.raises(SourceError, match=r"1 row of .* without a value for the key"):
+        source.query(tile, (WEEKS[0], WEEKS[0]))
+
+
 def test_a_quoted_line_break_past_the_sniffed_rows_is_read(tmp_path: Path) -> None:
     """DuckDB sniffs the dialect from its first rows: a label quoted for its line break
     further down was refused ("CSV Error on Line") though the file is valid CSV."""

@@ -253,12 +253,11 @@ class FilesSource:
             types[tile.time_column] = "TIMESTAMP"
         marked = any(c.startswith(BOM) for names in columns.values() for c in names)
         table = _unmarked(columns, fmt, types) if marked else _scan(paths, fmt, types)
-        _keyed(tile, [c for c in tile.row_key if c in present], paths, fmt, table, self._read)
         sql = f"SELECT * FROM {table}"
         bounds: list[object] = []
+        tests = []
         if tile.time_column in present:
             lo, hi = weeks
-            tests = []
             day = DUCKDB.to_date(DUCKDB.quote(tile.time_column))
             for op, bound in ((">=", lo), ("<=", hi)):
                 if bound is not None:
@@ -266,7 +265,10 @@ class FilesSource:
                     bounds.append(bound)
             if tests:
                 sql += " WHERE " + " AND ".join(tests)
-        return _Scan(sql, bind(bounds), present, paths, pattern, where)
+        params = bind(bounds)
+        key = [c for c in tile.row_key if c in present]
+        _keyed(tile, key, paths, fmt, _keyless(tile, key, table, tests), params, self._read)
+        return _Scan(sql, params, present, paths, pattern, where)
 
     def columns(self, tile: Tile) -> list[str]:
         """The columns ``tile``'s export holds (files checked as a pull checks them)."""
@@ -357,16 +359,35 @@ def _head(path: str) -> str:
     return line if len(line) <= HEAD else line[:HEAD] + "..."
 
 
+def _keyless(tile: Tile, key: list[str], table: str, weeks: list[str]) -> str | None:
+    """The query counting the rows of ``table`` with an empty key: a row without its week
+    anywhere, a row without another key column in the weeks read (``weeks``, the scan's
+    tests of its week): a weekly run does not re-read the export's history for it."""
+    q = DUCKDB.quote
+    nulls = [f"{q(c)} IS NULL" for c in key if c != tile.time_column]
+    if nulls and weeks:
+        nulls = [f"({' OR '.join(nulls)}) AND {' AND '.join(weeks)}"]
+    if tile.time_column in key:
+        nulls.insert(0, f"{q(tile.time_column)} IS NULL")
+    return f"SELECT count(*) FROM {table} WHERE {' OR '.join(nulls)}" if nulls else None
+
+
 def _keyed(
-    tile: Tile, key: list[str], paths: list[str], fmt: str, table: str, read: Reader
+    tile: Tile,
+    key: list[str],
+    paths: list[str],
+    fmt: str,
+    keyless: str | None,
+    params: dict[str, Any],
+    read: Callable[[str, str, dict[str, Any]], Any],
 ) -> None:
-    """Refuse an export with a row whose key (its week, its instance) is empty: such a row
-    belongs to no week or instance, and counted it reads as a breakage."""
-    if not key:
+    """Refuse an export with a row whose key (its week, its instance) is empty (``keyless``
+    counts them): such a row belongs to no week or instance, and counted it reads as a
+    breakage."""
+    if keyless is None:
         return
-    empty = " OR ".join(f"{DUCKDB.quote(c)} IS NULL" for c in key)
     where = f"dataset {tile.dataset}"
-    [[rows]] = read(f"SELECT count(*) FROM {table} WHERE {empty}", where).itertuples(index=False)
+    [[rows]] = read(keyless, where, params).itertuples(index=False)
     if not rows:
         return
     many = f"{rows} rows" if rows > 1 else "1 row"
