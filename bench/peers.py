@@ -13,7 +13,8 @@ before, through the sql source (PostgreSQL, against ``soda-core-postgres``) and 
 source (the tiles exported as Parquet, against ``soda-core-duckdb`` over the same files).
 Each command runs in a process of its own; a figure *above the floor* subtracts the
 fastest of three processes that only import the tool (``soda.scan``; ``canary.cli`` and
-GE). Targets (issue 27): canary above its floor within 3x of Soda above its floor, canary's
+GE), and each tool's measured run is the fastest of three (canary's on the store as the run
+the week before left it). Targets (issue 27): canary above its floor within 3x of Soda above its floor, canary's
 peak RSS under 350 MB, canary's run at 8 and at 104 weeks within 1.2x.
 """
 
@@ -53,6 +54,9 @@ sys.stderr = sys.__stderr__
 {scale.PEAK_RSS}
 sys.exit(0 if rc in (0, 1, 2) else rc)
 """
+#: Each tool's measured run is made this many times: the fastest wall, the highest peak RSS
+#: (a shared 2-core machine's figures vary by a fifth from run to run).
+REPEATS = 3
 _NEGATED = {"=": "!=", ">=": "<", "<=": ">", ">": "<=", "<": ">=", "between": "not between"}
 
 
@@ -283,12 +287,16 @@ def _soda_scan(
     checks_file.write_text(yaml.safe_dump(checks, sort_keys=False))
     results = directory / "results.json"
     argv = ["-d", "peers", "-c", str(configuration), "-srf", str(results), str(checks_file)]
-    wall, rss = scale.measured(
-        [str(SODA_PYTHON), "-c", _SODA, *argv],
-        f"soda scan ({source['type']})",
-        cwd=directory,
-        env={**os.environ, **env, "HOME": str(directory)},
-    )
+    runs = [
+        scale.measured(
+            [str(SODA_PYTHON), "-c", _SODA, *argv],
+            f"soda scan ({source['type']})",
+            cwd=directory,
+            env={**os.environ, **env, "HOME": str(directory)},
+        )
+        for _ in range(REPEATS)
+    ]
+    wall, rss = min(w for w, _ in runs), max(r for _, r in runs)
     outcomes = [str(c.get("outcome")) for c in json.loads(results.read_text()).get("checks", [])]
     return Measured(
         f"Soda Core, soda scan ({source['type']})",
@@ -303,7 +311,7 @@ def _canary_run(directory: Path, source: dict[str, Any], floor: float) -> Measur
     """canary's run of the new week (a run the week before first) reading ``source``."""
     config = scale.monitor_config(directory, source)
     result = directory / "result.json"
-    wall, rss = scale.new_week_run(config, "--json", str(result))
+    wall, rss = scale.new_week_run(config, "--json", str(result), repeats=REPEATS)
     checks = [c for r in json.loads(result.read_text())["runs"] for c in r["checks"]]
     return Measured(
         f"canary run ({source['kind']})",
