@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-# In a process of its own: the test session has imported both long before.
+# In a process of its own: the test run has imported both long before.
 _PROGRAM = textwrap.dedent(
     """
     import sys
