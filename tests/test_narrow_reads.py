@@ -32,7 +32,7 @@ W = LATEST_WEEK
 
 def test_the_first_week_read_follows_the_store() -> None:
     assert first_read([], W) is None  # a first run reads every week
-    assert first_read([W - WEEK * 3, W - WEEK], W) == W - WEEK  # the week before, for copies
+    assert first_read([W - WEEK * 3, W - WEEK], W) == W  # the week before: by fingerprint
     assert first_read([W - WEEK * 5, W - WEEK * 4], W) == W - WEEK * 3  # a gap is read
     assert first_read([W, W + WEEK], W) is None  # only later weeks: as a first run
 
@@ -122,11 +122,17 @@ def _series_reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, date | Non
 
 
 @pytest.mark.integration
+@pytest.mark.parametrize("weeks_back", [6, 1], ids=["an old week", "the week before"])
 def test_narrow_reads_judge_as_a_full_read_old_week_rewrites_included(
-    config: Config, ge: GreatExpectations, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    config: Config,
+    ge: GreatExpectations,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    weeks_back: int,
 ) -> None:
     """Week by week on the same sample, one store read narrow and one read deep: verdicts
-    equal check by check, before and after an old week inside the window is rewritten."""
+    equal check by check, before and after a week inside the window is rewritten (an old
+    one, or the week before the week under test, where late pings land)."""
     narrow = Store(f"sqlite:///{tmp_path / 'narrow.db'}", home=config.data_dir)
     deep = Store(f"sqlite:///{tmp_path / 'deep.db'}", home=config.data_dir)
     asked = _series_reads(monkeypatch)
@@ -136,9 +142,9 @@ def test_narrow_reads_judge_as_a_full_read_old_week_rewrites_included(
         a, b = _run(config, narrow, ge, week, False), _run(config, deep, ge, week, True)
         assert not _differences(a, b), (week, _differences(a, b))
         narrow_reads = asked[: len(asked) // 2]
-        if week != weeks[0]:  # the first run reads every week; later ones the week before on
-            assert narrow_reads and all(lo == week - WEEK for _, lo, _ in narrow_reads)
-    old = W - WEEK * 6  # inside the 13-week lookback window
+        if week != weeks[0]:  # the first run reads every week; later ones their week
+            assert narrow_reads and all(lo == hi == week for _, lo, hi in narrow_reads)
+    old = W - WEEK * weeks_back  # inside the 13-week lookback window
     with duckdb.connect(str(config.data_dir / FILE_NAME)) as con:
         con.execute("DELETE FROM weekly_pings WHERE week = ? AND hash(site_id) % 3 = 0", [old])
     asked.clear()
@@ -182,8 +188,7 @@ def test_a_backfill_stores_the_fingerprints_the_next_run_compares_with(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """After a backfill the next run reads its week and the week before, no past week
-    again; an old week rewritten after the backfill is still re-read and named. A source
+    """After a backfill the next run reads its week, no past week again; an old week rewritten after the backfill is still re-read and named. A source
     without a fingerprint query (an API, files) is fingerprinted from the rows it gave."""
     if not by_query:
         monkeypatch.delattr(SampleWarehouseSource, "fingerprints")
@@ -198,7 +203,7 @@ def test_a_backfill_stores_the_fingerprints_the_next_run_compares_with(
         return p, run_monitor(p, store, ge)
 
     p, first = run()
-    assert p.reads and all(r.first == W - WEEK and not r.changed for r in p.reads.values())
+    assert p.reads and all(r.first == W and not r.changed for r in p.reads.values())
     assert not [c for c in first.checks if c.check == "history rewritten" and c.status != "passed"]
     old = W - WEEK * 5
     with duckdb.connect(str(config.data_dir / FILE_NAME)) as con:

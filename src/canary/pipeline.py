@@ -194,8 +194,9 @@ def run_monitor(
 
 def plan_reads(p: Plan, store: Store) -> dict[str, SeriesRead]:
     """How each series dataset is read this run (``canary.anomaly.reads``): the week under
-    test and the week before, from the first week the store lacks, plus each earlier week of
-    the lookback window whose fingerprint changed; every week on a first run or ``deep``.
+    test, from the first week the store lacks, plus each earlier week of the lookback window
+    (the week before included) whose fingerprint changed; every week on a first run or
+    ``deep``.
 
     A source with a fingerprint query of its own (SQL) answers it in the database; from
     another (an API, files) the plan pulls the weeks it reads and the window's in one call

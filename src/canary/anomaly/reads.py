@@ -1,10 +1,11 @@
 """Which weeks a run reads of a series tile, and what the store fills in for the rest.
 
-A weekly run reads the week under test and the week before (week-over-week checks), from
-the first week the store lacks when it missed some; every other week comes from the store.
-A past week is re-read alone when its fingerprint (rows and the sums of the counters, from
-one light query over a lookback window) differs from the one stored by an earlier pull: the
-``history rewritten`` check then names it. A first run, and ``--deep``, read every week.
+A weekly run reads the week under test, from the first week the store lacks when it missed
+some; every other week comes from the store, the week before included (``copy of last
+week`` compares the week with its stored values). A past week, the week before too, is
+re-read alone when its fingerprint (rows and the sums of the counters, from one light query
+over a lookback window) differs from the one stored by an earlier pull: the ``history
+rewritten`` check then names it. A first run, and ``--deep``, read every week.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from canary.dashboards import Tile
 from canary.dataset import Dataset
 from canary.errors import SourceError
 from canary.profile import METRIC_COLUMNS
-from canary.summary import TileSummary
+from canary.summary import COPY_FLOOR, TileSummary, WeekOverWeek
 from canary.weeks import WEEK
 
 #: The value a segment key holds for a null label (``canary.profile.segment_keys``).
@@ -56,10 +57,11 @@ class SeriesRead:
 
 
 def first_read(stored_weeks: Iterable[date], week: date) -> date | None:
-    """The first week a run of ``week`` reads: the week before it, or the first week after
-    the newest stored one when the store missed weeks; None (every week) with nothing stored."""
+    """The first week a run of ``week`` reads: ``week`` itself, or the first week after the
+    newest stored one when the store missed weeks; None (every week) with nothing stored.
+    Earlier weeks are read when their fingerprint changed (``changed_weeks``)."""
     last = max((w for w in stored_weeks if w < week), default=None)
-    return None if last is None else min(week - WEEK, last + WEEK)
+    return None if last is None else min(week, last + WEEK)
 
 
 def spans_of(weeks: Iterable[date]) -> list[tuple[date, date]]:
@@ -97,6 +99,26 @@ def with_stored(mine: pd.DataFrame, stored: pd.DataFrame | None, dataset: str) -
     return pd.concat([old, mine], ignore_index=True).sort_values(
         "week", kind="stable", ignore_index=True
     )
+
+
+def copies_with_stored(
+    summary: TileSummary, mine: pd.DataFrame, stored: pd.DataFrame | None, week: date
+) -> TileSummary:
+    """``summary`` of a narrow pull without the week before, with ``copy of last week``'s
+    comparison (``WeekOverWeek.copied``) made against that week's stored values, as a full
+    read compares the rows: a series' row is its values per segment (its key). ``mine``:
+    the pull's metrics."""
+    if summary.changes is not None or stored is None or stored.empty or mine.empty:
+        return summary
+    before = stored[stored["week"] == week - WEEK]
+    now = mine[(mine["week"] == week) & (mine["metric"] == "value")]
+    if before.empty or now.empty:
+        return summary
+    both = now.merge(before, on=["column_name", "segment"], suffixes=("", "_before"))
+    previous, current = both["value_before"].astype("float64"), both["value"].astype("float64")
+    eligible = previous >= COPY_FLOOR
+    same = int((current[eligible] == previous[eligible]).sum())
+    return replace(summary, changes=WeekOverWeek((int(eligible.sum()), same)))
 
 
 def labels_with_stored(

@@ -17,7 +17,7 @@ from canary.anomaly.cross_source import CHECK as CROSS_CHECK
 from canary.anomaly.cross_source import cross_source
 from canary.anomaly.detectors import FAMILIES, LEVEL_CHECKS, derive
 from canary.anomaly.inputs import HistoryInput, rows
-from canary.anomaly.reads import labels_with_stored, with_stored
+from canary.anomaly.reads import copies_with_stored, labels_with_stored, with_stored
 from canary.anomaly.typical import figures
 from canary.checks.families import role_of
 from canary.checks.suites import check_name, load_suite, suite_path
@@ -70,6 +70,7 @@ def gather(
         if data.tile.shape == "series" and data.name in (narrow or set()):
             history = with_stored(mine, series_values, data.name)
             summary = labels_with_stored(data, series_values, week)
+            summary = copies_with_stored(summary, mine, series_values, week)
         elif data.tile.shape == "series":
             history = mine  # a full read carries its own history
         else:
