@@ -11,9 +11,16 @@ import duckdb
 import pandas as pd
 import pytest
 
-from canary.anomaly.reads import changed_weeks, first_read, spans_of, with_stored
+from canary.anomaly.reads import (
+    changed_weeks,
+    copies_with_stored,
+    first_read,
+    spans_of,
+    with_stored,
+)
 from canary.checks.validate import GreatExpectations
 from canary.config import Config
+from canary.dashboards import catalog
 from canary.fingerprints import fingerprint, fingerprints_of
 from canary.pipeline import Plan, RunOptions, plan, run_monitor
 from canary.replay import backfill
@@ -23,6 +30,7 @@ from canary.sources.sample import SampleWarehouseSource
 from canary.sources.sql.source import SqlSource
 from canary.store import fingerprints as store_fingerprints
 from canary.store.db import Store
+from canary.summary import Rows, TileSummary, WeekOverWeek
 from canary.weeks import WEEK
 from tests.conftest import LATEST_WEEK, NOW
 
@@ -87,6 +95,31 @@ def test_stored_values_fill_the_weeks_a_narrow_pull_did_not_read() -> None:
         (W - WEEK, 10.0),  # read: the pull's value wins
         (W, 11.0),
     ]
+
+
+def test_copy_of_last_week_compares_a_narrow_pull_with_the_stored_week_before() -> None:
+    """Values of 10 or more last week (stored), matched by column and segment: how many
+    this week repeats exactly; a pull that read the week before keeps its own comparison."""
+    segments = [json.dumps({"version": v}) for v in ("5.1", "5.2", "5.3")]
+    mine = pd.DataFrame(
+        {
+            "dataset": "d",
+            "week": W,
+            "column_name": "views",
+            "segment": segments,
+            "metric": "value",
+            "value": [40.0, 12.0, 3.0],
+        }
+    )
+    stored = pd.DataFrame(
+        {"week": W - WEEK, "column_name": "views", "segment": segments, "value": [40.0, 13.0, 3.0]}
+    )
+    tile = catalog().tiles["usage_by_version"]
+    summary = TileSummary("d", tile, 3, {}, None, mine, Rows())
+    assert copies_with_stored(summary, mine, stored, W).changes == WeekOverWeek((2, 1))
+    assert copies_with_stored(summary, mine, stored.assign(week=W - WEEK * 2), W).changes is None
+    read = dataclasses.replace(summary, changes=WeekOverWeek((5, 0)))
+    assert copies_with_stored(read, mine, stored, W).changes == WeekOverWeek((5, 0))
 
 
 def _run(config: Config, store: Store, ge: GreatExpectations, week: date, deep: bool) -> RunResult:
