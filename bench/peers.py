@@ -14,8 +14,9 @@ source (the tiles exported as Parquet, against ``soda-core-duckdb`` over the sam
 Each command runs in a process of its own; a figure *above the floor* subtracts the
 fastest of three processes that only import the tool (``soda.scan``; ``canary.cli`` and
 GE), and each tool's measured run is the fastest of three (canary's on the store as the run
-the week before left it). Targets (issue 27): canary above its floor within 3x of Soda above its floor, canary's
-peak RSS under 350 MB, canary's run at 8 and at 104 weeks within 1.2x.
+the week before left it). Targets (issue 27): canary above its floor within 3x of Soda
+above its floor, canary's peak RSS under 350 MB, canary's run at 8 and at 104 weeks within
+1.2x.
 """
 
 from __future__ import annotations

@@ -342,8 +342,7 @@ def pull_order(p: Plan) -> list[str]:
     """The plan's datasets in the order they are pulled: snapshot tiles first (their pulls
     summarise in the database and take the longest, so the other pulls run while they are
     validated), then the series, each group in config order."""
-    datasets = list(p.config.datasets)
-    return sorted(datasets, key=lambda name: p.dashboard.tile(name).shape != "snapshot")
+    return sorted(p.config.datasets, key=lambda name: p.dashboard.tile(name).shape != "snapshot")
 
 
 def _gathered(p: Plan, started: dict[str, Pending], progress: Progress | None) -> Collected:

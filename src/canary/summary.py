@@ -197,14 +197,16 @@ def _copied(tile: Tile, now: pd.DataFrame, before: pd.DataFrame) -> tuple[int, i
             axis=1,
         )
     )
-    eligible = same = 0
-    for column in values:
-        prev = merged[f"{column}_before"].astype("float64")
-        cur = merged[column].astype("float64")
-        mask = prev >= COPY_FLOOR
-        eligible += int(mask.sum())
-        same += int((cur[mask] == prev[mask]).sum())
-    return eligible, same
+    counts = [copies(merged[f"{column}_before"], merged[column]) for column in values]
+    return sum(e for e, _ in counts), sum(s for _, s in counts)
+
+
+def copies(before: pd.Series, now: pd.Series) -> tuple[int, int]:
+    """Of values matched across the weeks, those of at least ``COPY_FLOOR`` last week
+    (``before``), and how many of them this week (``now``) repeats exactly."""
+    before, now = before.astype("float64"), now.astype("float64")
+    eligible = before >= COPY_FLOOR
+    return int(eligible.sum()), int((now[eligible] == before[eligible]).sum())
 
 
 def _first_per_key(frame: pd.DataFrame, key: list[str], columns: list[str]) -> pd.DataFrame:

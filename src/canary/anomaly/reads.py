@@ -21,7 +21,7 @@ from canary.dashboards import Tile
 from canary.dataset import Dataset
 from canary.errors import SourceError
 from canary.profile import METRIC_COLUMNS
-from canary.summary import COPY_FLOOR, TileSummary, WeekOverWeek
+from canary.summary import TileSummary, WeekOverWeek, copies
 from canary.weeks import WEEK
 
 #: The value a segment key holds for a null label (``canary.profile.segment_keys``).
@@ -115,10 +115,7 @@ def copies_with_stored(
     if before.empty or now.empty:
         return summary
     both = now.merge(before, on=["column_name", "segment"], suffixes=("", "_before"))
-    previous, current = both["value_before"].astype("float64"), both["value"].astype("float64")
-    eligible = previous >= COPY_FLOOR
-    same = int((current[eligible] == previous[eligible]).sum())
-    return replace(summary, changes=WeekOverWeek((int(eligible.sum()), same)))
+    return replace(summary, changes=WeekOverWeek(copies(both["value_before"], both["value"])))
 
 
 def labels_with_stored(
